@@ -1,0 +1,7 @@
+// Package bot is the platform-neutral heart of callboard: the Request and
+// Response types, the command language and Router, entity resolution, the
+// built-in command handlers, and middleware (dedupe, rate limits, audit).
+// It declares the state interfaces it needs; adapters implement them.
+//
+// It depends on catalog and scaffold, never on a chat platform, GitHub or Redis.
+package bot

@@ -1,0 +1,26 @@
+package bot
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotLeader is returned by Lease operations once leadership is lost.
+var ErrNotLeader = errors.New("leadership lost")
+
+// Locker elects one replica for work only one may do (ingesting from GitHub,
+// holding the Discord gateway). The in-memory implementation always wins.
+type Locker interface {
+	// Acquire blocks until the named lock is held or ctx is done.
+	Acquire(ctx context.Context, name string) (Lease, error)
+}
+
+// Lease is a held lock. Its fencing token increases with every acquisition,
+// so work stamped with an older token can be refused.
+type Lease interface {
+	Token() int64
+	// Lost is closed when the lease could not be renewed.
+	Lost() <-chan struct{}
+	// Release gives the lock up (on shutdown).
+	Release(ctx context.Context) error
+}
