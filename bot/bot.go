@@ -39,6 +39,9 @@ type Request struct {
 	Page int `json:"page,omitempty"`
 	// Received is when the adapter received the request.
 	Received time.Time `json:"received"`
+
+	// parsed is set by the Router (see Parsed and Args).
+	parsed *Invocation
 }
 
 // Response is a platform-neutral answer. Adapters render it within their
