@@ -1,0 +1,11 @@
+// Package slack connects callboard to Slack: it verifies and parses Slack's
+// wire traffic (slash commands, the Events API, interactivity, Socket Mode)
+// into bot.Request, calls a bot.Handler, and renders bot.Response as Block Kit
+// within Slack's limits, paginating rather than truncating. Slow answers
+// (Response.Follow) are acknowledged at once and finished through
+// response_url or chat.postMessage/chat.update.
+//
+// It depends on bot (the domain) and slack-go; it must not depend on other
+// adapters, on catalog internals or on cmd. Subpackage slacktest is an
+// httptest fake of Slack's Web API for tests.
+package slack

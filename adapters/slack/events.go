@@ -1,0 +1,115 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// dedupeTTL outlives Slack's retries (immediately, 1 min, 5 min).
+const dedupeTTL = time.Hour
+
+// serveEvent answers the Events API: the URL check at once; events are
+// acknowledged with 200 before any work, and a retried delivery is never
+// processed twice.
+func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		a.log.Warn("slack: unreadable event", "err", err)
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		uv, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent)
+		if !ok {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		writeJSON(w, map[string]string{"challenge": uv.Challenge})
+	case slackevents.CallbackEvent:
+		cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+		if !ok {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		a.event(r.Context(), cb.EventID, ev, r.Header.Get("X-Slack-Retry-Num"))
+		w.WriteHeader(http.StatusOK)
+	default:
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// mention matches a user mention such as "<@U0BOT>" or "<@U0BOT|callboard>".
+var mention = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
+
+// stripMentions removes the bot's mention from what was typed.
+func stripMentions(s string) string {
+	return strings.TrimSpace(mention.ReplaceAllString(s, " "))
+}
+
+// event processes one Events API callback (HTTP and Socket Mode), at most
+// once per event_id.
+func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.EventsAPIEvent, retry string) {
+	var req *bot.Request
+	var o origin
+	switch in := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if in.BotID != "" {
+			return
+		}
+		thread := in.ThreadTimeStamp
+		if thread == "" {
+			thread = in.TimeStamp
+		}
+		req = &bot.Request{Text: stripMentions(in.Text), Channel: in.Channel, Thread: thread,
+			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
+		o = origin{channel: in.Channel, thread: thread, user: in.User, inChannel: true}
+	case *slackevents.MessageEvent:
+		// Direct messages only; edits, joins and bots' own messages are not commands.
+		if in.ChannelType != "im" || in.SubType != "" || in.BotID != "" || in.User == "" {
+			return
+		}
+		req = &bot.Request{Text: stripMentions(in.Text), Channel: in.Channel, Thread: in.ThreadTimeStamp,
+			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
+		o = origin{channel: in.Channel, thread: in.ThreadTimeStamp, user: in.User, inChannel: true}
+	default:
+		return
+	}
+	if eventID != "" {
+		first, err := a.dedupe.FirstSeen(ctx, "slack:event:"+eventID, dedupeTTL)
+		if err != nil {
+			a.log.Error("slack: dedupe failed; processing the event", "event", eventID, "err", err)
+		} else if !first {
+			a.log.Info("slack: duplicate delivery ignored", "event", eventID, "retry", retry)
+			return
+		}
+	}
+	if a.api == nil {
+		a.log.Error("slack: cannot answer a mention or DM without a bot token (SLACK_BOT_TOKEN)", "event", eventID)
+		return
+	}
+	req.Platform = bot.PlatformSlack
+	req.DeliveryID = eventID
+	req.Received = time.Now()
+	o.command = req.Text
+	a.background(func(ctx context.Context) {
+		a.identify(ctx, &req.User)
+		resp := a.run(ctx, req)
+		s := &chatSink{a: a, channel: o.channel, thread: o.thread}
+		m := a.render(resp, o, 0, "")
+		if err := s.send(ctx, m); err != nil {
+			a.log.Error("slack: could not post an answer", "channel", o.channel, "event", eventID, "err", err)
+			return
+		}
+		if resp.Follow != nil {
+			a.followIn(ctx, resp.Follow, o, s)
+		}
+	})
+}

@@ -1,0 +1,365 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+	"github.com/slack-go/slack"
+)
+
+// Callback ids of the views and shortcuts this adapter owns.
+const (
+	callbackModal    = "callboard_modal"
+	callbackShortcut = "callboard_ask" // the message shortcut (deploy/slack-app-manifest.yaml)
+	maxModalTitle    = 24
+	maxModalBlocks   = 100
+	maxOptions       = 100
+	maxMetadata      = 3000
+)
+
+// serveInteraction answers interactivity: buttons, modal submissions and
+// message shortcuts.
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []byte) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil {
+		a.log.Warn("slack: unreadable interaction payload", "err", err)
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if ack := a.interaction(r.Context(), &cb); ack != nil {
+		writeJSON(w, ack)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// interaction handles one interaction (HTTP and Socket Mode) and returns the
+// acknowledgement payload, nil for an empty 200.
+func (a *Adapter) interaction(ctx context.Context, cb *slack.InteractionCallback) any {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		a.blockActions(cb)
+		return nil
+	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID != callbackModal {
+			return nil
+		}
+		return a.viewSubmission(ctx, cb)
+	case slack.InteractionTypeMessageAction:
+		a.messageShortcut(cb)
+		return nil
+	}
+	return nil
+}
+
+// blockActions runs a clicked button. The acknowledgement is sent at once;
+// the answer goes through the response_url.
+func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
+	if len(cb.ActionCallback.BlockActions) == 0 {
+		return
+	}
+	act := *cb.ActionCallback.BlockActions[0]
+	kind, _, _ := strings.Cut(act.ActionID, ":")
+	if kind != actionRun && kind != actionPick && kind != actionPart && kind != actionShare {
+		return
+	}
+	o := origin{
+		responseURL: cb.ResponseURL,
+		triggerID:   cb.TriggerID,
+		channel:     cb.Channel.ID,
+		thread:      cb.Container.ThreadTs,
+		user:        cb.User.ID,
+		inChannel:   !cb.Container.IsEphemeral,
+		share:       cb.Container.IsEphemeral,
+	}
+	user := bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}
+	a.background(func(ctx context.Context) {
+		v, err := decodeValue(act.Value)
+		if err != nil {
+			a.log.Warn("slack: unusable button value", "action", act.ActionID, "err", err)
+			a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: errExpired.Error()}, RenderOptions{}))
+			return
+		}
+		o.command, o.page = v.Command, v.Page
+		ask := func() *bot.Response {
+			req := &bot.Request{Text: v.Command, Page: v.Page, User: user, Platform: bot.PlatformSlack,
+				Channel: o.channel, Thread: o.thread, Received: time.Now()}
+			a.identify(ctx, &req.User)
+			return a.run(ctx, req)
+		}
+		switch kind {
+		case actionRun, actionPick:
+			resp := ask()
+			m := a.present(resp, o)
+			// Paging and picking one of several matches replace the message;
+			// other actions (show dependents) answer beside it.
+			m.ReplaceOriginal = kind == actionPick || v.Page > 0
+			a.post(ctx, o, m)
+		case actionPart, actionShare:
+			resp, ok := a.answers.get(v.Key)
+			if !ok {
+				if v.Command == "" {
+					a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: errExpired.Error()}, RenderOptions{}))
+					return
+				}
+				resp = ask()
+				resp.Follow = nil // never run slow work again to page through it
+			}
+			key := v.Key
+			if !ok {
+				key = ""
+			}
+			if kind == actionShare {
+				o.inChannel, o.share = true, false
+				m := a.render(resp, o, v.Part, key)
+				a.post(ctx, o, m)
+				return
+			}
+			m := a.render(resp, o, v.Part, key)
+			m.ReplaceOriginal = true
+			a.post(ctx, o, m)
+		}
+	})
+}
+
+// messageShortcut runs the text of a message as a command ("Ask callboard"
+// on a message), answering in its thread.
+func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
+	if cb.CallbackID != callbackShortcut {
+		return
+	}
+	thread := cb.Message.ThreadTimestamp
+	if thread == "" {
+		thread = cb.Message.Timestamp
+	}
+	text := stripMentions(cb.Message.Text)
+	o := origin{command: text, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
+	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
+		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}}
+	a.background(func(ctx context.Context) {
+		req.Received = time.Now()
+		a.identify(ctx, &req.User)
+		resp := a.run(ctx, req)
+		m := a.present(resp, o)
+		if a.api != nil && o.channel != "" {
+			// Ephemeral, in the thread the message is in.
+			err := a.retry(ctx, func() error {
+				_, err := a.api.PostEphemeralContext(ctx, o.channel, o.user,
+					slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionTS(thread))
+				return err
+			})
+			if err == nil {
+				return
+			}
+			a.log.Warn("slack: chat.postEphemeral failed; answering through response_url", "err", err)
+		}
+		a.post(ctx, o, m)
+	})
+}
+
+// modalMeta is what a modal carries in private_metadata.
+type modalMeta struct {
+	Command  string   `json:"c"`
+	Channel  string   `json:"ch,omitempty"`
+	Thread   string   `json:"th,omitempty"`
+	Inputs   []string `json:"n"`
+	Required []string `json:"r,omitempty"`
+}
+
+// modalView builds a Slack modal from a bot.Modal.
+func modalView(m *bot.Modal, o origin) (slack.ModalViewRequest, error) {
+	meta := modalMeta{Command: m.Command, Channel: o.channel, Thread: o.thread}
+	var blocks []slack.Block
+	for _, in := range m.Inputs {
+		if len(blocks) == maxModalBlocks {
+			return slack.ModalViewRequest{}, errors.New("the form has more than 100 fields")
+		}
+		meta.Inputs = append(meta.Inputs, in.Name)
+		if in.Required {
+			meta.Required = append(meta.Required, in.Name)
+		}
+		var el slack.BlockElement
+		if len(in.Options) > 0 && len(in.Options) <= maxOptions {
+			opts := make([]*slack.OptionBlockObject, len(in.Options))
+			var initial *slack.OptionBlockObject
+			for i, v := range in.Options {
+				opts[i] = slack.NewOptionBlockObject(v, plainText(shorten(v, 75)), nil)
+				if v == in.Default {
+					initial = opts[i]
+				}
+			}
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder(in), "v", opts...)
+			sel.InitialOption = initial
+			el = sel
+		} else {
+			ti := slack.NewPlainTextInputBlockElement(placeholder(in), "v")
+			ti.Multiline = in.Multiline
+			ti.InitialValue = in.Default
+			el = ti
+		}
+		label := in.Label
+		if label == "" {
+			label = in.Name
+		}
+		var hint *slack.TextBlockObject
+		if in.Hint != "" {
+			hint = plainText(shorten(in.Hint, 2000))
+		}
+		ib := slack.NewInputBlock(inputBlockID(in.Name), plainText(shorten(label, 2000)), hint, el)
+		ib.Optional = !in.Required
+		blocks = append(blocks, ib)
+	}
+	raw, _ := json.Marshal(meta)
+	if len(raw) > maxMetadata {
+		return slack.ModalViewRequest{}, errors.New("the form's command is too long for a Slack modal")
+	}
+	title := m.Title
+	if title == "" {
+		title = "callboard"
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      callbackModal,
+		Title:           plainText(shorten(title, maxModalTitle)),
+		Submit:          plainText("Submit"),
+		Close:           plainText("Cancel"),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+		PrivateMetadata: string(raw),
+	}, nil
+}
+
+func placeholder(in bot.ModalInput) *slack.TextBlockObject {
+	if in.Placeholder == "" {
+		return nil
+	}
+	return plainText(shorten(in.Placeholder, 150))
+}
+
+func inputBlockID(name string) string { return "in_" + shorten(name, 200) }
+
+// openModal opens the form on the trigger (valid for 3 s).
+func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin) {
+	view, err := modalView(m, o)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err = a.api.OpenViewContext(ctx, o.triggerID, view)
+		cancel()
+	}
+	if err != nil {
+		a.log.Error("slack: views.open failed", "user", o.user, "err", err)
+		a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError,
+			Text: "The form could not be opened (" + err.Error() + "). Type the command with `name=value` for each field instead."}, RenderOptions{}))
+	}
+}
+
+// quoteValue quotes a submitted value when it is not one plain word.
+func quoteValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\n\"'") {
+		return v
+	}
+	return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
+}
+
+// viewSubmission turns a submitted modal into its command with key=value
+// appended. Missing required values and answers of status usage come back
+// as response_action errors, shown beside the fields.
+func (a *Adapter) viewSubmission(ctx context.Context, cb *slack.InteractionCallback) any {
+	var meta modalMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || len(meta.Inputs) == 0 {
+		a.log.Warn("slack: modal without callboard metadata", "err", err)
+		return nil
+	}
+	required := map[string]bool{}
+	for _, n := range meta.Required {
+		required[n] = true
+	}
+	errs := map[string]string{}
+	var args []string
+	for _, name := range meta.Inputs {
+		v := ""
+		if cb.View.State != nil {
+			if ba, ok := cb.View.State.Values[inputBlockID(name)]["v"]; ok {
+				v = ba.Value
+				if ba.SelectedOption.Value != "" {
+					v = ba.SelectedOption.Value
+				}
+			}
+		}
+		v = strings.TrimSpace(v)
+		if v == "" {
+			if required[name] {
+				errs[inputBlockID(name)] = "Required."
+			}
+			continue
+		}
+		args = append(args, name+"="+quoteValue(v))
+	}
+	if len(errs) > 0 {
+		return slack.NewErrorsViewSubmissionResponse(errs)
+	}
+	command := strings.TrimSpace(meta.Command + " " + strings.Join(args, " "))
+	o := origin{command: command, channel: meta.Channel, thread: meta.Thread, user: cb.User.ID, inChannel: true}
+	if o.channel == "" {
+		o.channel = cb.User.ID // a DM from the bot
+	}
+	req := &bot.Request{Text: command, Platform: bot.PlatformSlack, Channel: meta.Channel, Thread: meta.Thread,
+		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, Received: time.Now()}
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	a.identify(rctx, &req.User)
+	resp := a.run(rctx, req)
+	if resp.Status == bot.StatusUsage {
+		return slack.NewErrorsViewSubmissionResponse(fieldErrors(resp, meta.Inputs))
+	}
+	if a.api == nil {
+		a.log.Error("slack: cannot post a form's answer without a bot token", "user", o.user)
+		return nil
+	}
+	a.background(func(ctx context.Context) {
+		s := &chatSink{a: a, channel: o.channel, thread: o.thread}
+		if err := s.send(ctx, a.render(resp, o, 0, "")); err != nil {
+			a.log.Error("slack: could not post a form's answer", "channel", o.channel, "err", err)
+			return
+		}
+		if resp.Follow != nil {
+			a.followIn(ctx, resp.Follow, o, s)
+		}
+	})
+	return slack.NewClearViewSubmissionResponse()
+}
+
+// fieldErrors places a usage answer beside the fields it names, else the first.
+func fieldErrors(resp *bot.Response, inputs []string) map[string]string {
+	msg := strings.TrimSpace(resp.Text)
+	if msg == "" {
+		msg = resp.Title
+	}
+	if msg == "" {
+		msg = "This value is not accepted."
+	}
+	msg = shorten(msg, 2000)
+	errs := map[string]string{}
+	lower := strings.ToLower(msg)
+	names := append([]string(nil), inputs...)
+	sort.SliceStable(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
+	for _, n := range names {
+		if strings.Contains(lower, strings.ToLower(n)) {
+			errs[inputBlockID(n)] = msg
+		}
+	}
+	if len(errs) == 0 {
+		errs[inputBlockID(inputs[0])] = msg
+	}
+	return errs
+}

@@ -1,0 +1,99 @@
+package slack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// memo is a bounded, expiring in-process map. The oldest entry goes first
+// when it is full.
+type memo[T any] struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	cap   int
+	m     map[string]memoEntry[T]
+	order []string
+	now   func() time.Time
+}
+
+type memoEntry[T any] struct {
+	v       T
+	expires time.Time
+}
+
+func newMemo[T any](capacity int, ttl time.Duration) *memo[T] {
+	return &memo[T]{ttl: ttl, cap: capacity, m: make(map[string]memoEntry[T]), now: time.Now}
+}
+
+// put stores v under a new random key and returns the key.
+func (c *memo[T]) put(v T) string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	k := hex.EncodeToString(b[:])
+	c.set(k, v)
+	return k
+}
+
+func (c *memo[T]) set(k string, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; !ok {
+		for len(c.m) >= c.cap && len(c.order) > 0 {
+			delete(c.m, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.order = append(c.order, k)
+	}
+	c.m[k] = memoEntry[T]{v: v, expires: c.now().Add(c.ttl)}
+}
+
+func (c *memo[T]) get(k string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || c.now().After(e.expires) {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+// values keeps button values too long for Slack's 2,000 characters; buttons
+// carry the key instead. In-process: such a button only works on the replica
+// that rendered it, which is why the limit is rarely reached on purpose.
+var values = newMemo[string](4096, 24*time.Hour)
+
+// localDedupe is the in-memory bot.Dedupe used when none is configured.
+type localDedupe struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+	now  func() time.Time
+	ops  int
+}
+
+func newLocalDedupe() *localDedupe {
+	return &localDedupe{seen: make(map[string]time.Time), now: time.Now}
+}
+
+// FirstSeen records key; it reports false when key was seen within ttl.
+func (d *localDedupe) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	d.ops++
+	if d.ops%1024 == 0 {
+		for k, exp := range d.seen {
+			if now.After(exp) {
+				delete(d.seen, k)
+			}
+		}
+	}
+	if exp, ok := d.seen[key]; ok && !now.After(exp) {
+		return false, nil
+	}
+	d.seen[key] = now.Add(ttl)
+	return true, nil
+}
