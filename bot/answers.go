@@ -1,0 +1,961 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// entityLabel is "Artist Lookup (component:artist-lookup)" or "artist-lookup (component)".
+func entityLabel(e *catalog.Entity) string {
+	if e.Metadata.Title != "" || profile(e, "displayName") != "" {
+		return displayName(e) + " (" + shortRef(e.Ref()) + ")"
+	}
+	return e.Metadata.Name + " (" + kindOf(e) + ")"
+}
+
+func refLabel(s *catalog.Snapshot, r catalog.Ref) string {
+	if e, ok := s.Get(r); ok {
+		return entityLabel(e)
+	}
+	return shortRef(r) + " (not in the catalog)"
+}
+
+// contextFields are lifecycle, system and domain of e.
+func contextFields(s *catalog.Snapshot, e *catalog.Entity) []Field {
+	var out []Field
+	if lc := e.SpecString("lifecycle"); lc != "" {
+		out = append(out, Field{Name: "Lifecycle", Value: lc, Short: true})
+	}
+	for _, p := range relatedRefs(s, e, catalog.RelPartOf) {
+		switch p.Kind {
+		case catalog.KindSystem:
+			out = append(out, Field{Name: "System", Value: refLabel(s, p), Short: true})
+			if sys, ok := s.Get(p); ok {
+				for _, d := range relatedRefs(s, sys, catalog.RelPartOf) {
+					if d.Kind == catalog.KindDomain {
+						out = append(out, Field{Name: "Domain", Value: refLabel(s, d), Short: true})
+					}
+				}
+			}
+		case catalog.KindDomain:
+			out = append(out, Field{Name: "Domain", Value: refLabel(s, p), Short: true})
+		case catalog.KindComponent:
+			out = append(out, Field{Name: "Part of", Value: refLabel(s, p), Short: true})
+		}
+	}
+	return out
+}
+
+// escalation is the chain of parent teams above g (g first), stopping at cycles.
+func escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.Entity {
+	chain := []*catalog.Entity{g}
+	seen := map[*catalog.Entity]bool{g: true}
+	for cur := g; len(chain) < 20; {
+		parents := related(s, cur, catalog.RelChildOf)
+		if len(parents) == 0 || seen[parents[0]] {
+			break
+		}
+		cur = parents[0]
+		seen[cur] = true
+		chain = append(chain, cur)
+	}
+	return chain
+}
+
+// contactFields are a team's or user's email and channel.
+func contactFields(o *catalog.Entity, platform string) []Field {
+	var out []Field
+	if m := profile(o, "email"); m != "" {
+		out = append(out, Field{Name: "Email", Value: m, Short: true})
+	}
+	if ch := channelOf(o, platform); ch != "" {
+		out = append(out, Field{Name: "Channel", Value: ch, Short: true})
+	}
+	return out
+}
+
+// onCall collects on-call facts from e, its owner and the owner's parents,
+// nearest first: PagerDuty and Opsgenie annotations and on-call links.
+// Integration keys are never shown (they can raise incidents).
+func onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.Entity, fields []Field, links []Link) {
+	chain := []*catalog.Entity{e}
+	if kindOf(e) == catalog.KindGroup {
+		chain = escalation(s, e)
+	} else if o, ok := ownerRef(s, e); ok {
+		if oe, ok := s.Get(o); ok {
+			if kindOf(oe) == catalog.KindGroup {
+				chain = append(chain, escalation(s, oe)...)
+			} else {
+				chain = append(chain, oe)
+			}
+		}
+	}
+	for _, c := range chain {
+		var f []Field
+		var l []Link
+		if id := c.Annotation(catalog.AnnotationPagerDutyID); id != "" {
+			l = append(l, Link{Title: "PagerDuty service " + id, URL: "https://app.pagerduty.com/service-directory/" + id})
+		} else if c.Annotation(catalog.AnnotationPagerDutyKey) != "" {
+			f = append(f, Field{Name: "PagerDuty", Value: "an integration is configured (the key is not shown)"})
+		}
+		if t := c.Annotation(catalog.AnnotationOpsgenieTeam); t != "" {
+			f = append(f, Field{Name: "Opsgenie team", Value: t, Short: true})
+		}
+		if sel := c.Annotation(catalog.AnnotationOpsgenieComp); sel != "" {
+			f = append(f, Field{Name: "Opsgenie component", Value: sel, Short: true})
+		}
+		for _, ln := range c.Metadata.Links {
+			if isOnCallLink(ln) {
+				title := ln.Title
+				if title == "" {
+					title = "on-call"
+				}
+				l = append(l, Link{Title: title, URL: ln.URL})
+			}
+		}
+		if len(f) > 0 || len(l) > 0 {
+			return c, f, l
+		}
+	}
+	return nil, nil, nil
+}
+
+func isOnCallLink(l catalog.Link) bool {
+	s := strings.ToLower(l.Title + " " + l.Type + " " + l.Icon + " " + l.URL)
+	for _, w := range []string{"on-call", "oncall", "on call", "pagerduty", "opsgenie", "pager", "rota", "escalation"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *answers) docsAction(e *catalog.Entity) []Action {
+	if a.Docs == nil || e.Annotation(catalog.AnnotationTechDocsRef) == "" {
+		return nil
+	}
+	return []Action{{Label: "docs", Command: "docs " + e.Ref().String()}}
+}
+
+func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, preferOwned)
+	if bad != nil {
+		return bad, nil
+	}
+	name, ref := e.DisplayName(), e.Ref().String()
+	or, ok := ownerRef(s, e)
+	resp := &Response{}
+	if !ok {
+		resp.Title = name + " has no owner in the catalog"
+		if kindOf(e) == catalog.KindGroup {
+			resp.Title = name + " is a top-level team (it has no parent)"
+		}
+		resp.Fields = contextFields(s, e)
+		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
+		return a.ok(resp), nil
+	}
+	o, found := s.Get(or)
+	if !found {
+		resp.Title = fmt.Sprintf("%s is owned by %s", name, shortRef(or))
+		resp.Text = fmt.Sprintf("The owner `%s` is not in the catalog, so there are no contacts for it.", or)
+		resp.Fields = contextFields(s, e)
+		return a.ok(resp), nil
+	}
+	resp.Title = fmt.Sprintf("%s is owned by %s", name, displayName(o))
+	if kindOf(e) == catalog.KindGroup {
+		resp.Title = fmt.Sprintf("%s reports to %s", name, displayName(o))
+	}
+	resp.Text = o.Metadata.Description
+	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
+	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
+	if from, f, l := onCall(s, e); from != nil {
+		resp.Links = append(resp.Links, l...)
+		resp.Fields = append(resp.Fields, f...)
+		if len(l) > 0 && len(f) == 0 {
+			resp.Fields = append(resp.Fields, Field{Name: "On-call", Value: l[0].Title + " (from " + shortRef(from.Ref()) + ")", Short: true})
+		}
+	}
+	if kindOf(o) == catalog.KindGroup {
+		chain := escalation(s, o)
+		if len(chain) > 1 {
+			parts := make([]string, len(chain))
+			for i, g := range chain {
+				parts[i] = displayName(g)
+				if ch := channelOf(g, req.Platform); ch != "" {
+					parts[i] += " (" + ch + ")"
+				}
+			}
+			resp.Fields = append(resp.Fields, Field{Name: "Escalation", Value: strings.Join(parts, " → ")})
+		}
+	}
+	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	resp.Actions = append(resp.Actions,
+		Action{Label: "show dependents", Command: "dependents " + ref},
+		Action{Label: "on-call", Command: "oncall " + ref},
+		Action{Label: "team", Command: "team " + o.Ref().String()},
+	)
+	resp.Actions = append(resp.Actions, a.docsAction(e)...)
+	return a.ok(resp), nil
+}
+
+func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, preferOwned)
+	if bad != nil {
+		return bad, nil
+	}
+	from, f, l := onCall(s, e)
+	resp := &Response{Fields: f, Links: l}
+	if from == nil {
+		resp.Title = "No on-call is recorded for " + e.DisplayName()
+		resp.Text = "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link."
+		if or, ok := ownerRef(s, e); ok {
+			if o, ok := s.Get(or); ok {
+				resp.Text += " Contact the owner instead:"
+				resp.Fields = append([]Field{{Name: "Owner", Value: entityLabel(o), Short: true}}, contactFields(o, req.Platform)...)
+			}
+		}
+	} else {
+		resp.Title = "On-call for " + e.DisplayName()
+		if from != e {
+			resp.Text = "From " + entityLabel(from) + "."
+			resp.Fields = append(resp.Fields, contactFields(from, req.Platform)...)
+		}
+	}
+	resp.Actions = []Action{{Label: "who owns", Command: "owner " + e.Ref().String()}, {Label: "show dependents", Command: "dependents " + e.Ref().String()}}
+	return a.ok(resp), nil
+}
+
+func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, nil)
+	if bad != nil {
+		return bad, nil
+	}
+	ref := e.Ref().String()
+	resp := &Response{Title: e.DisplayName(), Text: e.Metadata.Description}
+	kind := e.Kind
+	if t := e.SpecString("type"); t != "" {
+		kind += " · " + t
+	}
+	resp.Fields = append(resp.Fields, Field{Name: "Ref", Value: ref, Short: true}, Field{Name: "Kind", Value: kind, Short: true})
+	if or, ok := ownerRef(s, e); ok {
+		name := "Owner"
+		if kindOf(e) == catalog.KindGroup {
+			name = "Parent"
+		}
+		resp.Fields = append(resp.Fields, Field{Name: name, Value: refLabel(s, or), Short: true})
+	}
+	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	if len(e.Metadata.Tags) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Tags", Value: strings.Join(e.Metadata.Tags, ", "), Short: true})
+	}
+	if kindOf(e) == catalog.KindGroup || kindOf(e) == catalog.KindUser {
+		resp.Fields = append(resp.Fields, contactFields(e, req.Platform)...)
+	}
+	if slug := e.Annotation(catalog.AnnotationProjectSlug); slug != "" {
+		resp.Links = append(resp.Links, Link{Title: "GitHub " + slug, URL: "https://github.com/" + slug})
+	}
+	for _, l := range e.Metadata.Links {
+		t := l.Title
+		if t == "" {
+			t = l.URL
+		}
+		resp.Links = append(resp.Links, Link{Title: t, URL: l.URL})
+	}
+	if v := e.Annotation(catalog.AnnotationViewURL); v != "" {
+		resp.Links = append(resp.Links, Link{Title: "descriptor", URL: v})
+	}
+	if src := strings.TrimPrefix(e.Annotation(catalog.AnnotationSourceLocation), "url:"); strings.HasPrefix(src, "http") {
+		resp.Links = append(resp.Links, Link{Title: "source", URL: src})
+	}
+	if td := e.Annotation(catalog.AnnotationTechDocsRef); td != "" {
+		resp.Fields = append(resp.Fields, Field{Name: "Docs", Value: "TechDocs (" + td + ")", Short: true})
+	}
+	if e.Origin.Pos.File != "" {
+		resp.Fields = append(resp.Fields, Field{Name: "Defined in", Value: e.Origin.Pos.String()})
+	}
+	resp.Actions = []Action{
+		{Label: "who owns", Command: "owner " + ref},
+		{Label: "show dependents", Command: "dependents " + ref},
+		{Label: "dependencies", Command: "deps " + ref},
+	}
+	if kindOf(e) == catalog.KindGroup {
+		resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + ref})
+	}
+	resp.Actions = append(resp.Actions, a.docsAction(e)...)
+	return a.ok(resp), nil
+}
+
+func (a *answers) deps(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, preferOwned)
+	if bad != nil {
+		return bad, nil
+	}
+	var items []Item
+	for _, r := range relatedRefs(s, e, catalog.RelDependsOn) {
+		items = append(items, Item{Text: refLabel(s, r), Detail: "depends on", Ref: r.String()})
+	}
+	if kindOf(e) == catalog.KindSystem || kindOf(e) == catalog.KindDomain {
+		// A system depends on what its parts depend on outside it.
+		for _, p := range related(s, e, catalog.RelHasPart) {
+			for _, r := range relatedRefs(s, p, catalog.RelDependsOn) {
+				items = append(items, Item{Text: refLabel(s, r), Detail: "depended on by " + p.Metadata.Name, Ref: r.String()})
+			}
+		}
+	}
+	for _, api := range relatedRefs(s, e, catalog.RelConsumesAPI) {
+		detail := "consumes this API"
+		if ae, ok := s.Get(api); ok {
+			var prov []string
+			for _, p := range related(s, ae, catalog.RelAPIProvidedBy) {
+				prov = append(prov, shortRef(p.Ref()))
+			}
+			if len(prov) > 0 {
+				detail += ", provided by " + strings.Join(prov, ", ")
+			}
+		}
+		items = append(items, Item{Text: refLabel(s, api), Detail: detail, Ref: api.String()})
+	}
+	resp := &Response{}
+	if len(items) == 0 {
+		resp.Title = e.DisplayName() + " depends on nothing in the catalog"
+	} else {
+		resp.Title = fmt.Sprintf("%s depends on %d %s", e.DisplayName(), len(items), plural(len(items), "entity", "entities"))
+		resp.Sections = []Section{{Items: pageOf(a, req, resp, items)}}
+	}
+	resp.Actions = append([]Action{{Label: "show dependents", Command: "dependents " + e.Ref().String()}}, resp.Actions...)
+	return a.ok(resp), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Affected is one entity in a blast radius.
+type Affected struct {
+	Entity *catalog.Entity
+	Depth  int             // 1 = depends on the root directly
+	Via    *catalog.Entity // what it reaches the root through
+	How    string          // "depends on", "consumes", "provides", "part of"
+}
+
+// BlastRadius returns every entity affected when root goes down, breadth
+// first (nearest first), to maxDepth (0 = unlimited): entities that depend
+// on it (dependencyOf), the APIs it provides and their consumers
+// (apiConsumedBy), and for a system or domain, its parts (hasPart) and
+// their dependents.
+func BlastRadius(s *catalog.Snapshot, root *catalog.Entity, maxDepth int) []Affected {
+	seen := map[*catalog.Entity]bool{root: true}
+	var out []Affected
+	frontier := []*catalog.Entity{root}
+	for depth := 1; len(frontier) > 0 && (maxDepth <= 0 || depth <= maxDepth); depth++ {
+		var next []*catalog.Entity
+		for _, n := range frontier {
+			visit := func(how string) func(*catalog.Entity) {
+				return func(t *catalog.Entity) {
+					if !seen[t] {
+						seen[t] = true
+						out = append(out, Affected{Entity: t, Depth: depth, Via: n, How: how})
+						next = append(next, t)
+					}
+				}
+			}
+			relatedFast(s, n, catalog.RelDependencyOf, visit("depends on"))
+			switch kindOf(n) {
+			case catalog.KindAPI:
+				relatedFast(s, n, catalog.RelAPIConsumedBy, visit("consumes"))
+			case catalog.KindSystem, catalog.KindDomain:
+				relatedFast(s, n, catalog.RelHasPart, visit("part of"))
+			}
+			relatedFast(s, n, catalog.RelProvidesAPI, visit("provided by"))
+		}
+		frontier = next
+	}
+	return out
+}
+
+// fastOwner is the owner ref of e for grouping, without allocation when
+// the catalog has computed relations.
+func fastOwner(e *catalog.Entity) (catalog.Ref, bool) {
+	for _, r := range e.Relations {
+		if r.Type == catalog.RelOwnedBy {
+			return r.Target, true
+		}
+	}
+	if o := e.SpecString("owner"); o != "" {
+		if r, err := catalog.ParseRef(o, catalog.KindGroup, e.Ref().Namespace); err == nil {
+			return r, true
+		}
+	}
+	return catalog.Ref{}, false
+}
+
+// depthArg splits "X depth N" / "X --depth N" / "X depth=N" into X and N.
+func depthArg(words []string) (string, int, bool) {
+	n := len(words)
+	if n >= 3 && (strings.EqualFold(words[n-2], "depth") || words[n-2] == "--depth" || words[n-2] == "-depth") {
+		if d, err := strconv.Atoi(words[n-1]); err == nil && d >= 0 {
+			return strings.Join(words[:n-2], " "), d, true
+		}
+		return "", 0, false
+	}
+	if n >= 2 {
+		if v, ok := strings.CutPrefix(strings.ToLower(words[n-1]), "depth="); ok {
+			if d, err := strconv.Atoi(v); err == nil && d >= 0 {
+				return strings.Join(words[:n-1], " "), d, true
+			}
+			return "", 0, false
+		}
+	}
+	return strings.Join(words, " "), 0, true
+}
+
+func (a *answers) dependents(ctx context.Context, req *Request) (*Response, error) {
+	inv := Parsed(req)
+	q, maxDepth, okDepth := depthArg(inv.Words)
+	if !okDepth {
+		return &Response{Title: "Usage: dependents X [depth N]", Text: "depth must be a whole number (0 means no limit).", Status: StatusUsage, Ephemeral: true}, nil
+	}
+	inv.Args = q
+	s, e, bad := a.resolveArg(WithInvocation(req, inv), preferOwned)
+	if bad != nil {
+		return bad, nil
+	}
+	hits := BlastRadius(s, e, maxDepth)
+	ref := e.Ref().String()
+	resp := &Response{}
+	if len(hits) == 0 {
+		resp.Title = "Nothing in the catalog depends on " + e.DisplayName()
+		resp.Actions = []Action{{Label: "who owns", Command: "owner " + ref}, {Label: "dependencies", Command: "deps " + ref}}
+		return a.ok(resp), nil
+	}
+	// Group by owning team; teams by how close their nearest entity is, then name.
+	type team struct {
+		ref      catalog.Ref
+		key      string
+		items    []Affected
+		minDepth int
+	}
+	teams := map[string]*team{}
+	var order []*team
+	maxSeen := 0
+	for _, h := range hits {
+		or, _ := fastOwner(h.Entity)
+		k := or.Key()
+		t := teams[k]
+		if t == nil {
+			t = &team{ref: or, key: k, minDepth: h.Depth}
+			teams[k] = t
+			order = append(order, t)
+		}
+		t.items = append(t.items, h)
+		maxSeen = max(maxSeen, h.Depth)
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		if order[i].minDepth != order[j].minDepth {
+			return order[i].minDepth < order[j].minDepth
+		}
+		return order[i].key < order[j].key
+	})
+	teamTitle := func(t *team) string {
+		if t.ref.IsZero() {
+			return "No owner"
+		}
+		title := refLabel(s, t.ref)
+		if o, ok := s.Get(t.ref); ok {
+			if ch := channelOf(o, req.Platform); ch != "" {
+				title += " · " + ch
+			}
+		}
+		return title
+	}
+	// Flatten in team order, then page over entities.
+	type row struct {
+		t *team
+		h Affected
+	}
+	rows := make([]row, 0, len(hits))
+	for _, t := range order {
+		for _, h := range t.items {
+			rows = append(rows, row{t, h})
+		}
+	}
+	resp.Title = fmt.Sprintf("%d %s affected if %s goes down", len(hits), plural(len(hits), "entity", "entities"), e.DisplayName())
+	resp.Fields = []Field{
+		{Name: "Teams to tell", Value: strconv.Itoa(len(order)), Short: true},
+		{Name: "Direct", Value: strconv.Itoa(countDepth(hits, 1)), Short: true},
+		{Name: "Deepest", Value: strconv.Itoa(maxSeen), Short: true},
+	}
+	if maxDepth > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Depth limit", Value: strconv.Itoa(maxDepth), Short: true})
+	}
+	// Summarise all teams (their channels) when they fit on one page.
+	if len(order) <= a.PageSize {
+		var sum []string
+		for _, t := range order {
+			sum = append(sum, fmt.Sprintf("%s: %d", teamTitle(t), len(t.items)))
+		}
+		resp.Text = "Teams: " + strings.Join(sum, "; ")
+	}
+	page := pageOf(a, req, resp, rows)
+	var cur *Section
+	var curTeam *team
+	for _, r := range page {
+		if r.t != curTeam {
+			resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("%s — %d", teamTitle(r.t), len(r.t.items))})
+			cur, curTeam = &resp.Sections[len(resp.Sections)-1], r.t
+		}
+		h := r.h
+		cur.Items = append(cur.Items, Item{
+			Text:   entityLabel(h.Entity),
+			Detail: fmt.Sprintf("depth %d · %s %s", h.Depth, h.How, shortRef(h.Via.Ref())),
+			Ref:    h.Entity.Ref().String(),
+		})
+	}
+	resp.Actions = append([]Action{{Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
+	return a.ok(resp), nil
+}
+
+func countDepth(hits []Affected, d int) int {
+	n := 0
+	for _, h := range hits {
+		if h.Depth == d {
+			n++
+		}
+	}
+	return n
+}
+
+var kindOrder = []string{catalog.KindSystem, catalog.KindComponent, catalog.KindAPI, catalog.KindResource, catalog.KindDomain, catalog.KindTemplate, catalog.KindGroup, catalog.KindUser}
+
+func kindRank(k string) int {
+	for i, x := range kindOrder {
+		if x == k {
+			return i
+		}
+	}
+	return len(kindOrder)
+}
+
+// byKindItems lists entities sorted by kind, then name, each with its kind as detail.
+func byKindItems(es []*catalog.Entity, detail func(*catalog.Entity) string) []Item {
+	es = append([]*catalog.Entity(nil), es...)
+	sort.SliceStable(es, func(i, j int) bool {
+		ki, kj := kindRank(kindOf(es[i])), kindRank(kindOf(es[j]))
+		if ki != kj {
+			return ki < kj
+		}
+		return strings.ToLower(es[i].Metadata.Name) < strings.ToLower(es[j].Metadata.Name)
+	})
+	items := make([]Item, len(es))
+	for i, e := range es {
+		items[i] = Item{Text: entityLabel(e), Detail: detail(e), Ref: e.Ref().String()}
+	}
+	return items
+}
+
+func kindDetail(e *catalog.Entity) string {
+	d := kindOf(e)
+	if t := e.SpecString("type"); t != "" {
+		d += " · " + t
+	}
+	if lc := e.SpecString("lifecycle"); lc != "" {
+		d += " · " + lc
+	}
+	return d
+}
+
+func kindCounts(es []*catalog.Entity) string {
+	n := map[string]int{}
+	for _, e := range es {
+		n[kindOf(e)]++
+	}
+	var parts []string
+	for _, k := range kindOrder {
+		if n[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+			delete(n, k)
+		}
+	}
+	var rest []string
+	for k := range n {
+		rest = append(rest, k)
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
+	s, g, bad := a.resolveArg(req, preferTeam)
+	if bad != nil {
+		return bad, nil
+	}
+	if kindOf(g) != catalog.KindGroup {
+		if kindOf(g) == catalog.KindUser {
+			return a.userCard(s, g, req, "")
+		}
+		// Asked for the team of a component: show its owner's team.
+		or, ok := ownerRef(s, g)
+		o, found := s.Get(or)
+		if !ok || !found || kindOf(o) != catalog.KindGroup {
+			return a.ok(&Response{Title: g.DisplayName() + " is not a team", Text: "It is a " + kindOf(g) + " with no owning team in the catalog.",
+				Actions: []Action{{Label: "info", Command: "info " + g.Ref().String()}}}), nil
+		}
+		g = o
+	}
+	ref := g.Ref()
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	if t := g.SpecString("type"); t != "" {
+		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
+	}
+	resp.Fields = append(resp.Fields, contactFields(g, req.Platform)...)
+	if p := relatedRefs(s, g, catalog.RelChildOf); len(p) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Parent", Value: refLabel(s, p[0]), Short: true})
+	}
+	if ch := relatedRefs(s, g, catalog.RelParentOf); len(ch) > 0 {
+		names := make([]string, len(ch))
+		for i, c := range ch {
+			names[i] = shortRef(c)
+		}
+		resp.Fields = append(resp.Fields, Field{Name: "Child teams", Value: strings.Join(names, ", ")})
+	}
+	members := related(s, g, catalog.RelHasMember)
+	owned := s.OwnedBy(ref)
+	resp.Fields = append(resp.Fields, Field{Name: "Members", Value: strconv.Itoa(len(members)), Short: true})
+	if len(owned) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Owns", Value: kindCounts(owned), Short: true})
+	}
+	// One paged list: members first, then what it owns by kind.
+	items := make([]Item, 0, len(members)+len(owned))
+	for _, m := range byKindItems(members, func(u *catalog.Entity) string { return profile(u, "email") }) {
+		m.Detail = strings.TrimSpace("member " + m.Detail)
+		items = append(items, m)
+	}
+	items = append(items, byKindItems(owned, kindDetail)...)
+	page := pageOf(a, req, resp, items)
+	var mem, own []Item
+	for _, it := range page {
+		if strings.HasPrefix(it.Detail, "member") {
+			mem = append(mem, it)
+		} else {
+			own = append(own, it)
+		}
+	}
+	if len(mem) > 0 {
+		resp.Sections = append(resp.Sections, Section{Title: "Members", Items: mem})
+	}
+	if len(own) > 0 {
+		resp.Sections = append(resp.Sections, Section{Title: "Owns", Items: own})
+	}
+	if from, f, l := onCall(s, g); from != nil {
+		resp.Fields = append(resp.Fields, f...)
+		resp.Links = append(resp.Links, l...)
+	}
+	resp.Actions = append([]Action{{Label: "on-call", Command: "oncall " + ref.String()}}, resp.Actions...)
+	return a.ok(resp), nil
+}
+
+// FindUser maps a chat user to a catalog User: by the platform's user-id
+// annotation, then by email, then (on the console) by user name.
+func FindUser(s *catalog.Snapshot, u User) *catalog.Entity {
+	return findUser(s, nil, u)
+}
+
+func findUser(s *catalog.Snapshot, l *lookup, u User) *catalog.Entity {
+	users := func(es []*catalog.Entity) *catalog.Entity {
+		for _, e := range es {
+			if kindOf(e) == catalog.KindUser {
+				return e
+			}
+		}
+		return nil
+	}
+	if u.ID != "" {
+		key := ""
+		switch u.Platform {
+		case PlatformSlack:
+			key = catalog.AnnotationSlackUserID
+		case PlatformDiscord:
+			key = catalog.AnnotationDiscordUserID
+		}
+		if key != "" {
+			if e := users(s.ByAnnotation(key, u.ID)); e != nil {
+				return e
+			}
+		}
+	}
+	if u.Email != "" {
+		if l == nil {
+			l = buildLookup(s)
+		}
+		if e := users(l.byEmail[strings.ToLower(u.Email)]); e != nil {
+			return e
+		}
+	}
+	if u.Platform == PlatformConsole && u.ID != "" {
+		return users(s.ByName(u.ID))
+	}
+	return nil
+}
+
+func (a *answers) whoami(ctx context.Context, req *Request) (*Response, error) {
+	s, l, bad := a.snapshot()
+	if bad != nil {
+		return bad, nil
+	}
+	u := findUser(s, l, req.User)
+	if u == nil {
+		who := req.User.Name
+		if who == "" {
+			who = req.User.ID
+		}
+		text := "No catalog User carries your chat id"
+		switch req.Platform {
+		case PlatformSlack:
+			text += " (annotation `slack.com/user-id: " + req.User.ID + "`)"
+		case PlatformDiscord:
+			text += " (annotation `discord.com/user-id: " + req.User.ID + "`)"
+		}
+		if req.User.Email != "" {
+			text += " or your email " + req.User.Email
+		}
+		text += ". Add the annotation to your User entity in the catalog."
+		return &Response{Title: "I don't know who " + who + " is in the catalog", Text: text, Status: StatusNotFound, Ephemeral: true}, nil
+	}
+	return a.userCard(s, u, req, "You are ")
+}
+
+func (a *answers) userCard(s *catalog.Snapshot, u *catalog.Entity, req *Request, prefix string) (*Response, error) {
+	resp := &Response{Title: prefix + entityLabel(u)}
+	resp.Fields = append(resp.Fields, contactFields(u, req.Platform)...)
+	teams := related(s, u, catalog.RelMemberOf)
+	var names []string
+	owned := append([]*catalog.Entity(nil), s.OwnedBy(u.Ref())...)
+	for _, t := range teams {
+		names = append(names, entityLabel(t))
+		owned = append(owned, s.OwnedBy(t.Ref())...)
+	}
+	if len(names) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Teams", Value: strings.Join(names, ", ")})
+	}
+	owned = dedupe(owned)
+	if len(owned) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Your teams own", Value: kindCounts(owned)})
+		items := byKindItems(owned, func(e *catalog.Entity) string {
+			d := kindDetail(e)
+			if o, ok := fastOwner(e); ok {
+				d += " · " + shortRef(o)
+			}
+			return d
+		})
+		resp.Sections = []Section{{Title: "Owned", Items: pageOf(a, req, resp, items)}}
+	} else {
+		resp.Text = "Neither you nor your teams own anything in the catalog."
+	}
+	return a.ok(resp), nil
+}
+
+// searchScore ranks e for the folded query terms; 0 means no match.
+// Every term must match some field.
+func searchScore(e *catalog.Entity, terms []string) int {
+	name, title, desc := fold(e.Metadata.Name), fold(e.Metadata.Title), strings.ToLower(e.Metadata.Description)
+	total := 0
+	for _, t := range terms {
+		best := 0
+		switch {
+		case name == t:
+			best = 100
+		case strings.HasPrefix(name, t):
+			best = 60
+		case strings.Contains(name, t):
+			best = 40
+		}
+		if title != "" {
+			switch {
+			case title == t:
+				best = max(best, 90)
+			case strings.Contains(title, t):
+				best = max(best, 35)
+			}
+		}
+		for _, tag := range e.Metadata.Tags {
+			if fold(tag) == t {
+				best = max(best, 30)
+			}
+		}
+		if best < 15 && strings.Contains(desc, t) {
+			best = 15
+		}
+		if best < 10 {
+			for _, v := range e.Metadata.Annotations {
+				if strings.Contains(strings.ToLower(v), t) {
+					best = 10
+					break
+				}
+			}
+		}
+		if best == 0 {
+			return 0
+		}
+		total += best
+	}
+	return total
+}
+
+func (a *answers) search(ctx context.Context, req *Request) (*Response, error) {
+	s, _, bad := a.snapshot()
+	if bad != nil {
+		return bad, nil
+	}
+	q := Parsed(req).Args
+	if q == "" {
+		return a.usage("search"), nil
+	}
+	var terms []string
+	for _, w := range strings.Fields(fold(q)) {
+		terms = append(terms, w)
+	}
+	if len(terms) == 0 {
+		return a.usage("search"), nil
+	}
+	type scored struct {
+		e *catalog.Entity
+		n int
+	}
+	var hits []scored
+	for _, e := range s.Entities() {
+		if n := searchScore(e, terms); n > 0 {
+			hits = append(hits, scored{e, n})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].n != hits[j].n {
+			return hits[i].n > hits[j].n
+		}
+		return hits[i].e.Ref().Key() < hits[j].e.Ref().Key()
+	})
+	if len(hits) == 0 {
+		res := resolveWith(s, a.lookups.get(s), q, nil)
+		if res.Entity != nil {
+			res = Resolution{Suggestions: []catalog.Match{{Entity: res.Entity, Score: 1}}}
+		}
+		resp := unresolved(Resolution{Suggestions: res.Suggestions}, "info", q)
+		resp.Title = fmt.Sprintf("No catalog entity matches %q", q)
+		if len(res.Suggestions) == 0 {
+			resp.Text = "Try fewer or shorter words."
+			resp.Actions = nil
+		}
+		return resp, nil
+	}
+	resp := &Response{Title: fmt.Sprintf("%d %s for %q", len(hits), plural(len(hits), "match", "matches"), q)}
+	items := make([]Item, len(hits))
+	for i, h := range hits {
+		d := kindDetail(h.e)
+		if h.e.Metadata.Description != "" {
+			d += " — " + h.e.Metadata.Description
+		}
+		items[i] = Item{Text: entityLabel(h.e), Detail: d, Ref: h.e.Ref().String()}
+	}
+	resp.Sections = []Section{{Items: pageOf(a, req, resp, items)}}
+	return a.ok(resp), nil
+}
+
+func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, preferAPI)
+	if bad != nil {
+		return bad, nil
+	}
+	ref := e.Ref().String()
+	resp := &Response{}
+	if kindOf(e) != catalog.KindAPI {
+		provided := related(s, e, catalog.RelProvidesAPI)
+		consumed := related(s, e, catalog.RelConsumesAPI)
+		resp.Title = fmt.Sprintf("APIs of %s", e.DisplayName())
+		if len(provided)+len(consumed) == 0 {
+			resp.Title = e.DisplayName() + " provides and consumes no API in the catalog"
+		}
+		if len(provided) > 0 {
+			resp.Sections = append(resp.Sections, Section{Title: "Provides", Items: byKindItems(provided, kindDetail)})
+		}
+		if len(consumed) > 0 {
+			resp.Sections = append(resp.Sections, Section{Title: "Consumes", Items: byKindItems(consumed, kindDetail)})
+		}
+		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
+		return a.ok(resp), nil
+	}
+	resp.Title = e.DisplayName()
+	resp.Text = e.Metadata.Description
+	resp.Fields = append(resp.Fields, Field{Name: "Ref", Value: ref, Short: true})
+	if t := e.SpecString("type"); t != "" {
+		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
+	}
+	if or, ok := ownerRef(s, e); ok {
+		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: refLabel(s, or), Short: true})
+	}
+	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	prov := related(s, e, catalog.RelAPIProvidedBy)
+	cons := related(s, e, catalog.RelAPIConsumedBy)
+	if len(prov) > 0 {
+		resp.Sections = append(resp.Sections, Section{Title: "Provided by", Items: byKindItems(prov, kindDetail)})
+	}
+	if len(cons) > 0 {
+		resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("Consumed by (%d)", len(cons)), Items: pageOf(a, req, resp, byKindItems(cons, kindDetail))})
+	}
+	resp.Actions = append([]Action{{Label: "who owns", Command: "owner " + ref}, {Label: "show dependents", Command: "dependents " + ref}}, resp.Actions...)
+	return a.ok(resp), nil
+}
+
+func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
+	s, e, bad := a.resolveArg(req, preferSys)
+	if bad != nil {
+		return bad, nil
+	}
+	if k := kindOf(e); k != catalog.KindSystem && k != catalog.KindDomain {
+		var sys *catalog.Entity
+		for _, p := range related(s, e, catalog.RelPartOf) {
+			if kindOf(p) == catalog.KindSystem {
+				sys = p
+				break
+			}
+		}
+		if sys == nil {
+			return a.ok(&Response{Title: e.DisplayName() + " is not part of a system", Actions: []Action{{Label: "info", Command: "info " + e.Ref().String()}}}), nil
+		}
+		e = sys
+	}
+	ref := e.Ref().String()
+	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description}
+	if or, ok := ownerRef(s, e); ok {
+		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: refLabel(s, or), Short: true})
+		if o, ok := s.Get(or); ok {
+			resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
+		}
+	}
+	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	parts := related(s, e, catalog.RelHasPart)
+	if len(parts) > 0 {
+		resp.Fields = append(resp.Fields, Field{Name: "Parts", Value: kindCounts(parts)})
+		items := byKindItems(parts, func(p *catalog.Entity) string {
+			d := kindDetail(p)
+			if o, ok := fastOwner(p); ok {
+				d += " · " + shortRef(o)
+			}
+			return d
+		})
+		resp.Sections = []Section{{Title: "Parts", Items: pageOf(a, req, resp, items)}}
+	} else {
+		resp.Text = strings.TrimSpace(resp.Text + "\n\nNothing in the catalog is part of it.")
+	}
+	resp.Actions = append([]Action{{Label: "show dependents", Command: "dependents " + ref}, {Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
+	return a.ok(resp), nil
+}

@@ -1,0 +1,266 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// DocSearcher searches documentation (catalog/docs, adapted by main).
+// entity, when set, restricts the search to that entity's site. It returns
+// one page of hits and the total number of hits.
+type DocSearcher interface {
+	SearchDocs(ctx context.Context, q string, entity *catalog.Ref, limit, offset int) ([]DocHit, int, error)
+}
+
+// Options configure the built-in commands.
+type Options struct {
+	// Catalog is required.
+	Catalog Catalog
+	// Docs, when set, enables `docs`.
+	Docs DocSearcher
+	// PageSize is the number of list items per page (default 15).
+	PageSize int
+	// InChannel makes lookups visible to the channel instead of ephemeral.
+	InChannel bool
+}
+
+// answers holds what the built-in handlers share.
+type answers struct {
+	Options
+	lookups lookups
+	router  *Router
+}
+
+// RegisterBuiltins registers the built-in commands on r: help, owner,
+// oncall, info, deps, dependents, team, whoami, search, api, system and
+// (with Options.Docs) docs. Set RouterOptions{Default: "info", Empty: "help"}
+// on r so a bare name shows its card.
+func RegisterBuiltins(r *Router, opts Options) error {
+	if opts.Catalog == nil {
+		return errors.New("register built-in commands: no catalog")
+	}
+	if opts.PageSize <= 0 {
+		opts.PageSize = 15
+	}
+	a := &answers{Options: opts, router: r}
+	for _, c := range a.commands() {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *answers) commands() []Command {
+	cmds := []Command{
+		{
+			Name: "help", Aliases: []string{"commands", "?"}, Phrases: []string{"what can you do", "how do i use this"},
+			Summary: "list the commands, or explain one", Usage: "help [command]",
+			Examples: []string{"help", "help impact"},
+			Handler:  HandlerFunc(a.help),
+		},
+		{
+			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose"},
+			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now"},
+			Summary: "who owns X: team, contacts, channel, on-call and escalation path",
+			Usage:   "owner X", Examples: []string{"who owns artist-lookup?", "owner component:default/artist-lookup"},
+			Help:    "Shows the owning team of X (a component, API, resource, system, domain or template; for a team, its parent team): its name, email, chat channel, on-call, the escalation path up the team hierarchy, and X's lifecycle, system and domain.",
+			Handler: HandlerFunc(a.owner),
+		},
+		{
+			Name: "oncall", Aliases: []string{"on-call", "on call", "pager", "page"},
+			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for"},
+			Summary: "who is on call for X or a team (PagerDuty, Opsgenie, on-call links)",
+			Usage:   "oncall X", Examples: []string{"who's on call for artist-lookup?", "oncall team-a"},
+			Help:    "Shows the on-call of X: PagerDuty and Opsgenie annotations as links and any on-call links, taken from X itself, then from its owner and the owner's parent teams. For a component it is its owner's on-call.",
+			Handler: HandlerFunc(a.oncall),
+		},
+		{
+			Name: "info", Aliases: []string{"show", "describe", "card", "what is", "what's", "whats", "tell me about"},
+			Summary: "the full card of X (a bare X does the same)",
+			Usage:   "info X", Examples: []string{"info artist-lookup", "\"Payments API\""},
+			Help:    "Shows X's description, kind and type, owner, system, lifecycle, links, docs, tags and source.",
+			Handler: HandlerFunc(a.info),
+		},
+		{
+			Name: "deps", Aliases: []string{"dependencies", "depends on", "upstream"},
+			Phrases: []string{"what does {} depend on", "what does {} use", "what does {} need", "dependencies of"},
+			Summary: "what X depends on, and the components providing the APIs it consumes",
+			Usage:   "deps X", Examples: []string{"deps artist-lookup", "what does www-artist depend on?"},
+			Handler: HandlerFunc(a.deps),
+		},
+		{
+			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps"},
+			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about"},
+			Summary: "the blast radius: everything that depends on X, with depth, by owning team",
+			Usage:   "dependents X [depth N]", Examples: []string{"impact artists-db", "what depends on artist-lookup?", "dependents artists-db depth 1"},
+			Help:    "Lists every entity that depends on X directly or transitively: through dependsOn, through the APIs X provides (their consumers), and for a system or domain through its parts. Each entry shows its depth (1 = direct); entries are grouped by owning team with the team's channel, so you know whom to tell. Add `depth N` to stop at depth N.",
+			Handler: HandlerFunc(a.dependents),
+		},
+		{
+			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team"},
+			Summary: "a team: members, what it owns, parent and child teams, channel",
+			Usage:   "team T", Examples: []string{"team team-a", "who is in team-a?"},
+			Handler: HandlerFunc(a.team),
+		},
+		{
+			Name: "whoami", Aliases: []string{"mine", "me", "my services", "what do i own", "who am i"},
+			Summary: "you, as the catalog knows you, and what your teams own",
+			Usage:   "whoami", Examples: []string{"whoami", "mine"},
+			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own.",
+			Handler: HandlerFunc(a.whoami),
+		},
+		{
+			Name: "search", Aliases: []string{"find", "lookup", "look up", "grep"},
+			Summary: "search the catalog: names, titles, descriptions, tags and annotations",
+			Usage:   "search Q", Examples: []string{"search artist", "search java"},
+			Handler: HandlerFunc(a.search),
+		},
+		{
+			Name: "api", Aliases: []string{"apis"},
+			Summary: "an API: its type, owner, who provides it and who consumes it",
+			Usage:   "api X", Examples: []string{"api spotify", "apis artist-lookup"},
+			Help:    "Shows an API: type, lifecycle, owner, system, providers and consumers. Given a component, lists the APIs it provides and consumes.",
+			Handler: HandlerFunc(a.api),
+		},
+		{
+			Name: "system", Aliases: []string{"domain"}, Phrases: []string{"what is in", "what's in", "parts of"},
+			Summary: "a system or domain: its parts by kind, owner and domain",
+			Usage:   "system X", Examples: []string{"system artist-engagement-portal", "domain artists"},
+			Handler: HandlerFunc(a.system),
+		},
+	}
+	if a.Docs != nil {
+		cmds = append(cmds, Command{
+			Name: "docs", Aliases: []string{"doc", "documentation", "techdocs", "runbook", "how do i"},
+			Summary: "search the documentation (optionally of one entity)",
+			Usage:   "docs Q [in X] | docs X Q", Examples: []string{"docs deploy", "docs rollback in artist-lookup", "docs artist-lookup rollback"},
+			Help:    "Searches TechDocs. `docs Q in X` or `docs X Q` (when X names an entity) searches only X's documentation. Results page; click next page for more.",
+			Handler: HandlerFunc(a.docs),
+		})
+	}
+	return cmds
+}
+
+// snapshot returns the current snapshot or an answer saying it is not loaded.
+func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
+	s := a.Catalog.Current()
+	if s == nil {
+		return nil, nil, &Response{Title: "The catalog is not loaded yet", Text: "Try again in a moment.", Status: StatusError, Ephemeral: true}
+	}
+	return s, a.lookups.get(s), nil
+}
+
+// resolveArg resolves the request's argument, or returns the answer to give instead.
+func (a *answers) resolveArg(req *Request, prefer Preference) (*catalog.Snapshot, *catalog.Entity, *Response) {
+	s, l, bad := a.snapshot()
+	if bad != nil {
+		return nil, nil, bad
+	}
+	inv := Parsed(req)
+	q := inv.Args
+	if q == "" {
+		return nil, nil, a.usage(inv.Command)
+	}
+	res := resolveWith(s, l, q, prefer)
+	if res.Entity == nil {
+		return nil, nil, unresolved(res, inv.Command, q)
+	}
+	return s, res.Entity, nil
+}
+
+func (a *answers) usage(name string) *Response {
+	c, ok := a.router.Lookup(name)
+	if !ok {
+		return &Response{Title: "Usage", Text: "Type `help`.", Status: StatusUsage, Ephemeral: true}
+	}
+	resp := &Response{Title: "Usage: " + c.Usage, Text: c.Summary, Status: StatusUsage, Ephemeral: true}
+	for _, ex := range c.Examples {
+		resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
+	}
+	return resp
+}
+
+func (a *answers) ok(resp *Response) *Response {
+	resp.Status = StatusOK
+	resp.Ephemeral = !a.InChannel
+	return resp
+}
+
+// pageOf slices items for the request's page and fills resp.Page and a
+// next-page Action (carrying the original command) when more follow.
+func pageOf[T any](a *answers, req *Request, resp *Response, items []T) []T {
+	size := a.PageSize
+	total := (len(items) + size - 1) / size
+	if total <= 1 {
+		return items
+	}
+	p := req.Page
+	if p < 0 {
+		p = 0
+	}
+	if p >= total {
+		p = total - 1
+	}
+	resp.Page = &Page{Index: p, Total: total, Items: len(items)}
+	if p+1 < total {
+		resp.Actions = append(resp.Actions, Action{Label: fmt.Sprintf("next page (%d/%d)", p+2, total), Command: strings.TrimSpace(req.Text), Page: p + 1})
+	}
+	if p > 0 {
+		resp.Actions = append(resp.Actions, Action{Label: "previous page", Command: strings.TrimSpace(req.Text), Page: p - 1})
+	}
+	end := min((p+1)*size, len(items))
+	return items[p*size : end]
+}
+
+func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
+	if name := Parsed(req).Args; name != "" {
+		inv := a.router.Parse(name)
+		c, ok := a.router.Lookup(inv.Command)
+		if !ok || inv.Verb == "" {
+			return &Response{Title: fmt.Sprintf("There is no command %q", name), Text: "Type `help` for the list.", Status: StatusNotFound, Ephemeral: true,
+				Actions: []Action{{Label: "help", Command: "help"}}}, nil
+		}
+		resp := &Response{Title: c.Usage, Text: c.Summary}
+		if c.Help != "" {
+			resp.Text += "\n\n" + c.Help
+		}
+		if len(c.Aliases) > 0 {
+			resp.Fields = append(resp.Fields, Field{Name: "Also", Value: strings.Join(c.Aliases, ", ")})
+		}
+		if len(c.Phrases) > 0 {
+			ph := make([]string, len(c.Phrases))
+			for i, p := range c.Phrases {
+				ph[i] = strings.ReplaceAll(p, "{}", "X")
+			}
+			resp.Fields = append(resp.Fields, Field{Name: "Or ask", Value: strings.Join(ph, "; ")})
+		}
+		for _, ex := range c.Examples {
+			resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
+		}
+		return a.okHelp(resp), nil
+	}
+	resp := &Response{Title: "callboard commands", Text: "Ask in plain words too: \"who owns X?\", \"what depends on X\", \"who's on call for X\". A bare name shows its card."}
+	sec := Section{}
+	for _, c := range a.router.Commands() {
+		if c.Hidden {
+			continue
+		}
+		sec.Items = append(sec.Items, Item{Text: c.Usage, Detail: c.Summary})
+		if len(c.Examples) > 0 && len(resp.Actions) < 5 && c.Name != "help" {
+			resp.Actions = append(resp.Actions, Action{Label: c.Examples[0], Command: c.Examples[0]})
+		}
+	}
+	resp.Sections = []Section{sec}
+	return a.okHelp(resp), nil
+}
+
+func (a *answers) okHelp(resp *Response) *Response {
+	resp.Status = StatusOK
+	resp.Ephemeral = true
+	return resp
+}

@@ -1,0 +1,173 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// Catalog gives the snapshot in force; *catalog.Store is one. Current must
+// not block: a request is answered from the snapshot it gets.
+type Catalog interface {
+	Current() *catalog.Snapshot
+}
+
+// inverseOf pairs each relation type with its inverse.
+var inverseOf = map[string]string{
+	catalog.RelOwnedBy: catalog.RelOwnerOf, catalog.RelOwnerOf: catalog.RelOwnedBy,
+	catalog.RelPartOf: catalog.RelHasPart, catalog.RelHasPart: catalog.RelPartOf,
+	catalog.RelDependsOn: catalog.RelDependencyOf, catalog.RelDependencyOf: catalog.RelDependsOn,
+	catalog.RelProvidesAPI: catalog.RelAPIProvidedBy, catalog.RelAPIProvidedBy: catalog.RelProvidesAPI,
+	catalog.RelConsumesAPI: catalog.RelAPIConsumedBy, catalog.RelAPIConsumedBy: catalog.RelConsumesAPI,
+	catalog.RelMemberOf: catalog.RelHasMember, catalog.RelHasMember: catalog.RelMemberOf,
+	catalog.RelParentOf: catalog.RelChildOf, catalog.RelChildOf: catalog.RelParentOf,
+}
+
+// specField says which spec field a forward relation is written in, for
+// snapshots whose relations were not all computed (the catalog computes
+// them; this only reads the entity's own spec, never other entities).
+var specField = map[string][]struct{ key, kind string }{
+	catalog.RelOwnedBy:     {{"owner", catalog.KindGroup}},
+	catalog.RelPartOf:      {{"system", catalog.KindSystem}, {"domain", catalog.KindDomain}, {"subdomainOf", catalog.KindDomain}, {"subcomponentOf", catalog.KindComponent}},
+	catalog.RelDependsOn:   {{"dependsOn", ""}},
+	catalog.RelProvidesAPI: {{"providesApis", catalog.KindAPI}},
+	catalog.RelConsumesAPI: {{"consumesApis", catalog.KindAPI}},
+	catalog.RelChildOf:     {{"parent", catalog.KindGroup}},
+	catalog.RelParentOf:    {{"children", catalog.KindGroup}},
+	catalog.RelMemberOf:    {{"memberOf", catalog.KindGroup}},
+	catalog.RelHasMember:   {{"members", catalog.KindUser}},
+}
+
+// relatedRefs returns the references e points at with relations of typ:
+// its own Relations, the inverse edges others hold to it (Snapshot.Incoming)
+// and, when the snapshot has no such relation at all, the spec field the
+// relation is written in. Duplicates are dropped; dangling refs are kept.
+func relatedRefs(s *catalog.Snapshot, e *catalog.Entity, typ string) []catalog.Ref {
+	var out []catalog.Ref
+	seen := map[string]bool{}
+	add := func(r catalog.Ref) {
+		k := r.Key()
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	for _, r := range e.Relations {
+		if r.Type == typ {
+			add(r.Target)
+		}
+	}
+	if inv, ok := inverseOf[typ]; ok && s != nil {
+		for _, from := range s.Incoming(e.Ref(), inv) {
+			add(from.Ref())
+		}
+	}
+	if len(out) == 0 {
+		for _, f := range specField[typ] {
+			for _, v := range e.SpecStrings(f.key) {
+				if r, err := catalog.ParseRef(v, f.kind, e.Ref().Namespace); err == nil && r.Kind != "" {
+					add(r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// related is relatedRefs resolved to entities (dangling refs dropped).
+func related(s *catalog.Snapshot, e *catalog.Entity, typ string) []*catalog.Entity {
+	refs := relatedRefs(s, e, typ)
+	out := make([]*catalog.Entity, 0, len(refs))
+	for _, r := range refs {
+		if t, ok := s.Get(r); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// relatedFast is related for traversals: it reads Relations and Incoming
+// without building a dedupe map when only one source contributes.
+func relatedFast(s *catalog.Snapshot, e *catalog.Entity, typ string, visit func(*catalog.Entity)) {
+	n := 0
+	for _, r := range e.Relations {
+		if r.Type == typ {
+			if t, ok := s.Get(r.Target); ok {
+				visit(t)
+				n++
+			}
+		}
+	}
+	if inv, ok := inverseOf[typ]; ok {
+		for _, from := range s.Incoming(e.Ref(), inv) {
+			visit(from)
+			n++
+		}
+	}
+	if n == 0 {
+		for _, f := range specField[typ] {
+			for _, v := range e.SpecStrings(f.key) {
+				if r, err := catalog.ParseRef(v, f.kind, e.Ref().Namespace); err == nil && r.Kind != "" {
+					if t, ok := s.Get(r); ok {
+						visit(t)
+					}
+				}
+			}
+		}
+	}
+}
+
+// owner returns the entity's owner ref (a group's owner is its parent group).
+func ownerRef(s *catalog.Snapshot, e *catalog.Entity) (catalog.Ref, bool) {
+	typ := catalog.RelOwnedBy
+	if kindOf(e) == catalog.KindGroup {
+		typ = catalog.RelChildOf
+	}
+	refs := relatedRefs(s, e, typ)
+	if len(refs) == 0 {
+		return catalog.Ref{}, false
+	}
+	return refs[0], true
+}
+
+func kindOf(e *catalog.Entity) string { return strings.ToLower(e.Kind) }
+
+// profile returns spec.profile.<key> of a Group or User.
+func profile(e *catalog.Entity, key string) string {
+	if p := e.SpecMap("profile"); p != nil {
+		if v, ok := p[key].(string); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// displayName of a group or user uses profile.displayName, then title, then name.
+func displayName(e *catalog.Entity) string {
+	if d := profile(e, "displayName"); d != "" {
+		return d
+	}
+	return e.DisplayName()
+}
+
+// channelOf returns the chat channel of an entity for the platform (any platform when "").
+func channelOf(e *catalog.Entity, platform string) string {
+	slack, discord := e.Annotation(catalog.AnnotationSlackChannel), e.Annotation(catalog.AnnotationDiscordChannel)
+	switch {
+	case platform == PlatformDiscord && discord != "":
+		return discord
+	case platform == PlatformSlack && slack != "":
+		return slack
+	case slack != "":
+		return slack
+	}
+	return discord
+}
+
+// shortRef renders a ref without the default namespace ("component:payments").
+func shortRef(r catalog.Ref) string {
+	if r.Namespace == catalog.DefaultNamespace {
+		return r.Kind + ":" + r.Name
+	}
+	return r.String()
+}

@@ -1,0 +1,306 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// lookup holds the indexes resolution needs that a Snapshot does not keep
+// (titles and names folded, repository names, user emails). One is built per
+// snapshot, on first use, and reused until the snapshot changes.
+type lookup struct {
+	byFolded map[string][]*catalog.Entity // fold(name) and fold(title)
+	byRepo   map[string][]*catalog.Entity // repo name of github.com/project-slug
+	byEmail  map[string][]*catalog.Entity // users' spec.profile.email
+}
+
+// lookups caches one lookup per snapshot (the last few).
+type lookups struct {
+	mu   sync.Mutex
+	snap *catalog.Snapshot
+	l    *lookup
+}
+
+func (c *lookups) get(s *catalog.Snapshot) *lookup {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap == s && c.l != nil {
+		return c.l
+	}
+	l := buildLookup(s)
+	c.snap, c.l = s, l
+	return l
+}
+
+func buildLookup(s *catalog.Snapshot) *lookup {
+	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}}
+	for _, e := range s.Entities() {
+		n := fold(e.Metadata.Name)
+		l.byFolded[n] = append(l.byFolded[n], e)
+		for _, t := range []string{e.Metadata.Title, profile(e, "displayName")} {
+			if t := fold(t); t != "" && t != n {
+				l.byFolded[t] = append(l.byFolded[t], e)
+			}
+		}
+		if slug := e.Annotation(catalog.AnnotationProjectSlug); slug != "" {
+			if _, repo, ok := strings.Cut(slug, "/"); ok && repo != "" {
+				k := strings.ToLower(repo)
+				l.byRepo[k] = append(l.byRepo[k], e)
+			}
+		}
+		if kindOf(e) == catalog.KindUser {
+			if m := strings.ToLower(profile(e, "email")); m != "" {
+				l.byEmail[m] = append(l.byEmail[m], e)
+			}
+		}
+	}
+	return l
+}
+
+// fold lower-cases s and turns every run of non-alphanumerics into one
+// space, so "Payments API", "payments-api" and "payments_api" meet.
+func fold(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+			continue
+		}
+		space = true
+	}
+	return b.String()
+}
+
+// Preference orders the kinds a verb is most likely about: each tier is a set
+// of kinds; a match in an earlier tier wins over later ones, several matches
+// in one tier are ambiguous. A nil tier list treats all kinds alike.
+type Preference [][]string
+
+var (
+	preferOwned = Preference{{catalog.KindComponent, catalog.KindAPI, catalog.KindResource, catalog.KindSystem, catalog.KindDomain, catalog.KindTemplate}, {catalog.KindGroup}, {catalog.KindUser}}
+	preferTeam  = Preference{{catalog.KindGroup}, {catalog.KindUser}}
+	preferAPI   = Preference{{catalog.KindAPI}}
+	preferSys   = Preference{{catalog.KindSystem}, {catalog.KindDomain}}
+)
+
+func (p Preference) rank(kind string) int {
+	for i, tier := range p {
+		for _, k := range tier {
+			if k == kind {
+				return i
+			}
+		}
+	}
+	return len(p)
+}
+
+// Resolution is the outcome of resolving what a person named.
+type Resolution struct {
+	// Entity is set when the text names one entity.
+	Entity *catalog.Entity
+	// By says how it was found: "ref", "name", "title", "alias", "fuzzy".
+	By string
+	// Candidates are the equally good matches when the text is ambiguous.
+	Candidates []*catalog.Entity
+	// Suggestions are the closest entities when nothing matched.
+	Suggestions []catalog.Match
+}
+
+// Resolve finds the entity query names in s: exact ref, unique name, title,
+// alias (github.com/project-slug or its repository name), then fuzzy.
+func Resolve(s *catalog.Snapshot, query string, prefer Preference) Resolution {
+	return resolveWith(s, nil, query, prefer)
+}
+
+func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference) Resolution {
+	q := strings.TrimSpace(query)
+	if q == "" || s == nil {
+		return Resolution{}
+	}
+	// "component payments": a kind word narrows the choice.
+	if kind, rest, ok := strings.Cut(q, " "); ok && isKindWord(kind) && strings.TrimSpace(rest) != "" {
+		prefer = Preference{{kindWord(kind)}}
+		q = strings.TrimSpace(rest)
+	}
+	if strings.ContainsAny(q, ":/") {
+		if r, err := catalog.ParseRef(q, "", ""); err == nil {
+			if r.Kind != "" {
+				if e, ok := s.Get(r); ok {
+					return Resolution{Entity: e, By: "ref"}
+				}
+			} else {
+				var in []*catalog.Entity
+				for _, e := range s.ByName(r.Name) {
+					if e.Ref().Namespace == r.Namespace {
+						in = append(in, e)
+					}
+				}
+				if res, ok := choose(in, prefer, "ref"); ok {
+					return res
+				}
+			}
+			// A slug "org/repo" or a ref to nothing: keep looking by its name.
+			if res, ok := choose(s.ByAnnotation(catalog.AnnotationProjectSlug, q), prefer, "alias"); ok {
+				return res
+			}
+			q = r.Name
+		}
+	}
+	if res, ok := choose(s.ByName(q), prefer, "name"); ok {
+		return res
+	}
+	if l == nil {
+		l = buildLookup(s)
+	}
+	if res, ok := choose(l.byFolded[fold(q)], prefer, "title"); ok {
+		return res
+	}
+	alias := append(append([]*catalog.Entity{}, s.ByAnnotation(catalog.AnnotationProjectSlug, q)...), l.byRepo[strings.ToLower(q)]...)
+	if res, ok := choose(dedupe(alias), prefer, "alias"); ok {
+		return res
+	}
+	matches := s.Fuzzy(q, 8)
+	if len(matches) > 0 && matches[0].Score >= 0.85 && (len(matches) == 1 || matches[1].Score < matches[0].Score-0.05) {
+		return Resolution{Entity: matches[0].Entity, By: "fuzzy"}
+	}
+	if len(matches) > 3 {
+		matches = matches[:3]
+	}
+	return Resolution{Suggestions: matches}
+}
+
+// choose picks among entities that matched equally well, by preference.
+func choose(in []*catalog.Entity, prefer Preference, by string) (Resolution, bool) {
+	switch len(in) {
+	case 0:
+		return Resolution{}, false
+	case 1:
+		return Resolution{Entity: in[0], By: by}, true
+	}
+	best := len(prefer) + 1
+	var top []*catalog.Entity
+	for _, e := range in {
+		r := prefer.rank(kindOf(e))
+		switch {
+		case r < best:
+			best, top = r, []*catalog.Entity{e}
+		case r == best:
+			top = append(top, e)
+		}
+	}
+	if len(top) == 1 {
+		return Resolution{Entity: top[0], By: by}, true
+	}
+	// Same kind and name in several namespaces: the default one wins.
+	var def []*catalog.Entity
+	for _, e := range top {
+		if e.Ref().Namespace == catalog.DefaultNamespace {
+			def = append(def, e)
+		}
+	}
+	if len(def) == 1 && sameKind(top) {
+		return Resolution{Entity: def[0], By: by}, true
+	}
+	sort.SliceStable(top, func(i, j int) bool { return top[i].Ref().Key() < top[j].Ref().Key() })
+	return Resolution{Candidates: top, By: by}, true
+}
+
+func sameKind(es []*catalog.Entity) bool {
+	for _, e := range es[1:] {
+		if kindOf(e) != kindOf(es[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+func dedupe(in []*catalog.Entity) []*catalog.Entity {
+	if len(in) < 2 {
+		return in
+	}
+	seen := map[*catalog.Entity]bool{}
+	out := in[:0:0]
+	for _, e := range in {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+var kindWords = map[string]string{
+	"component": catalog.KindComponent, "service": catalog.KindComponent, "api": catalog.KindAPI,
+	"resource": catalog.KindResource, "system": catalog.KindSystem, "domain": catalog.KindDomain,
+	"group": catalog.KindGroup, "team": catalog.KindGroup, "user": catalog.KindUser, "template": catalog.KindTemplate,
+}
+
+func isKindWord(w string) bool { _, ok := kindWords[strings.ToLower(w)]; return ok }
+func kindWord(w string) string { return kindWords[strings.ToLower(w)] }
+
+// unresolved turns a failed Resolution into the answer: ambiguous choices
+// or "did you mean", each a command the person can click.
+func unresolved(res Resolution, command, query string) *Response {
+	if len(res.Candidates) > 0 {
+		resp := &Response{
+			Title:     fmt.Sprintf("%q matches %d entities", query, len(res.Candidates)),
+			Text:      "Which one did you mean?",
+			Status:    StatusAmbiguous,
+			Ephemeral: true,
+		}
+		for _, e := range res.Candidates {
+			ref := e.Ref().String()
+			label := ref
+			if d := describeShort(e); d != "" {
+				label += " — " + d
+			}
+			cmd := command + " " + ref
+			resp.Suggestions = append(resp.Suggestions, Suggestion{Label: label, Command: cmd, Ref: ref})
+			resp.Actions = append(resp.Actions, Action{Label: shortRef(e.Ref()), Command: cmd})
+		}
+		return resp
+	}
+	resp := &Response{
+		Title:     fmt.Sprintf("Nothing in the catalog is called %q", query),
+		Status:    StatusNotFound,
+		Ephemeral: true,
+	}
+	if len(res.Suggestions) == 0 {
+		resp.Text = fmt.Sprintf("Try `search %s` for a wider search, or check the spelling.", query)
+		resp.Actions = []Action{{Label: "search", Command: "search " + query}}
+		return resp
+	}
+	resp.Text = "Did you mean:"
+	for _, m := range res.Suggestions {
+		ref := m.Entity.Ref().String()
+		cmd := command + " " + ref
+		resp.Suggestions = append(resp.Suggestions, Suggestion{Label: ref + " — " + displayName(m.Entity), Command: cmd, Ref: ref})
+		resp.Actions = append(resp.Actions, Action{Label: shortRef(m.Entity.Ref()), Command: cmd})
+	}
+	return resp
+}
+
+// describeShort is "service, owned by team-a" for choices.
+func describeShort(e *catalog.Entity) string {
+	var parts []string
+	if t := e.SpecString("type"); t != "" {
+		parts = append(parts, t)
+	}
+	if t := e.Metadata.Title; t != "" {
+		parts = append([]string{t}, parts...)
+	}
+	if o := e.SpecString("owner"); o != "" {
+		parts = append(parts, "owned by "+o)
+	}
+	return strings.Join(parts, ", ")
+}
