@@ -206,7 +206,7 @@ func (t *Transport) wait(r Retry, resp *http.Response, attempt int) (time.Durati
 		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
 			if s, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
 				// One second past the reset absorbs clock skew and rounding.
-				return max(0, time.Until(time.Unix(s, 0)))+time.Second, true
+				return max(0, time.Until(time.Unix(s, 0))) + time.Second, true
 			}
 		}
 		if code == http.StatusTooManyRequests || secondaryLimit(resp) {
