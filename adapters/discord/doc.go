@@ -1,0 +1,10 @@
+// Package discord is callboard's Discord adapter: it verifies and answers
+// HTTP interactions (slash commands, autocomplete, buttons, modals), answers
+// gateway messages that mention the bot or start with a prefix, and renders a
+// bot.Response as embeds and components within Discord's limits, paginating
+// rather than truncating.
+//
+// It depends on bot and discordgo. It must not depend on the catalog,
+// scaffold, Redis or GitHub packages: what it needs of them (suggestions for
+// autocomplete, dedupe, the leader lock) arrives through small interfaces.
+package discord
