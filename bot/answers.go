@@ -147,7 +147,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	if bad != nil {
 		return bad, nil
 	}
-	name, ref := e.DisplayName(), e.Ref().String()
+	name, ref := displayName(e), e.Ref().String()
 	or, ok := ownerRef(s, e)
 	resp := &Response{}
 	if !ok {
@@ -157,14 +157,14 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		}
 		resp.Fields = contextFields(s, e)
 		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
-		return a.ok(resp), nil
+		return a.okFor(req, resp), nil
 	}
 	o, found := s.Get(or)
 	if !found {
 		resp.Title = fmt.Sprintf("%s is owned by %s", name, shortRef(or))
 		resp.Text = fmt.Sprintf("The owner `%s` is not in the catalog, so there are no contacts for it.", or)
 		resp.Fields = contextFields(s, e)
-		return a.ok(resp), nil
+		return a.okFor(req, resp), nil
 	}
 	resp.Title = fmt.Sprintf("%s is owned by %s", name, displayName(o))
 	if kindOf(e) == catalog.KindGroup {
@@ -200,7 +200,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		Action{Label: "team", Command: "team " + o.Ref().String()},
 	)
 	resp.Actions = append(resp.Actions, a.docsAction(e)...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
@@ -211,7 +211,7 @@ func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
 	from, f, l := onCall(s, e)
 	resp := &Response{Fields: f, Links: l}
 	if from == nil {
-		resp.Title = "No on-call is recorded for " + e.DisplayName()
+		resp.Title = "No on-call is recorded for " + displayName(e)
 		resp.Text = "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link."
 		if or, ok := ownerRef(s, e); ok {
 			if o, ok := s.Get(or); ok {
@@ -220,14 +220,14 @@ func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
 			}
 		}
 	} else {
-		resp.Title = "On-call for " + e.DisplayName()
+		resp.Title = "On-call for " + displayName(e)
 		if from != e {
 			resp.Text = "From " + entityLabel(from) + "."
 			resp.Fields = append(resp.Fields, contactFields(from, req.Platform)...)
 		}
 	}
 	resp.Actions = []Action{{Label: "who owns", Command: "owner " + e.Ref().String()}, {Label: "show dependents", Command: "dependents " + e.Ref().String()}}
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
@@ -236,7 +236,7 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 		return bad, nil
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: e.DisplayName(), Text: e.Metadata.Description}
+	resp := &Response{Title: displayName(e), Text: e.Metadata.Description}
 	kind := e.Kind
 	if t := e.SpecString("type"); t != "" {
 		kind += " · " + t
@@ -287,7 +287,7 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 		resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + ref})
 	}
 	resp.Actions = append(resp.Actions, a.docsAction(e)...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func (a *answers) deps(ctx context.Context, req *Request) (*Response, error) {
@@ -328,7 +328,7 @@ func (a *answers) deps(ctx context.Context, req *Request) (*Response, error) {
 		resp.Sections = []Section{{Items: pageOf(a, req, resp, items)}}
 	}
 	resp.Actions = append([]Action{{Label: "show dependents", Command: "dependents " + e.Ref().String()}}, resp.Actions...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func plural(n int, one, many string) string {
@@ -434,7 +434,7 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	if len(hits) == 0 {
 		resp.Title = "Nothing in the catalog depends on " + e.DisplayName()
 		resp.Actions = []Action{{Label: "who owns", Command: "owner " + ref}, {Label: "dependencies", Command: "deps " + ref}}
-		return a.ok(resp), nil
+		return a.okFor(req, resp), nil
 	}
 	// Group by owning team; teams by how close their nearest entity is, then name.
 	type team struct {
@@ -520,7 +520,7 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 		})
 	}
 	resp.Actions = append([]Action{{Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func countDepth(hits []Affected, d int) int {
@@ -608,7 +608,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		or, ok := ownerRef(s, g)
 		o, found := s.Get(or)
 		if !ok || !found || kindOf(o) != catalog.KindGroup {
-			return a.ok(&Response{Title: g.DisplayName() + " is not a team", Text: "It is a " + kindOf(g) + " with no owning team in the catalog.",
+			return a.okFor(req, &Response{Title: g.DisplayName() + " is not a team", Text: "It is a " + kindOf(g) + " with no owning team in the catalog.",
 				Actions: []Action{{Label: "info", Command: "info " + g.Ref().String()}}}), nil
 		}
 		g = o
@@ -662,7 +662,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		resp.Links = append(resp.Links, l...)
 	}
 	resp.Actions = append([]Action{{Label: "on-call", Command: "oncall " + ref.String()}}, resp.Actions...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 // FindUser maps a chat user to a catalog User: by the platform's user-id
@@ -762,7 +762,7 @@ func (a *answers) userCard(s *catalog.Snapshot, u *catalog.Entity, req *Request,
 	} else {
 		resp.Text = "Neither you nor your teams own anything in the catalog."
 	}
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 // searchScore ranks e for the folded query terms; 0 means no match.
@@ -867,7 +867,7 @@ func (a *answers) search(ctx context.Context, req *Request) (*Response, error) {
 		items[i] = Item{Text: entityLabel(h.e), Detail: d, Ref: h.e.Ref().String()}
 	}
 	resp.Sections = []Section{{Items: pageOf(a, req, resp, items)}}
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
@@ -891,7 +891,7 @@ func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
 			resp.Sections = append(resp.Sections, Section{Title: "Consumes", Items: byKindItems(consumed, kindDetail)})
 		}
 		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
-		return a.ok(resp), nil
+		return a.okFor(req, resp), nil
 	}
 	resp.Title = e.DisplayName()
 	resp.Text = e.Metadata.Description
@@ -912,7 +912,7 @@ func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
 		resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("Consumed by (%d)", len(cons)), Items: pageOf(a, req, resp, byKindItems(cons, kindDetail))})
 	}
 	resp.Actions = append([]Action{{Label: "who owns", Command: "owner " + ref}, {Label: "show dependents", Command: "dependents " + ref}}, resp.Actions...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }
 
 func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
@@ -929,7 +929,7 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 			}
 		}
 		if sys == nil {
-			return a.ok(&Response{Title: e.DisplayName() + " is not part of a system", Actions: []Action{{Label: "info", Command: "info " + e.Ref().String()}}}), nil
+			return a.okFor(req, &Response{Title: e.DisplayName() + " is not part of a system", Actions: []Action{{Label: "info", Command: "info " + e.Ref().String()}}}), nil
 		}
 		e = sys
 	}
@@ -957,5 +957,5 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 		resp.Text = strings.TrimSpace(resp.Text + "\n\nNothing in the catalog is part of it.")
 	}
 	resp.Actions = append([]Action{{Label: "show dependents", Command: "dependents " + ref}, {Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }

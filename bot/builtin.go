@@ -58,7 +58,7 @@ func RegisterBuiltins(r *Router, opts Options) error {
 func (a *answers) commands() []Command {
 	cmds := []Command{
 		{
-			Name: "help", Aliases: []string{"commands", "?"}, Phrases: []string{"what can you do", "how do i use this"},
+			Name: "help", Aliases: []string{"commands"}, Phrases: []string{"what can you do", "how do i use this"},
 			Summary: "list the commands, or explain one", Usage: "help [command]",
 			Examples: []string{"help", "help impact"},
 			Handler:  HandlerFunc(a.help),
@@ -170,6 +170,9 @@ func (a *answers) resolveArg(req *Request, prefer Preference) (*catalog.Snapshot
 	if res.Entity == nil {
 		return nil, nil, unresolved(res, inv.Command, q)
 	}
+	if res.By == "fuzzy" && req.parsed != nil {
+		req.parsed.assumed = "`" + res.Entity.Ref().String() + "`"
+	}
 	return s, res.Entity, nil
 }
 
@@ -185,9 +188,15 @@ func (a *answers) usage(name string) *Response {
 	return resp
 }
 
-func (a *answers) ok(resp *Response) *Response {
+// okFor finishes a successful answer: status, visibility, and a note when
+// the entity was found by a guess at a typo.
+func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = !a.InChannel
+	if req.parsed != nil && req.parsed.assumed != "" {
+		note := fmt.Sprintf("_Assuming you meant %s._", req.parsed.assumed)
+		resp.Text = strings.TrimSpace(note + "\n\n" + resp.Text)
+	}
 	return resp
 }
 

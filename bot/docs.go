@@ -82,5 +82,5 @@ func (a *answers) docs(ctx context.Context, req *Request) (*Response, error) {
 			resp.Actions = append(resp.Actions, Action{Label: "previous page", Command: strings.TrimSpace(req.Text), Page: page - 1})
 		}
 	}
-	return a.ok(resp), nil
+	return a.okFor(req, resp), nil
 }

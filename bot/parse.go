@@ -17,6 +17,9 @@ type Invocation struct {
 	Args string `json:"args"`
 	// Words are the argument words (a quoted phrase is one word).
 	Words []string `json:"words"`
+
+	// assumed is set when resolution guessed at a typo (shown in the answer).
+	assumed string
 }
 
 // Args returns the argument text the Router parsed for req ("" before routing).

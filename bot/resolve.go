@@ -170,7 +170,7 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 		return res
 	}
 	matches := s.Fuzzy(q, 8)
-	if len(matches) > 0 && matches[0].Score >= 0.85 && (len(matches) == 1 || matches[1].Score < matches[0].Score-0.05) {
+	if len(matches) > 0 && matches[0].Score >= 0.8 && (len(matches) == 1 || matches[1].Score < matches[0].Score-0.15) {
 		return Resolution{Entity: matches[0].Entity, By: "fuzzy"}
 	}
 	if len(matches) > 3 {
