@@ -184,8 +184,8 @@ func blocksOf(resp *bot.Response) []block {
 func (r *renderer) buttons(resp *bot.Response) ([]discordgo.MessageComponent, []string) {
 	type button struct {
 		label, command, style string
-		kind              clickKind
-		page              int
+		kind                  clickKind
+		page                  int
 	}
 	var all []button
 	for _, a := range resp.Actions {
