@@ -248,11 +248,10 @@ func buttonValue(t *testing.T, blocks json.RawMessage, label string) (actionID, 
 	var bs []struct {
 		Type     string `json:"type"`
 		Elements []struct {
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-			Text     struct {
-				Text string `json:"text"`
-			} `json:"text"`
+			Type     string          `json:"type"`
+			ActionID string          `json:"action_id"`
+			Value    string          `json:"value"`
+			Text     json.RawMessage `json:"text"`
 		} `json:"elements"`
 	}
 	if err := json.Unmarshal(blocks, &bs); err != nil {
@@ -260,7 +259,11 @@ func buttonValue(t *testing.T, blocks json.RawMessage, label string) (actionID, 
 	}
 	for _, b := range bs {
 		for _, el := range b.Elements {
-			if strings.HasPrefix(el.Text.Text, label) {
+			var text struct{ Text string }
+			if el.Type != "button" || json.Unmarshal(el.Text, &text) != nil {
+				continue
+			}
+			if strings.HasPrefix(text.Text, label) {
 				return el.ActionID, el.Value
 			}
 		}
