@@ -170,7 +170,6 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	if kindOf(e) == catalog.KindGroup {
 		resp.Title = fmt.Sprintf("%s reports to %s", name, displayName(o))
 	}
-	resp.Text = o.Metadata.Description
 	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
 	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
 	if from, f, l := onCall(s, e); from != nil {

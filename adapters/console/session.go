@@ -1,0 +1,173 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+)
+
+// Ask runs one command line as user and returns the answer. Follow-up work
+// (Response.Follow) is run to completion and its last update returned.
+func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page int) (*bot.Response, error) {
+	if user.Platform == "" {
+		user.Platform = bot.PlatformConsole
+	}
+	req := &bot.Request{Text: text, User: user, Platform: bot.PlatformConsole, Page: page, Received: time.Now()}
+	resp, err := h.Handle(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp == nil {
+		return nil, errors.New("the command gave no answer")
+	}
+	if resp.Follow != nil {
+		last := resp
+		ferr := resp.Follow(ctx, func(r *bot.Response) error { last = r; return nil })
+		if ferr != nil {
+			return last, fmt.Errorf("finishing %q: %w", text, ferr)
+		}
+		resp = last
+	}
+	return resp, nil
+}
+
+// Session is an interactive (or piped) conversation: one command per line.
+type Session struct {
+	Handler bot.Handler
+	User    bot.User
+	In      io.Reader
+	Out     io.Writer
+	// Err receives problems with a line that are not answers (nil: Out).
+	Err io.Writer
+	// JSON prints one JSON response per line instead of text.
+	JSON bool
+	// Prompt, when not empty, is printed before each line (on a terminal).
+	Prompt string
+}
+
+// Stats counts what a session answered.
+type Stats struct {
+	Lines    int
+	NotFound int
+	Errors   int
+}
+
+// Run reads lines until EOF, "quit"/"exit" or ctx ends. Besides commands it
+// understands `next`/`more` (the last answer's next page) and a number N
+// (run the last answer's action N).
+func (s *Session) Run(ctx context.Context) (Stats, error) {
+	var st Stats
+	errw := s.Err
+	if errw == nil {
+		errw = s.Out
+	}
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		sc := bufio.NewScanner(s.In)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-done:
+				return
+			}
+		}
+		readErr <- sc.Err()
+		close(lines)
+	}()
+	var last *bot.Response
+	for {
+		if s.Prompt != "" {
+			fmt.Fprint(s.Out, s.Prompt)
+		}
+		var line string
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case line, ok = <-lines:
+		}
+		if !ok {
+			if s.Prompt != "" {
+				fmt.Fprintln(s.Out)
+			}
+			return st, <-readErr
+		}
+		text := strings.TrimSpace(line)
+		switch strings.ToLower(text) {
+		case "quit", "exit", "bye", `\q`:
+			return st, nil
+		}
+		if text == "" && s.Prompt != "" {
+			continue
+		}
+		page := 0
+		if last != nil {
+			if act, ok := pick(last, text); ok {
+				text, page = act.Command, act.Page
+			} else if n, err := strconv.Atoi(text); err == nil && s.Prompt != "" {
+				fmt.Fprintf(errw, "There is no action %d in the last answer.\n", n)
+				continue
+			}
+		}
+		st.Lines++
+		resp, err := Ask(ctx, s.Handler, s.User, text, page)
+		if err != nil {
+			st.Errors++
+			resp = &bot.Response{Title: "Something went wrong", Text: err.Error(), Status: bot.StatusError}
+		}
+		switch resp.Status {
+		case bot.StatusNotFound, bot.StatusAmbiguous:
+			st.NotFound++
+		case bot.StatusError:
+			st.Errors++
+		}
+		if s.JSON {
+			err = RenderJSON(s.Out, resp)
+		} else {
+			err = Render(s.Out, resp)
+			if err == nil && s.Prompt == "" {
+				_, err = io.WriteString(s.Out, "\n")
+			}
+		}
+		if err != nil {
+			return st, fmt.Errorf("write answer: %w", err)
+		}
+		last = resp
+	}
+}
+
+// pick finds the action a line asks for: "next"/"more" or its number.
+func pick(last *bot.Response, text string) (bot.Action, bool) {
+	switch strings.ToLower(text) {
+	case "next", "more", "n":
+		for _, a := range last.Actions {
+			if strings.HasPrefix(a.Label, "next page") {
+				return a, true
+			}
+		}
+		return bot.Action{}, false
+	case "prev", "previous", "back", "p":
+		for _, a := range last.Actions {
+			if a.Label == "previous page" {
+				return a, true
+			}
+		}
+		return bot.Action{}, false
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 || n > len(last.Actions) {
+		return bot.Action{}, false
+	}
+	return last.Actions[n-1], true
+}

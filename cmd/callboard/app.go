@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
+)
+
+// AppOptions are what every entry point (ask, chat, serve) builds the bot from.
+type AppOptions struct {
+	// Catalogs are catalog paths (files, directories, Location files). Empty
+	// means the embedded example organisation.
+	Catalogs []string
+	// Docs are TechDocs site paths for `docs` (beside the catalog's own sites).
+	Docs []string
+	// Config is the callboard.yaml path; accepted and not yet read.
+	Config string
+	// PageSize is the number of list items per answer page (0: the bot's default).
+	PageSize int
+	// InChannel answers lookups visibly to the channel (chat platforms).
+	InChannel bool
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+
+	// State for the middleware. Nil Dedupe and RateLimiter mean in-memory
+	// ones; nil Audit means no audit log. RateLimit (requests per second per
+	// user) and Burst of 0 turn rate limiting off.
+	Dedupe      bot.Dedupe
+	DedupeTTL   time.Duration
+	RateLimiter bot.RateLimiter
+	RateLimit   float64
+	Burst       int
+	Audit       bot.Audit
+}
+
+// App is callboard assembled: the catalog Store and the Router with the
+// built-in commands and middleware. main's sub-commands and end-to-end tests
+// run the same App.
+type App struct {
+	Options AppOptions
+	Store   *catalog.Store
+	Router  *bot.Router
+	// Problems are those of the last catalog load.
+	Problems []catalog.Problem
+	// Docs is the documentation search, when one is configured.
+	Docs bot.DocSearcher
+	log  *slog.Logger
+}
+
+// embeddedOrg returns the example organisation built into the binary and
+// the Location file to start from. Nil until package examples exists.
+var embeddedOrg func() (fs.FS, string)
+
+// NewApp loads the catalog and builds the Router.
+func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a := &App{Options: opts, Store: catalog.NewStore(nil), log: log}
+	if err := a.Load(ctx); err != nil {
+		return nil, err
+	}
+	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: a.Docs, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
+		return nil, err
+	}
+	r.Use(bot.Recovered(log))
+	if opts.Audit != nil {
+		r.Use(bot.Audited(opts.Audit, log))
+	}
+	d := opts.Dedupe
+	if d == nil {
+		d = bot.NewMemoryDedupe()
+	}
+	ttl := opts.DedupeTTL
+	if ttl <= 0 {
+		ttl = 10 * time.Minute
+	}
+	r.Use(bot.Deduplicated(d, ttl, log))
+	if opts.RateLimiter != nil || (opts.RateLimit > 0 && opts.Burst > 0) {
+		rl := opts.RateLimiter
+		if rl == nil {
+			rl = bot.NewMemoryRateLimiter(opts.RateLimit, opts.Burst)
+		}
+		r.Use(bot.RateLimited(rl, log))
+	}
+	a.Router = r
+	return a, nil
+}
+
+// Load reads the catalog again and swaps it in; requests in flight keep
+// the snapshot they have. A load that finds no entity at all is an error
+// and keeps the current snapshot.
+func (a *App) Load(ctx context.Context) error {
+	var res *catalog.Result
+	if len(a.Options.Catalogs) == 0 {
+		if embeddedOrg == nil {
+			return errors.New("no --catalog given and this build has no embedded example organisation: pass --catalog PATH")
+		}
+		fsys, root := embeddedOrg()
+		res = catalog.LoadFS(ctx, fsys, []string{root}, catalog.LoadOptions{Source: "examples"})
+	} else {
+		res = catalog.LoadPaths(ctx, a.Options.Catalogs)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Files that are not descriptors (OpenAPI definitions beside them) carry no kind.
+	kept := res.Entities[:0]
+	for _, e := range res.Entities {
+		if e.Kind != "" && e.Metadata.Name != "" {
+			kept = append(kept, e)
+		}
+	}
+	res.Entities = kept
+	if len(res.Entities) == 0 {
+		msg := "no catalog entities found in " + strings.Join(a.catalogNames(), ", ")
+		if len(res.Problems) > 0 {
+			msg += ": " + res.Problems[0].String()
+		}
+		return errors.New(msg)
+	}
+	s := catalog.Build(res)
+	a.Store.Swap(s)
+	a.Problems = s.Problems()
+	errs := 0
+	for _, p := range a.Problems {
+		if p.Severity == catalog.Error {
+			errs++
+		}
+	}
+	a.log.InfoContext(ctx, "catalog loaded", "entities", s.Len(), "problems", len(a.Problems), "errors", errs, "version", s.Version())
+	return nil
+}
+
+func (a *App) catalogNames() []string {
+	if len(a.Options.Catalogs) == 0 {
+		return []string{"the embedded example organisation"}
+	}
+	return a.Options.Catalogs
+}
+
+// ProblemSummary is one line about load problems for a CLI's stderr ("" when none).
+func (a *App) ProblemSummary() string {
+	errs := 0
+	for _, p := range a.Problems {
+		if p.Severity == catalog.Error {
+			errs++
+		}
+	}
+	if errs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("callboard: %d catalog %s skipped (run `callboard validate` on the catalog for details)", errs, plural(errs, "problem", "problems"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("must not be empty")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// appFlags adds the flags every entry point shares to fs.
+func appFlags(fs *flag.FlagSet, o *AppOptions) {
+	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file); repeatable; default: the embedded example organisation")
+	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` to search besides the catalog's own; repeatable (accepted; documentation search is not wired in yet)")
+	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE` (accepted and not read yet: configuration support is still to come)")
+}
+
+// parseInterspersed parses flags anywhere among args ("ask 'who owns x' --json")
+// and returns the other arguments in order. "--" ends flag parsing.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// consoleUser is the person at the terminal: CALLBOARD_USER or USER, and
+// CALLBOARD_EMAIL, so `whoami` can find them in the catalog.
+func consoleUser(env *Env) bot.User {
+	id := env.Getenv("CALLBOARD_USER")
+	if id == "" {
+		id = env.Getenv("USER")
+	}
+	return bot.User{Platform: bot.PlatformConsole, ID: id, Name: id, Email: env.Getenv("CALLBOARD_EMAIL")}
+}
+
+// exitCode maps an answer to the CLI contract: 0 answered, 1 not found (or
+// ambiguous, denied, failed), 2 usage.
+func exitCode(s bot.Status) int {
+	switch s {
+	case bot.StatusOK:
+		return 0
+	case bot.StatusUsage:
+		return 2
+	}
+	return 1
+}

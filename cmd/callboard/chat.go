@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/callboard/callboard/adapters/console"
+)
+
+func init() {
+	register(command{name: "chat", summary: "an interactive session with the bot (also reads piped commands line by line)", run: runChat})
+}
+
+func runChat(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var opts AppOptions
+	appFlags(fs, &opts)
+	jsonOut := fs.Bool("json", false, "print one JSON response (the bot.Response) per input line")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, `usage: callboard chat [--catalog PATH]... [--docs PATH]... [--config FILE] [--json]
+
+Reads chat commands line by line, from a terminal (with a prompt) or from
+piped input, and prints each answer. In a session, "next" shows the next page
+of the last answer, a number runs that action of it, "quit" ends.
+Example: printf 'who owns payments-api\nimpact ledger-db\n' | callboard chat --json
+
+flags:`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "callboard chat: unexpected argument %q (to ask one thing, use callboard ask)\n", fs.Arg(0))
+		return 2
+	}
+	app, err := NewApp(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
+		return 1
+	}
+	if s := app.ProblemSummary(); s != "" {
+		fmt.Fprintln(env.Stderr, s)
+	}
+	sess := &console.Session{Handler: app.Router, User: consoleUser(env), In: env.Stdin, Out: env.Stdout, Err: env.Stderr, JSON: *jsonOut}
+	if isTerminal(env.Stdin) && !*jsonOut {
+		sess.Prompt = "callboard> "
+		fmt.Fprintf(env.Stdout, "callboard: %d entities loaded. Type help, or quit.\n", app.Store.Current().Len())
+	}
+	if _, err := sess.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// isTerminal reports whether r is a terminal (a character device).
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
