@@ -34,7 +34,8 @@ type Config struct {
 	// Command is the umbrella slash command, "/callboard" by default.
 	Command string
 	// Aliases map further slash commands to the words they stand for, e.g.
-	// "/whoowns" → "who owns", "/docs" → "docs".
+	// "/whoowns" → "who owns", "/docs" → "docs". Nil means DefaultAliases
+	// (those of deploy/slack-app-manifest.yaml); empty means none.
 	Aliases map[string]string
 	// InChannel answers slash commands in the channel; by default they are
 	// ephemeral with a "share in channel" button.
@@ -59,6 +60,15 @@ type Config struct {
 	// MaxRetries is how often a Web API call refused with 429 is retried
 	// after its Retry-After, 3 by default.
 	MaxRetries int
+}
+
+// DefaultAliases are the slash commands of deploy/slack-app-manifest.yaml
+// besides the umbrella /callboard.
+var DefaultAliases = map[string]string{
+	"/whoowns": "who owns",
+	"/oncall":  "oncall",
+	"/impact":  "impact",
+	"/docs":    "docs",
 }
 
 // Adapter serves Slack's HTTP endpoints and Socket Mode for one bot.Handler.
@@ -128,6 +138,9 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Aliases == nil {
+		cfg.Aliases = DefaultAliases
 	}
 	for k, v := range cfg.Aliases {
 		a.aliases[strings.ToLower(k)] = strings.TrimSpace(v)
