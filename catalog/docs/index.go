@@ -1,0 +1,401 @@
+package docs
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// Fields of a section, each weighted on its own in BM25F.
+const (
+	fieldTitle   = iota // the page title
+	fieldHeading        // the section's own heading
+	fieldPath           // the headings above it
+	fieldBody           // prose
+	fieldCode           // code blocks
+	fieldSite           // site and entity names
+	numFields
+)
+
+var (
+	fieldWeight = [numFields]float64{fieldTitle: 2.0, fieldHeading: 3.0, fieldPath: 1.2, fieldBody: 1.0, fieldCode: 0.3, fieldSite: 0.6}
+	fieldB      = [numFields]float64{fieldTitle: 0.4, fieldHeading: 0.4, fieldPath: 0.4, fieldBody: 0.75, fieldCode: 0.75, fieldSite: 0.2}
+)
+
+const bm25K1 = 1.2
+
+// BuildOptions say how links are made.
+type BuildOptions struct {
+	// BaseURL is the techdocs.baseURL pattern for links to rendered pages,
+	// e.g. "https://backstage.example.com/docs/{namespace}/{kind}/{name}/{path}".
+	// Empty: links go to the Markdown file on GitHub (or its path when
+	// nothing says which repository holds it).
+	BaseURL string
+}
+
+// Stats describe an index, for metrics.
+type Stats struct {
+	Sites    int `json:"sites"`
+	Pages    int `json:"pages"`
+	Sections int `json:"sections"`
+	Terms    int `json:"terms"`
+	// TextBytes is the size of the Markdown read; IndexBytes an estimate of
+	// the memory the index holds.
+	TextBytes  int64 `json:"text_bytes"`
+	IndexBytes int64 `json:"index_bytes"`
+}
+
+// Index is an immutable search index over the sections of some sites. It is
+// safe for concurrent use.
+type Index struct {
+	sites    []siteInfo
+	pages    []pageInfo
+	secs     []sec
+	terms    map[string]uint32
+	vocab    []string    // term id -> term
+	sorted   []uint32    // term ids in term order, for prefix search
+	postings [][]posting // term id -> sections holding it
+	avgLen   [numFields]float64
+	stats    Stats
+	scratch  sync.Pool
+}
+
+type siteInfo struct {
+	name   string
+	entity catalog.Ref
+}
+
+type pageInfo struct {
+	site   int
+	path   string // relative to docs_dir
+	title  string
+	navPos int
+	url    string // without anchor
+}
+
+type sec struct {
+	page    uint32
+	anchor  string
+	heading string // heading path
+	body    string
+	code    string
+	url     string
+	lens    [numFields]uint16
+	stream  []uint32 // term ids of heading and body, in order
+}
+
+type posting struct {
+	sec uint32
+	tf  [numFields]uint8
+}
+
+// Build reads every site and indexes its pages. Problems (unreadable files,
+// bad mkdocs.yml) are returned with where they are; the sites and pages that
+// could be read are indexed regardless.
+func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catalog.Problem) {
+	var probs []catalog.Problem
+	type job struct {
+		site int
+		page sourcePage
+		root string // docs root in FS
+	}
+	type done struct {
+		job
+		parsed parsedPage
+		size   int
+		err    error
+	}
+	var jobs []job
+	docsDirs := make([]string, len(sites))
+	for i := range sites {
+		s := &sites[i]
+		where := catalog.Position{File: path.Join(s.Source, "mkdocs.yml")}
+		if s.FS == nil {
+			probs = append(probs, catalog.Problem{Pos: where, Entity: s.Entity, Message: "docs site has no file system to read from"})
+			continue
+		}
+		cfg, err := readConfig(s.FS, s.Dir)
+		if err != nil {
+			probs = append(probs, catalog.Problem{Pos: where, Entity: s.Entity, Message: err.Error()})
+			continue
+		}
+		if s.Name == "" {
+			s.Name = cfg.name
+		}
+		docsDirs[i] = cfg.docsDir
+		root := path.Join(s.Dir, cfg.docsDir)
+		pages, err := listPages(s.FS, root, cfg.nav)
+		if err != nil {
+			probs = append(probs, catalog.Problem{Pos: catalog.Position{File: path.Join(s.Source, cfg.docsDir)}, Entity: s.Entity,
+				Message: fmt.Sprintf("reading the docs folder %s: %v", cfg.docsDir, err)})
+			continue
+		}
+		for _, p := range pages {
+			jobs = append(jobs, job{site: i, page: p, root: root})
+		}
+	}
+
+	results := make([]done, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), max(len(jobs), 1))
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				j := jobs[i]
+				data, err := fs.ReadFile(sites[j.site].FS, path.Join(j.root, j.page.path))
+				r := done{job: j, err: err, size: len(data)}
+				if err == nil {
+					text := string(data)
+					if !utf8.ValidString(text) {
+						text = strings.ToValidUTF8(text, "\uFFFD")
+					}
+					r.parsed = parseMarkdown(text)
+				}
+				results[i] = r
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, append(probs, catalog.Problem{Message: "building the docs index was stopped: " + err.Error()})
+	}
+
+	b := newBuilder(sites)
+	for _, r := range results {
+		s := &sites[r.site]
+		if r.err != nil {
+			probs = append(probs, catalog.Problem{Pos: catalog.Position{File: path.Join(s.Source, docsDirs[r.site], r.page.path)},
+				Entity: s.Entity, Message: "reading page: " + r.err.Error()})
+			continue
+		}
+		b.addPage(r.site, r.page, r.parsed, r.size, docsDirs[r.site], opt)
+	}
+	return b.finish(), probs
+}
+
+// builder accumulates sections into an Index.
+type builder struct {
+	ix       *Index
+	stems    map[string]string
+	tf       map[uint32]*[numFields]uint8
+	lenSum   [numFields]float64
+	sitesArg []Site
+}
+
+func newBuilder(sites []Site) *builder {
+	ix := &Index{terms: map[string]uint32{}}
+	for _, s := range sites {
+		ix.sites = append(ix.sites, siteInfo{name: s.Name, entity: s.Entity})
+	}
+	ix.stats.Sites = len(sites)
+	return &builder{ix: ix, stems: map[string]string{}, tf: map[uint32]*[numFields]uint8{}, sitesArg: sites}
+}
+
+func (b *builder) norm(w string) string {
+	if s, ok := b.stems[w]; ok {
+		return s
+	}
+	s := normWord(w)
+	b.stems[w] = s
+	return s
+}
+
+func (b *builder) termID(t string) uint32 {
+	if id, ok := b.ix.terms[t]; ok {
+		return id
+	}
+	id := uint32(len(b.ix.vocab))
+	b.ix.terms[t] = id
+	b.ix.vocab = append(b.ix.vocab, t)
+	b.ix.postings = append(b.ix.postings, nil)
+	return id
+}
+
+func (b *builder) addPage(site int, sp sourcePage, pg parsedPage, size int, docsDir string, opt BuildOptions) {
+	ix := b.ix
+	s := &b.sitesArg[site]
+	title := pg.metaTitle
+	if title == "" {
+		title = pg.h1
+	}
+	if title == "" {
+		title = sp.title
+	}
+	if title == "" {
+		title = titleFromFile(sp.path)
+	}
+	pi := uint32(len(ix.pages))
+	ix.pages = append(ix.pages, pageInfo{site: site, path: sp.path, title: title, navPos: sp.navPos,
+		url: pageURL(s, docsDir, sp.path, "", opt.BaseURL)})
+	ix.stats.Pages++
+	ix.stats.TextBytes += int64(size)
+
+	siteText := s.Name
+	if !s.Entity.IsZero() && !strings.EqualFold(s.Entity.Name, s.Name) {
+		siteText += " " + s.Entity.Name
+	}
+	var stack []string // headings by level, 1..6
+	for i, sc := range pg.sections {
+		var parents []string
+		heading := sc.heading
+		if sc.level > 0 {
+			for len(stack) < sc.level {
+				stack = append(stack, "")
+			}
+			stack = stack[:sc.level]
+			stack[sc.level-1] = sc.heading
+			for l, h := range stack[:sc.level-1] {
+				if h != "" && !(l == 0 && h == title) {
+					parents = append(parents, h)
+				}
+			}
+		}
+		if i == 0 && sc.level <= 1 {
+			heading = "" // the page top: its heading is the title
+		}
+		display := strings.Join(append(append([]string(nil), parents...), heading), " > ")
+		display = strings.TrimSuffix(display, " > ")
+		if heading == "" {
+			display = strings.Join(parents, " > ")
+		}
+		id := uint32(len(ix.secs))
+		x := sec{page: pi, anchor: sc.anchor, heading: display, body: sc.body, code: sc.code}
+		if sc.anchor != "" {
+			x.url = ix.pages[pi].url + "#" + sc.anchor
+		}
+		clear(b.tf)
+		add := func(f int, text string, stream bool) {
+			n := 0
+			tokenize(text, func(t token) {
+				st := b.norm(t.word)
+				if st == "" {
+					return
+				}
+				tid := b.termID(st)
+				c := b.tf[tid]
+				if c == nil {
+					c = new([numFields]uint8)
+					b.tf[tid] = c
+				}
+				if c[f] < 255 {
+					c[f]++
+				}
+				if stream {
+					x.stream = append(x.stream, tid)
+				}
+				n++
+			})
+			x.lens[f] = uint16(min(n, 65535))
+		}
+		add(fieldTitle, title, false)
+		own := sc.heading
+		if own == "" || (i == 0 && sc.level <= 1) {
+			own = title
+		}
+		add(fieldHeading, own, true)
+		add(fieldPath, strings.Join(parents, " "), false)
+		add(fieldBody, sc.body, true)
+		add(fieldCode, sc.code, false)
+		add(fieldSite, siteText, false)
+		for f := range numFields {
+			b.lenSum[f] += float64(x.lens[f])
+		}
+		for tid, c := range b.tf {
+			ix.postings[tid] = append(ix.postings[tid], posting{sec: id, tf: *c})
+		}
+		x.stream = append([]uint32(nil), x.stream...) // trim capacity
+		ix.secs = append(ix.secs, x)
+	}
+}
+
+func (b *builder) finish() *Index {
+	ix := b.ix
+	n := float64(max(len(ix.secs), 1))
+	for f := range numFields {
+		ix.avgLen[f] = max(b.lenSum[f]/n, 1)
+	}
+	// Postings were appended per section, in section order; sort each
+	// list's tail capacity away.
+	for t, ps := range ix.postings {
+		ix.postings[t] = append([]posting(nil), ps...)
+	}
+	ix.sorted = make([]uint32, len(ix.vocab))
+	for i := range ix.sorted {
+		ix.sorted[i] = uint32(i)
+	}
+	sort.Slice(ix.sorted, func(i, j int) bool { return ix.vocab[ix.sorted[i]] < ix.vocab[ix.sorted[j]] })
+	ix.stats.Sections = len(ix.secs)
+	ix.stats.Terms = len(ix.vocab)
+	ix.stats.IndexBytes = ix.estimateBytes()
+	ix.scratch.New = func() any { return newScratch(len(ix.secs)) }
+	return ix
+}
+
+// estimateBytes adds up what the index holds (strings, postings, streams,
+// maps at their usual overhead).
+func (ix *Index) estimateBytes() int64 {
+	var n int64
+	for _, p := range ix.pages {
+		n += int64(len(p.path)+len(p.title)+len(p.url)) + 80
+	}
+	for _, s := range ix.secs {
+		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120
+	}
+	for t, ps := range ix.postings {
+		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*int64(4+numFields) + 4
+	}
+	return n
+}
+
+// Stats describe the index.
+func (ix *Index) Stats() Stats {
+	if ix == nil {
+		return Stats{}
+	}
+	return ix.stats
+}
+
+// Holder holds the Index in force and swaps it atomically, so searches never
+// wait for a rebuild.
+type Holder struct {
+	cur atomic.Pointer[Index]
+}
+
+// NewHolder returns a Holder holding ix (which may be nil).
+func NewHolder(ix *Index) *Holder {
+	h := &Holder{}
+	h.cur.Store(ix)
+	return h
+}
+
+// Current returns the index in force, or nil before the first build.
+func (h *Holder) Current() *Index { return h.cur.Load() }
+
+// Swap installs ix.
+func (h *Holder) Swap(ix *Index) { h.cur.Store(ix) }
+
+// Rebuild builds an index of sites and swaps it in unless ctx was cancelled
+// (the old index then stays).
+func (h *Holder) Rebuild(ctx context.Context, sites []Site, opt BuildOptions) []catalog.Problem {
+	ix, probs := Build(ctx, sites, opt)
+	if ix != nil {
+		h.Swap(ix)
+	}
+	return probs
+}

@@ -1,0 +1,514 @@
+package docs
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// SearchOptions narrow and page a search.
+type SearchOptions struct {
+	// Entity limits the search to one entity's docs when not nil.
+	Entity *catalog.Ref
+	// Limit is the page size (default 10); Offset the number of hits to skip.
+	Limit, Offset int
+}
+
+// Hit is one matching section, shaped like the JSON contract of docs hits.
+type Hit struct {
+	Page    string      `json:"page"`    // Markdown path relative to docs_dir
+	Anchor  string      `json:"anchor"`  // MkDocs heading anchor, "" for the page top
+	Title   string      `json:"title"`   // page title
+	Heading string      `json:"heading"` // heading path, "A > B"
+	Snippet string      `json:"snippet"` // text around the match, matched words in **bold**
+	URL     string      `json:"url"`     // rendered page (or Markdown source) and #anchor
+	Score   float64     `json:"score"`
+	Entity  catalog.Ref `json:"entity,omitzero"`
+	Site    string      `json:"site,omitempty"`
+}
+
+// Ranking constants.
+const (
+	prefixWeight   = 0.8  // a completion of the last word as typed
+	fuzzyWeight1   = 0.6  // one edit away
+	fuzzyWeight2   = 0.4  // two edits away
+	rareDF         = 3    // a query term in fewer sections may be a typo
+	maxExpansions  = 40   // prefix completions and typo corrections per word
+	proximityBonus = 0.35 // all words adjacent, in a section, multiplies its score by 1+this
+	rerankDepth    = 200  // sections whose word proximity is measured
+	snippetRunes   = 220
+)
+
+// queryWord is one word of the query with the index terms it stands for.
+type queryWord struct {
+	raw   string
+	exps  []expansion
+	isSet map[uint32]bool
+}
+
+type expansion struct {
+	term   uint32
+	weight float64
+}
+
+type scratch struct {
+	total   []float32
+	best    []float32
+	matched []uint8
+	touched []uint32
+	wtouch  []uint32
+}
+
+func newScratch(n int) *scratch {
+	return &scratch{total: make([]float32, n), best: make([]float32, n), matched: make([]uint8, n)}
+}
+
+// Search ranks the sections matching q, best first, and returns one page of
+// them with the total number of matches.
+func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
+	if ix == nil || len(ix.secs) == 0 {
+		return nil, 0
+	}
+	words := ix.parseQuery(q)
+	if len(words) == 0 {
+		return nil, 0
+	}
+	limit := opt.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	var site = -1
+	var siteOK map[int]bool
+	if opt.Entity != nil {
+		siteOK = map[int]bool{}
+		for i, s := range ix.sites {
+			if s.entity.Key() == opt.Entity.Key() {
+				siteOK[i] = true
+				site = i
+			}
+		}
+		if site < 0 {
+			return nil, 0
+		}
+	}
+
+	sc := ix.scratch.Get().(*scratch)
+	defer func() {
+		for _, d := range sc.touched {
+			sc.total[d], sc.matched[d] = 0, 0
+		}
+		sc.touched = sc.touched[:0]
+		ix.scratch.Put(sc)
+	}()
+	n := float64(len(ix.secs))
+	for wi := range words {
+		w := &words[wi]
+		sc.wtouch = sc.wtouch[:0]
+		for _, e := range w.exps {
+			ps := ix.postings[e.term]
+			idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+			for _, p := range ps {
+				x := &ix.secs[p.sec]
+				tfw := 0.0
+				for f := range numFields {
+					if p.tf[f] == 0 {
+						continue
+					}
+					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
+					tfw += fieldWeight[f] * float64(p.tf[f]) / norm
+				}
+				s := float32(e.weight * idf * tfw / (bm25K1 + tfw))
+				if sc.best[p.sec] == 0 {
+					sc.wtouch = append(sc.wtouch, p.sec)
+				}
+				if s > sc.best[p.sec] {
+					sc.best[p.sec] = s
+				}
+			}
+		}
+		for _, d := range sc.wtouch {
+			if sc.matched[d] == 0 {
+				sc.touched = append(sc.touched, d)
+			}
+			sc.total[d] += sc.best[d]
+			sc.matched[d]++
+			sc.best[d] = 0
+		}
+	}
+
+	type cand struct {
+		sec   uint32
+		score float64
+	}
+	cands := make([]cand, 0, len(sc.touched))
+	nw := float64(len(words))
+	for _, d := range sc.touched {
+		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
+			continue
+		}
+		cover := float64(sc.matched[d]) / nw
+		cands = append(cands, cand{sec: d, score: float64(sc.total[d]) * (0.4 + 0.6*cover*cover)})
+	}
+	total := len(cands)
+	if total == 0 {
+		return nil, 0
+	}
+	better := func(a, b cand) bool {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		return a.sec < b.sec
+	}
+	sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
+	if len(words) > 1 {
+		depth := min(len(cands), max(rerankDepth, opt.Offset+limit))
+		for i := range cands[:depth] {
+			c := &cands[i]
+			c.score *= 1 + proximityBonus*ix.proximity(c.sec, words)
+		}
+		sort.Slice(cands[:depth], func(i, j int) bool { return better(cands[i], cands[j]) })
+	}
+	if opt.Offset >= len(cands) {
+		return nil, total
+	}
+	cands = cands[max(opt.Offset, 0):]
+	if len(cands) > limit {
+		cands = cands[:limit]
+	}
+	hits := make([]Hit, 0, len(cands))
+	for _, c := range cands {
+		x := &ix.secs[c.sec]
+		pg := &ix.pages[x.page]
+		si := &ix.sites[pg.site]
+		u := x.url
+		if u == "" {
+			u = pg.url
+		}
+		hits = append(hits, Hit{
+			Page: pg.path, Anchor: x.anchor, Title: pg.title, Heading: x.heading,
+			Snippet: ix.snippet(x, words), URL: u, Score: math.Round(c.score*1000) / 1000,
+			Entity: si.entity, Site: si.name,
+		})
+	}
+	return hits, total
+}
+
+// parseQuery turns q into words and the terms each stands for: its stem,
+// completions of the last word while it is being typed, and corrections of
+// rare words within a small edit distance.
+func (ix *Index) parseQuery(q string) []queryWord {
+	var raws []string
+	tokenize(q, func(t token) { raws = append(raws, t.word) })
+	typing := q != "" && !strings.HasSuffix(q, " ")
+	var words []queryWord
+	seen := map[string]bool{}
+	for i, r := range raws {
+		last := i == len(raws)-1
+		st := normWord(r)
+		if st == "" && !(last && typing && len(r) >= 3) {
+			continue
+		}
+		key := st
+		if key == "" {
+			key = r
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		w := queryWord{raw: r, isSet: map[uint32]bool{}}
+		add := func(t uint32, wt float64) {
+			if !w.isSet[t] {
+				w.isSet[t] = true
+				w.exps = append(w.exps, expansion{term: t, weight: wt})
+			}
+		}
+		exactDF := 0
+		if id, ok := ix.terms[st]; ok && st != "" {
+			add(id, 1)
+			exactDF = len(ix.postings[id])
+		}
+		if last && typing && utf8.RuneCountInString(r) >= 2 {
+			for _, t := range ix.prefixTerms(r, st) {
+				add(t, prefixWeight)
+			}
+		}
+		if exactDF < rareDF && utf8.RuneCountInString(st) >= 4 {
+			for _, e := range ix.fuzzyTerms(st, exactDF) {
+				add(e.term, e.weight)
+			}
+		}
+		if len(w.exps) > 0 {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+// prefixTerms returns the most frequent terms starting with the typed word
+// (or with its stem).
+func (ix *Index) prefixTerms(raw, st string) []uint32 {
+	var out []uint32
+	for _, p := range []string{raw, st} {
+		if p == "" || (p == st && p == raw) && len(out) > 0 {
+			continue
+		}
+		lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.vocab[ix.sorted[i]] >= p })
+		for i := lo; i < len(ix.sorted) && strings.HasPrefix(ix.vocab[ix.sorted[i]], p); i++ {
+			out = append(out, ix.sorted[i])
+		}
+	}
+	if len(out) > maxExpansions {
+		sort.Slice(out, func(i, j int) bool { return len(ix.postings[out[i]]) > len(ix.postings[out[j]]) })
+		out = out[:maxExpansions]
+	}
+	return out
+}
+
+// fuzzyTerms returns terms more common than the word that are one edit away
+// (two for long words), counting a swap of neighbours as one edit.
+func (ix *Index) fuzzyTerms(st string, df int) []expansion {
+	k := 1
+	if utf8.RuneCountInString(st) >= 8 {
+		k = 2
+	}
+	var out []expansion
+	for id, t := range ix.vocab {
+		if d := len(t) - len(st); d > k || d < -k {
+			continue
+		}
+		if len(ix.postings[id]) <= df || t == st {
+			continue
+		}
+		// A typo rarely changes the first letter; a cheap filter too.
+		if t[0] != st[0] && !(len(t) > 1 && len(st) > 1 && t[0] == st[1] && t[1] == st[0]) {
+			continue
+		}
+		if d := editDistance(st, t, k); d <= k {
+			wt := fuzzyWeight1
+			if d == 2 {
+				wt = fuzzyWeight2
+			}
+			out = append(out, expansion{term: uint32(id), weight: wt})
+		}
+	}
+	if len(out) > maxExpansions {
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].weight != out[j].weight {
+				return out[i].weight > out[j].weight
+			}
+			return len(ix.postings[out[i].term]) > len(ix.postings[out[j].term])
+		})
+		out = out[:maxExpansions]
+	}
+	return out
+}
+
+// editDistance is the optimal-string-alignment distance between a and b
+// (bytes), or k+1 once it is known to exceed k.
+func editDistance(a, b string, k int) int {
+	if a == b {
+		return 0
+	}
+	la, lb := len(a), len(b)
+	prev2 := make([]int, lb+1)
+	prev := make([]int, lb+1)
+	cur := make([]int, lb+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > k {
+			return k + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[lb]
+}
+
+// proximity scores in [0,1] how close together the query words sit in a
+// section's heading and body: 1 when all of them appear side by side in
+// order, falling with the width of the tightest window that holds the most
+// of them.
+func (ix *Index) proximity(d uint32, words []queryWord) float64 {
+	stream := ix.secs[d].stream
+	nw := len(words)
+	if nw < 2 || len(stream) == 0 {
+		return 0
+	}
+	last := make([]int, nw)
+	for i := range last {
+		last[i] = -1
+	}
+	bestCount, bestSpan := 0, math.MaxInt
+	inOrder := false
+	for pos, t := range stream {
+		hit := -1
+		for wi := range words {
+			if words[wi].isSet[t] {
+				hit = wi
+				break
+			}
+		}
+		if hit < 0 {
+			continue
+		}
+		last[hit] = pos
+		count, lo := 0, pos
+		for _, p := range last {
+			if p >= 0 && pos-p < 30 {
+				count++
+				lo = min(lo, p)
+			}
+		}
+		span := pos - lo + 1
+		if count > bestCount || (count == bestCount && span < bestSpan) {
+			bestCount, bestSpan = count, span
+			ordered := true
+			prevPos := -1
+			for _, p := range last {
+				if p >= 0 && pos-p < 30 {
+					if p < prevPos {
+						ordered = false
+					}
+					prevPos = p
+				}
+			}
+			inOrder = ordered
+		}
+	}
+	if bestCount < 2 {
+		return 0
+	}
+	closeness := float64(bestCount-1) / float64(bestSpan-1)
+	score := closeness * float64(bestCount-1) / float64(nw-1)
+	if !inOrder {
+		score *= 0.8
+	}
+	return score
+}
+
+// snippet picks the stretch of a section's text holding the most query
+// words and marks them **like this**.
+func (ix *Index) snippet(x *sec, words []queryWord) string {
+	text := x.body
+	spans, distinct := ix.matchSpans(text, words)
+	if len(spans) == 0 && x.code != "" {
+		if cs, cd := ix.matchSpans(x.code, words); len(cs) > 0 {
+			text, spans, distinct = strings.ReplaceAll(x.code, "*", ""), nil, cd
+			spans, _ = ix.matchSpans(text, words)
+		}
+	}
+	_ = distinct
+	if text == "" {
+		return ""
+	}
+	// Choose the window start: the span that begins the run with the most
+	// distinct words within snippetRunes bytes.
+	start := 0
+	if len(spans) > 0 {
+		bestI, bestN := 0, -1
+		for i := range spans {
+			seen := map[int]bool{}
+			for j := i; j < len(spans) && spans[j].end-spans[i].start <= snippetRunes; j++ {
+				seen[spans[j].word] = true
+			}
+			if len(seen) > bestN {
+				bestI, bestN = i, len(seen)
+			}
+		}
+		start = spans[bestI].start
+		// Back up to the sentence start when it is near, else a few words.
+		if back := strings.LastIndexAny(text[:start], ".!?:"); back >= 0 && start-back < 60 {
+			start = back + 1
+		} else if start > 30 {
+			start = start - 30
+		} else {
+			start = 0
+		}
+		for start > 0 && start < len(text) && !utf8.RuneStart(text[start]) {
+			start--
+		}
+		if sp := strings.IndexByte(text[start:], ' '); start > 0 && sp >= 0 && sp < 20 && !strings.ContainsAny(text[start:start+sp], ".!?:") {
+			start += sp + 1
+		}
+		for start < len(text) && text[start] == ' ' {
+			start++
+		}
+	}
+	end := min(len(text), start+snippetRunes)
+	if end < len(text) {
+		if sp := strings.LastIndexByte(text[start:end], ' '); sp > snippetRunes/2 {
+			end = start + sp
+		}
+		for end > start && !utf8.RuneStart(text[end]) {
+			end--
+		}
+	}
+	var b strings.Builder
+	if start > 0 {
+		b.WriteString("… ")
+	}
+	pos := start
+	for _, s := range spans {
+		if s.start < start || s.end > end {
+			continue
+		}
+		b.WriteString(text[pos:s.start])
+		b.WriteString("**")
+		b.WriteString(text[s.start:s.end])
+		b.WriteString("**")
+		pos = s.end
+	}
+	b.WriteString(text[pos:end])
+	if end < len(text) {
+		b.WriteString(" …")
+	}
+	return b.String()
+}
+
+type matchSpan struct {
+	start, end, word int
+}
+
+// matchSpans finds the words of text that stand for a query word.
+func (ix *Index) matchSpans(text string, words []queryWord) ([]matchSpan, int) {
+	var out []matchSpan
+	seen := map[int]bool{}
+	limit := min(len(text), 16<<10)
+	tokenize(text[:limit], func(t token) {
+		st := normWord(t.word)
+		if st == "" {
+			return
+		}
+		id, ok := ix.terms[st]
+		if !ok {
+			return
+		}
+		for wi := range words {
+			if words[wi].isSet[id] {
+				out = append(out, matchSpan{start: t.start, end: t.end, word: wi})
+				seen[wi] = true
+				return
+			}
+		}
+	})
+	return out, len(seen)
+}
