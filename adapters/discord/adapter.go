@@ -155,6 +155,24 @@ func (a *Adapter) Close() {
 	a.wg.Wait()
 }
 
+// Shutdown lets background work finish until ctx is done, then stops it as
+// Close does. It returns ctx.Err() when work had to be stopped.
+func (a *Adapter) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		a.cancel()
+		return nil
+	case <-ctx.Done():
+		a.Close()
+		return ctx.Err()
+	}
+}
+
 // Render renders resp as the messages Discord would show: more than one
 // when the answer is too long for one message.
 func (a *Adapter) Render(resp *bot.Response) []Message { return a.render.render(resp) }

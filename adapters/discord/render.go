@@ -246,7 +246,7 @@ func isBackLabel(label string) bool {
 func embedsOf(b block, color int) []*discordgo.MessageEmbed {
 	title, desc := plain(b.title), b.description
 	if runeLen(title) > maxTitle {
-		desc = joinNonEmpty("\n", "**"+title+"**", desc)
+		desc = joinNonEmpty("\n", "**"+strings.TrimSpace(title)+"**", desc)
 		title = cut(title, maxTitle)
 	}
 	budget := maxEmbedTotal - footerReserve
