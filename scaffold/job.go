@@ -1,0 +1,116 @@
+package scaffold
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// JobState is where a job is in its life.
+type JobState string
+
+const (
+	JobQueued    JobState = "queued"
+	JobRunning   JobState = "running"
+	JobSucceeded JobState = "succeeded"
+	JobFailed    JobState = "failed"
+)
+
+// StepState is where one step is.
+type StepState string
+
+const (
+	StepPending StepState = "pending"
+	StepRunning StepState = "running"
+	StepDone    StepState = "done"
+	StepSkipped StepState = "skipped"
+	StepFailed  StepState = "failed"
+)
+
+// StepRecord is the persisted result of one step. Output is kept after each
+// step so Retry resumes at the failed step with the earlier outputs.
+type StepRecord struct {
+	ID     string         `json:"id"`
+	Name   string         `json:"name"`
+	Action string         `json:"action"`
+	State  StepState      `json:"state"`
+	Output map[string]any `json:"output,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	// Created lists what this step made exist outside callboard
+	// ("repository github.com/acme/ledger", "pull request #4").
+	Created []string `json:"created,omitempty"`
+}
+
+// Job is one run of a template. It is plain data (JSON-serialisable) so a
+// JobStore can keep it anywhere.
+type Job struct {
+	ID string `json:"id"`
+	// Key is the idempotency key of the request: two requests with the same
+	// key are the same job.
+	Key      string         `json:"key"`
+	Template string         `json:"template"` // template entity ref
+	Values   map[string]any `json:"values"`   // validated, coerced parameters (secrets removed)
+	// User is the entity ref of the person who asked, when known.
+	User    string       `json:"user,omitempty"`
+	State   JobState     `json:"state"`
+	Steps   []StepRecord `json:"steps"`
+	Error   string       `json:"error,omitempty"`
+	Output  *RunOutput   `json:"output,omitempty"`
+	Created time.Time    `json:"created"`
+	Updated time.Time    `json:"updated"`
+	// Attempts counts how many times the job was started (1 + retries).
+	Attempts int `json:"attempts"`
+}
+
+// RunOutput is what a finished job shows (the template's spec.output rendered).
+type RunOutput struct {
+	Links []OutputLink `json:"links,omitempty"`
+	Text  []string     `json:"text,omitempty"`
+}
+
+// OutputLink is a link of spec.output.
+type OutputLink struct {
+	Title     string `json:"title,omitempty"`
+	URL       string `json:"url,omitempty"`
+	EntityRef string `json:"entityRef,omitempty"`
+	Icon      string `json:"icon,omitempty"`
+}
+
+// Exists lists what the job has made exist so far, in step order.
+func (j *Job) Exists() []string {
+	var out []string
+	for _, s := range j.Steps {
+		out = append(out, s.Created...)
+	}
+	return out
+}
+
+// ErrJobNotFound is returned by JobStore.Get for an unknown id.
+var ErrJobNotFound = errors.New("job not found")
+
+// JobStore keeps jobs. A Redis implementation uses SET NX on the key for
+// Create and a hash (or a JSON string) per job.
+type JobStore interface {
+	// Create stores job unless a job with the same Key exists; then it
+	// returns that job and created false (job is not stored).
+	Create(ctx context.Context, job *Job) (existing *Job, created bool, err error)
+	// Get returns the job with this id, or ErrJobNotFound.
+	Get(ctx context.Context, id string) (*Job, error)
+	// Save replaces the stored job with the same ID.
+	Save(ctx context.Context, job *Job) error
+}
+
+// ErrQueueEmpty is returned by Queue.Claim when nothing is waiting and ctx
+// has not asked it to block longer.
+var ErrQueueEmpty = errors.New("no job waiting")
+
+// Queue hands job ids to workers. A Redis implementation is a Stream with a
+// consumer group: Enqueue is XADD, Claim is XREADGROUP (or XAUTOCLAIM of an
+// entry another consumer left pending too long), ack is XACK.
+type Queue interface {
+	Enqueue(ctx context.Context, id string) error
+	// Claim blocks until an id is available or ctx is done. The job belongs
+	// to consumer until ack is called; an id claimed but never acked is
+	// handed out again after the implementation's visibility timeout.
+	Claim(ctx context.Context, consumer string) (id string, ack func(context.Context) error, err error)
+}

@@ -1,0 +1,178 @@
+package scaffold
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// MemJobStore is a JobStore in memory, for one process. Jobs are copied in and
+// out (through JSON, as a remote store would), so callers never share state.
+type MemJobStore struct {
+	mu    sync.Mutex
+	byID  map[string][]byte
+	byKey map[string]string
+}
+
+// NewMemJobStore returns an empty store.
+func NewMemJobStore() *MemJobStore {
+	return &MemJobStore{byID: map[string][]byte{}, byKey: map[string]string{}}
+}
+
+func copyJob(data []byte) (*Job, error) {
+	var j Job
+	if err := json.Unmarshal(data, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// Create implements JobStore.
+func (s *MemJobStore) Create(ctx context.Context, job *Job) (*Job, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if job.Key != "" {
+		if id, ok := s.byKey[job.Key]; ok {
+			j, err := copyJob(s.byID[id])
+			return j, false, err
+		}
+	}
+	data, err := json.Marshal(job)
+	if err != nil {
+		return nil, false, err
+	}
+	s.byID[job.ID] = data
+	if job.Key != "" {
+		s.byKey[job.Key] = job.ID
+	}
+	return nil, true, nil
+}
+
+// Get implements JobStore.
+func (s *MemJobStore) Get(ctx context.Context, id string) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	data, ok := s.byID[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, ErrJobNotFound
+	}
+	return copyJob(data)
+}
+
+// Save implements JobStore.
+func (s *MemJobStore) Save(ctx context.Context, job *Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(job)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byID[job.ID]; !ok {
+		return ErrJobNotFound
+	}
+	s.byID[job.ID] = data
+	return nil
+}
+
+// MemQueue is a Queue in memory. A claimed id not acked within Visibility is
+// handed out again (to any consumer), as a Redis Stream's XAUTOCLAIM would.
+type MemQueue struct {
+	// Visibility is how long a claim lasts without an ack (default 5 minutes).
+	Visibility time.Duration
+
+	mu      sync.Mutex
+	waiting []string
+	pending map[string]claim // id -> claim
+	seq     uint64
+	signal  chan struct{}
+	now     func() time.Time
+}
+
+type claim struct {
+	consumer string
+	at       time.Time
+	seq      uint64
+}
+
+// NewMemQueue returns an empty queue.
+func NewMemQueue() *MemQueue {
+	return &MemQueue{pending: map[string]claim{}, signal: make(chan struct{}, 1), now: time.Now}
+}
+
+// Enqueue implements Queue.
+func (q *MemQueue) Enqueue(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	q.waiting = append(q.waiting, id)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (q *MemQueue) visibility() time.Duration {
+	if q.Visibility > 0 {
+		return q.Visibility
+	}
+	return 5 * time.Minute
+}
+
+func (q *MemQueue) take(consumer string) (string, uint64, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.now()
+	for id, c := range q.pending {
+		if now.Sub(c.at) >= q.visibility() {
+			q.seq++
+			q.pending[id] = claim{consumer: consumer, at: now, seq: q.seq}
+			return id, q.seq, true
+		}
+	}
+	if len(q.waiting) == 0 {
+		return "", 0, false
+	}
+	id := q.waiting[0]
+	q.waiting = q.waiting[1:]
+	q.seq++
+	q.pending[id] = claim{consumer: consumer, at: now, seq: q.seq}
+	return id, q.seq, true
+}
+
+// Claim implements Queue. It polls for expired claims while it waits.
+func (q *MemQueue) Claim(ctx context.Context, consumer string) (string, func(context.Context) error, error) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if id, seq, ok := q.take(consumer); ok {
+			ack := func(context.Context) error {
+				q.mu.Lock()
+				defer q.mu.Unlock()
+				if c, ok := q.pending[id]; ok && c.seq == seq {
+					delete(q.pending, id)
+				}
+				return nil
+			}
+			return id, ack, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", nil, ctx.Err()
+		case <-q.signal:
+		case <-tick.C:
+		}
+	}
+}

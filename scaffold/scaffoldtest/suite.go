@@ -1,0 +1,185 @@
+package scaffoldtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/scaffold"
+)
+
+// RunStateSuite checks a JobStore and a Queue against the contract scaffold's
+// Runner relies on. newStore and newQueue return fresh, empty instances;
+// visibility is how long the queue's claims last without an ack: keep it
+// short (e.g. 200ms), as the suite waits for an unacked id to come back.
+func RunStateSuite(t *testing.T, newStore func(t *testing.T) scaffold.JobStore, newQueue func(t *testing.T) scaffold.Queue, visibility time.Duration) {
+	t.Run("CreateThenGetReturnsTheJob", func(t *testing.T) {
+		s := newStore(t)
+		ctx := context.Background()
+		j := sampleJob("job-1", "key-1")
+		if _, created, err := s.Create(ctx, j); err != nil || !created {
+			t.Fatalf("Create = created %v, err %v; want created", created, err)
+		}
+		got, err := s.Get(ctx, "job-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Key != "key-1" || got.Template != j.Template || got.Values["name"] != "ledger" || len(got.Steps) != 2 {
+			t.Fatalf("Get returned %+v", got)
+		}
+	})
+	t.Run("SameKeyReturnsTheExistingJob", func(t *testing.T) {
+		s := newStore(t)
+		ctx := context.Background()
+		if _, _, err := s.Create(ctx, sampleJob("job-1", "key-1")); err != nil {
+			t.Fatal(err)
+		}
+		existing, created, err := s.Create(ctx, sampleJob("job-2", "key-1"))
+		if err != nil || created || existing == nil || existing.ID != "job-1" {
+			t.Fatalf("second Create = %+v, %v, %v; want job-1, false", existing, created, err)
+		}
+		if _, err := s.Get(ctx, "job-2"); !errors.Is(err, scaffold.ErrJobNotFound) {
+			t.Fatalf("the refused job was stored: Get(job-2) err = %v", err)
+		}
+	})
+	t.Run("ConcurrentCreatesWithOneKeyCreateOneJob", func(t *testing.T) {
+		s := newStore(t)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		createdCount := 0
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, created, err := s.Create(ctx, sampleJob(fmt.Sprintf("job-%d", i), "same"))
+				if err != nil {
+					t.Error(err)
+				}
+				if created {
+					mu.Lock()
+					createdCount++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if createdCount != 1 {
+			t.Fatalf("%d creates succeeded, want 1", createdCount)
+		}
+	})
+	t.Run("SaveReplacesStepsAndOutputs", func(t *testing.T) {
+		s := newStore(t)
+		ctx := context.Background()
+		j := sampleJob("job-1", "key-1")
+		if _, _, err := s.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		j.State = scaffold.JobFailed
+		j.Steps[0].State = scaffold.StepDone
+		j.Steps[0].Output = map[string]any{"remoteUrl": "https://github.com/acme/ledger"}
+		j.Steps[0].Created = []string{"repository github.com/acme/ledger"}
+		j.Error = "boom"
+		if err := s.Save(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, "job-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != scaffold.JobFailed || got.Steps[0].Output["remoteUrl"] != "https://github.com/acme/ledger" || got.Error != "boom" || len(got.Exists()) != 1 {
+			t.Fatalf("Get after Save = %+v", got)
+		}
+	})
+	t.Run("GetUnknownIsNotFound", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Get(context.Background(), "nope"); !errors.Is(err, scaffold.ErrJobNotFound) {
+			t.Fatalf("err = %v, want ErrJobNotFound", err)
+		}
+	})
+	t.Run("QueueHandsOutEachIDOnce", func(t *testing.T) {
+		q := newQueue(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, id := range []string{"a", "b", "c"} {
+			if err := q.Enqueue(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seen := map[string]bool{}
+		for range 3 {
+			id, ack, err := q.Claim(ctx, "w1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[id] {
+				t.Fatalf("%s handed out twice", id)
+			}
+			seen[id] = true
+			if err := ack(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		short, cancel2 := context.WithTimeout(ctx, visibility+300*time.Millisecond)
+		defer cancel2()
+		if id, _, err := q.Claim(short, "w1"); err == nil {
+			t.Fatalf("acked queue handed out %q again", id)
+		}
+	})
+	t.Run("ClaimBlocksUntilEnqueue", func(t *testing.T) {
+		q := newQueue(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			_ = q.Enqueue(ctx, "late")
+		}()
+		id, ack, err := q.Claim(ctx, "w1")
+		if err != nil || id != "late" {
+			t.Fatalf("Claim = %q, %v", id, err)
+		}
+		_ = ack(ctx)
+	})
+	t.Run("UnackedClaimIsHandedOutAgain", func(t *testing.T) {
+		q := newQueue(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Enqueue(ctx, "crashy"); err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := q.Claim(ctx, "dead-replica")
+		if err != nil || id != "crashy" {
+			t.Fatalf("Claim = %q, %v", id, err)
+		}
+		id, ack, err := q.Claim(ctx, "live-replica")
+		if err != nil || id != "crashy" {
+			t.Fatalf("reclaim = %q, %v; want crashy", id, err)
+		}
+		_ = ack(ctx)
+	})
+	t.Run("ClaimStopsWhenContextIsDone", func(t *testing.T) {
+		q := newQueue(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if _, _, err := q.Claim(ctx, "w1"); err == nil {
+			t.Fatal("Claim on an empty queue returned no error after ctx ended")
+		}
+	})
+}
+
+func sampleJob(id, key string) *scaffold.Job {
+	now := time.Now().UTC().Truncate(time.Second)
+	return &scaffold.Job{
+		ID: id, Key: key, Template: "template:default/go-service",
+		Values: map[string]any{"name": "ledger", "replicas": float64(2)},
+		State:  scaffold.JobQueued,
+		Steps: []scaffold.StepRecord{
+			{ID: "publish", Action: "publish:github", State: scaffold.StepPending},
+			{ID: "register", Action: "catalog:register", State: scaffold.StepPending},
+		},
+		Created: now, Updated: now, Attempts: 1,
+	}
+}
