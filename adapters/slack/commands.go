@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -17,12 +18,12 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, a.command(r, sc))
+	writeJSON(w, a.command(r.Context(), sc))
 }
 
 // command turns a slash command into the acknowledgement message (shared by
 // HTTP and Socket Mode).
-func (a *Adapter) command(r *http.Request, sc slack.SlashCommand) Message {
+func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	received := time.Now()
 	text, ok := a.commandText(sc.Command, sc.Text)
 	if !ok {
@@ -30,7 +31,6 @@ func (a *Adapter) command(r *http.Request, sc slack.SlashCommand) Message {
 		return Render(&bot.Response{Status: bot.StatusUsage, Ephemeral: true,
 			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{})
 	}
-	ctx := r.Context()
 	req := &bot.Request{
 		Text:     text,
 		User:     bot.User{Platform: bot.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},

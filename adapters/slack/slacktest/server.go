@@ -1,6 +1,7 @@
 package slacktest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,6 +58,9 @@ type Server struct {
 	Now func() time.Time
 	// Token is the bot token accepted ("xoxb-test" by default).
 	Token string
+	// AppToken is the app-level token accepted by apps.connections.open
+	// ("xapp-test" by default).
+	AppToken string
 
 	mu     sync.Mutex
 	cond   *sync.Cond
@@ -65,21 +69,25 @@ type Server struct {
 	faults map[string][]fault
 	urls   map[string]*responseURL
 	seq    int
+	sock   socket
 }
 
 // New starts a fake on a loopback port.
 func New() *Server {
 	s := &Server{
-		Now:    time.Now,
-		Token:  "xoxb-test",
-		users:  map[string]User{},
-		faults: map[string][]fault{},
-		urls:   map[string]*responseURL{},
+		Now:      time.Now,
+		Token:    "xoxb-test",
+		AppToken: "xapp-test",
+		users:    map[string]User{},
+		faults:   map[string][]fault{},
+		urls:     map[string]*responseURL{},
 	}
 	s.cond = sync.NewCond(&s.mu)
+	s.sock.cond = sync.NewCond(&s.sock.mu)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", s.api)
 	mux.HandleFunc("POST /response/{id}", s.response)
+	mux.HandleFunc("GET /socket", s.serveSocket)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
@@ -91,7 +99,10 @@ func (s *Server) URL() string { return s.srv.URL }
 func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.closeSockets()
+	s.srv.Close()
+}
 
 // AddUser makes a user known to users.info.
 func (s *Server) AddUser(u User) {
@@ -203,7 +214,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(body, &m); err != nil {
+		if len(bytes.TrimSpace(body)) == 0 {
+			// apps.connections.open posts no body.
+		} else if err := json.Unmarshal(body, &m); err != nil {
 			c.Error = "invalid_json"
 		}
 		for k, v := range m {
@@ -244,6 +257,15 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 	if token == "" {
 		fail("not_authed")
+		return
+	}
+	if method == "apps.connections.open" {
+		if token != s.AppToken {
+			fail("invalid_auth")
+			return
+		}
+		s.record(c)
+		reply(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket"})
 		return
 	}
 	if token != s.Token {
