@@ -129,7 +129,8 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.cfg.TokenLife)
 	defer cancel()
-	if first, err := a.dedupe.FirstSeen(ctx, "discord:message:"+m.ID, replayTTL); err == nil && !first {
+	// Its own key: the Router's dedupe middleware uses "discord:"+DeliveryID.
+	if first, err := a.dedupe.FirstSeen(ctx, "discord:adapter:message:"+m.ID, replayTTL); err == nil && !first {
 		return
 	}
 	name := m.Author.GlobalName

@@ -105,7 +105,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, http.StatusBadRequest, "interaction without id or token")
 		return
 	}
-	first, err := a.dedupe.FirstSeen(r.Context(), "discord:interaction:"+in.ID, replayTTL)
+	first, err := a.dedupe.FirstSeen(r.Context(), "discord:adapter:interaction:"+in.ID, replayTTL)
 	if err != nil {
 		// Losing a request is worse than answering one twice.
 		a.log.WarnContext(r.Context(), "discord: dedupe failed; answering anyway", "err", err, "interaction", in.ID)

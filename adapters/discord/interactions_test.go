@@ -435,3 +435,87 @@ func TestFirstEditRetriesWhileDiscordHasNotTakenTheAckIn(t *testing.T) {
 		t.Fatalf("original %+v", m)
 	}
 }
+
+func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
+	shared := newMemoryDedupe(100, time.Now)
+	f := newFixture(t, nil, func(c *Config) {
+		inner := c.Handler
+		// What the Router's Deduplicated middleware does with the same store.
+		c.Handler = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+			if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
+				t.Errorf("router saw %q as a duplicate", req.DeliveryID)
+			}
+			return inner.Handle(ctx, req)
+		})
+		c.Dedupe = shared
+	})
+	f.interact(commandPayload("owner", opt("entity", "x")))
+	f.a.OnMessage(gatewaySession(f), messageEvent("m5", "g1", "!cb help", ada))
+	if n := len(f.requests()); n != 2 {
+		t.Fatalf("%d requests answered, want 2", n)
+	}
+}
+
+func TestModalThatDoesNotFitFallsBackToAMessage(t *testing.T) {
+	inputs := make([]bot.ModalInput, 6)
+	for i := range inputs {
+		inputs[i] = bot.ModalInput{Name: "p" + strconv.Itoa(i)}
+	}
+	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		return &bot.Response{Text: "Supply p0=… to p5=…", Status: bot.StatusUsage,
+			Modal: &bot.Modal{Title: "Too many", Command: "scaffold big", Inputs: inputs}}, nil
+	}, nil)
+	a := f.interact(commandPayload("scaffold", opt("template", "big")))
+	if a.Type != 4 || !strings.Contains(a.text(), "Supply p0") {
+		t.Fatalf("%s", a.raw)
+	}
+}
+
+func TestLongModalCommandIsShelved(t *testing.T) {
+	cmd := "scaffold " + strings.Repeat("long-template-", 8)
+	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		if strings.Contains(req.Text, "name=") {
+			return &bot.Response{Text: "got " + req.Text}, nil
+		}
+		return &bot.Response{Modal: &bot.Modal{Title: "Params", Command: cmd, Inputs: []bot.ModalInput{{Name: "name"}}}}, nil
+	}, nil)
+	a := f.interact(commandPayload("scaffold", opt("template", "x")))
+	if a.Type != 9 || !strings.HasPrefix(a.Data.CustomID, "cb1:F:") || len(a.Data.CustomID) > 100 {
+		t.Fatalf("%s", a.raw)
+	}
+	a = f.interact(modalPayload(a.Data.CustomID, map[string]string{"name": "ledger"}))
+	if !strings.Contains(a.text(), "got "+cmd+" name=ledger") {
+		t.Fatalf("%s", a.text())
+	}
+}
+
+func TestNewSessionSendsRESTCallsToTheGivenBase(t *testing.T) {
+	api := discordtest.NewServer()
+	defer api.Close()
+	s, err := NewSession("abc", api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ChannelMessageSend("c7", "hi"); err != nil {
+		t.Fatal(err)
+	}
+	calls := api.CallsTo(http.MethodPost, "channels/c7/messages")
+	if len(calls) != 1 || calls[0].Header.Get("Authorization") != "Bot abc" {
+		t.Fatalf("calls %+v", calls)
+	}
+	if _, err := NewSession("abc", "not a url"); err == nil {
+		t.Fatal("a bad API URL was accepted")
+	}
+}
+
+func TestParsePublicKey(t *testing.T) {
+	good := hex.EncodeToString(testKey.Public().(ed25519.PublicKey))
+	if k, err := ParsePublicKey(" " + good + "\n"); err != nil || !k.Equal(testKey.Public()) {
+		t.Fatalf("%v %v", k, err)
+	}
+	for _, bad := range []string{"", "zz", good[:62]} {
+		if _, err := ParsePublicKey(bad); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
+	}
+}
