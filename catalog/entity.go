@@ -184,6 +184,10 @@ type Entity struct {
 	// Known is false for kinds callboard does not model: such entities are
 	// kept, searchable and shown raw.
 	Known bool `json:"known"`
+
+	// refPos holds where each value of a reference field (spec.owner,
+	// spec.dependsOn, …) was written, for messages about it.
+	refPos map[string][]Position
 }
 
 // Ref returns the entity's own reference.

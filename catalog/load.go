@@ -140,20 +140,3 @@ func loadFile(fsys fs.FS, p string, opts LoadOptions, res *Result) {
 	}
 }
 
-// Build merges results into a Snapshot: duplicates are reported, relations are
-// computed in both directions, references to missing entities are warnings.
-func Build(results ...*Result) *Snapshot {
-	all := &Result{}
-	for _, r := range results {
-		all.Merge(r)
-	}
-	for _, e := range all.Entities {
-		e.Relations = nil
-		if owner := e.SpecString("owner"); owner != "" {
-			if r, err := ParseRef(owner, KindGroup, e.Ref().Namespace); err == nil {
-				e.Relations = append(e.Relations, Relation{Type: RelOwnedBy, Target: r})
-			}
-		}
-	}
-	return NewSnapshot(all.Entities, all.Problems)
-}
