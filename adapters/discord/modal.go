@@ -38,7 +38,7 @@ func (r *renderer) modal(m *bot.Modal) (wireModal, bool) {
 		}
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.TextInput{
 			CustomID: in.Name, Label: cut(plain(label), maxInputLabel), Style: style, Required: in.Required,
-			Value: in.Default, Placeholder: cut(placeholder, maxPlaceholder), MaxLength: 4000,
+			Value: cut(in.Default, 4000), Placeholder: cut(placeholder, maxPlaceholder), MaxLength: 4000,
 		}}})
 	}
 	id := idPrefix + "f:" + m.Command
