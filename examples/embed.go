@@ -1,0 +1,12 @@
+package examples
+
+import "embed"
+
+// FS holds the whole example organisation, dotfiles included (skeletons carry
+// .github/ and .gitignore files that must reach the scaffolded repository).
+//
+//go:embed all:org
+var FS embed.FS
+
+// Root is the Location file in FS whose targets reach every entity.
+const Root = "org/all.yaml"
