@@ -538,11 +538,19 @@ type fault struct {
 }
 
 // Fail makes the next n requests matching method ("" any) and pattern ("" any,
-// else a pattern as in Calls, e.g. "/repos/{owner}/{repo}/git/trees") fail with f.
+// else a pattern as in Calls, e.g. "/repos/{owner}/{repo}/git/trees", or an
+// exact path, e.g. "/repos/acme/svc/contents/catalog-info.yaml") fail with f.
 func (s *Server) Fail(method, pattern string, n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &fault{method: method, pattern: pattern, left: n, f: f})
+}
+
+// ClearFaults drops every pending injected failure.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // ---- HTTP ----
@@ -602,7 +610,7 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 			rp.err(403, "API rate limit exceeded for user ID 1.", "/overview/rate-limits-for-the-rest-api")
 			break
 		}
-		if f := s.takeFault(req.Method, pattern); f != nil {
+		if f := s.takeFault(req.Method, pattern, p); f != nil {
 			if f.RetryAfter != "" {
 				rp.header.Set("Retry-After", f.RetryAfter)
 			}
@@ -639,9 +647,9 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-func (s *Server) takeFault(method, pattern string) *Fault {
+func (s *Server) takeFault(method, pattern, path string) *Fault {
 	for i, f := range s.faults {
-		if (f.method == "" || f.method == method) && (f.pattern == "" || f.pattern == pattern) {
+		if (f.method == "" || f.method == method) && (f.pattern == "" || f.pattern == pattern || f.pattern == path) {
 			f.left--
 			if f.left <= 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)

@@ -1,0 +1,166 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// conditional is an ETag cache in front of GET: an unchanged resource costs
+// a 304 (which GitHub does not count against the rate limit) and is answered
+// from the cached body.
+type conditional struct {
+	client *Client
+	// MaxRateWait bounds how long a GET waits for a primary rate limit to
+	// reset when the transport has given up.
+	maxRateWait time.Duration
+
+	mu      sync.Mutex
+	entries map[string]cached
+}
+
+type cached struct {
+	etag string
+	body []byte
+	link string
+}
+
+type fetched struct {
+	status      int
+	body        []byte
+	link        string
+	notModified bool
+}
+
+// apiError is a non-2xx answer from GitHub, with GitHub's message.
+type apiError struct {
+	Status  int
+	URL     string
+	Message string
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("GET %s: %d %s", e.URL, e.Status, e.Message)
+}
+
+func newConditional(c *Client) *conditional {
+	return &conditional{client: c, maxRateWait: time.Hour, entries: map[string]cached{}}
+}
+
+// get fetches an API path. 404 and 409 are answers (status set, no error);
+// other failures are errors.
+func (g *conditional) get(ctx context.Context, p string, q url.Values) (fetched, error) {
+	return g.getURL(ctx, g.client.url(p, q))
+}
+
+func (g *conditional) getURL(ctx context.Context, u string) (fetched, error) {
+	waited := time.Duration(0)
+	for {
+		f, retryIn, err := g.once(ctx, u)
+		if err == nil || retryIn <= 0 || waited+retryIn > g.maxRateWait {
+			return f, err
+		}
+		if serr := sleep(ctx, retryIn); serr != nil {
+			return fetched{}, fmt.Errorf("waiting for the GitHub rate limit to reset: %w", serr)
+		}
+		waited += retryIn
+	}
+}
+
+func (g *conditional) once(ctx context.Context, u string) (fetched, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fetched{}, 0, err
+	}
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	g.mu.Lock()
+	c, have := g.entries[u]
+	g.mu.Unlock()
+	if have && c.etag != "" {
+		req.Header.Set("If-None-Match", c.etag)
+	}
+	resp, err := g.client.HTTP.Do(req)
+	if err != nil {
+		return fetched{}, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fetched{}, 0, fmt.Errorf("GET %s: %w", u, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && have:
+		return fetched{status: 200, body: c.body, link: c.link, notModified: true}, 0, nil
+	case resp.StatusCode == http.StatusOK:
+		g.mu.Lock()
+		if et := resp.Header.Get("ETag"); et != "" {
+			g.entries[u] = cached{etag: et, body: body, link: resp.Header.Get("Link")}
+		} else {
+			delete(g.entries, u)
+		}
+		g.mu.Unlock()
+		return fetched{status: 200, body: body, link: resp.Header.Get("Link")}, 0, nil
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusConflict:
+		g.mu.Lock()
+		delete(g.entries, u)
+		g.mu.Unlock()
+		return fetched{status: resp.StatusCode, body: body}, 0, nil
+	}
+	e := &apiError{Status: resp.StatusCode, URL: u, Message: githubMessage(body)}
+	if (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests) && resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		if s, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			return fetched{}, max(0, time.Until(time.Unix(s, 0))) + time.Second, e
+		}
+	}
+	return fetched{}, 0, e
+}
+
+// forget drops cached answers whose URL contains part.
+func (g *conditional) forget(part string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for u := range g.entries {
+		if strings.Contains(u, part) {
+			delete(g.entries, u)
+		}
+	}
+}
+
+func githubMessage(body []byte) string {
+	var m struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &m) == nil && m.Message != "" {
+		return m.Message
+	}
+	s := strings.TrimSpace(string(body))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// nextLink returns the rel="next" URL of a Link header.
+func nextLink(link string) string {
+	for _, part := range strings.Split(link, ",") {
+		segs := strings.Split(part, ";")
+		if len(segs) < 2 {
+			continue
+		}
+		u := strings.Trim(strings.TrimSpace(segs[0]), "<>")
+		for _, s := range segs[1:] {
+			if strings.TrimSpace(s) == `rel="next"` {
+				return u
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,269 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// Refresher keeps a catalog.Store current from any number of sources: it
+// holds each source's last good result, rebuilds a Snapshot with
+// catalog.Build when one changes and swaps it into the Store. Readers never
+// wait on it. Repositories of an OrgSource refresh one at a time
+// (RefreshRepo), which is what webhooks use.
+type Refresher struct {
+	store    *catalog.Store
+	sources  []catalog.Source
+	interval time.Duration
+	log      *slog.Logger
+	// OnRefresh, when set, is called after every source or repository
+	// refresh (for metrics). It must not block.
+	OnRefresh func(RefreshReport)
+
+	mu      sync.Mutex // guards results, status
+	results map[string]*catalog.Result
+	status  map[string]*SourceStatus
+	buildMu sync.Mutex // one rebuild at a time, in order
+	built   time.Time
+}
+
+// RefreshReport describes one refresh, for metrics.
+type RefreshReport struct {
+	Source   string
+	Repo     string // "" for a whole source
+	Duration time.Duration
+	Err      error
+	Entities int // in the snapshot built afterwards
+	Problems int
+}
+
+// SourceStatus is one source's state.
+type SourceStatus struct {
+	Name        string       `json:"name"`
+	LastSuccess time.Time    `json:"last_success"`
+	LastAttempt time.Time    `json:"last_attempt"`
+	LastError   string       `json:"last_error,omitempty"`
+	Entities    int          `json:"entities"`
+	Problems    int          `json:"problems"`
+	Repos       []RepoStatus `json:"repos,omitempty"`
+}
+
+// Status is what operators see (`catalog status`).
+type Status struct {
+	Sources   []SourceStatus `json:"sources"`
+	Entities  int            `json:"entities"`
+	Problems  int            `json:"problems"`
+	Version   uint64         `json:"version"`
+	LastBuild time.Time      `json:"last_build"`
+	// FailingRepos counts repositories whose last refresh failed.
+	FailingRepos int `json:"failing_repos"`
+}
+
+// NewRefresher returns a Refresher that swaps snapshots into store. interval
+// is the period of the full refresh Run performs (0: 15 minutes).
+func NewRefresher(store *catalog.Store, interval time.Duration, log *slog.Logger, sources ...catalog.Source) *Refresher {
+	if interval <= 0 {
+		interval = 15 * time.Minute
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Refresher{store: store, sources: sources, interval: interval, log: log,
+		results: map[string]*catalog.Result{}, status: map[string]*SourceStatus{}}
+	for _, s := range sources {
+		r.status[s.Name()] = &SourceStatus{Name: s.Name()}
+	}
+	return r
+}
+
+// Store is the store the Refresher fills.
+func (r *Refresher) Store() *catalog.Store { return r.store }
+
+// Run refreshes every source now and then every interval until ctx is done.
+func (r *Refresher) Run(ctx context.Context) error {
+	_ = r.Refresh(ctx)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			_ = r.Refresh(ctx)
+		}
+	}
+}
+
+// Refresh loads every source (in parallel) and swaps in a new snapshot. A
+// source that fails keeps its last good result; the returned error joins
+// the failures.
+func (r *Refresher) Refresh(ctx context.Context) error {
+	errs := make([]error, len(r.sources))
+	var wg sync.WaitGroup
+	for i, s := range r.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.load(ctx, s)
+		}()
+	}
+	wg.Wait()
+	snap := r.rebuild()
+	for i, s := range r.sources {
+		r.report(RefreshReport{Source: s.Name(), Err: errs[i]}, snap)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Refresher) load(ctx context.Context, s catalog.Source) error {
+	start := time.Now()
+	res, err := s.Load(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.status[s.Name()]
+	st.LastAttempt = start
+	if err != nil {
+		st.LastError = err.Error()
+		r.log.WarnContext(ctx, "catalog source refresh failed", "source", s.Name(), "err", err)
+		// An OrgSource's partial result is still its best knowledge.
+		if _, ok := s.(*OrgSource); ok && res != nil {
+			r.results[s.Name()] = res
+		}
+		return fmt.Errorf("%s: %w", s.Name(), err)
+	}
+	st.LastError = ""
+	st.LastSuccess = time.Now()
+	if res == nil {
+		res = &catalog.Result{}
+	}
+	r.results[s.Name()] = res
+	return nil
+}
+
+// org finds the OrgSource for an organisation.
+func (r *Refresher) org(org string) *OrgSource {
+	for _, s := range r.sources {
+		if o, ok := s.(*OrgSource); ok && strings.EqualFold(o.org, org) {
+			return o
+		}
+	}
+	return nil
+}
+
+// Watches reports whether some source reads org.
+func (r *Refresher) Watches(org string) bool { return r.org(org) != nil }
+
+// Relevant reports whether a push touching paths of org/repo can change the catalog.
+func (r *Refresher) Relevant(org, repo string, paths []string) bool {
+	o := r.org(org)
+	return o != nil && o.Relevant(repo, paths)
+}
+
+// RefreshRepo re-reads one repository of org and swaps in a new snapshot.
+func (r *Refresher) RefreshRepo(ctx context.Context, org, repo string) error {
+	o := r.org(org)
+	if o == nil {
+		return fmt.Errorf("no catalog source reads organisation %s", org)
+	}
+	start := time.Now()
+	err := o.RefreshRepo(ctx, repo)
+	r.mu.Lock()
+	r.results[o.Name()] = o.Result()
+	r.mu.Unlock()
+	snap := r.rebuild()
+	r.report(RefreshReport{Source: o.Name(), Repo: repo, Duration: time.Since(start), Err: err}, snap)
+	return err
+}
+
+// RemoveRepo drops a repository of org (deleted, renamed or transferred away).
+func (r *Refresher) RemoveRepo(org, repo string) {
+	o := r.org(org)
+	if o == nil || !o.Has(repo) {
+		return
+	}
+	o.RemoveRepo(repo)
+	r.mu.Lock()
+	r.results[o.Name()] = o.Result()
+	r.mu.Unlock()
+	snap := r.rebuild()
+	r.report(RefreshReport{Source: o.Name(), Repo: repo}, snap)
+}
+
+func (r *Refresher) report(rep RefreshReport, snap *catalog.Snapshot) {
+	if snap != nil {
+		rep.Entities, rep.Problems = snap.Len(), len(snap.Problems())
+	}
+	if r.OnRefresh != nil {
+		r.OnRefresh(rep)
+	}
+}
+
+// rebuild builds a snapshot from the held results and swaps it in. Entities
+// are copied first: Build fills relations, and the entities of the snapshot
+// in force must not change under its readers.
+func (r *Refresher) rebuild() *catalog.Snapshot {
+	r.buildMu.Lock()
+	defer r.buildMu.Unlock()
+	r.mu.Lock()
+	names := make([]string, 0, len(r.results))
+	for n := range r.results {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	results := make([]*catalog.Result, 0, len(names))
+	for _, n := range names {
+		src := r.results[n]
+		cp := &catalog.Result{Problems: append([]catalog.Problem(nil), src.Problems...), Documents: src.Documents}
+		cp.Entities = make([]*catalog.Entity, len(src.Entities))
+		for i, e := range src.Entities {
+			c := *e
+			c.Relations = append([]catalog.Relation(nil), e.Relations...)
+			cp.Entities[i] = &c
+		}
+		results = append(results, cp)
+	}
+	for _, n := range names {
+		if st := r.status[n]; st != nil {
+			st.Entities, st.Problems = len(r.results[n].Entities), len(r.results[n].Problems)
+		}
+	}
+	r.mu.Unlock()
+	snap := catalog.Build(results...)
+	r.store.Swap(snap)
+	r.mu.Lock()
+	r.built = time.Now()
+	r.mu.Unlock()
+	return snap
+}
+
+// Status reports every source, and every repository of OrgSources.
+func (r *Refresher) Status() Status {
+	r.mu.Lock()
+	out := Status{LastBuild: r.built}
+	for _, s := range r.sources {
+		st := *r.status[s.Name()]
+		out.Sources = append(out.Sources, st)
+	}
+	r.mu.Unlock()
+	for i, s := range r.sources {
+		if o, ok := s.(*OrgSource); ok {
+			out.Sources[i].Repos = o.Status()
+			for _, rs := range out.Sources[i].Repos {
+				if rs.LastError != "" {
+					out.FailingRepos++
+				}
+			}
+		}
+	}
+	if snap := r.store.Current(); snap != nil {
+		out.Entities, out.Problems, out.Version = snap.Len(), len(snap.Problems()), snap.Version()
+	}
+	return out
+}
