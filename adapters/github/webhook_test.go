@@ -142,7 +142,11 @@ func TestWebhookIgnoresWhatCannotChangeTheCatalog(t *testing.T) {
 		payload map[string]any
 	}{
 		{"code-only push", "push", push("svc", "main.go")},
-		{"push to another branch", "push", func() map[string]any { p := push("svc", "catalog-info.yaml"); p["ref"] = "refs/heads/feature"; return p }()},
+		{"push to another branch", "push", func() map[string]any {
+			p := push("svc", "catalog-info.yaml")
+			p["ref"] = "refs/heads/feature"
+			return p
+		}()},
 		{"another organisation", "push", func() map[string]any {
 			p := push("svc", "catalog-info.yaml")
 			p["repository"].(map[string]any)["owner"] = map[string]any{"login": "elsewhere"}
