@@ -228,3 +228,16 @@ func (s *Source) convert(i int, raw json.RawMessage, res *catalog.Result) {
 	res.Entities = append(res.Entities, e)
 	res.Documents = append(res.Documents, catalog.DocResult{File: page, Doc: i, Kind: w.Kind, Namespace: ns, Name: w.Metadata.Name, Valid: true, Errors: []string{}})
 }
+
+// FromSpec builds the source a --catalog value names ("backstage:URL").
+func FromSpec(spec, token string) (*Source, error) {
+	u, ok := strings.CutPrefix(spec, "backstage:")
+	if !ok {
+		return nil, fmt.Errorf("catalog source %q does not start with backstage:", spec)
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return nil, fmt.Errorf("catalog source %q: write backstage:https://HOST (the Backstage base URL)", spec)
+	}
+	return New(u, token), nil
+}

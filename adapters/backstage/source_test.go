@@ -183,3 +183,21 @@ func TestLoadReportsANonCatalogAnswer(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestFromSpec(t *testing.T) {
+	tests := []struct {
+		spec, name string
+		ok         bool
+	}{
+		{"backstage:https://backstage.example.com/", "backstage:https://backstage.example.com", true},
+		{"backstage:backstage.example.com", "", false},
+		{"backstage:", "", false},
+		{"github:acme", "", false},
+	}
+	for _, tc := range tests {
+		s, err := FromSpec(tc.spec, "t")
+		if (err == nil) != tc.ok || (err == nil && s.Name() != tc.name) {
+			t.Errorf("%s: %v %v", tc.spec, s, err)
+		}
+	}
+}

@@ -283,3 +283,32 @@ func TestDiscoveryWaitsForTheRateLimitToReset(t *testing.T) {
 		t.Fatal("the rate limit was never hit")
 	}
 }
+
+func TestSourceSpecs(t *testing.T) {
+	srv := githubtest.New(t)
+	c := newTestClient(t, srv)
+	tests := []struct {
+		spec    string
+		org     string
+		repos   []string
+		wantErr bool
+	}{
+		{"github:acme", "acme", nil, false},
+		{"github:acme/svc", "acme", []string{"svc"}, false},
+		{"github:", "", nil, true},
+		{"github:acme/", "acme", nil, false},
+		{"github:acme/a/b", "", nil, true},
+		{"github:acme/bad name", "", nil, true},
+		{"files:x", "", nil, true},
+	}
+	for _, tc := range tests {
+		src, err := NewSourceFromSpec(c, tc.spec, OrgOptions{})
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%s: err = %v", tc.spec, err)
+			continue
+		}
+		if err == nil && (src.Org() != tc.org || strings.Join(src.opts.Repos, ",") != strings.Join(tc.repos, ",") || src.Name() != "github:"+tc.org) {
+			t.Errorf("%s: org %q repos %v", tc.spec, src.Org(), src.opts.Repos)
+		}
+	}
+}
