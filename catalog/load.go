@@ -1,17 +1,16 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
+	"sync"
 )
 
 // Source is somewhere entities come from (local files, a GitHub organisation,
@@ -38,6 +37,9 @@ type Result struct {
 	Entities  []*Entity   // the valid entities
 	Problems  []Problem   // errors and warnings, in file order
 	Documents []DocResult // one per document read
+	// Skipped lists, as notes for people, the files of a directory walk that
+	// were not read as descriptors (no document has apiVersion or kind).
+	Skipped []string
 }
 
 // Merge appends other's contents to r.
@@ -48,6 +50,22 @@ func (r *Result) Merge(other *Result) {
 	r.Entities = append(r.Entities, other.Entities...)
 	r.Problems = append(r.Problems, other.Problems...)
 	r.Documents = append(r.Documents, other.Documents...)
+	r.Skipped = append(r.Skipped, other.Skipped...)
+}
+
+// Valid reports whether no document was invalid and no error was found.
+func (r *Result) Valid() bool {
+	for _, p := range r.Problems {
+		if p.Severity == Error {
+			return false
+		}
+	}
+	for _, d := range r.Documents {
+		if !d.Valid {
+			return false
+		}
+	}
+	return true
 }
 
 // LoadOptions tune loading.
@@ -56,87 +74,320 @@ type LoadOptions struct {
 	Source string
 	// DisplayPrefix is prepended to paths in messages (e.g. "github.com/org/repo/").
 	DisplayPrefix string
+	// Display, when set, turns an fs path into the file name shown in
+	// messages (it replaces DisplayPrefix).
+	Display func(fsPath string) string
+}
+
+func (o LoadOptions) display(p string) string {
+	if o.Display != nil {
+		return o.Display(p)
+	}
+	return o.DisplayPrefix + p
 }
 
 // LoadPaths loads OS paths: each a descriptor file, a directory (walked for
-// *.yaml, *.yml, *.json) or a Location file.
+// *.yaml, *.yml, *.json) or a Location file. File names in messages are
+// written the way the paths were given (relative paths stay relative).
 func LoadPaths(ctx context.Context, paths []string) *Result {
 	res := &Result{}
+	cwd, _ := os.Getwd()
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			res.Problems = append(res.Problems, Problem{Pos: Position{File: p}, Message: err.Error()})
+			res.Problems = append(res.Problems, Problem{Pos: Position{File: p}, Message: "cannot resolve path: " + err.Error()})
 			continue
 		}
-		fsys := os.DirFS("/")
-		rel := strings.TrimPrefix(filepath.ToSlash(abs), "/")
-		res.Merge(LoadFS(ctx, fsys, []string{rel}, LoadOptions{Source: "files", DisplayPrefix: displayBase(p, rel)}))
+		vol := filepath.VolumeName(abs)
+		rootDir := vol + string(filepath.Separator)
+		fsys := os.DirFS(rootDir)
+		rel := filepath.ToSlash(strings.TrimPrefix(abs, rootDir))
+		if rel == "" {
+			rel = "."
+		}
+		relative := !filepath.IsAbs(p)
+		display := func(fp string) string {
+			full := filepath.Join(rootDir, filepath.FromSlash(fp))
+			if relative && cwd != "" {
+				if r, err := filepath.Rel(cwd, full); err == nil {
+					return filepath.ToSlash(r)
+				}
+			}
+			return filepath.ToSlash(full)
+		}
+		res.Merge(LoadFS(ctx, fsys, []string{rel}, LoadOptions{Source: "files", Display: display}))
 	}
 	return res
 }
 
-// displayBase returns the prefix that turns an fs path back into what the user typed.
-func displayBase(typed, rel string) string {
-	_ = typed
-	_ = rel
-	return "/"
+// loader is the state of one LoadFS call.
+type loader struct {
+	ctx  context.Context
+	fsys fs.FS
+	opts LoadOptions
+	res  *Result
+	seen map[string]bool // fs paths already read
 }
 
-// LoadFS loads roots (files or directories) from fsys.
+// fileResult is one file, read and decoded.
+type fileResult struct {
+	path     string
+	explicit bool
+	readErr  *Problem
+	docs     []decoded
+}
+
+// LoadFS loads roots (files or directories) from fsys. Files named as roots
+// are always read as descriptors; files found by walking a directory are
+// skipped (with a note in Result.Skipped) when none of their documents has
+// apiVersion or kind. Location entities are followed: their targets,
+// relative to the file declaring them, may be globs. A file is read once
+// however many ways it is reached.
 func LoadFS(ctx context.Context, fsys fs.FS, roots []string, opts LoadOptions) *Result {
-	res := &Result{}
+	l := &loader{ctx: ctx, fsys: fsys, opts: opts, res: &Result{}, seen: map[string]bool{}}
 	for _, root := range roots {
+		root = path.Clean(strings.TrimPrefix(filepath.ToSlash(root), "./"))
+		if root == "" {
+			root = "."
+		}
 		st, err := fs.Stat(fsys, root)
 		if err != nil {
-			res.Problems = append(res.Problems, Problem{Pos: Position{File: opts.DisplayPrefix + root}, Message: "cannot read: " + errors.Unwrap(err).Error()})
+			l.res.Problems = append(l.res.Problems, Problem{Pos: Position{File: opts.display(root)}, Message: "cannot read: " + unwrapPath(err).Error()})
 			continue
 		}
 		if !st.IsDir() {
-			loadFile(fsys, root, opts, res)
+			l.files([]string{root}, true, nil)
 			continue
 		}
-		_ = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		var found []string
+		err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if err != nil || d.IsDir() {
+			if err != nil {
+				l.res.Problems = append(l.res.Problems, Problem{Pos: Position{File: opts.display(p)}, Message: "cannot read: " + unwrapPath(err).Error()})
 				return nil
 			}
-			switch path.Ext(p) {
-			case ".yaml", ".yml", ".json":
-				loadFile(fsys, p, opts, res)
+			if d.IsDir() {
+				if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if isDescriptorName(p) {
+				found = append(found, p)
 			}
 			return nil
 		})
+		if err != nil {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: Position{File: opts.display(root)}, Message: "walk stopped: " + err.Error()})
+		}
+		l.files(found, false, nil)
 	}
-	return res
+	return l.res
 }
 
-func loadFile(fsys fs.FS, p string, opts LoadOptions, res *Result) {
-	display := opts.DisplayPrefix + p
-	data, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		res.Problems = append(res.Problems, Problem{Pos: Position{File: display}, Message: err.Error()})
-		return
+func isDescriptorName(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for i := 0; ; i++ {
-		var n yaml.Node
-		if err := dec.Decode(&n); err != nil {
-			if err != io.EOF {
-				res.Problems = append(res.Problems, Problem{Pos: Position{File: display}, Message: err.Error()})
-			}
-			return
+	return false
+}
+
+// files reads and decodes paths (in parallel, results kept in order), adds
+// them to the result, then follows the Location entities found in them.
+// stack is the chain of Location files that led here, for cycle detection.
+func (l *loader) files(paths []string, explicit bool, stack []string) {
+	var todo []string
+	for _, p := range paths {
+		if !l.seen[p] {
+			l.seen[p] = true
+			todo = append(todo, p)
 		}
-		var e Entity
-		if err := n.Decode(&e); err != nil {
-			res.Problems = append(res.Problems, Problem{Pos: Position{File: display, Line: n.Line, Col: n.Column}, Message: err.Error()})
+	}
+	results := make([]fileResult, len(todo))
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = l.read(todo[i], explicit)
+			}
+		}()
+	}
+	for i := range todo {
+		if l.ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, fr := range results {
+		if fr.path == "" {
+			continue // cancelled before it was read
+		}
+		locations := l.add(fr)
+		for _, loc := range locations {
+			l.follow(loc, append(stack, fr.path))
+		}
+	}
+}
+
+func (l *loader) read(p string, explicit bool) fileResult {
+	fr := fileResult{path: p, explicit: explicit}
+	display := l.opts.display(p)
+	st, err := fs.Stat(l.fsys, p)
+	if err == nil && st.Size() > MaxFileSize {
+		fr.readErr = &Problem{Pos: Position{File: display}, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit for a descriptor file", st.Size(), MaxFileSize)}
+		return fr
+	}
+	data, err := fs.ReadFile(l.fsys, p)
+	if err != nil {
+		fr.readErr = &Problem{Pos: Position{File: display}, Message: "cannot read: " + unwrapPath(err).Error()}
+		return fr
+	}
+	for _, doc := range SplitDocuments(display, data) {
+		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p))
+	}
+	return fr
+}
+
+// add records a file's outcome and returns its valid Location entities.
+func (l *loader) add(fr fileResult) []*Entity {
+	display := l.opts.display(fr.path)
+	if fr.readErr != nil {
+		l.res.Problems = append(l.res.Problems, *fr.readErr)
+		l.res.Documents = append(l.res.Documents, DocResult{File: display, Errors: []string{fr.readErr.String()}})
+		return nil
+	}
+	if !fr.explicit {
+		descriptor := false
+		for _, d := range fr.docs {
+			descriptor = descriptor || d.descriptor
+		}
+		if !descriptor {
+			l.res.Skipped = append(l.res.Skipped, display+": skipped: no document in it has apiVersion or kind, so it is not a catalog descriptor")
+			return nil
+		}
+	}
+	var locations []*Entity
+	for i, d := range fr.docs {
+		l.res.Problems = append(l.res.Problems, d.problems...)
+		dr := DocResult{File: display, Doc: i, Valid: d.valid, Errors: []string{}}
+		if e := d.entity; e != nil {
+			dr.Kind, dr.Namespace, dr.Name = e.Kind, e.Metadata.Namespace, e.Metadata.Name
+			e.Origin.Source = l.opts.Source
+			e.Origin.Doc = i
+		}
+		for _, p := range d.problems {
+			if p.Severity == Error {
+				dr.Errors = append(dr.Errors, p.String())
+			}
+		}
+		if d.valid && d.entity != nil {
+			l.res.Entities = append(l.res.Entities, d.entity)
+			if d.entity.Known && strings.EqualFold(d.entity.Kind, KindLocation) {
+				locations = append(locations, d.entity)
+			}
+		}
+		l.res.Documents = append(l.res.Documents, dr)
+	}
+	return locations
+}
+
+// follow reads the targets of a Location entity.
+func (l *loader) follow(loc *Entity, stack []string) {
+	var targets []string
+	if t := loc.SpecString("target"); t != "" {
+		targets = append(targets, t)
+	}
+	targets = append(targets, loc.SpecStrings("targets")...)
+	optional := loc.SpecString("presence") == "optional"
+	sev := Error
+	if optional {
+		sev = Warning
+	}
+	dir := path.Dir(loc.Origin.Path)
+	for i, t := range targets {
+		pos := loc.Origin.Pos
+		if ps := loc.refPosOf(t, i); ps.Line > 0 {
+			pos = ps
+		}
+		if strings.Contains(t, "://") {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: Warning, Entity: loc.Ref(),
+				Message: "location target " + t + " is a URL: callboard does not fetch URLs when loading files (use a github: source)"})
 			continue
 		}
-		e.Origin = Origin{Pos: Position{File: display, Line: n.Line, Col: n.Column}, Doc: i, FS: fsys, Path: p, Source: opts.Source}
-		e.Known = true
-		res.Entities = append(res.Entities, &e)
-		res.Documents = append(res.Documents, DocResult{File: display, Doc: i, Kind: e.Kind, Namespace: e.Ref().Namespace, Name: e.Metadata.Name, Valid: true, Errors: []string{}})
+		fp := path.Clean(path.Join(dir, filepath.ToSlash(t)))
+		if path.IsAbs(t) || fp == ".." || strings.HasPrefix(fp, "../") {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: sev, Entity: loc.Ref(),
+				Message: "location target " + t + " points outside the catalog being read"})
+			continue
+		}
+		var matches []string
+		if strings.ContainsAny(t, "*?[") {
+			m, err := fs.Glob(l.fsys, fp)
+			if err != nil {
+				l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: Error, Entity: loc.Ref(), Message: "location target " + t + " is not a valid glob: " + err.Error()})
+				continue
+			}
+			for _, x := range m {
+				if st, err := fs.Stat(l.fsys, x); err == nil && !st.IsDir() && isDescriptorName(x) {
+					matches = append(matches, x)
+				}
+			}
+			sort.Strings(matches)
+		} else if _, err := fs.Stat(l.fsys, fp); err == nil {
+			matches = []string{fp}
+		}
+		if len(matches) == 0 {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: sev, Entity: loc.Ref(),
+				Message: fmt.Sprintf("location target %s: no such file (looked for %s)", t, l.opts.display(fp))})
+			continue
+		}
+		var fresh []string
+		for _, m := range matches {
+			for _, s := range stack {
+				if s == m {
+					l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: Warning, Entity: loc.Ref(),
+						Message: "location cycle: " + l.cycle(stack, m) + " (not read again)"})
+				}
+			}
+			if !l.seen[m] {
+				fresh = append(fresh, m)
+			}
+		}
+		if st, err := fs.Stat(l.fsys, fp); err == nil && st.IsDir() {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: sev, Entity: loc.Ref(), Message: "location target " + t + " is a directory; name the files (a glob such as ./*/catalog-info.yaml works)"})
+			continue
+		}
+		l.files(fresh, true, stack)
 	}
 }
 
+func (l *loader) cycle(stack []string, back string) string {
+	var parts []string
+	for i, s := range stack {
+		if s == back || len(parts) > 0 {
+			parts = append(parts, l.opts.display(stack[i]))
+		}
+	}
+	return strings.Join(append(parts, l.opts.display(back)), " → ")
+}
+
+// refPosOf finds where the i-th location target was written.
+func (e *Entity) refPosOf(_ string, i int) Position {
+	if e.refPos == nil {
+		return Position{}
+	}
+	all := append(append([]Position{}, e.refPos["target"]...), e.refPos["targets"]...)
+	if i < len(all) {
+		return all[i]
+	}
+	return Position{}
+}

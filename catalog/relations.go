@@ -48,7 +48,7 @@ var refFields = map[string][]refField{
 		{"members", KindUser, RelHasMember, true}},
 	KindUser:     {{"memberOf", KindGroup, RelMemberOf, true}},
 	KindTemplate: {fieldOwner},
-	KindLocation: nil,
+	KindLocation: {{"target", "", "", false}, {"targets", "", "", true}},
 	"":           {fieldOwner, fieldSystem, fieldDependsOn},
 }
 
@@ -104,6 +104,9 @@ func Build(results ...*Result) *Snapshot {
 	for _, e := range entities {
 		self := e.Ref()
 		for _, f := range fieldsOf(self.Kind) {
+			if f.rel == "" {
+				continue // positions only (Location targets)
+			}
 			vals := refValues(e, f)
 			for i, v := range vals {
 				pos := e.fieldPos(f, i, len(vals))

@@ -1,0 +1,317 @@
+package catalog
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// docNodes locates positions in a parsed document by field path.
+type docNodes struct {
+	file    string
+	lineOff int
+	root    *yaml.Node
+}
+
+// pos returns the position of the node at path: string elements are map keys,
+// int elements list indexes; a trailing nil asks for the key rather than its
+// value. A path that does not exist gives the position of its deepest part.
+func (d *docNodes) pos(p []any) Position {
+	n := d.root
+	for i, el := range p {
+		n = deref(n)
+		if n == nil {
+			break
+		}
+		var next *yaml.Node
+		switch el := el.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(n.Content); j += 2 {
+					if k := deref(n.Content[j]); k != nil && k.Value == el {
+						if i+1 < len(p) && p[i+1] == nil {
+							next = k
+						} else {
+							next = n.Content[j+1]
+						}
+						break
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && el < len(n.Content) {
+				next = n.Content[el]
+			}
+		case nil:
+			continue
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	if n == nil {
+		return Position{File: d.file}
+	}
+	return Position{File: d.file, Line: n.Line + d.lineOff, Col: n.Column}
+}
+
+// decoded is the outcome of decoding one document.
+type decoded struct {
+	entity     *Entity   // nil when the document is not an entity at all
+	problems   []Problem // errors and warnings, positioned
+	descriptor bool      // the document has apiVersion or kind
+	valid      bool
+}
+
+// decodeDocument converts, resolves placeholders, validates and builds the
+// entity of one parsed document. fsys and fpath locate the file for
+// placeholders (fsys may be nil).
+func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) decoded {
+	var out decoded
+	if doc.Err != nil {
+		p := *doc.Err
+		out.problems = []Problem{p}
+		out.descriptor = true // unknown: treat a broken document as a descriptor
+		return out
+	}
+	d := &docNodes{file: display, lineOff: doc.LineOff, root: doc.Root}
+	root := deref(doc.Root)
+	if root.Kind != yaml.MappingNode {
+		kind := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}[root.Kind]
+		out.problems = []Problem{{Pos: d.pos(nil), Message: "a descriptor document must be a map with apiVersion, kind and metadata; found " + kind}}
+		return out
+	}
+	c := &converter{file: display, lineOff: doc.LineOff}
+	val := c.value(root, 0)
+	m, _ := val.(map[string]any)
+	_, hasAV := m["apiVersion"]
+	_, hasKind := m["kind"]
+	out.descriptor = hasAV || hasKind
+	out.problems = append(out.problems, c.errs...)
+	if c.failed || m == nil {
+		return out
+	}
+	if spec, ok := m["spec"].(map[string]any); ok && fsys != nil {
+		r := &resolver{fsys: fsys, dir: path.Dir(fpath), d: d}
+		r.walk(spec, []any{"spec"}, 0)
+		out.problems = append(out.problems, r.problems...)
+	} else if ok {
+		_ = spec
+	}
+	v := &validator{d: d}
+	known := v.validate(m)
+	out.problems = append(out.problems, v.problems...)
+	e := entityFrom(m)
+	e.Known = known
+	e.Origin = Origin{Pos: d.pos(nil), Doc: doc.Index, FS: fsys, Path: fpath}
+	if !known && e.Kind != "" && IsValidKind(e.Kind) {
+		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: Warning,
+			Message: unknownKindMessage(e.Kind, e.APIVersion)})
+	}
+	e.refPos = refPositions(d, e)
+	ref := e.Ref()
+	out.valid = true
+	for i := range out.problems {
+		out.problems[i].Entity = ref
+		if out.problems[i].Severity == Error {
+			out.valid = false
+		}
+	}
+	out.entity = e
+	return out
+}
+
+func unknownKindMessage(kind, apiVersion string) string {
+	for k := range kindSpec {
+		if strings.EqualFold(k, kind) {
+			want := knownVersions(k)
+			if k != kind {
+				return fmt.Sprintf("kind %q is not one Backstage defines: did you mean %q? The entity is kept but its spec is not checked", kind, k)
+			}
+			return fmt.Sprintf("%s at apiVersion %q is not one Backstage defines (use %s); the entity is kept but its spec is not checked", kind, apiVersion, strings.Join(want, " or "))
+		}
+	}
+	return fmt.Sprintf("kind %q is not one callboard knows; the entity is kept and shown as written, but its spec is not checked", kind)
+}
+
+// entityFrom builds the typed entity from a converted document (fields of
+// the wrong type are left empty: validation has reported them).
+func entityFrom(m map[string]any) *Entity {
+	e := &Entity{}
+	e.APIVersion, _ = m["apiVersion"].(string)
+	e.Kind, _ = m["kind"].(string)
+	if md, ok := m["metadata"].(map[string]any); ok {
+		e.Metadata.Name, _ = md["name"].(string)
+		e.Metadata.Namespace, _ = md["namespace"].(string)
+		if e.Metadata.Namespace == "" {
+			e.Metadata.Namespace = DefaultNamespace
+		}
+		e.Metadata.Title, _ = md["title"].(string)
+		e.Metadata.Description, _ = md["description"].(string)
+		e.Metadata.Labels = stringMap(md["labels"])
+		e.Metadata.Annotations = stringMap(md["annotations"])
+		if tags, ok := md["tags"].([]any); ok {
+			for _, t := range tags {
+				if s, ok := t.(string); ok {
+					e.Metadata.Tags = append(e.Metadata.Tags, s)
+				}
+			}
+		}
+		if links, ok := md["links"].([]any); ok {
+			for _, l := range links {
+				if lm, ok := l.(map[string]any); ok {
+					var k Link
+					k.URL, _ = lm["url"].(string)
+					k.Title, _ = lm["title"].(string)
+					k.Icon, _ = lm["icon"].(string)
+					k.Type, _ = lm["type"].(string)
+					e.Metadata.Links = append(e.Metadata.Links, k)
+				}
+			}
+		}
+	}
+	e.Spec, _ = m["spec"].(map[string]any)
+	return e
+}
+
+func stringMap(x any) map[string]string {
+	m, ok := x.(map[string]any)
+	if !ok || len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+// refPositions records where each reference value of the entity's spec was written.
+func refPositions(d *docNodes, e *Entity) map[string][]Position {
+	out := map[string][]Position{}
+	for _, f := range fieldsOf(strings.ToLower(e.Kind)) {
+		switch v := e.Spec[f.key].(type) {
+		case string:
+			out[f.key] = []Position{d.pos([]any{"spec", f.key})}
+		case []any:
+			ps := make([]Position, 0, len(v))
+			for i, x := range v {
+				if s, ok := x.(string); ok && s != "" {
+					ps = append(ps, d.pos([]any{"spec", f.key, i}))
+				}
+			}
+			out[f.key] = ps
+		}
+	}
+	return out
+}
+
+// resolver substitutes $text, $json and $yaml placeholders with the content
+// of files beside the descriptor.
+type resolver struct {
+	fsys     fs.FS
+	dir      string
+	d        *docNodes
+	problems []Problem
+	reads    int
+}
+
+const maxPlaceholders = 100
+
+func (r *resolver) walk(x any, p []any, depth int) any {
+	if depth > MaxDepth {
+		return x
+	}
+	switch t := x.(type) {
+	case map[string]any:
+		if isPlaceholder(t) {
+			return r.resolve(t, p)
+		}
+		for k, v := range t {
+			t[k] = r.walk(v, with(p, k), depth+1)
+		}
+	case []any:
+		for i, v := range t {
+			t[i] = r.walk(v, with(p, i), depth+1)
+		}
+	}
+	return x
+}
+
+func (r *resolver) resolve(m map[string]any, p []any) any {
+	var key string
+	var target any
+	for k, v := range m {
+		key, target = k, v
+	}
+	where := join(p)
+	s, ok := target.(string)
+	if !ok || s == "" {
+		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key)), Message: fmt.Sprintf("%s: placeholder %s must name a file or URL, found %s", where, key, describe(target))})
+		return m
+	}
+	warn := func(format string, args ...any) any {
+		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key)), Severity: Warning, Message: where + ": " + fmt.Sprintf(format, args...)})
+		return m
+	}
+	if strings.Contains(s, "://") {
+		return warn("%s %s was not fetched (callboard reads no URLs while loading files); the field is left unresolved", key, s)
+	}
+	r.reads++
+	if r.reads > maxPlaceholders {
+		return warn("more than %d placeholders in one entity; %s %s left unresolved", maxPlaceholders, key, s)
+	}
+	fp := path.Clean(path.Join(r.dir, s))
+	if path.IsAbs(s) || strings.HasPrefix(fp, "../") || fp == ".." {
+		return warn("%s %s points outside the catalog; the field is left unresolved", key, s)
+	}
+	st, err := fs.Stat(r.fsys, fp)
+	if err != nil {
+		return warn("%s %s cannot be read (%v); the field is left unresolved", key, s, unwrapPath(err))
+	}
+	if st.Size() > MaxFileSize {
+		return warn("%s %s is larger than %d bytes; the field is left unresolved", key, s, MaxFileSize)
+	}
+	data, err := fs.ReadFile(r.fsys, fp)
+	if err != nil {
+		return warn("%s %s cannot be read (%v); the field is left unresolved", key, s, unwrapPath(err))
+	}
+	switch key {
+	case "$text":
+		return string(data)
+	case "$json":
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			return warn("$json %s is not valid JSON (%v); the field is left unresolved", s, err)
+		}
+		return v
+	default: // $yaml
+		docs := SplitDocuments(fp, data)
+		if len(docs) == 0 || docs[0].Err != nil {
+			return warn("$yaml %s is not valid YAML; the field is left unresolved", s)
+		}
+		c := &converter{file: fp}
+		v := c.value(docs[0].Root, 0)
+		if len(c.errs) > 0 {
+			return warn("$yaml %s: %s; the field is left unresolved", s, c.errs[0].Message)
+		}
+		return v
+	}
+}
+
+// unwrapPath drops the path from an fs error (the message names the file already).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if e, ok := err.(*fs.PathError); ok {
+		pe = e
+		return pe.Err
+	}
+	return err
+}

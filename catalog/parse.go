@@ -1,0 +1,330 @@
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Limits that keep hostile input bounded in time and memory.
+const (
+	// MaxFileSize is the largest descriptor file read (bigger files are refused).
+	MaxFileSize = 8 << 20
+	// MaxDepth is the deepest nesting of maps and lists accepted in a document.
+	MaxDepth = 64
+	// MaxValues is the most values (scalars, maps, lists) a document may
+	// expand to once aliases are resolved: it stops alias bombs.
+	MaxValues = 100_000
+)
+
+// Document is one YAML document of a file, parsed to a node tree that keeps
+// positions. Root is nil when the document could not be parsed (Err says why).
+type Document struct {
+	Index   int
+	Root    *yaml.Node
+	LineOff int // add to node lines to get file lines
+	Err     *Problem
+}
+
+// docStart matches a document start marker at the beginning of a line.
+func isDocStart(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("---")) {
+		return false
+	}
+	rest := line[3:]
+	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\r'
+}
+
+// SplitDocuments parses data (YAML or JSON) into its documents. Each document
+// is parsed on its own, so a syntax error in one never hides the others.
+// Empty documents (only comments or blank) are dropped and not counted.
+func SplitDocuments(file string, data []byte) []Document {
+	if len(data) > MaxFileSize {
+		return []Document{{Err: &Problem{Pos: Position{File: file, Line: 1, Col: 1}, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit for a descriptor file", len(data), MaxFileSize)}}}
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	var docs []Document
+	start, startLine, line := 0, 0, 0
+	flush := func(end int) {
+		chunk := data[start:end]
+		if blank(chunk) {
+			return
+		}
+		docs = append(docs, parseChunk(file, chunk, startLine, len(docs))...)
+	}
+	for i := 0; i <= len(data); {
+		j := bytes.IndexByte(data[i:], '\n')
+		var ln []byte
+		next := len(data) + 1
+		if j < 0 {
+			ln = data[i:]
+		} else {
+			ln = data[i : i+j]
+			next = i + j + 1
+		}
+		if isDocStart(ln) && i > start {
+			flush(i)
+			start, startLine = i, line
+		} else if isDocStart(ln) {
+			startLine = line
+		}
+		line++
+		i = next
+	}
+	flush(len(data))
+	return docs
+}
+
+// blank reports whether a chunk holds no YAML content (only blank lines,
+// comments and document markers).
+func blank(chunk []byte) bool {
+	for len(chunk) > 0 {
+		var ln []byte
+		if j := bytes.IndexByte(chunk, '\n'); j >= 0 {
+			ln, chunk = chunk[:j], chunk[j+1:]
+		} else {
+			ln, chunk = chunk, nil
+		}
+		t := bytes.TrimSpace(ln)
+		if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
+	if !utf8.Valid(chunk) {
+		off := 0
+		for off < len(chunk) {
+			r, size := utf8.DecodeRune(chunk[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		l := bytes.Count(chunk[:off], []byte("\n"))
+		c := off - (bytes.LastIndexByte(chunk[:off], '\n') + 1) + 1
+		return []Document{{Index: index, Err: &Problem{Pos: Position{File: file, Line: lineOff + l + 1, Col: c},
+			Message: fmt.Sprintf("invalid UTF-8 (byte 0x%02x): descriptor files must be UTF-8 text", chunk[off])}}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(chunk))
+	var out []Document
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			out = append(out, Document{Index: index + len(out), Err: yamlProblem(file, chunk, lineOff, err)})
+			return out
+		}
+		root := &n
+		if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+			root = root.Content[0]
+		}
+		if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" && root.Value == "" {
+			continue
+		}
+		out = append(out, Document{Index: index + len(out), Root: root, LineOff: lineOff})
+	}
+}
+
+// yamlProblem turns a yaml.v3 syntax error into a positioned, clearer problem.
+func yamlProblem(file string, chunk []byte, lineOff int, err error) *Problem {
+	msg := err.Error()
+	line, col := 1, 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	lines := bytes.Split(chunk, []byte("\n"))
+	if line-1 < len(lines) && line >= 1 {
+		text := lines[line-1]
+		if i := bytes.IndexByte(text, '\t'); i >= 0 && strings.Contains(msg, "cannot start any token") {
+			col = i + 1
+			msg = "tab character where YAML expects indentation: indent with spaces, not tabs"
+		} else if i := len(text) - len(bytes.TrimLeft(text, " ")); i < len(text) {
+			col = i + 1
+		}
+	}
+	return &Problem{Pos: Position{File: file, Line: lineOff + line, Col: col}, Message: "invalid YAML: " + msg}
+}
+
+// converter turns yaml nodes into Go values (string, int, float64, bool, nil,
+// []any, map[string]any) as JSON would have them, resolving aliases within a
+// budget, limiting depth and rejecting duplicate keys.
+type converter struct {
+	file    string
+	lineOff int
+	values  int
+	errs    []Problem
+	failed  bool // budget or depth exceeded: stop converting
+}
+
+func (c *converter) pos(n *yaml.Node) Position {
+	return Position{File: c.file, Line: n.Line + c.lineOff, Col: n.Column}
+}
+
+func (c *converter) errorf(n *yaml.Node, format string, args ...any) {
+	c.errs = append(c.errs, Problem{Pos: c.pos(n), Message: fmt.Sprintf(format, args...)})
+}
+
+// deref follows aliases.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func (c *converter) value(n *yaml.Node, depth int) any {
+	if c.failed || n == nil {
+		return nil
+	}
+	n = deref(n)
+	if n == nil || n.Kind == yaml.AliasNode {
+		return nil
+	}
+	c.values++
+	if c.values > MaxValues {
+		c.failed = true
+		c.errorf(n, "document expands to more than %d values once aliases are resolved (an alias bomb?)", MaxValues)
+		return nil
+	}
+	if depth > MaxDepth {
+		c.failed = true
+		c.errorf(n, "nesting deeper than %d levels", MaxDepth)
+		return nil
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return scalar(n)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, x := range n.Content {
+			out = append(out, c.value(x, depth+1))
+		}
+		return out
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		var seen map[string]*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := deref(n.Content[i])
+			key, ok := c.key(k)
+			if !ok {
+				continue
+			}
+			if _, dup := out[key]; dup {
+				if seen == nil {
+					seen = c.keyNodes(n)
+				}
+				first := seen[key]
+				c.errorf(k, "duplicate key %q (first at line %d, column %d)", key, first.Line+c.lineOff, first.Column)
+				continue
+			}
+			out[key] = c.value(n.Content[i+1], depth+1)
+		}
+		return out
+	}
+	return nil
+}
+
+func (c *converter) keyNodes(n *yaml.Node) map[string]*yaml.Node {
+	m := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k != nil && k.Kind == yaml.ScalarNode {
+			if _, ok := m[k.Value]; !ok {
+				m[k.Value] = k
+			}
+		}
+	}
+	return m
+}
+
+// key returns a map key as a string (JSON has only string keys).
+func (c *converter) key(k *yaml.Node) (string, bool) {
+	if k == nil || k.Kind != yaml.ScalarNode {
+		if k != nil {
+			c.errorf(k, "a map key must be a plain value, not a map or list")
+		}
+		return "", false
+	}
+	return k.Value, true
+}
+
+var (
+	intRE   = regexp.MustCompile(`^[-+]?[0-9]+$`)
+	floatRE = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+)
+
+// scalar resolves a scalar as YAML 1.2's core schema does (what Backstage's
+// parser uses): timestamps, 0b numbers and underscores stay strings.
+func scalar(n *yaml.Node) any {
+	v := n.Value
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return v
+	}
+	tag := n.ShortTag()
+	if n.Tag != "" && n.Tag != "!" && !strings.HasPrefix(n.Tag, "!!") {
+		return v // a custom tag: keep the text
+	}
+	switch tag {
+	case "!!null":
+		return nil
+	case "!!bool":
+		switch v {
+		case "true", "True", "TRUE":
+			return true
+		case "false", "False", "FALSE":
+			return false
+		}
+		return v
+	case "!!int":
+		switch {
+		case intRE.MatchString(v):
+			if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+				if i >= math.MinInt && i <= math.MaxInt {
+					return int(i)
+				}
+			}
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		case strings.HasPrefix(v, "0o") || strings.HasPrefix(v, "0x"):
+			if i, err := strconv.ParseInt(v, 0, 64); err == nil && !strings.Contains(v, "_") {
+				return int(i)
+			}
+		}
+		return v
+	case "!!float":
+		if floatRE.MatchString(v) {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+		switch strings.ToLower(strings.TrimLeft(v, "+-")) {
+		case ".inf":
+			if strings.HasPrefix(v, "-") {
+				return math.Inf(-1)
+			}
+			return math.Inf(1)
+		case ".nan":
+			return math.NaN()
+		}
+		return v
+	}
+	return v
+}

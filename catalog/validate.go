@@ -1,0 +1,584 @@
+package catalog
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// The formats of Backstage's KubernetesValidatorFunctions.
+var (
+	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]+(?:-+[a-z0-9]+)*$`)
+	objectNameRE = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	kindRE       = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
+	versionRE    = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
+	tagRE        = regexp.MustCompile(`^[a-z0-9+#]+(\-[a-z0-9+#]+)*$`)
+)
+
+// IsValidDNSLabel reports whether s is a DNS label (a namespace).
+func IsValidDNSLabel(s string) bool { return len(s) >= 1 && len(s) <= 63 && dnsLabelRE.MatchString(s) }
+
+// IsValidDNSSubdomain reports whether s is a DNS subdomain (a key prefix).
+func IsValidDNSSubdomain(s string) bool {
+	if len(s) < 1 || len(s) > 253 {
+		return false
+	}
+	for _, p := range strings.Split(s, ".") {
+		if !IsValidDNSLabel(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsValidName reports whether s is a valid metadata.name.
+func IsValidName(s string) bool { return len(s) >= 1 && len(s) <= 63 && objectNameRE.MatchString(s) }
+
+// IsValidKind reports whether s is a valid kind.
+func IsValidKind(s string) bool { return len(s) >= 1 && len(s) <= 63 && kindRE.MatchString(s) }
+
+// IsValidAPIVersion reports whether s is [dns-subdomain/]version.
+func IsValidAPIVersion(s string) bool {
+	return prefixed(s, IsValidDNSSubdomain, func(v string) bool { return len(v) >= 1 && len(v) <= 63 && versionRE.MatchString(v) })
+}
+
+// IsValidKey reports whether s is a label or annotation key, [dns-subdomain/]name.
+func IsValidKey(s string) bool { return prefixed(s, IsValidDNSSubdomain, IsValidName) }
+
+// IsValidLabelValue reports whether s is empty or follows the name rule.
+func IsValidLabelValue(s string) bool { return s == "" || IsValidName(s) }
+
+// IsValidTag reports whether s is a valid tag.
+func IsValidTag(s string) bool { return len(s) >= 1 && len(s) <= 63 && tagRE.MatchString(s) }
+
+func prefixed(s string, prefix, suffix func(string) bool) bool {
+	parts := strings.Split(s, "/")
+	switch len(parts) {
+	case 1:
+		return suffix(parts[0])
+	case 2:
+		return prefix(parts[0]) && suffix(parts[1])
+	}
+	return false
+}
+
+// nameRuleHint explains the name rule, for messages.
+const nameRuleHint = "1 to 63 characters of a-z, A-Z, 0-9 and '-', '_', '.', starting and ending with a letter or digit"
+
+// fieldType is what a spec field must hold.
+type fieldType int
+
+const (
+	tString    fieldType = iota // a non-empty string
+	tStrings                    // a list of non-empty strings
+	tObject                     // a map
+	tArray                      // a list
+	tStrOrBool                  // a string or a boolean
+	tAnyString                  // a string, possibly empty
+)
+
+type specRule struct {
+	key      string
+	typ      fieldType
+	required bool
+}
+
+var builtinVersions = []string{"backstage.io/v1alpha1", "backstage.io/v1beta1"}
+
+// kindSpec is the spec rules of each kind Backstage defines, by exact kind name.
+var kindSpec = map[string][]specRule{
+	"Component": {{"type", tString, true}, {"lifecycle", tString, true}, {"owner", tString, true},
+		{"system", tString, false}, {"subcomponentOf", tString, false},
+		{"providesApis", tStrings, false}, {"consumesApis", tStrings, false}, {"dependsOn", tStrings, false}},
+	"API": {{"type", tString, true}, {"lifecycle", tString, true}, {"owner", tString, true},
+		{"definition", tString, true}, {"system", tString, false}},
+	"Resource": {{"type", tString, true}, {"owner", tString, true}, {"dependsOn", tStrings, false}, {"system", tString, false}},
+	"System":   {{"owner", tString, true}, {"domain", tString, false}, {"type", tString, false}},
+	"Domain":   {{"owner", tString, true}, {"subdomainOf", tString, false}, {"type", tString, false}},
+	"Group": {{"type", tString, true}, {"children", tStrings, true}, {"profile", tObject, false},
+		{"parent", tString, false}, {"members", tStrings, false}},
+	"User":     {{"memberOf", tStrings, true}, {"profile", tObject, false}},
+	"Location": {{"type", tString, false}, {"target", tString, false}, {"targets", tStrings, false}, {"presence", tString, false}},
+	"Template": {{"type", tString, true}, {"steps", tArray, true}, {"owner", tString, false}, {"lifecycle", tString, false},
+		{"secrets", tObject, false}, {"presentation", tObject, false}, {"EXPERIMENTAL_recovery", tObject, false},
+		{"formDecorators", tArray, false}, {"EXPERIMENTAL_formDecorators", tArray, false}, {"output", tObject, false}},
+}
+
+// mcpServerSpec is the spec rules of an API of type mcp-server.
+var mcpServerSpec = []specRule{{"type", tString, true}, {"lifecycle", tString, true}, {"owner", tString, true},
+	{"system", tString, false}, {"remotes", tArray, true}}
+
+// knownVersions says which apiVersions each built-in kind is defined at.
+func knownVersions(kind string) []string {
+	if kind == "Template" {
+		return []string{"scaffolder.backstage.io/v1beta3"}
+	}
+	return builtinVersions
+}
+
+// validator checks one converted document, reporting at node positions.
+type validator struct {
+	d        *docNodes
+	problems []Problem
+}
+
+func (v *validator) errAt(path []any, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Pos: v.d.pos(path), Severity: Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warnAt(path []any, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Pos: v.d.pos(path), Severity: Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// describe names a value's JSON type, for messages.
+func describe(x any) string {
+	switch t := x.(type) {
+	case nil:
+		return "nothing (null)"
+	case string:
+		if t == "" {
+			return "an empty string"
+		}
+		return "a string"
+	case bool:
+		return fmt.Sprintf("a boolean (%v)", t)
+	case int, float64:
+		return fmt.Sprintf("a number (%v)", t)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a map"
+	}
+	return fmt.Sprintf("%T", x)
+}
+
+// isPlaceholder reports whether x is an unresolved {$text|$json|$yaml: …}.
+func isPlaceholder(x any) bool {
+	m, ok := x.(map[string]any)
+	if !ok || len(m) != 1 {
+		return false
+	}
+	for k := range m {
+		return k == "$text" || k == "$json" || k == "$yaml"
+	}
+	return false
+}
+
+func join(path []any) string {
+	var b strings.Builder
+	for i, p := range path {
+		switch p := p.(type) {
+		case string:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+		}
+	}
+	return b.String()
+}
+
+func with(path []any, more ...any) []any {
+	out := make([]any, 0, len(path)+len(more))
+	return append(append(out, path...), more...)
+}
+
+// checkType reports whether x has type t, reporting it at path when not.
+func (v *validator) checkType(path []any, x any, t fieldType) bool {
+	if isPlaceholder(x) {
+		return true // unresolved placeholder: already warned about
+	}
+	name := join(path)
+	switch t {
+	case tString:
+		if s, ok := x.(string); ok && s != "" {
+			return true
+		}
+		v.errAt(path, "%s must be a non-empty string, found %s", name, describe(x))
+	case tAnyString:
+		if _, ok := x.(string); ok {
+			return true
+		}
+		v.errAt(path, "%s must be a string, found %s", name, describe(x))
+	case tStrings:
+		list, ok := x.([]any)
+		if !ok {
+			v.errAt(path, "%s must be a list of entity references (strings), found %s", name, describe(x))
+			return false
+		}
+		good := true
+		for i, it := range list {
+			if s, ok := it.(string); !ok || s == "" {
+				if !isPlaceholder(it) {
+					v.errAt(with(path, i), "%s[%d] must be a non-empty string, found %s", name, i, describe(it))
+					good = false
+				}
+			}
+		}
+		return good
+	case tObject:
+		if _, ok := x.(map[string]any); ok {
+			return true
+		}
+		v.errAt(path, "%s must be a map, found %s", name, describe(x))
+	case tArray:
+		if _, ok := x.([]any); ok {
+			return true
+		}
+		v.errAt(path, "%s must be a list, found %s", name, describe(x))
+	case tStrOrBool:
+		switch x.(type) {
+		case string, bool:
+			return true
+		}
+		v.errAt(path, "%s must be a string or a boolean, found %s", name, describe(x))
+	}
+	return false
+}
+
+var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true, "relations": true, "status": true}
+
+// validate checks the envelope, metadata and, for known kinds, the spec.
+// It returns whether the kind is one Backstage defines.
+func (v *validator) validate(root map[string]any) (known bool) {
+	extra := make([]string, 0)
+	for k := range root {
+		if !rootFields[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		v.errAt([]any{k, nil}, "unknown top-level field %q: an entity has only apiVersion, kind, metadata, spec, relations and status (did you mean to put it under spec or metadata?)", k)
+	}
+	apiVersion, hasAV := root["apiVersion"]
+	av, _ := apiVersion.(string)
+	switch {
+	case !hasAV:
+		v.errAt(nil, "apiVersion is missing (e.g. apiVersion: backstage.io/v1alpha1)")
+	case av == "":
+		v.errAt([]any{"apiVersion"}, "apiVersion must be a non-empty string, found %s", describe(apiVersion))
+	case !IsValidAPIVersion(av):
+		v.errAt([]any{"apiVersion"}, "apiVersion %q is malformed: it must be [dns-subdomain/]version, e.g. backstage.io/v1alpha1", av)
+	}
+	kindV, hasKind := root["kind"]
+	kind, _ := kindV.(string)
+	switch {
+	case !hasKind:
+		v.errAt(nil, "kind is missing (e.g. kind: Component)")
+	case kind == "":
+		v.errAt([]any{"kind"}, "kind must be a non-empty string, found %s", describe(kindV))
+	case !IsValidKind(kind):
+		v.errAt([]any{"kind"}, "kind %q is malformed: 1 to 63 letters and digits, starting with a letter", kind)
+	}
+	metaV, hasMeta := root["metadata"]
+	meta, _ := metaV.(map[string]any)
+	switch {
+	case !hasMeta:
+		v.errAt(nil, "metadata is missing: every entity needs metadata with at least a name")
+	case meta == nil:
+		v.errAt([]any{"metadata"}, "metadata must be a map, found %s", describe(metaV))
+	default:
+		v.metadata(meta)
+	}
+	specV, hasSpec := root["spec"]
+	spec, specIsMap := specV.(map[string]any)
+	if hasSpec && !specIsMap {
+		v.errAt([]any{"spec"}, "spec must be a map, found %s", describe(specV))
+	}
+	if r, ok := root["relations"]; ok {
+		if _, isList := r.([]any); !isList {
+			v.errAt([]any{"relations"}, "relations must be a list, found %s", describe(r))
+		}
+	}
+	if s, ok := root["status"]; ok {
+		if _, isMap := s.(map[string]any); !isMap {
+			v.errAt([]any{"status"}, "status must be a map, found %s", describe(s))
+		}
+	}
+	rules, builtin := kindSpec[kind]
+	if !builtin {
+		return false
+	}
+	versionOK := false
+	for _, want := range knownVersions(kind) {
+		if av == want {
+			versionOK = true
+		}
+	}
+	if !versionOK {
+		return false
+	}
+	if !hasSpec {
+		v.errAt(nil, "spec is missing: a %s needs a spec (%s)", kind, requiredList(rules))
+		return true
+	}
+	if !specIsMap {
+		return true
+	}
+	if kind == "API" && spec["type"] == "mcp-server" {
+		rules = mcpServerSpec
+	}
+	for _, r := range rules {
+		x, ok := spec[r.key]
+		if !ok {
+			if r.required {
+				v.errAt([]any{"spec"}, "spec.%s is required for a %s", r.key, kind)
+			}
+			continue
+		}
+		v.checkType([]any{"spec", r.key}, x, r.typ)
+	}
+	switch kind {
+	case "Group", "User":
+		if p, ok := spec["profile"].(map[string]any); ok {
+			for _, k := range []string{"displayName", "email", "picture"} {
+				if x, ok := p[k]; ok {
+					v.checkType([]any{"spec", "profile", k}, x, tString)
+				}
+			}
+		}
+	case "Location":
+		if p, ok := spec["presence"].(string); ok && p != "required" && p != "optional" {
+			v.errAt([]any{"spec", "presence"}, "spec.presence must be \"required\" or \"optional\", found %q", p)
+		}
+	case "API":
+		if rules[len(rules)-1].key == "remotes" {
+			if list, ok := spec["remotes"].([]any); ok {
+				if len(list) == 0 {
+					v.errAt([]any{"spec", "remotes"}, "spec.remotes must list at least one remote of the MCP server")
+				}
+				for i, it := range list {
+					m, ok := it.(map[string]any)
+					if !ok {
+						v.errAt([]any{"spec", "remotes", i}, "spec.remotes[%d] must be a map with type and url, found %s", i, describe(it))
+						continue
+					}
+					v.requireStrings([]any{"spec", "remotes", i}, m, "type", "url")
+				}
+			}
+		}
+	case "Template":
+		v.template(spec)
+	}
+	return true
+}
+
+func (v *validator) requireStrings(path []any, m map[string]any, keys ...string) {
+	for _, k := range keys {
+		x, ok := m[k]
+		if !ok {
+			v.errAt(path, "%s.%s is required", join(path), k)
+			continue
+		}
+		v.checkType(with(path, k), x, tString)
+	}
+}
+
+func requiredList(rules []specRule) string {
+	var req []string
+	for _, r := range rules {
+		if r.required {
+			req = append(req, r.key)
+		}
+	}
+	if len(req) == 0 {
+		return "it may be empty"
+	}
+	return "required: " + strings.Join(req, ", ")
+}
+
+func (v *validator) metadata(m map[string]any) {
+	p := []any{"metadata"}
+	nameV, ok := m["name"]
+	if !ok {
+		v.errAt(p, "metadata.name is missing: every entity needs a name")
+	} else if name, isStr := nameV.(string); !isStr || name == "" {
+		v.errAt(with(p, "name"), "metadata.name must be a non-empty string, found %s", describe(nameV))
+	} else if !IsValidName(name) {
+		v.errAt(with(p, "name"), "metadata.name %q is not a valid name: %s", name, nameRuleHint)
+	}
+	if nsV, ok := m["namespace"]; ok {
+		if ns, isStr := nsV.(string); !isStr || ns == "" {
+			v.errAt(with(p, "namespace"), "metadata.namespace must be a non-empty string, found %s", describe(nsV))
+		} else if !IsValidDNSLabel(ns) {
+			v.errAt(with(p, "namespace"), "metadata.namespace %q is not a valid namespace: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit", ns)
+		}
+	}
+	for _, k := range []string{"uid", "etag", "title"} {
+		if x, ok := m[k]; ok {
+			v.checkType(with(p, k), x, tString)
+		}
+	}
+	if x, ok := m["description"]; ok {
+		v.checkType(with(p, "description"), x, tAnyString)
+	}
+	for _, field := range []string{"labels", "annotations"} {
+		x, ok := m[field]
+		if !ok {
+			continue
+		}
+		mm, isMap := x.(map[string]any)
+		if !isMap {
+			v.errAt(with(p, field), "metadata.%s must be a map of strings, found %s", field, describe(x))
+			continue
+		}
+		for _, k := range sortedKeys(mm) {
+			val := mm[k]
+			kp := with(p, field, k, nil)
+			if !IsValidKey(k) {
+				v.errAt(kp, "metadata.%s key %q is not valid: it must be [prefix/]name, prefix a DNS subdomain (at most 253 characters) and name %s", field, k, nameRuleHint)
+			}
+			s, isStr := val.(string)
+			if !isStr {
+				v.errAt(with(p, field, k), "metadata.%s[%q] must be a string, found %s (quote it)", field, k, describe(val))
+				continue
+			}
+			if field == "labels" && !IsValidLabelValue(s) {
+				v.errAt(with(p, field, k), "metadata.labels[%q] value %q is not valid: empty or %s", k, s, nameRuleHint)
+			}
+		}
+	}
+	if x, ok := m["tags"]; ok {
+		if list, isList := x.([]any); !isList {
+			v.errAt(with(p, "tags"), "metadata.tags must be a list of strings, found %s", describe(x))
+		} else {
+			for i, t := range list {
+				s, isStr := t.(string)
+				switch {
+				case !isStr:
+					v.errAt(with(p, "tags", i), "metadata.tags[%d] must be a string, found %s", i, describe(t))
+				case !IsValidTag(s):
+					v.errAt(with(p, "tags", i), "metadata.tags[%d] %q is not a valid tag: 1 to 63 characters of a-z, 0-9, '+' and '#', in words joined by single '-'", i, s)
+				}
+			}
+		}
+	}
+	if x, ok := m["links"]; ok {
+		if list, isList := x.([]any); !isList {
+			v.errAt(with(p, "links"), "metadata.links must be a list, found %s", describe(x))
+		} else {
+			for i, l := range list {
+				lm, isMap := l.(map[string]any)
+				lp := with(p, "links", i)
+				if !isMap {
+					v.errAt(lp, "metadata.links[%d] must be a map with a url, found %s", i, describe(l))
+					continue
+				}
+				if _, ok := lm["url"]; !ok {
+					v.errAt(lp, "metadata.links[%d].url is required", i)
+				}
+				for _, k := range []string{"url", "title", "icon", "type"} {
+					if x, ok := lm[k]; ok {
+						v.checkType(with(lp, k), x, tString)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) template(spec map[string]any) {
+	if ps, ok := spec["parameters"]; ok && !isPlaceholder(ps) {
+		switch ps := ps.(type) {
+		case map[string]any:
+		case []any:
+			for i, it := range ps {
+				if _, ok := it.(map[string]any); !ok && !isPlaceholder(it) {
+					v.errAt([]any{"spec", "parameters", i}, "spec.parameters[%d] must be a map (a JSON Schema form page), found %s", i, describe(it))
+				}
+			}
+		default:
+			v.errAt([]any{"spec", "parameters"}, "spec.parameters must be a map or a list of maps (JSON Schema form pages), found %s", describe(ps))
+		}
+	}
+	if steps, ok := spec["steps"].([]any); ok {
+		for i, it := range steps {
+			sp := []any{"spec", "steps", i}
+			m, ok := it.(map[string]any)
+			if !ok {
+				v.errAt(sp, "spec.steps[%d] must be a map with an action, found %s", i, describe(it))
+				continue
+			}
+			if _, ok := m["action"]; !ok {
+				v.errAt(sp, "spec.steps[%d].action is required", i)
+			}
+			for _, k := range []string{"id", "name", "action"} {
+				if x, ok := m[k]; ok {
+					v.checkType(with(sp, k), x, tAnyString)
+				}
+			}
+			if x, ok := m["input"]; ok {
+				v.checkType(with(sp, "input"), x, tObject)
+			}
+			if x, ok := m["if"]; ok {
+				v.checkType(with(sp, "if"), x, tStrOrBool)
+			}
+		}
+	}
+	for _, k := range []string{"formDecorators", "EXPERIMENTAL_formDecorators"} {
+		if list, ok := spec[k].([]any); ok {
+			for i, it := range list {
+				m, ok := it.(map[string]any)
+				if !ok {
+					v.errAt([]any{"spec", k, i}, "spec.%s[%d] must be a map, found %s", k, i, describe(it))
+					continue
+				}
+				if x, ok := m["id"]; ok {
+					v.checkType([]any{"spec", k, i, "id"}, x, tAnyString)
+				}
+				if x, ok := m["input"]; ok {
+					v.checkType([]any{"spec", k, i, "input"}, x, tObject)
+				}
+			}
+		}
+	}
+	out, ok := spec["output"].(map[string]any)
+	if !ok {
+		return
+	}
+	for _, k := range sortedKeys(out) {
+		x := out[k]
+		op := []any{"spec", "output", k}
+		switch k {
+		case "links", "text":
+			list, ok := x.([]any)
+			if !ok {
+				v.errAt(op, "spec.output.%s must be a list, found %s", k, describe(x))
+				continue
+			}
+			for i, it := range list {
+				m, ok := it.(map[string]any)
+				if !ok {
+					v.errAt(with(op, i), "spec.output.%s[%d] must be a map, found %s", k, i, describe(it))
+					continue
+				}
+				for _, f := range []string{"url", "entityRef", "title", "icon"} {
+					if y, ok := m[f]; ok && (k == "links" || f == "title" || f == "icon") {
+						v.checkType(with(op, i, f), y, tString)
+					}
+				}
+				if y, ok := m["content"]; ok && k == "text" {
+					v.checkType(with(op, i, "content"), y, tAnyString)
+				}
+				if y, ok := m["if"]; ok {
+					v.checkType(with(op, i, "if"), y, tStrOrBool)
+				}
+			}
+		default:
+			v.checkType(op, x, tAnyString)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

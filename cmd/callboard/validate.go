@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+func init() {
+	register(command{name: "validate", summary: "check catalog descriptor files as Backstage would", run: runValidate})
+}
+
+// runValidate is `callboard validate [--json] PATH...`: problems as
+// file:line:col: message lines (or one JSON object per document with
+// --json); exit 1 when anything is invalid, 0 otherwise, 2 on usage errors.
+// Warnings (dangling references, unknown kinds) never change the exit code.
+func runValidate(ctx context.Context, env *Env, args []string) int {
+	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	asJSON := fl.Bool("json", false, "print one JSON object per document: {file, doc, kind, namespace, name, valid, errors}")
+	quiet := fl.Bool("q", false, "print errors only (no warnings or notes)")
+	fl.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] PATH...")
+		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json) or a Location file.")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() == 0 {
+		fmt.Fprintln(env.Stderr, "callboard validate: name at least one file or directory to check")
+		fl.Usage()
+		return 2
+	}
+	res := catalog.LoadPaths(ctx, fl.Args())
+	// Building the snapshot reports duplicates, dangling and kindless references.
+	snap := catalog.Build(res)
+	if !*quiet {
+		for _, n := range res.Skipped {
+			fmt.Fprintln(env.Stderr, "note: "+n)
+		}
+	}
+	problems := snap.Problems()
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		for _, d := range res.Documents {
+			if d.Errors == nil {
+				d.Errors = []string{}
+			}
+			if err := enc.Encode(d); err != nil {
+				fmt.Fprintln(env.Stderr, "callboard validate:", err)
+				return 1
+			}
+		}
+		for _, p := range problems {
+			if !*quiet || p.Severity == catalog.Error {
+				fmt.Fprintln(env.Stderr, p.String())
+			}
+		}
+	} else {
+		for _, p := range problems {
+			if !*quiet || p.Severity == catalog.Error {
+				fmt.Fprintln(env.Stdout, p.String())
+			}
+		}
+	}
+	valid, invalid := 0, 0
+	for _, d := range res.Documents {
+		if d.Valid {
+			valid++
+		} else {
+			invalid++
+		}
+	}
+	errs := 0
+	for _, p := range problems {
+		if p.Severity == catalog.Error {
+			errs++
+		}
+	}
+	if !*asJSON {
+		fmt.Fprintf(env.Stderr, "%d entity documents valid, %d invalid\n", valid, invalid)
+	}
+	if invalid > 0 || errs > 0 {
+		return 1
+	}
+	return 0
+}
