@@ -1,0 +1,547 @@
+package scaffold
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// Runner runs templates as jobs. Its zero value is not usable: set Store
+// (NewMemJobStore for one process) and, for real runs, Publisher and
+// Registrar.
+type Runner struct {
+	Store     JobStore
+	Publisher Publisher
+	Registrar Registrar
+	// Fetcher reads remote template locations; AllowedHosts lists the hosts
+	// it may be asked for. Relative locations are read from the template's
+	// own FS (the catalog's) and need neither.
+	Fetcher      URLFetcher
+	AllowedHosts []string
+	// Actions by name; nil means DefaultActions.
+	Actions map[string]Action
+	Policy  *Policy
+	// Catalog returns the current snapshot (for user.entity and the policy's
+	// group membership). May be nil.
+	Catalog func() *catalog.Snapshot
+	Log     *slog.Logger
+	Now     func() time.Time
+
+	langOnce sync.Once
+	lang     *Lang
+}
+
+// Request asks for one run of a template.
+type Request struct {
+	Template *Template
+	// Params are the values as written in chat (key=value); use Values for
+	// values already typed.
+	Params map[string]string
+	// Key is the idempotency key: the same key twice gives the same job. Empty
+	// means every request is a new job.
+	Key string
+	// User is the catalog User asking, when the chat account is linked.
+	User catalog.Ref
+	// Progress, when set, is called after every step changes state.
+	Progress func(Event)
+}
+
+// Event reports progress of a job: the job as it is now and the step that
+// changed (Step is -1 for the job's start and end).
+type Event struct {
+	Job  *Job
+	Step int
+}
+
+// StepError says which step failed and why; the job says what exists.
+type StepError struct {
+	Step   string
+	Action string
+	Err    error
+	Exists []string
+}
+
+func (e *StepError) Error() string {
+	msg := fmt.Sprintf("step %s (%s) failed: %v", e.Step, e.Action, e.Err)
+	if len(e.Exists) > 0 {
+		msg += "; what exists: " + strings.Join(e.Exists, ", ")
+	} else {
+		msg += "; nothing was created"
+	}
+	return msg
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// CheckError is a problem found before anything ran.
+type CheckError struct {
+	Step    string
+	Action  string
+	Message string
+}
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("step %s (%s): %s", e.Step, e.Action, e.Message)
+}
+
+// Marker is the text put in commit messages so a retried job recognises its
+// own work.
+func Marker(jobID string) string { return "callboard-job: " + jobID }
+
+func (r *Runner) language() *Lang {
+	r.langOnce.Do(func() { r.lang = NewLang() })
+	return r.lang
+}
+
+func (r *Runner) actions() map[string]Action {
+	if r.Actions != nil {
+		return r.Actions
+	}
+	return defaultActions
+}
+
+var defaultActions = DefaultActions()
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now().UTC()
+}
+
+func newID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Prepare validates the request without running it: parameters (a
+// *ParamError), the policy (a *DeniedError) and every step's action and
+// inputs (a *CheckError). It returns the typed values and, apart, the secrets.
+func (r *Runner) Prepare(req Request, dryRun bool) (values, secrets map[string]any, err error) {
+	t := req.Template
+	if t == nil {
+		return nil, nil, errors.New("no template given")
+	}
+	if r.Policy != nil {
+		var snap *catalog.Snapshot
+		if r.Catalog != nil {
+			snap = r.Catalog()
+		}
+		if err := r.Policy.Allow(snap, req.User, t.Ref); err != nil {
+			return nil, nil, err
+		}
+	}
+	all, err := t.Values(req.Params)
+	if err != nil {
+		return nil, nil, err
+	}
+	values, secrets = map[string]any{}, map[string]any{}
+	for _, p := range t.Params() {
+		if v, ok := all[p.Name]; ok && p.Secret {
+			secrets[p.Name] = v
+		}
+	}
+	for k, v := range all {
+		if _, secret := secrets[k]; !secret {
+			values[k] = v
+		}
+	}
+	if err := r.Check(t, all, secrets, req.User, dryRun); err != nil {
+		return nil, nil, err
+	}
+	return values, secrets, nil
+}
+
+// refersToSteps reports whether a raw input mentions an earlier step's output.
+func refersToSteps(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.Contains(x, "${{") && (strings.Contains(x, "steps.") || strings.Contains(x, "steps["))
+	case map[string]any:
+		for _, e := range x {
+			if refersToSteps(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if refersToSteps(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Check verifies every step before anything runs: the action exists, its
+// required inputs are given, and the inputs that can be evaluated now are
+// valid for the action (repository names, hosts, paths).
+func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog.Ref, dryRun bool) error {
+	env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: dryRun}
+	data := r.baseData(values, secrets, user)
+	lang := r.language()
+	var problems []string
+	for _, s := range t.Steps {
+		a, ok := r.actions()[s.Action]
+		if !ok {
+			return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q (callboard runs %s)", s.Action, strings.Join(r.actionNames(), ", "))}
+		}
+		if s.If != nil && !refersToSteps(s.If) {
+			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
+			if err != nil {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
+			}
+			if !ok {
+				continue
+			}
+		}
+		for _, in := range a.Inputs() {
+			if in.Required {
+				if v, ok := s.Input[in.Name]; !ok || v == nil || v == "" {
+					return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("missing input %s", in.Name)}
+				}
+			}
+		}
+		evaluated := map[string]any{}
+		deferred := map[string]bool{}
+		for k, raw := range s.Input {
+			if refersToSteps(raw) {
+				deferred[k] = true
+				continue
+			}
+			v, err := lang.Eval(t.Pos.File+": step "+s.ID+" input "+k, raw, data)
+			if err != nil {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
+			}
+			evaluated[k] = v
+		}
+		for _, in := range a.Inputs() {
+			if in.Required && !deferred[in.Name] {
+				if v := evaluated[in.Name]; v == nil || v == "" {
+					problems = append(problems, fmt.Sprintf("step %s (%s): input %s is empty once evaluated", s.ID, s.Action, in.Name))
+				}
+			}
+		}
+		evaluated[deferredKey] = deferred
+		if err := a.Check(env, evaluated); err != nil {
+			return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (r *Runner) actionNames() []string {
+	var out []string
+	for n := range r.actions() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Runner) baseData(values, secrets map[string]any, user catalog.Ref) map[string]any {
+	params := map[string]any{}
+	for k, v := range values {
+		params[k] = v
+	}
+	for k, v := range secrets {
+		params[k] = v
+	}
+	u := map[string]any{}
+	if !user.IsZero() {
+		u["ref"] = user.String()
+		if r.Catalog != nil {
+			if snap := r.Catalog(); snap != nil {
+				if e, ok := snap.Get(user); ok {
+					if data, err := json.Marshal(e); err == nil {
+						var m map[string]any
+						if json.Unmarshal(data, &m) == nil {
+							u["entity"] = m
+						}
+					}
+				}
+			}
+		}
+	}
+	return map[string]any{
+		"parameters": templateData(params),
+		"secrets":    map[string]any{},
+		"user":       u,
+		"steps":      map[string]any{},
+	}
+}
+
+func (r *Runner) newJob(t *Template, key string, user catalog.Ref, values map[string]any) *Job {
+	now := r.now()
+	j := &Job{ID: newID(), Key: key, Template: t.Ref.String(), Values: values, State: JobQueued, Created: now, Updated: now}
+	if !user.IsZero() {
+		j.User = user.String()
+	}
+	for _, s := range t.Steps {
+		j.Steps = append(j.Steps, StepRecord{ID: s.ID, Name: s.Name, Action: s.Action, State: StepPending})
+	}
+	return j
+}
+
+// Start validates the request, creates its job (or finds the job of the same
+// idempotency key, which it returns without running anything again) and runs
+// it to the end. A failed run returns the job and a *StepError.
+func (r *Runner) Start(ctx context.Context, req Request) (*Job, error) {
+	values, secrets, err := r.Prepare(req, false)
+	if err != nil {
+		return nil, err
+	}
+	job := r.newJob(req.Template, req.Key, req.User, values)
+	existing, created, err := r.Store.Create(ctx, job)
+	if err != nil {
+		return nil, fmt.Errorf("recording the job: %w", err)
+	}
+	if !created {
+		return existing, nil
+	}
+	ws := NewWorkspace()
+	return job, r.execute(ctx, req.Template, job, secrets, req.User, ws, false, req.Progress)
+}
+
+// Retry resumes a failed job at the failed step. Steps without side effects
+// run again to rebuild the files; steps with side effects that finished are
+// not repeated (their outputs were saved), and the one that failed is re-run
+// with the job's marker, so nothing is created twice. Secret parameters are
+// not stored: pass them again in secrets (nil when the template has none).
+func (r *Runner) Retry(ctx context.Context, t *Template, id string, secrets map[string]string, progress func(Event)) (*Job, error) {
+	job, err := r.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if job.State == JobSucceeded {
+		return job, nil
+	}
+	if job.Template != t.Ref.String() {
+		return nil, fmt.Errorf("job %s ran %s, not %s", id, job.Template, t.Ref)
+	}
+	sec := map[string]any{}
+	for k, v := range secrets {
+		sec[k] = v
+	}
+	var user catalog.Ref
+	if job.User != "" {
+		user, _ = catalog.ParseRef(job.User, catalog.KindUser, "")
+	}
+	for i := range job.Steps {
+		if job.Steps[i].State == StepFailed || job.Steps[i].State == StepRunning {
+			job.Steps[i].State = StepPending
+			job.Steps[i].Error = ""
+		}
+	}
+	job.Error = ""
+	return job, r.execute(ctx, t, job, sec, user, NewWorkspace(), false, progress)
+}
+
+// Preview is the result of a dry run.
+type Preview struct {
+	Job   *Job
+	Files []File
+	// CatalogInfo is the rendered catalog-info.yaml ("" when none).
+	CatalogInfo string
+}
+
+// DryRun renders everything and runs no side effect: publish steps report
+// the URLs they would create, catalog:register reads the entity it would add.
+func (r *Runner) DryRun(ctx context.Context, req Request) (*Preview, error) {
+	values, secrets, err := r.Prepare(req, true)
+	if err != nil {
+		return nil, err
+	}
+	job := r.newJob(req.Template, "", req.User, values)
+	ws := NewWorkspace()
+	err = r.execute(ctx, req.Template, job, secrets, req.User, ws, true, req.Progress)
+	p := &Preview{Job: job, Files: ws.Files("")}
+	if f, ok := ws.Get("catalog-info.yaml"); ok {
+		p.CatalogInfo = string(f.Data)
+	}
+	return p, err
+}
+
+func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map[string]any, user catalog.Ref, ws *Workspace, dryRun bool, progress func(Event)) error {
+	save := func() error {
+		job.Updated = r.now()
+		if dryRun {
+			return nil
+		}
+		return r.Store.Save(ctx, job)
+	}
+	emit := func(i int) {
+		if progress != nil {
+			c := *job
+			c.Steps = append([]StepRecord(nil), job.Steps...)
+			progress(Event{Job: &c, Step: i})
+		}
+	}
+	job.State = JobRunning
+	job.Attempts++
+	if err := save(); err != nil {
+		return fmt.Errorf("saving job %s: %w", job.ID, err)
+	}
+	emit(-1)
+	lang := r.language()
+	data := r.baseData(job.Values, secrets, user)
+	steps := data["steps"].(map[string]any)
+	for i, s := range t.Steps {
+		rec := &job.Steps[i]
+		a, ok := r.actions()[s.Action]
+		if !ok {
+			return r.fail(job, rec, save, emit, i, fmt.Errorf("unknown action %q", s.Action))
+		}
+		if rec.State == StepDone && a.SideEffects() {
+			steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return r.fail(job, rec, save, emit, i, err)
+		}
+		if s.If != nil {
+			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
+			if err != nil {
+				return r.fail(job, rec, save, emit, i, err)
+			}
+			if !ok {
+				rec.State = StepSkipped
+				steps[s.ID] = map[string]any{"output": map[string]any{}}
+				if err := save(); err != nil {
+					return err
+				}
+				emit(i)
+				continue
+			}
+		}
+		rec.State = StepRunning
+		if err := save(); err != nil {
+			return fmt.Errorf("saving job %s: %w", job.ID, err)
+		}
+		emit(i)
+		in, err := lang.Eval(t.Pos.File+": step "+s.ID+" input", s.Input, data)
+		if err != nil {
+			return r.fail(job, rec, save, emit, i, err)
+		}
+		inMap, _ := in.(map[string]any)
+		if inMap == nil {
+			inMap = map[string]any{}
+		}
+		sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
+			Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),
+			Created: func(what string) {
+				rec.Created = appendOnce(rec.Created, what)
+			}}
+		out, err := a.Run(ctx, sc, inMap)
+		if err != nil {
+			return r.fail(job, rec, save, emit, i, err)
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		rec.Output = jsonCopy(out).(map[string]any)
+		rec.State = StepDone
+		steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
+		if err := save(); err != nil {
+			return fmt.Errorf("saving job %s after step %s: %w", job.ID, s.ID, err)
+		}
+		emit(i)
+	}
+	out, err := r.renderOutput(t, data)
+	if err != nil {
+		job.State = JobFailed
+		job.Error = "rendering the template's output: " + err.Error()
+		_ = save()
+		emit(-1)
+		return errors.New(job.Error)
+	}
+	job.Output = out
+	job.State = JobSucceeded
+	if err := save(); err != nil {
+		return fmt.Errorf("saving job %s: %w", job.ID, err)
+	}
+	emit(-1)
+	return nil
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(int), i int, err error) error {
+	rec.State = StepFailed
+	rec.Error = err.Error()
+	job.State = JobFailed
+	se := &StepError{Step: rec.ID, Action: rec.Action, Err: err, Exists: job.Exists()}
+	job.Error = se.Error()
+	if serr := save(); serr != nil {
+		r.log().Error("saving a failed job", slog.String("job", job.ID), slog.Any("err", serr))
+	}
+	emit(i)
+	return se
+}
+
+func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, error) {
+	if t.Output == nil {
+		return &RunOutput{}, nil
+	}
+	v, err := r.language().Eval(t.Pos.File+": output", t.Output, data)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	out := &RunOutput{}
+	for _, l := range asList(m["links"]) {
+		lm, _ := l.(map[string]any)
+		if lm == nil {
+			continue
+		}
+		link := OutputLink{Title: fmt.Sprint(orEmpty(lm["title"])), URL: fmt.Sprint(orEmpty(lm["url"])), EntityRef: fmt.Sprint(orEmpty(lm["entityRef"])), Icon: fmt.Sprint(orEmpty(lm["icon"]))}
+		if link.URL == "" && link.EntityRef == "" {
+			continue
+		}
+		out.Links = append(out.Links, link)
+	}
+	for _, x := range asList(m["text"]) {
+		switch tm := x.(type) {
+		case map[string]any:
+			out.Text = append(out.Text, fmt.Sprint(orEmpty(tm["content"])))
+		case string:
+			out.Text = append(out.Text, tm)
+		}
+	}
+	return out, nil
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
