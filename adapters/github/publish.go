@@ -86,11 +86,14 @@ func (p *Publisher) isUser(ctx context.Context, c *Client, owner string) bool {
 	login := p.login
 	p.mu.Unlock()
 	if login == "" {
-		u, _, err := c.GitHub.Users.Get(ctx, "")
-		if err != nil {
-			login = "\x00" // not a user (App) or unknown: treat owner as an organisation
-		} else {
+		u, resp, err := c.GitHub.Users.Get(ctx, "")
+		switch {
+		case err == nil:
 			login = u.GetLogin()
+		case status(resp) == http.StatusForbidden || status(resp) == http.StatusUnauthorized || status(resp) == http.StatusNotFound:
+			login = "\x00" // an App installation has no user: owners are organisations
+		default:
+			return false // unknown this time: ask again next time
 		}
 		p.mu.Lock()
 		p.login = login
@@ -271,7 +274,15 @@ func (p *Publisher) Commit(ctx context.Context, host, owner, repo, branch, base 
 			}
 			base = r.GetDefaultBranch()
 		}
-		bref, _, err := g.GetRef(ctx, owner, repo, "heads/"+base)
+		bref, bresp, err := g.GetRef(ctx, owner, repo, "heads/"+base)
+		if status(bresp) == http.StatusConflict {
+			// Empty after all: the branch becomes the first one.
+			if err := p.initialise(ctx, c, owner, repo, branch, files[0]); err != nil {
+				return "", err
+			}
+			branchExists, replaceRoot = true, true
+			break
+		}
 		if err != nil {
 			return "", fmt.Errorf("base branch %q of %s: %w", base, full, err)
 		}

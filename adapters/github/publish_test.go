@@ -367,3 +367,52 @@ func TestBadTokenIsRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestCommitAfterAnInterruptedInitialisationLeavesOneCommit(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddOrg("acme")
+	pub := NewPublisher(newTestClient(t, srv))
+	ctx := context.Background()
+	if _, err := pub.EnsureRepository(ctx, scaffold.RepoSpec{Owner: "acme", Name: "svc"}, "job-5"); err != nil {
+		t.Fatal(err)
+	}
+	// A first try initialised the empty repository, then crashed.
+	srv.PushCommit("acme", "svc", "main", initMessage, map[string]string{"dir0/file000.txt": "content 0\n"}, nil)
+	repo, err := pub.EnsureRepository(ctx, scaffold.RepoSpec{Owner: "acme", Name: "svc"}, "job-5")
+	if err != nil || repo.Created {
+		t.Fatalf("resume: %+v %v", repo, err)
+	}
+	sha, err := pub.Commit(ctx, "", "acme", "svc", "main", "", tree(3), "Scaffold", "job-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := srv.Repo("acme", "svc")
+	if h := v.Commits("main"); len(h) != 1 || h[0].SHA != sha || len(h[0].Parents) != 0 {
+		t.Fatalf("history = %+v, want one root commit", h)
+	}
+	if n := len(v.Files("main")); n != 3 {
+		t.Fatalf("%d files", n)
+	}
+}
+
+func TestPublishAsAGitHubAppCreatesInTheOrganisation(t *testing.T) {
+	key, keyPEM := rsaKey(t)
+	srv := githubtest.New(t)
+	srv.AddOrg("acme")
+	srv.EnableApp(1, 2, &key.PublicKey, time.Hour)
+	c, err := NewClient(Config{AppID: 1, InstallationID: 2, PrivateKey: keyPEM, BaseURL: srv.URL, Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := NewPublisher(c)
+	ctx := context.Background()
+	if _, err := pub.EnsureRepository(ctx, scaffold.RepoSpec{Owner: "acme", Name: "app-made"}, "m"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pub.Commit(ctx, "", "acme", "app-made", "main", "", tree(2), "Scaffold", "m"); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Calls()["POST /orgs/{org}/repos"] != 1 || len(srv.Repo("acme", "app-made").Files("main")) != 2 {
+		t.Fatalf("calls = %v", srv.Calls())
+	}
+}

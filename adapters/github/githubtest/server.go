@@ -827,6 +827,11 @@ func (s *Server) repoJSON(r *repo) map[string]any {
 }
 
 func (s *Server) getUser(rp *reply, req *http.Request, b []byte) {
+	if strings.Contains(req.Header.Get("Authorization"), "ghs_") {
+		// Installation tokens act as the App, not as a user.
+		rp.err(403, "Resource not accessible by integration", "/users/users#get-the-authenticated-user")
+		return
+	}
 	rp.json(200, map[string]any{"login": s.user, "id": 1, "type": "User"})
 }
 
