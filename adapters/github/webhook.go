@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,7 +102,14 @@ type webhookEvent struct {
 		Removed  []string `json:"removed"`
 		Modified []string `json:"modified"`
 	} `json:"head_commit"`
-	Changes struct {
+	Installation struct {
+		Account struct {
+			Login string `json:"login"`
+		} `json:"account"`
+	} `json:"installation"`
+	ReposAdded   []webhookRepo `json:"repositories_added"`
+	ReposRemoved []webhookRepo `json:"repositories_removed"`
+	Changes      struct {
 		Repository struct {
 			Name struct {
 				From string `json:"from"`
@@ -240,8 +248,32 @@ func (h *Webhook) handle(ctx context.Context, event string, ev webhookEvent) (st
 			return "refreshed " + org + "/" + name, r.RefreshRepo(ctx, org, name)
 		}
 		return "ignored: repository " + ev.Action, nil
+	case "installation_repositories":
+		// A GitHub App gained or lost access to repositories.
+		var errs []error
+		done := 0
+		for _, rp := range ev.ReposRemoved {
+			o, n := splitFull(rp, ev.Installation.Account.Login)
+			r.RemoveRepo(o, n)
+			done++
+		}
+		for _, rp := range ev.ReposAdded {
+			o, n := splitFull(rp, ev.Installation.Account.Login)
+			if r.Watches(o) {
+				errs = append(errs, r.RefreshRepo(ctx, o, n))
+				done++
+			}
+		}
+		return fmt.Sprintf("%d repositories updated", done), errors.Join(errs...)
 	}
 	return "ignored: event " + event, nil
+}
+
+func splitFull(r webhookRepo, account string) (string, string) {
+	if o, n, ok := strings.Cut(r.FullName, "/"); ok {
+		return o, n
+	}
+	return account, r.Name
 }
 
 // deliveries is a bounded LRU set of delivery ids.
