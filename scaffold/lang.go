@@ -113,7 +113,7 @@ func (l *Lang) Render(file, src string, data map[string]any) (string, error) {
 	if err != nil {
 		return "", templateError(file, src, err)
 	}
-	out, err := renderSafely(tpl, data)
+	out, err := renderSafely(tpl, l.withUndefined(src, data))
 	if err != nil {
 		return "", templateError(file, src, err)
 	}
@@ -151,7 +151,9 @@ func (l *Lang) Eval(where string, v any, data map[string]any) (any, error) {
 		if m := wholeExpr.FindStringSubmatch(x); m != nil && !strings.Contains(m[1], "${{") && !strings.Contains(m[1], "}}") {
 			out, err := l.Render(where, "${{ ("+jsOps(m[1])+") | dump }}", data)
 			if err != nil {
-				return nil, err
+				// Some expressions (a if b else c) do not parse inside
+				// parentheses: render them as text instead.
+				return l.Render(where, jsOps(x), data)
 			}
 			if out == "" {
 				return nil, nil
@@ -336,4 +338,71 @@ func filterPick(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.V
 // isBinary reports whether data is not text: NUL bytes or invalid UTF-8.
 func isBinary(data []byte) bool {
 	return bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data)
+}
+
+var (
+	exprStart  = regexp.MustCompile(`\$\{\{-?\s*(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
+	blockStart = regexp.MustCompile(`\{%-?\s*(?:if|elif)\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
+	keywords   = map[string]bool{"true": true, "false": true, "none": true, "True": true, "False": true, "None": true, "not": true, "loop": true}
+)
+
+// withUndefined binds names an expression starts with but data lacks to an
+// empty map, so that, as in Nunjucks, a lookup through an undefined name
+// (GitHub Actions' own ${{ github.ref }} in a workflow file) renders empty
+// instead of failing.
+func (l *Lang) withUndefined(src string, data map[string]any) map[string]any {
+	var extra []string
+	for _, re := range []*regexp.Regexp{exprStart, blockStart} {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			name := m[1]
+			if _, ok := data[name]; ok || keywords[name] || l.env.Context.Has(name) {
+				continue
+			}
+			extra = append(extra, name)
+		}
+	}
+	paths := dottedPath.FindAllString(src, -1)
+	if len(extra) == 0 && len(paths) == 0 {
+		return data
+	}
+	out := make(map[string]any, len(data)+len(extra))
+	for k, v := range data {
+		out[k] = v
+	}
+	for _, n := range extra {
+		out[n] = map[string]any{}
+	}
+	for _, p := range paths {
+		vivify(out, strings.Split(p, "."))
+	}
+	return out
+}
+
+var dottedPath = regexp.MustCompile(`\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){2,}`)
+
+// vivify makes every intermediate map of a dotted path exist (copying the maps
+// it changes), so a.b.c with a.b undefined renders empty as in Nunjucks.
+func vivify(m map[string]any, parts []string) {
+	for i := 0; i < len(parts)-1; i++ {
+		next, exists := m[parts[i]]
+		if !exists {
+			if i == 0 {
+				return // top-level names are handled by withUndefined
+			}
+			nm := map[string]any{}
+			m[parts[i]] = nm
+			m = nm
+			continue
+		}
+		nm, ok := next.(map[string]any)
+		if !ok {
+			return
+		}
+		c := make(map[string]any, len(nm))
+		for k, v := range nm {
+			c[k] = v
+		}
+		m[parts[i]] = c
+		m = c
+	}
 }
