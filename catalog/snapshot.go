@@ -8,16 +8,18 @@ import (
 )
 
 // Snapshot is an immutable, indexed view of the whole catalog. Build one with
-// NewSnapshot; never modify it or the entities in it afterwards. Readers hold a
-// *Snapshot for the duration of one request; refreshes build a new one and
-// swap it in a Store.
+// Build (or NewSnapshot); never modify it or the entities in it afterwards.
+// Readers hold a *Snapshot for the duration of one request; refreshes build
+// a new one and swap it in a Store. All methods are safe for concurrent use.
 type Snapshot struct {
 	entities []*Entity
-	byRef    map[string]*Entity   // Ref.Key()
-	byName   map[string][]*Entity // lower-case name
-	byOwner  map[string][]*Entity // owner Ref.Key()
-	byAnno   map[string][]*Entity // annotation key + "\x00" + lower-case value
-	inverse  map[string][]edge    // target Ref.Key() -> incoming edges
+	byRef    map[string]int32   // Ref.Key() -> index
+	byName   map[string][]int32 // lower-case name
+	byOwner  map[string][]int32 // owner Ref.Key()
+	byAnno   map[string][]int32 // annotation key + "\x00" + lower-case value
+	inverse  map[string][]edge  // target Ref.Key() -> incoming edges
+	out      [][]adj            // per entity: relations resolved to indexes
+	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
 	built    time.Time
@@ -25,7 +27,12 @@ type Snapshot struct {
 
 type edge struct {
 	typ  string
-	from *Entity
+	from int32
+}
+
+type adj struct {
+	typ string
+	to  int32
 }
 
 // Match is a ranked result of a fuzzy lookup.
@@ -35,33 +42,48 @@ type Match struct {
 }
 
 // NewSnapshot indexes entities (whose Relations are already filled) and keeps
-// the problems found while loading them.
+// the problems found while loading them. Entities with the same reference
+// (compared case-insensitively) after the first are ignored by Get.
 func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
+	n := len(entities)
 	s := &Snapshot{
 		entities: entities,
-		byRef:    make(map[string]*Entity, len(entities)),
-		byName:   make(map[string][]*Entity, len(entities)),
-		byOwner:  make(map[string][]*Entity),
-		byAnno:   make(map[string][]*Entity),
-		inverse:  make(map[string][]edge),
+		byRef:    make(map[string]int32, n),
+		byName:   make(map[string][]int32, n),
+		byOwner:  make(map[string][]int32),
+		byAnno:   make(map[string][]int32),
+		inverse:  make(map[string][]edge, n),
+		out:      make([][]adj, n),
 		problems: problems,
 		built:    time.Now(),
 	}
-	for _, e := range entities {
-		s.byRef[e.Ref().Key()] = e
-		n := strings.ToLower(e.Metadata.Name)
-		s.byName[n] = append(s.byName[n], e)
-		for k, v := range e.Metadata.Annotations {
-			key := k + "\x00" + strings.ToLower(v)
-			s.byAnno[key] = append(s.byAnno[key], e)
+	keys := make([]string, n)
+	for i, e := range entities {
+		k := e.Ref().Key()
+		keys[i] = k
+		if _, dup := s.byRef[k]; !dup {
+			s.byRef[k] = int32(i)
 		}
-		for _, r := range e.Relations {
-			if r.Type == RelOwnedBy {
-				s.byOwner[r.Target.Key()] = append(s.byOwner[r.Target.Key()], e)
-			}
-			s.inverse[r.Target.Key()] = append(s.inverse[r.Target.Key()], edge{typ: r.Type, from: e})
+		name := strings.ToLower(e.Metadata.Name)
+		s.byName[name] = append(s.byName[name], int32(i))
+		for ak, av := range e.Metadata.Annotations {
+			key := ak + "\x00" + strings.ToLower(av)
+			s.byAnno[key] = append(s.byAnno[key], int32(i))
 		}
 	}
+	for i, e := range entities {
+		for _, r := range e.Relations {
+			tk := r.Target.Key()
+			if r.Type == RelOwnedBy {
+				s.byOwner[tk] = append(s.byOwner[tk], int32(i))
+			}
+			s.inverse[tk] = append(s.inverse[tk], edge{typ: r.Type, from: int32(i)})
+			if j, ok := s.byRef[tk]; ok {
+				s.out[i] = append(s.out[i], adj{typ: r.Type, to: j})
+			}
+		}
+	}
+	s.fuzzy = newFuzzyIndex(entities)
 	return s
 }
 
@@ -71,7 +93,7 @@ func (s *Snapshot) Len() int { return len(s.entities) }
 // Entities returns every entity, in load order. The slice must not be modified.
 func (s *Snapshot) Entities() []*Entity { return s.entities }
 
-// Problems returns the errors and warnings found while loading.
+// Problems returns the errors and warnings found while loading and building.
 func (s *Snapshot) Problems() []Problem { return s.problems }
 
 // Version is the snapshot's sequence number in its Store (0 before it is stored).
@@ -80,45 +102,117 @@ func (s *Snapshot) Version() uint64 { return s.version }
 // Built is when the snapshot was made.
 func (s *Snapshot) Built() time.Time { return s.built }
 
+func (s *Snapshot) list(ids []int32) []*Entity {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]*Entity, len(ids))
+	for i, id := range ids {
+		out[i] = s.entities[id]
+	}
+	return out
+}
+
 // Get returns the entity with exactly this reference (compared case-insensitively).
 func (s *Snapshot) Get(r Ref) (*Entity, bool) {
-	e, ok := s.byRef[r.Key()]
-	return e, ok
+	i, ok := s.byRef[r.Key()]
+	if !ok {
+		return nil, false
+	}
+	return s.entities[i], true
 }
 
 // ByName returns the entities of any kind and namespace with this name.
-func (s *Snapshot) ByName(name string) []*Entity { return s.byName[strings.ToLower(name)] }
+func (s *Snapshot) ByName(name string) []*Entity { return s.list(s.byName[strings.ToLower(name)]) }
 
 // OwnedBy returns the entities whose owner is r.
-func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.byOwner[r.Key()] }
+func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[r.Key()]) }
 
 // ByAnnotation returns the entities carrying annotation key with this value
-// (compared case-insensitively).
+// (the value compared case-insensitively).
 func (s *Snapshot) ByAnnotation(key, value string) []*Entity {
-	return s.byAnno[key+"\x00"+strings.ToLower(value)]
+	return s.list(s.byAnno[key+"\x00"+strings.ToLower(value)])
 }
 
-// Incoming returns the entities that have a relation of type typ pointing at r.
+// Incoming returns the entities that have a relation of type typ pointing at
+// r, in O(edges of r). r need not exist (dangling references are indexed too).
 func (s *Snapshot) Incoming(r Ref, typ string) []*Entity {
 	var out []*Entity
 	for _, e := range s.inverse[r.Key()] {
 		if e.typ == typ {
-			out = append(out, e.from)
+			out = append(out, s.entities[e.from])
 		}
 	}
 	return out
 }
 
-// Fuzzy returns up to limit entities whose name or title is close to q, best first.
+// Reached is one entity found by Walk.
+type Reached struct {
+	Entity *Entity
+	Depth  int    // 1 for a direct neighbour
+	Via    string // the relation type it was reached through
+	From   *Entity
+}
+
+// Walk follows relations of the given types from the entity at from, breadth
+// first, to at most maxDepth steps (0 or less: no limit), and returns every
+// entity reached once, nearest first; from itself is not included. For the
+// transitive dependents of a component use
+// []string{RelDependencyOf, RelProvidesAPI, RelAPIConsumedBy}.
+func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
+	start, ok := s.byRef[from.Key()]
+	if !ok {
+		return nil
+	}
+	seen := make([]bool, len(s.entities))
+	seen[start] = true
+	var out []Reached
+	frontier := []int32{start}
+	for depth := 1; len(frontier) > 0 && (maxDepth <= 0 || depth <= maxDepth); depth++ {
+		var next []int32
+		for _, id := range frontier {
+			for _, a := range s.out[id] {
+				if seen[a.to] || !contains(relTypes, a.typ) {
+					continue
+				}
+				seen[a.to] = true
+				next = append(next, a.to)
+				out = append(out, Reached{Entity: s.entities[a.to], Depth: depth, Via: a.typ, From: s.entities[id]})
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Fuzzy returns up to limit entities whose name or title is close to q (a
+// typo, a partial name, a title), best first; an exact name scores 1.
+// Candidates come from a trigram and prefix index, so it does not scan.
 func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" || limit <= 0 {
 		return nil
 	}
-	var out []Match
-	for _, e := range s.entities {
+	scores := map[int32]float64{}
+	for _, id := range s.byName[q] {
+		scores[id] = 1
+	}
+	for _, id := range s.fuzzy.candidates(q) {
+		if _, done := scores[id]; done {
+			continue
+		}
+		e := s.entities[id]
 		best := 0.0
-		for _, c := range []string{strings.ToLower(e.Metadata.Name), strings.ToLower(e.Metadata.Title)} {
+		for _, c := range [2]string{strings.ToLower(e.Metadata.Name), strings.ToLower(e.Metadata.Title)} {
 			if c == "" {
 				continue
 			}
@@ -127,10 +221,19 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 			}
 		}
 		if best >= 0.5 {
-			out = append(out, Match{Entity: e, Score: best})
+			scores[id] = best
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	out := make([]Match, 0, len(scores))
+	for id, sc := range scores {
+		out = append(out, Match{Entity: s.entities[id], Score: sc})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Entity.Ref().Key() < out[j].Entity.Ref().Key()
+	})
 	if len(out) > limit {
 		out = out[:limit]
 	}
@@ -159,8 +262,13 @@ func similarity(q, c string) float64 {
 
 func levenshtein(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	var buf [2 * 64]int
+	var prev, cur []int
+	if len(rb)+1 <= 64 {
+		prev, cur = buf[:len(rb)+1], buf[64:64+len(rb)+1]
+	} else {
+		prev, cur = make([]int, len(rb)+1), make([]int, len(rb)+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}

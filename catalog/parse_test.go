@@ -1,0 +1,144 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// loadString loads one file holding src and returns the result.
+func loadString(t testing.TB, name, src string) *Result {
+	t.Helper()
+	fsys := fstest.MapFS{name: {Data: []byte(src)}}
+	return LoadFS(t.Context(), fsys, []string{name}, LoadOptions{Source: "test"})
+}
+
+func errorsOf(r *Result) []string {
+	var out []string
+	for _, p := range r.Problems {
+		if p.Severity == Error {
+			out = append(out, p.String())
+		}
+	}
+	return out
+}
+
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x}\nspec:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 10; i++ {
+		b.WriteString("  a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+func TestHostileYAMLGetsClearErrorQuickly(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want string // substring of an error, "file:line:col: …"
+	}{
+		{"alias bomb", billionLaughs(), "alias bomb"},
+		{"deep nesting", "apiVersion: v1\nkind: X\nmetadata: {name: x}\nspec: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n", "nesting deeper than"},
+		{"very deep nesting beyond the parser", "a: " + strings.Repeat("[", 20000) + "\n", "x.yaml:1:"},
+		{"huge file", "apiVersion: v1\nkind: X\nmetadata:\n  name: " + strings.Repeat("a", MaxFileSize) + "\n", "larger than the"},
+		{"invalid UTF-8", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: caf\xe9\n", "x.yaml:4:12: invalid UTF-8"},
+		{"duplicate keys", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  name: b\n", "x.yaml:5:3: duplicate key \"name\" (first at line 4, column 3)"},
+		{"tabs", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n\tname: a\n", "x.yaml:4:1: invalid YAML: tab character"},
+		{"list where a map belongs", "- apiVersion: backstage.io/v1alpha1\n- kind: Component\n", "x.yaml:1:1: a descriptor document must be a map"},
+		{"metadata is a list", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  - name: a\n", "x.yaml:4:3: metadata must be a map, found a list"},
+		{"unclosed flow", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a\n", "x.yaml:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			res := loadString(t, "x.yaml", tc.src)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %v", d)
+			}
+			errs := errorsOf(res)
+			found := false
+			for _, e := range errs {
+				if strings.Contains(e, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no error containing %q; got %q", tc.want, errs)
+			}
+			if len(res.Entities) != 0 {
+				t.Errorf("hostile document kept as an entity")
+			}
+		})
+	}
+}
+
+func TestBadDocumentNeverHidesTheOthers(t *testing.T) {
+	src := `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: broken
+  bad: [unclosed
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: good}
+spec: {type: service, lifecycle: production, owner: team-a}
+`
+	res := loadString(t, "multi.yaml", src)
+	if len(res.Entities) != 2 {
+		t.Fatalf("got %d entities, want the 2 good ones; problems %v", len(res.Entities), res.Problems)
+	}
+	if got := len(res.Documents); got != 3 {
+		t.Fatalf("got %d documents, want 3", got)
+	}
+	if d := res.Documents[1]; d.Valid || len(d.Errors) != 1 || !strings.HasPrefix(d.Errors[0], "multi.yaml:9:") && !strings.HasPrefix(d.Errors[0], "multi.yaml:10:") {
+		t.Errorf("second document: %+v", res.Documents[1])
+	}
+	if e := res.Entities[1]; e.Metadata.Name != "good" || e.Origin.Doc != 2 || e.Origin.Pos.Line != 12 {
+		t.Errorf("third entity origin %+v", e.Origin)
+	}
+}
+
+func TestJSONDescriptorsParse(t *testing.T) {
+	src := "{\n\t\"apiVersion\": \"backstage.io/v1alpha1\",\n\t\"kind\": \"Component\",\n\t\"metadata\": {\"name\": \"j\", \"tags\": [\"go\"]},\n\t\"spec\": {\"type\": \"service\", \"lifecycle\": \"production\", \"owner\": \"team\", \"extra\": 1}\n}\n"
+	res := loadString(t, "c.json", src)
+	if len(res.Entities) != 1 || len(errorsOf(res)) != 0 {
+		t.Fatalf("entities %d, errors %v", len(res.Entities), errorsOf(res))
+	}
+	if got := res.Entities[0].Spec["extra"]; got != 1 {
+		t.Errorf("spec.extra = %#v, want 1", got)
+	}
+}
+
+func TestScalarsResolveAsYAML12(t *testing.T) {
+	tests := []struct {
+		src  string
+		want any
+	}{
+		{"x: 12", 12}, {"x: 1.5", 1.5}, {"x: true", true}, {"x: yes", "yes"}, {"x: on", "on"},
+		{"x: 2024-01-01", "2024-01-01"}, {"x: 1_000", "1_000"}, {"x: 0b101", "0b101"}, {"x: '12'", "12"},
+		{"x: ~", nil}, {"x: 0x1F", 31}, {"x: !!str 5", "5"},
+	}
+	for _, tc := range tests {
+		docs := SplitDocuments("s.yaml", []byte(tc.src))
+		c := &converter{}
+		m := c.value(docs[0].Root, 0).(map[string]any)
+		if m["x"] != tc.want {
+			t.Errorf("%s: got %#v, want %#v", tc.src, m["x"], tc.want)
+		}
+	}
+}
