@@ -418,8 +418,7 @@ func TestTemplatesHaveTheirSkeletons(t *testing.T) {
 					t.Errorf("%s: skeleton %s: %v", d.where(), skel, err)
 					return err
 				}
-				switch path.Base(p) {
-				case "catalog-info.yaml", "catalog-info.yaml.njk":
+				if base := renderedName(path.Base(p), input["values"]); base == "catalog-info.yaml" || base == "catalog-info.yaml.njk" {
 					found = true
 				}
 				if !e.IsDir() {
@@ -452,4 +451,20 @@ func TestDotfilesAreEmbedded(t *testing.T) {
 			t.Errorf("%s is not embedded: %v", p, err)
 		}
 	}
+}
+
+var valueRef = regexp.MustCompile(`^\$\{\{ *values\.([A-Za-z0-9_]+) *\}\}$`)
+
+// renderedName resolves a file name that is exactly one `${{ values.x }}`
+// whose value the step sets to a literal.
+func renderedName(name string, values any) string {
+	m := valueRef.FindStringSubmatch(name)
+	if m == nil {
+		return name
+	}
+	v, _ := values.(map[string]any)
+	if s := str(v[m[1]]); s != "" && !strings.Contains(s, "${{") {
+		return s
+	}
+	return name
 }
