@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Well-known kinds, lower case as they are compared.
@@ -74,7 +76,37 @@ func (r Ref) String() string {
 }
 
 // Key is the case-folded form of the reference, used to compare and index.
-func (r Ref) Key() string { return strings.ToLower(r.String()) }
+func (r Ref) Key() string {
+	b := make([]byte, 0, len(r.Kind)+len(r.Namespace)+len(r.Name)+2)
+	var ok bool
+	if b, ok = appendLower(b, r.Kind); !ok {
+		return strings.ToLower(r.String())
+	}
+	b = append(b, ':')
+	if b, ok = appendLower(b, r.Namespace); !ok {
+		return strings.ToLower(r.String())
+	}
+	b = append(b, '/')
+	if b, ok = appendLower(b, r.Name); !ok {
+		return strings.ToLower(r.String())
+	}
+	return unsafeString(b)
+}
+
+// appendLower appends s lower-cased; false when s is not ASCII.
+func appendLower(b []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return b, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b, true
+}
 
 // IsZero reports whether the reference is empty.
 func (r Ref) IsZero() bool { return r.Kind == "" && r.Namespace == "" && r.Name == "" }
@@ -255,3 +287,6 @@ func (e *Entity) RelationTargets(typ string) []Ref {
 	}
 	return out
 }
+
+// unsafeString returns b as a string without copying; b must not change afterwards.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // fuzzyIndex finds candidate entities for a fuzzy query without scanning:
@@ -11,6 +13,9 @@ import (
 type fuzzyIndex struct {
 	grams map[uint32][]int32 // trigram -> entity indexes (ascending, unique)
 	terms []term             // sorted by text
+	lower [][2]string        // per entity: lower-case name and title
+	// counts is a pool of per-query counters, one per entity.
+	counts *sync.Pool
 }
 
 type term struct {
@@ -20,9 +25,9 @@ type term struct {
 
 const (
 	// maxPostings bounds the posting entries read per query.
-	maxPostings = 60_000
+	maxPostings = 40_000
 	// maxCandidates bounds the candidates scored per query.
-	maxCandidates = 300
+	maxCandidates = 120
 )
 
 func gram(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
@@ -38,12 +43,15 @@ func gramsOf(t string, dst []uint32) []uint32 {
 }
 
 func newFuzzyIndex(entities []*Entity) fuzzyIndex {
-	ix := fuzzyIndex{grams: make(map[uint32][]int32, 1<<14), terms: make([]term, 0, len(entities)*2)}
+	n := len(entities)
+	ix := fuzzyIndex{grams: make(map[uint32][]int32, 1<<14), terms: make([]term, 0, n*2), lower: make([][2]string, n),
+		counts: &sync.Pool{New: func() any { c := make([]uint8, n); return &c }}}
 	var buf []uint32
 	for i, e := range entities {
 		id := int32(i)
 		name := strings.ToLower(e.Metadata.Name)
 		title := strings.ToLower(e.Metadata.Title)
+		ix.lower[i] = [2]string{name, title}
 		buf = gramsOf(name, buf[:0])
 		ix.terms = append(ix.terms, term{name, id})
 		if title != "" && title != name {
@@ -65,71 +73,77 @@ func newFuzzyIndex(entities []*Entity) fuzzyIndex {
 // candidates returns entity indexes worth scoring for q, most promising first.
 func (ix *fuzzyIndex) candidates(q string) []int32 {
 	var out []int32
-	seen := map[int32]bool{}
+	var seenPrefix map[int32]bool
 	// Prefix matches of the whole query.
 	i := sort.Search(len(ix.terms), func(i int) bool { return ix.terms[i].text >= q })
 	for ; i < len(ix.terms) && strings.HasPrefix(ix.terms[i].text, q) && len(out) < maxCandidates/3; i++ {
-		if id := ix.terms[i].id; !seen[id] {
-			seen[id] = true
+		id := ix.terms[i].id
+		if seenPrefix == nil {
+			seenPrefix = map[int32]bool{}
+		}
+		if !seenPrefix[id] {
+			seenPrefix[id] = true
 			out = append(out, id)
 		}
 	}
 	if len(q) < 2 {
 		return out
 	}
-	qg := gramsOf(q, nil)
-	type list struct{ ids []int32 }
-	lists := make([]list, 0, len(qg))
-	dup := map[uint32]bool{}
-	for _, g := range qg {
-		if dup[g] {
+	qg := gramsOf(q, make([]uint32, 0, 64))
+	lists := make([][]int32, 0, len(qg))
+	for k, g := range qg {
+		if slices.Contains(qg[:k], g) {
 			continue
 		}
-		dup[g] = true
 		if p := ix.grams[g]; len(p) > 0 {
-			lists = append(lists, list{p})
+			lists = append(lists, p)
 		}
 	}
 	if len(lists) == 0 {
 		return out
 	}
-	sort.Slice(lists, func(i, j int) bool { return len(lists[i].ids) < len(lists[j].ids) })
-	counts := map[int32]int{}
+	sort.Slice(lists, func(i, j int) bool { return len(lists[i]) < len(lists[j]) })
+	counts := ix.counts.Get().(*[]uint8)
+	defer ix.counts.Put(counts)
+	cnt := *counts
+	touched := make([]int32, 0, 1024)
 	read := 0
 	for k, l := range lists {
-		if k >= 2 && read+len(l.ids) > maxPostings {
+		if k >= 2 && read+len(l) > maxPostings {
 			break
 		}
-		read += len(l.ids)
-		for _, id := range l.ids {
-			counts[id]++
+		read += len(l)
+		for _, id := range l {
+			if cnt[id] == 0 {
+				touched = append(touched, id)
+			}
+			if cnt[id] < 255 {
+				cnt[id]++
+			}
 		}
 	}
-	type cand struct {
-		id    int32
-		count int
-	}
-	cs := make([]cand, 0, len(counts))
-	need := 1
+	need := uint8(1)
 	if len(qg) >= 6 {
 		need = 2 // long queries: a candidate must share at least two trigrams
 	}
-	for id, c := range counts {
-		if c >= need && !seen[id] {
-			cs = append(cs, cand{id, c})
+	// Bucket by shared-trigram count, best first, without sorting everything.
+	var buckets [256][]int32
+	top := 0
+	for _, id := range touched {
+		c := cnt[id]
+		cnt[id] = 0
+		if c >= need && !seenPrefix[id] {
+			buckets[c] = append(buckets[c], id)
+			top = max(top, int(c))
 		}
 	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].count != cs[j].count {
-			return cs[i].count > cs[j].count
+	for c := top; c >= int(need) && len(out) < maxCandidates; c-- {
+		for _, id := range buckets[c] {
+			if len(out) >= maxCandidates {
+				break
+			}
+			out = append(out, id)
 		}
-		return cs[i].id < cs[j].id
-	})
-	for _, c := range cs {
-		if len(out) >= maxCandidates {
-			break
-		}
-		out = append(out, c.id)
 	}
 	return out
 }

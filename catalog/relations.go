@@ -101,6 +101,16 @@ func Build(results ...*Result) *Snapshot {
 		e.Relations = e.Relations[:0:0]
 	}
 	var inverses []pending
+	have := make(map[relKey]struct{}, n*4)
+	addRelation := func(e *Entity, rel Relation) bool {
+		k := relKey{e, rel.Type, rel.Target.Key()}
+		if _, dup := have[k]; dup {
+			return false
+		}
+		have[k] = struct{}{}
+		e.Relations = append(e.Relations, rel)
+		return true
+	}
 	for _, e := range entities {
 		self := e.Ref()
 		for _, f := range fieldsOf(self.Kind) {
@@ -139,16 +149,10 @@ func Build(results ...*Result) *Snapshot {
 	return NewSnapshot(entities, problems)
 }
 
-// addRelation appends rel to e unless it is already there.
-func addRelation(e *Entity, rel Relation) bool {
-	k := rel.Target.Key()
-	for _, r := range e.Relations {
-		if r.Type == rel.Type && r.Target.Key() == k {
-			return false
-		}
-	}
-	e.Relations = append(e.Relations, rel)
-	return true
+// relKey identifies a relation of an entity, to add each once.
+type relKey struct {
+	from    *Entity
+	typ, to string
 }
 
 // refValues reads the string references of a field (non-strings were already

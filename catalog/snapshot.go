@@ -31,8 +31,16 @@ type edge struct {
 }
 
 type adj struct {
-	typ string
+	typ uint8 // index in relTypeCodes
 	to  int32
+}
+
+// relTypeCodes numbers the relation types for compact adjacency; types
+// outside the list share code 0.
+var relTypeCodes = map[string]uint8{
+	RelOwnedBy: 1, RelOwnerOf: 2, RelPartOf: 3, RelHasPart: 4, RelDependsOn: 5, RelDependencyOf: 6,
+	RelProvidesAPI: 7, RelAPIProvidedBy: 8, RelConsumesAPI: 9, RelAPIConsumedBy: 10,
+	RelMemberOf: 11, RelHasMember: 12, RelParentOf: 13, RelChildOf: 14,
 }
 
 // Match is a ranked result of a fuzzy lookup.
@@ -79,7 +87,9 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 			}
 			s.inverse[tk] = append(s.inverse[tk], edge{typ: r.Type, from: int32(i)})
 			if j, ok := s.byRef[tk]; ok {
-				s.out[i] = append(s.out[i], adj{typ: r.Type, to: j})
+				if code := relTypeCodes[r.Type]; code != 0 {
+					s.out[i] = append(s.out[i], adj{typ: code, to: j})
+				}
 			}
 		}
 	}
@@ -164,6 +174,11 @@ func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
 	if !ok {
 		return nil
 	}
+	var want [16]bool
+	for _, t := range relTypes {
+		want[relTypeCodes[t]] = true
+	}
+	want[0] = false
 	seen := make([]bool, len(s.entities))
 	seen[start] = true
 	var out []Reached
@@ -172,12 +187,12 @@ func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
 		var next []int32
 		for _, id := range frontier {
 			for _, a := range s.out[id] {
-				if seen[a.to] || !contains(relTypes, a.typ) {
+				if !want[a.typ] || seen[a.to] {
 					continue
 				}
 				seen[a.to] = true
 				next = append(next, a.to)
-				out = append(out, Reached{Entity: s.entities[a.to], Depth: depth, Via: a.typ, From: s.entities[id]})
+				out = append(out, Reached{Entity: s.entities[a.to], Depth: depth, Via: relTypeNames[a.typ], From: s.entities[id]})
 			}
 		}
 		frontier = next
@@ -185,14 +200,13 @@ func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
 	return out
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+var relTypeNames = func() [16]string {
+	var out [16]string
+	for name, code := range relTypeCodes {
+		out[code] = name
 	}
-	return false
-}
+	return out
+}()
 
 // Fuzzy returns up to limit entities whose name or title is close to q (a
 // typo, a partial name, a title), best first; an exact name scores 1.
@@ -210,9 +224,8 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 		if _, done := scores[id]; done {
 			continue
 		}
-		e := s.entities[id]
 		best := 0.0
-		for _, c := range [2]string{strings.ToLower(e.Metadata.Name), strings.ToLower(e.Metadata.Title)} {
+		for _, c := range s.fuzzy.lower[id] {
 			if c == "" {
 				continue
 			}
@@ -224,22 +237,33 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 			scores[id] = best
 		}
 	}
-	out := make([]Match, 0, len(scores))
-	for id, sc := range scores {
-		out = append(out, Match{Entity: s.entities[id], Score: sc})
+	type scored struct {
+		id    int32
+		score float64
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
+	ranked := make([]scored, 0, len(scores))
+	for id, sc := range scores {
+		ranked = append(ranked, scored{id, sc})
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if ranked[i].score != ranked[j].score {
+			return ranked[i].score > ranked[j].score
 		}
-		return out[i].Entity.Ref().Key() < out[j].Entity.Ref().Key()
+		a, b := s.fuzzy.lower[ranked[i].id][0], s.fuzzy.lower[ranked[j].id][0]
+		if a != b {
+			return a < b
+		}
+		return ranked[i].id < ranked[j].id
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	if len(ranked) > limit {
+		ranked = ranked[:limit]
+	}
+	out := make([]Match, len(ranked))
+	for i, r := range ranked {
+		out[i] = Match{Entity: s.entities[r.id], Score: r.score}
 	}
 	return out
 }
-
 // similarity scores two lower-case strings in [0,1]: 1 equal, high for a
 // prefix or substring, else one minus the normalised edit distance.
 func similarity(q, c string) float64 {
@@ -252,15 +276,18 @@ func similarity(q, c string) float64 {
 	if strings.Contains(c, q) {
 		return 0.8 * (0.5 + 0.5*float64(len(q))/float64(len(c)))
 	}
-	d := levenshtein(q, c)
-	m := len(q)
-	if len(c) > m {
-		m = len(c)
+	m := max(len(q), len(c))
+	if diff := len(q) - len(c); diff*2 > m || -diff*2 > m {
+		return 1 - float64(max(diff, -diff))/float64(m) // the distance is at least the length difference
 	}
+	d := levenshtein(q, c)
 	return 1 - float64(d)/float64(m)
 }
 
 func levenshtein(a, b string) int {
+	if isASCII(a) && isASCII(b) {
+		return levenshteinBytes(a, b)
+	}
 	ra, rb := []rune(a), []rune(b)
 	var buf [2 * 64]int
 	var prev, cur []int
@@ -308,4 +335,41 @@ func (st *Store) Current() *Snapshot { return st.cur.Load() }
 func (st *Store) Swap(s *Snapshot) {
 	s.version = st.version.Add(1)
 	st.cur.Store(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// levenshteinBytes is levenshtein for ASCII strings, without allocating for
+// names up to 63 bytes.
+func levenshteinBytes(a, b string) int {
+	var buf [2 * 64]int
+	var prev, cur []int
+	if len(b)+1 <= 64 {
+		prev, cur = buf[:len(b)+1], buf[64:64+len(b)+1]
+	} else {
+		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		ai := a[i-1]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if ai == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
