@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"testing/fstest"
+
+	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/scaffold"
+)
+
+func init() {
+	register(command{name: "scaffold", summary: "run a Software Template (--dry-run writes the rendered files locally)", run: runScaffold})
+}
+
+func runScaffold(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("scaffold", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	dry := fs.Bool("dry-run", false, "render only: write the files to --out, create nothing")
+	tmplPath := fs.String("template", "", "the template.yaml `PATH` to run")
+	out := fs.String("out", "", "`DIR` to write the rendered files to (with --dry-run)")
+	key := fs.String("key", "", "idempotency `KEY`: running twice with one key creates one repository")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, `usage: callboard scaffold --dry-run --template PATH --out DIR [key=value]...
+       callboard scaffold --template PATH [--key KEY] [key=value]...
+
+Runs a Backstage Software Template (scaffolder.backstage.io/v1beta3). With
+--dry-run it renders every file into DIR and publishes nothing; without, it
+publishes to GitHub (GITHUB_TOKEN or the GitHub App settings, GITHUB_API_URL).
+A progress line per step goes to stderr.
+Exit status: 0 done, 1 a step or the template failed, 2 usage error or invalid parameters.
+
+flags:`)
+		fs.PrintDefaults()
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if *tmplPath == "" {
+		fmt.Fprintln(env.Stderr, "callboard scaffold: --template PATH is required")
+		fs.Usage()
+		return 2
+	}
+	if *dry && *out == "" {
+		fmt.Fprintln(env.Stderr, "callboard scaffold: --dry-run needs --out DIR to write the files to")
+		return 2
+	}
+	params := map[string]string{}
+	for _, a := range rest {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(env.Stderr, "callboard scaffold: %q is not a key=value parameter\n", a)
+			return 2
+		}
+		if _, dup := params[k]; dup {
+			fmt.Fprintf(env.Stderr, "callboard scaffold: parameter '%s' is given twice\n", k)
+			return 2
+		}
+		params[k] = v
+	}
+	tmpl, err := scaffold.LoadTemplateFile(ctx, *tmplPath)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
+		return 1
+	}
+	req := scaffold.Request{Template: tmpl, Params: params, Key: *key, Progress: progressPrinter(env.Stderr, len(tmpl.Steps))}
+	runner := &scaffold.Runner{Store: scaffold.NewMemJobStore()}
+	if *dry {
+		p, err := runner.DryRun(ctx, req)
+		if code := scaffoldFailure(env.Stderr, tmpl, err); code != 0 {
+			return code
+		}
+		if err := writeTree(*out, p.Files); err != nil {
+			fmt.Fprintf(env.Stderr, "callboard scaffold: writing %s: %v\n", *out, err)
+			return 1
+		}
+		fmt.Fprintf(env.Stdout, "rendered %d files into %s\n", len(p.Files), *out)
+		for _, f := range p.Files {
+			fmt.Fprintf(env.Stdout, "  %s\n", f.Path)
+		}
+		if p.CatalogInfo != "" {
+			fmt.Fprintf(env.Stdout, "\ncatalog-info.yaml:\n%s", p.CatalogInfo)
+		}
+		printOutput(env.Stdout, p.Job)
+		return 0
+	}
+	cfg, err := github.ConfigFromEnv(env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
+		return 2
+	}
+	client, err := github.NewClient(cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard scaffold: GitHub: %v\n", err)
+		return 1
+	}
+	runner.Publisher = github.NewPublisher(client)
+	runner.Registrar = refRegistrar{}
+	job, err := runner.Start(ctx, req)
+	if code := scaffoldFailure(env.Stderr, tmpl, err); code != 0 {
+		if job != nil {
+			fmt.Fprintf(env.Stderr, "job %s; retry with the same --key once the cause is fixed\n", job.ID)
+		}
+		return code
+	}
+	fmt.Fprintf(env.Stdout, "job %s %s\n", job.ID, job.State)
+	for _, e := range job.Exists() {
+		fmt.Fprintf(env.Stdout, "  %s\n", e)
+	}
+	printOutput(env.Stdout, job)
+	return 0
+}
+
+// refRegistrar stands in for the live catalog on the command line: it reads
+// the entity's reference, for the output, and registers nothing.
+type refRegistrar struct{}
+
+func (refRegistrar) Register(ctx context.Context, data []byte, location string) (catalog.Ref, error) {
+	res := catalog.LoadFS(ctx, memFile(data), []string{"catalog-info.yaml"}, catalog.LoadOptions{Source: location})
+	if len(res.Entities) == 0 {
+		return catalog.Ref{}, fmt.Errorf("%s holds no entity", location)
+	}
+	return res.Entities[0].Ref(), nil
+}
+
+func progressPrinter(w io.Writer, total int) func(scaffold.Event) {
+	return func(e scaffold.Event) {
+		if e.Step < 0 {
+			return
+		}
+		s := e.Job.Steps[e.Step]
+		if s.State == scaffold.StepRunning {
+			return
+		}
+		line := fmt.Sprintf("[%d/%d] %s (%s): %s", e.Step+1, total, s.ID, s.Action, s.State)
+		if s.Error != "" {
+			line += ": " + s.Error
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// scaffoldFailure prints err for a person and returns the exit code (0 when
+// err is nil).
+func scaffoldFailure(w io.Writer, tmpl *scaffold.Template, err error) int {
+	if err == nil {
+		return 0
+	}
+	var perr *scaffold.ParamError
+	if errors.As(err, &perr) {
+		for _, p := range perr.Problems {
+			fmt.Fprintf(w, "callboard scaffold: %s\n", p.Message)
+		}
+		if len(perr.Missing) > 0 {
+			fmt.Fprintf(w, "callboard scaffold: %s needs:\n", tmpl.DisplayName())
+			for _, m := range perr.Missing {
+				line := "  " + m.Hint()
+				if d := firstNonEmpty(m.Title, m.Description); d != "" {
+					line += "   " + d
+				}
+				if m.Default != nil {
+					line += fmt.Sprintf(" (default %v)", m.Default)
+				}
+				fmt.Fprintln(w, line)
+			}
+		}
+		return 2
+	}
+	fmt.Fprintf(w, "callboard scaffold: %v\n", err)
+	return 1
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func printOutput(w io.Writer, job *scaffold.Job) {
+	if job == nil || job.Output == nil {
+		return
+	}
+	for _, l := range job.Output.Links {
+		target := l.URL
+		if target == "" {
+			target = l.EntityRef
+		}
+		fmt.Fprintf(w, "%s: %s\n", firstNonEmpty(l.Title, "link"), target)
+	}
+	for _, t := range job.Output.Text {
+		fmt.Fprintln(w, t)
+	}
+}
+
+// writeTree writes files under dir through an os.Root, so no path or
+// symbolic link already in dir can make a file land outside it.
+func writeTree(dir string, files []scaffold.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, f := range files {
+		p, err := scaffold.CleanPath(f.Path)
+		if err != nil {
+			return err
+		}
+		if d := path.Dir(p); d != "." {
+			if err := root.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		mode := os.FileMode(0o644)
+		if f.Executable {
+			mode = 0o755
+		}
+		if err := root.WriteFile(p, f.Data, mode); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// memFile is a one-file fs.FS holding catalog-info.yaml.
+func memFile(data []byte) fstest.MapFS {
+	return fstest.MapFS{"catalog-info.yaml": &fstest.MapFile{Data: data}}
+}

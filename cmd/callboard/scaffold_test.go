@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callboard/callboard/adapters/github/githubtest"
+)
+
+const backstageTemplates = "../../../shared/testdata/software-templates/scaffolder-templates"
+
+func TestScaffoldDryRunWritesRenderedFilesAndExitCodes(t *testing.T) {
+	docs := filepath.Join(backstageTemplates, "docs-template", "template.yaml")
+	okParams := []string{"name=runbooks", "description=How we run things", "owner=team-sre", "repoUrl=github.com?owner=acme&repo=runbooks"}
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr []string
+	}{
+		{"dry run renders every file", append([]string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT"}, okParams...), 0,
+			[]string{"rendered 3 files", "docs/index.md", "name: \"runbooks\"", "Repository: https://github.com/acme/runbooks"},
+			[]string{"[1/3] fetch (fetch:template): done", "[2/3] publish (publish:github): done", "[3/3] register (catalog:register): done"}},
+		{"missing parameters are listed", []string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "name=x"}, 2, nil,
+			[]string{"needs:", "description=...", "repoUrl=github.com?owner=ORG&repo=NAME"}},
+		{"invalid parameter names the rule", append([]string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "repoUrl=gitlab.com?owner=a&repo=b"}, okParams[:3]...), 2, nil,
+			[]string{"parameter 'repoUrl': host gitlab.com is not allowed"}},
+		{"not key=value is usage", []string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "oops"}, 2, nil, []string{`"oops" is not a key=value parameter`}},
+		{"no template is usage", []string{"scaffold", "--dry-run", "--out", "OUT"}, 2, nil, []string{"--template PATH is required"}},
+		{"unreadable template fails", []string{"scaffold", "--dry-run", "--template", "nope.yaml", "--out", "OUT"}, 1, nil, []string{"nope.yaml"}},
+		{"unsupported action fails up front", []string{"scaffold", "--dry-run", "--template", filepath.Join(backstageTemplates, "rails-demo", "template.yaml"), "--out", "OUT",
+			"name=shop", "owner=team-web", "repoUrl=github.com?owner=acme&repo=shop", "dryRun=true"}, 1, nil, []string{`unknown action "fetch:rails"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				args[i] = strings.ReplaceAll(a, "OUT", out)
+			}
+			code, stdout, stderr := run(t, "", args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, stdout, stderr)
+			}
+			for _, s := range c.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range c.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, stderr)
+				}
+			}
+			if c.code == 0 {
+				data, err := os.ReadFile(filepath.Join(out, "catalog-info.yaml"))
+				if err != nil || !strings.Contains(string(data), "github.com/project-slug: acme/runbooks") {
+					t.Errorf("written catalog-info.yaml: %s %v", data, err)
+				}
+			}
+		})
+	}
+}
+
+func TestScaffoldPublishesToGitHubInOneCommit(t *testing.T) {
+	gh := githubtest.New(t)
+	gh.AddOrg("acme")
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		return map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken, "GITHUB_API_URL": gh.URL}[k]
+	}}
+	args := []string{"scaffold", "--template", filepath.Join(backstageTemplates, "create-react-app", "template.yaml"), "--key", "k1",
+		"component_id=web-shop", "description=The shop", "owner=team-web", "repoUrl=github.com?owner=acme&repo=web-shop"}
+	if code := Run(context.Background(), env, args); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	repo := gh.Repo("acme", "web-shop")
+	if repo == nil {
+		t.Fatal("no repository created")
+	}
+	commits := repo.Commits(repo.DefaultBranch())
+	files := repo.Files(repo.DefaultBranch())
+	if len(files) != 9 || !strings.Contains(files["catalog-info.yaml"], "name: \"web-shop\"") {
+		t.Errorf("files %d: %v", len(files), keys(files))
+	}
+	if len(commits) == 0 || !strings.Contains(commits[len(commits)-1].Message, "callboard-job:") {
+		t.Errorf("commits %+v", commits)
+	}
+	if !strings.Contains(out.String(), "Open in catalog: component:default/web-shop") {
+		t.Errorf("stdout %s", out.String())
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
