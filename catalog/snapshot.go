@@ -249,11 +249,7 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 		if ranked[i].score != ranked[j].score {
 			return ranked[i].score > ranked[j].score
 		}
-		a, b := s.fuzzy.lower[ranked[i].id][0], s.fuzzy.lower[ranked[j].id][0]
-		if a != b {
-			return a < b
-		}
-		return ranked[i].id < ranked[j].id
+		return ranked[i].id < ranked[j].id // ties in load order
 	})
 	if len(ranked) > limit {
 		ranked = ranked[:limit]
@@ -264,6 +260,7 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 	}
 	return out
 }
+
 // similarity scores two lower-case strings in [0,1]: 1 equal, high for a
 // prefix or substring, else one minus the normalised edit distance.
 func similarity(q, c string) float64 {

@@ -326,7 +326,7 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		x, ok := spec[r.key]
 		if !ok {
 			if r.required {
-				v.errAt([]any{"spec"}, "spec.%s is required for a %s", r.key, kind)
+				v.errAt([]any{"spec", nil}, "spec.%s is required for a %s", r.key, kind)
 			}
 			continue
 		}
@@ -395,7 +395,7 @@ func (v *validator) metadata(m map[string]any) {
 	p := []any{"metadata"}
 	nameV, ok := m["name"]
 	if !ok {
-		v.errAt(p, "metadata.name is missing: every entity needs a name")
+		v.errAt([]any{"metadata", nil}, "metadata.name is missing: every entity needs a name")
 	} else if name, isStr := nameV.(string); !isStr || name == "" {
 		v.errAt(with(p, "name"), "metadata.name must be a non-empty string, found %s", describe(nameV))
 	} else if !IsValidName(name) {

@@ -19,7 +19,7 @@ func TestValidationAgreesWithBackstage(t *testing.T) {
 		{"extra metadata keys allowed", componentHead + "metadata: {name: a, custom: 5}\nspec: {type: service, lifecycle: x, owner: t}\n", true, ""},
 		{"relations and status at root", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: x, owner: t}\nrelations: []\nstatus: {}\n", true, ""},
 		{"foreign root field", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: x, owner: t}\nowner: t\n", false, "x.yaml:5:1: unknown top-level field \"owner\""},
-		{"missing owner", componentHead + "metadata: {name: a}\nspec: {type: service, lifecycle: production}\n", false, "x.yaml:4:7: spec.owner is required for a Component"},
+		{"missing owner", componentHead + "metadata: {name: a}\nspec: {type: service, lifecycle: production}\n", false, "x.yaml:4:1: spec.owner is required for a Component"},
 		{"empty type", componentHead + "metadata: {name: a}\nspec: {type: '', lifecycle: p, owner: t}\n", false, "spec.type must be a non-empty string, found an empty string"},
 		{"number name", componentHead + "metadata: {name: 123}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "x.yaml:3:18: metadata.name must be a non-empty string, found a number (123)"},
 		{"name too long", componentHead + "metadata: {name: " + strings.Repeat("a", 64) + "}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "is not a valid name"},

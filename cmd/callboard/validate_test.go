@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestValidateBackstageDemoCatalogIsValid(t *testing.T) {
+	code, stdout, stderr := run(t, "", "validate", "../../../shared/testdata/backstage")
+	if code != 0 {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "61 entity documents valid, 0 invalid") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if n := strings.Count(stderr, "note: "); n != 2 || !strings.Contains(stderr, "../../../shared/testdata/backstage/apis/petstore.oas.yaml: skipped") {
+		t.Errorf("want 2 notes for the OpenAPI files with the path as typed, got:\n%s", stderr)
+	}
+}
+
+func TestValidateExitCodesAndMessages(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string // lines expected in stdout
+		notInOut string
+	}{
+		{"broken file", []string{"validate", "testdata/validate/broken.yaml"}, 1, []string{
+			"testdata/validate/broken.yaml:4:9: metadata.name \"Bad Name\" is not a valid name: 1 to 63 characters of a-z, A-Z, 0-9 and '-', '_', '.', starting and ending with a letter or digit",
+			"testdata/validate/broken.yaml:5:10: metadata.tags[0] \"Go\" is not a valid tag: 1 to 63 characters of a-z, 0-9, '+' and '#', in words joined by single '-'",
+			"testdata/validate/broken.yaml:6:1: spec.owner is required for a Component",
+		}, ""},
+		{"warnings keep exit 0", []string{"validate", "testdata/validate/warn.yaml"}, 0, []string{
+			"testdata/validate/warn.yaml:8:10: warning: spec.owner: group:default/nobody does not exist in the catalog",
+		}, ""},
+		{"quiet hides warnings", []string{"validate", "-q", "testdata/validate/warn.yaml"}, 0, nil, "warning"},
+		{"missing file", []string{"validate", "testdata/validate/nope.yaml"}, 1, []string{"testdata/validate/nope.yaml: cannot read: no such file or directory"}, ""},
+		{"no paths", []string{"validate"}, 2, nil, ""},
+		{"bad flag", []string{"validate", "--nope", "x"}, 2, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			for _, want := range tc.stdout {
+				found := false
+				for _, l := range lines {
+					found = found || l == want
+				}
+				if !found {
+					t.Errorf("missing line %q in:\n%s", want, stdout)
+				}
+			}
+			if tc.notInOut != "" && strings.Contains(stdout, tc.notInOut) {
+				t.Errorf("stdout has %q:\n%s", tc.notInOut, stdout)
+			}
+		})
+	}
+}
+
+func TestValidateJSONIsOneObjectPerDocument(t *testing.T) {
+	code, stdout, _ := run(t, "", "validate", "--json", "testdata/validate/broken.yaml", "testdata/validate/warn.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	type doc struct {
+		File      string   `json:"file"`
+		Doc       *int     `json:"doc"`
+		Kind      string   `json:"kind"`
+		Namespace string   `json:"namespace"`
+		Name      string   `json:"name"`
+		Valid     *bool    `json:"valid"`
+		Errors    []string `json:"errors"`
+	}
+	var docs []doc
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var d doc
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&d); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if d.Doc == nil || d.Valid == nil || d.Errors == nil {
+			t.Fatalf("line %q lacks doc, valid or errors", line)
+		}
+		docs = append(docs, d)
+	}
+	if len(docs) != 3 {
+		t.Fatalf("got %d objects, want 3", len(docs))
+	}
+	first, second, third := docs[0], docs[1], docs[2]
+	if first.File != "testdata/validate/broken.yaml" || *first.Doc != 0 || *first.Valid || len(first.Errors) != 3 || first.Kind != "Component" || first.Name != "Bad Name" || first.Namespace != "default" {
+		t.Errorf("first %+v", first)
+	}
+	if *second.Doc != 1 || !*second.Valid || len(second.Errors) != 0 || second.Name != "team-a" {
+		t.Errorf("second %+v", second)
+	}
+	if !*third.Valid || third.File != "testdata/validate/warn.yaml" {
+		t.Errorf("third %+v", third)
+	}
+}
