@@ -39,6 +39,7 @@ type Runner struct {
 
 	langOnce sync.Once
 	lang     *Lang
+	secrets  sync.Map // job id -> secrets of a submitted job not yet taken
 }
 
 // Request asks for one run of a template.
@@ -204,6 +205,9 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		if !ok {
 			return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q (callboard runs %s)", s.Action, strings.Join(r.actionNames(), ", "))}
 		}
+		if s.Each != nil {
+			return &CheckError{Step: s.ID, Action: s.Action, Message: "each (running a step once per item) is not supported yet"}
+		}
 		if s.If != nil && !refersToSteps(s.If) {
 			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
 			if err != nil {
@@ -344,6 +348,11 @@ func (r *Runner) Retry(ctx context.Context, t *Template, id string, secrets map[
 	for k, v := range secrets {
 		sec[k] = v
 	}
+	return job, r.resume(ctx, t, job, sec, progress)
+}
+
+// resume runs a job from its first unfinished step.
+func (r *Runner) resume(ctx context.Context, t *Template, job *Job, secrets map[string]any, progress func(Event)) error {
 	var user catalog.Ref
 	if job.User != "" {
 		user, _ = catalog.ParseRef(job.User, catalog.KindUser, "")
@@ -355,7 +364,79 @@ func (r *Runner) Retry(ctx context.Context, t *Template, id string, secrets map[
 		}
 	}
 	job.Error = ""
-	return job, r.execute(ctx, t, job, sec, user, NewWorkspace(), false, progress)
+	return r.execute(ctx, t, job, secrets, user, NewWorkspace(), false, progress)
+}
+
+// Submit validates the request like Start, records the job and puts it on
+// queue for a worker (Work) on any replica, instead of running it here. The
+// same idempotency key gives the existing job, not a second one. Secret
+// parameters stay in this process's memory until a local worker takes the
+// job; a worker elsewhere runs without them.
+func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, error) {
+	values, secrets, err := r.Prepare(req, false)
+	if err != nil {
+		return nil, err
+	}
+	job := r.newJob(req.Template, req.Key, req.User, values)
+	existing, created, err := r.Store.Create(ctx, job)
+	if err != nil {
+		return nil, fmt.Errorf("recording the job: %w", err)
+	}
+	if !created {
+		return existing, nil
+	}
+	if len(secrets) > 0 {
+		r.secrets.Store(job.ID, secrets)
+	}
+	if err := queue.Enqueue(ctx, job.ID); err != nil {
+		return job, fmt.Errorf("queueing job %s: %w", job.ID, err)
+	}
+	return job, nil
+}
+
+// Work takes jobs from queue as consumer and runs them until ctx is done. A
+// job claimed again after a crash resumes at its unfinished step (the
+// markers make that safe); a finished or failed job is acknowledged and left
+// alone (failed jobs wait for Retry). templates finds a job's template by ref.
+func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
+	for {
+		id, ack, err := queue.Claim(ctx, consumer)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("claiming a job: %w", err)
+		}
+		r.work(ctx, id, templates, progress)
+		if err := ack(ctx); err != nil && ctx.Err() == nil {
+			r.log().Error("acknowledging a job", slog.String("job", id), slog.Any("err", err))
+		}
+	}
+}
+
+func (r *Runner) work(ctx context.Context, id string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) {
+	job, err := r.Store.Get(ctx, id)
+	if err != nil {
+		r.log().Error("reading a claimed job", slog.String("job", id), slog.Any("err", err))
+		return
+	}
+	if job.State == JobSucceeded || job.State == JobFailed {
+		return
+	}
+	t, err := templates(ctx, job.Template)
+	if err != nil {
+		job.State = JobFailed
+		job.Error = fmt.Sprintf("template %s: %v", job.Template, err)
+		_ = r.Store.Save(ctx, job)
+		return
+	}
+	var secrets map[string]any
+	if v, ok := r.secrets.LoadAndDelete(id); ok {
+		secrets = v.(map[string]any)
+	}
+	if err := r.resume(ctx, t, job, secrets, progress); err != nil {
+		r.log().Info("scaffold job failed", slog.String("job", id), slog.Any("err", err))
+	}
 }
 
 // Preview is the result of a dry run.
