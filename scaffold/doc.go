@@ -1,8 +1,15 @@
 // Package scaffold runs Backstage Software Templates (scaffolder.backstage.io/v1beta3):
-// the template model, parameter validation, the ${{ }} template language,
-// the actions, and the job Runner with idempotency and progress events.
-// It declares Publisher (what it needs of a Git host) and its job-state
-// interfaces; adapters/github and adapters/redis implement them.
+// the template model (template.go), parameter validation with JSON Schema
+// (params.go), the ${{ }} template language on gonja (lang.go), the in-memory
+// workspace with its path checks (tree.go), the actions (action.go), the job
+// Runner with idempotency, progress events, resumable retries, queue workers
+// and dry runs (runner.go), and the group Policy (policy.go).
+//
+// It declares what it needs of the world as small interfaces: Publisher (a
+// Git host; adapters/github), Registrar (the live catalog; the app wiring),
+// URLFetcher (remote template locations), JobStore and Queue (job state;
+// in memory here, adapters/redis for many replicas). Package scaffoldtest
+// holds the shared state suite and in-memory fakes.
 //
 // It depends on catalog, never on a chat platform, GitHub or Redis directly.
 package scaffold

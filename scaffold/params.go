@@ -435,6 +435,9 @@ func schemaProblems(err error, byName map[string]Param, perr *ParamError) []Para
 			out = append(out, ParamProblem{Rule: rule, Message: "parameters: " + msg})
 			return
 		}
+		if p, ok := byName[name]; ok && p.Secret {
+			msg = "is not valid (" + rule + ")" // never echo a secret
+		}
 		out = append(out, ParamProblem{Param: name, Rule: rule, Message: fmt.Sprintf("parameter '%s': %s", name, msg)})
 	}
 	walk(ve)

@@ -333,3 +333,24 @@ func TestTakenRepositoryNameIsRefusedWithoutTouchingIt(t *testing.T) {
 		t.Errorf("committed into a foreign repository: %v", c)
 	}
 }
+
+func TestChatHelpersListTemplatesAndSteps(t *testing.T) {
+	res := catalog.LoadPaths(context.Background(), []string{backstageTemplates})
+	snap := catalog.Build(res)
+	ts, errs := scaffold.Templates(snap)
+	if len(ts) != 9 || len(errs) != 0 {
+		t.Fatalf("%d templates, errors %v", len(ts), errs)
+	}
+	if u := goService(t).Usage(); u != "scaffold go-service name=... owner=... repoUrl=github.com?owner=ORG&repo=NAME" {
+		t.Errorf("usage %q", u)
+	}
+	job := &scaffold.Job{State: scaffold.JobFailed, Steps: []scaffold.StepRecord{
+		{Name: "Fetch", State: scaffold.StepDone},
+		{Name: "Publish", State: scaffold.StepFailed, Error: "502", Created: []string{"repository https://github.com/acme/ledger"}},
+		{Name: "Register", State: scaffold.StepPending},
+	}}
+	want := "✓ Fetch\n✗ Publish: 502\n· Register\nExists now: repository https://github.com/acme/ledger"
+	if got := strings.Join(job.StepLines(), "\n"); got != want {
+		t.Errorf("lines\n%s\nwant\n%s", got, want)
+	}
+}
