@@ -43,7 +43,7 @@ func NewLang() *Lang {
 		_ = filters.Register(name, fn)
 	}
 	env := &exec.Environment{
-		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
+		Context:           globals(),
 		Filters:           filters,
 		Tests:             builtins.Tests,
 		ControlStructures: builtins.ControlStructures,
@@ -405,4 +405,55 @@ func vivify(m map[string]any, parts []string) {
 		m[parts[i]] = c
 		m = c
 	}
+}
+
+// maxRange bounds range(): a template must not be able to stall the bot.
+const maxRange = 10000
+
+// globals are gonja's global functions, minus those that can run away
+// (lipsum, gettext), with a bounded range.
+func globals() *exec.Context {
+	ctx := exec.EmptyContext().Update(builtins.GlobalVariables)
+	for _, name := range []string{"cycler", "dict", "joiner", "namespace"} {
+		if v, ok := builtins.GlobalFunctions.Get(name); ok {
+			ctx.Set(name, v)
+		}
+	}
+	ctx.Set("range", boundedRange)
+	return ctx
+}
+
+func boundedRange(_ *exec.Evaluator, params *exec.VarArgs) ([]int, error) {
+	var start, stop, step = 0, 0, 1
+	args := params.Args
+	for _, a := range args {
+		if !a.IsInteger() {
+			return nil, fmt.Errorf("range takes integers: [start, ]stop[, step]")
+		}
+	}
+	switch len(args) {
+	case 1:
+		stop = args[0].Integer()
+	case 2:
+		start, stop = args[0].Integer(), args[1].Integer()
+	case 3:
+		start, stop, step = args[0].Integer(), args[1].Integer(), args[2].Integer()
+	default:
+		return nil, fmt.Errorf("range takes [start, ]stop[, step]")
+	}
+	if step == 0 {
+		return nil, fmt.Errorf("range step must not be 0")
+	}
+	n := (stop - start) / step
+	if (stop-start)%step != 0 {
+		n++
+	}
+	if n > maxRange {
+		return nil, fmt.Errorf("range of %d items is more than the %d allowed", n, maxRange)
+	}
+	var out []int
+	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
+		out = append(out, i)
+	}
+	return out, nil
 }
