@@ -2,10 +2,12 @@ package scaffold
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 func langData() map[string]any {
@@ -160,6 +162,8 @@ func FuzzLanguageNeverPanicsAndKeepsPathsInside(f *testing.F) {
 	}
 	l := NewLang()
 	f.Fuzz(func(t *testing.T, src, name string) {
+		watchdog := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("rendering still running after 5s: src %q name %q", src, name)) })
+		defer watchdog.Stop()
 		data := map[string]any{"values": map[string]any{"name": name, "list": []any{"x", int64(1)}}}
 		_, _ = l.Render("f", src, data)
 		_, _ = l.Eval("f", src, data)
