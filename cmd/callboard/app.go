@@ -13,6 +13,8 @@ import (
 
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/examples"
 )
 
 // AppOptions are what every entry point (ask, chat, serve) builds the bot from.
@@ -51,14 +53,36 @@ type App struct {
 	Router  *bot.Router
 	// Problems are those of the last catalog load.
 	Problems []catalog.Problem
-	// Docs is the documentation search, when one is configured.
-	Docs bot.DocSearcher
+	// Docs holds the documentation index, rebuilt by Load.
+	Docs *docs.Holder
 	log  *slog.Logger
 }
 
+// docSearch adapts a docs.Holder to bot.DocSearcher.
+type docSearch struct{ h *docs.Holder }
+
+func (d docSearch) SearchDocs(ctx context.Context, q string, entity *catalog.Ref, limit, offset int) ([]bot.DocHit, int, error) {
+	ix := d.h.Current()
+	if ix == nil {
+		return nil, 0, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	hits, total := ix.Search(q, docs.SearchOptions{Entity: entity, Limit: limit, Offset: offset})
+	out := make([]bot.DocHit, len(hits))
+	for i, h := range hits {
+		out[i] = bot.DocHit{Page: h.Page, Anchor: h.Anchor, Title: h.Title, Heading: h.Heading, Snippet: h.Snippet, URL: h.URL, Score: h.Score}
+		if !h.Entity.IsZero() {
+			out[i].Entity = h.Entity.String()
+		}
+	}
+	return out, total, nil
+}
+
 // embeddedOrg returns the example organisation built into the binary and
-// the Location file to start from. Nil until package examples exists.
-var embeddedOrg func() (fs.FS, string)
+// the Location file to start from.
+var embeddedOrg = func() (fs.FS, string) { return examples.FS, examples.Root }
 
 // NewApp loads the catalog and builds the Router.
 func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
@@ -66,12 +90,12 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{Options: opts, Store: catalog.NewStore(nil), log: log}
+	a := &App{Options: opts, Store: catalog.NewStore(nil), Docs: docs.NewHolder(nil), log: log}
 	if err := a.Load(ctx); err != nil {
 		return nil, err
 	}
 	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: a.Docs, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
 		return nil, err
 	}
 	r.Use(bot.Recovered(log))
@@ -140,7 +164,25 @@ func (a *App) Load(ctx context.Context) error {
 		}
 	}
 	a.log.InfoContext(ctx, "catalog loaded", "entities", s.Len(), "problems", len(a.Problems), "errors", errs, "version", s.Version())
-	return nil
+	return a.loadDocs(ctx, s)
+}
+
+// loadDocs rebuilds the documentation index from the snapshot's TechDocs
+// sites and the --docs sites. A site that cannot be read is a problem, not
+// a failure: the others are still searched.
+func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
+	sites, probs := docs.SitesFromSnapshot(s)
+	for _, p := range a.Options.Docs {
+		site, err := docs.LooseSite(p)
+		if err != nil {
+			return err
+		}
+		sites = append(sites, site)
+	}
+	probs = append(probs, a.Docs.Rebuild(ctx, sites, docs.BuildOptions{})...)
+	a.Problems = append(a.Problems, probs...)
+	a.log.InfoContext(ctx, "docs indexed", "sites", len(sites), "problems", len(probs))
+	return ctx.Err()
 }
 
 func (a *App) catalogNames() []string {
@@ -161,7 +203,7 @@ func (a *App) ProblemSummary() string {
 	if errs == 0 {
 		return ""
 	}
-	return fmt.Sprintf("callboard: %d catalog %s skipped (run `callboard validate` on the catalog for details)", errs, plural(errs, "problem", "problems"))
+	return fmt.Sprintf("callboard: %d %s in the catalog or its docs (run `callboard validate` on the catalog for details)", errs, plural(errs, "problem", "problems"))
 }
 
 func plural(n int, one, many string) string {
@@ -186,7 +228,7 @@ func (l *listFlag) Set(v string) error {
 // appFlags adds the flags every entry point shares to fs.
 func appFlags(fs *flag.FlagSet, o *AppOptions) {
 	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file); repeatable; default: the embedded example organisation")
-	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` to search besides the catalog's own; repeatable (accepted; documentation search is not wired in yet)")
+	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own; repeatable")
 	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE` (accepted and not read yet: configuration support is still to come)")
 }
 
