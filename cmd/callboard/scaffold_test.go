@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -91,6 +92,7 @@ func TestScaffoldPublishesToGitHubInOneCommit(t *testing.T) {
 	if len(commits) == 0 || !strings.Contains(commits[len(commits)-1].Message, "callboard-job:") {
 		t.Errorf("commits %+v", commits)
 	}
+	t.Logf("GitHub API requests for a %d-file run: %d %v", len(files), gh.Requests(), gh.Calls())
 	if !strings.Contains(out.String(), "Open in catalog: component:default/web-shop") {
 		t.Errorf("stdout %s", out.String())
 	}
@@ -102,4 +104,68 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// writeBigTemplate writes a template whose skeleton has n text files.
+func writeBigTemplate(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	tmpl := `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: big
+spec:
+  owner: group:platform
+  type: service
+  parameters:
+    - required: [name, repoUrl]
+      properties:
+        name: {type: string}
+        repoUrl: {type: string, ui:field: RepoUrlPicker}
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: "${{ parameters.name }}"}
+    - id: publish
+      action: publish:github
+      input: {repoUrl: "${{ parameters.repoUrl }}"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, "skeleton", "pkg"+string(rune('a'+i%20)), "f"+strings.Repeat("x", i%3)+itoa(i)+".txt")
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte("file "+itoa(i)+" of ${{ values.name }}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "template.yaml")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestGitHubRequestsPerRunDoNotGrowWithFiles(t *testing.T) {
+	var requests []int
+	for _, n := range []int{10, 1000} {
+		gh := githubtest.New(t)
+		gh.AddOrg("acme")
+		var out, errb bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			return map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken, "GITHUB_API_URL": gh.URL}[k]
+		}}
+		if code := Run(context.Background(), env, []string{"scaffold", "--template", writeBigTemplate(t, n), "name=big", "repoUrl=github.com?owner=acme&repo=big"}); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if got := len(gh.Repo("acme", "big").Files("main")); got != n {
+			t.Fatalf("%d files pushed, want %d", got, n)
+		}
+		requests = append(requests, gh.Requests())
+	}
+	t.Logf("GitHub API requests per run: 10 files %d, 1000 files %d", requests[0], requests[1])
+	if requests[0] != requests[1] {
+		t.Errorf("requests grew with files: %v", requests)
+	}
 }
