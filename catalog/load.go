@@ -106,7 +106,14 @@ func LoadPaths(ctx context.Context, paths []string) *Result {
 			rel = "."
 		}
 		relative := !filepath.IsAbs(p)
+		typed := filepath.ToSlash(p)
 		display := func(fp string) string {
+			if fp == rel {
+				return typed
+			}
+			if rest, ok := strings.CutPrefix(fp, rel+"/"); ok {
+				return strings.TrimSuffix(typed, "/") + "/" + rest
+			}
 			full := filepath.Join(rootDir, filepath.FromSlash(fp))
 			if relative && cwd != "" {
 				if r, err := filepath.Rel(cwd, full); err == nil {

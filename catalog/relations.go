@@ -64,7 +64,8 @@ func fieldsOf(kind string) []refField {
 // directions from the spec fields, and references to missing entities are
 // warnings at the position of the field. Build fills the entities' Relations
 // (any relations read from the files are replaced): pass freshly loaded
-// entities, not ones already in another snapshot.
+// entities, not ones already in another snapshot. The field positions kept
+// for these messages are dropped once used.
 func Build(results ...*Result) *Snapshot {
 	var entities []*Entity
 	var problems []Problem
@@ -145,6 +146,9 @@ func Build(results ...*Result) *Snapshot {
 	}
 	for _, p := range inverses {
 		addRelation(p.from, p.rel)
+	}
+	for _, e := range entities {
+		e.refPos = nil // positions are only needed for Build's messages
 	}
 	return NewSnapshot(entities, problems)
 }

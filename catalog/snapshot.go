@@ -16,7 +16,7 @@ type Snapshot struct {
 	byRef    map[string]int32   // Ref.Key() -> index
 	byName   map[string][]int32 // lower-case name
 	byOwner  map[string][]int32 // owner Ref.Key()
-	byAnno   map[string][]int32 // annotation key + "\x00" + lower-case value
+	byAnno   map[annoKey][]int32
 	inverse  map[string][]edge  // target Ref.Key() -> incoming edges
 	out      [][]adj            // per entity: relations resolved to indexes
 	fuzzy    fuzzyIndex
@@ -24,6 +24,9 @@ type Snapshot struct {
 	version  uint64
 	built    time.Time
 }
+
+// annoKey indexes an annotation by key and lower-case value.
+type annoKey struct{ key, value string }
 
 type edge struct {
 	typ  string
@@ -59,7 +62,7 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 		byRef:    make(map[string]int32, n),
 		byName:   make(map[string][]int32, n),
 		byOwner:  make(map[string][]int32),
-		byAnno:   make(map[string][]int32),
+		byAnno:   make(map[annoKey][]int32),
 		inverse:  make(map[string][]edge, n),
 		out:      make([][]adj, n),
 		problems: problems,
@@ -75,7 +78,7 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 		name := strings.ToLower(e.Metadata.Name)
 		s.byName[name] = append(s.byName[name], int32(i))
 		for ak, av := range e.Metadata.Annotations {
-			key := ak + "\x00" + strings.ToLower(av)
+			key := annoKey{ak, strings.ToLower(av)}
 			s.byAnno[key] = append(s.byAnno[key], int32(i))
 		}
 	}
@@ -141,7 +144,7 @@ func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[r.Key()]) 
 // ByAnnotation returns the entities carrying annotation key with this value
 // (the value compared case-insensitively).
 func (s *Snapshot) ByAnnotation(key, value string) []*Entity {
-	return s.list(s.byAnno[key+"\x00"+strings.ToLower(value)])
+	return s.list(s.byAnno[annoKey{key, strings.ToLower(value)}])
 }
 
 // Incoming returns the entities that have a relation of type typ pointing at

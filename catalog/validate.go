@@ -191,29 +191,28 @@ func (v *validator) checkType(path []any, x any, t fieldType) bool {
 	if isPlaceholder(x) {
 		return true // unresolved placeholder: already warned about
 	}
-	name := join(path)
 	switch t {
 	case tString:
 		if s, ok := x.(string); ok && s != "" {
 			return true
 		}
-		v.errAt(path, "%s must be a non-empty string, found %s", name, describe(x))
+		v.errAt(path, "%s must be a non-empty string, found %s", join(path), describe(x))
 	case tAnyString:
 		if _, ok := x.(string); ok {
 			return true
 		}
-		v.errAt(path, "%s must be a string, found %s", name, describe(x))
+		v.errAt(path, "%s must be a string, found %s", join(path), describe(x))
 	case tStrings:
 		list, ok := x.([]any)
 		if !ok {
-			v.errAt(path, "%s must be a list of entity references (strings), found %s", name, describe(x))
+			v.errAt(path, "%s must be a list of entity references (strings), found %s", join(path), describe(x))
 			return false
 		}
 		good := true
 		for i, it := range list {
 			if s, ok := it.(string); !ok || s == "" {
 				if !isPlaceholder(it) {
-					v.errAt(with(path, i), "%s[%d] must be a non-empty string, found %s", name, i, describe(it))
+					v.errAt(with(path, i), "%s[%d] must be a non-empty string, found %s", join(path), i, describe(it))
 					good = false
 				}
 			}
@@ -223,18 +222,18 @@ func (v *validator) checkType(path []any, x any, t fieldType) bool {
 		if _, ok := x.(map[string]any); ok {
 			return true
 		}
-		v.errAt(path, "%s must be a map, found %s", name, describe(x))
+		v.errAt(path, "%s must be a map, found %s", join(path), describe(x))
 	case tArray:
 		if _, ok := x.([]any); ok {
 			return true
 		}
-		v.errAt(path, "%s must be a list, found %s", name, describe(x))
+		v.errAt(path, "%s must be a list, found %s", join(path), describe(x))
 	case tStrOrBool:
 		switch x.(type) {
 		case string, bool:
 			return true
 		}
-		v.errAt(path, "%s must be a string or a boolean, found %s", name, describe(x))
+		v.errAt(path, "%s must be a string or a boolean, found %s", join(path), describe(x))
 	}
 	return false
 }
@@ -319,7 +318,7 @@ func (v *validator) validate(root map[string]any) (known bool) {
 	if !specIsMap {
 		return true
 	}
-	if kind == "API" && spec["type"] == "mcp-server" {
+	if _, hasDef := spec["definition"]; kind == "API" && spec["type"] == "mcp-server" && !hasDef {
 		rules = mcpServerSpec
 	}
 	for _, r := range rules {
