@@ -17,8 +17,8 @@ type Snapshot struct {
 	byName   map[string][]int32 // lower-case name
 	byOwner  map[string][]int32 // owner Ref.Key()
 	byAnno   map[annoKey][]int32
-	inverse  map[string][]edge  // target Ref.Key() -> incoming edges
-	out      [][]adj            // per entity: relations resolved to indexes
+	inverse  map[string][]edge // target Ref.Key() -> incoming edges
+	out      [][]adj           // per entity: relations resolved to indexes
 	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
