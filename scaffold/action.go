@@ -513,7 +513,7 @@ func (registerAction) Run(ctx context.Context, sc *StepContext, in map[string]an
 	}
 	var ref catalog.Ref
 	if sc.DryRun || sc.Registrar == nil {
-		r, err := entityRefOf(f.Data)
+		r, err := EntityRefOf(f.Data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Path, err)
 		}
@@ -529,8 +529,8 @@ func (registerAction) Run(ctx context.Context, sc *StepContext, in map[string]an
 	return map[string]any{"entityRef": ref.String(), "catalogInfoUrl": location}, nil
 }
 
-// entityRefOf reads the first entity of a descriptor file.
-func entityRefOf(data []byte) (catalog.Ref, error) {
+// EntityRefOf reads the reference of the first entity of a descriptor file.
+func EntityRefOf(data []byte) (catalog.Ref, error) {
 	var doc struct {
 		Kind     string `yaml:"kind"`
 		Metadata struct {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"strings"
-	"testing/fstest"
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/catalog"
@@ -127,11 +126,11 @@ flags:`)
 type refRegistrar struct{}
 
 func (refRegistrar) Register(ctx context.Context, data []byte, location string) (catalog.Ref, error) {
-	res := catalog.LoadFS(ctx, memFile(data), []string{"catalog-info.yaml"}, catalog.LoadOptions{Source: location})
-	if len(res.Entities) == 0 {
-		return catalog.Ref{}, fmt.Errorf("%s holds no entity", location)
+	ref, err := scaffold.EntityRefOf(data)
+	if err != nil {
+		return catalog.Ref{}, fmt.Errorf("%s: %w", location, err)
 	}
-	return res.Entities[0].Ref(), nil
+	return ref, nil
 }
 
 func progressPrinter(w io.Writer, total int) func(scaffold.Event) {
@@ -236,9 +235,4 @@ func writeTree(dir string, files []scaffold.File) error {
 		}
 	}
 	return nil
-}
-
-// memFile is a one-file fs.FS holding catalog-info.yaml.
-func memFile(data []byte) fstest.MapFS {
-	return fstest.MapFS{"catalog-info.yaml": &fstest.MapFile{Data: data}}
 }
