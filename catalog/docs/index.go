@@ -15,7 +15,7 @@ import (
 	"github.com/callboard/callboard/catalog"
 )
 
-// Fields of a section, each weighted on its own in BM25F.
+// Fields of a section, each scored with BM25 on its own and weighted.
 const (
 	fieldTitle   = iota // the page title
 	fieldHeading        // the section's own heading
@@ -27,11 +27,12 @@ const (
 )
 
 var (
-	fieldWeight = [numFields]float64{fieldTitle: 2.0, fieldHeading: 3.0, fieldPath: 1.2, fieldBody: 1.0, fieldCode: 0.3, fieldSite: 0.6}
-	fieldB      = [numFields]float64{fieldTitle: 0.4, fieldHeading: 0.4, fieldPath: 0.4, fieldBody: 0.75, fieldCode: 0.75, fieldSite: 0.2}
+	fieldWeight = [numFields]float64{fieldTitle: 4, fieldHeading: 8, fieldPath: 1.5, fieldBody: 1, fieldCode: 0.3, fieldSite: 0.6}
+	fieldB      = [numFields]float64{fieldTitle: 0.5, fieldHeading: 0.5, fieldPath: 0.5, fieldBody: 0.5, fieldCode: 0.75, fieldSite: 0.2}
 )
 
-const bm25K1 = 1.2
+// bm25K1 is BM25's term-frequency saturation, per field.
+const bm25K1 = 4.0
 
 // BuildOptions say how links are made.
 type BuildOptions struct {

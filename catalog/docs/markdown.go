@@ -75,6 +75,14 @@ func parseMarkdown(src string) parsedPage {
 	startSection := func(level int, raw string) {
 		flushPara()
 		text, id := headingText(raw)
+		if t := strings.TrimSpace(raw); strings.HasPrefix(t, ":::") {
+			// A mkdocstrings directive: the heading is the object's name,
+			// the anchor its full path.
+			if f := strings.Fields(strings.TrimPrefix(t, ":::")); len(f) > 0 {
+				id = f[0]
+				text = f[0][strings.LastIndexByte(f[0], '.')+1:]
+			}
+		}
 		if id == "" {
 			id = slugify(text)
 		}
@@ -376,12 +384,17 @@ func inlineText(s string) string {
 				continue
 			}
 		case c == '_':
+			// Emphasis only when a run opens after a non-word character and
+			// a like run closes before one: site_name keeps its underscore.
 			n := runLen(s[i:], '_')
 			prev, _ := utf8.DecodeLastRuneInString(s[:i])
 			next, _ := utf8.DecodeRuneInString(s[i+n:])
-			if i == 0 || i+n == len(s) || !isWordRune(prev) || !isWordRune(next) {
-				i += n
-				continue
+			if (i == 0 || !isWordRune(prev)) && i+n < len(s) && !unicode.IsSpace(next) {
+				if j := closingUnderscore(s, i+n, n); j > 0 {
+					b.WriteString(inlineText(s[i+n : j]))
+					i = j + n
+					continue
+				}
 			}
 			b.WriteString(s[i : i+n])
 			i += n
@@ -395,6 +408,24 @@ func inlineText(s string) string {
 		out = html.UnescapeString(out)
 	}
 	return out
+}
+
+// closingUnderscore finds a run of n underscores from i that ends emphasis:
+// after a non-space, before a non-word character or the end.
+func closingUnderscore(s string, i, n int) int {
+	for j := i; j < len(s); j++ {
+		if s[j] != '_' {
+			continue
+		}
+		m := runLen(s[j:], '_')
+		prev, _ := utf8.DecodeLastRuneInString(s[:j])
+		next, _ := utf8.DecodeRuneInString(s[j+m:])
+		if m == n && j > i && !unicode.IsSpace(prev) && (j+m == len(s) || !isWordRune(next)) {
+			return j
+		}
+		j += m - 1
+	}
+	return -1
 }
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }

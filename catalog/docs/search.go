@@ -32,14 +32,15 @@ type Hit struct {
 
 // Ranking constants.
 const (
-	prefixWeight   = 0.8  // a completion of the last word as typed
-	fuzzyWeight1   = 0.6  // one edit away
-	fuzzyWeight2   = 0.4  // two edits away
-	rareDF         = 3    // a query term in fewer sections may be a typo
-	maxExpansions  = 40   // prefix completions and typo corrections per word
-	proximityBonus = 0.35 // all words adjacent, in a section, multiplies its score by 1+this
-	rerankDepth    = 200  // sections whose word proximity is measured
-	snippetRunes   = 220
+	prefixWeight          = 0.8  // a completion of the last word as typed
+	completedPrefixWeight = 0.3  // a completion of a last word that is a word already
+	fuzzyWeight1          = 0.6  // one edit away
+	fuzzyWeight2          = 0.4  // two edits away
+	rareDF                = 3    // a query term in fewer sections may be a typo
+	maxExpansions         = 40   // prefix completions and typo corrections per word
+	proximityBonus        = 0.35 // all words adjacent, in a section, multiplies its score by 1+this
+	rerankDepth           = 200  // sections whose word proximity is measured
+	snippetRunes          = 220
 )
 
 // queryWord is one word of the query with the index terms it stands for.
@@ -52,6 +53,7 @@ type queryWord struct {
 type expansion struct {
 	term   uint32
 	weight float64
+	maxIDF float64 // 0: none; else the term counts as no rarer than the word typed
 }
 
 type scratch struct {
@@ -110,17 +112,23 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		for _, e := range w.exps {
 			ps := ix.postings[e.term]
 			idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
+			if e.maxIDF > 0 {
+				idf = min(idf, e.maxIDF)
+			}
 			for _, p := range ps {
 				x := &ix.secs[p.sec]
-				tfw := 0.0
+				// BM25 per field, weighted and summed: a heading match
+				// is not saturated away by a long body.
+				sum := 0.0
 				for f := range numFields {
 					if p.tf[f] == 0 {
 						continue
 					}
 					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
-					tfw += fieldWeight[f] * float64(p.tf[f]) / norm
+					tf := float64(p.tf[f])
+					sum += fieldWeight[f] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 				}
-				s := float32(e.weight * idf * tfw / (bm25K1 + tfw))
+				s := float32(e.weight * idf * sum)
 				if sc.best[p.sec] == 0 {
 					sc.wtouch = append(sc.wtouch, p.sec)
 				}
@@ -144,13 +152,11 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		score float64
 	}
 	cands := make([]cand, 0, len(sc.touched))
-	nw := float64(len(words))
 	for _, d := range sc.touched {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
 			continue
 		}
-		cover := float64(sc.matched[d]) / nw
-		cands = append(cands, cand{sec: d, score: float64(sc.total[d]) * (0.4 + 0.6*cover*cover)})
+		cands = append(cands, cand{sec: d, score: float64(sc.total[d])})
 	}
 	total := len(cands)
 	if total == 0 {
@@ -220,25 +226,32 @@ func (ix *Index) parseQuery(q string) []queryWord {
 		}
 		seen[key] = true
 		w := queryWord{raw: r, isSet: map[uint32]bool{}}
-		add := func(t uint32, wt float64) {
+		add := func(t uint32, wt, maxIDF float64) {
 			if !w.isSet[t] {
 				w.isSet[t] = true
-				w.exps = append(w.exps, expansion{term: t, weight: wt})
+				w.exps = append(w.exps, expansion{term: t, weight: wt, maxIDF: maxIDF})
 			}
 		}
 		exactDF := 0
 		if id, ok := ix.terms[st]; ok && st != "" {
-			add(id, 1)
+			add(id, 1, 0)
 			exactDF = len(ix.postings[id])
 		}
 		if last && typing && utf8.RuneCountInString(r) >= 2 {
+			// A word that is already a term is probably finished: its
+			// completions count less, and never as rarer than it.
+			wt, capIDF := prefixWeight, 0.0
+			if exactDF > 0 {
+				nn := float64(len(ix.secs))
+				wt, capIDF = completedPrefixWeight, math.Log(1+(nn-float64(exactDF)+0.5)/(float64(exactDF)+0.5))
+			}
 			for _, t := range ix.prefixTerms(r, st) {
-				add(t, prefixWeight)
+				add(t, wt, capIDF)
 			}
 		}
 		if exactDF < rareDF && utf8.RuneCountInString(st) >= 4 {
 			for _, e := range ix.fuzzyTerms(st, exactDF) {
-				add(e.term, e.weight)
+				add(e.term, e.weight, 0)
 			}
 		}
 		if len(w.exps) > 0 {
