@@ -12,7 +12,7 @@ func TestParseTemplateRejectsBadTemplatesSayingWhere(t *testing.T) {
 	ok := func() *catalog.Entity {
 		return &catalog.Entity{APIVersion: scaffold.APIVersion, Kind: "Template", Metadata: catalog.Metadata{Name: "t"},
 			Origin: catalog.Origin{Pos: catalog.Position{File: "templates/t.yaml", Line: 1, Col: 1}, Path: "templates/t.yaml"},
-			Spec: map[string]any{"type": "service", "steps": []any{map[string]any{"id": "a", "action": "debug:log"}}}}
+			Spec:   map[string]any{"type": "service", "steps": []any{map[string]any{"id": "a", "action": "debug:log"}}}}
 	}
 	cases := []struct {
 		name string
