@@ -345,37 +345,27 @@ type Affected struct {
 	How    string          // "depends on", "consumes", "provides", "part of"
 }
 
-// BlastRadius returns every entity affected when root goes down, breadth
-// first (nearest first), to maxDepth (0 = unlimited): entities that depend
-// on it (dependencyOf), the APIs it provides and their consumers
-// (apiConsumedBy), and for a system or domain, its parts (hasPart) and
-// their dependents.
+// blastRelations are the relations along which an outage spreads: to what
+// depends on an entity, to the APIs it provides and on to their consumers,
+// and from a system or domain to its parts.
+var blastRelations = []string{catalog.RelDependencyOf, catalog.RelProvidesAPI, catalog.RelAPIConsumedBy, catalog.RelHasPart}
+
+var blastHow = map[string]string{
+	catalog.RelDependencyOf:  "depends on",
+	catalog.RelProvidesAPI:   "provided by",
+	catalog.RelAPIConsumedBy: "consumes",
+	catalog.RelHasPart:       "part of",
+}
+
+// BlastRadius returns every entity affected when root goes down, nearest
+// first, to maxDepth (0 = unlimited), by catalog.Snapshot.Walk over the
+// relations the catalog computed: dependencyOf, providesApi then
+// apiConsumedBy, and hasPart (a system's or domain's parts).
 func BlastRadius(s *catalog.Snapshot, root *catalog.Entity, maxDepth int) []Affected {
-	seen := map[*catalog.Entity]bool{root: true}
-	var out []Affected
-	frontier := []*catalog.Entity{root}
-	for depth := 1; len(frontier) > 0 && (maxDepth <= 0 || depth <= maxDepth); depth++ {
-		var next []*catalog.Entity
-		for _, n := range frontier {
-			visit := func(how string) func(*catalog.Entity) {
-				return func(t *catalog.Entity) {
-					if !seen[t] {
-						seen[t] = true
-						out = append(out, Affected{Entity: t, Depth: depth, Via: n, How: how})
-						next = append(next, t)
-					}
-				}
-			}
-			relatedFast(s, n, catalog.RelDependencyOf, visit("depends on"))
-			switch kindOf(n) {
-			case catalog.KindAPI:
-				relatedFast(s, n, catalog.RelAPIConsumedBy, visit("consumes"))
-			case catalog.KindSystem, catalog.KindDomain:
-				relatedFast(s, n, catalog.RelHasPart, visit("part of"))
-			}
-			relatedFast(s, n, catalog.RelProvidesAPI, visit("provided by"))
-		}
-		frontier = next
+	reached := s.Walk(root.Ref(), blastRelations, maxDepth)
+	out := make([]Affected, len(reached))
+	for i, r := range reached {
+		out[i] = Affected{Entity: r.Entity, Depth: r.Depth, Via: r.From, How: blastHow[r.Via]}
 	}
 	return out
 }
@@ -386,11 +376,6 @@ func fastOwner(e *catalog.Entity) (catalog.Ref, bool) {
 	for _, r := range e.Relations {
 		if r.Type == catalog.RelOwnedBy {
 			return r.Target, true
-		}
-	}
-	if o := e.SpecString("owner"); o != "" {
-		if r, err := catalog.ParseRef(o, catalog.KindGroup, e.Ref().Namespace); err == nil {
-			return r, true
 		}
 	}
 	return catalog.Ref{}, false

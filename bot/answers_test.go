@@ -259,7 +259,7 @@ func TestLongAnswersPageWithANextPageAction(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		ents = append(ents, comp(fmt.Sprintf("leaf-%02d", i), "component:hub"))
 	}
-	r := newRouter(t, withRelations(catalog.NewSnapshot(ents, nil)), nil)
+	r := newRouter(t, catalog.Build(&catalog.Result{Entities: ents}), nil)
 	seen := map[string]bool{}
 	page := 0
 	for n := 0; n < 5; n++ {

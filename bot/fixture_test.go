@@ -24,71 +24,7 @@ func loadSnapshot(t testing.TB, dir string, roots ...string) *catalog.Snapshot {
 		}
 	}
 	res.Entities = kept
-	s := catalog.Build(res)
-	if !hasRelation(s, catalog.RelDependencyOf) {
-		s = withRelations(s)
-	}
-	return s
-}
-
-func hasRelation(s *catalog.Snapshot, typ string) bool {
-	for _, e := range s.Entities() {
-		for _, r := range e.Relations {
-			if r.Type == typ {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// withRelations fills relations in both directions from the spec fields, for
-// as long as catalog.Build fills only ownedBy. It is test scaffolding: the
-// bot itself reads relations from the catalog.
-func withRelations(s *catalog.Snapshot) *catalog.Snapshot {
-	inverse := map[string]string{
-		catalog.RelOwnedBy: catalog.RelOwnerOf, catalog.RelPartOf: catalog.RelHasPart, catalog.RelDependsOn: catalog.RelDependencyOf,
-		catalog.RelProvidesAPI: catalog.RelAPIProvidedBy, catalog.RelConsumesAPI: catalog.RelAPIConsumedBy,
-		catalog.RelMemberOf: catalog.RelHasMember, catalog.RelChildOf: catalog.RelParentOf,
-		catalog.RelHasMember: catalog.RelMemberOf, catalog.RelParentOf: catalog.RelChildOf,
-	}
-	fields := []struct{ key, kind, rel string }{
-		{"owner", catalog.KindGroup, catalog.RelOwnedBy}, {"system", catalog.KindSystem, catalog.RelPartOf},
-		{"domain", catalog.KindDomain, catalog.RelPartOf}, {"subcomponentOf", catalog.KindComponent, catalog.RelPartOf},
-		{"dependsOn", "", catalog.RelDependsOn}, {"providesApis", catalog.KindAPI, catalog.RelProvidesAPI},
-		{"consumesApis", catalog.KindAPI, catalog.RelConsumesAPI}, {"parent", catalog.KindGroup, catalog.RelChildOf},
-		{"children", catalog.KindGroup, catalog.RelParentOf}, {"memberOf", catalog.KindGroup, catalog.RelMemberOf},
-		{"members", catalog.KindUser, catalog.RelHasMember},
-	}
-	ents := s.Entities()
-	byKey := map[string]*catalog.Entity{}
-	for _, e := range ents {
-		byKey[e.Ref().Key()] = e
-		e.Relations = nil
-	}
-	seen := map[string]bool{}
-	add := func(e *catalog.Entity, typ string, to catalog.Ref) {
-		k := e.Ref().Key() + "|" + typ + "|" + to.Key()
-		if !seen[k] {
-			seen[k] = true
-			e.Relations = append(e.Relations, catalog.Relation{Type: typ, Target: to})
-		}
-	}
-	for _, e := range ents {
-		for _, f := range fields {
-			for _, v := range e.SpecStrings(f.key) {
-				r, err := catalog.ParseRef(v, f.kind, e.Ref().Namespace)
-				if err != nil || r.Kind == "" {
-					continue
-				}
-				add(e, f.rel, r)
-				if t := byKey[r.Key()]; t != nil {
-					add(t, inverse[f.rel], e.Ref())
-				}
-			}
-		}
-	}
-	return catalog.NewSnapshot(ents, s.Problems())
+	return catalog.Build(res)
 }
 
 // newRouter is the router main builds, on snapshot s.

@@ -23,25 +23,11 @@ var inverseOf = map[string]string{
 	catalog.RelParentOf: catalog.RelChildOf, catalog.RelChildOf: catalog.RelParentOf,
 }
 
-// specField says which spec field a forward relation is written in, for
-// snapshots whose relations were not all computed (the catalog computes
-// them; this only reads the entity's own spec, never other entities).
-var specField = map[string][]struct{ key, kind string }{
-	catalog.RelOwnedBy:     {{"owner", catalog.KindGroup}},
-	catalog.RelPartOf:      {{"system", catalog.KindSystem}, {"domain", catalog.KindDomain}, {"subdomainOf", catalog.KindDomain}, {"subcomponentOf", catalog.KindComponent}},
-	catalog.RelDependsOn:   {{"dependsOn", ""}},
-	catalog.RelProvidesAPI: {{"providesApis", catalog.KindAPI}},
-	catalog.RelConsumesAPI: {{"consumesApis", catalog.KindAPI}},
-	catalog.RelChildOf:     {{"parent", catalog.KindGroup}},
-	catalog.RelParentOf:    {{"children", catalog.KindGroup}},
-	catalog.RelMemberOf:    {{"memberOf", catalog.KindGroup}},
-	catalog.RelHasMember:   {{"members", catalog.KindUser}},
-}
-
 // relatedRefs returns the references e points at with relations of typ:
-// its own Relations, the inverse edges others hold to it (Snapshot.Incoming)
-// and, when the snapshot has no such relation at all, the spec field the
-// relation is written in. Duplicates are dropped; dangling refs are kept.
+// its own Relations (catalog.Build fills both directions) and the inverse
+// edges others hold to it (Snapshot.Incoming), for snapshots made with
+// NewSnapshot from one-way relations. Duplicates are dropped; dangling refs
+// are kept.
 func relatedRefs(s *catalog.Snapshot, e *catalog.Entity, typ string) []catalog.Ref {
 	var out []catalog.Ref
 	seen := map[string]bool{}
@@ -62,15 +48,6 @@ func relatedRefs(s *catalog.Snapshot, e *catalog.Entity, typ string) []catalog.R
 			add(from.Ref())
 		}
 	}
-	if len(out) == 0 {
-		for _, f := range specField[typ] {
-			for _, v := range e.SpecStrings(f.key) {
-				if r, err := catalog.ParseRef(v, f.kind, e.Ref().Namespace); err == nil && r.Kind != "" {
-					add(r)
-				}
-			}
-		}
-	}
 	return out
 }
 
@@ -84,37 +61,6 @@ func related(s *catalog.Snapshot, e *catalog.Entity, typ string) []*catalog.Enti
 		}
 	}
 	return out
-}
-
-// relatedFast is related for traversals: it reads Relations and Incoming
-// without building a dedupe map when only one source contributes.
-func relatedFast(s *catalog.Snapshot, e *catalog.Entity, typ string, visit func(*catalog.Entity)) {
-	n := 0
-	for _, r := range e.Relations {
-		if r.Type == typ {
-			if t, ok := s.Get(r.Target); ok {
-				visit(t)
-				n++
-			}
-		}
-	}
-	if inv, ok := inverseOf[typ]; ok {
-		for _, from := range s.Incoming(e.Ref(), inv) {
-			visit(from)
-			n++
-		}
-	}
-	if n == 0 {
-		for _, f := range specField[typ] {
-			for _, v := range e.SpecStrings(f.key) {
-				if r, err := catalog.ParseRef(v, f.kind, e.Ref().Namespace); err == nil && r.Kind != "" {
-					if t, ok := s.Get(r); ok {
-						visit(t)
-					}
-				}
-			}
-		}
-	}
 }
 
 // owner returns the entity's owner ref (a group's owner is its parent group).
