@@ -13,16 +13,40 @@ import (
 // a new one and swap it in a Store. All methods are safe for concurrent use.
 type Snapshot struct {
 	entities []*Entity
-	byRef    map[string]int32   // Ref.Key() -> index
+	byRef    map[Ref]int32      // lowerRef(ref) -> index
 	byName   map[string][]int32 // lower-case name
 	byOwner  map[string][]int32 // owner Ref.Key()
-	byAnno   map[annoKey][]int32
-	inverse  map[string][]edge // target Ref.Key() -> incoming edges
-	out      [][]adj           // per entity: relations resolved to indexes
+	byAnno   map[annoKey]int32  // >= 0: the one entity; < 0: -(i+1) indexes annoMany
+	annoMany [][]int32
+	in       [][]adj        // per entity: incoming relations of known types
+	extraIn  map[Ref][]edge // incoming relations to missing targets or of other types
+	out      [][]adj        // per entity: relations resolved to indexes
 	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
 	built    time.Time
+}
+
+func (s *Snapshot) addAnno(key annoKey, id int32) {
+	cur, ok := s.byAnno[key]
+	switch {
+	case !ok:
+		s.byAnno[key] = id
+	case cur >= 0:
+		if cur == id {
+			return
+		}
+		s.annoMany = append(s.annoMany, []int32{cur, id})
+		s.byAnno[key] = -int32(len(s.annoMany))
+	default:
+		s.annoMany[-cur-1] = append(s.annoMany[-cur-1], id)
+	}
+}
+
+// lowerRef folds a reference's case for lookups (no allocation when it is
+// already lower case).
+func lowerRef(r Ref) Ref {
+	return Ref{Kind: strings.ToLower(r.Kind), Namespace: strings.ToLower(r.Namespace), Name: strings.ToLower(r.Name)}
 }
 
 // annoKey indexes an annotation by key and lower-case value.
@@ -59,19 +83,18 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 	n := len(entities)
 	s := &Snapshot{
 		entities: entities,
-		byRef:    make(map[string]int32, n),
+		byRef:    make(map[Ref]int32, n),
 		byName:   make(map[string][]int32, n),
 		byOwner:  make(map[string][]int32),
-		byAnno:   make(map[annoKey][]int32),
-		inverse:  make(map[string][]edge, n),
+		byAnno:   make(map[annoKey]int32, n*4),
+		in:       make([][]adj, n),
+		extraIn:  make(map[Ref][]edge),
 		out:      make([][]adj, n),
 		problems: problems,
 		built:    time.Now(),
 	}
-	keys := make([]string, n)
 	for i, e := range entities {
-		k := e.Ref().Key()
-		keys[i] = k
+		k := lowerRef(e.Ref())
 		if _, dup := s.byRef[k]; !dup {
 			s.byRef[k] = int32(i)
 		}
@@ -79,20 +102,23 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 		s.byName[name] = append(s.byName[name], int32(i))
 		for ak, av := range e.Metadata.Annotations {
 			key := annoKey{ak, strings.ToLower(av)}
-			s.byAnno[key] = append(s.byAnno[key], int32(i))
+			s.addAnno(key, int32(i))
 		}
 	}
 	for i, e := range entities {
 		for _, r := range e.Relations {
-			tk := r.Target.Key()
 			if r.Type == RelOwnedBy {
+				tk := r.Target.Key()
 				s.byOwner[tk] = append(s.byOwner[tk], int32(i))
 			}
-			s.inverse[tk] = append(s.inverse[tk], edge{typ: r.Type, from: int32(i)})
-			if j, ok := s.byRef[tk]; ok {
-				if code := relTypeCodes[r.Type]; code != 0 {
-					s.out[i] = append(s.out[i], adj{typ: code, to: j})
-				}
+			code := relTypeCodes[r.Type]
+			lr := lowerRef(r.Target)
+			j, ok := s.byRef[lr]
+			if ok && code != 0 {
+				s.out[i] = append(s.out[i], adj{typ: code, to: j})
+				s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
+			} else {
+				s.extraIn[lr] = append(s.extraIn[lr], edge{typ: r.Type, from: int32(i)})
 			}
 		}
 	}
@@ -128,7 +154,7 @@ func (s *Snapshot) list(ids []int32) []*Entity {
 
 // Get returns the entity with exactly this reference (compared case-insensitively).
 func (s *Snapshot) Get(r Ref) (*Entity, bool) {
-	i, ok := s.byRef[r.Key()]
+	i, ok := s.byRef[lowerRef(r)]
 	if !ok {
 		return nil, false
 	}
@@ -144,14 +170,33 @@ func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[r.Key()]) 
 // ByAnnotation returns the entities carrying annotation key with this value
 // (the value compared case-insensitively).
 func (s *Snapshot) ByAnnotation(key, value string) []*Entity {
-	return s.list(s.byAnno[annoKey{key, strings.ToLower(value)}])
+	id, ok := s.byAnno[annoKey{key, strings.ToLower(value)}]
+	switch {
+	case !ok:
+		return nil
+	case id >= 0:
+		return []*Entity{s.entities[id]}
+	default:
+		return s.list(s.annoMany[-id-1])
+	}
 }
 
 // Incoming returns the entities that have a relation of type typ pointing at
 // r, in O(edges of r). r need not exist (dangling references are indexed too).
 func (s *Snapshot) Incoming(r Ref, typ string) []*Entity {
 	var out []*Entity
-	for _, e := range s.inverse[r.Key()] {
+	lr := lowerRef(r)
+	if j, ok := s.byRef[lr]; ok {
+		if code := relTypeCodes[typ]; code != 0 {
+			for _, a := range s.in[j] {
+				if a.typ == code {
+					out = append(out, s.entities[a.to])
+				}
+			}
+			return out
+		}
+	}
+	for _, e := range s.extraIn[lr] {
 		if e.typ == typ {
 			out = append(out, s.entities[e.from])
 		}
@@ -173,7 +218,7 @@ type Reached struct {
 // transitive dependents of a component use
 // []string{RelDependencyOf, RelProvidesAPI, RelAPIConsumedBy}.
 func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
-	start, ok := s.byRef[from.Key()]
+	start, ok := s.byRef[lowerRef(from)]
 	if !ok {
 		return nil
 	}
