@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/callboard/callboard/catalog"
 )
 
 // evalQuery is a known-item query and the sections that answer it.
@@ -54,11 +56,20 @@ func reciprocalRank(ranked []string, answers []string) float64 {
 	return 0
 }
 
+// evalKey names a section in the evaluation files: page#anchor, prefixed
+// with the entity's name and ':' for an entity's site.
+func evalKey(e catalog.Ref, page, anchor string) string {
+	if e.IsZero() {
+		return page + "#" + anchor
+	}
+	return e.Name + ":" + page + "#" + anchor
+}
+
 func (ix *Index) rankedKeys(q string) []string {
 	hits, _ := ix.Search(q, SearchOptions{Limit: 10})
 	out := make([]string, len(hits))
 	for i, h := range hits {
-		out[i] = h.Page + "#" + h.Anchor
+		out[i] = evalKey(h.Entity, h.Page, h.Anchor)
 	}
 	return out
 }
@@ -86,7 +97,7 @@ func newLunr(ix *Index) *lunr {
 		if x.anchor == "" {
 			title = pg.title
 		}
-		l.keys = append(l.keys, pg.path+"#"+x.anchor)
+		l.keys = append(l.keys, evalKey(ix.sites[pg.site].entity, pg.path, x.anchor))
 		seen := map[string]bool{}
 		for f, text := range []string{title, x.body + " " + x.code} {
 			tf := map[string]int{}
@@ -164,20 +175,33 @@ func mrr(t *testing.T, name string, qs []evalQuery, rank func(string) []string) 
 
 func TestRankingBeatsLunrOnKnownItemQueries(t *testing.T) {
 	cases := []struct {
-		name  string
-		site  string
-		eval  string
-		floor float64
+		name    string
+		site    string // a loose site
+		catalog string // or the sites of a catalog's entities
+		eval    string
+		floor   float64
 	}{
-		{"mkdocs", "../../../shared/testdata/techdocs/mkdocs", "testdata/quality/mkdocs.tsv", 0.80},
+		{name: "mkdocs", site: "../../../shared/testdata/techdocs/mkdocs", eval: "testdata/quality/mkdocs.tsv", floor: 0.80},
+		{name: "examples", catalog: "../../examples/org", eval: "testdata/quality/examples.tsv", floor: 0.80},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			site, err := LooseSite(c.site)
-			if err != nil {
-				t.Fatal(err)
+			var sites []Site
+			if c.site != "" {
+				site, err := LooseSite(c.site)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sites = append(sites, site)
+			} else {
+				snap := catalog.Build(catalog.LoadPaths(context.Background(), []string{c.catalog}))
+				var probs []catalog.Problem
+				sites, probs = SitesFromSnapshot(snap)
+				if len(sites) == 0 || len(probs) > 0 {
+					t.Fatalf("sites of %s: %d, problems %v", c.catalog, len(sites), probs)
+				}
 			}
-			ix, probs := Build(context.Background(), []Site{site}, BuildOptions{})
+			ix, probs := Build(context.Background(), sites, BuildOptions{})
 			if len(probs) > 0 {
 				t.Fatalf("problems building: %v", probs)
 			}
