@@ -252,14 +252,18 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 		key, target = k, v
 	}
 	where := join(p)
-	s, ok := target.(string)
-	if !ok || s == "" {
-		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key)), Message: fmt.Sprintf("%s: placeholder %s must name a file or URL, found %s", where, key, describe(target))})
+	s, _ := target.(string)
+	if key == "$openapi" || key == "$asyncapi" {
+		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key, nil)), Severity: Warning,
+			Message: fmt.Sprintf("%s: placeholder %s is resolved by Backstage's OpenAPI module, not by callboard; the field is left unresolved", where, key)})
 		return m
 	}
 	warn := func(format string, args ...any) any {
 		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key)), Severity: Warning, Message: where + ": " + fmt.Sprintf(format, args...)})
 		return m
+	}
+	if s == "" {
+		return warn("placeholder %s names no file; the field is left unresolved", key)
 	}
 	if strings.Contains(s, "://") {
 		return warn("%s %s was not fetched (callboard reads no URLs while loading files); the field is left unresolved", key, s)

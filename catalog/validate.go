@@ -153,14 +153,21 @@ func describe(x any) string {
 	return fmt.Sprintf("%T", x)
 }
 
-// isPlaceholder reports whether x is an unresolved {$text|$json|$yaml: …}.
+// placeholderKeys are the placeholders Backstage resolves: $text, $json and
+// $yaml in the core, $openapi and $asyncapi in its OpenAPI module.
+var placeholderKeys = map[string]bool{"$text": true, "$json": true, "$yaml": true, "$openapi": true, "$asyncapi": true}
+
+// isPlaceholder reports whether x is an unresolved placeholder: a one-key
+// map {$text|$json|$yaml|$openapi|$asyncapi: "path-or-url"}. Any other
+// one-key map (a JSON Schema {$ref: …}, say) is plain data, as in Backstage.
 func isPlaceholder(x any) bool {
 	m, ok := x.(map[string]any)
 	if !ok || len(m) != 1 {
 		return false
 	}
-	for k := range m {
-		return k == "$text" || k == "$json" || k == "$yaml"
+	for k, v := range m {
+		_, isStr := v.(string)
+		return placeholderKeys[k] && isStr
 	}
 	return false
 }

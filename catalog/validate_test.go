@@ -48,6 +48,8 @@ func TestValidationAgreesWithBackstage(t *testing.T) {
 		{"mcp server api needs remotes not definition", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: a}\nspec: {type: mcp-server, lifecycle: p, owner: t, remotes: [{type: sse, url: 'http://x'}]}\n", true, ""},
 		{"location bad presence", "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: l}\nspec: {presence: maybe}\n", false, "spec.presence must be \"required\" or \"optional\""},
 		{"v1beta1 accepted", "apiVersion: backstage.io/v1beta1\nkind: System\nmetadata: {name: s}\nspec: {owner: t}\n", true, ""},
+		{"module placeholder kept", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: a}\nspec: {type: openapi, lifecycle: p, owner: t, definition: {$openapi: ./x.yaml}}\n", true, ""},
+		{"json schema $ref is data, not a placeholder", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: t}\nspec: {type: service, steps: [], parameters: {properties: {a: {$ref: '#/x'}}}}\n", true, ""},
 		{"template", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: t}\nspec: {type: service, parameters: [{title: a}], steps: [{id: x, action: debug:log, if: true}], output: {links: [{title: Repo, url: x}]}}\n", true, ""},
 		{"template step without action", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: t}\nspec: {type: service, steps: [{id: x}]}\n", false, "spec.steps[0].action is required"},
 		{"template parameters scalar", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: t}\nspec: {type: service, steps: [], parameters: 5}\n", false, "spec.parameters must be a map or a list"},
