@@ -35,15 +35,16 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sk := &s.sock
+	// Writes to a connection happen under sk.mu only (Send writes too).
 	sk.mu.Lock()
-	sk.conns = append(sk.conns, c)
-	n := len(sk.conns)
-	sk.cond.Broadcast()
-	sk.mu.Unlock()
-	hello := fmt.Sprintf(`{"type":"hello","num_connections":%d,"debug_info":{"host":"slacktest","approximate_connection_time":3600},"connection_info":{"app_id":"A123456"}}`, n)
+	hello := fmt.Sprintf(`{"type":"hello","num_connections":%d,"debug_info":{"host":"slacktest","approximate_connection_time":3600},"connection_info":{"app_id":"A123456"}}`, len(sk.conns)+1)
 	if err := c.WriteMessage(websocket.TextMessage, []byte(hello)); err != nil {
+		sk.mu.Unlock()
 		return
 	}
+	sk.conns = append(sk.conns, c)
+	sk.cond.Broadcast()
+	sk.mu.Unlock()
 	for {
 		_, msg, err := c.ReadMessage()
 		if err != nil {
