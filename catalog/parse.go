@@ -83,7 +83,7 @@ func SplitDocuments(file string, data []byte) []Document {
 }
 
 // blank reports whether a chunk holds no YAML content (only blank lines,
-// comments and document markers).
+// comments, directives and document markers).
 func blank(chunk []byte) bool {
 	for len(chunk) > 0 {
 		var ln []byte
@@ -93,7 +93,7 @@ func blank(chunk []byte) bool {
 			ln, chunk = chunk, nil
 		}
 		t := bytes.TrimSpace(ln)
-		if len(t) == 0 || t[0] == '#' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
+		if len(t) == 0 || t[0] == '#' || t[0] == '%' || bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
 			continue
 		}
 		return false

@@ -142,3 +142,35 @@ func TestScalarsResolveAsYAML12(t *testing.T) {
 		}
 	}
 }
+
+func TestDocumentMarkersDirectivesAndCRLF(t *testing.T) {
+	comp := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: NAME}\nspec: {type: s, lifecycle: p, owner: t}\n"
+	tests := []struct {
+		name  string
+		src   string
+		names []string
+	}{
+		{"leading marker", "---\n" + strings.ReplaceAll(comp, "NAME", "a"), []string{"a"}},
+		{"directive", "%YAML 1.2\n---\n" + strings.ReplaceAll(comp, "NAME", "a"), []string{"a"}},
+		{"empty documents skipped", "---\n# nothing\n---\n" + strings.ReplaceAll(comp, "NAME", "a") + "---\n---\n" + strings.ReplaceAll(comp, "NAME", "b"), []string{"a", "b"}},
+		{"CRLF", strings.ReplaceAll(strings.ReplaceAll(comp, "NAME", "a")+"---\n"+strings.ReplaceAll(comp, "NAME", "b"), "\n", "\r\n"), []string{"a", "b"}},
+		{"end marker", strings.ReplaceAll(comp, "NAME", "a") + "...\n", []string{"a"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := loadString(t, "d.yaml", tc.src)
+			var got []string
+			for _, e := range res.Entities {
+				got = append(got, e.Metadata.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.names, ",") || len(res.Problems) != 0 {
+				t.Errorf("entities %v, problems %v; want %v", got, res.Problems, tc.names)
+			}
+			for i, d := range res.Documents {
+				if d.Doc != i {
+					t.Errorf("document %d has index %d", i, d.Doc)
+				}
+			}
+		})
+	}
+}
