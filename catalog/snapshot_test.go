@@ -208,3 +208,32 @@ func BenchmarkWalk10kDependents(b *testing.B) {
 		sink = s.Walk(hub, rels, 0)
 	}
 }
+
+func TestSnapshotServesConcurrentReadersWhileSwapped(t *testing.T) {
+	st := catalog.NewStore(catalogtest.Snapshot(catalogtest.Options{N: 300, Seed: 1}))
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 200; i++ {
+				s := st.Current()
+				e := s.Entities()[i%s.Len()]
+				if got, ok := s.Get(e.Ref()); !ok || got != e {
+					t.Errorf("Get(%s) failed", e.Ref())
+					return
+				}
+				s.Fuzzy(e.Metadata.Name[:len(e.Metadata.Name)-1], 3)
+				s.Walk(e.Ref(), []string{catalog.RelOwnerOf, catalog.RelHasPart}, 2)
+			}
+		}()
+	}
+	for i := 0; i < 5; i++ {
+		st.Swap(catalogtest.Snapshot(catalogtest.Options{N: 300, Seed: uint64(i)}))
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	if st.Current().Version() != 6 {
+		t.Errorf("version %d after 6 swaps", st.Current().Version())
+	}
+}
