@@ -127,6 +127,9 @@ func LoadPaths(ctx context.Context, paths []string) *Result {
 	return res
 }
 
+// maxProblemsPerFile bounds the problems listed for one file.
+const maxProblemsPerFile = 1000
+
 // loader is the state of one LoadFS call.
 type loader struct {
 	ctx  context.Context
@@ -283,8 +286,18 @@ func (l *loader) add(fr fileResult) []*Entity {
 		}
 	}
 	var locations []*Entity
+	reported := 0
 	for i, d := range fr.docs {
-		l.res.Problems = append(l.res.Problems, d.problems...)
+		for _, p := range d.problems {
+			reported++
+			switch {
+			case reported <= maxProblemsPerFile || i == MaxDocuments: // the document-limit notice is always shown
+				l.res.Problems = append(l.res.Problems, p)
+			case reported == maxProblemsPerFile+1:
+				l.res.Problems = append(l.res.Problems, Problem{Pos: p.Pos, Severity: p.Severity,
+					Message: fmt.Sprintf("more than %d problems in this file; the rest are counted in each document's errors only", maxProblemsPerFile)})
+			}
+		}
 		dr := DocResult{File: display, Doc: i, Valid: d.valid, Errors: []string{}}
 		if e := d.entity; e != nil {
 			dr.Kind, dr.Namespace, dr.Name = e.Kind, e.Metadata.Namespace, e.Metadata.Name

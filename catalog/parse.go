@@ -22,6 +22,13 @@ const (
 	// MaxValues is the most values (scalars, maps, lists) a document may
 	// expand to once aliases are resolved: it stops alias bombs.
 	MaxValues = 100_000
+	// maxStructure bounds the structural characters (',', '-', ':', '[',
+	// '{', '&', '*', newlines) of one document, checked before parsing so a
+	// document that would become millions of nodes is refused before the
+	// YAML parser allocates them.
+	maxStructure = 150_000
+	// MaxDocuments is the most documents read from one file.
+	MaxDocuments = 20_000
 )
 
 // Document is one YAML document of a file, parsed to a node tree that keeps
@@ -71,6 +78,11 @@ func SplitDocuments(file string, data []byte) []Document {
 		}
 		if isDocStart(ln) && i > start {
 			flush(i)
+			if len(docs) >= MaxDocuments {
+				docs = append(docs, Document{Index: len(docs), Err: &Problem{Pos: Position{File: file, Line: line + 1, Col: 1},
+					Message: fmt.Sprintf("more than %d documents in one file: the rest of the file is not read", MaxDocuments)}})
+				return docs
+			}
 			start, startLine = i, line
 		} else if isDocStart(ln) {
 			startLine = line
@@ -101,6 +113,18 @@ func blank(chunk []byte) bool {
 	return true
 }
 
+// structure counts the characters of chunk that can start a YAML node.
+func structure(chunk []byte) int {
+	n := 0
+	for _, c := range chunk {
+		switch c {
+		case ',', '-', ':', '[', '{', '&', '*', '\n', '?':
+			n++
+		}
+	}
+	return n
+}
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
@@ -117,6 +141,10 @@ func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
 		c := off - (bytes.LastIndexByte(chunk[:off], '\n') + 1) + 1
 		return []Document{{Index: index, Err: &Problem{Pos: Position{File: file, Line: lineOff + l + 1, Col: c},
 			Message: fmt.Sprintf("invalid UTF-8 (byte 0x%02x): descriptor files must be UTF-8 text", chunk[off])}}}
+	}
+	if n := structure(chunk); n > maxStructure {
+		return []Document{{Index: index, Err: &Problem{Pos: Position{File: file, Line: lineOff + 1, Col: 1},
+			Message: fmt.Sprintf("document too large to be an entity: about %d YAML nodes, more than the %d allowed", n/2, maxStructure/2)}}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(chunk))
 	var out []Document
@@ -202,7 +230,7 @@ func (c *converter) value(n *yaml.Node, depth int) any {
 	c.values++
 	if c.values > MaxValues {
 		c.failed = true
-		c.errorf(n, "document expands to more than %d values once aliases are resolved (an alias bomb?)", MaxValues)
+		c.errorf(n, "document has more than %d values once aliases are resolved (an alias bomb?); an entity needs far fewer", MaxValues)
 		return nil
 	}
 	if depth > MaxDepth {

@@ -55,6 +55,8 @@ func TestHostileYAMLGetsClearErrorQuickly(t *testing.T) {
 		{"tabs", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n\tname: a\n", "x.yaml:4:1: invalid YAML: tab character"},
 		{"list where a map belongs", "- apiVersion: backstage.io/v1alpha1\n- kind: Component\n", "x.yaml:1:1: a descriptor document must be a map"},
 		{"metadata is a list", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  - name: a\n", "x.yaml:4:3: metadata must be a map, found a list"},
+		{"millions of nodes", "apiVersion: v1\nkind: X\nmetadata: {name: x}\nspec: {a: [" + strings.Repeat("a,", 3_000_000) + "a]}\n", "x.yaml:1:1: document too large to be an entity"},
+		{"many documents", strings.Repeat("a: 1\n---\n", 100_000), "more than 20000 documents in one file"},
 		{"unclosed flow", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: a\n", "x.yaml:"},
 	}
 	for _, tc := range tests {
