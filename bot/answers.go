@@ -52,15 +52,16 @@ func contextFields(s *catalog.Snapshot, e *catalog.Entity) []Field {
 }
 
 // escalation is the chain of parent teams above g (g first), stopping at cycles.
-func escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.Entity {
+func (a *answers) escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.Entity {
+	parent := a.lookups.get(s).parent
 	chain := []*catalog.Entity{g}
 	seen := map[*catalog.Entity]bool{g: true}
 	for cur := g; len(chain) < 20; {
-		parents := related(s, cur, catalog.RelChildOf)
-		if len(parents) == 0 || seen[parents[0]] {
+		p := parent[cur]
+		if p == nil || seen[p] {
 			break
 		}
-		cur = parents[0]
+		cur = p
 		seen[cur] = true
 		chain = append(chain, cur)
 	}
@@ -82,14 +83,14 @@ func contactFields(o *catalog.Entity, platform string) []Field {
 // onCall collects on-call facts from e, its owner and the owner's parents,
 // nearest first: PagerDuty and Opsgenie annotations and on-call links.
 // Integration keys are never shown (they can raise incidents).
-func onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.Entity, fields []Field, links []Link) {
+func (a *answers) onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.Entity, fields []Field, links []Link) {
 	chain := []*catalog.Entity{e}
 	if kindOf(e) == catalog.KindGroup {
-		chain = escalation(s, e)
+		chain = a.escalation(s, e)
 	} else if o, ok := ownerRef(s, e); ok {
 		if oe, ok := s.Get(o); ok {
 			if kindOf(oe) == catalog.KindGroup {
-				chain = append(chain, escalation(s, oe)...)
+				chain = append(chain, a.escalation(s, oe)...)
 			} else {
 				chain = append(chain, oe)
 			}
@@ -172,7 +173,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
 	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
-	if from, f, l := onCall(s, e); from != nil {
+	if from, f, l := a.onCall(s, e); from != nil {
 		resp.Links = append(resp.Links, l...)
 		resp.Fields = append(resp.Fields, f...)
 		if len(l) > 0 && len(f) == 0 {
@@ -180,7 +181,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		}
 	}
 	if kindOf(o) == catalog.KindGroup {
-		chain := escalation(s, o)
+		chain := a.escalation(s, o)
 		if len(chain) > 1 {
 			parts := make([]string, len(chain))
 			for i, g := range chain {
@@ -207,7 +208,7 @@ func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
 	if bad != nil {
 		return bad, nil
 	}
-	from, f, l := onCall(s, e)
+	from, f, l := a.onCall(s, e)
 	resp := &Response{Fields: f, Links: l}
 	if from == nil {
 		resp.Title = "No on-call is recorded for " + displayName(e)
@@ -641,7 +642,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	if len(own) > 0 {
 		resp.Sections = append(resp.Sections, Section{Title: "Owns", Items: own})
 	}
-	if from, f, l := onCall(s, g); from != nil {
+	if from, f, l := a.onCall(s, g); from != nil {
 		resp.Fields = append(resp.Fields, f...)
 		resp.Links = append(resp.Links, l...)
 	}

@@ -24,31 +24,38 @@ var inverseOf = map[string]string{
 }
 
 // relatedRefs returns the references e points at with relations of typ:
-// its own Relations (catalog.Build fills both directions) and the inverse
-// edges others hold to it (Snapshot.Incoming), for snapshots made with
-// NewSnapshot from one-way relations. Duplicates are dropped; dangling refs
-// are kept.
+// its own Relations (catalog.Build fills both directions) or, when it has
+// none of that type, the inverse edges others hold to it (Snapshot.Incoming),
+// for snapshots made with NewSnapshot from one-way relations. Duplicates are
+// dropped; dangling refs are kept.
 func relatedRefs(s *catalog.Snapshot, e *catalog.Entity, typ string) []catalog.Ref {
 	var out []catalog.Ref
-	seen := map[string]bool{}
-	add := func(r catalog.Ref) {
-		k := r.Key()
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, r)
-		}
-	}
 	for _, r := range e.Relations {
-		if r.Type == typ {
-			add(r.Target)
+		if r.Type == typ && !hasRef(out, r.Target) {
+			out = append(out, r.Target)
 		}
 	}
-	if inv, ok := inverseOf[typ]; ok && s != nil {
+	if len(out) > 0 || s == nil {
+		return out
+	}
+	if inv, ok := inverseOf[typ]; ok {
 		for _, from := range s.Incoming(e.Ref(), inv) {
-			add(from.Ref())
+			if r := from.Ref(); !hasRef(out, r) {
+				out = append(out, r)
+			}
 		}
 	}
 	return out
+}
+
+// hasRef reports whether refs holds r (names compare case-insensitively).
+func hasRef(refs []catalog.Ref, r catalog.Ref) bool {
+	for _, x := range refs {
+		if x.Kind == r.Kind && x.Namespace == r.Namespace && strings.EqualFold(x.Name, r.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // related is relatedRefs resolved to entities (dangling refs dropped).

@@ -14,9 +14,10 @@ import (
 // (titles and names folded, repository names, user emails). One is built per
 // snapshot, on first use, and reused until the snapshot changes.
 type lookup struct {
-	byFolded map[string][]*catalog.Entity // fold(name) and fold(title)
-	byRepo   map[string][]*catalog.Entity // repo name of github.com/project-slug
-	byEmail  map[string][]*catalog.Entity // users' spec.profile.email
+	byFolded map[string][]*catalog.Entity        // fold(name) and fold(title)
+	byRepo   map[string][]*catalog.Entity        // repo name of github.com/project-slug
+	byEmail  map[string][]*catalog.Entity        // users' spec.profile.email
+	parent   map[*catalog.Entity]*catalog.Entity // a group's parent group (childOf)
 }
 
 // lookups caches one lookup per snapshot (the last few).
@@ -38,7 +39,7 @@ func (c *lookups) get(s *catalog.Snapshot) *lookup {
 }
 
 func buildLookup(s *catalog.Snapshot) *lookup {
-	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}}
+	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}}
 	for _, e := range s.Entities() {
 		n := fold(e.Metadata.Name)
 		l.byFolded[n] = append(l.byFolded[n], e)
@@ -51,6 +52,13 @@ func buildLookup(s *catalog.Snapshot) *lookup {
 			if _, repo, ok := strings.Cut(slug, "/"); ok && repo != "" {
 				k := strings.ToLower(repo)
 				l.byRepo[k] = append(l.byRepo[k], e)
+			}
+		}
+		if kindOf(e) == catalog.KindGroup {
+			if ps := relatedRefs(s, e, catalog.RelChildOf); len(ps) > 0 {
+				if p, ok := s.Get(ps[0]); ok {
+					l.parent[e] = p
+				}
 			}
 		}
 		if kindOf(e) == catalog.KindUser {

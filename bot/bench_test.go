@@ -1,0 +1,92 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/catalogtest"
+)
+
+var (
+	bigOnce sync.Once
+	bigSnap *catalog.Snapshot
+)
+
+// big is a generated 100,000-entity catalog with a hub of 10,000 transitive dependents.
+func big(b *testing.B) *catalog.Snapshot {
+	bigOnce.Do(func() {
+		bigSnap = catalogtest.Snapshot(catalogtest.Options{N: 100_000, Seed: 1, HubDependents: 10_000})
+	})
+	return bigSnap
+}
+
+func reportPercentiles(b *testing.B, d []time.Duration) {
+	slices.Sort(d)
+	if len(d) == 0 {
+		return
+	}
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds())/1e3, "p50-µs")
+	b.ReportMetric(float64(d[len(d)*99/100].Nanoseconds())/1e3, "p99-µs")
+}
+
+// BenchmarkWhoOwns100k: go test ./bot -run '^$' -bench WhoOwns -benchtime 20000x
+func BenchmarkWhoOwns100k(b *testing.B) {
+	s := big(b)
+	r := newRouter(b, s, nil)
+	var names []string
+	for _, e := range s.Entities() {
+		if e.Kind == "Component" && len(names) < 1000 {
+			names = append(names, e.Metadata.Name)
+		}
+	}
+	ask(b, r, "who owns "+names[0]) // builds the per-snapshot lookup once
+	u := bot.User{Platform: bot.PlatformConsole, ID: "bench"}
+	d := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		text := "who owns " + names[i%len(names)] + "?"
+		start := time.Now()
+		resp, err := r.Handle(context.Background(), &bot.Request{Text: text, User: u, Platform: u.Platform})
+		d = append(d, time.Since(start))
+		if err != nil || resp.Status != bot.StatusOK {
+			b.Fatalf("%q: %v %+v", text, err, resp)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
+}
+
+// BenchmarkDependentsHub100k: go test ./bot -run '^$' -bench DependentsHub -benchtime 50x
+func BenchmarkDependentsHub100k(b *testing.B) {
+	s := big(b)
+	r := newRouter(b, s, nil)
+	hub, ok := s.Get(catalog.Ref{Kind: catalog.KindComponent, Namespace: catalog.DefaultNamespace, Name: catalogtest.HubName})
+	if !ok {
+		b.Fatal("no hub in the generated catalog")
+	}
+	if n := len(bot.BlastRadius(s, hub, 0)); n < 10_000 {
+		b.Fatalf("hub has %d dependents, want ≥ 10,000", n)
+	}
+	text := "dependents " + hub.Ref().String()
+	ask(b, r, text)
+	d := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		resp := ask(b, r, text)
+		d = append(d, time.Since(start))
+		if resp.Status != bot.StatusOK || resp.Page == nil {
+			b.Fatalf("%s", fmt.Sprint(resp.Title))
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
+}
