@@ -428,16 +428,23 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 		items    []Affected
 		minDepth int
 	}
-	teams := map[string]*team{}
+	lk := a.lookups.get(s)
+	teams := make([]*team, len(lk.owners)+1) // by owner id; the last is "no owner"
 	var order []*team
 	maxSeen := 0
 	for _, h := range hits {
-		or, _ := fastOwner(h.Entity)
-		k := or.Key()
-		t := teams[k]
+		id, ok := lk.ownerID[h.Entity]
+		if !ok {
+			id = int32(len(lk.owners))
+		}
+		t := teams[id]
 		if t == nil {
-			t = &team{ref: or, key: k, minDepth: h.Depth}
-			teams[k] = t
+			var or catalog.Ref
+			if ok {
+				or = lk.owners[id]
+			}
+			t = &team{ref: or, key: or.Key(), minDepth: h.Depth}
+			teams[id] = t
 			order = append(order, t)
 		}
 		t.items = append(t.items, h)

@@ -18,6 +18,10 @@ type lookup struct {
 	byRepo   map[string][]*catalog.Entity        // repo name of github.com/project-slug
 	byEmail  map[string][]*catalog.Entity        // users' spec.profile.email
 	parent   map[*catalog.Entity]*catalog.Entity // a group's parent group (childOf)
+	// ownerID numbers each entity's owner (ownedBy) in owners, so big
+	// answers group by team without hashing refs.
+	ownerID map[*catalog.Entity]int32
+	owners  []catalog.Ref
 }
 
 // lookups caches one lookup per snapshot (the last few).
@@ -39,7 +43,8 @@ func (c *lookups) get(s *catalog.Snapshot) *lookup {
 }
 
 func buildLookup(s *catalog.Snapshot) *lookup {
-	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}}
+	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}, ownerID: make(map[*catalog.Entity]int32, s.Len())}
+	ids := map[string]int32{}
 	for _, e := range s.Entities() {
 		n := fold(e.Metadata.Name)
 		l.byFolded[n] = append(l.byFolded[n], e)
@@ -53,6 +58,16 @@ func buildLookup(s *catalog.Snapshot) *lookup {
 				k := strings.ToLower(repo)
 				l.byRepo[k] = append(l.byRepo[k], e)
 			}
+		}
+		if o, ok := fastOwner(e); ok {
+			k := o.Key()
+			id, seen := ids[k]
+			if !seen {
+				id = int32(len(l.owners))
+				ids[k] = id
+				l.owners = append(l.owners, o)
+			}
+			l.ownerID[e] = id
 		}
 		if kindOf(e) == catalog.KindGroup {
 			if ps := relatedRefs(s, e, catalog.RelChildOf); len(ps) > 0 {
