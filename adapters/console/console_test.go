@@ -1,0 +1,104 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callboard/callboard/bot"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func sample() *bot.Response {
+	return &bot.Response{
+		Title:  "3 entities affected if ledger-db goes down",
+		Text:   "Teams: Team Payments: 2; Team Checkout: 1",
+		Fields: []bot.Field{{Name: "Teams to tell", Value: "2"}, {Name: "Deepest", Value: "2"}},
+		Sections: []bot.Section{
+			{Title: "Team Payments · #payments — 2", Items: []bot.Item{{Text: "ledger (component)", Detail: "depth 1 · depends on resource:ledger-db"}, {Text: "payments-api", Detail: "depth 1", URL: "https://x.example/p"}}},
+			{Title: "Team Checkout — 1", Items: []bot.Item{{Text: "checkout", Detail: "depth 2"}}},
+		},
+		Links:   []bot.Link{{Title: "Runbook", URL: "https://runbooks.example/ledger"}},
+		Docs:    []bot.DocHit{{Page: "index.md", Anchor: "rollback", Title: "Ledger", Heading: "Rollback", Snippet: "how to **roll back**", URL: "https://docs.example/ledger#rollback"}},
+		Page:    &bot.Page{Index: 0, Total: 2, Items: 6},
+		Actions: []bot.Action{{Label: "who owns", Command: "owner resource:default/ledger-db"}, {Label: "next page (2/2)", Command: "impact ledger-db", Page: 1}},
+		Status:  bot.StatusOK,
+	}
+}
+
+func TestRenderTextGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := Render(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "impact.txt")
+	if *update {
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("text render differs from %s (go test -update rewrites it):\n%s", path, b.String())
+	}
+}
+
+func TestRenderJSONIsOneLineOfTheResponse(t *testing.T) {
+	var b bytes.Buffer
+	if err := RenderJSON(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(b.String(), "\n") != 1 {
+		t.Fatalf("want one line, got %q", b.String())
+	}
+	var back bot.Response
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Title != sample().Title || len(back.Docs) != 1 || back.Docs[0].Anchor != "rollback" || back.Page.Total != 2 {
+		t.Errorf("round trip lost data: %+v", back)
+	}
+}
+
+func TestSessionFollowsNextAndNumberedActions(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text+"#"+string(rune('0'+req.Page)))
+		return sample(), nil
+	})
+	var out bytes.Buffer
+	s := &Session{Handler: h, In: strings.NewReader("impact ledger-db\nnext\n1\nquit\nnever run\n"), Out: &out, JSON: true}
+	st, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"impact ledger-db#0", "impact ledger-db#1", "owner resource:default/ledger-db#0"}
+	if strings.Join(seen, ",") != strings.Join(want, ",") || st.Lines != 3 {
+		t.Errorf("ran %v (%d lines), want %v", seen, st.Lines, want)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 3 {
+		t.Errorf("%d JSON lines, want 3", n)
+	}
+}
+
+func TestAskRunsFollowUpToTheEnd(t *testing.T) {
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		return &bot.Response{Title: "working", Status: bot.StatusOK, Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+			_ = update(&bot.Response{Title: "step 1", Status: bot.StatusOK})
+			return update(&bot.Response{Title: "done", Status: bot.StatusOK})
+		}}, nil
+	})
+	resp, err := Ask(context.Background(), h, bot.User{}, "scaffold x", 0)
+	if err != nil || resp.Title != "done" {
+		t.Fatalf("%v %+v", err, resp)
+	}
+}
