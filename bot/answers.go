@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -421,65 +422,60 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 		resp.Actions = []Action{{Label: "who owns", Command: "owner " + ref}, {Label: "dependencies", Command: "deps " + ref}}
 		return a.okFor(req, resp), nil
 	}
-	// Group by owning team; teams by how close their nearest entity is, then name.
-	type team struct {
-		ref      catalog.Ref
-		key      string
-		items    []Affected
-		minDepth int
-	}
+	// Group by owning team (a counting sort over per-snapshot owner ids);
+	// teams by how close their nearest entity is, then in catalog order.
 	lk := a.lookups.get(s)
-	teams := make([]*team, len(lk.owners)+1) // by owner id; the last is "no owner"
-	var order []*team
+	none := int32(len(lk.owners)) // the "no owner" bucket
+	ids := make([]int32, len(hits))
+	count := make([]int32, len(lk.owners)+1)
+	minDepth := make([]int32, len(lk.owners)+1)
+	var order []int32
 	maxSeen := 0
-	for _, h := range hits {
+	for i, h := range hits {
 		id, ok := lk.ownerID[h.Entity]
 		if !ok {
-			id = int32(len(lk.owners))
+			id = none
 		}
-		t := teams[id]
-		if t == nil {
-			var or catalog.Ref
-			if ok {
-				or = lk.owners[id]
-			}
-			t = &team{ref: or, key: or.Key(), minDepth: h.Depth}
-			teams[id] = t
-			order = append(order, t)
+		ids[i] = id
+		if count[id] == 0 {
+			order = append(order, id)
+			minDepth[id] = int32(h.Depth) // hits come nearest first
 		}
-		t.items = append(t.items, h)
+		count[id]++
 		maxSeen = max(maxSeen, h.Depth)
 	}
-	sort.SliceStable(order, func(i, j int) bool {
-		if order[i].minDepth != order[j].minDepth {
-			return order[i].minDepth < order[j].minDepth
+	// Owner ids follow catalog order, so ties are stable across requests.
+	slices.SortFunc(order, func(x, y int32) int {
+		if minDepth[x] != minDepth[y] {
+			return int(minDepth[x] - minDepth[y])
 		}
-		return order[i].key < order[j].key
+		return int(x - y)
 	})
-	teamTitle := func(t *team) string {
-		if t.ref.IsZero() {
+	teamTitle := func(id int32) string {
+		if id == none {
 			return "No owner"
 		}
-		title := refLabel(s, t.ref)
-		if o, ok := s.Get(t.ref); ok {
+		title := refLabel(s, lk.owners[id])
+		if o, ok := s.Get(lk.owners[id]); ok {
 			if ch := channelOf(o, req.Platform); ch != "" {
 				title += " · " + ch
 			}
 		}
 		return title
 	}
-	// Flatten in team order, then page over entities.
-	type row struct {
-		t *team
-		h Affected
+	// Lay the hits out team by team (stable: nearest first within a team), then page.
+	start := make([]int32, len(lk.owners)+1)
+	next := int32(0)
+	for _, id := range order {
+		start[id] = next
+		next += count[id]
 	}
-	rows := make([]row, 0, len(hits))
-	for _, t := range order {
-		for _, h := range t.items {
-			rows = append(rows, row{t, h})
-		}
+	rows := make([]int32, len(hits))
+	for i, id := range ids {
+		rows[start[id]] = int32(i)
+		start[id]++
 	}
-	resp.Title = fmt.Sprintf("%d %s affected if %s goes down", len(hits), plural(len(hits), "entity", "entities"), e.DisplayName())
+	resp.Title = fmt.Sprintf("%d %s affected if %s goes down", len(hits), plural(len(hits), "entity", "entities"), displayName(e))
 	resp.Fields = []Field{
 		{Name: "Teams to tell", Value: strconv.Itoa(len(order)), Short: true},
 		{Name: "Direct", Value: strconv.Itoa(countDepth(hits, 1)), Short: true},
@@ -491,20 +487,19 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	// Summarise all teams (their channels) when they fit on one page.
 	if len(order) <= a.PageSize {
 		var sum []string
-		for _, t := range order {
-			sum = append(sum, fmt.Sprintf("%s: %d", teamTitle(t), len(t.items)))
+		for _, id := range order {
+			sum = append(sum, fmt.Sprintf("%s: %d", teamTitle(id), count[id]))
 		}
 		resp.Text = "Teams: " + strings.Join(sum, "; ")
 	}
-	page := pageOf(a, req, resp, rows)
 	var cur *Section
-	var curTeam *team
-	for _, r := range page {
-		if r.t != curTeam {
-			resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("%s — %d", teamTitle(r.t), len(r.t.items))})
-			cur, curTeam = &resp.Sections[len(resp.Sections)-1], r.t
+	curTeam := int32(-1)
+	for _, i := range pageOf(a, req, resp, rows) {
+		h := hits[i]
+		if ids[i] != curTeam {
+			resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("%s — %d", teamTitle(ids[i]), count[ids[i]])})
+			cur, curTeam = &resp.Sections[len(resp.Sections)-1], ids[i]
 		}
-		h := r.h
 		cur.Items = append(cur.Items, Item{
 			Text:   entityLabel(h.Entity),
 			Detail: fmt.Sprintf("depth %d · %s %s", h.Depth, h.How, shortRef(h.Via.Ref())),

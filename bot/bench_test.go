@@ -90,3 +90,22 @@ func BenchmarkDependentsHub100k(b *testing.B) {
 	b.StopTimer()
 	reportPercentiles(b, d)
 }
+
+// BenchmarkBlastRadiusHub100k is the traversal alone (catalog.Snapshot.Walk
+// plus labels), to tell it apart from building the answer.
+func BenchmarkBlastRadiusHub100k(b *testing.B) {
+	s := big(b)
+	hub, _ := s.Get(catalog.Ref{Kind: catalog.KindComponent, Namespace: catalog.DefaultNamespace, Name: catalogtest.HubName})
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		n := len(bot.BlastRadius(s, hub, 0))
+		d = append(d, time.Since(start))
+		if n < 10_000 {
+			b.Fatal(n)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
+}
