@@ -25,7 +25,12 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	entities := fs.Int("entities", 100000, "size of the generated catalog")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	handler := fs.String("handler", "router", "what answers: router (the built-in commands over the catalog) or echo (a fixed answer, to measure the adapter alone)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *handler != "router" && *handler != "echo" {
+		fmt.Fprintln(env.Stderr, "bench: --handler is router or echo")
 		return 2
 	}
 	if *n <= 0 || *conc <= 0 || *rate < 0 || *entities < 10 || *entities > 2_000_000 {
@@ -44,7 +49,9 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	comps := *entities * 9 / 10
 	var commands []string
 	for i := 0; i < 64; i++ {
-		c := (i * 7919) % comps
+		// Spread over the tree but away from its root: "what depends on
+		// svc-0" walks all 90% of the catalog, a worst case measured apart.
+		c := comps/4 + (i*7919)%(comps-comps/4)
 		switch i % 3 {
 		case 0:
 			commands = append(commands, fmt.Sprintf("who owns svc-%d", c))
@@ -54,8 +61,14 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 			commands = append(commands, fmt.Sprintf("svc-%d", c))
 		}
 	}
+	var h bot.Handler = router
+	if *handler == "echo" {
+		h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+			return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
+		})
+	}
 	res, err := slackadapter.Bench(ctx, slackadapter.BenchOptions{
-		N: *n, Concurrency: *conc, Rate: *rate, Handler: router, Commands: commands, Timeout: *timeout,
+		N: *n, Concurrency: *conc, Rate: *rate, Handler: h, Commands: commands, Timeout: *timeout,
 	})
 	if *asJSON {
 		_ = json.NewEncoder(env.Stdout).Encode(res)
@@ -77,7 +90,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 
 // benchCatalog generates a catalog of n entities: a tenth groups and
 // systems, the rest components owned by a group, part of a system and
-// depending on two others.
+// depending on up to two others.
 func benchCatalog(n int) *catalog.Snapshot {
 	groups := max(n/20, 1)
 	systems := max(n/20, 1)
@@ -94,6 +107,15 @@ func benchCatalog(n int) *catalog.Snapshot {
 			Spec:     map[string]any{"owner": fmt.Sprintf("team-%d", i%groups)}})
 	}
 	for i := 0; i < comps; i++ {
+		// A tree-shaped graph: low numbers are core services with a wide
+		// blast radius, high numbers leaves with none, as in real catalogs.
+		var deps []any
+		if i > 0 {
+			deps = append(deps, fmt.Sprintf("component:svc-%d", i/2))
+		}
+		if i > 2 && i/3 != i/2 {
+			deps = append(deps, fmt.Sprintf("component:svc-%d", i/3))
+		}
 		es = append(es, &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Known: true,
 			Metadata: catalog.Metadata{Name: fmt.Sprintf("svc-%d", i), Namespace: "default",
 				Description: "generated for callboard bench"},
@@ -101,7 +123,7 @@ func benchCatalog(n int) *catalog.Snapshot {
 				"type": "service", "lifecycle": "production",
 				"owner":     fmt.Sprintf("team-%d", i%groups),
 				"system":    fmt.Sprintf("sys-%d", i%systems),
-				"dependsOn": []any{fmt.Sprintf("component:svc-%d", (i+1)%comps), fmt.Sprintf("component:svc-%d", (i*31+7)%comps)},
+				"dependsOn": deps,
 			}})
 	}
 	return catalog.Build(&catalog.Result{Entities: es})

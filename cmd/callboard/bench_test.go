@@ -28,7 +28,7 @@ func TestBenchReportsLatencyOverAGeneratedCatalog(t *testing.T) {
 }
 
 func TestBenchRefusesBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"bench", "--n", "0"}, {"bench", "--rate", "-1"}, {"bench", "--entities", "3"}, {"bench", "--bogus"}} {
+	for _, args := range [][]string{{"bench", "--n", "0"}, {"bench", "--rate", "-1"}, {"bench", "--entities", "3"}, {"bench", "--bogus"}, {"bench", "--handler", "x"}} {
 		var out, errb bytes.Buffer
 		if code := Run(context.Background(), &Env{Stdout: &out, Stderr: &errb}, args); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
