@@ -1,0 +1,15 @@
+// Package redis keeps the state several callboard replicas share in Redis,
+// through go-redis' UniversalClient (single node, Sentinel or Cluster):
+// delivery dedupe, per-user rate limits, the audit stream, the leader lock with
+// fencing tokens, scaffold job records and the job queue (a Stream with a
+// consumer group), and the catalog snapshot bus.
+//
+// It implements interfaces declared by bot and scaffold and must not be
+// imported by them; it must not depend on chat platforms or GitHub.
+//
+// Catalog snapshots are published as the JSON of the entities. An entity's
+// Origin.FS is not serialised, so a replica that loaded a snapshot from the bus
+// cannot read files beside an entity (TechDocs, $text): documentation search on
+// such a replica needs the doc index the leader builds, or re-fetching from
+// GitHub. This package only moves entities; it chooses neither.
+package redis

@@ -1,0 +1,154 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/bottest"
+	"github.com/callboard/callboard/scaffold"
+	"github.com/callboard/callboard/scaffold/scaffoldtest"
+)
+
+var prefixes atomic.Int64
+
+func prefix() string { return fmt.Sprintf("t%d:", prefixes.Add(1)) }
+
+func client(t testing.TB, s *redistest.Server) goredis.UniversalClient {
+	c, err := NewClient(Options{URL: s.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func TestDedupeSuite(t *testing.T) {
+	c := client(t, redistest.Start(t, redistest.Config{}))
+	bottest.RunDedupeSuite(t, func(t *testing.T) bot.Dedupe { return &Dedupe{C: c, Prefix: prefix()} })
+}
+
+func TestRateLimiterSuite(t *testing.T) {
+	c := client(t, redistest.Start(t, redistest.Config{}))
+	bottest.RunRateLimiterSuite(t, func(t *testing.T, rate float64, burst int) bot.RateLimiter {
+		return &RateLimiter{C: c, Prefix: prefix(), Rate: rate, Burst: burst}
+	})
+}
+
+func TestLockerSuite(t *testing.T) {
+	c := client(t, redistest.Start(t, redistest.Config{}))
+	bottest.RunLockerSuite(t, func(t *testing.T) bot.Locker {
+		return &Locker{C: c, Prefix: prefix(), TTL: time.Second, Retry: 20 * time.Millisecond}
+	})
+}
+
+func TestJobStateSuite(t *testing.T) {
+	c := client(t, redistest.Start(t, redistest.Config{}))
+	vis := 200 * time.Millisecond
+	scaffoldtest.RunStateSuite(t,
+		func(t *testing.T) scaffold.JobStore { return &JobStore{C: c, Prefix: prefix()} },
+		func(t *testing.T) scaffold.Queue { return &Queue{C: c, Prefix: prefix(), Visibility: vis} },
+		vis)
+}
+
+func TestAuditIsAppendedToACappedStream(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	c := client(t, s)
+	a := &Audit{C: c, Prefix: prefix(), MaxLen: 10}
+	ctx := context.Background()
+	for i := range 500 {
+		if err := a.Record(ctx, bot.AuditEntry{Time: time.Now(), Platform: "slack", UserID: "U1", Text: fmt.Sprint("who owns ", i), Command: "owner"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := c.XLen(ctx, a.Prefix+"audit").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 || n >= 500 {
+		t.Fatalf("audit stream holds %d entries, want about 10 (capped)", n)
+	}
+	last, err := c.XRevRangeN(ctx, a.Prefix+"audit", "+", "-", 1).Result()
+	if err != nil || len(last) != 1 || !contains(fmt.Sprint(last[0].Values["entry"]), "who owns 499") {
+		t.Fatalf("last audit entry = %v, %v", last, err)
+	}
+}
+
+func contains(s, sub string) bool { return len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr bool
+	}{
+		{"RedisURL", Options{URL: "redis://:secret@127.0.0.1:1/2"}, false},
+		{"TLSURL", Options{URL: "rediss://127.0.0.1:1"}, false},
+		{"SentinelAddrs", Options{Addrs: []string{"a:26379", "b:26379"}, MasterName: "mymaster"}, false},
+		{"BadScheme", Options{URL: "http://secret@127.0.0.1:1"}, true},
+		{"Nothing", Options{}, true},
+		{"BothURLAndAddrs", Options{URL: "redis://a:1", Addrs: []string{"b:1"}}, true},
+		{"MissingPasswordFile", Options{Addrs: []string{"a:1"}, PasswordFile: "/nonexistent/pw"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewClient(tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err != nil && indexOf(err.Error(), "secret") >= 0 {
+				t.Fatalf("error leaks the password: %v", err)
+			}
+			if c != nil {
+				_ = c.Close()
+			}
+			if indexOf(tt.opts.String(), "secret") >= 0 {
+				t.Fatalf("String leaks the password: %s", tt.opts.String())
+			}
+		})
+	}
+}
+
+func TestUnavailableRedisFailsQuicklyAndRecovers(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	c := client(t, s)
+	ctx := context.Background()
+	if err := Healthy(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	start := time.Now()
+	store := &JobStore{C: c, Prefix: prefix()}
+	_, _, err := store.Create(ctx, &scaffold.Job{ID: "j1", Key: "k1"})
+	if err == nil || indexOf(err.Error(), "refused") < 0 {
+		t.Fatalf("Create with Redis down = %v, want a refusal", err)
+	}
+	if Healthy(ctx, c) == nil {
+		t.Fatal("Healthy with Redis down")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("failing took %v", d)
+	}
+	s.Restart()
+	if err := Healthy(ctx, c); err != nil {
+		t.Fatalf("client did not reconnect: %v", err)
+	}
+	if _, created, err := store.Create(ctx, &scaffold.Job{ID: "j1", Key: "k1"}); err != nil || !created {
+		t.Fatalf("Create after restart = %v, %v", created, err)
+	}
+}
