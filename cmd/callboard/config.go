@@ -1,0 +1,622 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is callboard.yaml. Every key has a default (see defaultConfig);
+// secrets are never keys of their own: they come from the environment
+// variables design.md names or from files named by *_file keys.
+type Config struct {
+	Server   ServerConfig   `yaml:"server"`
+	Catalog  CatalogConfig  `yaml:"catalog"`
+	Docs     DocsConfig     `yaml:"docs"`
+	Slack    SlackConfig    `yaml:"slack"`
+	Discord  DiscordConfig  `yaml:"discord"`
+	GitHub   GitHubConfig   `yaml:"github"`
+	Redis    RedisConfig    `yaml:"redis"`
+	Scaffold ScaffoldConfig `yaml:"scaffold"`
+	Log      LogConfig      `yaml:"log"`
+
+	// Secrets, filled from the environment and the *_file keys; never
+	// decoded from YAML and never logged.
+	secrets Secrets
+	// file is the path the configuration came from ("" for defaults).
+	file string
+}
+
+// ServerConfig is the one HTTP server.
+type ServerConfig struct {
+	Addr              string        `yaml:"addr"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	WriteTimeout      time.Duration `yaml:"write_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`
+}
+
+// CatalogConfig says where entities come from.
+type CatalogConfig struct {
+	Sources         []string      `yaml:"sources"`
+	RefreshInterval time.Duration `yaml:"refresh_interval"`
+	Admins          []string      `yaml:"admins"`
+}
+
+// DocsConfig adds TechDocs sites beside those the catalog annotates.
+type DocsConfig struct {
+	Paths   []string `yaml:"paths"`
+	BaseURL string   `yaml:"base_url"`
+}
+
+// SlackConfig configures the Slack adapter.
+type SlackConfig struct {
+	Enabled           *bool             `yaml:"enabled"`
+	Mode              string            `yaml:"mode"`
+	Command           string            `yaml:"command"`
+	Aliases           map[string]string `yaml:"aliases"`
+	Ephemeral         bool              `yaml:"ephemeral"`
+	APIURL            string            `yaml:"api_url"`
+	SigningSecretFile string            `yaml:"signing_secret_file"`
+	BotTokenFile      string            `yaml:"bot_token_file"`
+	AppTokenFile      string            `yaml:"app_token_file"`
+}
+
+// DiscordConfig configures the Discord adapter.
+type DiscordConfig struct {
+	Enabled       *bool  `yaml:"enabled"`
+	Prefix        string `yaml:"prefix"`
+	Gateway       bool   `yaml:"gateway"`
+	Guild         string `yaml:"guild"`
+	AppID         string `yaml:"app_id"`
+	PublicKeyFile string `yaml:"public_key_file"`
+	BotTokenFile  string `yaml:"bot_token_file"`
+}
+
+// GitHubConfig says how to reach GitHub.
+type GitHubConfig struct {
+	APIURL            string `yaml:"api_url"`
+	AppID             int64  `yaml:"app_id"`
+	InstallationID    int64  `yaml:"installation_id"`
+	PrivateKeyFile    string `yaml:"private_key_file"`
+	TokenFile         string `yaml:"token_file"`
+	WebhookSecretFile string `yaml:"webhook_secret_file"`
+}
+
+// RedisConfig names the shared state; empty means in-memory (one replica).
+type RedisConfig struct {
+	URL          string   `yaml:"url"`
+	Addrs        []string `yaml:"addrs"`
+	MasterName   string   `yaml:"master_name"`
+	PasswordFile string   `yaml:"password_file"`
+}
+
+// ScaffoldConfig limits what scaffolding may run.
+type ScaffoldConfig struct {
+	Locations     []string     `yaml:"locations"`
+	Policy        []PolicyRule `yaml:"policy"`
+	AllowUnlisted bool         `yaml:"allow_unlisted"`
+}
+
+// PolicyRule lets the members of Groups run Templates.
+type PolicyRule struct {
+	Templates []string `yaml:"templates"`
+	Groups    []string `yaml:"groups"`
+}
+
+// LogConfig is the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Secrets are the credentials; String hides them.
+type Secrets struct {
+	SlackSigningSecret  string
+	SlackBotToken       string
+	SlackAppToken       string
+	DiscordPublicKey    string
+	DiscordBotToken     string
+	GitHubToken         string
+	GitHubPrivateKey    string
+	GitHubWebhookSecret string
+	RedisPassword       string
+}
+
+// String never shows a secret, only which are set.
+func (s Secrets) String() string {
+	var set []string
+	v := reflect.ValueOf(s)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).String() != "" {
+			set = append(set, v.Type().Field(i).Name)
+		}
+	}
+	return "secrets set: " + strings.Join(set, ",")
+}
+
+// values returns every secret that is set, for the log redactor.
+func (s Secrets) values() []string {
+	var out []string
+	v := reflect.ValueOf(s)
+	for i := 0; i < v.NumField(); i++ {
+		if x := v.Field(i).String(); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func defaultConfig() Config {
+	return Config{
+		Server: ServerConfig{
+			Addr:              "127.0.0.1:8080",
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ShutdownTimeout:   20 * time.Second,
+			MaxBodyBytes:      1 << 20,
+		},
+		Catalog: CatalogConfig{RefreshInterval: 15 * time.Minute},
+		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
+		Discord: DiscordConfig{Prefix: "!cb"},
+		Log:     LogConfig{Level: "info", Format: "auto"},
+	}
+}
+
+// ConfigError is one bad key: where it is and what was wrong.
+type ConfigError struct {
+	File      string
+	Line, Col int
+	Path      string
+	Msg       string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ConfigErrors are every problem of one file, in file order.
+type ConfigErrors []*ConfigError
+
+func (es ConfigErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// LoadConfig reads path (or only defaults and the environment when path
+// is ""), expands ${ENV} and ${ENV:-default}, rejects unknown keys and bad
+// values, and reads the secrets.
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	cfg := defaultConfig()
+	cfg.file = path
+	pos := map[string][2]int{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading configuration: %w", err)
+		}
+		if err := decodeConfig(path, data, getenv, &cfg, pos); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.readSecrets(getenv, pos); err != nil {
+		return nil, err
+	}
+	if errs := cfg.validate(pos); len(errs) > 0 {
+		return nil, errs
+	}
+	return &cfg, nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+func expandEnv(s string, getenv func(string) string) string {
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		g := envRef.FindStringSubmatch(m)
+		v := getenv(g[1])
+		if v == "" && g[2] != "" {
+			return g[3]
+		}
+		return v
+	})
+}
+
+func decodeConfig(file string, data []byte, getenv func(string) string, cfg *Config, pos map[string][2]int) error {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file is all defaults
+		}
+		return &ConfigError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil
+	}
+	var errs ConfigErrors
+	checkKeys(file, root, reflect.TypeOf(*cfg), "", getenv, pos, &errs)
+	if len(errs) > 0 {
+		return errs
+	}
+	if err := root.Decode(cfg); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, m := range te.Errors {
+				errs = append(errs, typeError(file, m, pos))
+			}
+			return errs
+		}
+		return &ConfigError{File: file, Msg: err.Error()}
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// typeError turns yaml.v3's "line 3: cannot unmarshal !!str `x` into int64"
+// into file:line:col: path: message.
+func typeError(file, msg string, pos map[string][2]int) *ConfigError {
+	e := &ConfigError{File: file, Msg: msg}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		fmt.Sscan(m[1], &e.Line)
+		e.Msg = m[2]
+		for p, lc := range pos {
+			if lc[0] == e.Line && (e.Path == "" || len(p) > len(e.Path)) {
+				e.Path, e.Col = p, lc[1]
+			}
+		}
+	}
+	e.Msg = strings.Replace(e.Msg, "cannot unmarshal", "cannot read", 1)
+	return e
+}
+
+// checkKeys walks n against t, expanding ${ENV} in scalars, recording each
+// key's position under its dotted path and reporting unknown keys.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, getenv func(string) string, pos map[string][2]int, errs *ConfigErrors) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" || n.Style == 0 {
+			v := expandEnv(n.Value, getenv)
+			if v != n.Value {
+				n.Value = v
+				n.Tag = "" // let the target type re-resolve it
+			}
+		}
+	case yaml.SequenceNode:
+		if t.Kind() != reflect.Slice {
+			return
+		}
+		for i, c := range n.Content {
+			checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), getenv, pos, errs)
+		}
+	case yaml.MappingNode:
+		switch t.Kind() {
+		case reflect.Map:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				p := join(path, k.Value)
+				pos[p] = [2]int{k.Line, k.Column}
+				checkKeys(file, n.Content[i+1], t.Elem(), p, getenv, pos, errs)
+			}
+		case reflect.Struct:
+			fields := map[string]reflect.Type{}
+			var names []string
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+				if tag == "" || tag == "-" || !f.IsExported() {
+					continue
+				}
+				fields[tag] = f.Type
+				names = append(names, tag)
+			}
+			sort.Strings(names)
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				p := join(path, k.Value)
+				ft, ok := fields[k.Value]
+				if !ok {
+					*errs = append(*errs, &ConfigError{File: file, Line: k.Line, Col: k.Column, Path: p,
+						Msg: fmt.Sprintf("unknown key; known keys here: %s", strings.Join(names, ", "))})
+					continue
+				}
+				pos[p] = [2]int{k.Line, k.Column}
+				checkKeys(file, n.Content[i+1], ft, p, getenv, pos, errs)
+			}
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// readSecrets takes each secret from its environment variable or else the
+// file its *_file key names. The environment overrides the file.
+func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) error {
+	var errs ConfigErrors
+	read := func(dst *string, env, fileKey, file string) {
+		if v := getenv(env); v != "" {
+			*dst = v
+			return
+		}
+		if file == "" {
+			return
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			errs = append(errs, c.errAt(pos, fileKey, "cannot read the secret file: "+pathError(err)))
+			return
+		}
+		*dst = strings.TrimSpace(string(b))
+	}
+	s := &c.secrets
+	read(&s.SlackSigningSecret, "SLACK_SIGNING_SECRET", "slack.signing_secret_file", c.Slack.SigningSecretFile)
+	read(&s.SlackBotToken, "SLACK_BOT_TOKEN", "slack.bot_token_file", c.Slack.BotTokenFile)
+	read(&s.SlackAppToken, "SLACK_APP_TOKEN", "slack.app_token_file", c.Slack.AppTokenFile)
+	read(&s.DiscordPublicKey, "DISCORD_PUBLIC_KEY", "discord.public_key_file", c.Discord.PublicKeyFile)
+	read(&s.DiscordBotToken, "DISCORD_BOT_TOKEN", "discord.bot_token_file", c.Discord.BotTokenFile)
+	read(&s.GitHubToken, "GITHUB_TOKEN", "github.token_file", c.GitHub.TokenFile)
+	if f := getenv("GITHUB_APP_PRIVATE_KEY_FILE"); f != "" {
+		c.GitHub.PrivateKeyFile = f
+	}
+	read(&s.GitHubPrivateKey, "GITHUB_APP_PRIVATE_KEY", "github.private_key_file", c.GitHub.PrivateKeyFile)
+	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
+	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
+	if v := getenv("DISCORD_APP_ID"); v != "" {
+		c.Discord.AppID = v
+	}
+	if v := getenv("GITHUB_APP_ID"); v != "" {
+		if _, err := fmt.Sscan(v, &c.GitHub.AppID); err != nil {
+			errs = append(errs, &ConfigError{File: "environment", Path: "GITHUB_APP_ID", Msg: fmt.Sprintf("must be a number; got %q", v)})
+		}
+	}
+	if v := getenv("GITHUB_API_URL"); v != "" {
+		c.GitHub.APIURL = v
+	}
+	if v := getenv("SLACK_API_URL"); v != "" {
+		c.Slack.APIURL = v
+	}
+	if v := getenv("REDIS_URL"); v != "" {
+		c.Redis.URL = v
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// pathError is an os error without repeating noise.
+func pathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (c *Config) errAt(pos map[string][2]int, path, msg string) *ConfigError {
+	file := c.file
+	if file == "" {
+		file = "defaults"
+	}
+	e := &ConfigError{File: file, Path: path, Msg: msg}
+	if lc, ok := pos[path]; ok {
+		e.Line, e.Col = lc[0], lc[1]
+	}
+	return e
+}
+
+func (c *Config) validate(pos map[string][2]int) ConfigErrors {
+	var errs ConfigErrors
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, c.errAt(pos, path, fmt.Sprintf(format, args...)))
+	}
+	oneOf := func(path, got string, allowed ...string) {
+		for _, a := range allowed {
+			if got == a {
+				return
+			}
+		}
+		bad(path, "must be one of %s; got %q", strings.Join(allowed, ", "), got)
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		bad("server.addr", "must be HOST:PORT (\":8080\", \"127.0.0.1:8080\"); got %q", c.Server.Addr)
+	}
+	for _, d := range []struct {
+		path string
+		v    time.Duration
+	}{
+		{"server.read_header_timeout", c.Server.ReadHeaderTimeout},
+		{"server.read_timeout", c.Server.ReadTimeout},
+		{"server.write_timeout", c.Server.WriteTimeout},
+		{"server.idle_timeout", c.Server.IdleTimeout},
+		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
+		{"catalog.refresh_interval", c.Catalog.RefreshInterval},
+	} {
+		if d.v <= 0 {
+			bad(d.path, "must be a positive duration such as 10s or 5m; got %s", d.v)
+		}
+	}
+	if c.Catalog.RefreshInterval > 0 && c.Catalog.RefreshInterval < 10*time.Second {
+		bad("catalog.refresh_interval", "must be at least 10s (GitHub's rate limit); got %s", c.Catalog.RefreshInterval)
+	}
+	if c.Server.MaxBodyBytes < 4096 || c.Server.MaxBodyBytes > 64<<20 {
+		bad("server.max_body_bytes", "must be between 4096 and 67108864; got %d", c.Server.MaxBodyBytes)
+	}
+	for i, s := range c.Catalog.Sources {
+		if strings.TrimSpace(s) == "" {
+			bad(fmt.Sprintf("catalog.sources[%d]", i), "must not be empty")
+		}
+	}
+	if c.Docs.BaseURL != "" {
+		checkURL(bad, "docs.base_url", c.Docs.BaseURL)
+	}
+	oneOf("slack.mode", c.Slack.Mode, "http", "socket")
+	if !strings.HasPrefix(c.Slack.Command, "/") || strings.ContainsAny(c.Slack.Command, " \t") {
+		bad("slack.command", "must be a slash command such as /callboard; got %q", c.Slack.Command)
+	}
+	for k := range c.Slack.Aliases {
+		if !strings.HasPrefix(k, "/") {
+			bad("slack.aliases."+k, "an alias must be a slash command starting with /; got %q", k)
+		}
+	}
+	if c.Slack.APIURL != "" {
+		checkURL(bad, "slack.api_url", c.Slack.APIURL)
+	}
+	if c.slackOn() {
+		if c.Slack.Mode == "http" && c.secrets.SlackSigningSecret == "" {
+			bad("slack.signing_secret_file", "Slack in http mode needs SLACK_SIGNING_SECRET or slack.signing_secret_file")
+		}
+		if c.Slack.Mode == "socket" && c.secrets.SlackAppToken == "" {
+			bad("slack.app_token_file", "Slack in socket mode needs SLACK_APP_TOKEN or slack.app_token_file")
+		}
+	}
+	if strings.TrimSpace(c.Discord.Prefix) == "" {
+		bad("discord.prefix", "must not be empty")
+	}
+	if c.discordOn() && c.secrets.DiscordPublicKey == "" {
+		bad("discord.public_key_file", "Discord needs DISCORD_PUBLIC_KEY or discord.public_key_file")
+	}
+	if c.Discord.Gateway && c.secrets.DiscordBotToken == "" {
+		bad("discord.gateway", "the gateway needs DISCORD_BOT_TOKEN or discord.bot_token_file")
+	}
+	if c.GitHub.APIURL != "" {
+		checkURL(bad, "github.api_url", c.GitHub.APIURL)
+	}
+	if (c.GitHub.AppID != 0) != (c.GitHub.InstallationID != 0) {
+		bad("github.app_id", "a GitHub App needs both app_id and installation_id")
+	}
+	if c.GitHub.AppID != 0 && c.secrets.GitHubPrivateKey == "" {
+		bad("github.private_key_file", "a GitHub App needs its private key (GITHUB_APP_PRIVATE_KEY_FILE or github.private_key_file)")
+	}
+	if c.Redis.URL != "" {
+		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad("redis.url", "must be a redis:// or rediss:// URL")
+		}
+	}
+	if c.Redis.URL != "" && len(c.Redis.Addrs) > 0 {
+		bad("redis.addrs", "set either redis.url or redis.addrs, not both")
+	}
+	if c.Redis.MasterName != "" && len(c.Redis.Addrs) == 0 {
+		bad("redis.master_name", "a Sentinel master needs redis.addrs (the sentinels)")
+	}
+	for i, a := range c.Redis.Addrs {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad(fmt.Sprintf("redis.addrs[%d]", i), "must be HOST:PORT; got %q", a)
+		}
+	}
+	for i, r := range c.Scaffold.Policy {
+		p := fmt.Sprintf("scaffold.policy[%d]", i)
+		if len(r.Templates) == 0 {
+			bad(p, "a rule needs templates (template refs, or \"*\")")
+		}
+		if len(r.Groups) == 0 {
+			bad(p, "a rule needs groups (group refs)")
+		}
+	}
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "auto", "json", "text")
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
+}
+
+func checkURL(bad func(string, string, ...any), path, s string) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad(path, "must be an http(s) URL; got %q", s)
+	}
+}
+
+// slackOn: Slack runs when enabled explicitly, or by default when any of
+// its secrets is present.
+func (c *Config) slackOn() bool {
+	if c.Slack.Enabled != nil {
+		return *c.Slack.Enabled
+	}
+	return c.secrets.SlackSigningSecret != "" || c.secrets.SlackAppToken != ""
+}
+
+func (c *Config) discordOn() bool {
+	if c.Discord.Enabled != nil {
+		return *c.Discord.Enabled
+	}
+	return c.secrets.DiscordPublicKey != ""
+}
+
+func init() {
+	register(command{name: "config", summary: "check a callboard.yaml (config check [--config FILE])", run: runConfig})
+}
+
+func runConfig(_ context.Context, env *Env, args []string) int {
+	if len(args) == 0 || args[0] != "check" {
+		fmt.Fprintln(env.Stderr, "usage: callboard config check [--config FILE]")
+		return 2
+	}
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	file := fs.String("config", "callboard.yaml", "callboard.yaml `FILE` to check")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() == 1 {
+		*file = fs.Arg(0)
+	} else if fs.NArg() > 1 {
+		fmt.Fprintln(env.Stderr, "usage: callboard config check [--config FILE]")
+		return 2
+	}
+	cfg, err := LoadConfig(*file, env.Getenv)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), onOff(cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0))
+	return 0
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

@@ -1,0 +1,459 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/callboard/callboard/adapters/backstage"
+	"github.com/callboard/callboard/adapters/discord"
+	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/slack"
+	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve Slack, Discord and GitHub webhooks, /healthz, /readyz and /metrics", run: runServe})
+}
+
+func runServe(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var (
+		file     = fs.String("config", "", "callboard.yaml `FILE` (default: built-in defaults and the environment)")
+		addr     = fs.String("addr", "", "listen on `HOST:PORT` (overrides server.addr)")
+		catalogs listFlag
+		docPaths listFlag
+	)
+	fs.Var(&catalogs, "catalog", "catalog `PATH` or source (github:ORG, github:ORG/REPO, backstage:URL); repeatable; overrides catalog.sources")
+	fs.Var(&docPaths, "docs", "TechDocs site `PATH` to search besides the catalog's own; repeatable")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "callboard serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg, err := LoadConfig(*file, env.Getenv)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		return 1
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	if len(catalogs) > 0 {
+		cfg.Catalog.Sources = catalogs
+	}
+	cfg.Docs.Paths = append(cfg.Docs.Paths, docPaths...)
+	log := newLogger(env.Stderr, cfg.Log, cfg.secrets.values())
+	s, err := newServer(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	if err := s.run(ctx); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// server is one running callboard: the App, the adapters and the HTTP server.
+type server struct {
+	cfg     *Config
+	log     *slog.Logger
+	app     *App
+	metrics *Metrics
+	mux     *http.ServeMux
+	redis   goredis.UniversalClient
+	slack   *slack.Adapter
+	discord *discord.Adapter
+	refresh *github.Refresher
+	// loaded is set once a catalog snapshot is serving.
+	loaded atomic.Bool
+	// background work (socket mode, gateway, refresh) run with run's context.
+	background []func(context.Context) error
+}
+
+// newServer builds everything from cfg; nothing listens yet.
+func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
+	s := &server{cfg: cfg, log: log, mux: http.NewServeMux()}
+	var paths, specs []string
+	for _, src := range cfg.Catalog.Sources {
+		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") {
+			specs = append(specs, src)
+		} else {
+			paths = append(paths, src)
+		}
+	}
+	start := time.Now()
+	app, err := NewApp(ctx, AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral})
+	if err != nil {
+		return nil, err
+	}
+	s.app = app
+	s.metrics = NewMetrics(app.Store, app.Docs)
+	s.metrics.ObserveRefresh(time.Since(start), nil)
+	app.Router.Use(s.metrics.Middleware())
+	s.loaded.Store(len(specs) == 0)
+
+	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
+		if s.redis, err = redisClient(cfg); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := s.wireGitHub(specs, paths); err != nil {
+		return nil, err
+	}
+	if len(specs) == 0 {
+		s.background = append(s.background, s.reloadFiles)
+	}
+	if err := s.wireSlack(); err != nil {
+		return nil, err
+	}
+	if err := s.wireDiscord(); err != nil {
+		return nil, err
+	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.serveReady)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
+	return s, nil
+}
+
+func redisClient(cfg *Config) (goredis.UniversalClient, error) {
+	if cfg.Redis.URL != "" {
+		opt, err := goredis.ParseURL(cfg.Redis.URL)
+		if err != nil {
+			// go-redis's message may quote the URL, password included.
+			return nil, errors.New("redis.url: not a valid Redis URL")
+		}
+		if cfg.secrets.RedisPassword != "" {
+			opt.Password = cfg.secrets.RedisPassword
+		}
+		return goredis.NewClient(opt), nil
+	}
+	return goredis.NewUniversalClient(&goredis.UniversalOptions{
+		Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName, Password: cfg.secrets.RedisPassword,
+	}), nil
+}
+
+// pathSource is the local catalog paths as a catalog.Source, so a
+// Refresher that also reads GitHub keeps them in its snapshots.
+type pathSource []string
+
+func (p pathSource) Name() string { return "files" }
+func (p pathSource) Load(ctx context.Context) (*catalog.Result, error) {
+	return catalog.LoadPaths(ctx, p), nil
+}
+
+func (s *server) wireGitHub(specs, paths []string) error {
+	cfg := s.cfg
+	sec := cfg.secrets
+	if len(specs) == 0 && sec.GitHubToken == "" && cfg.GitHub.AppID == 0 && sec.GitHubWebhookSecret == "" {
+		return nil
+	}
+	gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
+	if sec.GitHubPrivateKey != "" {
+		gc.PrivateKey = []byte(sec.GitHubPrivateKey)
+	}
+	var client *github.Client
+	if gc.Token != "" || gc.AppID != 0 {
+		c, err := github.NewClient(gc)
+		if err != nil {
+			return fmt.Errorf("github: %w", err)
+		}
+		client = c
+	}
+	var sources []catalog.Source
+	if len(paths) > 0 {
+		sources = append(sources, pathSource(paths))
+	}
+	for _, spec := range specs {
+		if strings.HasPrefix(spec, "backstage:") {
+			src, err := backstage.FromSpec(spec, "")
+			if err != nil {
+				return fmt.Errorf("catalog source %q: %w", spec, err)
+			}
+			sources = append(sources, src)
+			continue
+		}
+		if client == nil {
+			return fmt.Errorf("catalog source %q needs GITHUB_TOKEN or a GitHub App (github.app_id)", spec)
+		}
+		src, err := github.NewSourceFromSpec(client, spec, github.OrgOptions{})
+		if err != nil {
+			return fmt.Errorf("catalog source %q: %w", spec, err)
+		}
+		sources = append(sources, src)
+	}
+	if len(sources) > 0 && len(specs) > 0 {
+		r := github.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
+		r.OnRefresh = func(rep github.RefreshReport) {
+			if rep.Repo == "" {
+				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
+			}
+			if rep.Err == nil && rep.Entities > 0 {
+				s.loaded.Store(true)
+			}
+		}
+		s.refresh = r
+		s.background = append(s.background, r.Run)
+	}
+	if client != nil {
+		s.metrics.Register(github.NewCollector(client, s.refresh))
+	}
+	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
+		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, s.refresh))
+	}
+	return nil
+}
+
+// reloadFiles reloads local catalog files every refresh interval.
+func (s *server) reloadFiles(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Catalog.RefreshInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			start := time.Now()
+			err := s.app.Load(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.metrics.ObserveRefresh(time.Since(start), err)
+			if err != nil {
+				s.log.WarnContext(ctx, "catalog reload failed; the previous snapshot keeps serving", "err", err)
+			}
+		}
+	}
+}
+
+func (s *server) wireSlack() error {
+	cfg := s.cfg
+	if !cfg.slackOn() {
+		return nil
+	}
+	sc := slack.Config{
+		SigningSecret: cfg.secrets.SlackSigningSecret,
+		BotToken:      cfg.secrets.SlackBotToken,
+		APIURL:        cfg.Slack.APIURL,
+		Command:       cfg.Slack.Command,
+		Aliases:       cfg.Slack.Aliases,
+		InChannel:     !cfg.Slack.Ephemeral,
+		MaxBody:       cfg.Server.MaxBodyBytes,
+		Logger:        s.log.With("platform", "slack"),
+	}
+	if cfg.Slack.Mode == "socket" {
+		sc.AppToken = cfg.secrets.SlackAppToken
+	}
+	a, err := slack.New(sc, s.app.Router)
+	if err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
+	s.slack = a
+	if cfg.Slack.Mode == "socket" {
+		s.background = append(s.background, a.RunSocketMode)
+	} else {
+		a.Register(s.mux)
+	}
+	return nil
+}
+
+func (s *server) wireDiscord() error {
+	cfg := s.cfg
+	if !cfg.discordOn() {
+		return nil
+	}
+	pk, err := discord.ParsePublicKey(cfg.secrets.DiscordPublicKey)
+	if err != nil {
+		return errors.New("discord: DISCORD_PUBLIC_KEY (or discord.public_key_file) must be the application's hex Ed25519 public key")
+	}
+	dc := discord.Config{PublicKey: pk, Handler: s.app.Router, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes}
+	if cfg.secrets.DiscordBotToken != "" {
+		sess, err := discord.NewSession(cfg.secrets.DiscordBotToken, "")
+		if err != nil {
+			return errors.New("discord: cannot build a session from the bot token")
+		}
+		dc.Session = sess
+	}
+	a, err := discord.New(dc)
+	if err != nil {
+		return fmt.Errorf("discord: %w", err)
+	}
+	s.discord = a
+	s.mux.Handle("POST /discord/interactions", a)
+	if cfg.Discord.Gateway {
+		// One replica holds the gateway. Until adapters/redis lands the
+		// lock is per process, so run the gateway on one replica only.
+		locker := bot.NewMemoryLocker()
+		s.background = append(s.background, func(ctx context.Context) error { return a.RunGateway(ctx, locker, nil) })
+	}
+	return nil
+}
+
+// ready is why the server is not ready ("" when it is).
+func (s *server) notReady(ctx context.Context) []string {
+	var why []string
+	if !s.loaded.Load() || s.app.Store.Current() == nil || s.app.Store.Current().Len() == 0 {
+		why = append(why, "catalog not loaded yet")
+	}
+	if s.redis != nil {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		if err := s.redis.Ping(pctx).Err(); err != nil {
+			why = append(why, "redis unreachable: "+redisReason(err))
+		}
+	}
+	return why
+}
+
+// redisReason keeps a Redis error's gist without addresses or credentials.
+func redisReason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return "timeout"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "connection refused"
+	case strings.Contains(err.Error(), "NOAUTH"), strings.Contains(err.Error(), "WRONGPASS"):
+		return "authentication failed"
+	}
+	return "error"
+}
+
+func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if why := s.notReady(r.Context()); len(why) > 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "reasons": why})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "entities": s.app.Store.Current().Len()})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// handler is the mux behind request ids, body limits and access counting.
+func (s *server) handler() http.Handler {
+	max := s.cfg.Server.MaxBodyBytes
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		s.mux.ServeHTTP(sw, r)
+		_, pattern := s.mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		s.metrics.httpRequests.WithLabelValues(pattern, fmt.Sprintf("%dxx", sw.code/100)).Inc()
+		if sw.code >= 400 && r.URL.Path != "/readyz" {
+			s.log.InfoContext(r.Context(), "http request refused", "method", r.Method, "path", r.URL.Path, "status", sw.code)
+		}
+	})
+	return withRequestIDs(inner)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// run listens until ctx is done, then shuts down gracefully: stop
+// accepting, let acknowledgements in flight finish (within
+// server.shutdown_timeout), stop background work (releasing the gateway's
+// leader lock) and wait for follow-ups.
+func (s *server) run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Server.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.Server.ReadTimeout,
+		WriteTimeout:      s.cfg.Server.WriteTimeout,
+		IdleTimeout:       s.cfg.Server.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, f := range s.background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(bg); err != nil && bg.Err() == nil {
+				s.log.Error("background work stopped", "err", err)
+			}
+		}()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String(), "slack", s.slack != nil, "discord", s.discord != nil,
+		"github_refresh", s.refresh != nil, "redis", s.redis != nil)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down", "deadline", s.cfg.Server.ShutdownTimeout.String())
+	case runErr = <-serveErr:
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("requests still in flight at the shutdown deadline", "err", err)
+	}
+	stopBG()
+	wg.Wait()
+	if s.discord != nil {
+		if err := s.discord.Shutdown(sctx); err != nil {
+			s.log.Warn("discord follow-ups cut short", "err", err)
+		}
+	}
+	if s.slack != nil {
+		_ = s.slack.Close()
+	}
+	if s.redis != nil {
+		_ = s.redis.Close()
+	}
+	s.log.Info("stopped")
+	if errors.Is(runErr, http.ErrServerClosed) {
+		return nil
+	}
+	return runErr
+}
