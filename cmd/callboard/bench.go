@@ -10,6 +10,7 @@ import (
 	slackadapter "github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/catalogtest"
 )
 
 func init() {
@@ -46,21 +47,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	fmt.Fprintf(env.Stderr, "bench: catalog of %d entities built in %v\n", snap.Len(), time.Since(built).Round(time.Millisecond))
-	comps := *entities * 9 / 10
-	var commands []string
-	for i := 0; i < 64; i++ {
-		// Spread over the tree but away from its root: "what depends on
-		// svc-0" walks all 90% of the catalog, a worst case measured apart.
-		c := comps/4 + (i*7919)%(comps-comps/4)
-		switch i % 3 {
-		case 0:
-			commands = append(commands, fmt.Sprintf("who owns svc-%d", c))
-		case 1:
-			commands = append(commands, fmt.Sprintf("what depends on svc-%d", c))
-		default:
-			commands = append(commands, fmt.Sprintf("svc-%d", c))
-		}
-	}
+	commands := benchCommands(snap, 64)
 	var h bot.Handler = router
 	if *handler == "echo" {
 		h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
@@ -88,43 +75,36 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	return 0
 }
 
-// benchCatalog generates a catalog of n entities: a tenth groups and
-// systems, the rest components owned by a group, part of a system and
-// depending on up to two others.
+// benchCatalog generates a realistic catalog of n entities (groups in a
+// hierarchy, systems, components depending on each other and on APIs) with
+// the shared generator the catalog and bot benchmarks use.
 func benchCatalog(n int) *catalog.Snapshot {
-	groups := max(n/20, 1)
-	systems := max(n/20, 1)
-	comps := n - groups - systems
-	var es []*catalog.Entity
-	for i := 0; i < groups; i++ {
-		es = append(es, &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Group", Known: true,
-			Metadata: catalog.Metadata{Name: fmt.Sprintf("team-%d", i), Namespace: "default", Title: fmt.Sprintf("Team %d", i)},
-			Spec:     map[string]any{"type": "team", "children": []any{}}})
-	}
-	for i := 0; i < systems; i++ {
-		es = append(es, &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "System", Known: true,
-			Metadata: catalog.Metadata{Name: fmt.Sprintf("sys-%d", i), Namespace: "default"},
-			Spec:     map[string]any{"owner": fmt.Sprintf("team-%d", i%groups)}})
-	}
-	for i := 0; i < comps; i++ {
-		// A tree-shaped graph: low numbers are core services with a wide
-		// blast radius, high numbers leaves with none, as in real catalogs.
-		var deps []any
-		if i > 0 {
-			deps = append(deps, fmt.Sprintf("component:svc-%d", i/2))
+	return catalogtest.Snapshot(catalogtest.Options{N: n, Seed: 1})
+}
+
+// benchCommands picks k components spread over the catalog and asks of each
+// what people ask in an incident: who owns it, what depends on it, its card.
+func benchCommands(snap *catalog.Snapshot, k int) []string {
+	var comps []string
+	for _, e := range snap.Entities() {
+		if e.Ref().Kind == catalog.KindComponent {
+			comps = append(comps, e.Metadata.Name)
 		}
-		if i > 2 && i/3 != i/2 {
-			deps = append(deps, fmt.Sprintf("component:svc-%d", i/3))
-		}
-		es = append(es, &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Known: true,
-			Metadata: catalog.Metadata{Name: fmt.Sprintf("svc-%d", i), Namespace: "default",
-				Description: "generated for callboard bench"},
-			Spec: map[string]any{
-				"type": "service", "lifecycle": "production",
-				"owner":     fmt.Sprintf("team-%d", i%groups),
-				"system":    fmt.Sprintf("sys-%d", i%systems),
-				"dependsOn": deps,
-			}})
 	}
-	return catalog.Build(&catalog.Result{Entities: es})
+	if len(comps) == 0 {
+		return []string{"help"}
+	}
+	out := make([]string, 0, k)
+	for i := 0; i < k; i++ {
+		c := comps[(i*7919)%len(comps)]
+		switch i % 3 {
+		case 0:
+			out = append(out, "who owns "+c)
+		case 1:
+			out = append(out, "what depends on "+c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
