@@ -217,6 +217,24 @@ func (es ConfigErrors) Error() string {
 // is ""), expands ${ENV} and ${ENV:-default}, rejects unknown keys and bad
 // values, and reads the secrets.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	cfg, err := loadConfig(path, getenv)
+	if err != nil {
+		// A bad value may have come from a secret's variable (${SLACK_BOT_TOKEN}
+		// in the wrong place): never echo one back.
+		var vals []string
+		for _, k := range secretEnv {
+			vals = append(vals, getenv(k))
+		}
+		return nil, errors.New(redactor(vals).text(err.Error()))
+	}
+	return cfg, nil
+}
+
+// secretEnv are the environment variables that hold secrets.
+var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
+	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL"}
+
+func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	cfg := defaultConfig()
 	cfg.file = path
 	pos := map[string][2]int{}
