@@ -152,3 +152,27 @@ func TestUnavailableRedisFailsQuicklyAndRecovers(t *testing.T) {
 		t.Fatalf("Create after restart = %v, %v", created, err)
 	}
 }
+
+func TestOpenWiresEveryStateOverOneClient(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	st, err := Open(Options{URL: srv.URL, KeyPrefix: prefix()}, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if err := st.Healthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.Dedupe.FirstSeen(ctx, "e", time.Minute); err != nil || !ok {
+		t.Fatalf("FirstSeen = %v, %v", ok, err)
+	}
+	for i, want := range []bool{true, true, false} {
+		if ok, _, err := st.Limiter.Allow(ctx, "u"); err != nil || ok != want {
+			t.Fatalf("Allow %d = %v, %v; want %v", i, ok, err, want)
+		}
+	}
+	if n, err := st.Client.Exists(ctx, st.Dedupe.Prefix+"dedupe:e").Result(); err != nil || n != 1 {
+		t.Fatalf("dedupe key not under the prefix: %v, %v", n, err)
+	}
+}

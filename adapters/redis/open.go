@@ -1,0 +1,47 @@
+package redis
+
+import (
+	"context"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// State is every shared-state implementation over one client, as main wires
+// them: Dedupe, Limiter and Audit for bot.Router, Locker for leadership, Jobs
+// and Queue for scaffold.Runner, Catalog for the snapshot bus.
+type State struct {
+	Client  goredis.UniversalClient
+	Dedupe  *Dedupe
+	Limiter *RateLimiter
+	Audit   *Audit
+	Locker  *Locker
+	Jobs    *JobStore
+	Queue   *Queue
+	Catalog *SnapshotBus
+}
+
+// Open builds the client from o and the state over it, with a rate limit of
+// rate requests per second and burst per key. It does not dial: call Healthy.
+func Open(o Options, rate float64, burst int) (*State, error) {
+	c, err := NewClient(o)
+	if err != nil {
+		return nil, err
+	}
+	p := o.Prefix()
+	return &State{
+		Client:  c,
+		Dedupe:  &Dedupe{C: c, Prefix: p},
+		Limiter: &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
+		Audit:   &Audit{C: c, Prefix: p},
+		Locker:  &Locker{C: c, Prefix: p},
+		Jobs:    &JobStore{C: c, Prefix: p},
+		Queue:   &Queue{C: c, Prefix: p},
+		Catalog: &SnapshotBus{C: c, Prefix: p},
+	}, nil
+}
+
+// Healthy reports whether Redis answers, for /readyz.
+func (s *State) Healthy(ctx context.Context) error { return Healthy(ctx, s.Client) }
+
+// Close closes the client.
+func (s *State) Close() error { return s.Client.Close() }
