@@ -53,9 +53,11 @@ func (l *Locker) Acquire(ctx context.Context, name string) (bot.Lease, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	value := hex.EncodeToString(b[:])
-	key := l.Prefix + "lock:" + name
+	// The {lock} hash tag keeps every lock and the counter in one Cluster
+	// slot, so the acquire script may touch both.
+	key := l.Prefix + "{lock}:" + name
 	// One fencing counter for all names: tokens increase across locks too.
-	fence := l.Prefix + "fence"
+	fence := l.Prefix + "{lock}:fence"
 	tick := time.NewTicker(or(l.Retry, 100*time.Millisecond))
 	defer tick.Stop()
 	for {

@@ -176,3 +176,23 @@ func TestOpenWiresEveryStateOverOneClient(t *testing.T) {
 		t.Fatalf("dedupe key not under the prefix: %v, %v", n, err)
 	}
 }
+
+func TestJobRecordsExpire(t *testing.T) {
+	c := client(t, redistest.Start(t, redistest.Config{}))
+	store := &JobStore{C: c, Prefix: prefix(), TTL: 200 * time.Millisecond}
+	ctx := context.Background()
+	job := &scaffold.Job{ID: "j-exp", Key: "k-exp", State: scaffold.JobQueued}
+	if _, created, err := store.Create(ctx, job); err != nil || !created {
+		t.Fatalf("Create = %v, %v", created, err)
+	}
+	if got, err := store.Get(ctx, "j-exp"); err != nil || got.State != scaffold.JobQueued {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if _, err := store.Get(ctx, "j-exp"); err != scaffold.ErrJobNotFound {
+		t.Fatalf("Get after expiry err = %v, want ErrJobNotFound", err)
+	}
+	if _, created, err := store.Create(ctx, &scaffold.Job{ID: "j-new", Key: "k-exp"}); err != nil || !created {
+		t.Fatalf("the expired key still blocks a new job: %v, %v", created, err)
+	}
+}
