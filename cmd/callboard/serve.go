@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -115,6 +116,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		if s.redis, err = redisClient(cfg); err != nil {
 			return nil, err
 		}
+		goredis.SetLogger(redisLog{log})
 	}
 
 	if err := s.wireGitHub(specs, paths); err != nil {
@@ -147,10 +149,12 @@ func redisClient(cfg *Config) (goredis.UniversalClient, error) {
 		if cfg.secrets.RedisPassword != "" {
 			opt.Password = cfg.secrets.RedisPassword
 		}
+		opt.MaxRetries, opt.DialTimeout = 1, time.Second
 		return goredis.NewClient(opt), nil
 	}
 	return goredis.NewUniversalClient(&goredis.UniversalOptions{
 		Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName, Password: cfg.secrets.RedisPassword,
+		MaxRetries: 1, DialTimeout: time.Second,
 	}), nil
 }
 
@@ -330,10 +334,10 @@ func (s *server) notReady(ctx context.Context) []string {
 func redisReason(err error) string {
 	var ne net.Error
 	switch {
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		return "connection refused"
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return "timeout"
-	case strings.Contains(err.Error(), "connection refused"):
-		return "connection refused"
 	case strings.Contains(err.Error(), "NOAUTH"), strings.Contains(err.Error(), "WRONGPASS"):
 		return "authentication failed"
 	}
@@ -456,4 +460,12 @@ func (s *server) run(ctx context.Context) error {
 		return nil
 	}
 	return runErr
+}
+
+// redisLog sends go-redis's own messages to slog (redacted like every line)
+// instead of the standard logger.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestLoggerRedactsSecretsAndAddsRequestID(t *testing.T) {
+	const secret = "marker-secret-8d1f"
+	tests := []struct {
+		name   string
+		format string
+		log    func(l interface {
+			InfoContext(context.Context, string, ...any)
+		}, ctx context.Context)
+	}{
+		{"secret in a string attr", "json", func(l interface {
+			InfoContext(context.Context, string, ...any)
+		}, ctx context.Context) {
+			l.InfoContext(ctx, "calling", "url", "https://x/?token="+secret)
+		}},
+		{"secret in an error", "text", func(l interface {
+			InfoContext(context.Context, string, ...any)
+		}, ctx context.Context) {
+			l.InfoContext(ctx, "failed", "err", errors.New("bad token "+secret))
+		}},
+		{"secret in the message", "json", func(l interface {
+			InfoContext(context.Context, string, ...any)
+		}, ctx context.Context) {
+			l.InfoContext(ctx, "token is "+secret)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := newLogger(&buf, LogConfig{Level: "info", Format: tt.format}, []string{secret})
+			tt.log(l, withRequestID(context.Background(), "req-42"))
+			out := buf.String()
+			if strings.Contains(out, secret) {
+				t.Fatalf("secret logged: %s", out)
+			}
+			if !strings.Contains(out, "[redacted]") || !strings.Contains(out, "req-42") {
+				t.Fatalf("want [redacted] and the request id: %s", out)
+			}
+		})
+	}
+}
+
+func TestReadyzReportsUnreachableRedis(t *testing.T) {
+	p := writeConfig(t, "redis:\n  url: redis://127.0.0.1:1/0\ncatalog:\n  sources: [testdata/org.yaml]\n")
+	cfg, err := LoadConfig(p, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s, err := newServer(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.redis.Close()
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	tests := []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/healthz", 200, `"ok"`},
+		{"/readyz", 503, "redis unreachable: connection refused"},
+		{"/metrics", 200, "callboard_catalog_entities"},
+		{"/nowhere", 404, ""},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%s: %d %s; want %d containing %q", tt.path, resp.StatusCode, b.String(), tt.code, tt.want)
+		}
+		if resp.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s: no X-Request-Id", tt.path)
+		}
+		if tt.path == "/readyz" {
+			var v struct{ Reasons []string }
+			if json.Unmarshal(b.Bytes(), &v) != nil || len(v.Reasons) != 1 {
+				t.Errorf("/readyz reasons: %s", b.String())
+			}
+		}
+	}
+}
