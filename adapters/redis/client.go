@@ -68,6 +68,9 @@ func NewClient(o Options) (goredis.UniversalClient, error) {
 		Addrs: o.Addrs, MasterName: o.MasterName, Password: password, DB: o.DB,
 		DialTimeout: or(o.DialTimeout, 2*time.Second), ReadTimeout: or(o.ReadTimeout, 2*time.Second),
 		WriteTimeout: or(o.WriteTimeout, 2*time.Second),
+		// Few, short retries: an unavailable Redis fails a request in about
+		// a second; the pool dials again on the next one by itself.
+		MaxRetries: 1, DialerRetries: 2, DialerRetryTimeout: 100 * time.Millisecond,
 	}
 	if o.URL != "" {
 		if len(o.Addrs) > 0 {
