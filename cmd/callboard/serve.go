@@ -21,6 +21,7 @@ import (
 	"github.com/callboard/callboard/adapters/backstage"
 	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
@@ -80,7 +81,7 @@ type server struct {
 	app     *App
 	metrics *Metrics
 	mux     *http.ServeMux
-	redis   goredis.UniversalClient
+	redis   *redis.State
 	slack   *slack.Adapter
 	discord *discord.Adapter
 	refresh *github.Refresher
@@ -101,8 +102,19 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 			paths = append(paths, src)
 		}
 	}
+	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral}
+	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
+		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
+			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, 0, 0)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		goredis.SetLogger(redisLog{log})
+		s.redis = st
+		opts.Dedupe = st.Dedupe
+	}
 	start := time.Now()
-	app, err := NewApp(ctx, AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral})
+	app, err := NewApp(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +123,6 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s.metrics.ObserveRefresh(time.Since(start), nil)
 	app.Router.Use(s.metrics.Middleware())
 	s.loaded.Store(len(specs) == 0)
-
-	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
-		if s.redis, err = redisClient(cfg); err != nil {
-			return nil, err
-		}
-		goredis.SetLogger(redisLog{log})
-	}
 
 	if err := s.wireGitHub(specs, paths); err != nil {
 		return nil, err
@@ -137,25 +142,6 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
 	return s, nil
-}
-
-func redisClient(cfg *Config) (goredis.UniversalClient, error) {
-	if cfg.Redis.URL != "" {
-		opt, err := goredis.ParseURL(cfg.Redis.URL)
-		if err != nil {
-			// go-redis's message may quote the URL, password included.
-			return nil, errors.New("redis.url: not a valid Redis URL")
-		}
-		if cfg.secrets.RedisPassword != "" {
-			opt.Password = cfg.secrets.RedisPassword
-		}
-		opt.MaxRetries, opt.DialTimeout = 1, time.Second
-		return goredis.NewClient(opt), nil
-	}
-	return goredis.NewUniversalClient(&goredis.UniversalOptions{
-		Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName, Password: cfg.secrets.RedisPassword,
-		MaxRetries: 1, DialTimeout: time.Second,
-	}), nil
 }
 
 // pathSource is the local catalog paths as a catalog.Source, so a
@@ -256,7 +242,12 @@ func (s *server) wireSlack() error {
 	if !cfg.slackOn() {
 		return nil
 	}
+	var dedupe bot.Dedupe
+	if s.redis != nil {
+		dedupe = s.redis.Dedupe
+	}
 	sc := slack.Config{
+		Dedupe:        dedupe,
 		SigningSecret: cfg.secrets.SlackSigningSecret,
 		BotToken:      cfg.secrets.SlackBotToken,
 		APIURL:        cfg.Slack.APIURL,
@@ -299,6 +290,9 @@ func (s *server) wireDiscord() error {
 		}
 		dc.Session = sess
 	}
+	if s.redis != nil {
+		dc.Dedupe = s.redis.Dedupe
+	}
 	a, err := discord.New(dc)
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
@@ -306,9 +300,12 @@ func (s *server) wireDiscord() error {
 	s.discord = a
 	s.mux.Handle("POST /discord/interactions", a)
 	if cfg.Discord.Gateway {
-		// One replica holds the gateway. Until adapters/redis lands the
-		// lock is per process, so run the gateway on one replica only.
-		locker := bot.NewMemoryLocker()
+		// One replica holds the gateway: the leader lock is in Redis when
+		// configured, else per process (run one replica then).
+		var locker bot.Locker = bot.NewMemoryLocker()
+		if s.redis != nil {
+			locker = s.redis.Locker
+		}
 		s.background = append(s.background, func(ctx context.Context) error { return a.RunGateway(ctx, locker, nil) })
 	}
 	return nil
@@ -323,7 +320,7 @@ func (s *server) notReady(ctx context.Context) []string {
 	if s.redis != nil {
 		pctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
-		if err := s.redis.Ping(pctx).Err(); err != nil {
+		if err := s.redis.Healthy(pctx); err != nil {
 			why = append(why, "redis unreachable: "+redisReason(err))
 		}
 	}
