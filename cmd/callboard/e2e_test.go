@@ -97,7 +97,7 @@ func TestServeEndToEnd(t *testing.T) {
 	defer slackFake.Close()
 	gh := githubtest.New(t)
 	gh.AddOrg("acme")
-	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ledger-e2e\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/payments\n"})
+	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ledger-e2e\nspec:\n  type: service\n  lifecycle: production\n  owner: group:default/team-payments\n"})
 	redisAddr := startRedis(t)
 
 	// Every secret is a unique marker that must never show in logs or replies.
@@ -187,12 +187,15 @@ log:
 		text string
 		want []string
 	}{
-		{"who owns payments-api", []string{"payments-api", "Payments"}},
-		{"who owns ledger-e2e", []string{"ledger-e2e"}},
-		{"docs refunds failing", []string{"efund"}},
+		{"who owns payments-api", []string{"Payments API is owned by Team Payments", "#team-payments"}},
+		{"who owns ledger-e2e", []string{"ledger-e2e is owned by Team Payments"}},
+		{"docs refunds failing", []string{"documentation matches", "refunds-failing.md"}},
 	}
 	for _, tt := range tests {
 		got := post(tt.text)
+		if os.Getenv("E2E_DUMP") != "" {
+			t.Logf("%s => %s", tt.text, got)
+		}
 		for _, w := range tt.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%q: reply lacks %q: %s", tt.text, w, got)
