@@ -25,6 +25,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/docs"
 )
 
 func init() {
@@ -198,6 +199,9 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		r.OnRefresh = func(rep github.RefreshReport) {
 			if rep.Repo == "" {
 				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
+				if rep.Err == nil {
+					s.rebuildDocs()
+				}
 			}
 			if rep.Err == nil && rep.Entities > 0 {
 				s.loaded.Store(true)
@@ -465,4 +469,23 @@ type redisLog struct{ log *slog.Logger }
 
 func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
 	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
+
+// rebuildDocs indexes the TechDocs of the snapshot a refresh swapped in
+// (and the docs.paths sites), so documentation search follows the catalog.
+func (s *server) rebuildDocs() {
+	snap := s.app.Store.Current()
+	if snap == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sites, probs := docs.SitesFromSnapshot(snap)
+	for _, p := range s.cfg.Docs.Paths {
+		if site, err := docs.LooseSite(p); err == nil {
+			sites = append(sites, site)
+		}
+	}
+	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{})...)
+	s.log.Info("docs indexed after refresh", "sites", len(sites), "problems", len(probs))
 }
