@@ -389,6 +389,15 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 		r.secrets.Store(job.ID, secrets)
 	}
 	if err := queue.Enqueue(ctx, job.ID); err != nil {
+		// The record exists but no worker will ever see it: say so in the
+		// record, so the job reads as failed (nothing was created) and
+		// `Retry` can run it, rather than sitting "queued" for ever.
+		job.State = JobFailed
+		job.Error = fmt.Sprintf("the job could not be queued (%v); nothing was created: retry it", err)
+		job.Updated = r.now()
+		if serr := r.Store.Save(ctx, job); serr != nil {
+			r.log().Error("recording a job that could not be queued", slog.String("job", job.ID), slog.Any("err", serr))
+		}
 		return job, fmt.Errorf("queueing job %s: %w", job.ID, err)
 	}
 	return job, nil
@@ -407,28 +416,39 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 			}
 			return fmt.Errorf("claiming a job: %w", err)
 		}
-		r.work(ctx, id, templates, progress)
+		if err := r.work(ctx, id, templates, progress); err != nil {
+			// Not acknowledged: the job stays pending in the queue and is
+			// claimed again once its visibility timeout passes.
+			r.log().Error("reading a claimed job; leaving it for another claim", slog.String("job", id), slog.Any("err", err))
+			continue
+		}
 		if err := ack(ctx); err != nil && ctx.Err() == nil {
 			r.log().Error("acknowledging a job", slog.String("job", id), slog.Any("err", err))
 		}
 	}
 }
 
-func (r *Runner) work(ctx context.Context, id string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) {
+// work runs one claimed job. It returns an error only when the job could not
+// be read (the store is unavailable): the caller must then not acknowledge
+// it, or an accepted job would be lost. A job that no longer exists is done.
+func (r *Runner) work(ctx context.Context, id string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
 	job, err := r.Store.Get(ctx, id)
+	if errors.Is(err, ErrJobNotFound) {
+		r.log().Warn("claimed a job that no longer exists", slog.String("job", id))
+		return nil
+	}
 	if err != nil {
-		r.log().Error("reading a claimed job", slog.String("job", id), slog.Any("err", err))
-		return
+		return err
 	}
 	if job.State == JobSucceeded || job.State == JobFailed {
-		return
+		return nil
 	}
 	t, err := templates(ctx, job.Template)
 	if err != nil {
 		job.State = JobFailed
 		job.Error = fmt.Sprintf("template %s: %v", job.Template, err)
 		_ = r.Store.Save(ctx, job)
-		return
+		return nil
 	}
 	var secrets map[string]any
 	if v, ok := r.secrets.LoadAndDelete(id); ok {
@@ -437,6 +457,7 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 	if err := r.resume(ctx, t, job, secrets, progress); err != nil {
 		r.log().Info("scaffold job failed", slog.String("job", id), slog.Any("err", err))
 	}
+	return nil
 }
 
 // Preview is the result of a dry run.

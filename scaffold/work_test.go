@@ -2,6 +2,9 @@ package scaffold_test
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,5 +58,88 @@ func TestSubmittedJobsRunOnceOnAWorkerEvenAfterAReplicaDies(t *testing.T) {
 	stored, _ := store.Get(ctx, job.ID)
 	if stored.State != scaffold.JobSucceeded {
 		t.Errorf("stored state %s", stored.State)
+	}
+}
+
+// flakyStore fails Get a set number of times, as a store does while Redis
+// restarts; everything else goes to the real in-memory store.
+type flakyStore struct {
+	*scaffold.MemJobStore
+	mu       sync.Mutex
+	failGets int
+}
+
+func (s *flakyStore) Get(ctx context.Context, id string) (*scaffold.Job, error) {
+	s.mu.Lock()
+	fail := s.failGets > 0
+	if fail {
+		s.failGets--
+	}
+	s.mu.Unlock()
+	if fail {
+		return nil, errors.New("connection refused")
+	}
+	return s.MemJobStore.Get(ctx, id)
+}
+
+func TestAClaimedJobIsNotLostWhenItsRecordCannotBeRead(t *testing.T) {
+	pub := scaffoldtest.NewMemPublisher()
+	store := &flakyStore{MemJobStore: scaffold.NewMemJobStore()}
+	queue := scaffold.NewMemQueue()
+	queue.Visibility = 100 * time.Millisecond
+	cat := newLiveCatalog()
+	r := &scaffold.Runner{Store: store, Publisher: pub, Registrar: cat}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tmpl := goService(t)
+	job, err := r.Submit(ctx, queue, scaffold.Request{Template: tmpl, Params: goParams(), Key: "slack:evt-flaky"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.mu.Lock()
+	store.failGets = 1 // the first claim cannot read the job
+	store.mu.Unlock()
+	done := make(chan *scaffold.Job, 1)
+	workCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		_ = r.Work(workCtx, queue, "w", func(context.Context, string) (*scaffold.Template, error) { return tmpl, nil }, func(e scaffold.Event) {
+			if e.Step < 0 && e.Job.State == scaffold.JobSucceeded {
+				done <- e.Job
+			}
+		})
+	}()
+	select {
+	case j := <-done:
+		if j.ID != job.ID {
+			t.Fatalf("ran %s", j.ID)
+		}
+	case <-ctx.Done():
+		t.Fatal("the job whose record could not be read was acknowledged and lost")
+	}
+	if pub.RepoCount() != 1 {
+		t.Errorf("%d repositories, want 1", pub.RepoCount())
+	}
+}
+
+// brokenQueue refuses every job, as a queue does while Redis is down.
+type brokenQueue struct{ *scaffold.MemQueue }
+
+func (brokenQueue) Enqueue(context.Context, string) error { return errors.New("connection refused") }
+
+func TestAJobThatCannotBeQueuedIsRecordedAsFailed(t *testing.T) {
+	store := scaffold.NewMemJobStore()
+	r := &scaffold.Runner{Store: store, Publisher: scaffoldtest.NewMemPublisher(), Registrar: newLiveCatalog()}
+	ctx := context.Background()
+	job, err := r.Submit(ctx, brokenQueue{scaffold.NewMemQueue()}, scaffold.Request{Template: goService(t), Params: goParams(), Key: "k"})
+	if err == nil {
+		t.Fatal("Submit succeeded with a queue that refuses jobs")
+	}
+	stored, gerr := store.Get(ctx, job.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if stored.State != scaffold.JobFailed || !strings.Contains(stored.Error, "could not be queued") {
+		t.Errorf("stored job is %s %q; want failed, saying it could not be queued", stored.State, stored.Error)
 	}
 }
