@@ -2,45 +2,87 @@ package catalog
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 )
 
-// The formats of Backstage's KubernetesValidatorFunctions.
-var (
-	dnsLabelRE   = regexp.MustCompile(`^[a-z0-9]+(?:-+[a-z0-9]+)*$`)
-	objectNameRE = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	kindRE       = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
-	versionRE    = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
-	tagRE        = regexp.MustCompile(`^[a-z0-9+#]+(\-[a-z0-9+#]+)*$`)
-)
+// The formats of Backstage's KubernetesValidatorFunctions, checked by hand
+// rather than by regexp because they run for every name, key and tag loaded
+// (validate_test.go checks them against the original regular expressions):
+//
+//	DNS label    ^[a-z0-9]+(?:-+[a-z0-9]+)*$
+//	object name  ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$
+//	kind         ^[a-zA-Z][a-z0-9A-Z]*$
+//	version      ^[a-z0-9A-Z]+$
+//	tag          ^[a-z0-9+#]+(\-[a-z0-9+#]+)*$
+
+func isLowerDigit(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isLowerDigit(c) || 'A' <= c && c <= 'Z' }
 
 // IsValidDNSLabel reports whether s is a DNS label (a namespace).
-func IsValidDNSLabel(s string) bool { return len(s) >= 1 && len(s) <= 63 && dnsLabelRE.MatchString(s) }
-
-// IsValidDNSSubdomain reports whether s is a DNS subdomain (a key prefix).
-func IsValidDNSSubdomain(s string) bool {
-	if len(s) < 1 || len(s) > 253 {
+func IsValidDNSLabel(s string) bool {
+	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
-	for _, p := range strings.Split(s, ".") {
-		if !IsValidDNSLabel(p) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isLowerDigit(c) && c != '-' {
 			return false
 		}
 	}
 	return true
 }
 
+// IsValidDNSSubdomain reports whether s is a DNS subdomain (a key prefix).
+func IsValidDNSSubdomain(s string) bool {
+	if len(s) < 1 || len(s) > 253 {
+		return false
+	}
+	for {
+		label, rest, more := strings.Cut(s, ".")
+		if !IsValidDNSLabel(label) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		s = rest
+	}
+}
+
 // IsValidName reports whether s is a valid metadata.name.
-func IsValidName(s string) bool { return len(s) >= 1 && len(s) <= 63 && objectNameRE.MatchString(s) }
+func IsValidName(s string) bool {
+	if len(s) < 1 || len(s) > 63 || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
 
 // IsValidKind reports whether s is a valid kind.
-func IsValidKind(s string) bool { return len(s) >= 1 && len(s) <= 63 && kindRE.MatchString(s) }
+func IsValidKind(s string) bool {
+	if len(s) < 1 || len(s) > 63 || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return false
+	}
+	return allAlnum(s)
+}
+
+func allAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // IsValidAPIVersion reports whether s is [dns-subdomain/]version.
 func IsValidAPIVersion(s string) bool {
-	return prefixed(s, IsValidDNSSubdomain, func(v string) bool { return len(v) >= 1 && len(v) <= 63 && versionRE.MatchString(v) })
+	return prefixed(s, IsValidDNSSubdomain, func(v string) bool { return len(v) >= 1 && len(v) <= 63 && allAlnum(v) })
 }
 
 // IsValidKey reports whether s is a label or annotation key, [dns-subdomain/]name.
@@ -50,17 +92,35 @@ func IsValidKey(s string) bool { return prefixed(s, IsValidDNSSubdomain, IsValid
 func IsValidLabelValue(s string) bool { return s == "" || IsValidName(s) }
 
 // IsValidTag reports whether s is a valid tag.
-func IsValidTag(s string) bool { return len(s) >= 1 && len(s) <= 63 && tagRE.MatchString(s) }
-
-func prefixed(s string, prefix, suffix func(string) bool) bool {
-	parts := strings.Split(s, "/")
-	switch len(parts) {
-	case 1:
-		return suffix(parts[0])
-	case 2:
-		return prefix(parts[0]) && suffix(parts[1])
+func IsValidTag(s string) bool {
+	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
 	}
-	return false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' {
+			if s[i-1] == '-' {
+				return false
+			}
+			continue
+		}
+		if !isLowerDigit(c) && c != '+' && c != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixed reports whether s is suffix or prefix/suffix (one slash at most).
+func prefixed(s string, prefix, suffix func(string) bool) bool {
+	before, after, found := strings.Cut(s, "/")
+	if !found {
+		return suffix(s)
+	}
+	if strings.Contains(after, "/") {
+		return false
+	}
+	return prefix(before) && suffix(after)
 }
 
 // nameRuleHint explains the name rule, for messages.

@@ -1,0 +1,92 @@
+package catalog
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The regular expressions the hand-written checks in validate.go replace
+// (Backstage's KubernetesValidatorFunctions); the checks must agree with them
+// on every input.
+var (
+	refDNSLabel = regexp.MustCompile(`^[a-z0-9]+(?:-+[a-z0-9]+)*$`)
+	refName     = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	refKind     = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
+	refVersion  = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
+	refTag      = regexp.MustCompile(`^[a-z0-9+#]+(\-[a-z0-9+#]+)*$`)
+)
+
+func refBounded(re *regexp.Regexp, max int) func(string) bool {
+	return func(s string) bool { return len(s) >= 1 && len(s) <= max && re.MatchString(s) }
+}
+
+func refSubdomain(s string) bool {
+	if len(s) < 1 || len(s) > 253 {
+		return false
+	}
+	for _, p := range strings.Split(s, ".") {
+		if !refBounded(refDNSLabel, 63)(p) {
+			return false
+		}
+	}
+	return true
+}
+
+func refPrefixed(s string, prefix, suffix func(string) bool) bool {
+	parts := strings.Split(s, "/")
+	switch len(parts) {
+	case 1:
+		return suffix(parts[0])
+	case 2:
+		return prefix(parts[0]) && suffix(parts[1])
+	}
+	return false
+}
+
+// formatChecks pairs each exported check with its regexp definition.
+var formatChecks = []struct {
+	name string
+	got  func(string) bool
+	want func(string) bool
+}{
+	{"DNSLabel", IsValidDNSLabel, refBounded(refDNSLabel, 63)},
+	{"DNSSubdomain", IsValidDNSSubdomain, refSubdomain},
+	{"Name", IsValidName, refBounded(refName, 63)},
+	{"Kind", IsValidKind, refBounded(refKind, 63)},
+	{"APIVersion", IsValidAPIVersion, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refVersion, 63)) }},
+	{"Key", IsValidKey, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refName, 63)) }},
+	{"LabelValue", IsValidLabelValue, func(s string) bool { return s == "" || refBounded(refName, 63)(s) }},
+	{"Tag", IsValidTag, refBounded(refTag, 63)},
+}
+
+var formatSeeds = []string{
+	"", "a", "-", "a-", "-a", "a--b", "a-b", "A", "Ab", "aB9", "9a", "a_b", "a.b", "_a", "a_", ".a", "a.",
+	"c++", "c#", "+", "#-#", "a-+", "ü", "aü", "a b", "a\n", "\na", "backstage.io/managed-by-location",
+	"backstage.io/v1alpha1", "v1", "a/b/c", "/a", "a/", "a..b/c", "A.b/c", "x.y-z.w/n_a.m-e",
+	strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a.", 126) + "a", strings.Repeat("a.", 127) + "a",
+	"apiVersion", "Component", "1Component", "Comp-onent",
+}
+
+func TestFormatChecksAgreeWithBackstageRegexps(t *testing.T) {
+	for _, c := range formatChecks {
+		for _, s := range formatSeeds {
+			if got, want := c.got(s), c.want(s); got != want {
+				t.Errorf("IsValid%s(%q) = %v, the regexp says %v", c.name, s, got, want)
+			}
+		}
+	}
+}
+
+func FuzzFormatChecks(f *testing.F) {
+	for _, s := range formatSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range formatChecks {
+			if got, want := c.got(s), c.want(s); got != want {
+				t.Errorf("IsValid%s(%q) = %v, the regexp says %v", c.name, s, got, want)
+			}
+		}
+	})
+}
