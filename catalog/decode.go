@@ -235,14 +235,27 @@ func (r *resolver) walk(x any, p []any, depth int) any {
 			return r.resolve(t, p)
 		}
 		for k, v := range t {
-			t[k] = r.walk(v, with(p, k), depth+1)
+			if container(v) { // leaves are left as they are: no path needed
+				t[k] = r.walk(v, with(p, k), depth+1)
+			}
 		}
 	case []any:
 		for i, v := range t {
-			t[i] = r.walk(v, with(p, i), depth+1)
+			if container(v) {
+				t[i] = r.walk(v, with(p, i), depth+1)
+			}
 		}
 	}
 	return x
+}
+
+// container reports whether x is a map or list, the only values walk changes.
+func container(x any) bool {
+	switch x.(type) {
+	case map[string]any, []any:
+		return true
+	}
+	return false
 }
 
 func (r *resolver) resolve(m map[string]any, p []any) any {

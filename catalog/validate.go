@@ -494,9 +494,8 @@ func (v *validator) metadata(m map[string]any) {
 		}
 		for _, k := range sortedKeys(mm) {
 			val := mm[k]
-			kp := with(p, field, k, nil)
 			if !IsValidKey(k) {
-				v.errAt(kp, "metadata.%s key %q is not valid: it must be [prefix/]name, prefix a DNS subdomain (at most 253 characters) and name %s", field, k, nameRuleHint)
+				v.errAt(with(p, field, k, nil), "metadata.%s key %q is not valid: it must be [prefix/]name, prefix a DNS subdomain (at most 253 characters) and name %s", field, k, nameRuleHint)
 			}
 			s, isStr := val.(string)
 			if !isStr {
