@@ -73,8 +73,15 @@ func related(s *catalog.Snapshot, e *catalog.Entity, typ string) []*catalog.Enti
 // owner returns the entity's owner ref (a group's owner is its parent group).
 func ownerRef(s *catalog.Snapshot, e *catalog.Entity) (catalog.Ref, bool) {
 	typ := catalog.RelOwnedBy
-	if kindOf(e) == catalog.KindGroup {
+	if strings.EqualFold(e.Kind, catalog.KindGroup) {
 		typ = catalog.RelChildOf
+	}
+	// Fast path without allocating: the first own relation of typ is the
+	// answer relatedRefs would give first.
+	for _, r := range e.Relations {
+		if r.Type == typ {
+			return r.Target, true
+		}
 	}
 	refs := relatedRefs(s, e, typ)
 	if len(refs) == 0 {
