@@ -94,9 +94,34 @@ type sec struct {
 	stream  []uint32 // term ids of heading and body, in order
 }
 
+// posting is a section holding a term, with the term's count in each field
+// packed in tf: body and code 8 bits each, the other fields 4 bits each
+// (counts saturate).
 type posting struct {
 	sec uint32
-	tf  [numFields]uint8
+	tf  uint32
+}
+
+var fieldShift = [numFields]uint{fieldBody: 0, fieldCode: 8, fieldTitle: 16, fieldHeading: 20, fieldPath: 24, fieldSite: 28}
+
+func fieldMax(f int) uint8 {
+	if f == fieldBody || f == fieldCode {
+		return 255
+	}
+	return 15
+}
+
+func newPosting(sec uint32, tf *[numFields]uint8) posting {
+	p := posting{sec: sec}
+	for f, n := range tf {
+		p.tf |= uint32(min(n, fieldMax(f))) << fieldShift[f]
+	}
+	return p
+}
+
+// count is the term's count in field f.
+func (p posting) count(f int) uint32 {
+	return p.tf >> fieldShift[f] & uint32(fieldMax(f))
 }
 
 // Build reads every site and indexes its pages. Problems (unreadable files,
@@ -111,9 +136,9 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 	}
 	type done struct {
 		job
-		parsed parsedPage
-		size   int
-		err    error
+		prepared preparedPage
+		size     int
+		err      error
 	}
 	var jobs []job
 	docsDirs := make([]string, len(sites))
@@ -153,6 +178,7 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			p := &preparer{stems: map[string]string{}}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) || ctx.Err() != nil {
@@ -166,7 +192,7 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 					if !utf8.ValidString(text) {
 						text = strings.ToValidUTF8(text, "\uFFFD")
 					}
-					r.parsed = parseMarkdown(text)
+					r.prepared = p.prepare(&sites[j.site], j.page, parseMarkdown(text))
 				}
 				results[i] = r
 			}
@@ -178,59 +204,58 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 	}
 
 	b := newBuilder(sites)
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
 		s := &sites[r.site]
 		if r.err != nil {
 			probs = append(probs, catalog.Problem{Pos: catalog.Position{File: path.Join(s.Source, docsDirs[r.site], r.page.path)},
 				Entity: s.Entity, Message: "reading page: " + r.err.Error()})
 			continue
 		}
-		b.addPage(r.site, r.page, r.parsed, r.size, docsDirs[r.site], opt)
+		b.addPage(r.site, r.page, r.prepared, r.size, docsDirs[r.site], opt)
+		r.prepared = preparedPage{} // let it go as soon as it is indexed
 	}
 	return b.finish(), probs
 }
 
-// builder accumulates sections into an Index.
-type builder struct {
-	ix       *Index
-	stems    map[string]string
-	tf       map[uint32]*[numFields]uint8
-	lenSum   [numFields]float64
-	sitesArg []Site
+// preparedSection is a section with its words stemmed, ready to index.
+type preparedSection struct {
+	anchor, heading, body, code string
+	words                       [numFields][]string
 }
 
-func newBuilder(sites []Site) *builder {
-	ix := &Index{terms: map[string]uint32{}}
-	for _, s := range sites {
-		ix.sites = append(ix.sites, siteInfo{name: s.Name, entity: s.Entity})
-	}
-	ix.stats.Sites = len(sites)
-	return &builder{ix: ix, stems: map[string]string{}, tf: map[uint32]*[numFields]uint8{}, sitesArg: sites}
+// preparedPage is a page parsed and stemmed (in a worker), ready to index.
+type preparedPage struct {
+	title    string
+	sections []preparedSection
 }
 
-func (b *builder) norm(w string) string {
-	if s, ok := b.stems[w]; ok {
+// preparer stems words for one worker, caching stems.
+type preparer struct{ stems map[string]string }
+
+func (p *preparer) norm(w string) string {
+	if s, ok := p.stems[w]; ok {
 		return s
 	}
 	s := normWord(w)
-	b.stems[w] = s
+	if len(p.stems) < 1<<18 {
+		p.stems[w] = s
+	}
 	return s
 }
 
-func (b *builder) termID(t string) uint32 {
-	if id, ok := b.ix.terms[t]; ok {
-		return id
-	}
-	id := uint32(len(b.ix.vocab))
-	b.ix.terms[t] = id
-	b.ix.vocab = append(b.ix.vocab, t)
-	b.ix.postings = append(b.ix.postings, nil)
-	return id
+func (p *preparer) words(text string) []string {
+	var out []string
+	tokenize(text, func(t token) {
+		if st := p.norm(t.word); st != "" {
+			out = append(out, st)
+		}
+	})
+	return out
 }
 
-func (b *builder) addPage(site int, sp sourcePage, pg parsedPage, size int, docsDir string, opt BuildOptions) {
-	ix := b.ix
-	s := &b.sitesArg[site]
+// prepare works out a page's title and each section's heading path and words.
+func (p *preparer) prepare(s *Site, sp sourcePage, pg parsedPage) preparedPage {
 	title := pg.metaTitle
 	if title == "" {
 		title = pg.h1
@@ -241,20 +266,17 @@ func (b *builder) addPage(site int, sp sourcePage, pg parsedPage, size int, docs
 	if title == "" {
 		title = titleFromFile(sp.path)
 	}
-	pi := uint32(len(ix.pages))
-	ix.pages = append(ix.pages, pageInfo{site: site, path: sp.path, title: title, navPos: sp.navPos,
-		url: pageURL(s, docsDir, sp.path, "", opt.BaseURL)})
-	ix.stats.Pages++
-	ix.stats.TextBytes += int64(size)
-
 	siteText := s.Name
 	if !s.Entity.IsZero() && !strings.EqualFold(s.Entity.Name, s.Name) {
 		siteText += " " + s.Entity.Name
 	}
-	var stack []string // headings by level, 1..6
+	siteWords := p.words(siteText)
+	titleWords := p.words(title)
+	out := preparedPage{title: title, sections: make([]preparedSection, 0, len(pg.sections))}
+	var stack []string // headings by level
 	for i, sc := range pg.sections {
 		var parents []string
-		heading := sc.heading
+		top := i == 0 && sc.level <= 1
 		if sc.level > 0 {
 			for len(stack) < sc.level {
 				stack = append(stack, "")
@@ -267,60 +289,94 @@ func (b *builder) addPage(site int, sp sourcePage, pg parsedPage, size int, docs
 				}
 			}
 		}
-		if i == 0 && sc.level <= 1 {
-			heading = "" // the page top: its heading is the title
+		display := strings.Join(parents, " > ")
+		own := sc.heading
+		if top || own == "" {
+			own = title
+		} else if display != "" {
+			display += " > " + sc.heading
+		} else {
+			display = sc.heading
 		}
-		display := strings.Join(append(append([]string(nil), parents...), heading), " > ")
-		display = strings.TrimSuffix(display, " > ")
-		if heading == "" {
-			display = strings.Join(parents, " > ")
-		}
+		x := preparedSection{anchor: sc.anchor, heading: display, body: sc.body, code: sc.code}
+		x.words[fieldTitle] = titleWords
+		x.words[fieldHeading] = p.words(own)
+		x.words[fieldPath] = p.words(strings.Join(parents, " "))
+		x.words[fieldBody] = p.words(sc.body)
+		x.words[fieldCode] = p.words(sc.code)
+		x.words[fieldSite] = siteWords
+		out.sections = append(out.sections, x)
+	}
+	return out
+}
+
+// builder accumulates prepared pages into an Index.
+type builder struct {
+	ix       *Index
+	tf       [][numFields]uint8 // by term id, for the section being added
+	touched  []uint32
+	lenSum   [numFields]float64
+	sitesArg []Site
+}
+
+func newBuilder(sites []Site) *builder {
+	ix := &Index{terms: map[string]uint32{}}
+	for _, s := range sites {
+		ix.sites = append(ix.sites, siteInfo{name: s.Name, entity: s.Entity})
+	}
+	ix.stats.Sites = len(sites)
+	return &builder{ix: ix, sitesArg: sites}
+}
+
+func (b *builder) termID(t string) uint32 {
+	if id, ok := b.ix.terms[t]; ok {
+		return id
+	}
+	id := uint32(len(b.ix.vocab))
+	b.ix.terms[t] = id
+	b.ix.vocab = append(b.ix.vocab, t)
+	b.ix.postings = append(b.ix.postings, nil)
+	b.tf = append(b.tf, [numFields]uint8{})
+	return id
+}
+
+func (b *builder) addPage(site int, sp sourcePage, pp preparedPage, size int, docsDir string, opt BuildOptions) {
+	ix := b.ix
+	s := &b.sitesArg[site]
+	pi := uint32(len(ix.pages))
+	ix.pages = append(ix.pages, pageInfo{site: site, path: sp.path, title: pp.title, navPos: sp.navPos,
+		url: pageURL(s, docsDir, sp.path, "", opt.BaseURL)})
+	ix.stats.Pages++
+	ix.stats.TextBytes += int64(size)
+	for _, ps := range pp.sections {
 		id := uint32(len(ix.secs))
-		x := sec{page: pi, anchor: sc.anchor, heading: display, body: sc.body, code: sc.code}
-		if sc.anchor != "" {
-			x.url = ix.pages[pi].url + "#" + sc.anchor
+		x := sec{page: pi, anchor: ps.anchor, heading: ps.heading, body: ps.body, code: ps.code}
+		if ps.anchor != "" {
+			x.url = ix.pages[pi].url + "#" + ps.anchor
 		}
-		clear(b.tf)
-		add := func(f int, text string, stream bool) {
-			n := 0
-			tokenize(text, func(t token) {
-				st := b.norm(t.word)
-				if st == "" {
-					return
-				}
-				tid := b.termID(st)
-				c := b.tf[tid]
-				if c == nil {
-					c = new([numFields]uint8)
-					b.tf[tid] = c
+		x.stream = make([]uint32, 0, len(ps.words[fieldHeading])+len(ps.words[fieldBody]))
+		for f := range numFields {
+			for _, w := range ps.words[f] {
+				tid := b.termID(w)
+				c := &b.tf[tid]
+				if *c == ([numFields]uint8{}) {
+					b.touched = append(b.touched, tid)
 				}
 				if c[f] < 255 {
 					c[f]++
 				}
-				if stream {
+				if f == fieldHeading || f == fieldBody {
 					x.stream = append(x.stream, tid)
 				}
-				n++
-			})
-			x.lens[f] = uint16(min(n, 65535))
-		}
-		add(fieldTitle, title, false)
-		own := sc.heading
-		if own == "" || (i == 0 && sc.level <= 1) {
-			own = title
-		}
-		add(fieldHeading, own, true)
-		add(fieldPath, strings.Join(parents, " "), false)
-		add(fieldBody, sc.body, true)
-		add(fieldCode, sc.code, false)
-		add(fieldSite, siteText, false)
-		for f := range numFields {
+			}
+			x.lens[f] = uint16(min(len(ps.words[f]), 65535))
 			b.lenSum[f] += float64(x.lens[f])
 		}
-		for tid, c := range b.tf {
-			ix.postings[tid] = append(ix.postings[tid], posting{sec: id, tf: *c})
+		for _, tid := range b.touched {
+			ix.postings[tid] = append(ix.postings[tid], newPosting(id, &b.tf[tid]))
+			b.tf[tid] = [numFields]uint8{}
 		}
-		x.stream = append([]uint32(nil), x.stream...) // trim capacity
+		b.touched = b.touched[:0]
 		ix.secs = append(ix.secs, x)
 	}
 }
@@ -359,7 +415,7 @@ func (ix *Index) estimateBytes() int64 {
 		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120
 	}
 	for t, ps := range ix.postings {
-		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*int64(4+numFields) + 4
+		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*8 + 4
 	}
 	return n
 }

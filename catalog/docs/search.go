@@ -121,11 +121,12 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				// is not saturated away by a long body.
 				sum := 0.0
 				for f := range numFields {
-					if p.tf[f] == 0 {
+					c := p.count(f)
+					if c == 0 {
 						continue
 					}
 					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
-					tf := float64(p.tf[f])
+					tf := float64(c)
 					sum += fieldWeight[f] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 				}
 				s := float32(e.weight * idf * sum)
