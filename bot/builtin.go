@@ -47,6 +47,13 @@ func RegisterBuiltins(r *Router, opts Options) error {
 		opts.PageSize = 15
 	}
 	a := &answers{Options: opts, router: r}
+	if w, ok := opts.Catalog.(interface {
+		OnSwap(func(*catalog.Snapshot))
+	}); ok {
+		// Build the resolution index when a snapshot is swapped in, not
+		// on the first request that needs it (0.7 s at 100,000 entities).
+		w.OnSwap(func(s *catalog.Snapshot) { a.lookups.get(s) })
+	}
 	for _, c := range a.commands() {
 		if err := r.Register(c); err != nil {
 			return err

@@ -24,21 +24,28 @@ type lookup struct {
 	owners  []catalog.Ref
 }
 
-// lookups caches one lookup per snapshot (the last few).
+// lookups caches the lookup of the last two snapshots: the one in force and
+// the one before it, which requests that started just before a swap still
+// hold (caching one only would make them rebuild it and evict the new one).
 type lookups struct {
-	mu   sync.Mutex
-	snap *catalog.Snapshot
-	l    *lookup
+	mu      sync.Mutex
+	entries [2]struct {
+		snap *catalog.Snapshot
+		l    *lookup
+	}
 }
 
 func (c *lookups) get(s *catalog.Snapshot) *lookup {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap == s && c.l != nil {
-		return c.l
+	for _, e := range c.entries {
+		if e.snap == s && e.l != nil {
+			return e.l
+		}
 	}
 	l := buildLookup(s)
-	c.snap, c.l = s, l
+	c.entries[1] = c.entries[0]
+	c.entries[0].snap, c.entries[0].l = s, l
 	return l
 }
 

@@ -3,6 +3,7 @@ package catalog
 import (
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -362,6 +363,9 @@ func levenshtein(a, b string) int {
 type Store struct {
 	cur     atomic.Pointer[Snapshot]
 	version atomic.Uint64
+
+	mu    sync.Mutex
+	hooks []func(*Snapshot)
 }
 
 // NewStore returns a Store holding s (which may be nil).
@@ -377,9 +381,30 @@ func NewStore(s *Snapshot) *Store {
 func (st *Store) Current() *Snapshot { return st.cur.Load() }
 
 // Swap installs s as the current snapshot and gives it the next version.
+// Hooks registered with OnSwap run before it returns, in the swapping
+// goroutine (a refresh, never a request).
 func (st *Store) Swap(s *Snapshot) {
 	s.version = st.version.Add(1)
 	st.cur.Store(s)
+	st.mu.Lock()
+	hooks := st.hooks
+	st.mu.Unlock()
+	for _, h := range hooks {
+		h(s)
+	}
+}
+
+// OnSwap registers f to run on every snapshot swapped in from now on, and at
+// once on the current one. Readers use it to build their own per-snapshot
+// indexes off the request path, so the first request after a refresh does
+// not pay for them.
+func (st *Store) OnSwap(f func(*Snapshot)) {
+	st.mu.Lock()
+	st.hooks = append(st.hooks[:len(st.hooks):len(st.hooks)], f)
+	st.mu.Unlock()
+	if cur := st.Current(); cur != nil {
+		f(cur)
+	}
 }
 
 func isASCII(s string) bool {
