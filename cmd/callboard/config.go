@@ -31,6 +31,7 @@ type Config struct {
 	GitHub   GitHubConfig   `yaml:"github"`
 	Redis    RedisConfig    `yaml:"redis"`
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
+	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
 
 	// Secrets, filled from the environment and the *_file keys; never
@@ -106,6 +107,15 @@ type RedisConfig struct {
 	PasswordFile string   `yaml:"password_file"`
 }
 
+// LimitsConfig bounds how often one chat user may ask: a token bucket per
+// user, shared through Redis when it is configured and per process otherwise.
+type LimitsConfig struct {
+	// PerUserRate is the refill in requests per second.
+	PerUserRate float64 `yaml:"per_user_rate"`
+	// Burst is how many requests a user may make at once.
+	Burst int `yaml:"burst"`
+}
+
 // ScaffoldConfig limits what scaffolding may run.
 type ScaffoldConfig struct {
 	Locations     []string     `yaml:"locations"`
@@ -176,6 +186,7 @@ func defaultConfig() Config {
 		Catalog: CatalogConfig{RefreshInterval: 15 * time.Minute},
 		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
 		Discord: DiscordConfig{Prefix: "!cb"},
+		Limits:  LimitsConfig{PerUserRate: 1, Burst: 10},
 		Log:     LogConfig{Level: "info", Format: "auto"},
 	}
 }
@@ -495,6 +506,12 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 		if d.v <= 0 {
 			bad(d.path, "must be a positive duration such as 10s or 5m; got %s", d.v)
 		}
+	}
+	if !(c.Limits.PerUserRate > 0) {
+		bad("limits.per_user_rate", "must be a positive number of requests per second such as 1 or 0.5; got %v", c.Limits.PerUserRate)
+	}
+	if c.Limits.Burst < 1 {
+		bad("limits.burst", "must be at least 1; got %d", c.Limits.Burst)
 	}
 	if c.Catalog.RefreshInterval > 0 && c.Catalog.RefreshInterval < 10*time.Second {
 		bad("catalog.refresh_interval", "must be at least 10s (GitHub's rate limit); got %s", c.Catalog.RefreshInterval)

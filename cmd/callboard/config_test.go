@@ -38,6 +38,8 @@ func TestLoadConfigRejectsBadInputWithPathAndLine(t *testing.T) {
 		{"half a GitHub App", "github:\n  app_id: 3\n", "github.app_id: a GitHub App needs both app_id and installation_id"},
 		{"policy rule without groups", "scaffold:\n  policy:\n    - templates: [x]\n", "scaffold.policy[0]: a rule needs groups"},
 		{"missing secret file", "slack:\n  signing_secret_file: /nonexistent/s\n", ":2:3: slack.signing_secret_file: cannot read the secret file"},
+		{"zero rate", "limits:\n  per_user_rate: 0\n", "limits.per_user_rate: must be a positive number"},
+		{"no burst", "limits:\n  burst: 0\n", "limits.burst: must be at least 1; got 0"},
 		{"not yaml", "server: [\n", "callboard.yaml: "},
 	}
 	for _, tt := range tests {
@@ -76,6 +78,9 @@ func TestLoadConfigDefaultsExpansionAndEnvOverrides(t *testing.T) {
 			}
 			if c.Server.Addr != tt.addr || c.secrets.SlackSigningSecret != tt.slackSec || c.Redis.URL != tt.redis || c.Server.WriteTimeout != tt.writeTimeo {
 				t.Fatalf("got addr %q secret %q redis %q write %s", c.Server.Addr, c.secrets.SlackSigningSecret, c.Redis.URL, c.Server.WriteTimeout)
+			}
+			if c.Limits.PerUserRate != 1 || c.Limits.Burst != 10 {
+				t.Fatalf("limit defaults lost: %+v", c.Limits)
 			}
 			if c.Server.ReadHeaderTimeout != 5*time.Second || c.Slack.Command != "/callboard" || !c.slackOn() {
 				t.Fatalf("defaults lost: %+v", c.Server)

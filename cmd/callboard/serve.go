@@ -103,16 +103,19 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 			paths = append(paths, src)
 		}
 	}
-	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral}
+	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
-			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, 0, 0)
+			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		goredis.SetLogger(redisLog{log})
 		s.redis = st
 		opts.Dedupe = st.Dedupe
+		opts.RateLimiter = st.Limiter
+		opts.Audit = st.Audit
 	}
 	start := time.Now()
 	app, err := NewApp(ctx, opts)

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/callboard/callboard/bot"
+)
+
+// Requests beyond limits.burst are denied, per process without Redis and
+// across replicas with it; with Redis every request lands in the audit stream.
+func TestServeLimitsRequestsPerUserAndAudits(t *testing.T) {
+	base := "limits:\n  per_user_rate: 0.001\n  burst: 2\ncatalog:\n  sources: [testdata/org.yaml]\n"
+	tests := []struct {
+		name     string
+		redis    bool
+		replicas int
+	}{
+		{"in memory", false, 1},
+		{"redis shared by two replicas", true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := base
+			if tt.redis {
+				text += "redis:\n  url: redis://" + startRedis(t) + "/0\n"
+			}
+			cfg, err := LoadConfig(writeConfig(t, text), envOf(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var servers []*server
+			var logs bytes.Buffer
+			for range tt.replicas {
+				s, err := newServer(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.redis != nil {
+					t.Cleanup(func() { s.redis.Close() })
+				}
+				servers = append(servers, s)
+			}
+			var got []bot.Status
+			for i := range 4 {
+				s := servers[i%len(servers)]
+				req := &bot.Request{Text: "help", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}, DeliveryID: fmt.Sprint("d", i)}
+				resp, err := s.app.Router.Handle(t.Context(), req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, resp.Status)
+			}
+			want := []bot.Status{bot.StatusOK, bot.StatusOK, bot.StatusDenied, bot.StatusDenied}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("statuses %v; want %v", got, want)
+			}
+			other, err := servers[0].app.Router.Handle(t.Context(), &bot.Request{Text: "help", Platform: bot.PlatformSlack, User: bot.User{ID: "U2"}, DeliveryID: "other"})
+			if err != nil || other.Status != bot.StatusOK {
+				t.Fatalf("another user was limited too: %v %v", other, err)
+			}
+			if tt.redis {
+				n, err := servers[0].redis.Client.XLen(t.Context(), "callboard:audit").Result()
+				if err != nil || n != 5 {
+					t.Fatalf("audit stream holds %d entries (%v); want 5", n, err)
+				}
+			} else if c := strings.Count(logs.String(), "audit"); c < 5 {
+				t.Fatalf("%d audit log lines; want 5:\n%s", c, logs.String())
+			}
+		})
+	}
+}
