@@ -24,6 +24,8 @@ type AppOptions struct {
 	Catalogs []string
 	// Docs are TechDocs site paths for `docs` (beside the catalog's own sites).
 	Docs []string
+	// DocsBaseURL is docs.base_url: the pattern links to rendered pages follow.
+	DocsBaseURL string
 	// Config is the callboard.yaml path; accepted and not yet read.
 	Config string
 	// PageSize is the number of list items per answer page (0: the bot's default).
@@ -179,7 +181,7 @@ func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
 		}
 		sites = append(sites, site)
 	}
-	probs = append(probs, a.Docs.Rebuild(ctx, sites, docs.BuildOptions{})...)
+	probs = append(probs, a.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: a.Options.DocsBaseURL})...)
 	a.Problems = append(a.Problems, probs...)
 	a.log.InfoContext(ctx, "docs indexed", "sites", len(sites), "problems", len(probs))
 	return ctx.Err()
