@@ -103,7 +103,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 			paths = append(paths, src)
 		}
 	}
-	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
+	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
@@ -489,6 +489,6 @@ func (s *server) rebuildDocs() {
 			sites = append(sites, site)
 		}
 	}
-	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{})...)
+	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: s.cfg.Docs.BaseURL})...)
 	s.log.Info("docs indexed after refresh", "sites", len(sites), "problems", len(probs))
 }
