@@ -26,7 +26,8 @@ type AppOptions struct {
 	Docs []string
 	// DocsBaseURL is docs.base_url: the pattern links to rendered pages follow.
 	DocsBaseURL string
-	// Config is the callboard.yaml path; accepted and not yet read.
+	// Config is the callboard.yaml path; `ask` and `chat` read it through
+	// applyConfigFile before NewApp (serve reads it itself).
 	Config string
 	// PageSize is the number of list items per answer page (0: the bot's default).
 	PageSize int
@@ -231,7 +232,7 @@ func (l *listFlag) Set(v string) error {
 func appFlags(fs *flag.FlagSet, o *AppOptions) {
 	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file); repeatable; default: the embedded example organisation")
 	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own; repeatable")
-	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE` (accepted and not read yet: configuration support is still to come)")
+	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE`: its local catalog sources (unless --catalog is given), docs.paths and docs.base_url")
 }
 
 // parseInterspersed parses flags anywhere among args ("ask 'who owns x' --json")

@@ -47,6 +47,14 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard ask: --page %d: pages start at 1\n", *page)
 		return 2
 	}
+	notes, err := applyConfigFile(&opts, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard ask: %v\n", err)
+		return 2
+	}
+	for _, n := range notes {
+		fmt.Fprintln(env.Stderr, n)
+	}
 	app, err := NewApp(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "callboard ask: %v\n", err)

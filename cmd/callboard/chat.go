@@ -41,6 +41,14 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard chat: unexpected argument %q (to ask one thing, use callboard ask)\n", fs.Arg(0))
 		return 2
 	}
+	notes, err := applyConfigFile(&opts, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
+		return 2
+	}
+	for _, n := range notes {
+		fmt.Fprintln(env.Stderr, n)
+	}
 	app, err := NewApp(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)

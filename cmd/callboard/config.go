@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/callboard/callboard/adapters/github"
 )
 
 // Config is callboard.yaml. Every key has a default (see defaultConfig);
@@ -654,4 +656,32 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// applyConfigFile reads o.Config (when set) into o for `ask` and `chat`: its
+// local catalog sources when no --catalog was given, its docs paths after
+// --docs, and docs.base_url. GitHub and Backstage sources need `serve`; they
+// are named in the returned notes rather than silently dropped.
+func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
+	if o.Config == "" {
+		return nil, nil
+	}
+	cfg, err := LoadConfig(o.Config, getenv)
+	if err != nil {
+		return nil, err
+	}
+	var local []string
+	for _, src := range cfg.Catalog.Sources {
+		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") {
+			notes = append(notes, fmt.Sprintf("%s: catalog source %q is read only by `callboard serve`", o.Config, src))
+			continue
+		}
+		local = append(local, src)
+	}
+	if len(o.Catalogs) == 0 {
+		o.Catalogs = local
+	}
+	o.Docs = append(o.Docs, cfg.Docs.Paths...)
+	o.DocsBaseURL = cfg.Docs.BaseURL
+	return notes, nil
 }

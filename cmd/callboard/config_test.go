@@ -118,3 +118,29 @@ func TestConfigCheckExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// `ask --config` takes catalog sources, docs and base_url from the file, and
+// says which sources only serve reads.
+func TestAskReadsConfigFile(t *testing.T) {
+	org, _ := filepath.Abs("../../examples/org/all.yaml")
+	good := writeConfig(t, "catalog:\n  sources: ["+org+", \"github:acme\"]\ndocs:\n  base_url: https://portal.example/docs/{namespace}/{kind}/{name}/{path}\n")
+	bad := writeConfig(t, "docs:\n  base_ur: x\n")
+	tests := []struct {
+		name           string
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{"sources and base url from the file", []string{"ask", "--config", good, "--json", "docs refunds failing"}, 0, "https://portal.example/docs/default/component/", `"github:acme" is read only by ` + "`callboard serve`"},
+		{"bad file names the key", []string{"ask", "--config", bad, "help"}, 2, "", "docs.base_ur: unknown key"},
+		{"chat reads it too", []string{"chat", "--config", bad}, 2, "", "docs.base_ur: unknown key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, "", tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(errs, tt.stderr) {
+				t.Fatalf("exit %d (want %d)\nstdout %q (want %q)\nstderr %q (want %q)", code, tt.code, out, tt.stdout, errs, tt.stderr)
+			}
+		})
+	}
+}
