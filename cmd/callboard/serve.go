@@ -131,6 +131,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err := s.wireGitHub(specs, paths); err != nil {
 		return nil, err
 	}
+	if err := s.wireAdmin(); err != nil {
+		return nil, err
+	}
 	if len(specs) == 0 {
 		s.background = append(s.background, s.reloadFiles)
 	}
@@ -491,4 +494,35 @@ func (s *server) rebuildDocs() {
 	}
 	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: s.cfg.Docs.BaseURL})...)
 	s.log.Info("docs indexed after refresh", "sites", len(sites), "problems", len(probs))
+}
+
+// wireAdmin registers `catalog status` for catalog.admins.
+func (s *server) wireAdmin() error {
+	o := bot.AdminOptions{Catalog: s.app.Store}
+	for _, a := range s.cfg.Catalog.Admins {
+		ref, err := catalog.ParseRef(a, "user", "default")
+		if err != nil {
+			return fmt.Errorf("catalog.admins: %q: %w", a, err)
+		}
+		o.Admins = append(o.Admins, ref)
+	}
+	if s.refresh != nil {
+		o.Health = refreshHealth{s.refresh}
+	}
+	return bot.RegisterAdmin(s.app.Router, o)
+}
+
+// refreshHealth adapts the GitHub Refresher's Status to bot.CatalogHealth.
+type refreshHealth struct{ r *github.Refresher }
+
+func (h refreshHealth) CatalogHealth() []bot.SourceHealth {
+	var out []bot.SourceHealth
+	for _, src := range h.r.Status().Sources {
+		sh := bot.SourceHealth{Name: src.Name, LastSuccess: src.LastSuccess, LastError: src.LastError, Entities: src.Entities, Problems: src.Problems}
+		for _, rp := range src.Repos {
+			sh.Repos = append(sh.Repos, bot.SourceHealth{Name: rp.Repo, LastSuccess: rp.LastSuccess, LastError: rp.LastError, Entities: rp.Entities, Problems: rp.Problems})
+		}
+		out = append(out, sh)
+	}
+	return out
 }

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/callboard/callboard/bot"
+)
+
+// catalog.admins decides who may ask `catalog status` on a serving replica.
+func TestServeCatalogStatusFollowsAdmins(t *testing.T) {
+	org, _ := filepath.Abs("../../examples/org/all.yaml")
+	cfg, err := LoadConfig(writeConfig(t, "catalog:\n  sources: ["+org+"]\n  admins: [nadia.okafor]\n"), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		user string
+		want bot.Status
+	}{
+		{"U04NADIA01", bot.StatusOK},
+		{"U04TOMAS02", bot.StatusDenied},
+	}
+	for _, tt := range tests {
+		resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: "catalog status", Platform: bot.PlatformSlack, User: bot.User{ID: tt.user}})
+		if err != nil || resp.Status != tt.want {
+			t.Errorf("%s: status %v (%v); want %v", tt.user, resp.Status, err, tt.want)
+		}
+	}
+}
