@@ -63,8 +63,12 @@ func TestHostileYAMLGetsClearErrorQuickly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
 			res := loadString(t, "x.yaml", tc.src)
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("took %v", d)
+			// A guard against a hang or an expansion that runs away, not a
+			// speed target (those are benchmarks): generous enough for -race
+			// on a loaded 2-core machine, far below what an unbounded parse
+			// of these inputs takes.
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("took %v: input not bounded", d)
 			}
 			errs := errorsOf(res)
 			found := false
