@@ -21,6 +21,7 @@ type Metrics struct {
 	latency        *prometheus.HistogramVec
 	refreshSeconds prometheus.Histogram
 	refreshErrors  prometheus.Counter
+	sourceErrors   *prometheus.CounterVec
 	httpRequests   *prometheus.CounterVec
 }
 
@@ -50,6 +51,11 @@ func NewMetrics(store *catalog.Store, index *docs.Holder) *Metrics {
 		Name: "callboard_http_requests_total",
 		Help: "HTTP requests by endpoint and status code class.",
 	}, []string{"endpoint", "code"})
+	m.sourceErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "callboard_catalog_source_refresh_errors_total",
+		Help: "Failed refreshes of one catalog source (or one repository of it).",
+	}, []string{"source", "repo"})
+	m.Registry.MustRegister(m.sourceErrors)
 	m.Registry.MustRegister(m.requests, m.latency, m.refreshSeconds, m.refreshErrors, m.httpRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if store != nil {
@@ -116,6 +122,14 @@ func (m *Metrics) ObserveRefresh(d time.Duration, err error) {
 	m.refreshSeconds.Observe(d.Seconds())
 	if err != nil {
 		m.refreshErrors.Inc()
+	}
+}
+
+// ObserveSourceRefresh counts a failed refresh of source (and repo, "" for
+// the whole source).
+func (m *Metrics) ObserveSourceRefresh(source, repo string, err error) {
+	if err != nil {
+		m.sourceErrors.WithLabelValues(source, repo).Inc()
 	}
 }
 

@@ -203,6 +203,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	if len(sources) > 0 && len(specs) > 0 {
 		r := github.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
 		r.OnRefresh = func(rep github.RefreshReport) {
+			s.metrics.ObserveSourceRefresh(rep.Source, rep.Repo, rep.Err)
 			if rep.Repo == "" {
 				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
 				if rep.Err == nil {
