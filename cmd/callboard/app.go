@@ -15,6 +15,7 @@ import (
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 	"github.com/callboard/callboard/examples"
+	"github.com/callboard/callboard/scaffold"
 )
 
 // AppOptions are what every entry point (ask, chat, serve) builds the bot from.
@@ -99,6 +100,9 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	}
 	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
 	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
+		return nil, err
+	}
+	if err := bot.RegisterScaffold(r, bot.ScaffoldOptions{Catalog: a.Store, Runner: &scaffold.Runner{Catalog: a.Store.Current}}); err != nil {
 		return nil, err
 	}
 	r.Use(bot.Recovered(log))

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The chat scaffold commands on the embedded organisation's templates.
+func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
+	code, out, _ := run(t, "", "ask", "templates")
+	if code != 0 || !strings.Contains(out, "go-service") || !strings.Contains(out, "scaffold go-service") {
+		t.Fatalf("templates: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = run(t, "", "ask", "--json", "scaffold go-service name=ledger-export")
+	if code != 2 {
+		t.Errorf("missing parameters: exit %d, want 2 (usage)", code)
+	}
+	var resp struct {
+		Status string `json:"status"`
+		Modal  *struct {
+			Command string `json:"command"`
+			Inputs  []struct {
+				Name string `json:"name"`
+			} `json:"inputs"`
+		} `json:"modal"`
+	}
+	if err := json.Unmarshal([]byte(out), &resp); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if resp.Status != "usage" || resp.Modal == nil || resp.Modal.Command != "scaffold go-service" {
+		t.Fatalf("missing parameters gave %+v", resp)
+	}
+	var names []string
+	for _, in := range resp.Modal.Inputs {
+		names = append(names, in.Name)
+	}
+	if got := strings.Join(names, ","); !strings.Contains(got, "owner") || strings.Contains(got, "name") {
+		t.Errorf("modal asks for %q; want the missing ones (owner…), not the given name", got)
+	}
+
+	code, out, _ = run(t, "", "ask", `scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`)
+	if code != 0 {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"cmd/ledger-export/main.go", "catalog-info.yaml", `name: "ledger-export"`, "Exports ledger entries", "Nothing was created"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q\n%s", want, out)
+		}
+	}
+
+	code, out, _ = run(t, "", "ask", "scaffold go-servce name=x")
+	if code != 1 || !strings.Contains(out, "scaffold go-service") {
+		t.Errorf("misspelt template: exit %d, want 1 with a suggestion\n%s", code, out)
+	}
+}
