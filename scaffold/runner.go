@@ -419,7 +419,7 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 		if err := r.work(ctx, id, templates, progress); err != nil {
 			// Not acknowledged: the job stays pending in the queue and is
 			// claimed again once its visibility timeout passes.
-			r.log().Error("reading a claimed job; leaving it for another claim", slog.String("job", id), slog.Any("err", err))
+			r.log().Error("a claimed job could not be read or saved; leaving it for another claim", slog.String("job", id), slog.Any("err", err))
 			continue
 		}
 		if err := ack(ctx); err != nil && ctx.Err() == nil {
@@ -455,10 +455,19 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 		secrets = v.(map[string]any)
 	}
 	if err := r.resume(ctx, t, job, secrets, progress); err != nil {
+		if errors.Is(err, errNotSaved) {
+			// The store lost track of the job's progress: keep it in the
+			// queue, so a later claim resumes it from the last saved step
+			// (markers make the steps already done safe to meet again).
+			return err
+		}
 		r.log().Info("scaffold job failed", slog.String("job", id), slog.Any("err", err))
 	}
 	return nil
 }
+
+// errNotSaved marks a failure to record a job's state in its JobStore.
+var errNotSaved = errors.New("job state not saved")
 
 // Preview is the result of a dry run.
 type Preview struct {
@@ -503,7 +512,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 	job.State = JobRunning
 	job.Attempts++
 	if err := save(); err != nil {
-		return fmt.Errorf("saving job %s: %w", job.ID, err)
+		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 	}
 	emit(-1)
 	lang := r.language()
@@ -539,7 +548,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 		rec.State = StepRunning
 		if err := save(); err != nil {
-			return fmt.Errorf("saving job %s: %w", job.ID, err)
+			return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 		}
 		emit(i)
 		in, err := lang.Eval(t.Pos.File+": step "+s.ID+" input", s.Input, data)
@@ -566,7 +575,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		rec.State = StepDone
 		steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
 		if err := save(); err != nil {
-			return fmt.Errorf("saving job %s after step %s: %w", job.ID, s.ID, err)
+			return fmt.Errorf("saving job %s after step %s: %w: %w", job.ID, s.ID, errNotSaved, err)
 		}
 		emit(i)
 	}
@@ -581,7 +590,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 	job.Output = out
 	job.State = JobSucceeded
 	if err := save(); err != nil {
-		return fmt.Errorf("saving job %s: %w", job.ID, err)
+		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 	}
 	emit(-1)
 	return nil
