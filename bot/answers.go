@@ -738,13 +738,7 @@ func (a *answers) userCard(s *catalog.Snapshot, u *catalog.Entity, req *Request,
 	owned = dedupe(owned)
 	if len(owned) > 0 {
 		resp.Fields = append(resp.Fields, Field{Name: "Your teams own", Value: kindCounts(owned)})
-		items := byKindItems(owned, func(e *catalog.Entity) string {
-			d := kindDetail(e)
-			if o, ok := fastOwner(e); ok {
-				d += " · " + shortRef(o)
-			}
-			return d
-		})
+		items := byKindItems(owned, detailWithOwner)
 		resp.Sections = []Section{{Title: "Owned", Items: pageOf(a, req, resp, items)}}
 	} else {
 		resp.Text = "Neither you nor your teams own anything in the catalog."
@@ -932,17 +926,21 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 	parts := related(s, e, catalog.RelHasPart)
 	if len(parts) > 0 {
 		resp.Fields = append(resp.Fields, Field{Name: "Parts", Value: kindCounts(parts)})
-		items := byKindItems(parts, func(p *catalog.Entity) string {
-			d := kindDetail(p)
-			if o, ok := fastOwner(p); ok {
-				d += " · " + shortRef(o)
-			}
-			return d
-		})
+		items := byKindItems(parts, detailWithOwner)
 		resp.Sections = []Section{{Title: "Parts", Items: pageOf(a, req, resp, items)}}
 	} else {
 		resp.Text = strings.TrimSpace(resp.Text + "\n\nNothing in the catalog is part of it.")
 	}
 	resp.Actions = append([]Action{{Label: "show dependents", Command: "dependents " + ref}, {Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
 	return a.okFor(req, resp), nil
+}
+
+// detailWithOwner is an entity's kind detail followed by its owner, as list
+// items of owned things, parts and members show it.
+func detailWithOwner(e *catalog.Entity) string {
+	d := kindDetail(e)
+	if o, ok := fastOwner(e); ok {
+		d += " · " + shortRef(o)
+	}
+	return d
 }
