@@ -8,27 +8,67 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path"
 	"strconv"
+	"strings"
+	"testing/fstest"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/docs"
 )
 
 // SnapshotBus carries the catalog from the leader to the other replicas: the
-// leader Publishes the entities (JSON, gzip) under a versioned key, points
+// leader Publishes a Bundle (the entities, the load problems and the TechDocs
+// sites' files, as gzip-compressed JSON) under a versioned key, points
 // catalog:current at it and PUBLISHes the version; the others Follow and load
 // each new version, so only the leader spends GitHub's rate limit.
 //
 // Origin.FS is not serialised: entities loaded from the bus cannot read files
-// beside them. Replicas must take documentation from the leader's doc index or
-// re-fetch it; the bus does neither.
+// beside them. That is why a Bundle carries the documentation sites' files
+// itself; a follower indexes those.
 type SnapshotBus struct {
 	C      goredis.UniversalClient
 	Prefix string
 	// Keep is how long a published version stays readable (default 24h).
 	Keep time.Duration
+	// MaxDocBytes bounds the documentation files one Bundle carries
+	// (default 64 MiB); sites beyond it are left out and listed in
+	// Bundle.Dropped.
+	MaxDocBytes int64
+}
+
+// Bundle is what one published version holds.
+type Bundle struct {
+	Snapshot *catalog.Snapshot
+	// Sites are the TechDocs sites to index. On Load each one's FS is an
+	// in-memory copy of the files published (mkdocs.yml and Markdown).
+	Sites []docs.Site
+	// Dropped names the sites left out of the bundle (over MaxDocBytes, or
+	// unreadable), so a follower can report them rather than lose them
+	// silently.
+	Dropped []string
+}
+
+// wireBundle is the JSON of a Bundle. Version 1 of the format was the bare
+// entity array; LoadVersion reads both.
+type wireBundle struct {
+	Format   int               `json:"format"`
+	Entities []*catalog.Entity `json:"entities"`
+	Problems []catalog.Problem `json:"problems,omitempty"`
+	Sites    []wireSite        `json:"sites,omitempty"`
+	Dropped  []string          `json:"dropped,omitempty"`
+}
+
+type wireSite struct {
+	Name   string            `json:"name"`
+	Entity string            `json:"entity,omitempty"`
+	Dir    string            `json:"dir"`
+	Source string            `json:"source,omitempty"`
+	Files  map[string]string `json:"files"`
 }
 
 func (b *SnapshotBus) channel() string { return b.Prefix + "catalog:published" }
@@ -37,12 +77,78 @@ func (b *SnapshotBus) key(v int64) string {
 	return b.Prefix + "catalog:snapshot:" + strconv.FormatInt(v, 10)
 }
 
-// Publish stores the snapshot's entities as a new version and notifies the
-// followers. It returns the version.
+// Publish stores the snapshot's entities (and problems) as a new version and
+// notifies the followers. It returns the version.
 func (b *SnapshotBus) Publish(ctx context.Context, snap *catalog.Snapshot) (int64, error) {
+	return b.PublishBundle(ctx, Bundle{Snapshot: snap})
+}
+
+// docFile reports whether a file of a site is worth carrying: the MkDocs
+// configuration and Markdown pages, which is all the doc index reads.
+func docFile(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".md", ".markdown", ".mdown", ".yml", ".yaml":
+		return true
+	}
+	return false
+}
+
+// packSites copies each site's files into the wire form, within budget bytes.
+func packSites(sites []docs.Site, budget int64) (out []wireSite, dropped []string) {
+	for _, s := range sites {
+		ws := wireSite{Name: s.Name, Dir: s.Dir, Source: s.Source, Files: map[string]string{}}
+		if !s.Entity.IsZero() {
+			ws.Entity = s.Entity.String()
+		}
+		var size int64
+		err := fs.WalkDir(s.FS, s.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !docFile(p) {
+				return nil
+			}
+			data, err := fs.ReadFile(s.FS, p)
+			if err != nil {
+				return err
+			}
+			size += int64(len(data))
+			if size > budget {
+				return errBudget
+			}
+			ws.Files[p] = string(data)
+			return nil
+		})
+		if err != nil {
+			reason := "unreadable: " + err.Error()
+			if errors.Is(err, errBudget) {
+				reason = fmt.Sprintf("over the bundle's %d-byte documentation budget", budget)
+			}
+			dropped = append(dropped, s.Name+" ("+reason+")")
+			continue
+		}
+		budget -= size
+		out = append(out, ws)
+	}
+	return out, dropped
+}
+
+var errBudget = errors.New("documentation budget exceeded")
+
+// PublishBundle stores a Bundle as a new version and notifies the followers.
+// It returns the version.
+func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, error) {
+	wb := wireBundle{Format: 2, Entities: bundle.Snapshot.Entities(), Problems: bundle.Snapshot.Problems(), Dropped: bundle.Dropped}
+	max := b.MaxDocBytes
+	if max <= 0 {
+		max = 64 << 20
+	}
+	sites, dropped := packSites(bundle.Sites, max)
+	wb.Sites = sites
+	wb.Dropped = append(wb.Dropped, dropped...)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	if err := json.NewEncoder(zw).Encode(snap.Entities()); err != nil {
+	if err := json.NewEncoder(zw).Encode(wb); err != nil {
 		return 0, fmt.Errorf("encoding the catalog snapshot: %w", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -69,39 +175,75 @@ var ErrNoSnapshot = errors.New("no catalog snapshot published")
 
 // Load reads the current published version.
 func (b *SnapshotBus) Load(ctx context.Context) (*catalog.Snapshot, int64, error) {
+	bundle, v, err := b.LoadBundle(ctx)
+	return bundle.Snapshot, v, err
+}
+
+// LoadBundle reads the current published version with its documentation.
+func (b *SnapshotBus) LoadBundle(ctx context.Context) (Bundle, int64, error) {
 	v, err := b.C.Get(ctx, b.current()).Int64()
 	if errors.Is(err, goredis.Nil) {
-		return nil, 0, ErrNoSnapshot
+		return Bundle{}, 0, ErrNoSnapshot
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("redis catalog current: %w", err)
+		return Bundle{}, 0, fmt.Errorf("redis catalog current: %w", err)
 	}
-	s, err := b.LoadVersion(ctx, v)
-	return s, v, err
+	bundle, err := b.LoadVersionBundle(ctx, v)
+	return bundle, v, err
 }
 
 // LoadVersion reads one published version.
 func (b *SnapshotBus) LoadVersion(ctx context.Context, v int64) (*catalog.Snapshot, error) {
+	bundle, err := b.LoadVersionBundle(ctx, v)
+	return bundle.Snapshot, err
+}
+
+// LoadVersionBundle reads one published version with its documentation.
+func (b *SnapshotBus) LoadVersionBundle(ctx context.Context, v int64) (Bundle, error) {
 	data, err := b.C.Get(ctx, b.key(v)).Bytes()
 	if errors.Is(err, goredis.Nil) {
-		return nil, fmt.Errorf("catalog snapshot %d: expired or never published", v)
+		return Bundle{}, fmt.Errorf("catalog snapshot %d: expired or never published", v)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redis catalog snapshot %d: %w", v, err)
+		return Bundle{}, fmt.Errorf("redis catalog snapshot %d: %w", v, err)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("catalog snapshot %d: not gzip: %w", v, err)
+		return Bundle{}, fmt.Errorf("catalog snapshot %d: not gzip: %w", v, err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("catalog snapshot %d: %w", v, err)
+		return Bundle{}, fmt.Errorf("catalog snapshot %d: %w", v, err)
 	}
-	var entities []*catalog.Entity
-	if err := json.Unmarshal(raw, &entities); err != nil {
-		return nil, fmt.Errorf("catalog snapshot %d: not the JSON of entities: %w", v, err)
+	var wb wireBundle
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		err = json.Unmarshal(raw, &wb.Entities) // format 1
+	} else {
+		err = json.Unmarshal(raw, &wb)
 	}
-	return catalog.NewSnapshot(entities, nil), nil
+	if err != nil {
+		return Bundle{}, fmt.Errorf("catalog snapshot %d: not the JSON of a published catalog: %w", v, err)
+	}
+	out := Bundle{Snapshot: catalog.NewSnapshot(wb.Entities, wb.Problems), Dropped: wb.Dropped}
+	for _, ws := range wb.Sites {
+		m := fstest.MapFS{}
+		for p, data := range ws.Files {
+			if !fs.ValidPath(p) {
+				return Bundle{}, fmt.Errorf("catalog snapshot %d: site %q holds an invalid path %q", v, ws.Name, p)
+			}
+			m[p] = &fstest.MapFile{Data: []byte(data), Mode: 0o444}
+		}
+		site := docs.Site{Name: ws.Name, FS: m, Dir: ws.Dir, Source: ws.Source}
+		if ws.Entity != "" {
+			ref, err := catalog.ParseRef(ws.Entity, "component", "default")
+			if err != nil {
+				return Bundle{}, fmt.Errorf("catalog snapshot %d: site %q: %w", v, ws.Name, err)
+			}
+			site.Entity = ref
+		}
+		out.Sites = append(out.Sites, site)
+	}
+	return out, nil
 }
 
 // Follow calls apply with the current snapshot and then with every newer one
@@ -109,12 +251,17 @@ func (b *SnapshotBus) LoadVersion(ctx context.Context, v int64) (*catalog.Snapsh
 // skipped. After a lost subscription (Redis restarted) it reloads the current
 // version, so no publication is missed for long.
 func (b *SnapshotBus) Follow(ctx context.Context, apply func(version int64, snap *catalog.Snapshot)) error {
+	return b.FollowBundle(ctx, func(v int64, bundle Bundle) { apply(v, bundle.Snapshot) })
+}
+
+// FollowBundle is Follow with each version's documentation sites.
+func (b *SnapshotBus) FollowBundle(ctx context.Context, apply func(version int64, bundle Bundle)) error {
 	var last int64
 	load := func() {
-		s, v, err := b.Load(ctx)
+		bundle, v, err := b.LoadBundle(ctx)
 		if err == nil && v > last {
 			last = v
-			apply(v, s)
+			apply(v, bundle)
 		}
 	}
 	sub := b.C.Subscribe(ctx, b.channel())
@@ -140,12 +287,12 @@ func (b *SnapshotBus) Follow(ctx context.Context, apply func(version int64, snap
 			if err != nil || v <= last {
 				continue
 			}
-			s, err := b.LoadVersion(ctx, v)
+			bundle, err := b.LoadVersionBundle(ctx, v)
 			if err != nil {
 				continue
 			}
 			last = v
-			apply(v, s)
+			apply(v, bundle)
 		}
 	}
 }

@@ -1,13 +1,18 @@
 package redis
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io/fs"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/docs"
 )
 
 const entities = `apiVersion: backstage.io/v1alpha1
@@ -85,5 +90,80 @@ func TestFollowersLoadEachPublishedSnapshot(t *testing.T) {
 		if got := last.snap.OwnedBy(catalog.MustParseRef("group:default/team-payments")); len(got) != 1 {
 			t.Fatalf("follower %d: team-payments owns %d, want 1", i, len(got))
 		}
+	}
+}
+
+// A follower has no files beside the entities it loads, so the bundle
+// carries the TechDocs sites; a follower's doc index must find the same
+// sections as the leader's, and a site over the budget is named, not lost
+// silently.
+func TestBundleCarriesDocumentationToFollowers(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	pfx := prefix()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := catalog.LoadFS(ctx, fstest.MapFS{"catalog-info.yaml": {Data: []byte(entities)}}, []string{"catalog-info.yaml"}, catalog.LoadOptions{})
+	snap := catalog.Build(res)
+	siteFS := fstest.MapFS{
+		"ledger/mkdocs.yml":         {Data: []byte("site_name: Ledger handbook\nnav:\n  - Home: index.md\n  - Runbook: runbook.md\n")},
+		"ledger/docs/index.md":      {Data: []byte("# Ledger\n\nThe ledger keeps balances.\n")},
+		"ledger/docs/runbook.md":    {Data: []byte("# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n")},
+		"ledger/docs/img/chart.png": {Data: []byte("\x89PNG not carried")},
+		"big/mkdocs.yml":            {Data: []byte("site_name: Big\n")},
+		"big/docs/index.md":         {Data: []byte("# Big\n\n" + strings.Repeat("words ", 4000))},
+	}
+	sites := []docs.Site{
+		{Name: "Ledger handbook", Entity: catalog.MustParseRef("component:default/ledger"), FS: siteFS, Dir: "ledger", Source: "https://github.com/acme/ledger/blob/main"},
+		{Name: "Big", FS: siteFS, Dir: "big"},
+	}
+	leader := &SnapshotBus{C: client(t, s), Prefix: pfx, MaxDocBytes: 4096}
+	v, err := leader.PublishBundle(ctx, Bundle{Snapshot: snap, Sites: sites})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follower := &SnapshotBus{C: client(t, s), Prefix: pfx}
+	got, gv, err := follower.LoadBundle(ctx)
+	if err != nil || gv != v {
+		t.Fatalf("LoadBundle = v%d, %v; want v%d", gv, err, v)
+	}
+	if got.Snapshot.Len() != 2 {
+		t.Fatalf("follower snapshot has %d entities, want 2", got.Snapshot.Len())
+	}
+	if len(got.Sites) != 1 || got.Sites[0].Entity.String() != "component:default/ledger" || got.Sites[0].Source != sites[0].Source {
+		t.Fatalf("sites = %+v, want the ledger site only", got.Sites)
+	}
+	if len(got.Dropped) != 1 || !strings.Contains(got.Dropped[0], "Big") || !strings.Contains(got.Dropped[0], "budget") {
+		t.Fatalf("Dropped = %q, want the Big site named with the reason", got.Dropped)
+	}
+	if _, err := fs.Stat(got.Sites[0].FS, "ledger/docs/img/chart.png"); err == nil {
+		t.Fatal("an image was carried; only configuration and Markdown should be")
+	}
+	ix, probs := docs.Build(ctx, got.Sites, docs.BuildOptions{})
+	if len(probs) > 0 {
+		t.Fatalf("indexing the carried site: %v", probs)
+	}
+	hits, total := ix.Search("reconciliation lag", docs.SearchOptions{})
+	if total == 0 || hits[0].Page != "runbook.md" || hits[0].Anchor == "" {
+		t.Fatalf("follower search = %d hits %+v, want the runbook section", total, hits)
+	}
+}
+
+// Versions written by the first format (a bare entity array) still load.
+func TestBundleReadsTheFirstFormat(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	pfx := prefix()
+	ctx := context.Background()
+	c := client(t, s)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write([]byte(`[{"apiVersion":"backstage.io/v1alpha1","kind":"Group","metadata":{"name":"team-a"},"spec":{"type":"team","children":[]}}]`))
+	_ = zw.Close()
+	if err := c.Set(ctx, pfx+"catalog:snapshot:7", buf.Bytes(), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(ctx, pfx+"catalog:current", 7, 0)
+	snap, v, err := (&SnapshotBus{C: c, Prefix: pfx}).Load(ctx)
+	if err != nil || v != 7 || snap.Len() != 1 {
+		t.Fatalf("Load = %v, v%d, %v", snap, v, err)
 	}
 }
