@@ -51,13 +51,16 @@ type Job struct {
 	Template string         `json:"template"` // template entity ref
 	Values   map[string]any `json:"values"`   // validated, coerced parameters (secrets removed)
 	// User is the entity ref of the person who asked, when known.
-	User    string       `json:"user,omitempty"`
-	State   JobState     `json:"state"`
-	Steps   []StepRecord `json:"steps"`
-	Error   string       `json:"error,omitempty"`
-	Output  *RunOutput   `json:"output,omitempty"`
-	Created time.Time    `json:"created"`
-	Updated time.Time    `json:"updated"`
+	User string `json:"user,omitempty"`
+	// Requester is the chat account that asked ("slack:U0123"), when known:
+	// who may retry the job besides admins.
+	Requester string       `json:"requester,omitempty"`
+	State     JobState     `json:"state"`
+	Steps     []StepRecord `json:"steps"`
+	Error     string       `json:"error,omitempty"`
+	Output    *RunOutput   `json:"output,omitempty"`
+	Created   time.Time    `json:"created"`
+	Updated   time.Time    `json:"updated"`
 	// Attempts counts how many times the job was started (1 + retries).
 	Attempts int `json:"attempts"`
 }

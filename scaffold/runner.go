@@ -53,6 +53,8 @@ type Request struct {
 	Key string
 	// User is the catalog User asking, when the chat account is linked.
 	User catalog.Ref
+	// Requester is the chat account asking ("slack:U0123"), kept on the job.
+	Requester string
 	// Progress, when set, is called after every step changes state.
 	Progress func(Event)
 }
@@ -317,6 +319,7 @@ func (r *Runner) Start(ctx context.Context, req Request) (*Job, error) {
 		return nil, err
 	}
 	job := r.newJob(req.Template, req.Key, req.User, values)
+	job.Requester = req.Requester
 	existing, created, err := r.Store.Create(ctx, job)
 	if err != nil {
 		return nil, fmt.Errorf("recording the job: %w", err)
@@ -378,6 +381,7 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 		return nil, err
 	}
 	job := r.newJob(req.Template, req.Key, req.User, values)
+	job.Requester = req.Requester
 	existing, created, err := r.Store.Create(ctx, job)
 	if err != nil {
 		return nil, fmt.Errorf("recording the job: %w", err)
@@ -409,6 +413,9 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 // alone (failed jobs wait for Retry). templates finds a job's template by ref.
 func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
 	for {
+		if ctx.Err() != nil {
+			return nil // stopped: take nothing more
+		}
 		id, ack, err := queue.Claim(ctx, consumer)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -416,7 +423,20 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 			}
 			return fmt.Errorf("claiming a job: %w", err)
 		}
-		if err := r.work(ctx, id, templates, progress); err != nil {
+		if err := r.work(ctx, id, templates, progress); errors.Is(err, ErrInterrupted) {
+			// Shutting down mid-job: hand it back at once, so another
+			// worker resumes it without waiting for the claim to expire.
+			// Should that fail, the unacknowledged claim expires instead.
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if qerr := queue.Enqueue(hctx, id); qerr == nil {
+				_ = ack(hctx)
+			} else {
+				r.log().Warn("handing an interrupted job back to the queue; it is reclaimed when its claim expires", slog.String("job", id), slog.Any("err", qerr))
+			}
+			cancel()
+			r.log().Info("scaffold job handed back to the queue", slog.String("job", id))
+			continue
+		} else if err != nil {
 			// Not acknowledged: the job stays pending in the queue and is
 			// claimed again once its visibility timeout passes.
 			r.log().Error("a claimed job could not be read or saved; leaving it for another claim", slog.String("job", id), slog.Any("err", err))
@@ -455,7 +475,7 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 		secrets = v.(map[string]any)
 	}
 	if err := r.resume(ctx, t, job, secrets, progress); err != nil {
-		if errors.Is(err, errNotSaved) {
+		if errors.Is(err, errNotSaved) || errors.Is(err, ErrInterrupted) {
 			// The store lost track of the job's progress: keep it in the
 			// queue, so a later claim resumes it from the last saved step
 			// (markers make the steps already done safe to meet again).
@@ -528,6 +548,9 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
 			continue
 		}
+		if ctx.Err() != nil && !dryRun {
+			return r.interrupt(ctx, job, rec, emit, i)
+		}
 		if err := ctx.Err(); err != nil {
 			return r.fail(job, rec, save, emit, i, err)
 		}
@@ -565,6 +588,10 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 				rec.Created = appendOnce(rec.Created, what)
 			}}
 		out, err := a.Run(ctx, sc, inMap)
+		if err != nil && ctx.Err() != nil && !dryRun {
+			// Stopped from outside (shutdown), not by the step's own fault.
+			return r.interrupt(ctx, job, rec, emit, i)
+		}
 		if err != nil {
 			return r.fail(job, rec, save, emit, i, err)
 		}
@@ -603,6 +630,28 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// ErrInterrupted is returned when a job stopped because its context ended
+// (the process is shutting down): the job is recorded queued again, at the
+// step it had reached, for a worker to resume. It is not a failure.
+var ErrInterrupted = errors.New("job interrupted before it finished; it is handed back to the queue")
+
+// interrupt records the job as waiting again, at step i, with a context of
+// its own (ctx has ended), and returns ErrInterrupted.
+func (r *Runner) interrupt(ctx context.Context, job *Job, rec *StepRecord, emit func(int), i int) error {
+	rec.State = StepPending
+	rec.Error = ""
+	job.State = JobQueued
+	job.Error = ""
+	job.Updated = r.now()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := r.Store.Save(sctx, job); err != nil {
+		return fmt.Errorf("saving interrupted job %s: %w: %w", job.ID, errNotSaved, err)
+	}
+	emit(i)
+	return fmt.Errorf("job %s at step %s: %w", job.ID, rec.ID, ErrInterrupted)
 }
 
 func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(int), i int, err error) error {
