@@ -22,6 +22,7 @@ type Snapshot struct {
 	in       [][]adj        // per entity: incoming relations of known types
 	extraIn  map[Ref][]edge // incoming relations to missing targets or of other types
 	out      [][]adj        // per entity: relations resolved to indexes
+	walk     walkIndex      // out packed for Walk (walk.go)
 	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
@@ -123,6 +124,7 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 			}
 		}
 	}
+	s.walk = newWalkIndex(s.out)
 	s.fuzzy = newFuzzyIndex(entities)
 	return s
 }

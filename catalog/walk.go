@@ -36,35 +36,124 @@ type Reached struct {
 // entity reached once, nearest first; from itself is not included. For the
 // transitive dependents of a component use
 // []string{RelDependencyOf, RelProvidesAPI, RelAPIConsumedBy}.
+// WalkSteps gives the same walk without a pointer per entity reached.
 func (s *Snapshot) Walk(from Ref, relTypes []string, maxDepth int) []Reached {
+	steps := s.WalkSteps(from, relTypes, maxDepth, nil)
+	if len(steps) == 0 {
+		return nil
+	}
+	out := make([]Reached, len(steps))
+	for i, st := range steps {
+		out[i] = Reached{Entity: s.entities[st.ID], Depth: int(st.Depth), Via: relTypeNames[st.via], From: s.entities[st.From]}
+	}
+	return out
+}
+
+// Step is one entity reached by WalkSteps, named by its index in Entities().
+type Step struct {
+	ID    int32 // the entity reached: Entities()[ID]
+	From  int32 // the entity it was reached from (the start for Depth 1)
+	Depth int32 // 1 for a direct neighbour
+	via   uint8
+}
+
+// Via is the relation type the step followed (from From to ID).
+func (st Step) Via() string { return relTypeNames[st.via] }
+
+// Index returns the position of the entity with reference r in Entities()
+// (compared case-insensitively).
+func (s *Snapshot) Index(r Ref) (int32, bool) {
+	i, ok := s.byRef[lowerRef(r)]
+	return i, ok
+}
+
+// WalkSteps is Walk with compact results, appended to buf (which may be nil,
+// or a previous result to reuse): the same entities in the same order, with
+// the same depth, relation and predecessor. It is the one to use for large
+// blast radii: a walk reaching 10,000 entities allocates one slice and a
+// bitmap, and does no hashing or case folding after finding from.
+func (s *Snapshot) WalkSteps(from Ref, relTypes []string, maxDepth int, buf []Step) []Step {
+	buf = buf[:0]
 	start, ok := s.byRef[lowerRef(from)]
 	if !ok {
-		return nil
+		return buf
 	}
 	var want [16]bool
 	for _, t := range relTypes {
 		want[relTypeCodes[t]] = true
 	}
 	want[0] = false
-	seen := make([]bool, len(s.entities))
-	seen[start] = true
-	var out []Reached
-	frontier := []int32{start}
-	for depth := 1; len(frontier) > 0 && (maxDepth <= 0 || depth <= maxDepth); depth++ {
-		var next []int32
-		for _, id := range frontier {
-			for _, a := range s.out[id] {
-				if !want[a.typ] || seen[a.to] {
-					continue
-				}
-				seen[a.to] = true
-				next = append(next, a.to)
-				out = append(out, Reached{Entity: s.entities[a.to], Depth: depth, Via: relTypeNames[a.typ], From: s.entities[id]})
-			}
-		}
-		frontier = next
+	return s.walk.steps(start, &want, maxDepth, buf)
+}
+
+// walkIndex is the outgoing adjacency of every entity in compressed sparse
+// row form: the edges of entity i are edges[off[i]:off[i+1]], in the order of
+// its Relations, each the target index shifted left by 4 with the relation
+// code in the low 4 bits. One array of uint32 holds the whole graph, so a
+// walk reads memory sequentially and the garbage collector has no pointers
+// to scan.
+type walkIndex struct {
+	off   []uint32 // len(entities)+1
+	edges []uint32 // target<<4 | code
+}
+
+// newWalkIndex packs the per-entity adjacency lists NewSnapshot built.
+func newWalkIndex(out [][]adj) walkIndex {
+	if len(out) >= 1<<28 {
+		panic("catalog: more than 2^28 entities do not fit the walk index")
 	}
-	return out
+	w := walkIndex{off: make([]uint32, len(out)+1)}
+	total := 0
+	for i, as := range out {
+		total += len(as)
+		w.off[i+1] = uint32(total)
+	}
+	w.edges = make([]uint32, 0, total)
+	for _, as := range out {
+		for _, a := range as {
+			w.edges = append(w.edges, uint32(a.to)<<4|uint32(a.typ&15))
+		}
+	}
+	return w
+}
+
+// steps is the breadth-first walk itself. The result doubles as the queue:
+// the entities at depth d are buf[lo:hi] while depth d+1 is appended.
+func (w *walkIndex) steps(start int32, want *[16]bool, maxDepth int, buf []Step) []Step {
+	n := len(w.off) - 1
+	if start < 0 || int(start) >= n {
+		return buf
+	}
+	seen := make([]uint64, (n+63)/64)
+	seen[start>>6] |= 1 << (start & 63)
+	buf = w.visit(buf, seen, want, start, 1)
+	lo := 0
+	for depth := int32(2); lo < len(buf) && (maxDepth <= 0 || int(depth) <= maxDepth); depth++ {
+		hi := len(buf)
+		for i := lo; i < hi; i++ {
+			buf = w.visit(buf, seen, want, buf[i].ID, depth)
+		}
+		lo = hi
+	}
+	return buf
+}
+
+// visit appends the unseen neighbours of from over wanted relations.
+func (w *walkIndex) visit(buf []Step, seen []uint64, want *[16]bool, from, depth int32) []Step {
+	for _, e := range w.edges[w.off[from]:w.off[from+1]] {
+		code := e & 15
+		if !want[code] {
+			continue
+		}
+		to := int32(e >> 4)
+		word, bit := to>>6, uint64(1)<<(to&63)
+		if seen[word]&bit != 0 {
+			continue
+		}
+		seen[word] |= bit
+		buf = append(buf, Step{ID: to, From: from, Depth: depth, via: uint8(code)})
+	}
+	return buf
 }
 
 var relTypeNames = func() [16]string {
