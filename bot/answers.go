@@ -352,22 +352,31 @@ type Affected struct {
 // and from a system or domain to its parts.
 var blastRelations = []string{catalog.RelDependencyOf, catalog.RelProvidesAPI, catalog.RelAPIConsumedBy, catalog.RelHasPart}
 
-var blastHow = map[string]string{
-	catalog.RelDependencyOf:  "depends on",
-	catalog.RelProvidesAPI:   "provided by",
-	catalog.RelAPIConsumedBy: "consumes",
-	catalog.RelHasPart:       "part of",
+// blastHow says how an entity reached over rel is affected by the one before it.
+func blastHow(rel string) string {
+	switch rel {
+	case catalog.RelDependencyOf:
+		return "depends on"
+	case catalog.RelProvidesAPI:
+		return "provided by"
+	case catalog.RelAPIConsumedBy:
+		return "consumes"
+	case catalog.RelHasPart:
+		return "part of"
+	}
+	return rel
 }
 
 // BlastRadius returns every entity affected when root goes down, nearest
-// first, to maxDepth (0 = unlimited), by catalog.Snapshot.Walk over the
+// first, to maxDepth (0 = unlimited), by catalog.Snapshot.WalkSteps over the
 // relations the catalog computed: dependencyOf, providesApi then
 // apiConsumedBy, and hasPart (a system's or domain's parts).
 func BlastRadius(s *catalog.Snapshot, root *catalog.Entity, maxDepth int) []Affected {
-	reached := s.Walk(root.Ref(), blastRelations, maxDepth)
-	out := make([]Affected, len(reached))
-	for i, r := range reached {
-		out[i] = Affected{Entity: r.Entity, Depth: r.Depth, Via: r.From, How: blastHow[r.Via]}
+	steps := s.WalkSteps(root.Ref(), blastRelations, maxDepth, nil)
+	ents := s.Entities()
+	out := make([]Affected, len(steps))
+	for i, st := range steps {
+		out[i] = Affected{Entity: ents[st.ID], Depth: int(st.Depth), Via: ents[st.From], How: blastHow(st.Via())}
 	}
 	return out
 }
@@ -414,10 +423,12 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	if bad != nil {
 		return bad, nil
 	}
-	hits := BlastRadius(s, e, maxDepth)
+	// The walk yields entity indexes; only the rows on the page shown are
+	// turned into text, but every hit is counted and grouped.
+	steps := s.WalkSteps(e.Ref(), blastRelations, maxDepth, nil)
 	ref := e.Ref().String()
 	resp := &Response{}
-	if len(hits) == 0 {
+	if len(steps) == 0 {
 		resp.Title = "Nothing in the catalog depends on " + e.DisplayName()
 		resp.Actions = []Action{{Label: "who owns", Command: "owner " + ref}, {Label: "dependencies", Command: "deps " + ref}}
 		return a.okFor(req, resp), nil
@@ -426,24 +437,28 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	// teams by how close their nearest entity is, then in catalog order.
 	lk := a.lookups.get(s)
 	none := int32(len(lk.owners)) // the "no owner" bucket
-	ids := make([]int32, len(hits))
-	count := make([]int32, len(lk.owners)+1)
-	minDepth := make([]int32, len(lk.owners)+1)
+	buckets := len(lk.owners) + 1
+	ids := make([]int32, len(steps))
+	perTeam := make([]int32, 3*buckets) // count, nearest depth, next row, per owner id
+	count, minDepth, start := perTeam[:buckets], perTeam[buckets:2*buckets], perTeam[2*buckets:]
 	var order []int32
-	maxSeen := 0
-	for i, h := range hits {
-		id, ok := lk.ownerID[h.Entity]
-		if !ok {
+	direct := 0
+	for i, st := range steps {
+		id := lk.ownerOf[st.ID]
+		if id < 0 {
 			id = none
 		}
 		ids[i] = id
 		if count[id] == 0 {
 			order = append(order, id)
-			minDepth[id] = int32(h.Depth) // hits come nearest first
+			minDepth[id] = st.Depth // steps come nearest first
 		}
 		count[id]++
-		maxSeen = max(maxSeen, h.Depth)
+		if st.Depth == 1 {
+			direct++
+		}
 	}
+	deepest := steps[len(steps)-1].Depth
 	// Owner ids follow catalog order, so ties are stable across requests.
 	slices.SortFunc(order, func(x, y int32) int {
 		if minDepth[x] != minDepth[y] {
@@ -464,22 +479,21 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 		return title
 	}
 	// Lay the hits out team by team (stable: nearest first within a team), then page.
-	start := make([]int32, len(lk.owners)+1)
 	next := int32(0)
 	for _, id := range order {
 		start[id] = next
 		next += count[id]
 	}
-	rows := make([]int32, len(hits))
+	rows := make([]int32, len(steps))
 	for i, id := range ids {
 		rows[start[id]] = int32(i)
 		start[id]++
 	}
-	resp.Title = fmt.Sprintf("%d %s affected if %s goes down", len(hits), plural(len(hits), "entity", "entities"), displayName(e))
+	resp.Title = fmt.Sprintf("%d %s affected if %s goes down", len(steps), plural(len(steps), "entity", "entities"), displayName(e))
 	resp.Fields = []Field{
 		{Name: "Teams to tell", Value: strconv.Itoa(len(order)), Short: true},
-		{Name: "Direct", Value: strconv.Itoa(countDepth(hits, 1)), Short: true},
-		{Name: "Deepest", Value: strconv.Itoa(maxSeen), Short: true},
+		{Name: "Direct", Value: strconv.Itoa(direct), Short: true},
+		{Name: "Deepest", Value: strconv.Itoa(int(deepest)), Short: true},
 	}
 	if maxDepth > 0 {
 		resp.Fields = append(resp.Fields, Field{Name: "Depth limit", Value: strconv.Itoa(maxDepth), Short: true})
@@ -492,32 +506,24 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 		}
 		resp.Text = "Teams: " + strings.Join(sum, "; ")
 	}
+	ents := s.Entities()
 	var cur *Section
 	curTeam := int32(-1)
 	for _, i := range pageOf(a, req, resp, rows) {
-		h := hits[i]
+		st := steps[i]
+		hit := ents[st.ID]
 		if ids[i] != curTeam {
 			resp.Sections = append(resp.Sections, Section{Title: fmt.Sprintf("%s — %d", teamTitle(ids[i]), count[ids[i]])})
 			cur, curTeam = &resp.Sections[len(resp.Sections)-1], ids[i]
 		}
 		cur.Items = append(cur.Items, Item{
-			Text:   entityLabel(h.Entity),
-			Detail: fmt.Sprintf("depth %d · %s %s", h.Depth, h.How, shortRef(h.Via.Ref())),
-			Ref:    h.Entity.Ref().String(),
+			Text:   entityLabel(hit),
+			Detail: fmt.Sprintf("depth %d · %s %s", st.Depth, blastHow(st.Via()), shortRef(ents[st.From].Ref())),
+			Ref:    hit.Ref().String(),
 		})
 	}
 	resp.Actions = append([]Action{{Label: "who owns", Command: "owner " + ref}}, resp.Actions...)
 	return a.okFor(req, resp), nil
-}
-
-func countDepth(hits []Affected, d int) int {
-	n := 0
-	for _, h := range hits {
-		if h.Depth == d {
-			n++
-		}
-	}
-	return n
 }
 
 var kindOrder = []string{catalog.KindSystem, catalog.KindComponent, catalog.KindAPI, catalog.KindResource, catalog.KindDomain, catalog.KindTemplate, catalog.KindGroup, catalog.KindUser}

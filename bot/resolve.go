@@ -18,9 +18,10 @@ type lookup struct {
 	byRepo   map[string][]*catalog.Entity        // repo name of github.com/project-slug
 	byEmail  map[string][]*catalog.Entity        // users' spec.profile.email
 	parent   map[*catalog.Entity]*catalog.Entity // a group's parent group (childOf)
-	// ownerID numbers each entity's owner (ownedBy) in owners, so big
-	// answers group by team without hashing refs.
-	ownerID map[*catalog.Entity]int32
+	// ownerOf numbers each entity's owner (ownedBy) in owners, by the
+	// entity's index in Entities() (-1: none), so big answers group by team
+	// without hashing refs or entities.
+	ownerOf []int32
 	owners  []catalog.Ref
 }
 
@@ -50,9 +51,10 @@ func (c *lookups) get(s *catalog.Snapshot) *lookup {
 }
 
 func buildLookup(s *catalog.Snapshot) *lookup {
-	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}, ownerID: make(map[*catalog.Entity]int32, s.Len())}
+	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}, ownerOf: make([]int32, s.Len())}
 	ids := map[string]int32{}
-	for _, e := range s.Entities() {
+	for i, e := range s.Entities() {
+		l.ownerOf[i] = -1
 		n := fold(e.Metadata.Name)
 		l.byFolded[n] = append(l.byFolded[n], e)
 		for _, t := range []string{e.Metadata.Title, profile(e, "displayName")} {
@@ -74,7 +76,7 @@ func buildLookup(s *catalog.Snapshot) *lookup {
 				ids[k] = id
 				l.owners = append(l.owners, o)
 			}
-			l.ownerID[e] = id
+			l.ownerOf[i] = id
 		}
 		if kindOf(e) == catalog.KindGroup {
 			if ps := relatedRefs(s, e, catalog.RelChildOf); len(ps) > 0 {
