@@ -52,6 +52,20 @@ func isDocStart(line []byte) bool {
 // SplitDocuments parses data (YAML or JSON) into its documents. Each document
 // is parsed on its own, so a syntax error in one never hides the others.
 // Empty documents (only comments or blank) are dropped and not counted.
+//
+// gopkg.in/yaml.v3 is the parser of record. Because it was half the cost of
+// loading a large catalog, each document is first offered to fastParse
+// (fastyaml.go), which handles only the plain block YAML descriptors are
+// usually written in and builds exactly the node tree yaml.v3 would (comments
+// aside, which nothing here reads). On anything else — and on any error — it
+// declines and the document is parsed by yaml.v3 unchanged, so every syntax
+// message still comes from yaml.v3 with its line and column. The size,
+// UTF-8 and structure checks run before either parser, and the depth, value
+// and alias limits are applied to the tree afterwards, so the limits hold
+// whichever parser built it. fastyaml_test.go keeps the accelerator honest:
+// a differential test over every YAML file in the repository and the shared
+// test data, and FuzzFastYAML, both requiring that for every input the fast
+// path declines or yields yaml.v3's tree node for node.
 func SplitDocuments(file string, data []byte) []Document {
 	if len(data) > MaxFileSize {
 		return []Document{{Err: &Problem{Pos: Position{File: file, Line: 1, Col: 1}, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit for a descriptor file", len(data), MaxFileSize)}}}
@@ -145,6 +159,9 @@ func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
 	if n := structure(chunk); n > maxStructure {
 		return []Document{{Index: index, Err: &Problem{Pos: Position{File: file, Line: lineOff + 1, Col: 1},
 			Message: fmt.Sprintf("document too large to be an entity: about %d YAML nodes, more than the %d allowed", n/2, maxStructure/2)}}}
+	}
+	if root, ok := fastParse(chunk); ok {
+		return []Document{{Index: index, Root: root, LineOff: lineOff}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(chunk))
 	var out []Document

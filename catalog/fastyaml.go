@@ -1,0 +1,810 @@
+package catalog
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// fastyaml is an accelerator for the plain block YAML that catalog
+// descriptors are written in. yaml.v3 stays the parser of record: fastParse
+// either builds exactly the *yaml.Node tree yaml.v3 would build for a
+// document (Kind, Tag, Value, Style, Line, Column and Content, node for node;
+// comments are dropped because nothing downstream reads them), or it declines
+// and the document goes to yaml.v3 unchanged. It declines on anything outside
+// a conservative subset — anchors, aliases, tags, explicit keys, directives,
+// flow mappings other than {}, nested flow collections, multi-line plain or
+// quoted scalars, block scalars with indentation indicators or keep
+// chomping, tabs, carriage returns, control and non-printable characters,
+// numbers it cannot type with certainty, odd indentation — and on every
+// error, so every message about a broken file still comes from yaml.v3. The
+// differential test and FuzzFastYAML (fastyaml_test.go) hold it to that.
+
+// fyDecline is the panic value that unwinds a parse the fast path does not handle.
+type fyDecline struct{}
+
+func decline() { panic(fyDecline{}) }
+
+const (
+	fyBlank   = iota // only spaces (or the leading "---" marker)
+	fyComment        // spaces then '#'
+	fyContent
+)
+
+// fyMaxDepth bounds the fast parser's recursion; deeper documents go to
+// yaml.v3 (and the converter's MaxDepth check reports them).
+const fyMaxDepth = 100
+
+type fyLine struct {
+	start, end int // byte offsets in src; end excludes the line break
+	indent     int // leading spaces
+	no         int // 1-based line number
+	kind       uint8
+	ascii      bool
+}
+
+type fastParser struct {
+	src    string
+	lines  []fyLine
+	li     int
+	nodes  []yaml.Node  // slab the nodes are cut from
+	ptrs   []*yaml.Node // slab the Content slices are cut from
+	stack  []*yaml.Node // children being collected
+	depth  int
+	endsNL bool
+}
+
+// fastParse parses chunk, one document as SplitDocuments cuts it, when it is
+// in the subset described above. ok is false when it is not ("not
+// handled"): the caller then parses chunk with yaml.v3.
+func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
+	p := &fastParser{}
+	if !p.scanLines(chunk) {
+		return nil, false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, is := r.(fyDecline); !is {
+				panic(r)
+			}
+			root, ok = nil, false
+		}
+	}()
+	p.skipToContent()
+	if p.li == len(p.lines) {
+		return nil, false
+	}
+	l := &p.lines[p.li]
+	n := p.blockNode(l)
+	p.skipToContent()
+	if p.li != len(p.lines) {
+		decline()
+	}
+	return n, true
+}
+
+// scanLines splits chunk into lines, refusing characters yaml.v3 treats
+// specially or rejects (tabs, CR, controls, NEL, LS, PS, BOM, non-characters)
+// and directives or document markers other than a leading "---".
+func (p *fastParser) scanLines(chunk []byte) bool {
+	p.src = string(chunk)
+	s := p.src
+	p.endsNL = len(s) > 0 && s[len(s)-1] == '\n'
+	n := strings.Count(s, "\n") + 1
+	p.lines = make([]fyLine, 0, n)
+	for start := 0; start < len(s); {
+		end := strings.IndexByte(s[start:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += start
+		}
+		l := fyLine{start: start, end: end, no: len(p.lines) + 1, ascii: true}
+		for i := start; i < end; i++ {
+			c := s[i]
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s[i:])
+				if !printable(r, size) {
+					return false
+				}
+				l.ascii = false
+				i += size - 1
+			}
+		}
+		ind := 0
+		for start+ind < end && s[start+ind] == ' ' {
+			ind++
+		}
+		l.indent = ind
+		switch {
+		case start+ind == end:
+			l.kind = fyBlank
+		case s[start+ind] == '#':
+			l.kind = fyComment
+		default:
+			l.kind = fyContent
+		}
+		if ind == 0 && l.kind == fyContent {
+			t := s[start:end]
+			switch {
+			case strings.HasPrefix(t, "---"):
+				if len(p.lines) != 0 || !markerOnly(t[3:]) {
+					return false
+				}
+				l.kind = fyBlank
+			case strings.HasPrefix(t, "..."), t[0] == '%':
+				return false
+			}
+		}
+		p.lines = append(p.lines, l)
+		start = end + 1
+	}
+	est := len(p.lines)*2 + 4
+	p.nodes = make([]yaml.Node, 0, est)
+	p.ptrs = make([]*yaml.Node, 0, est)
+	return true
+}
+
+// markerOnly reports whether what follows "---" leaves the line empty
+// (spaces, then perhaps a comment).
+func markerOnly(rest string) bool {
+	if rest == "" {
+		return true
+	}
+	if rest[0] != ' ' {
+		return false
+	}
+	t := strings.TrimLeft(rest, " ")
+	return t == "" || t[0] == '#'
+}
+
+// printable reports whether a non-ASCII rune is one yaml.v3 reads as an
+// ordinary character (not a line break, BOM or a character it rejects).
+func printable(r rune, size int) bool {
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return false
+	case r >= 0xA0 && r <= 0xD7FF:
+		return r != 0x2028 && r != 0x2029
+	case r >= 0xE000 && r <= 0xFFFD:
+		return r != 0xFEFF
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+func (p *fastParser) skipToContent() {
+	for p.li < len(p.lines) && p.lines[p.li].kind != fyContent {
+		p.li++
+	}
+}
+
+// column is the 1-based column (in characters, as yaml.v3 counts) of byte
+// offset off on line l.
+func (p *fastParser) column(l *fyLine, off int) int {
+	if l.ascii {
+		return off - l.start + 1
+	}
+	return utf8.RuneCountInString(p.src[l.start:off]) + 1
+}
+
+func (p *fastParser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.Node {
+	if len(p.nodes) == cap(p.nodes) {
+		p.nodes = make([]yaml.Node, 0, 64)
+	}
+	p.nodes = p.nodes[:len(p.nodes)+1]
+	n := &p.nodes[len(p.nodes)-1]
+	n.Kind, n.Tag = kind, tag
+	n.Line = l.no
+	n.Column = p.column(l, off)
+	return n
+}
+
+// finish moves the children collected since base into a Content slice.
+func (p *fastParser) finish(base int) []*yaml.Node {
+	kids := p.stack[base:]
+	n := len(kids)
+	if n == 0 {
+		return nil
+	}
+	if cap(p.ptrs)-len(p.ptrs) < n {
+		p.ptrs = make([]*yaml.Node, 0, max(n, 128))
+	}
+	c := p.ptrs[len(p.ptrs) : len(p.ptrs)+n : len(p.ptrs)+n]
+	p.ptrs = p.ptrs[:len(p.ptrs)+n]
+	copy(c, kids)
+	clear(kids)
+	p.stack = p.stack[:base]
+	return c
+}
+
+func (p *fastParser) enter() {
+	p.depth++
+	if p.depth > fyMaxDepth {
+		decline()
+	}
+}
+
+// blockNode parses the block collection starting at line l's indentation.
+func (p *fastParser) blockNode(l *fyLine) *yaml.Node {
+	off := l.start + l.indent
+	if p.seqEntry(l, off) {
+		return p.sequence(l, off)
+	}
+	if _, _, ok := p.keyEnd(l, off); ok {
+		return p.mapping(l, off)
+	}
+	decline()
+	return nil
+}
+
+// seqEntry reports whether a block sequence entry ("-" then a space or the
+// end of the line) starts at off.
+func (p *fastParser) seqEntry(l *fyLine, off int) bool {
+	return p.src[off] == '-' && (off+1 == l.end || p.src[off+1] == ' ')
+}
+
+// plainStart reports whether c may start a plain scalar the fast path
+// handles (indicators, and '-', '?', ':' even where YAML would allow them,
+// are left to yaml.v3).
+func plainStart(c byte) bool {
+	switch c {
+	case '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ' ':
+		return false
+	}
+	return true
+}
+
+// keyEnd finds the ':' ending a mapping key that starts at off: it returns
+// the offset of the ':' and, for a quoted key, the offset just after the
+// closing quote (0 for a plain key). ok is false when the line holds no key.
+func (p *fastParser) keyEnd(l *fyLine, off int) (colon, qend int, ok bool) {
+	s := p.src
+	c := s[off]
+	if c == '"' || c == '\'' {
+		_, e := p.quoted(l, off)
+		j := e
+		for j < l.end && s[j] == ' ' {
+			j++
+		}
+		if j < l.end && s[j] == ':' && (j+1 == l.end || s[j+1] == ' ') {
+			return j, e, true
+		}
+		return 0, 0, false
+	}
+	if !plainStart(c) {
+		return 0, 0, false
+	}
+	for i := off + 1; i < l.end; i++ {
+		switch s[i] {
+		case ':':
+			if i+1 == l.end || s[i+1] == ' ' {
+				if i-off > 1000 {
+					decline() // yaml.v3 limits simple keys to 1024 characters
+				}
+				return i, 0, true
+			}
+		case '#':
+			if s[i-1] == ' ' {
+				return 0, 0, false
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func (p *fastParser) mapping(l *fyLine, off int) *yaml.Node {
+	p.enter()
+	col := off - l.start
+	m := p.node(yaml.MappingNode, "!!map", l, off)
+	base := len(p.stack)
+	for {
+		colon, qend, ok := p.keyEnd(l, off)
+		if !ok {
+			decline()
+		}
+		var k *yaml.Node
+		if qend != 0 {
+			k, _ = p.quotedNode(l, off)
+		} else {
+			v := strings.TrimRight(p.src[off:colon], " ")
+			if v == "<<" {
+				decline()
+			}
+			k = p.node(yaml.ScalarNode, plainTag(v), l, off)
+			k.Value = v
+		}
+		p.stack = append(p.stack, k)
+		p.stack = append(p.stack, p.value(l, colon+1, col, true))
+		p.skipToContent()
+		if p.li == len(p.lines) {
+			break
+		}
+		l = &p.lines[p.li]
+		if l.indent < col {
+			break
+		}
+		if l.indent > col {
+			decline()
+		}
+		off = l.start + l.indent
+	}
+	m.Content = p.finish(base)
+	p.depth--
+	return m
+}
+
+func (p *fastParser) sequence(l *fyLine, off int) *yaml.Node {
+	p.enter()
+	col := off - l.start
+	sq := p.node(yaml.SequenceNode, "!!seq", l, off)
+	base := len(p.stack)
+	for {
+		i := off + 1
+		for i < l.end && p.src[i] == ' ' {
+			i++
+		}
+		var item *yaml.Node
+		switch {
+		case i == l.end || p.src[i] == '#':
+			item = p.below(l, off+1, col, false)
+		case p.seqEntry(l, i):
+			decline() // "- - x": left to yaml.v3
+		default:
+			if _, _, ok := p.keyEnd(l, i); ok {
+				item = p.mapping(l, i)
+			} else {
+				item = p.inline(l, i, col)
+			}
+		}
+		p.stack = append(p.stack, item)
+		p.skipToContent()
+		if p.li == len(p.lines) {
+			break
+		}
+		l = &p.lines[p.li]
+		if l.indent < col {
+			break
+		}
+		if l.indent > col {
+			decline()
+		}
+		off = l.start + l.indent
+		if !p.seqEntry(l, off) {
+			break // a key of the mapping this (indentless) sequence is the value of
+		}
+	}
+	sq.Content = p.finish(base)
+	p.depth--
+	return sq
+}
+
+// value parses what follows a key's ':' at off on line l; col is the
+// mapping's column.
+func (p *fastParser) value(l *fyLine, off, col int, indentless bool) *yaml.Node {
+	i := off
+	for i < l.end && p.src[i] == ' ' {
+		i++
+	}
+	if i == l.end || p.src[i] == '#' {
+		return p.below(l, off, col, indentless)
+	}
+	return p.inline(l, i, col)
+}
+
+// below parses a value written on the lines after l (or an empty value,
+// positioned at emptyOff on l, as yaml.v3 places it: just after the
+// indicator).
+func (p *fastParser) below(l *fyLine, emptyOff, col int, indentless bool) *yaml.Node {
+	p.li++
+	p.skipToContent()
+	if p.li < len(p.lines) {
+		nl := &p.lines[p.li]
+		if nl.indent > col {
+			return p.blockNode(nl)
+		}
+		if indentless && nl.indent == col && p.seqEntry(nl, nl.start+nl.indent) {
+			return p.sequence(nl, nl.start+nl.indent)
+		}
+	}
+	n := p.node(yaml.ScalarNode, "!!null", l, emptyOff)
+	return n
+}
+
+// inline parses a value that starts at off on line l and ends on it (block
+// scalars excepted); col is the column of the enclosing collection.
+func (p *fastParser) inline(l *fyLine, off, col int) *yaml.Node {
+	s := p.src
+	var n *yaml.Node
+	switch s[off] {
+	case '"', '\'':
+		var e int
+		n, e = p.quotedNode(l, off)
+		p.lineEnd(l, e)
+	case '|', '>':
+		return p.blockScalar(l, off, col)
+	case '[':
+		n = p.flowSeq(l, off)
+	case '{':
+		if off+1 >= l.end || s[off+1] != '}' {
+			decline()
+		}
+		n = p.node(yaml.MappingNode, "!!map", l, off)
+		n.Style = yaml.FlowStyle
+		p.lineEnd(l, off+2)
+	default:
+		if !plainStart(s[off]) {
+			decline()
+		}
+		end := l.end
+		for j := off + 1; j < l.end; j++ {
+			c := s[j]
+			if c == '#' && s[j-1] == ' ' {
+				end = j
+				break
+			}
+			if c == ':' && (j+1 == l.end || s[j+1] == ' ') {
+				decline() // "mapping values are not allowed in this context"
+			}
+		}
+		v := strings.TrimRight(s[off:end], " ")
+		if v == "<<" {
+			decline()
+		}
+		n = p.node(yaml.ScalarNode, plainTag(v), l, off)
+		n.Value = v
+	}
+	p.li++
+	return n
+}
+
+// lineEnd checks that nothing but spaces and a comment follows off on l.
+func (p *fastParser) lineEnd(l *fyLine, off int) {
+	j := off
+	for j < l.end && p.src[j] == ' ' {
+		j++
+	}
+	if j == l.end || (j > off && p.src[j] == '#') {
+		return
+	}
+	decline()
+}
+
+func (p *fastParser) quotedNode(l *fyLine, off int) (*yaml.Node, int) {
+	v, end := p.quoted(l, off)
+	n := p.node(yaml.ScalarNode, "!!str", l, off)
+	n.Value = v
+	if p.src[off] == '"' {
+		n.Style = yaml.DoubleQuotedStyle
+	} else {
+		n.Style = yaml.SingleQuotedStyle
+	}
+	return n, end
+}
+
+// quoted reads a quoted scalar that must end on line l; end is the offset
+// after the closing quote.
+func (p *fastParser) quoted(l *fyLine, off int) (v string, end int) {
+	s := p.src
+	q := s[off]
+	j := off + 1
+	// The common case: no escapes, the value is a substring.
+	for j < l.end && s[j] != q && s[j] != '\\' {
+		j++
+	}
+	if j == l.end {
+		decline() // multi-line
+	}
+	if s[j] == q && (q == '"' || j+1 >= l.end || s[j+1] != '\'') {
+		return s[off+1 : j], j + 1
+	}
+	var b strings.Builder
+	b.Grow(j - off + 16)
+	b.WriteString(s[off+1 : j])
+	for {
+		if j >= l.end {
+			decline()
+		}
+		c := s[j]
+		switch {
+		case q == '\'' && c == '\'':
+			if j+1 < l.end && s[j+1] == '\'' {
+				b.WriteByte('\'')
+				j += 2
+				continue
+			}
+			return b.String(), j + 1
+		case q == '"' && c == '"':
+			return b.String(), j + 1
+		case q == '"' && c == '\\':
+			j = p.escape(&b, l, j)
+		default:
+			b.WriteByte(c)
+			j++
+		}
+	}
+}
+
+// escape decodes the double-quoted escape at s[j] == '\\'.
+func (p *fastParser) escape(b *strings.Builder, l *fyLine, j int) int {
+	s := p.src
+	if j+1 >= l.end {
+		decline() // a line continuation
+	}
+	var r rune
+	width := 0
+	switch s[j+1] {
+	case '0':
+		r = 0
+	case 'a':
+		r = 7
+	case 'b':
+		r = 8
+	case 't':
+		r = 9
+	case 'n':
+		r = 10
+	case 'v':
+		r = 11
+	case 'f':
+		r = 12
+	case 'r':
+		r = 13
+	case 'e':
+		r = 0x1b
+	case ' ', '"', '\\': // yaml.v3 has no "\/"
+		r = rune(s[j+1])
+	case 'N':
+		r = 0x85
+	case '_':
+		r = 0xA0
+	case 'L':
+		r = 0x2028
+	case 'P':
+		r = 0x2029
+	case 'x':
+		width = 2
+	case 'u':
+		width = 4
+	case 'U':
+		width = 8
+	default:
+		decline()
+	}
+	if width == 0 {
+		b.WriteRune(r)
+		return j + 2
+	}
+	if j+2+width > l.end {
+		decline()
+	}
+	for _, c := range []byte(s[j+2 : j+2+width]) {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			decline()
+		}
+		r = r<<4 | rune(d)
+	}
+	if (r >= 0xD800 && r <= 0xDFFF) || r > 0x10FFFF {
+		decline()
+	}
+	b.WriteRune(r)
+	return j + 2 + width
+}
+
+// flowSeq reads a one-line flow sequence of scalars, "[a, 'b', "c"]".
+func (p *fastParser) flowSeq(l *fyLine, off int) *yaml.Node {
+	s := p.src
+	sq := p.node(yaml.SequenceNode, "!!seq", l, off)
+	sq.Style = yaml.FlowStyle
+	base := len(p.stack)
+	j := off + 1
+	skip := func() {
+		for j < l.end && s[j] == ' ' {
+			j++
+		}
+	}
+	skip()
+	if j < l.end && s[j] == ']' {
+		p.lineEnd(l, j+1)
+		return sq
+	}
+	for {
+		skip()
+		if j >= l.end {
+			decline()
+		}
+		var item *yaml.Node
+		if c := s[j]; c == '"' || c == '\'' {
+			item, j = p.quotedNode(l, j)
+		} else {
+			if !plainStart(c) {
+				decline()
+			}
+			k := j
+			for ; k < l.end; k++ {
+				c := s[k]
+				if c == ',' || c == ']' {
+					break
+				}
+				if c == '[' || c == '{' || c == '}' || c == ':' || (c == '#' && s[k-1] == ' ') {
+					decline()
+				}
+			}
+			if k == l.end {
+				decline()
+			}
+			v := strings.TrimRight(s[j:k], " ")
+			if v == "<<" {
+				decline()
+			}
+			item = p.node(yaml.ScalarNode, plainTag(v), l, j)
+			item.Value = v
+			j = k
+		}
+		p.stack = append(p.stack, item)
+		skip()
+		if j >= l.end {
+			decline()
+		}
+		if s[j] == ']' {
+			break
+		}
+		if s[j] != ',' {
+			decline()
+		}
+		j++
+		skip()
+		if j < l.end && s[j] == ']' {
+			decline() // a trailing comma
+		}
+	}
+	sq.Content = p.finish(base)
+	p.lineEnd(l, j+1)
+	return sq
+}
+
+// blockScalar reads a literal (|, |-) or folded (>, >-) scalar whose header
+// is at off on line l; col is the column of the enclosing collection.
+func (p *fastParser) blockScalar(l *fyLine, off, col int) *yaml.Node {
+	s := p.src
+	folded := s[off] == '>'
+	j := off + 1
+	strip := false
+	if j < l.end && s[j] == '-' {
+		strip = true
+		j++
+	}
+	if j < l.end && s[j] != ' ' {
+		decline() // keep chomping or an indentation indicator
+	}
+	p.lineEnd(l, j)
+	first := p.li + 1
+	k := first
+	maxLead := 0
+	for k < len(p.lines) && p.lines[k].kind == fyBlank {
+		maxLead = max(maxLead, p.lines[k].end-p.lines[k].start)
+		k++
+	}
+	if k == len(p.lines) {
+		decline()
+	}
+	ind := p.lines[k].indent
+	if ind <= col || maxLead > ind {
+		decline()
+	}
+	last := k
+	for m := k; m < len(p.lines); m++ {
+		L := &p.lines[m]
+		if L.kind == fyBlank {
+			if L.end-L.start > ind {
+				decline()
+			}
+			continue
+		}
+		if L.indent < ind {
+			break
+		}
+		if folded && L.indent > ind {
+			decline()
+		}
+		last = m
+	}
+	if last == len(p.lines)-1 && !p.endsNL {
+		decline()
+	}
+	var b strings.Builder
+	b.Grow(p.lines[last].end - p.lines[k].start)
+	blanks := 0
+	for m := first; m <= last; m++ {
+		L := &p.lines[m]
+		if L.kind == fyBlank {
+			blanks++
+			continue
+		}
+		if m > k {
+			switch {
+			case !folded:
+				b.WriteByte('\n')
+				for range blanks {
+					b.WriteByte('\n')
+				}
+			case blanks == 0:
+				b.WriteByte(' ')
+			default:
+				for range blanks {
+					b.WriteByte('\n')
+				}
+			}
+		} else {
+			for range blanks { // leading blank lines
+				b.WriteByte('\n')
+			}
+		}
+		blanks = 0
+		b.WriteString(s[L.start+ind : L.end])
+	}
+	if !strip {
+		b.WriteByte('\n')
+	}
+	n := p.node(yaml.ScalarNode, "!!str", l, off)
+	n.Value = b.String()
+	if folded {
+		n.Style = yaml.FoldedStyle
+	} else {
+		n.Style = yaml.LiteralStyle
+	}
+	p.li = last + 1
+	return n
+}
+
+// plainTag is the tag yaml.v3 resolves a plain scalar to, for the values the
+// fast path can type with certainty; anything else is declined.
+func plainTag(v string) string {
+	switch c := v[0]; {
+	case '0' <= c && c <= '9':
+		digits := true
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				digits = false
+				break
+			}
+		}
+		if digits {
+			if (len(v) == 1 || c != '0') && len(v) <= 18 {
+				return "!!int"
+			}
+			decline()
+		}
+		// Timestamps, ints (any base, with '_') and floats use only these
+		// characters; a value with any other is a string.
+		for i := 0; i < len(v); i++ {
+			if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB_+-.:tTzZ ", rune(v[i])) {
+				return "!!str"
+			}
+		}
+		decline()
+	case c == '+' || c == '-' || c == '.':
+		decline()
+	case strings.IndexByte("yYnNtTfFoO~", c) >= 0:
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "~", "null", "Null", "NULL":
+			return "!!null"
+		}
+	}
+	return "!!str"
+}
