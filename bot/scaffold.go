@@ -6,19 +6,34 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
 
 // ScaffoldOptions configure the template commands.
 type ScaffoldOptions struct {
 	Catalog Catalog
-	// Runner renders templates. Chat runs are dry runs for now: publishing
-	// to GitHub goes through `callboard scaffold` on the command line.
+	// Runner renders templates and keeps jobs (Runner.Store). With a
+	// Runner.Publisher and a Queue, `scaffold T k=v` runs the template for
+	// real: the job goes to Queue for a worker (Runner.Work) on any replica
+	// and the reply follows its steps. Otherwise chat runs are dry runs.
 	Runner *scaffold.Runner
+	Queue  scaffold.Queue
+	// Notifier wakes a reply's follow-up when a worker in this process moves
+	// the job on; without it (or for work on another replica) the job is
+	// read from Runner.Store every Poll (default 1s).
+	Notifier *scaffold.Notifier
+	Poll     time.Duration
+	// Admins may retry anyone's job; others only their own.
+	Admins []catalog.Ref
+	// NotConfigured tells, when publishing is off, how to turn it on.
+	NotConfigured string
 }
 
-// RegisterScaffold registers `templates` and `scaffold`.
+// RegisterScaffold registers `templates` and `scaffold` (with `scaffold
+// status JOB` and `scaffold retry JOB`).
 func RegisterScaffold(r *Router, o ScaffoldOptions) error {
 	if o.Catalog == nil || o.Runner == nil {
 		return errors.New("register scaffold commands: no catalog or runner")
@@ -33,10 +48,12 @@ func RegisterScaffold(r *Router, o ScaffoldOptions) error {
 		},
 		{
 			Name: "scaffold", Aliases: []string{"create", "new service"},
-			Summary: "preview a new repository from a template", Usage: "scaffold TEMPLATE key=value ... [--dry-run]",
-			Examples: []string{"scaffold go-service name=ledger-export owner=team-payments description=\"Exports ledger entries\" repoUrl=github.com?owner=tallybird&repo=ledger-export"},
-			Help:     "Checks the parameters against the template's schema and renders it: the file tree and the catalog-info.yaml it would register. In chat this is always a dry run for now; publish with `callboard scaffold` on the command line.",
-			Handler:  HandlerFunc(s.scaffold),
+			Summary: "create a new repository from a template (or preview it with --dry-run)", Usage: "scaffold TEMPLATE key=value ... [--dry-run] | scaffold status JOB | scaffold retry JOB",
+			Examples: []string{"scaffold go-service name=ledger-export owner=team-payments description=\"Exports ledger entries\" repoUrl=github.com?owner=tallybird&repo=ledger-export", "scaffold status 3f2a…", "scaffold retry 3f2a…"},
+			Help: "Checks the parameters against the template's schema, then runs it: the reply names the job and is updated as each step finishes, ending with the repository and the registered catalog entity. " +
+				"--dry-run renders only: the file tree and the catalog-info.yaml it would register. `scaffold status JOB` shows a job; `scaffold retry JOB` resumes a failed job at its failed step " +
+				"(the person who started it, or a catalog admin). Without GitHub configured for publishing, every run is a dry run and says so.",
+			Handler: HandlerFunc(s.scaffold),
 		},
 	} {
 		if err := r.Register(c); err != nil {
@@ -74,14 +91,27 @@ func (s *scaffolding) templates(ctx context.Context, req *Request) (*Response, e
 	return resp, nil
 }
 
+func (s *scaffolding) publishing() bool { return s.o.Runner.Publisher != nil && s.o.Queue != nil }
+
 func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, error) {
 	raw, rest, err := scaffold.ParseAssignments(rawArgs(req))
 	if err != nil {
 		return &Response{Status: StatusUsage, Ephemeral: true, Text: "scaffold: " + err.Error() + "\nUsage: `scaffold TEMPLATE key=value ...`"}, nil
 	}
+	if len(rest) > 0 && len(raw) == 0 && (strings.EqualFold(rest[0], "status") || strings.EqualFold(rest[0], "retry")) {
+		if len(rest) != 2 {
+			return &Response{Status: StatusUsage, Ephemeral: true, Text: fmt.Sprintf("Usage: `scaffold %s JOB` with the job id the scaffold reply gave.", strings.ToLower(rest[0]))}, nil
+		}
+		if strings.EqualFold(rest[0], "status") {
+			return s.status(ctx, rest[1])
+		}
+		return s.retry(ctx, req, rest[1])
+	}
 	var name string
+	dry := false
 	for _, w := range rest {
 		if w == "--dry-run" || w == "dry-run" {
+			dry = true
 			continue
 		}
 		if name != "" {
@@ -101,17 +131,13 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 		}
 		return resp, nil
 	}
-	prev, err := s.o.Runner.DryRun(ctx, scaffold.Request{Template: t, Params: raw})
-	var perr *scaffold.ParamError
-	if errors.As(err, &perr) {
-		return paramResponse(t, perr), nil
+	sreq := scaffold.Request{Template: t, Params: raw, User: s.userRef(req), Requester: requester(req)}
+	if !dry && s.publishing() {
+		return s.submit(ctx, req, t, sreq)
 	}
-	var denied *scaffold.DeniedError
-	if errors.As(err, &denied) {
-		return &Response{Status: StatusDenied, Ephemeral: true, Text: denied.Error()}, nil
-	}
-	if err != nil {
-		return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: err.Error()}, nil
+	prev, err := s.o.Runner.DryRun(ctx, sreq)
+	if bad := s.refusal(t, raw, dry, err); bad != nil {
+		return bad, nil
 	}
 	resp := &Response{Status: StatusOK, Ephemeral: true, Title: fmt.Sprintf("Dry run of %s: %d files", t.Ref.Name, len(prev.Files))}
 	paths := make([]string, 0, len(prev.Files))
@@ -127,8 +153,253 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 	if prev.CatalogInfo != "" {
 		resp.Sections = append(resp.Sections, Section{Title: "catalog-info.yaml", Text: "```\n" + prev.CatalogInfo + "```"})
 	}
-	resp.Text = "Nothing was created. Publish with `callboard scaffold --template … key=value …` on the command line."
+	resp.Text = "Nothing was created."
+	if !dry {
+		// Asked to publish, and this callboard cannot: say so, never a fake success.
+		resp.Status = StatusError
+		resp.Title = "Not published: scaffolding from chat is not configured here. " + resp.Title
+		how := s.o.NotConfigured
+		if how == "" {
+			how = "Publishing needs `callboard serve` with GitHub configured (GITHUB_TOKEN, or a GitHub App: github.app_id, installation_id and private key); `callboard scaffold --template PATH key=value …` publishes from the command line."
+		}
+		resp.Text = "Nothing was created: this is what it would create. " + how
+	}
 	return resp, nil
+}
+
+// refusal turns a failed Prepare (parameters, policy, checks) into its reply; nil when err is nil.
+func (s *scaffolding) refusal(t *scaffold.Template, raw map[string]string, dry bool, err error) *Response {
+	if err == nil {
+		return nil
+	}
+	var perr *scaffold.ParamError
+	if errors.As(err, &perr) {
+		resp := paramResponse(t, perr)
+		if resp.Modal != nil {
+			resp.Modal.Command = modalCommand(t, raw, dry)
+		}
+		return resp
+	}
+	var denied *scaffold.DeniedError
+	if errors.As(err, &denied) {
+		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not run " + t.Ref.Name, Text: denied.Error()}
+	}
+	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: err.Error()}
+}
+
+// modalCommand is the command a form's values are appended to: the
+// template with the values already given, so the form asks only for the rest.
+func modalCommand(t *scaffold.Template, raw map[string]string, dry bool) string {
+	parts := []string{"scaffold", t.Ref.Name}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+quoteArg(raw[k]))
+	}
+	if dry {
+		parts = append(parts, "--dry-run")
+	}
+	return strings.Join(parts, " ")
+}
+
+// quoteArg quotes v for ParseAssignments when it is not one plain word.
+func quoteArg(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\n\"'“”") {
+		return v
+	}
+	if !strings.ContainsAny(v, "\"“”") {
+		return `"` + v + `"`
+	}
+	return "'" + strings.ReplaceAll(v, "'", "") + "'"
+}
+
+// requester is the chat account that asked, as jobs record it.
+func requester(req *Request) string {
+	if req.User.ID == "" {
+		return ""
+	}
+	return req.Platform + ":" + req.User.ID
+}
+
+// userRef is the catalog User of the person asking (zero when unlinked).
+func (s *scaffolding) userRef(req *Request) catalog.Ref {
+	if snap := s.o.Catalog.Current(); snap != nil {
+		if u := FindUser(snap, req.User); u != nil {
+			return u.Ref()
+		}
+	}
+	return catalog.Ref{}
+}
+
+// submit queues the job (or finds the one of the same delivery) and
+// answers at once; the reply follows the job's steps.
+func (s *scaffolding) submit(ctx context.Context, req *Request, t *scaffold.Template, sreq scaffold.Request) (*Response, error) {
+	if req.DeliveryID != "" {
+		// A retried delivery is the same request: one job, one repository.
+		sreq.Key = req.Platform + ":" + req.DeliveryID
+	}
+	job, err := s.o.Runner.Submit(ctx, s.o.Queue, sreq)
+	if job != nil && err != nil {
+		resp := s.jobResponse(job)
+		resp.Text += "\n" + err.Error()
+		return resp, nil
+	}
+	if bad := s.refusal(t, sreq.Params, false, err); bad != nil {
+		return bad, nil
+	}
+	resp := s.jobResponse(job)
+	if !job.Finished() {
+		resp.Follow = s.follow(job.ID, resp)
+	}
+	return resp, nil
+}
+
+// follow updates the reply as the job moves on, until it finishes.
+func (s *scaffolding) follow(id string, first *Response) func(context.Context, func(*Response) error) error {
+	return func(ctx context.Context, update func(*Response) error) error {
+		var wake <-chan struct{}
+		if s.o.Notifier != nil {
+			ch, stop := s.o.Notifier.Subscribe(id)
+			defer stop()
+			wake = ch
+		}
+		last := first.Title + "\n" + first.Text
+		err := scaffold.Watch(ctx, s.o.Runner.Store, id, wake, s.o.Poll, func(j *scaffold.Job) error {
+			r := s.jobResponse(j)
+			if k := r.Title + "\n" + r.Text; k != last {
+				last = k
+				return update(r)
+			}
+			return nil
+		})
+		if err != nil && ctx.Err() != nil {
+			// This reply stops following (a restart, or the wait ran out);
+			// the job itself carries on wherever a worker has it.
+			return fmt.Errorf("this message stopped following job %s, which carries on: `scaffold status %s` shows it", id, id)
+		}
+		return err
+	}
+}
+
+// jobResponse shows a job: its steps, then the links and the registered
+// entities once it succeeded, or what exists and how to retry once it failed.
+func (s *scaffolding) jobResponse(j *scaffold.Job) *Response {
+	tmpl := j.Template
+	if r, err := catalog.ParseRef(j.Template, catalog.KindTemplate, ""); err == nil {
+		tmpl = r.Name
+	}
+	what := tmpl
+	if n, ok := j.Values["name"].(string); ok && n != "" {
+		what = n + " from " + tmpl
+	}
+	resp := &Response{Status: StatusOK}
+	lines := j.StepLines()
+	switch j.State {
+	case scaffold.JobSucceeded:
+		resp.Title = fmt.Sprintf("Scaffolded %s: job %s", what, j.ID)
+		for _, st := range j.Steps {
+			if ref, ok := st.Output["entityRef"].(string); ok && ref != "" && st.State == scaffold.StepDone {
+				lines = append(lines, "registered "+ref)
+			}
+		}
+		if j.Output != nil {
+			for _, l := range j.Output.Links {
+				if l.URL != "" {
+					resp.Links = append(resp.Links, Link{Title: firstNonEmpty(l.Title, l.URL), URL: l.URL})
+				}
+			}
+			lines = append(lines, j.Output.Text...)
+		}
+	case scaffold.JobFailed:
+		resp.Status = StatusError
+		resp.Title = fmt.Sprintf("Scaffolding %s failed: job %s", what, j.ID)
+		lines = append(lines, fmt.Sprintf("Once the cause is fixed, `scaffold retry %s` resumes at the failed step; nothing is created twice.", j.ID))
+		resp.Actions = append(resp.Actions, Action{Label: "retry", Command: "scaffold retry " + j.ID, Style: "primary"})
+	default:
+		resp.Title = fmt.Sprintf("Scaffolding %s… job %s", what, j.ID)
+		if j.State == scaffold.JobQueued && j.Attempts > 0 {
+			lines = append(lines, "Waiting for a worker to resume it.")
+		}
+	}
+	resp.Text = strings.Join(lines, "\n")
+	return resp
+}
+
+func (s *scaffolding) status(ctx context.Context, id string) (*Response, error) {
+	j, err := s.o.Runner.Store.Get(ctx, id)
+	if errors.Is(err, scaffold.ErrJobNotFound) {
+		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
+	}
+	if err != nil {
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+	}
+	resp := s.jobResponse(j)
+	resp.Ephemeral = true
+	if j.State == scaffold.JobFailed {
+		resp.Status = StatusOK // the answer itself is complete
+	}
+	return resp, nil
+}
+
+// retry resumes a failed job at its failed step, through the queue. Only
+// the person who started it (same chat account, or same catalog User) or an
+// admin may.
+func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Response, error) {
+	j, err := s.o.Runner.Store.Get(ctx, id)
+	if errors.Is(err, scaffold.ErrJobNotFound) {
+		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
+	}
+	if err != nil {
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+	}
+	if !s.mayRetry(req, j) {
+		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not retry job " + id,
+			Text: "Only the person who started it, or a callboard admin (catalog.admins), may retry a scaffold job."}, nil
+	}
+	if !s.publishing() {
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot retry job " + id, Text: "Publishing is not configured here, so jobs cannot run."}, nil
+	}
+	switch j.State {
+	case scaffold.JobSucceeded:
+		resp := s.jobResponse(j)
+		resp.Text = "It already succeeded; nothing to retry.\n" + resp.Text
+		return resp, nil
+	case scaffold.JobQueued, scaffold.JobRunning:
+		resp := s.jobResponse(j)
+		resp.Text = fmt.Sprintf("It is %s and resumes by itself; nothing to retry.\n", j.State) + resp.Text
+		resp.Follow = s.follow(j.ID, resp)
+		return resp, nil
+	}
+	j, err = s.o.Runner.Requeue(ctx, s.o.Queue, id)
+	if err != nil {
+		return &Response{Status: StatusError, Title: "Cannot retry job " + id, Text: err.Error()}, nil
+	}
+	resp := s.jobResponse(j)
+	resp.Title = "Retrying: " + resp.Title
+	resp.Follow = s.follow(j.ID, resp)
+	return resp, nil
+}
+
+func (s *scaffolding) mayRetry(req *Request, j *scaffold.Job) bool {
+	if r := requester(req); r != "" && r == j.Requester {
+		return true
+	}
+	me := s.userRef(req)
+	if me.IsZero() {
+		return false
+	}
+	if j.User != "" && strings.EqualFold(j.User, me.String()) {
+		return true
+	}
+	for _, a := range s.o.Admins {
+		if a.Key() == me.Key() {
+			return true
+		}
+	}
+	return false
 }
 
 // paramResponse lists what to supply and builds the form a platform can show.

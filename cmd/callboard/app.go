@@ -46,6 +46,9 @@ type AppOptions struct {
 	RateLimit   float64
 	Burst       int
 	Audit       bot.Audit
+
+	// Scaffold wires chat scaffolding (serve sets it); nil: dry runs only.
+	Scaffold *scaffoldSetup
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -59,7 +62,9 @@ type App struct {
 	Problems []catalog.Problem
 	// Docs holds the documentation index, rebuilt by Load.
 	Docs *docs.Holder
-	log  *slog.Logger
+	// Scaffold runs the chat's scaffold jobs (workers call its Work).
+	Scaffold *scaffold.Runner
+	log      *slog.Logger
 }
 
 // docSearch adapts a docs.Holder to bot.DocSearcher.
@@ -102,7 +107,10 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
 		return nil, err
 	}
-	if err := bot.RegisterScaffold(r, bot.ScaffoldOptions{Catalog: a.Store, Runner: &scaffold.Runner{Catalog: a.Store.Current}}); err != nil {
+	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {
+		opts.Scaffold.Registered.attach(a.Store)
+	}
+	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err
 	}
 	r.Use(bot.Recovered(log))
@@ -161,6 +169,7 @@ func (a *App) Load(ctx context.Context) error {
 		}
 		return errors.New(msg)
 	}
+	a.loadRegistered(ctx, res)
 	s := catalog.Build(res)
 	a.Store.Swap(s)
 	a.Problems = s.Problems()

@@ -29,7 +29,8 @@ func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &resp); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if resp.Status != "usage" || resp.Modal == nil || resp.Modal.Command != "scaffold go-service" {
+	// The form's command keeps the values already given: it asks only for the rest.
+	if resp.Status != "usage" || resp.Modal == nil || resp.Modal.Command != "scaffold go-service name=ledger-export" {
 		t.Fatalf("missing parameters gave %+v", resp)
 	}
 	var names []string
@@ -40,13 +41,25 @@ func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
 		t.Errorf("modal asks for %q; want the missing ones (owner…), not the given name", got)
 	}
 
-	code, out, _ = run(t, "", "ask", `scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`)
+	const full = `scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`
+	code, out, _ = run(t, "", "ask", full+" --dry-run")
 	if code != 0 {
 		t.Fatalf("dry run: exit %d\n%s", code, out)
 	}
 	for _, want := range []string{"cmd/ledger-export/main.go", "catalog-info.yaml", `name: "ledger-export"`, "Exports ledger entries", "Nothing was created"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q\n%s", want, out)
+		}
+	}
+	// Asked to publish where nothing can publish: it says so (exit 1) and
+	// shows what it would have created, never a success.
+	code, out, _ = run(t, "", "ask", full)
+	if code != 1 {
+		t.Errorf("publish without GitHub: exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{"Not published", "not configured", "GITHUB_TOKEN", "cmd/ledger-export/main.go", "Nothing was created"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("unconfigured publish lacks %q\n%s", want, out)
 		}
 	}
 

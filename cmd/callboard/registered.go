@@ -1,0 +1,359 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"testing/fstest"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// registered holds the entities scaffold jobs registered (catalog:register):
+// the scaffold.Registrar that puts a new entity in the live catalog at once,
+// and the catalog.Source ("registered") every later rebuild reads, so a file
+// reload or a GitHub refresh does not drop it. With Redis the descriptors
+// are kept in a hash, so every replica's rebuilds include them, and each
+// registration is published so the other replicas add it at once too.
+//
+// A registration is retired once the entity arrives from another source
+// (GitHub discovery of the new repository): that source is the truth then.
+type registered struct {
+	log *slog.Logger
+	kv  registeredKV // nil: this process only
+
+	mu    sync.Mutex
+	store *catalog.Store
+	files map[string][]byte      // location -> descriptor
+	refs  map[string]catalog.Ref // location -> its first entity
+	// swapMu makes copy-on-write additions one at a time.
+	swapMu sync.Mutex
+}
+
+// registeredKV is where registrations are shared between replicas.
+type registeredKV interface {
+	Put(ctx context.Context, location string, data []byte) error
+	Delete(ctx context.Context, location string) error
+	All(ctx context.Context) (map[string][]byte, error)
+	// Follow calls f with each registration made elsewhere until ctx ends.
+	Follow(ctx context.Context, f func(location string)) error
+}
+
+// RegisteredSource is the name of the source registrations load as.
+const RegisteredSource = "registered"
+
+func newRegistered(kv registeredKV, log *slog.Logger) *registered {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &registered{kv: kv, log: log, files: map[string][]byte{}, refs: map[string]catalog.Ref{}}
+}
+
+// attach makes r add registrations to store, and re-add them to any
+// snapshot swapped in without them (a rebuild that raced a registration, a
+// snapshot published by a leader that had not seen it yet).
+func (r *registered) attach(store *catalog.Store) {
+	r.mu.Lock()
+	r.store = store
+	r.mu.Unlock()
+	store.OnSwap(func(s *catalog.Snapshot) {
+		if missing := r.missingFrom(s); len(missing) > 0 {
+			// Not in the swapping goroutine: the other hooks of this
+			// swap must finish on this snapshot first.
+			go r.addLive(missing)
+		}
+	})
+}
+
+// parse reads a descriptor as the registered source would.
+func parseRegistered(ctx context.Context, location string, data []byte) ([]*catalog.Entity, error) {
+	const name = "catalog-info.yaml"
+	res := catalog.LoadFS(ctx, fstest.MapFS{name: &fstest.MapFile{Data: data}}, []string{name},
+		catalog.LoadOptions{Source: RegisteredSource, Display: func(string) string { return location }})
+	var problems []string
+	for _, p := range res.Problems {
+		if p.Severity == catalog.Error {
+			problems = append(problems, p.String())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	var out []*catalog.Entity
+	for _, e := range res.Entities {
+		if e.Kind != "" && e.Metadata.Name != "" {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no catalog entity in it", location)
+	}
+	return out, nil
+}
+
+// Register implements scaffold.Registrar.
+func (r *registered) Register(ctx context.Context, data []byte, location string) (catalog.Ref, error) {
+	es, err := parseRegistered(ctx, location, data)
+	if err != nil {
+		return catalog.Ref{}, err
+	}
+	if r.kv != nil {
+		if err := r.kv.Put(ctx, location, data); err != nil {
+			return catalog.Ref{}, fmt.Errorf("keeping the registration in Redis: %w", err)
+		}
+	}
+	r.mu.Lock()
+	r.files[location] = append([]byte(nil), data...)
+	r.refs[location] = es[0].Ref()
+	r.mu.Unlock()
+	r.addLive(es)
+	r.log.Info("entity registered", "entity", es[0].Ref().String(), "location", location)
+	return es[0].Ref(), nil
+}
+
+// missingFrom returns the registered entities s lacks.
+func (r *registered) missingFrom(s *catalog.Snapshot) []*catalog.Entity {
+	r.mu.Lock()
+	var locs []string
+	for loc, ref := range r.refs {
+		if _, ok := s.Get(ref); !ok {
+			locs = append(locs, loc)
+		}
+	}
+	files := make(map[string][]byte, len(locs))
+	for _, l := range locs {
+		files[l] = r.files[l]
+	}
+	r.mu.Unlock()
+	sort.Strings(locs)
+	var out []*catalog.Entity
+	for _, l := range locs {
+		es, err := parseRegistered(context.Background(), l, files[l])
+		if err == nil {
+			out = append(out, es...)
+		}
+	}
+	return out
+}
+
+// addLive swaps in a snapshot of the current one plus es (replacing
+// entities of the same refs): copies of the entities, so the snapshot in
+// force never changes under its readers. The current snapshot's problems
+// are kept, with those Build finds about the new entities.
+func (r *registered) addLive(es []*catalog.Entity) {
+	r.mu.Lock()
+	store := r.store
+	r.mu.Unlock()
+	if store == nil || len(es) == 0 {
+		return
+	}
+	r.swapMu.Lock()
+	defer r.swapMu.Unlock()
+	cur := store.Current()
+	fresh := map[string]bool{}
+	for _, e := range es {
+		fresh[e.Ref().Key()] = true
+	}
+	base := &catalog.Result{}
+	var problems []catalog.Problem
+	if cur != nil {
+		base.Entities = make([]*catalog.Entity, 0, cur.Len()+len(es))
+		for _, e := range cur.Entities() {
+			if fresh[e.Ref().Key()] {
+				continue
+			}
+			c := *e
+			c.Relations = nil
+			base.Entities = append(base.Entities, &c)
+		}
+		for _, p := range cur.Problems() {
+			if !fresh[p.Entity.Key()] {
+				problems = append(problems, p)
+			}
+		}
+	}
+	added := make([]*catalog.Entity, len(es))
+	for i, e := range es {
+		c := *e
+		added[i] = &c
+	}
+	built := catalog.Build(base, &catalog.Result{Entities: added})
+	for _, p := range built.Problems() {
+		if fresh[p.Entity.Key()] {
+			problems = append(problems, p)
+		}
+	}
+	store.Swap(catalog.NewSnapshot(built.Entities(), problems))
+}
+
+// Name implements catalog.Source.
+func (r *registered) Name() string { return RegisteredSource }
+
+// Load implements catalog.Source: every registration (this replica's and,
+// with Redis, every other's) whose entity no other source provides now.
+func (r *registered) Load(ctx context.Context) (*catalog.Result, error) {
+	if r.kv != nil {
+		all, err := r.kv.All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading registrations from Redis: %w", err)
+		}
+		r.mu.Lock()
+		for loc, data := range all {
+			r.files[loc] = data
+		}
+		r.mu.Unlock()
+	}
+	r.mu.Lock()
+	store := r.store
+	locs := make([]string, 0, len(r.files))
+	for l := range r.files {
+		locs = append(locs, l)
+	}
+	files := make(map[string][]byte, len(r.files))
+	for l, d := range r.files {
+		files[l] = d
+	}
+	r.mu.Unlock()
+	sort.Strings(locs)
+	var cur *catalog.Snapshot
+	if store != nil {
+		cur = store.Current()
+	}
+	res := &catalog.Result{}
+	for _, l := range locs {
+		es, err := parseRegistered(ctx, l, files[l])
+		if err != nil {
+			res.Problems = append(res.Problems, catalog.Problem{Pos: catalog.Position{File: l}, Severity: catalog.Warning, Message: "registered entity not loaded: " + err.Error()})
+			continue
+		}
+		if cur != nil {
+			if e, ok := cur.Get(es[0].Ref()); ok && e.Origin.Source != RegisteredSource {
+				r.retire(ctx, l)
+				continue
+			}
+		}
+		r.mu.Lock()
+		r.refs[l] = es[0].Ref()
+		r.mu.Unlock()
+		res.Entities = append(res.Entities, es...)
+	}
+	return res, nil
+}
+
+// retire forgets a registration another source now provides.
+func (r *registered) retire(ctx context.Context, location string) {
+	r.mu.Lock()
+	delete(r.files, location)
+	delete(r.refs, location)
+	r.mu.Unlock()
+	if r.kv != nil {
+		if err := r.kv.Delete(ctx, location); err != nil {
+			r.log.Warn("cannot forget a registration another source now provides", "location", location, "err", err)
+		}
+	}
+}
+
+// follow adds the registrations other replicas make, as they make them.
+func (r *registered) follow(ctx context.Context) error {
+	if r.kv == nil {
+		return nil
+	}
+	for ctx.Err() == nil {
+		err := r.kv.Follow(ctx, func(location string) {
+			all, err := r.kv.All(ctx)
+			if err != nil {
+				r.log.Warn("reading a registration made elsewhere", "location", location, "err", err)
+				return
+			}
+			data, ok := all[location]
+			if !ok {
+				return
+			}
+			es, err := parseRegistered(ctx, location, data)
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			r.files[location] = data
+			r.refs[location] = es[0].Ref()
+			r.mu.Unlock()
+			r.addLive(es)
+		})
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.log.Warn("following registrations failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}
+
+// redisRegistered keeps registrations in a hash and announces each on a
+// channel.
+type redisRegistered struct {
+	c      goredis.UniversalClient
+	prefix string
+	self   string // this replica, so its own announcements are skipped
+}
+
+func (k *redisRegistered) hash() string    { return k.prefix + "catalog:registered" }
+func (k *redisRegistered) channel() string { return k.prefix + "catalog:registered:new" }
+
+func (k *redisRegistered) Put(ctx context.Context, location string, data []byte) error {
+	if err := k.c.HSet(ctx, k.hash(), location, data).Err(); err != nil {
+		return err
+	}
+	// Should the announcement be lost, the other replicas still read the
+	// registration at their next rebuild.
+	_ = k.c.Publish(ctx, k.channel(), k.self+"\n"+location).Err()
+	return nil
+}
+
+func (k *redisRegistered) Delete(ctx context.Context, location string) error {
+	return k.c.HDel(ctx, k.hash(), location).Err()
+}
+
+func (k *redisRegistered) All(ctx context.Context) (map[string][]byte, error) {
+	m, err := k.c.HGetAll(ctx, k.hash()).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(m))
+	for l, d := range m {
+		out[l] = []byte(d)
+	}
+	return out, nil
+}
+
+func (k *redisRegistered) Follow(ctx context.Context, f func(location string)) error {
+	sub := k.c.Subscribe(ctx, k.channel())
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil {
+		return err
+	}
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m, ok := <-ch:
+			if !ok {
+				return errors.New("subscription closed")
+			}
+			from, loc, _ := strings.Cut(m.Payload, "\n")
+			if from != k.self && loc != "" {
+				f(loc)
+			}
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/scaffold"
+)
+
+// scaffoldWorkers is how many jobs one replica runs at once.
+const scaffoldWorkers = 2
+
+// scaffoldWiring is chat scaffolding in `serve`: jobs in Redis (st.Jobs,
+// st.Queue) when it is configured, else in memory; Runner.Work loops on
+// every replica, so any of them finishes a job; the registered source; and
+// callboard_scaffold_jobs.
+type scaffoldWiring struct {
+	s        *server
+	setup    *scaffoldSetup
+	consumer string
+	jobs     *prometheus.CounterVec
+}
+
+// wireScaffold fills opts.Scaffold before the App is built and adds the
+// workers (and, with Redis, the follower of other replicas' registrations)
+// to the background work. Publishing is on when GitHub is configured (a
+// token or a GitHub App).
+func (s *server) wireScaffold(opts *AppOptions) error {
+	cfg := s.cfg
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "callboard"
+	}
+	w := &scaffoldWiring{s: s, consumer: host, jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "callboard_scaffold_jobs",
+		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back).",
+	}, []string{"state"})}
+	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted"} {
+		w.jobs.WithLabelValues(st)
+	}
+	setup := &scaffoldSetup{Notifier: &scaffold.Notifier{}, Poll: time.Second}
+	if len(cfg.Scaffold.Policy) > 0 {
+		p := &scaffold.Policy{AllowUnlisted: cfg.Scaffold.AllowUnlisted}
+		for _, r := range cfg.Scaffold.Policy {
+			p.Rules = append(p.Rules, scaffold.Rule{Templates: r.Templates, Groups: r.Groups})
+		}
+		setup.Policy = p
+	}
+	for _, l := range cfg.Scaffold.Locations {
+		if u, err := url.Parse(l); err == nil && u.Host != "" {
+			setup.AllowedHosts = append(setup.AllowedHosts, u.Hostname())
+		} else {
+			setup.AllowedHosts = append(setup.AllowedHosts, strings.TrimSuffix(l, "/"))
+		}
+	}
+	for _, a := range cfg.Catalog.Admins {
+		ref, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace)
+		if err != nil {
+			return fmt.Errorf("catalog.admins: %q: %w", a, err)
+		}
+		setup.Admins = append(setup.Admins, ref)
+	}
+	var queue scaffold.Queue
+	if s.redis != nil {
+		setup.Store = s.redis.Jobs
+		queue = s.redis.Queue
+		setup.Registered = newRegistered(&redisRegistered{c: s.redis.Client, prefix: s.redis.Jobs.Prefix, self: host + "/" + newToken()}, s.log)
+	} else {
+		setup.Store = scaffold.NewMemJobStore()
+		queue = scaffold.NewMemQueue()
+		setup.Registered = newRegistered(nil, s.log)
+	}
+	setup.Queue = countingQueue{Queue: queue, jobs: w.jobs}
+	sec := cfg.secrets
+	if sec.GitHubToken != "" || cfg.GitHub.AppID != 0 {
+		gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
+		if sec.GitHubPrivateKey != "" {
+			gc.PrivateKey = []byte(sec.GitHubPrivateKey)
+		}
+		client, err := github.NewClient(gc)
+		if err != nil {
+			return fmt.Errorf("github (scaffolding): %w", err)
+		}
+		setup.Publisher = github.NewPublisher(client)
+	} else {
+		setup.NotConfigured = "This callboard has no GitHub credentials to publish with: set GITHUB_TOKEN (or github.token_file), or a GitHub App (github.app_id, github.installation_id and GITHUB_APP_PRIVATE_KEY_FILE), and restart."
+	}
+	w.setup = setup
+	opts.Scaffold = setup
+	s.background = append(s.background, w.run)
+	return nil
+}
+
+// newToken is a short random id (a replica's own, for its announcements).
+func newToken() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
+
+// run registers the metric and runs the workers until ctx ends. On
+// shutdown a worker stops taking jobs; a job it was running is recorded
+// queued at its step and handed back to the queue, for another replica.
+func (w *scaffoldWiring) run(ctx context.Context) error {
+	s := w.s
+	s.metrics.Register(w.jobs)
+	var wg sync.WaitGroup
+	if w.setup.Registered != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = w.setup.Registered.follow(ctx) }()
+	}
+	if w.setup.Publisher == nil {
+		wg.Wait()
+		return nil
+	}
+	for i := 0; i < scaffoldWorkers; i++ {
+		consumer := fmt.Sprintf("%s-%d", w.consumer, i+1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				err := s.app.Scaffold.Work(ctx, w.setup.Queue, consumer, s.app.templateByRef, w.progress)
+				if err == nil || ctx.Err() != nil {
+					return
+				}
+				s.log.Warn("scaffold worker: claiming jobs failed; retrying", "consumer", consumer, "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+		}()
+	}
+	s.log.Info("scaffold workers running", "workers", scaffoldWorkers, "consumer", w.consumer, "shared", s.redis != nil)
+	wg.Wait()
+	return nil
+}
+
+// progress passes a worker's event to the chat replies watching the job
+// and counts the job's state.
+func (w *scaffoldWiring) progress(e scaffold.Event) {
+	w.setup.Notifier.Notify(e)
+	switch {
+	case e.Step < 0 && e.Job.State == scaffold.JobRunning:
+		w.jobs.WithLabelValues("running").Inc()
+	case e.Step < 0 && e.Job.State == scaffold.JobSucceeded:
+		w.jobs.WithLabelValues("succeeded").Inc()
+	case e.Job.State == scaffold.JobFailed:
+		w.jobs.WithLabelValues("failed").Inc()
+	case e.Step >= 0 && e.Job.State == scaffold.JobQueued:
+		w.jobs.WithLabelValues("interrupted").Inc()
+	}
+}
+
+// countingQueue counts what is queued.
+type countingQueue struct {
+	scaffold.Queue
+	jobs *prometheus.CounterVec
+}
+
+func (q countingQueue) Enqueue(ctx context.Context, id string) error {
+	err := q.Queue.Enqueue(ctx, id)
+	if err == nil {
+		q.jobs.WithLabelValues("queued").Inc()
+	}
+	return err
+}
