@@ -117,6 +117,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		opts.RateLimiter = st.Limiter
 		opts.Audit = st.Audit
 	}
+	if err := s.wireScaffold(&opts); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	app, err := NewApp(ctx, opts)
 	if err != nil {
@@ -181,6 +184,9 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	var sources []catalog.Source
 	if len(paths) > 0 {
 		sources = append(sources, pathSource(paths))
+	}
+	if sc := s.app.Options.Scaffold; sc != nil && sc.Registered != nil {
+		sources = append(sources, sc.Registered) // what scaffold jobs registered (serve_scaffold.go)
 	}
 	for _, spec := range specs {
 		if strings.HasPrefix(spec, "backstage:") {
