@@ -639,7 +639,8 @@ func (p *fastParser) flowSeq(l *fyLine, off int) *yaml.Node {
 				if c == ',' || c == ']' {
 					break
 				}
-				if c == '[' || c == '{' || c == '}' || c == ':' || (c == '#' && s[k-1] == ' ') {
+				// libyaml ends a flow plain scalar at '?' as well
+				if c == '[' || c == '{' || c == '}' || c == ':' || c == '?' || (c == '#' && s[k-1] == ' ') {
 					decline()
 				}
 			}
