@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/github/githubtest"
+	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/scaffold"
+)
+
+const (
+	priya = "U05PRIYA04" // user:priya.raman, member of team-payments
+	nadia = "U04NADIA01" // user:nadia.okafor, member of money-movement only
+)
+
+// scaffoldApp is the embedded organisation's App publishing to a fake
+// GitHub, with a worker running, as `serve` wires it without Redis.
+type scaffoldApp struct {
+	app   *App
+	gh    *githubtest.Server
+	setup *scaffoldSetup
+}
+
+func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *scaffoldApp {
+	t.Helper()
+	gh := githubtest.New(t)
+	gh.AddOrg("tallybird")
+	client, err := github.NewClient(github.Config{Token: githubtest.DefaultToken, BaseURL: gh.URL,
+		Retry: github.Retry{Attempts: 2, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: scaffold.NewMemQueue(),
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: newRegistered(nil, nil),
+		Admins: []catalog.Ref{catalog.MustParseRef("user:default/grace.mbeki")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	app, err := NewApp(ctx, AppOptions{Scaffold: setup, Dedupe: dedupe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Scaffold.Work(ctx, setup.Queue, "test", app.templateByRef, setup.Notifier.Notify) }()
+	return &scaffoldApp{app: app, gh: gh, setup: setup}
+}
+
+func (a *scaffoldApp) ask(t *testing.T, user, delivery, text string) *bot.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := a.app.Router.Handle(ctx, &bot.Request{Text: text, Platform: bot.PlatformSlack, DeliveryID: delivery,
+		User: bot.User{Platform: bot.PlatformSlack, ID: user}, Received: time.Now()})
+	if err != nil {
+		if errors.Is(err, bot.ErrDuplicate) {
+			return nil
+		}
+		t.Fatalf("%q: %v", text, err)
+	}
+	return resp
+}
+
+// followToEnd runs a reply's Follow as an adapter would and returns the
+// messages it sent, the last being the job's end.
+func followToEnd(t *testing.T, resp *bot.Response) []*bot.Response {
+	t.Helper()
+	if resp.Follow == nil {
+		t.Fatalf("reply %q has no follow-up", resp.Title)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var ups []*bot.Response
+	if err := resp.Follow(ctx, func(r *bot.Response) error { ups = append(ups, r); return nil }); err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	if len(ups) == 0 {
+		t.Fatal("the follow-up sent nothing")
+	}
+	return ups
+}
+
+func jobID(t *testing.T, resp *bot.Response) string {
+	t.Helper()
+	i := strings.LastIndex(resp.Title, "job ")
+	if i < 0 {
+		t.Fatalf("no job id in %q", resp.Title)
+	}
+	return strings.TrimSpace(resp.Title[i+4:])
+}
+
+const scaffoldLedgerExport = `scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`
+
+func TestChatScaffoldPublishesOneCommitRegistersAndAnswersWhoOwns(t *testing.T) {
+	a := newScaffoldApp(t, nil, nil)
+	resp := a.ask(t, priya, "Ev1", scaffoldLedgerExport)
+	if resp.Status != bot.StatusOK || !strings.HasPrefix(resp.Title, "Scaffolding ledger-export from go-service… job ") {
+		t.Fatalf("immediate reply: %s %q %s", resp.Status, resp.Title, resp.Text)
+	}
+	id := jobID(t, resp)
+	ups := followToEnd(t, resp)
+	last := ups[len(ups)-1]
+	if last.Status != bot.StatusOK || last.Title != "Scaffolded ledger-export from go-service: job "+id {
+		t.Fatalf("last update: %s %q\n%s", last.Status, last.Title, last.Text)
+	}
+	for _, want := range []string{"✓ Render the skeleton", "✓ Create the GitHub repository", "✓ Register in the catalog", "registered component:default/ledger-export"} {
+		if !strings.Contains(last.Text, want) {
+			t.Errorf("last update lacks %q:\n%s", want, last.Text)
+		}
+	}
+	if len(last.Links) == 0 || last.Links[0].URL != "https://github.com/tallybird/ledger-export" {
+		t.Errorf("links %+v", last.Links)
+	}
+
+	// Every rendered file, in one commit.
+	tmpl, err := a.app.templateByRef(context.Background(), "template:default/go-service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := a.app.Scaffold.DryRun(context.Background(), scaffold.Request{Template: tmpl, Params: map[string]string{
+		"name": "ledger-export", "owner": "team-payments", "description": "Exports ledger entries", "repoUrl": "github.com?owner=tallybird&repo=ledger-export"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, f := range prev.Files {
+		want = append(want, f.Path)
+	}
+	repo := a.gh.Repo("tallybird", "ledger-export")
+	if repo == nil {
+		t.Fatal("no repository tallybird/ledger-export")
+	}
+	for p := range repo.Files("") {
+		got = append(got, p)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("repository files\n%v\nwant\n%v", got, want)
+	}
+	if c := repo.Commits("main"); len(c) != 1 || !strings.Contains(c[0].Message, scaffold.Marker(id)) {
+		t.Errorf("commits %+v; want one, with the job's marker", c)
+	}
+
+	// The live catalog has it at once: no refresh.
+	who := a.ask(t, priya, "", "who owns ledger-export")
+	if who.Status != bot.StatusOK || !strings.Contains(who.Title, "ledger-export is owned by Team Payments") {
+		t.Errorf("who owns: %s %q", who.Status, who.Title)
+	}
+	// And a reload of the files keeps it (the registered source).
+	if err := a.app.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); !ok {
+		t.Error("a catalog reload dropped the registered component")
+	}
+
+	status := a.ask(t, nadia, "", "scaffold status "+id)
+	if !strings.Contains(status.Title, "Scaffolded ledger-export") || !status.Ephemeral {
+		t.Errorf("status: %q", status.Title)
+	}
+	if r := a.ask(t, priya, "", "scaffold status nope"); r.Status != bot.StatusNotFound {
+		t.Errorf("unknown job: %s", r.Status)
+	}
+}
+
+// failingDedupe is a dedupe whose store is down: the Router answers anyway.
+type failingDedupe struct{}
+
+func (failingDedupe) FirstSeen(context.Context, string, time.Duration) (bool, error) {
+	return false, errors.New("dedupe store unreachable")
+}
+
+func TestSameDeliveryTwiceGivesOneJobAndOneRepository(t *testing.T) {
+	// With the Router's dedupe working the second delivery is dropped.
+	a := newScaffoldApp(t, nil, nil)
+	first := a.ask(t, priya, "Ev2", scaffoldLedgerExport)
+	if again := a.ask(t, priya, "Ev2", scaffoldLedgerExport); again != nil {
+		t.Errorf("retried delivery answered: %q", again.Title)
+	}
+	followToEnd(t, first)
+
+	// With dedupe down, the job's idempotency key (the delivery id) holds.
+	b := newScaffoldApp(t, failingDedupe{}, nil)
+	r1 := b.ask(t, priya, "Ev3", scaffoldLedgerExport)
+	r2 := b.ask(t, priya, "Ev3", scaffoldLedgerExport)
+	if jobID(t, r1) != jobID(t, r2) {
+		t.Fatalf("two jobs for one delivery: %q, %q", r1.Title, r2.Title)
+	}
+	followToEnd(t, r1)
+	followToEnd(t, r2)
+	if n := b.gh.Calls()["POST /orgs/{org}/repos"]; n != 1 {
+		t.Errorf("%d repository creations, want 1 (calls %v)", n, b.gh.Calls())
+	}
+	if c := b.gh.Repo("tallybird", "ledger-export").Commits("main"); len(c) != 1 {
+		t.Errorf("%d commits", len(c))
+	}
+}
+
+func TestPublishFailureSaysWhatExistsAndRetryResumes(t *testing.T) {
+	a := newScaffoldApp(t, nil, nil)
+	a.gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 100, githubtest.ServerError())
+	resp := a.ask(t, priya, "Ev4", scaffoldLedgerExport)
+	id := jobID(t, resp)
+	ups := followToEnd(t, resp)
+	last := ups[len(ups)-1]
+	if last.Status != bot.StatusError || !strings.Contains(last.Title, "failed: job "+id) {
+		t.Fatalf("after the failure: %s %q", last.Status, last.Title)
+	}
+	for _, want := range []string{"✗ Create the GitHub repository", "Exists now: repository https://github.com/tallybird/ledger-export", "scaffold retry " + id} {
+		if !strings.Contains(last.Text, want) {
+			t.Errorf("failure reply lacks %q:\n%s", want, last.Text)
+		}
+	}
+	if _, ok := a.app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); ok {
+		t.Error("registered although publishing failed")
+	}
+	a.gh.ClearFaults()
+
+	// Someone else may not retry it; an admin or the requester may.
+	if r := a.ask(t, nadia, "", "scaffold retry "+id); r.Status != bot.StatusDenied {
+		t.Errorf("retry by another user: %s %q", r.Status, r.Text)
+	}
+	retry := a.ask(t, priya, "", "scaffold retry "+id)
+	if !strings.HasPrefix(retry.Title, "Retrying: ") {
+		t.Fatalf("retry: %s %q %s", retry.Status, retry.Title, retry.Text)
+	}
+	ups = followToEnd(t, retry)
+	if end := ups[len(ups)-1]; end.Status != bot.StatusOK || !strings.Contains(end.Text, "registered component:default/ledger-export") {
+		t.Fatalf("after retry: %s %q\n%s", end.Status, end.Title, end.Text)
+	}
+	// The retry met the repository again (GitHub's 422 for the taken
+	// name) and took it as its own by the marker: created once.
+	job, err := a.setup.Store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(strings.Join(job.Exists(), "\n"), "repository https://github.com/tallybird/ledger-export"); n != 1 || job.Attempts != 2 {
+		t.Errorf("job says %v after %d attempts", job.Exists(), job.Attempts)
+	}
+	if c := a.gh.Repo("tallybird", "ledger-export").Commits("main"); len(c) != 1 {
+		t.Errorf("%d commits", len(c))
+	}
+	if r := a.ask(t, "U04GRACE03", "", "scaffold retry "+id); !strings.Contains(r.Text, "already succeeded") {
+		t.Errorf("admin retry of a finished job: %q", r.Text)
+	}
+}
+
+func TestPolicyRefusalSaysWhoMayRunIt(t *testing.T) {
+	policy := &scaffold.Policy{Rules: []scaffold.Rule{{Templates: []string{"go-service"}, Groups: []string{"group:default/team-payments"}}}}
+	a := newScaffoldApp(t, nil, policy)
+	r := a.ask(t, nadia, "Ev5", scaffoldLedgerExport)
+	if r.Status != bot.StatusDenied || r.Follow != nil {
+		t.Fatalf("refusal: %s %q %s", r.Status, r.Title, r.Text)
+	}
+	for _, want := range []string{"team-payments", "nadia.okafor belongs to money-movement"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("refusal lacks %q: %s", want, r.Text)
+		}
+	}
+	if a.gh.Repo("tallybird", "ledger-export") != nil || a.gh.Requests() != 0 {
+		t.Errorf("a refused request reached GitHub (%d requests)", a.gh.Requests())
+	}
+	// A member runs it.
+	if ok := a.ask(t, priya, "Ev6", scaffoldLedgerExport); ok.Status != bot.StatusOK || ok.Follow == nil {
+		t.Errorf("member: %s %q %s", ok.Status, ok.Title, ok.Text)
+	}
+}
