@@ -228,7 +228,33 @@ func (e *Entity) Ref() Ref {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	return Ref{Kind: strings.ToLower(e.Kind), Namespace: strings.ToLower(ns), Name: e.Metadata.Name}
+	return Ref{Kind: lowerKind(e.Kind), Namespace: strings.ToLower(ns), Name: e.Metadata.Name}
+}
+
+// lowerKind lower-cases a kind, without allocating for the kinds Backstage
+// defines spelled as they usually are (Ref is called for every lookup).
+func lowerKind(k string) string {
+	switch k {
+	case "Component":
+		return KindComponent
+	case "API":
+		return KindAPI
+	case "Resource":
+		return KindResource
+	case "System":
+		return KindSystem
+	case "Domain":
+		return KindDomain
+	case "Group":
+		return KindGroup
+	case "User":
+		return KindUser
+	case "Location":
+		return KindLocation
+	case "Template":
+		return KindTemplate
+	}
+	return strings.ToLower(k)
 }
 
 // DisplayName is the title when there is one, else the name.

@@ -67,7 +67,6 @@ func fieldsOf(kind string) []refField {
 // entities, not ones already in another snapshot. The field positions kept
 // for these messages are dropped once used.
 func Build(results ...*Result) *Snapshot {
-	var entities []*Entity
 	var problems []Problem
 	n := 0
 	for _, r := range results {
@@ -75,82 +74,125 @@ func Build(results ...*Result) *Snapshot {
 			n += len(r.Entities)
 		}
 	}
-	entities = make([]*Entity, 0, n)
-	byKey := make(map[string]*Entity, n)
+	entities := make([]*Entity, 0, n)
+	byRef := make(map[Ref]int32, n) // lowerRef -> index in entities
 	for _, r := range results {
 		if r == nil {
 			continue
 		}
 		problems = append(problems, r.Problems...)
 		for _, e := range r.Entities {
-			k := e.Ref().Key()
-			if first, dup := byKey[k]; dup {
+			k := lowerRef(e.Ref())
+			if first, dup := byRef[k]; dup {
 				problems = append(problems, Problem{Pos: e.Origin.Pos, Severity: Error, Entity: e.Ref(),
-					Message: "duplicate entity " + e.Ref().String() + ": already defined at " + first.Origin.Pos.String() + " (the first one is kept)"})
+					Message: "duplicate entity " + e.Ref().String() + ": already defined at " + entities[first].Origin.Pos.String() + " (the first one is kept)"})
 				continue
 			}
-			byKey[k] = e
+			byRef[k] = int32(len(entities))
 			entities = append(entities, e)
 		}
 	}
-	// Outgoing relations first, then inverses on their targets.
-	type pending struct {
-		from *Entity
-		rel  Relation
-	}
-	for _, e := range entities {
-		e.Relations = e.Relations[:0:0]
-	}
-	var inverses []pending
-	have := make(map[relKey]struct{}, n*4)
-	addRelation := func(e *Entity, rel Relation) bool {
-		k := relKey{e, rel.Type, rel.Target.Key()}
-		if _, dup := have[k]; dup {
-			return false
+	// Relations are collected in order — every entity's outgoing ones, then
+	// the inverses on their targets — deduplicated (the first one wins), and
+	// then laid out per entity in one allocation, in that same order.
+	raws := make([]rawRel, 0, n*4)
+	var inverses []rawRel
+	have := make(map[resolvedKey]struct{}, n*4)
+	var dangling map[relKey]struct{}
+	add := func(r rawRel) bool {
+		if r.to >= 0 {
+			k := resolvedKey{r.from, r.to, relTypeCodes[r.typ]}
+			if _, dup := have[k]; dup {
+				return false
+			}
+			have[k] = struct{}{}
+		} else {
+			k := relKey{entities[r.from], r.typ, r.target.Key()}
+			if _, dup := dangling[k]; dup {
+				return false
+			}
+			if dangling == nil {
+				dangling = map[relKey]struct{}{}
+			}
+			dangling[k] = struct{}{}
 		}
-		have[k] = struct{}{}
-		e.Relations = append(e.Relations, rel)
+		raws = append(raws, r)
 		return true
 	}
-	for _, e := range entities {
+	for i, e := range entities {
 		self := e.Ref()
 		for _, f := range fieldsOf(self.Kind) {
 			if f.rel == "" {
 				continue // positions only (Location targets)
 			}
 			vals := refValues(e, f)
-			for i, v := range vals {
-				pos := e.fieldPos(f, i, len(vals))
+			for vi, v := range vals {
 				r, err := ParseRef(v, f.defaultKind, self.Namespace)
 				if err != nil {
-					problems = append(problems, Problem{Pos: pos, Severity: Warning, Entity: self, Message: "spec." + f.key + ": " + err.Error()})
+					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: "spec." + f.key + ": " + err.Error()})
 					continue
 				}
 				if r.Kind == "" {
-					problems = append(problems, Problem{Pos: pos, Severity: Warning, Entity: self,
+					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
 						Message: "spec." + f.key + ": entity reference " + quote(v) + " must name a kind (e.g. \"component:" + v + "\" or \"resource:" + v + "\"); no relation was made"})
 					continue
 				}
-				target, ok := byKey[r.Key()]
+				j, ok := byRef[lowerRef(r)]
 				if !ok {
-					problems = append(problems, Problem{Pos: pos, Severity: Warning, Entity: self,
+					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
 						Message: "spec." + f.key + ": " + r.String() + " does not exist in the catalog"})
+					j = -1
 				} else {
-					r = target.Ref() // the target's own spelling
+					r = entities[j].Ref() // the target's own spelling
 				}
-				if addRelation(e, Relation{Type: f.rel, Target: r}) && ok {
-					inverses = append(inverses, pending{target, Relation{Type: inverseRel[f.rel], Target: self}})
+				if add(rawRel{from: int32(i), to: j, typ: f.rel, target: r}) && ok {
+					inverses = append(inverses, rawRel{from: j, to: int32(i), typ: inverseRel[f.rel], target: self})
 				}
 			}
 		}
 	}
 	for _, p := range inverses {
-		addRelation(p.from, p.rel)
+		add(p)
 	}
-	for _, e := range entities {
+	off := make([]int32, len(entities)+1)
+	for _, r := range raws {
+		off[r.from+1]++
+	}
+	for i := range entities {
+		off[i+1] += off[i]
+	}
+	rels := make([]Relation, len(raws))
+	tos := make([]int32, len(raws))
+	next := append([]int32(nil), off[:len(entities)]...)
+	for _, r := range raws {
+		p := next[r.from]
+		next[r.from]++
+		rels[p] = Relation{Type: r.typ, Target: r.target}
+		tos[p] = r.to
+	}
+	for i, e := range entities {
+		if a, b := off[i], off[i+1]; a < b {
+			e.Relations = rels[a:b:b]
+		} else {
+			e.Relations = nil
+		}
 		e.refPos = nil // positions are only needed for Build's messages
 	}
-	return NewSnapshot(entities, problems)
+	return newSnapshot(entities, problems, byRef, tos)
+}
+
+// rawRel is a relation while Build collects them: from and to index the
+// entities (to is -1 for a target that does not exist).
+type rawRel struct {
+	from, to int32
+	typ      string
+	target   Ref
+}
+
+// resolvedKey identifies a relation between two entities of the snapshot.
+type resolvedKey struct {
+	from, to int32
+	code     uint8
 }
 
 // relKey identifies a relation of an entity, to add each once.

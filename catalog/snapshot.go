@@ -82,10 +82,18 @@ type Match struct {
 // the problems found while loading them. Entities with the same reference
 // (compared case-insensitively) after the first are ignored by Get.
 func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
+	return newSnapshot(entities, problems, nil, nil)
+}
+
+// newSnapshot is NewSnapshot for a caller (Build) that has already indexed
+// the references (byRef: lowerRef -> index, first one kept) and resolved
+// each relation's target: tos holds, for the entities' relations in order,
+// the target's index or -1. Either may be nil, to be computed here.
+func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, tos []int32) *Snapshot {
 	n := len(entities)
 	s := &Snapshot{
 		entities: entities,
-		byRef:    make(map[Ref]int32, n),
+		byRef:    byRef,
 		byName:   make(map[string][]int32, n),
 		byOwner:  make(map[string][]int32),
 		byAnno:   make(map[annoKey]int32, n*4),
@@ -95,31 +103,81 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 		problems: problems,
 		built:    time.Now(),
 	}
-	for i, e := range entities {
-		k := lowerRef(e.Ref())
-		if _, dup := s.byRef[k]; !dup {
-			s.byRef[k] = int32(i)
+	if s.byRef == nil {
+		s.byRef = make(map[Ref]int32, n)
+		for i, e := range entities {
+			k := lowerRef(e.Ref())
+			if _, dup := s.byRef[k]; !dup {
+				s.byRef[k] = int32(i)
+			}
 		}
+	}
+	total := 0
+	for i, e := range entities {
 		name := strings.ToLower(e.Metadata.Name)
 		s.byName[name] = append(s.byName[name], int32(i))
 		for ak, av := range e.Metadata.Annotations {
 			key := annoKey{ak, strings.ToLower(av)}
 			s.addAnno(key, int32(i))
 		}
+		total += len(e.Relations)
 	}
+	if tos == nil {
+		tos = make([]int32, 0, total)
+		for _, e := range entities {
+			for _, r := range e.Relations {
+				j, ok := s.byRef[lowerRef(r.Target)]
+				if !ok {
+					j = -1
+				}
+				tos = append(tos, j)
+			}
+		}
+	}
+	// Count the edges per entity so that every adjacency list is cut from
+	// one allocation with its exact size.
+	outN := make([]int32, n)
+	inN := make([]int32, n)
+	edges := 0
+	t := 0
 	for i, e := range entities {
 		for _, r := range e.Relations {
+			if j := tos[t]; j >= 0 && relTypeCodes[r.Type] != 0 {
+				outN[i]++
+				inN[j]++
+				edges++
+			}
+			t++
+		}
+	}
+	outSlab := make([]adj, edges)
+	inSlab := make([]adj, edges)
+	o, in := 0, 0
+	for i := range entities {
+		if c := int(outN[i]); c > 0 {
+			s.out[i] = outSlab[o : o : o+c]
+			o += c
+		}
+		if c := int(inN[i]); c > 0 {
+			s.in[i] = inSlab[in : in : in+c]
+			in += c
+		}
+	}
+	t = 0
+	for i, e := range entities {
+		for _, r := range e.Relations {
+			j := tos[t]
+			t++
 			if r.Type == RelOwnedBy {
 				tk := r.Target.Key()
 				s.byOwner[tk] = append(s.byOwner[tk], int32(i))
 			}
 			code := relTypeCodes[r.Type]
-			lr := lowerRef(r.Target)
-			j, ok := s.byRef[lr]
-			if ok && code != 0 {
+			if j >= 0 && code != 0 {
 				s.out[i] = append(s.out[i], adj{typ: code, to: j})
 				s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
 			} else {
+				lr := lowerRef(r.Target)
 				s.extraIn[lr] = append(s.extraIn[lr], edge{typ: r.Type, from: int32(i)})
 			}
 		}
