@@ -111,6 +111,7 @@ func TestServeEndToEnd(t *testing.T) {
 		"DISCORD_BOT_TOKEN":     "marker-discord-bot-d15c0d",
 	}
 	gh.AddToken(markers["GITHUB_TOKEN"])
+	gh.AddOrg("tallybird") // where the go-service template publishes
 	addr := freeAddr(t)
 	examples, _ := filepath.Abs("../../examples/org/all.yaml")
 	cfgText := fmt.Sprintf(`server:
@@ -226,6 +227,48 @@ log:
 		t.Errorf("/metrics has no GitHub metrics")
 	}
 
+	// Scaffolding from chat: acknowledged at once with the job, finished
+	// through the response_url, one commit in GitHub, registered at once.
+	ack := post(`scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`)
+	if !strings.Contains(ack, "Scaffolding ledger-export from go-service") || !strings.Contains(ack, "job ") {
+		t.Fatalf("scaffold acknowledgement: %s", ack)
+	}
+	var final string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && final == ""; time.Sleep(50 * time.Millisecond) {
+		for _, c := range slackFake.Calls("response_url") {
+			if strings.Contains(string(c.Body), "Scaffolded ledger-export") || strings.Contains(string(c.Body), "Scaffolding ledger-export from go-service failed") {
+				final = string(c.Body)
+			}
+		}
+	}
+	replies = append(replies, final)
+	for _, w := range []string{"Scaffolded ledger-export", "registered component:default/ledger-export", "https://github.com/tallybird/ledger-export"} {
+		if !strings.Contains(final, w) {
+			t.Errorf("scaffold follow-up lacks %q: %s", w, final)
+		}
+	}
+	repo := gh.Repo("tallybird", "ledger-export")
+	if repo == nil {
+		t.Fatal("no repository tallybird/ledger-export in the fake GitHub")
+	}
+	files := repo.Files("")
+	for _, f := range []string{"catalog-info.yaml", "README.md", "go.mod", "cmd/ledger-export/main.go", "internal/server/server.go", "docs/index.md", "docs/runbook.md", "docs/assets/logo.png", "mkdocs.yml"} {
+		if _, ok := files[f]; !ok {
+			t.Errorf("repository lacks %s (has %d files)", f, len(files))
+		}
+	}
+	if c := repo.Commits("main"); len(c) != 1 {
+		t.Errorf("%d commits, want every file in one", len(c))
+	}
+	if got := post("who owns ledger-export"); !strings.Contains(got, "ledger-export is owned by Team Payments") {
+		t.Errorf("who owns the new component: %s", got)
+	}
+	if m := get(t, base+"/metrics"); !strings.Contains(m, `callboard_scaffold_jobs{state="succeeded"} 1`) {
+		t.Errorf("/metrics lacks the succeeded job:\n%s", grepLines(m, "callboard_scaffold"))
+	} else {
+		metrics += m
+	}
+
 	// SIGTERM: graceful stop, exit 0.
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -235,6 +278,9 @@ log:
 			t.Errorf("serve exited with %v after SIGTERM", err)
 		}
 	case <-time.After(10 * time.Second):
+		// A goroutine dump in the logs says what it is waiting for.
+		cmd.Process.Signal(syscall.SIGQUIT)
+		time.Sleep(time.Second)
 		t.Fatal("serve did not stop within 10s of SIGTERM")
 	}
 	if !strings.Contains(logs.String(), `"request_id"`) {
@@ -291,4 +337,15 @@ func get(t *testing.T, u string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// grepLines keeps the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
