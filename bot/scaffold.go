@@ -210,10 +210,7 @@ func quoteArg(v string) string {
 	if v != "" && !strings.ContainsAny(v, " \t\n\"'“”") {
 		return v
 	}
-	if !strings.ContainsAny(v, "\"“”") {
-		return `"` + v + `"`
-	}
-	return "'" + strings.ReplaceAll(v, "'", "") + "'"
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
 }
 
 // requester is the chat account that asked, as jobs record it.

@@ -610,8 +610,15 @@ func splitWords(s string) ([]word, error) {
 		cur.Reset()
 		in, eq = false, false
 	}
+	escaped := false
 	for i, c := range s {
 		switch {
+		case escaped:
+			cur.WriteRune(c)
+			escaped = false
+		case quote == '"' && c == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\'):
+			// \" and \\ inside double quotes, as chat forms quote values.
+			escaped = true
 		case quote != 0:
 			if c == quote {
 				quote = 0

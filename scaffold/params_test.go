@@ -114,6 +114,7 @@ func TestParseAssignmentsHandlesQuotes(t *testing.T) {
 		{in: `x description="two words" title='a = b'`, values: map[string]string{"description": "two words", "title": "a = b"}, rest: []string{"x"}},
 		{in: `repoUrl=github.com?owner=acme&repo=ledger --dry-run`, values: map[string]string{"repoUrl": "github.com?owner=acme&repo=ledger"}, rest: []string{"--dry-run"}},
 		{in: `d=“smart quotes”`, values: map[string]string{"d": "smart quotes"}},
+		{in: `d="Pays \"things\"" p="a\\b" w=C:\dir`, values: map[string]string{"d": `Pays "things"`, "p": `a\b`, "w": `C:\dir`}},
 		{in: `a=1 a=2`, err: "given twice"},
 		{in: `a="open`, err: "not closed"},
 		{in: `=x`, err: "no parameter name"},

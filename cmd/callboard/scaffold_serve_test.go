@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -10,6 +16,8 @@ import (
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/github/githubtest"
+	"github.com/callboard/callboard/adapters/slack"
+	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
@@ -268,5 +276,86 @@ func TestPolicyRefusalSaysWhoMayRunIt(t *testing.T) {
 	// A member runs it.
 	if ok := a.ask(t, priya, "Ev6", scaffoldLedgerExport); ok.Status != bot.StatusOK || ok.Follow == nil {
 		t.Errorf("member: %s %q %s", ok.Status, ok.Title, ok.Text)
+	}
+}
+
+// The Slack path of a request missing values: the slash command opens a
+// form, and submitting it runs the job, followed in a posted message.
+func TestSlackFormSubmissionRunsTheJob(t *testing.T) {
+	a := newScaffoldApp(t, nil, nil)
+	fake := slacktest.New()
+	defer fake.Close()
+	const secret = "test-signing-secret"
+	ad, err := slack.New(slack.Config{SigningSecret: secret, BotToken: "xoxb-test", APIURL: fake.APIURL(), Command: "/callboard"}, a.app.Router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Close()
+	srv := httptest.NewServer(ad)
+	defer srv.Close()
+	post := func(path string, body []byte) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		ts, sig := slacktest.Sign(secret, time.Now(), body)
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		return b
+	}
+	post(slack.PathCommands, []byte(url.Values{"command": {"/callboard"}, "text": {`scaffold go-service name=ledger-export description="Exports \"ledger\" entries"`},
+		"user_id": {priya}, "channel_id": {"C1"}, "team_id": {"T1"}, "trigger_id": {"1.2.3"}, "response_url": {fake.ResponseURL()}}.Encode()))
+	opened := fake.Wait("views.open", 1, 3*time.Second)
+	if len(opened) != 1 {
+		t.Fatal("no form opened")
+	}
+	var sent struct {
+		View struct {
+			CallbackID      string `json:"callback_id"`
+			PrivateMetadata string `json:"private_metadata"`
+			Blocks          []struct {
+				BlockID string `json:"block_id"`
+			} `json:"blocks"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal(opened[0].Body, &sent); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]map[string]any{
+		"in_owner":   {"v": map[string]any{"type": "plain_text_input", "value": "team-payments"}},
+		"in_repoUrl": {"v": map[string]any{"type": "plain_text_input", "value": "github.com?owner=tallybird&repo=ledger-export"}},
+	}
+	for _, b := range sent.View.Blocks {
+		if _, ok := values[b.BlockID]; !ok {
+			t.Errorf("the form asks for %s, already given or not needed", b.BlockID)
+		}
+	}
+	payload, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": priya},
+		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": sent.View.CallbackID, "private_metadata": sent.View.PrivateMetadata, "state": map[string]any{"values": values}}})
+	if ack := post(slack.PathInteractions, []byte(url.Values{"payload": {string(payload)}}.Encode())); !strings.Contains(string(ack), `"clear"`) {
+		t.Fatalf("submission refused: %s", ack)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for time.Now().Before(deadline) && !strings.Contains(last, "registered component:default/ledger-export") {
+		time.Sleep(20 * time.Millisecond)
+		if ups := fake.Calls("chat.update"); len(ups) > 0 {
+			last = string(ups[len(ups)-1].Blocks)
+		}
+	}
+	if !strings.Contains(last, "Scaffolded ledger-export") || !strings.Contains(last, "registered component:default/ledger-export") {
+		t.Fatalf("the posted message did not reach the job's end: %s", last)
+	}
+	files := a.gh.Repo("tallybird", "ledger-export").Files("")
+	if !strings.Contains(files["catalog-info.yaml"], `Exports \"ledger\" entries`) && !strings.Contains(files["catalog-info.yaml"], `Exports "ledger" entries`) {
+		t.Errorf("the description given before the form did not survive it:\n%s", files["catalog-info.yaml"])
 	}
 }
