@@ -3,6 +3,7 @@ package catalog
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 )
@@ -48,9 +49,10 @@ type fastParser struct {
 	src    string
 	lines  []fyLine
 	li     int
-	nodes  []yaml.Node  // slab the nodes are cut from
-	ptrs   []*yaml.Node // slab the Content slices are cut from
-	stack  []*yaml.Node // children being collected
+	nodes  []yaml.Node   // slab the nodes are cut from
+	slabs  [][]yaml.Node // every node slab, for compact
+	ptrs   []*yaml.Node  // slab the Content slices are cut from
+	stack  []*yaml.Node  // children being collected
 	depth  int
 	endsNL bool
 }
@@ -81,7 +83,186 @@ func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
 	if p.li != len(p.lines) {
 		decline()
 	}
+	p.compact()
 	return n, true
+}
+
+// compact gives the document's values their own storage: the well-known
+// keys and values become constants, and the rest are copied into one buffer
+// of exactly their size, so the entity kept from the document does not hold
+// on to the whole text (indentation, quotes, keys no one reads).
+func (p *fastParser) compact() {
+	lo := uintptr(unsafe.Pointer(unsafe.StringData(p.src)))
+	hi := lo + uintptr(len(p.src))
+	inSrc := func(v string) bool {
+		if v == "" {
+			return false
+		}
+		d := uintptr(unsafe.Pointer(unsafe.StringData(v)))
+		return d >= lo && d < hi
+	}
+	total := 0
+	for _, slab := range p.slabs {
+		for i := range slab {
+			n := &slab[i]
+			if !inSrc(n.Value) {
+				continue
+			}
+			if c, ok := wellKnown(n.Value); ok {
+				n.Value = c
+				continue
+			}
+			total += len(n.Value)
+		}
+	}
+	buf := make([]byte, 0, total)
+	for _, slab := range p.slabs {
+		for i := range slab {
+			n := &slab[i]
+			if inSrc(n.Value) {
+				start := len(buf)
+				buf = append(buf, n.Value...) // within capacity: buf never moves
+				n.Value = unsafe.String(&buf[start], len(n.Value))
+			}
+		}
+	}
+}
+
+// wellKnown returns the constant for a key or value most descriptors spell
+// the same way.
+func wellKnown(v string) (string, bool) {
+	// Each case returns its literal, not v, which points into the text.
+	switch v {
+	case "apiVersion":
+		return "apiVersion", true
+	case "kind":
+		return "kind", true
+	case "metadata":
+		return "metadata", true
+	case "spec":
+		return "spec", true
+	case "name":
+		return "name", true
+	case "namespace":
+		return "namespace", true
+	case "title":
+		return "title", true
+	case "description":
+		return "description", true
+	case "labels":
+		return "labels", true
+	case "annotations":
+		return "annotations", true
+	case "tags":
+		return "tags", true
+	case "links":
+		return "links", true
+	case "url":
+		return "url", true
+	case "icon":
+		return "icon", true
+	case "type":
+		return "type", true
+	case "owner":
+		return "owner", true
+	case "system":
+		return "system", true
+	case "lifecycle":
+		return "lifecycle", true
+	case "dependsOn":
+		return "dependsOn", true
+	case "providesApis":
+		return "providesApis", true
+	case "consumesApis":
+		return "consumesApis", true
+	case "domain":
+		return "domain", true
+	case "parent":
+		return "parent", true
+	case "children":
+		return "children", true
+	case "members":
+		return "members", true
+	case "memberOf":
+		return "memberOf", true
+	case "profile":
+		return "profile", true
+	case "displayName":
+		return "displayName", true
+	case "email":
+		return "email", true
+	case "target":
+		return "target", true
+	case "targets":
+		return "targets", true
+	case "definition":
+		return "definition", true
+	case "backstage.io/v1alpha1":
+		return "backstage.io/v1alpha1", true
+	case "scaffolder.backstage.io/v1beta3":
+		return "scaffolder.backstage.io/v1beta3", true
+	case "Component":
+		return "Component", true
+	case "API":
+		return "API", true
+	case "Resource":
+		return "Resource", true
+	case "System":
+		return "System", true
+	case "Domain":
+		return "Domain", true
+	case "Group":
+		return "Group", true
+	case "User":
+		return "User", true
+	case "Location":
+		return "Location", true
+	case "Template":
+		return "Template", true
+	case "production":
+		return "production", true
+	case "experimental":
+		return "experimental", true
+	case "deprecated":
+		return "deprecated", true
+	case "service":
+		return "service", true
+	case "website":
+		return "website", true
+	case "library":
+		return "library", true
+	case "team":
+		return "team", true
+	case "openapi":
+		return "openapi", true
+	case "grpc":
+		return "grpc", true
+	case "graphql":
+		return "graphql", true
+	case "asyncapi":
+		return "asyncapi", true
+	case "database":
+		return "database", true
+	case "docs":
+		return "docs", true
+	case "dashboard":
+		return "dashboard", true
+	case "runbook":
+		return "runbook", true
+	case "Runbook":
+		return "Runbook", true
+	case "Dashboard":
+		return "Dashboard", true
+	case "dir:.":
+		return "dir:.", true
+	case "backstage.io/techdocs-ref":
+		return "backstage.io/techdocs-ref", true
+	case "backstage.io/source-location":
+		return "backstage.io/source-location", true
+	case "github.com/project-slug":
+		return "github.com/project-slug", true
+	}
+	return "", false
 }
 
 // scanLines splits chunk into lines, refusing characters yaml.v3 treats
@@ -143,8 +324,11 @@ func (p *fastParser) scanLines(chunk []byte) bool {
 		p.lines = append(p.lines, l)
 		start = end + 1
 	}
-	est := len(p.lines)*2 + 4
+	// About one and a half nodes per line (a key and its value, or an
+	// item); more slabs are cut if that is short.
+	est := len(p.lines)*3/2 + 8
 	p.nodes = make([]yaml.Node, 0, est)
+	p.slabs = append(p.slabs, p.nodes)
 	p.ptrs = make([]*yaml.Node, 0, est)
 	return true
 }
@@ -196,6 +380,7 @@ func (p *fastParser) column(l *fyLine, off int) int {
 func (p *fastParser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.Node {
 	if len(p.nodes) == cap(p.nodes) {
 		p.nodes = make([]yaml.Node, 0, 64)
+		p.slabs = append(p.slabs, p.nodes)
 	}
 	p.nodes = p.nodes[:len(p.nodes)+1]
 	n := &p.nodes[len(p.nodes)-1]

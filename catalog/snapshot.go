@@ -91,12 +91,16 @@ func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
 // the target's index or -1. Either may be nil, to be computed here.
 func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, tos []int32) *Snapshot {
 	n := len(entities)
+	annos := 0
+	for _, e := range entities {
+		annos += len(e.Metadata.Annotations)
+	}
 	s := &Snapshot{
 		entities: entities,
 		byRef:    byRef,
 		byName:   make(map[string][]int32, n),
 		byOwner:  make(map[string][]int32),
-		byAnno:   make(map[annoKey]int32, n*4),
+		byAnno:   make(map[annoKey]int32, annos),
 		in:       make([][]adj, n),
 		extraIn:  make(map[Ref][]edge),
 		out:      make([][]adj, n),
