@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/catalog"
+)
+
+const registeredDescriptor = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ledger-export
+spec:
+  type: service
+  lifecycle: experimental
+  owner: group:default/team-payments
+`
+
+var ledgerExport = catalog.MustParseRef("component:default/ledger-export")
+
+// replicaStore is one replica's live catalog: two groups and a component.
+func replicaStore(t *testing.T) *catalog.Store {
+	t.Helper()
+	res := catalog.LoadFS(context.Background(), mapFS(map[string]string{"org.yaml": `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-api
+spec:
+  type: service
+  lifecycle: production
+  owner: team-payments
+`}), []string{"org.yaml"}, catalog.LoadOptions{Source: "files"})
+	if len(res.Entities) != 2 {
+		t.Fatalf("fixture: %v", res.Problems)
+	}
+	return catalog.NewStore(catalog.Build(res))
+}
+
+func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	client := srv.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	newReplica := func(name string) (*registered, *catalog.Store) {
+		r := newRegistered(&redisRegistered{c: client, prefix: "t:", self: name}, nil)
+		st := replicaStore(t)
+		r.attach(st)
+		go func() { _ = r.follow(ctx) }()
+		return r, st
+	}
+	a, storeA := newReplica("a")
+	_, storeB := newReplica("b")
+	time.Sleep(100 * time.Millisecond) // let b's subscription start
+
+	before := storeA.Current()
+	ref, err := a.Register(ctx, []byte(registeredDescriptor), "https://github.com/tallybird/ledger-export/blob/main/catalog-info.yaml")
+	if err != nil || ref != ledgerExport {
+		t.Fatalf("register: %v %v", ref, err)
+	}
+	// In the same process, at once, with its owner relation.
+	e, ok := storeA.Current().Get(ledgerExport)
+	if !ok || storeA.Current().Len() != 3 {
+		t.Fatalf("not in the live catalog at once (%d entities)", storeA.Current().Len())
+	}
+	if got := storeA.Current().OwnedBy(catalog.MustParseRef("group:default/team-payments")); len(got) != 2 {
+		t.Errorf("team-payments owns %d entities, want 2", len(got))
+	}
+	if e.Origin.Source != RegisteredSource || e.Origin.Pos.File != "https://github.com/tallybird/ledger-export/blob/main/catalog-info.yaml" {
+		t.Errorf("origin %+v", e.Origin)
+	}
+	// Copy-on-write: the snapshot readers held is unchanged.
+	if _, ok := before.Get(ledgerExport); ok || before.Len() != 2 || len(before.OwnedBy(catalog.MustParseRef("group:default/team-payments"))) != 1 {
+		t.Error("the previous snapshot changed under its readers")
+	}
+
+	// Another replica hears of it and adds it.
+	waitFor(t, "replica b has the registration", 5*time.Second, func() bool { _, ok := storeB.Current().Get(ledgerExport); return ok })
+
+	// A rebuild from the sources (a file reload) keeps it: Load provides it.
+	res, err := a.Load(ctx)
+	if err != nil || len(res.Entities) != 1 {
+		t.Fatalf("registered source: %v, %v", res, err)
+	}
+	storeA.Swap(catalog.Build(&catalog.Result{Entities: res.Entities}))
+	if _, ok := storeA.Current().Get(ledgerExport); !ok {
+		t.Error("lost in a rebuild")
+	}
+
+	// A replica started later reads it from Redis at its first load.
+	c := newRegistered(&redisRegistered{c: client, prefix: "t:", self: "c"}, nil)
+	c.attach(replicaStore(t))
+	res, err = c.Load(ctx)
+	if err != nil || len(res.Entities) != 1 || res.Entities[0].Ref() != ledgerExport {
+		t.Fatalf("new replica's load: %+v %v", res, err)
+	}
+
+	// A snapshot swapped in without it (a leader's that had not seen it)
+	// gets it back.
+	storeB.Swap(replicaStore(t).Current())
+	waitFor(t, "re-added after a swap without it", 5*time.Second, func() bool { _, ok := storeB.Current().Get(ledgerExport); return ok })
+
+	// Once GitHub discovery provides the entity, the registration retires.
+	discovered := catalog.LoadFS(ctx, mapFS(map[string]string{"catalog-info.yaml": registeredDescriptor}), []string{"catalog-info.yaml"}, catalog.LoadOptions{Source: "github:tallybird"})
+	all := append(append([]*catalog.Entity(nil), copies(replicaStore(t).Current().Entities())...), discovered.Entities...)
+	storeA.Swap(catalog.Build(&catalog.Result{Entities: all}))
+	res, err = a.Load(ctx)
+	if err != nil || len(res.Entities) != 0 {
+		t.Fatalf("after discovery the registered source still gives %d entities (%v)", len(res.Entities), err)
+	}
+	if n, _ := client.HLen(ctx, "t:catalog:registered").Result(); n != 0 {
+		t.Errorf("%d registrations left in Redis", n)
+	}
+}
+
+func TestRegisteringABadDescriptorSaysWhereAndWhat(t *testing.T) {
+	r := newRegistered(nil, nil)
+	r.attach(replicaStore(t))
+	_, err := r.Register(context.Background(), []byte("kind: Component\nmetadata:\n  name: Not_Valid!\n"), "https://github.com/tallybird/x/blob/main/catalog-info.yaml")
+	if err == nil || !strings.Contains(err.Error(), "https://github.com/tallybird/x/blob/main/catalog-info.yaml") {
+		t.Fatalf("err = %v; want the location and the problem", err)
+	}
+}
+
+func copies(es []*catalog.Entity) []*catalog.Entity {
+	out := make([]*catalog.Entity, len(es))
+	for i, e := range es {
+		c := *e
+		c.Relations = nil
+		out[i] = &c
+	}
+	return out
+}
+
+func mapFS(files map[string]string) fstest.MapFS {
+	m := fstest.MapFS{}
+	for name, data := range files {
+		m[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return m
+}
