@@ -94,6 +94,16 @@ type sec struct {
 	stream  []uint32 // term ids of heading and body, in order
 }
 
+// bodyStream is the term ids of the section's body words, in order: its
+// stream after the heading's words.
+func (x *sec) bodyStream() []uint32 {
+	h := int(x.lens[fieldHeading])
+	if h == 65535 || h > len(x.stream) { // saturated: the count is not exact
+		return nil
+	}
+	return x.stream[h:]
+}
+
 // posting is a section holding a term, with the term's count in each field
 // packed in tf: body and code 8 bits each, the other fields 4 bits each
 // (counts saturate).
@@ -400,7 +410,7 @@ func (b *builder) finish() *Index {
 	ix.stats.Sections = len(ix.secs)
 	ix.stats.Terms = len(ix.vocab)
 	ix.stats.IndexBytes = ix.estimateBytes()
-	ix.scratch.New = func() any { return newScratch(len(ix.secs)) }
+	ix.scratch.New = func() any { return newScratch(len(ix.secs), len(ix.vocab)) }
 	return ix
 }
 

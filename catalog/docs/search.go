@@ -62,10 +62,17 @@ type scratch struct {
 	matched []uint8
 	touched []uint32
 	wtouch  []uint32
+	// word[t] is 1 + the index of the first query word term t stands
+	// for, 0 for none: one array read per word of a section instead of a
+	// map look-up per query word.
+	word []uint16
+	// spans memoises, for snippets, what a word of text stands for (as word).
+	spans map[string]uint16
 }
 
-func newScratch(n int) *scratch {
-	return &scratch{total: make([]float32, n), best: make([]float32, n), matched: make([]uint8, n)}
+func newScratch(secs, terms int) *scratch {
+	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs),
+		word: make([]uint16, terms), spans: map[string]uint16{}}
 }
 
 // Search ranks the sections matching q, best first, and returns one page of
@@ -98,11 +105,22 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 	}
 
 	sc := ix.scratch.Get().(*scratch)
+	for wi := len(words) - 1; wi >= 0; wi-- {
+		for _, e := range words[wi].exps {
+			sc.word[e.term] = uint16(min(wi+1, 1<<16-1))
+		}
+	}
 	defer func() {
 		for _, d := range sc.touched {
 			sc.total[d], sc.matched[d] = 0, 0
 		}
 		sc.touched = sc.touched[:0]
+		for _, w := range words {
+			for _, e := range w.exps {
+				sc.word[e.term] = 0
+			}
+		}
+		clear(sc.spans)
 		ix.scratch.Put(sc)
 	}()
 	n := float64(len(ix.secs))
@@ -148,10 +166,6 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 	}
 
-	type cand struct {
-		sec   uint32
-		score float64
-	}
 	cands := make([]cand, 0, len(sc.touched))
 	for _, d := range sc.touched {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
@@ -169,19 +183,27 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 		return a.sec < b.sec
 	}
+	// Only the first depth candidates are ever shown or reranked: select
+	// them instead of sorting every match.
+	off := max(opt.Offset, 0)
+	depth := min(len(cands), off+limit)
+	if len(words) > 1 {
+		depth = min(len(cands), max(rerankDepth, off+limit))
+	}
+	selectBest(cands, depth, better)
+	cands = cands[:depth]
 	sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
 	if len(words) > 1 {
-		depth := min(len(cands), max(rerankDepth, opt.Offset+limit))
-		for i := range cands[:depth] {
+		for i := range cands {
 			c := &cands[i]
-			c.score *= 1 + proximityBonus*ix.proximity(c.sec, words)
+			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, len(words))
 		}
-		sort.Slice(cands[:depth], func(i, j int) bool { return better(cands[i], cands[j]) })
+		sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
 	}
-	if opt.Offset >= len(cands) {
+	if off >= total {
 		return nil, total
 	}
-	cands = cands[max(opt.Offset, 0):]
+	cands = cands[off:]
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}
@@ -196,7 +218,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 		hits = append(hits, Hit{
 			Page: pg.path, Anchor: x.anchor, Title: pg.title, Heading: x.heading,
-			Snippet: ix.snippet(x, words), URL: u, Score: math.Round(c.score*1000) / 1000,
+			Snippet: ix.snippet(sc, x), URL: u, Score: math.Round(c.score*1000) / 1000,
 			Entity: si.entity, Site: si.name,
 		})
 	}
@@ -283,87 +305,51 @@ func (ix *Index) prefixTerms(raw, st string) []uint32 {
 }
 
 // fuzzyTerms returns terms more common than the word that are one edit away
-// (two for long words), counting a swap of neighbours as one edit.
+// (two for long words), counting a swap of neighbours as one edit. A typo
+// rarely changes the first letter, so only terms starting with the word's
+// first letter (or with its first two letters swapped) are candidates; the
+// walk over them skips whole prefixes that cannot match.
 func (ix *Index) fuzzyTerms(st string, df int) []expansion {
 	k := 1
 	if utf8.RuneCountInString(st) >= 8 {
 		k = 2
 	}
 	var out []expansion
-	for id, t := range ix.vocab {
-		if d := len(t) - len(st); d > k || d < -k {
-			continue
+	visit := func(id uint32, d int) {
+		if d == 0 || len(ix.postings[id]) <= df {
+			return
 		}
-		if len(ix.postings[id]) <= df || t == st {
-			continue
+		wt := fuzzyWeight1
+		if d == 2 {
+			wt = fuzzyWeight2
 		}
-		// A typo rarely changes the first letter; a cheap filter too.
-		if t[0] != st[0] && !(len(t) > 1 && len(st) > 1 && t[0] == st[1] && t[1] == st[0]) {
-			continue
-		}
-		if d := editDistance(st, t, k); d <= k {
-			wt := fuzzyWeight1
-			if d == 2 {
-				wt = fuzzyWeight2
-			}
-			out = append(out, expansion{term: uint32(id), weight: wt})
-		}
+		out = append(out, expansion{term: id, weight: wt})
+	}
+	ix.fuzzyWalk(st, st[:1], k, visit)
+	if len(st) > 1 && st[0] != st[1] {
+		ix.fuzzyWalk(st, string([]byte{st[1], st[0]}), k, visit)
 	}
 	if len(out) > maxExpansions {
 		sort.Slice(out, func(i, j int) bool {
 			if out[i].weight != out[j].weight {
 				return out[i].weight > out[j].weight
 			}
-			return len(ix.postings[out[i].term]) > len(ix.postings[out[j].term])
+			if a, b := len(ix.postings[out[i].term]), len(ix.postings[out[j].term]); a != b {
+				return a > b
+			}
+			return out[i].term < out[j].term
 		})
 		out = out[:maxExpansions]
 	}
 	return out
 }
 
-// editDistance is the optimal-string-alignment distance between a and b
-// (bytes), or k+1 once it is known to exceed k.
-func editDistance(a, b string, k int) int {
-	if a == b {
-		return 0
-	}
-	la, lb := len(a), len(b)
-	prev2 := make([]int, lb+1)
-	prev := make([]int, lb+1)
-	cur := make([]int, lb+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= la; i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= lb; j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > k {
-			return k + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[lb]
-}
-
 // proximity scores in [0,1] how close together the query words sit in a
 // section's heading and body: 1 when all of them appear side by side in
 // order, falling with the width of the tightest window that holds the most
 // of them.
-func (ix *Index) proximity(d uint32, words []queryWord) float64 {
+func (ix *Index) proximity(sc *scratch, d uint32, nw int) float64 {
 	stream := ix.secs[d].stream
-	nw := len(words)
 	if nw < 2 || len(stream) == 0 {
 		return 0
 	}
@@ -374,14 +360,8 @@ func (ix *Index) proximity(d uint32, words []queryWord) float64 {
 	bestCount, bestSpan := 0, math.MaxInt
 	inOrder := false
 	for pos, t := range stream {
-		hit := -1
-		for wi := range words {
-			if words[wi].isSet[t] {
-				hit = wi
-				break
-			}
-		}
-		if hit < 0 {
+		hit := int(sc.word[t]) - 1
+		if hit < 0 || hit >= nw {
 			continue
 		}
 		last[hit] = pos
@@ -421,16 +401,15 @@ func (ix *Index) proximity(d uint32, words []queryWord) float64 {
 
 // snippet picks the stretch of a section's text holding the most query
 // words and marks them **like this**.
-func (ix *Index) snippet(x *sec, words []queryWord) string {
+func (ix *Index) snippet(sc *scratch, x *sec) string {
 	text := x.body
-	spans, distinct := ix.matchSpans(text, words)
+	spans := ix.matchSpans(sc, text, x.bodyStream())
 	if len(spans) == 0 && x.code != "" {
-		if cs, cd := ix.matchSpans(x.code, words); len(cs) > 0 {
-			text, spans, distinct = strings.ReplaceAll(x.code, "*", ""), nil, cd
-			spans, _ = ix.matchSpans(text, words)
+		if cs := ix.matchSpans(sc, x.code, nil); len(cs) > 0 {
+			text = strings.ReplaceAll(x.code, "*", "")
+			spans = ix.matchSpans(sc, text, nil)
 		}
 	}
-	_ = distinct
 	if text == "" {
 		return ""
 	}
@@ -502,27 +481,81 @@ type matchSpan struct {
 	start, end, word int
 }
 
-// matchSpans finds the words of text that stand for a query word.
-func (ix *Index) matchSpans(text string, words []queryWord) ([]matchSpan, int) {
+// matchSpans finds the words of text that stand for a query word. stream,
+// when not nil, is the term ids of text's indexed words in order (as the
+// index holds them for a section's body), which spares stemming each word.
+func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSpan {
 	var out []matchSpan
-	seen := map[int]bool{}
 	limit := min(len(text), 16<<10)
+	pos := 0
 	tokenize(text[:limit], func(t token) {
-		st := normWord(t.word)
-		if st == "" {
-			return
-		}
-		id, ok := ix.terms[st]
-		if !ok {
-			return
-		}
-		for wi := range words {
-			if words[wi].isSet[id] {
-				out = append(out, matchSpan{start: t.start, end: t.end, word: wi})
-				seen[wi] = true
+		var w uint16
+		if stream != nil {
+			if !indexedWord(t.word) {
 				return
 			}
+			if pos < len(stream) {
+				w = sc.word[stream[pos]]
+			}
+			pos++
+		} else {
+			var ok bool
+			if w, ok = sc.spans[t.word]; !ok {
+				if st := normWord(t.word); st != "" {
+					if id, ok := ix.terms[st]; ok {
+						w = sc.word[id]
+					}
+				}
+				if len(sc.spans) < 1<<14 {
+					sc.spans[t.word] = w
+				}
+			}
+		}
+		if w > 0 {
+			out = append(out, matchSpan{start: t.start, end: t.end, word: int(w) - 1})
 		}
 	})
-	return out, len(seen)
+	return out
+}
+
+type cand struct {
+	sec   uint32
+	score float64
+}
+
+// selectBest reorders c so that its first k elements are the k best by
+// better (in no particular order): quickselect, linear on average.
+func selectBest(c []cand, k int, better func(a, b cand) bool) {
+	lo, hi := 0, len(c)-1
+	for k > 0 && k < len(c) && lo < hi {
+		// Median of three as the pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if better(c[mid], c[lo]) {
+			c[mid], c[lo] = c[lo], c[mid]
+		}
+		if better(c[hi], c[lo]) {
+			c[hi], c[lo] = c[lo], c[hi]
+		}
+		if better(c[mid], c[hi]) {
+			c[mid], c[hi] = c[hi], c[mid]
+		}
+		pivot := c[hi]
+		p := lo
+		for i := lo; i < hi; i++ {
+			if better(c[i], pivot) {
+				c[i], c[p] = c[p], c[i]
+				p++
+			}
+		}
+		c[p], c[hi] = c[hi], c[p]
+		// c[lo:p] are better than the pivot, now at p.
+		switch {
+		case p == k-1 || p == k:
+			return
+		case p < k:
+			lo = p + 1
+		default:
+			hi = p - 1
+		}
+	}
 }

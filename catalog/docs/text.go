@@ -99,6 +99,10 @@ func normWord(w string) string {
 	return stem(w)
 }
 
+// indexedWord says whether normWord(w) is a term (not ""), without stemming,
+// for a word as tokenize gives it (it starts with a letter or digit).
+func indexedWord(w string) bool { return !stopWords[w] }
+
 // stopWords are English function words (Snowball's list, trimmed of words
 // that carry meaning in technical docs such as "up", "down", "off", "not").
 var stopWords = func() map[string]bool {
