@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 )
 
@@ -33,19 +34,25 @@ func newLogger(out io.Writer, lc LogConfig, secrets []string) *slog.Logger {
 
 type redactor []string
 
+// tokenShapes are credentials callboard holds without knowing their value in
+// advance (GitHub App installation tokens, minted hourly) or that a remote
+// error may echo: GitHub's ghp_/ghs_/gho_/ghu_/ghr_ and github_pat_ tokens,
+// Slack's xox?- and xapp- tokens. They are redacted by shape.
+var tokenShapes = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})`)
+
 func (r redactor) text(s string) string {
 	for _, v := range r {
 		if len(v) >= 4 && strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, "[redacted]")
 		}
 	}
+	if strings.Contains(s, "gh") || strings.Contains(s, "xo") || strings.Contains(s, "xapp-") {
+		s = tokenShapes.ReplaceAllString(s, "[redacted]")
+	}
 	return s
 }
 
 func (r redactor) attr(a slog.Attr) slog.Attr {
-	if len(r) == 0 {
-		return a
-	}
 	switch a.Value.Kind() {
 	case slog.KindString:
 		a.Value = slog.StringValue(r.text(a.Value.String()))

@@ -98,3 +98,24 @@ func TestReadyzReportsUnreachableRedis(t *testing.T) {
 		}
 	}
 }
+
+// Tokens callboard never saw in its configuration (an installation token a
+// remote error echoes) are redacted by their shape, in logs and in the
+// admin replies that share the redactor; ordinary words that merely start
+// alike are left alone.
+func TestRedactorRemovesTokenShapes(t *testing.T) {
+	r := redactor{"configured-secret-1"}
+	cases := map[string]string{
+		"GET https://api.github.com/x: 401 token ghs_16C7e42F292c6912E7710c838347Ae178B4a rejected": "GET https://api.github.com/x: 401 token [redacted] rejected",
+		"auth github_pat_11ABCDEFG0123456789_abcdefghijklmnop failed":                               "auth [redacted] failed",
+		"slack said invalid_auth for xoxb-1234567890-abcdefghij":                                    "slack said invalid_auth for [redacted]",
+		"socket mode xapp-1-A0123-456789-abcdef dropped":                                            "socket mode [redacted] dropped",
+		"configured-secret-1 leaked":                                                                "[redacted] leaked",
+		"ghost ghp_short and xoxo greetings":                                                        "ghost ghp_short and xoxo greetings",
+	}
+	for in, want := range cases {
+		if got := r.text(in); got != want {
+			t.Errorf("text(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
