@@ -17,14 +17,25 @@ import (
 	"time"
 )
 
+// RepoRefresher is what a Webhook drives: *Refresher, or a stand-in on a
+// replica that is not the ingest leader and hands the work to the one that is.
+type RepoRefresher interface {
+	// Watches reports whether some catalog source reads org.
+	Watches(org string) bool
+	// Relevant reports whether a push touching paths of org/repo can change the catalog.
+	Relevant(org, repo string, paths []string) bool
+	RefreshRepo(ctx context.Context, org, repo string) error
+	RemoveRepo(org, repo string)
+}
+
 // Webhook is the http.Handler for POST /github/webhook. It verifies
 // X-Hub-Signature-256, ignores redelivered X-GitHub-Delivery ids it has
 // already handled, and turns push and repository events into repository
-// refreshes on its Refresher. The refresh runs before the answer (a few
+// refreshes on its RepoRefresher. The refresh runs before the answer (a few
 // API calls for one repository), bounded by Timeout.
 type Webhook struct {
 	secret    []byte
-	refresher *Refresher
+	refresher RepoRefresher
 	// MaxBody bounds a payload (default 25 MiB, GitHub's own cap).
 	MaxBody int64
 	// Timeout bounds the refresh one delivery triggers (default 9s: GitHub
@@ -36,7 +47,7 @@ type Webhook struct {
 }
 
 // NewWebhook returns the handler. secret is the webhook secret configured on GitHub.
-func NewWebhook(secret string, r *Refresher) *Webhook {
+func NewWebhook(secret string, r RepoRefresher) *Webhook {
 	return &Webhook{secret: []byte(secret), refresher: r, MaxBody: 25 << 20, Timeout: 9 * time.Second,
 		Log: slog.New(slog.DiscardHandler), seen: newDeliveries(10000)}
 }

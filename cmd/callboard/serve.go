@@ -86,6 +86,8 @@ type server struct {
 	slack   *slack.Adapter
 	discord *discord.Adapter
 	refresh *github.Refresher
+	// ingest shares remote sources between replicas (nil: files only).
+	ingest *ingest
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// background work (socket mode, gateway, refresh) run with run's context.
@@ -126,6 +128,13 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	s.app = app
+	if len(paths) == 0 && len(specs) > 0 {
+		// The embedded example organisation is for trying callboard out:
+		// never serve it in place of a configured remote catalog still
+		// loading (readiness says so meanwhile).
+		app.Store.Swap(catalog.NewSnapshot(nil, nil))
+		app.Docs.Swap(nil)
+	}
 	s.metrics = NewMetrics(app.Store, app.Docs)
 	s.metrics.ObserveRefresh(time.Since(start), nil)
 	app.Router.Use(s.metrics.Middleware())
@@ -212,22 +221,22 @@ func (s *server) wireGitHub(specs, paths []string) error {
 			s.metrics.ObserveSourceRefresh(rep.Source, rep.Repo, rep.Err)
 			if rep.Repo == "" {
 				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
-				if rep.Err == nil {
-					s.rebuildDocs()
-				}
 			}
 			if rep.Err == nil && rep.Entities > 0 {
 				s.loaded.Store(true)
 			}
 		}
 		s.refresh = r
-		s.background = append(s.background, r.Run)
+		// The Refresher runs on the ingest leader only (every process
+		// without Redis); docs follow each swap (serve_bus.go).
+		s.ingest = newIngest(s)
+		s.background = append(s.background, s.ingest.run)
 	}
 	if client != nil {
 		s.metrics.Register(github.NewCollector(client, s.refresh))
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, s.refresh))
+		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest}))
 	}
 	return nil
 }
@@ -484,16 +493,11 @@ func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
 	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
-// rebuildDocs indexes the TechDocs of the snapshot a refresh swapped in
-// (and the docs.paths sites), so documentation search follows the catalog.
-func (s *server) rebuildDocs() {
-	snap := s.app.Store.Current()
-	if snap == nil {
-		return
-	}
+// rebuildDocs indexes the TechDocs sites of the snapshot a refresh swapped
+// in (and the docs.paths sites), so documentation search follows the catalog.
+func (s *server) rebuildDocs(sites []docs.Site, probs []catalog.Problem) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sites, probs := docs.SitesFromSnapshot(snap)
 	for _, p := range s.cfg.Docs.Paths {
 		if site, err := docs.LooseSite(p); err == nil {
 			sites = append(sites, site)
@@ -514,20 +518,35 @@ func (s *server) wireAdmin() error {
 		o.Admins = append(o.Admins, ref)
 	}
 	if s.refresh != nil {
-		o.Health = refreshHealth{s.refresh}
+		o.Health = refreshHealth{r: s.refresh, in: s.ingest, redact: redactor(s.cfg.secrets.values())}
 	}
 	return bot.RegisterAdmin(s.app.Router, o)
 }
 
 // refreshHealth adapts the GitHub Refresher's Status to bot.CatalogHealth.
-type refreshHealth struct{ r *github.Refresher }
+// Error texts pass the same redaction as log lines: an admin's reply is no
+// place for a token a remote error happened to echo.
+type refreshHealth struct {
+	r      *github.Refresher
+	in     *ingest
+	redact redactor
+}
 
 func (h refreshHealth) CatalogHealth() []bot.SourceHealth {
 	var out []bot.SourceHealth
+	if h.in != nil {
+		if f := h.in.health(); f != nil {
+			// A follower's own Refresher is idle: say where its catalog came from.
+			for i := range f {
+				f[i].LastError = h.redact.text(f[i].LastError)
+			}
+			return f
+		}
+	}
 	for _, src := range h.r.Status().Sources {
-		sh := bot.SourceHealth{Name: src.Name, LastSuccess: src.LastSuccess, LastError: src.LastError, Entities: src.Entities, Problems: src.Problems}
+		sh := bot.SourceHealth{Name: src.Name, LastSuccess: src.LastSuccess, LastError: h.redact.text(src.LastError), Entities: src.Entities, Problems: src.Problems}
 		for _, rp := range src.Repos {
-			sh.Repos = append(sh.Repos, bot.SourceHealth{Name: rp.Repo, LastSuccess: rp.LastSuccess, LastError: rp.LastError, Entities: rp.Entities, Problems: rp.Problems})
+			sh.Repos = append(sh.Repos, bot.SourceHealth{Name: rp.Repo, LastSuccess: rp.LastSuccess, LastError: h.redact.text(rp.LastError), Entities: rp.Entities, Problems: rp.Problems})
 		}
 		out = append(out, sh)
 	}

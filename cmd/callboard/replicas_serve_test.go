@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/github/githubtest"
+	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/docs"
+)
+
+const ledgerDescriptor = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ledger
+  annotations:
+    backstage.io/techdocs-ref: dir:.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/team-payments
+`
+
+// Several replicas share one Redis: one leads ingestion from GitHub and
+// publishes; the others answer from what it published, docs included, never
+// calling GitHub themselves; a webhook reaching a follower is carried out by
+// the leader; and when the leader stops, another replica takes over.
+func TestReplicasShareOneIngestLeader(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	gh := githubtest.New(t)
+	gh.AddOrg("acme")
+	gh.AddToken("marker-replica-token-4a1b")
+	gh.AddRepo("acme", "ledger", map[string]string{
+		"catalog-info.yaml": ledgerDescriptor,
+		"mkdocs.yml":        "site_name: Ledger\nnav:\n  - Home: index.md\n  - Runbook: runbook.md\n",
+		"docs/index.md":     "# Ledger\n\nKeeps balances.\n",
+		"docs/runbook.md":   "# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n",
+	})
+	cfgText := fmt.Sprintf(`server:
+  addr: 127.0.0.1:0
+  shutdown_timeout: 2s
+catalog:
+  sources: ["github:acme"]
+  refresh_interval: 1h
+github:
+  api_url: %s
+redis:
+  url: %s
+`, gh.URL, rs.URL)
+	env := envOf(map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"})
+	type replica struct {
+		s      *server
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	start := func() *replica {
+		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		r := &replica{s: s, cancel: cancel, done: make(chan struct{})}
+		go func() { defer close(r.done); _ = s.run(ctx) }()
+		t.Cleanup(func() { cancel(); <-r.done })
+		return r
+	}
+	has := func(r *replica, name string) bool {
+		snap := r.s.app.Store.Current()
+		_, ok := snap.Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
+		return ok
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	replicas := []*replica{start(), start(), start()}
+	waitFor("every replica to serve the ledger", func() bool {
+		for _, r := range replicas {
+			if !has(r, "ledger") || r.s.notReady(t.Context()) != nil {
+				return false
+			}
+		}
+		return true
+	})
+	leaders := func() (lead []*replica, follow []*replica) {
+		for _, r := range replicas {
+			if r.s.ingest.leading.Load() {
+				lead = append(lead, r)
+			} else {
+				follow = append(follow, r)
+			}
+		}
+		return
+	}
+	lead, follow := leaders()
+	if len(lead) != 1 {
+		t.Fatalf("%d replicas lead ingestion, want exactly 1", len(lead))
+	}
+	for i, f := range follow {
+		for _, src := range f.s.refresh.Status().Sources {
+			if !src.LastSuccess.IsZero() {
+				t.Errorf("follower %d read %s itself; only the leader should call GitHub", i, src.Name)
+			}
+		}
+		// Docs reach followers in the bundle, not from files they lack.
+		var hits []docs.Hit
+		waitFor("the follower's doc index", func() bool {
+			hits, _ = f.s.app.Docs.Current().Search("reconciliation lag", docs.SearchOptions{})
+			return len(hits) > 0
+		})
+		if hits[0].Page != "runbook.md" {
+			t.Errorf("follower %d: docs search found %+v, want the runbook", i, hits[0])
+		}
+		health := refreshHealth{r: f.s.refresh, in: f.s.ingest}.CatalogHealth()
+		if len(health) != 1 || !strings.Contains(health[0].Name, "catalog leader") || health[0].Entities == 0 {
+			t.Errorf("follower %d catalog status = %+v, want the leader's version", i, health)
+		}
+	}
+
+	// A push webhook delivered to a follower: the leader refreshes and publishes.
+	gh.Push("acme", "ledger", "main", map[string]string{"catalog-info.yaml": strings.Replace(ledgerDescriptor, "name: ledger", "name: ledger-v2", 1)}, nil)
+	body := []byte(`{"ref":"refs/heads/main","repository":{"name":"ledger","full_name":"acme/ledger","default_branch":"main","owner":{"login":"acme"}},"commits":[{"modified":["catalog-info.yaml"]}]}`)
+	req := httptest.NewRequest(http.MethodPost, "/github/webhook", bytes.NewReader(body))
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-GitHub-Delivery", "d-1")
+	req.Header.Set("X-Hub-Signature-256", github.Sign([]byte("hook-secret-77"), body))
+	rec := httptest.NewRecorder()
+	follow[0].s.handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("webhook on a follower: %d %s", rec.Code, rec.Body)
+	}
+	waitFor("every replica to see the pushed change", func() bool {
+		for _, r := range replicas {
+			if !has(r, "ledger-v2") {
+				return false
+			}
+		}
+		return true
+	})
+
+	// The leader stops: a follower takes the lock, reads GitHub and publishes.
+	lead[0].cancel()
+	<-lead[0].done
+	replicas = follow
+	waitFor("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
+	newLead, _ := leaders()
+	waitFor("the new leader's own read of GitHub", func() bool {
+		for _, src := range newLead[0].s.refresh.Status().Sources {
+			if src.LastSuccess.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+	for _, r := range replicas {
+		if !has(r, "ledger-v2") {
+			t.Errorf("a replica lost the catalog across the failover")
+		}
+	}
+}
