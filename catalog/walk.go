@@ -71,7 +71,9 @@ func (s *Snapshot) Index(r Ref) (int32, bool) {
 // or a previous result to reuse): the same entities in the same order, with
 // the same depth, relation and predecessor. It is the one to use for large
 // blast radii: a walk reaching 10,000 entities allocates one slice and a
-// bitmap, and does no hashing or case folding after finding from.
+// bitmap, and does no hashing or case folding after finding from. A walk
+// over dependencyOf, providesApi, apiConsumedBy and hasPart (or some of
+// them) reads only edges of those types.
 func (s *Snapshot) WalkSteps(from Ref, relTypes []string, maxDepth int, buf []Step) []Step {
 	buf = buf[:0]
 	start, ok := s.byRef[lowerRef(from)]
@@ -87,51 +89,86 @@ func (s *Snapshot) WalkSteps(from Ref, relTypes []string, maxDepth int, buf []St
 }
 
 // walkIndex is the outgoing adjacency of every entity in compressed sparse
-// row form: the edges of entity i are edges[off[i]:off[i+1]], in the order of
-// its Relations, each the target index shifted left by 4 with the relation
-// code in the low 4 bits. One array of uint32 holds the whole graph, so a
-// walk reads memory sequentially and the garbage collector has no pointers
-// to scan.
+// row form, twice: all holds every relation of a known type, down only the
+// downstream ones (downstreamCodes), the types a blast-radius walk follows,
+// which are about one edge in eight. A walk over a subset of the downstream
+// types reads down and skips the rest unread; since both keep each entity's
+// relations in their order, it finds exactly what a walk over all would.
 type walkIndex struct {
+	all, down csr
+}
+
+// csr: the edges of entity i are edges[off[i]:off[i+1]], in the order of its
+// Relations, each the target index shifted left by 4 with the relation code
+// in the low 4 bits. Plain uint32 arrays: a walk reads memory in order and
+// the garbage collector has no pointers to scan.
+type csr struct {
 	off   []uint32 // len(entities)+1
 	edges []uint32 // target<<4 | code
 }
+
+// downstreamCodes marks dependencyOf, providesApi, apiConsumedBy and hasPart:
+// to what depends on an entity, the APIs it provides and their consumers, and
+// the parts of a system or domain.
+var downstreamCodes = func() (m [16]bool) {
+	for _, t := range []string{RelDependencyOf, RelProvidesAPI, RelAPIConsumedBy, RelHasPart} {
+		m[relTypeCodes[t]] = true
+	}
+	return m
+}()
 
 // newWalkIndex packs the per-entity adjacency lists NewSnapshot built.
 func newWalkIndex(out [][]adj) walkIndex {
 	if len(out) >= 1<<28 {
 		panic("catalog: more than 2^28 entities do not fit the walk index")
 	}
-	w := walkIndex{off: make([]uint32, len(out)+1)}
-	total := 0
+	all := csr{off: make([]uint32, len(out)+1)}
+	down := csr{off: make([]uint32, len(out)+1)}
+	total, nDown := 0, 0
 	for i, as := range out {
 		total += len(as)
-		w.off[i+1] = uint32(total)
+		for _, a := range as {
+			if downstreamCodes[a.typ&15] {
+				nDown++
+			}
+		}
+		all.off[i+1], down.off[i+1] = uint32(total), uint32(nDown)
 	}
-	w.edges = make([]uint32, 0, total)
+	all.edges, down.edges = make([]uint32, 0, total), make([]uint32, 0, nDown)
 	for _, as := range out {
 		for _, a := range as {
-			w.edges = append(w.edges, uint32(a.to)<<4|uint32(a.typ&15))
+			e := uint32(a.to)<<4 | uint32(a.typ&15)
+			all.edges = append(all.edges, e)
+			if downstreamCodes[a.typ&15] {
+				down.edges = append(down.edges, e)
+			}
 		}
 	}
-	return w
+	return walkIndex{all: all, down: down}
 }
 
 // steps is the breadth-first walk itself. The result doubles as the queue:
 // the entities at depth d are buf[lo:hi] while depth d+1 is appended.
 func (w *walkIndex) steps(start int32, want *[16]bool, maxDepth int, buf []Step) []Step {
-	n := len(w.off) - 1
+	g := &w.down
+	for code, ok := range want {
+		if ok && !downstreamCodes[code] {
+			g = &w.all
+			break
+		}
+	}
+	n := len(g.off) - 1
 	if start < 0 || int(start) >= n {
 		return buf
 	}
 	seen := make([]uint64, (n+63)/64)
 	seen[start>>6] |= 1 << (start & 63)
-	buf = w.visit(buf, seen, want, start, 1)
+	buf = g.visit(buf, seen, want, start, 1)
 	lo := 0
 	for depth := int32(2); lo < len(buf) && (maxDepth <= 0 || int(depth) <= maxDepth); depth++ {
 		hi := len(buf)
 		for i := lo; i < hi; i++ {
-			buf = w.visit(buf, seen, want, buf[i].ID, depth)
+			buf = g.visit(buf, seen, want, buf[i].ID, depth)
 		}
 		lo = hi
 	}
@@ -139,8 +176,8 @@ func (w *walkIndex) steps(start int32, want *[16]bool, maxDepth int, buf []Step)
 }
 
 // visit appends the unseen neighbours of from over wanted relations.
-func (w *walkIndex) visit(buf []Step, seen []uint64, want *[16]bool, from, depth int32) []Step {
-	for _, e := range w.edges[w.off[from]:w.off[from+1]] {
+func (g *csr) visit(buf []Step, seen []uint64, want *[16]bool, from, depth int32) []Step {
+	for _, e := range g.edges[g.off[from]:g.off[from+1]] {
 		code := e & 15
 		if !want[code] {
 			continue
