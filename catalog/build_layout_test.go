@@ -59,7 +59,7 @@ func plainRelations(entities []*Entity) map[string][]Relation {
 				continue
 			}
 			for _, v := range refValues(e, f) {
-				r, err := ParseRef(v, f.defaultKind, DefaultNamespace)
+				r, err := ParseRef(v, f.defaultKind, e.Ref().Namespace)
 				if err != nil || r.Kind == "" {
 					continue
 				}
@@ -77,6 +77,37 @@ func plainRelations(entities []*Entity) map[string][]Relation {
 		add(i.on, i.r)
 	}
 	return out
+}
+
+// manyLayoutEntities repeats layoutEntities in namespaces of their own,
+// enough of them for Build to resolve references in parallel, with
+// references across namespaces and to the default one.
+func manyLayoutEntities(copies int) []*Entity {
+	var all []*Entity
+	for c := range copies {
+		ns := fmt.Sprintf("ns%d", c)
+		for _, e := range layoutEntities() {
+			e.Metadata.Namespace = ns
+			if e.Kind == "Component" && c%3 == 0 {
+				e.Spec["dependsOn"] = append(e.Spec["dependsOn"].([]any), "component:default/svc", fmt.Sprintf("resource:ns%d/db", (c+1)%copies))
+			}
+			all = append(all, e)
+		}
+	}
+	return append(layoutEntities(), all...)
+}
+
+func TestBuildInParallelLaysOutRelationsAsThePlainComputation(t *testing.T) {
+	want := plainRelations(manyLayoutEntities(700))
+	s := Build(&Result{Entities: manyLayoutEntities(700)})
+	if s.Len() < 5000 {
+		t.Fatalf("only %d entities: too few to resolve in parallel", s.Len())
+	}
+	for _, e := range s.Entities() {
+		if got := e.Relations; !reflect.DeepEqual(got, want[e.Ref().Key()]) {
+			t.Fatalf("%s relations:\n got %v\nwant %v", e.Ref(), got, want[e.Ref().Key()])
+		}
+	}
 }
 
 func TestBuildLaysOutRelationsAsThePlainComputation(t *testing.T) {

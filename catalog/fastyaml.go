@@ -46,12 +46,13 @@ type fyLine struct {
 }
 
 type fastParser struct {
-	src    string
+	src    string // the chunk's bytes, not copied: compact copies what is kept
 	lines  []fyLine
 	li     int
-	nodes  []yaml.Node   // slab the nodes are cut from
-	slabs  [][]yaml.Node // every node slab, for compact
-	ptrs   []*yaml.Node  // slab the Content slices are cut from
+	nodes  []yaml.Node   // the slab nodes are cut from
+	filled [][]yaml.Node // earlier slabs, full
+	used   int           // nodes cut in this document
+	ptrs   []*yaml.Node  // the slab Content slices are cut from
 	stack  []*yaml.Node  // children being collected
 	depth  int
 	endsNL bool
@@ -61,7 +62,14 @@ type fastParser struct {
 // in the subset described above. ok is false when it is not ("not
 // handled"): the caller then parses chunk with yaml.v3.
 func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
-	p := &fastParser{}
+	var p fastParser
+	return p.parse(chunk)
+}
+
+// parse is fastParse reusing p's storage: the tree of the previous document
+// parsed with p must no longer be in use.
+func (p *fastParser) parse(chunk []byte) (root *yaml.Node, ok bool) {
+	p.reset(len(chunk))
 	if !p.scanLines(chunk) {
 		return nil, false
 	}
@@ -87,6 +95,26 @@ func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
 	return n, true
 }
 
+// reset readies p for a document of size bytes, keeping its slabs (one
+// slab big enough for the largest document so far).
+func (p *fastParser) reset(size int) {
+	est := size/12 + 16 // about one node per dozen bytes of descriptor
+	if len(p.filled) > 0 {
+		est = max(est, p.used+p.used/4)
+		p.nodes = nil
+	}
+	if cap(p.nodes) < est {
+		p.nodes = make([]yaml.Node, 0, est)
+		p.ptrs = make([]*yaml.Node, 0, est)
+	}
+	p.nodes = p.nodes[:0]
+	p.ptrs = p.ptrs[:0]
+	p.filled = p.filled[:0]
+	p.lines = p.lines[:0]
+	p.stack = p.stack[:0]
+	p.li, p.used, p.depth = 0, 0, 0
+}
+
 // compact gives the document's values their own storage: the well-known
 // keys and values become constants, and the rest are copied into one buffer
 // of exactly their size, so the entity kept from the document does not hold
@@ -101,8 +129,9 @@ func (p *fastParser) compact() {
 		d := uintptr(unsafe.Pointer(unsafe.StringData(v)))
 		return d >= lo && d < hi
 	}
+	slabs := append(p.filled, p.nodes)
 	total := 0
-	for _, slab := range p.slabs {
+	for _, slab := range slabs {
 		for i := range slab {
 			n := &slab[i]
 			if !inSrc(n.Value) {
@@ -116,7 +145,7 @@ func (p *fastParser) compact() {
 		}
 	}
 	buf := make([]byte, 0, total)
-	for _, slab := range p.slabs {
+	for _, slab := range slabs {
 		for i := range slab {
 			n := &slab[i]
 			if inSrc(n.Value) {
@@ -269,11 +298,9 @@ func wellKnown(v string) (string, bool) {
 // specially or rejects (tabs, CR, controls, NEL, LS, PS, BOM, non-characters)
 // and directives or document markers other than a leading "---".
 func (p *fastParser) scanLines(chunk []byte) bool {
-	p.src = string(chunk)
+	p.src = unsafe.String(unsafe.SliceData(chunk), len(chunk))
 	s := p.src
 	p.endsNL = len(s) > 0 && s[len(s)-1] == '\n'
-	n := strings.Count(s, "\n") + 1
-	p.lines = make([]fyLine, 0, n)
 	for start := 0; start < len(s); {
 		end := strings.IndexByte(s[start:], '\n')
 		if end < 0 {
@@ -324,12 +351,6 @@ func (p *fastParser) scanLines(chunk []byte) bool {
 		p.lines = append(p.lines, l)
 		start = end + 1
 	}
-	// About one and a half nodes per line (a key and its value, or an
-	// item); more slabs are cut if that is short.
-	est := len(p.lines)*3/2 + 8
-	p.nodes = make([]yaml.Node, 0, est)
-	p.slabs = append(p.slabs, p.nodes)
-	p.ptrs = make([]*yaml.Node, 0, est)
 	return true
 }
 
@@ -379,11 +400,13 @@ func (p *fastParser) column(l *fyLine, off int) int {
 
 func (p *fastParser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.Node {
 	if len(p.nodes) == cap(p.nodes) {
-		p.nodes = make([]yaml.Node, 0, 64)
-		p.slabs = append(p.slabs, p.nodes)
+		p.filled = append(p.filled, p.nodes)
+		p.nodes = make([]yaml.Node, 0, max(64, p.used))
 	}
 	p.nodes = p.nodes[:len(p.nodes)+1]
+	p.used++
 	n := &p.nodes[len(p.nodes)-1]
+	*n = yaml.Node{} // the slab may hold a node of an earlier document
 	n.Kind, n.Tag = kind, tag
 	n.Line = l.no
 	n.Column = p.column(l, off)
@@ -782,7 +805,7 @@ func (p *fastParser) escape(b *strings.Builder, l *fyLine, j int) int {
 		}
 		r = r<<4 | rune(d)
 	}
-	if (r >= 0xD800 && r <= 0xDFFF) || r > 0x10FFFF {
+	if r < 0 || (r >= 0xD800 && r <= 0xDFFF) || r > 0x10FFFF { // r < 0: eight hex digits overflowed
 		decline()
 	}
 	b.WriteRune(r)

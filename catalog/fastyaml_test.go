@@ -69,9 +69,17 @@ func sameTree(got, want *yaml.Node, path string) string {
 // whether the fast path handled the chunk.
 func checkFast(t testing.TB, name string, chunk []byte) bool {
 	t.Helper()
-	got, ok := catalog.FastParse(chunk)
+	return checkFastWith(t, catalog.FastParse, name, chunk)
+}
+
+func checkFastWith(t testing.TB, parse func([]byte) (*yaml.Node, bool), name string, chunk []byte) bool {
+	t.Helper()
+	got, ok := parse(chunk)
 	if !ok {
 		return false
+	}
+	if v := inText(got, chunk); v != "" {
+		t.Fatalf("%s: value %q still points into the document's text (it would keep the whole file alive)", name, v)
 	}
 	want, vok := yamlV3(chunk)
 	if !vok {
@@ -81,6 +89,19 @@ func checkFast(t testing.TB, name string, chunk []byte) bool {
 		t.Fatalf("%s: trees differ at %s\n%s", name, d, chunk)
 	}
 	return true
+}
+
+// inText returns a value of the tree whose bytes are still those of chunk.
+func inText(n *yaml.Node, chunk []byte) string {
+	if catalog.PointsInto(n.Value, chunk) {
+		return n.Value
+	}
+	for _, c := range n.Content {
+		if v := inText(c, chunk); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // chunks cuts data at document starts as SplitDocuments does.
@@ -237,6 +258,7 @@ func TestFastYAMLMatchesYAMLv3OnFiles(t *testing.T) {
 		t.Fatal("the generated catalog has no files")
 	}
 	total, handled := 0, 0
+	reused := catalog.ReusedFastParser() // as the loader parses: one parser for many documents
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -247,6 +269,7 @@ func TestFastYAMLMatchesYAMLv3OnFiles(t *testing.T) {
 			if checkFast(t, fmt.Sprintf("%s doc %d", f, i), c) {
 				handled++
 			}
+			checkFastWith(t, reused, fmt.Sprintf("%s doc %d, reusing the parser", f, i), c)
 		}
 	}
 	t.Logf("fast path handled %d of %d documents in %d files", handled, total, len(files))

@@ -261,11 +261,18 @@ func (l *loader) read(p string, explicit bool) fileResult {
 		fr.readErr = &Problem{Pos: Position{File: display}, Message: "cannot read: " + unwrapPath(err).Error()}
 		return fr
 	}
-	for _, doc := range SplitDocuments(display, data) {
+	// Each document is decoded as soon as it is parsed, so its node tree is
+	// dead before the next is parsed into the same (pooled) storage.
+	fp := fastParsers.Get().(*fastParser)
+	eachDocument(display, data, fp, func(doc Document) {
 		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p))
-	}
+	})
+	fastParsers.Put(fp)
 	return fr
 }
+
+// fastParsers holds fast YAML parsers between files, with their storage.
+var fastParsers = sync.Pool{New: func() any { return new(fastParser) }}
 
 // add records a file's outcome and returns its valid Location entities.
 func (l *loader) add(fr fileResult) []*Entity {

@@ -67,18 +67,31 @@ func isDocStart(line []byte) bool {
 // test data, and FuzzFastYAML, both requiring that for every input the fast
 // path declines or yields yaml.v3's tree node for node.
 func SplitDocuments(file string, data []byte) []Document {
+	var docs []Document
+	eachDocument(file, data, nil, func(d Document) { docs = append(docs, d) })
+	return docs
+}
+
+// eachDocument is SplitDocuments handing each document to fn as soon as it
+// is parsed. With fp, the fast parser's storage is reused from one document
+// to the next: a document's node tree is valid only until fn returns.
+func eachDocument(file string, data []byte, fp *fastParser, fn func(Document)) {
 	if len(data) > MaxFileSize {
-		return []Document{{Err: &Problem{Pos: Position{File: file, Line: 1, Col: 1}, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit for a descriptor file", len(data), MaxFileSize)}}}
+		fn(Document{Err: &Problem{Pos: Position{File: file, Line: 1, Col: 1}, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit for a descriptor file", len(data), MaxFileSize)}})
+		return
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var docs []Document
+	n := 0
 	start, startLine, line := 0, 0, 0
 	flush := func(end int) {
 		chunk := data[start:end]
 		if blank(chunk) {
 			return
 		}
-		docs = append(docs, parseChunk(file, chunk, startLine, len(docs))...)
+		for _, d := range parseChunk(file, chunk, startLine, n, fp) {
+			n++
+			fn(d)
+		}
 	}
 	for i := 0; i <= len(data); {
 		j := bytes.IndexByte(data[i:], '\n')
@@ -92,10 +105,10 @@ func SplitDocuments(file string, data []byte) []Document {
 		}
 		if isDocStart(ln) && i > start {
 			flush(i)
-			if len(docs) >= MaxDocuments {
-				docs = append(docs, Document{Index: len(docs), Err: &Problem{Pos: Position{File: file, Line: line + 1, Col: 1},
+			if n >= MaxDocuments {
+				fn(Document{Index: n, Err: &Problem{Pos: Position{File: file, Line: line + 1, Col: 1},
 					Message: fmt.Sprintf("more than %d documents in one file: the rest of the file is not read", MaxDocuments)}})
-				return docs
+				return
 			}
 			start, startLine = i, line
 		} else if isDocStart(ln) {
@@ -105,7 +118,6 @@ func SplitDocuments(file string, data []byte) []Document {
 		i = next
 	}
 	flush(len(data))
-	return docs
 }
 
 // blank reports whether a chunk holds no YAML content (only blank lines,
@@ -141,7 +153,7 @@ func structure(chunk []byte) int {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
+func parseChunk(file string, chunk []byte, lineOff, index int, fp *fastParser) []Document {
 	if !utf8.Valid(chunk) {
 		off := 0
 		for off < len(chunk) {
@@ -160,7 +172,10 @@ func parseChunk(file string, chunk []byte, lineOff, index int) []Document {
 		return []Document{{Index: index, Err: &Problem{Pos: Position{File: file, Line: lineOff + 1, Col: 1},
 			Message: fmt.Sprintf("document too large to be an entity: about %d YAML nodes, more than the %d allowed", n/2, maxStructure/2)}}}
 	}
-	if root, ok := fastParse(chunk); ok {
+	if fp == nil {
+		fp = &fastParser{}
+	}
+	if root, ok := fp.parse(chunk); ok {
 		return []Document{{Index: index, Root: root, LineOff: lineOff}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(chunk))

@@ -1,6 +1,10 @@
 package catalog
 
-import "strings"
+import (
+	"runtime"
+	"strings"
+	"sync"
+)
 
 // refField is a spec field that holds entity references, with the default kind
 // of a reference written without one and the relation it produces.
@@ -94,33 +98,120 @@ func Build(results ...*Result) *Snapshot {
 	}
 	// Relations are collected in order — every entity's outgoing ones, then
 	// the inverses on their targets — deduplicated (the first one wins), and
-	// then laid out per entity in one allocation, in that same order.
-	raws := make([]rawRel, 0, n*4)
-	var inverses []rawRel
-	have := make(map[resolvedKey]struct{}, n*4)
-	var dangling map[relKey]struct{}
-	add := func(r rawRel) bool {
-		if r.to >= 0 {
-			k := resolvedKey{r.from, r.to, relTypeCodes[r.typ]}
-			if _, dup := have[k]; dup {
-				return false
-			}
-			have[k] = struct{}{}
-		} else {
-			k := relKey{entities[r.from], r.typ, r.target.Key()}
-			if _, dup := dangling[k]; dup {
-				return false
-			}
-			if dangling == nil {
-				dangling = map[relKey]struct{}{}
-			}
-			dangling[k] = struct{}{}
-		}
-		raws = append(raws, r)
-		return true
+	// then laid out per entity in one allocation, in that same order. The
+	// outgoing ones are resolved in parallel over ranges of entities, each
+	// range keeping its own lists, joined in range order afterwards.
+	parts := relationParts(entities, byRef)
+	outN := 0
+	for _, pt := range parts {
+		problems = append(problems, pt.problems...)
+		outN += len(pt.out)
 	}
+	out := make([]rawRel, 0, outN)
+	var inverses []rawRel
+	for _, pt := range parts {
+		out = append(out, pt.out...)
+		inverses = append(inverses, pt.inverses...)
+	}
+	// outOff[i]..outOff[i+1] are entity i's outgoing relations in out.
+	outOff := make([]int32, len(entities)+1)
+	for _, r := range out {
+		outOff[r.from+1]++
+	}
+	for i := range entities {
+		outOff[i+1] += outOff[i]
+	}
+	// An inverse can only repeat a relation its entity wrote itself (the
+	// outgoing ones are unique, so their inverses are too): look for it in
+	// that entity's outgoing relations, through a map for long lists.
+	var long map[resolvedKey]struct{}
+	cnt := make([]int32, len(entities))
+	for i := range entities {
+		cnt[i] = outOff[i+1] - outOff[i]
+		if cnt[i] > 32 {
+			if long == nil {
+				long = map[resolvedKey]struct{}{}
+			}
+			for _, r := range out[outOff[i]:outOff[i+1]] {
+				if r.to >= 0 {
+					long[resolvedKey{r.from, r.to, relTypeCodes[r.typ]}] = struct{}{}
+				}
+			}
+		}
+	}
+	kept := inverses[:0]
+	for _, inv := range inverses {
+		if written(out[outOff[inv.from]:outOff[inv.from+1]], inv, long) {
+			continue
+		}
+		kept = append(kept, inv)
+		cnt[inv.from]++
+	}
+	total := len(out) + len(kept)
+	rels := make([]Relation, total)
+	tos := make([]int32, total)
+	next := make([]int32, len(entities))
+	p := int32(0)
+	for i := range entities {
+		next[i] = p + (outOff[i+1] - outOff[i]) // where its inverses go
+		for k, r := range out[outOff[i]:outOff[i+1]] {
+			rels[p+int32(k)] = Relation{Type: r.typ, Target: r.target}
+			tos[p+int32(k)] = r.to
+		}
+		p += cnt[i]
+	}
+	for _, inv := range kept {
+		q := next[inv.from]
+		next[inv.from]++
+		rels[q] = Relation{Type: inv.typ, Target: inv.target}
+		tos[q] = inv.to
+	}
+	p = 0
 	for i, e := range entities {
+		if c := cnt[i]; c > 0 {
+			e.Relations = rels[p : p+c : p+c]
+			p += c
+		} else {
+			e.Relations = nil
+		}
+		e.refPos = nil // positions are only needed for Build's messages
+	}
+	return newSnapshot(entities, problems, byRef, tos)
+}
+
+// relPart is what one range of entities contributes to Build.
+type relPart struct {
+	out, inverses []rawRel
+	problems      []Problem
+}
+
+// relationParts resolves the entities' spec references, in parallel over
+// ranges of entities.
+func relationParts(entities []*Entity, byRef map[Ref]int32) []relPart {
+	workers := min(runtime.GOMAXPROCS(0), len(entities)/2000+1)
+	parts := make([]relPart, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := len(entities)*w/workers, len(entities)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = resolveRange(entities, byRef, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return parts
+}
+
+// resolveRange makes the outgoing relations of entities[lo:hi] (each once)
+// and the inverses to add to their targets, with the problems found.
+func resolveRange(entities []*Entity, byRef map[Ref]int32, lo, hi int) relPart {
+	var pt relPart
+	pt.out = make([]rawRel, 0, (hi-lo)*4)
+	for i := lo; i < hi; i++ {
+		e := entities[i]
 		self := e.Ref()
+		first := len(pt.out)
 		for _, f := range fieldsOf(self.Kind) {
 			if f.rel == "" {
 				continue // positions only (Location targets)
@@ -129,56 +220,64 @@ func Build(results ...*Result) *Snapshot {
 			for vi, v := range vals {
 				r, err := ParseRef(v, f.defaultKind, self.Namespace)
 				if err != nil {
-					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: "spec." + f.key + ": " + err.Error()})
+					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: "spec." + f.key + ": " + err.Error()})
 					continue
 				}
 				if r.Kind == "" {
-					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
+					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
 						Message: "spec." + f.key + ": entity reference " + quote(v) + " must name a kind (e.g. \"component:" + v + "\" or \"resource:" + v + "\"); no relation was made"})
 					continue
 				}
-				j, ok := byRef[lowerRef(r)]
+				lr := lowerRef(r)
+				j, ok := byRef[lr]
 				if !ok {
-					problems = append(problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
+					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
 						Message: "spec." + f.key + ": " + r.String() + " does not exist in the catalog"})
 					j = -1
 				} else {
 					r = entities[j].Ref() // the target's own spelling
 				}
-				if add(rawRel{from: int32(i), to: j, typ: f.rel, target: r}) && ok {
-					inverses = append(inverses, rawRel{from: j, to: int32(i), typ: inverseRel[f.rel], target: self})
+				raw := rawRel{from: int32(i), to: j, typ: f.rel, target: r}
+				if repeated(pt.out[first:], raw, lr) {
+					continue
+				}
+				pt.out = append(pt.out, raw)
+				if ok {
+					pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inverseRel[f.rel], target: self})
 				}
 			}
 		}
 	}
-	for _, p := range inverses {
-		add(p)
-	}
-	off := make([]int32, len(entities)+1)
-	for _, r := range raws {
-		off[r.from+1]++
-	}
-	for i := range entities {
-		off[i+1] += off[i]
-	}
-	rels := make([]Relation, len(raws))
-	tos := make([]int32, len(raws))
-	next := append([]int32(nil), off[:len(entities)]...)
-	for _, r := range raws {
-		p := next[r.from]
-		next[r.from]++
-		rels[p] = Relation{Type: r.typ, Target: r.target}
-		tos[p] = r.to
-	}
-	for i, e := range entities {
-		if a, b := off[i], off[i+1]; a < b {
-			e.Relations = rels[a:b:b]
-		} else {
-			e.Relations = nil
+	return pt
+}
+
+// repeated reports whether an entity's relations so far already hold r (lr
+// is r.target folded, for references to missing entities).
+func repeated(sofar []rawRel, r rawRel, lr Ref) bool {
+	for _, x := range sofar {
+		if x.typ != r.typ || x.to != r.to {
+			continue
 		}
-		e.refPos = nil // positions are only needed for Build's messages
+		if r.to >= 0 || lowerRef(x.target) == lr {
+			return true
+		}
 	}
-	return newSnapshot(entities, problems, byRef, tos)
+	return false
+}
+
+// written reports whether inv is already among its entity's own outgoing
+// relations (long indexes the entities with many).
+func written(own []rawRel, inv rawRel, long map[resolvedKey]struct{}) bool {
+	if len(own) > 32 {
+		_, ok := long[resolvedKey{inv.from, inv.to, relTypeCodes[inv.typ]}]
+		return ok
+	}
+	for _, x := range own {
+		if x.to == inv.to && x.typ == inv.typ {
+			return true
+		}
+	}
+	return false
 }
 
 // rawRel is a relation while Build collects them: from and to index the
@@ -195,11 +294,6 @@ type resolvedKey struct {
 	code     uint8
 }
 
-// relKey identifies a relation of an entity, to add each once.
-type relKey struct {
-	from    *Entity
-	typ, to string
-}
 
 // refValues reads the string references of a field (non-strings were already
 // rejected by validation; here they are ignored).

@@ -116,14 +116,24 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 			}
 		}
 	}
-	total := 0
-	for i, e := range entities {
-		name := strings.ToLower(e.Metadata.Name)
-		s.byName[name] = append(s.byName[name], int32(i))
-		for ak, av := range e.Metadata.Annotations {
-			key := annoKey{ak, strings.ToLower(av)}
-			s.addAnno(key, int32(i))
+	// The fuzzy index and the name and annotation indexes are built beside
+	// the relation indexes: they read only the entities.
+	fuzzy := make(chan fuzzyIndex, 1)
+	go func() { fuzzy <- newFuzzyIndex(entities) }()
+	names := make(chan struct{})
+	go func() {
+		defer close(names)
+		for i, e := range entities {
+			name := strings.ToLower(e.Metadata.Name)
+			s.byName[name] = append(s.byName[name], int32(i))
+			for ak, av := range e.Metadata.Annotations {
+				key := annoKey{ak, strings.ToLower(av)}
+				s.addAnno(key, int32(i))
+			}
 		}
+	}()
+	total := 0
+	for _, e := range entities {
 		total += len(e.Relations)
 	}
 	if tos == nil {
@@ -187,7 +197,8 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 		}
 	}
 	s.walk = newWalkIndex(s.out)
-	s.fuzzy = newFuzzyIndex(entities)
+	<-names
+	s.fuzzy = <-fuzzy
 	return s
 }
 
