@@ -294,7 +294,6 @@ type resolvedKey struct {
 	code     uint8
 }
 
-
 // refValues reads the string references of a field (non-strings were already
 // rejected by validation; here they are ignored).
 func refValues(e *Entity, f refField) []string {
