@@ -356,8 +356,10 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		v.errAt([]any{"spec"}, "spec must be a map, found %s", describe(specV))
 	}
 	if r, ok := root["relations"]; ok {
-		if _, isList := r.([]any); !isList {
+		if list, isList := r.([]any); !isList {
 			v.errAt([]any{"relations"}, "relations must be a list, found %s", describe(r))
+		} else {
+			v.relations(list)
 		}
 	}
 	if s, ok := root["status"]; ok {
@@ -429,6 +431,54 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		}
 	case "Template":
 		v.template(spec)
+	}
+	return true
+}
+
+// relations checks the items of an entity's own relations list as
+// Backstage's schema does: each a map of exactly a type (a word: letters,
+// digits, '_') and a targetRef, both non-empty strings.
+func (v *validator) relations(list []any) {
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			v.errAt([]any{"relations", i}, "relations[%d] must be a map with type and targetRef, found %s", i, describe(item))
+			continue
+		}
+		extra := make([]string, 0, len(m))
+		for k := range m {
+			if k != "type" && k != "targetRef" {
+				extra = append(extra, k)
+			}
+		}
+		sort.Strings(extra)
+		for _, k := range extra {
+			v.errAt([]any{"relations", i, k, nil}, "relations[%d]: unknown field %q: a relation has only type and targetRef", i, k)
+		}
+		for _, k := range []string{"type", "targetRef"} {
+			x, has := m[k]
+			s, isString := x.(string)
+			switch {
+			case !has:
+				v.errAt([]any{"relations", i}, "relations[%d].%s is missing", i, k)
+			case !isString || s == "":
+				v.errAt([]any{"relations", i, k}, "relations[%d].%s must be a non-empty string, found %s", i, k, describe(x))
+			case k == "type" && !isWord(s):
+				v.errAt([]any{"relations", i, k}, "relations[%d].type %q is not a relation type: letters, digits and '_' only (e.g. ownedBy)", i, s)
+			}
+		}
+	}
+}
+
+// isWord reports whether s matches ^\w+$ (ASCII letters, digits, '_').
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' {
+			return false
+		}
 	}
 	return true
 }
