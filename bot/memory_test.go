@@ -1,7 +1,9 @@
 package bot_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/bot/bottest"
@@ -19,4 +21,26 @@ func TestMemoryRateLimiter(t *testing.T) {
 
 func TestMemoryLocker(t *testing.T) {
 	bottest.RunLockerSuite(t, func(t *testing.T) bot.Locker { return bot.NewMemoryLocker() })
+}
+
+func TestMemoryStashSuite(t *testing.T) {
+	bottest.RunStashSuite(t, func(t *testing.T) bot.Stash { return bot.NewMemoryStash() })
+}
+
+// A full MemoryStash drops its oldest entry first.
+func TestMemoryStashIsBounded(t *testing.T) {
+	s := bot.NewMemoryStash()
+	s.Max = 2
+	ctx := context.Background()
+	for _, k := range []string{"a", "b", "c"} {
+		_ = s.Put(ctx, k, []byte(k), time.Minute)
+	}
+	if _, ok, _ := s.Get(ctx, "a"); ok {
+		t.Fatal("the oldest entry survived a third Put into a stash of 2")
+	}
+	for _, k := range []string{"b", "c"} {
+		if _, ok, _ := s.Get(ctx, k); !ok {
+			t.Fatalf("%s was dropped", k)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrNotLeader is returned by Lease operations once leadership is lost.
@@ -23,4 +24,13 @@ type Lease interface {
 	Lost() <-chan struct{}
 	// Release gives the lock up (on shutdown).
 	Release(ctx context.Context) error
+}
+
+// Stash keeps what a chat button refers to but cannot carry itself: a
+// command longer than Discord's 100-character custom_id, the other parts of a
+// long answer. Shared between replicas (Redis), a button works whichever
+// replica the click reaches. A missing or expired key is (nil, false, nil).
+type Stash interface {
+	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Get(ctx context.Context, key string) ([]byte, bool, error)
 }

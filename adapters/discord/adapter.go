@@ -81,6 +81,9 @@ type Config struct {
 	// ShelfSize bounds the in-memory map of long button commands and the
 	// parts of long answers (default 4096 entries).
 	ShelfSize int
+	// Stash shares those between replicas (Redis); nil keeps them in this
+	// process, so such buttons work only on the replica that rendered them.
+	Stash bot.Stash
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -145,6 +148,7 @@ func New(cfg Config) (*Adapter, error) {
 		a.dedupe = newMemoryDedupe(10000, cfg.Now)
 	}
 	a.render = &renderer{shelf: newShelf(cfg.ShelfSize, 15*time.Minute, cfg.Now)}
+	a.render.shelf.remote = cfg.Stash
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	return a, nil
 }

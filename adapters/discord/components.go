@@ -2,14 +2,20 @@ package discord
 
 import (
 	"container/list"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/callboard/callboard/bot"
 )
 
 // A button's custom_id carries what to do when it is clicked, so a click goes
@@ -24,10 +30,12 @@ import (
 //	cb1:F:KEY            as f, with the command kept in the shelf under KEY
 //
 // custom_id is at most 100 characters. A command too long to fit is kept in
-// the shelf, a bounded in-memory map, under a short key: such buttons (and the
-// parts of a long answer) work only on the replica that rendered them and only
-// until the entry is evicted or expires (the interaction token's 15 minutes
-// by default, after which the message cannot be edited anyway).
+// the shelf under a short key, as are the parts of a long answer. The shelf
+// is a bounded in-memory map written through to Config.Stash when one is set
+// (Redis with several replicas), so such buttons work on any replica, until
+// the entry expires (the interaction token's 15 minutes by default, after
+// which the message cannot be edited anyway). Without a stash they work only
+// on the replica that rendered them.
 const idPrefix = "cb1:"
 
 // clickKind says how a clicked button is answered.
@@ -104,16 +112,20 @@ func (r *renderer) decodeClick(id string) (click, error) {
 }
 
 // shelf is a bounded, expiring in-memory map for what does not fit in a
-// custom_id. When full, the least recently stored entry is dropped.
+// custom_id. When full, the least recently stored entry is dropped. With a
+// remote bot.Stash (Redis) every entry is written through and a key this
+// replica does not hold is read from it, so a button works on whichever
+// replica Discord delivers the click to.
 type shelf struct {
-	mu    sync.Mutex
-	max   int
-	ttl   time.Duration
-	now   func() time.Time
-	salt  string
-	next  uint64
-	order *list.List // of *shelfEntry, oldest first
-	byKey map[string]*list.Element
+	mu     sync.Mutex
+	max    int
+	ttl    time.Duration
+	now    func() time.Time
+	salt   string
+	next   uint64
+	order  *list.List // of *shelfEntry, oldest first
+	byKey  map[string]*list.Element
+	remote bot.Stash
 }
 
 type shelfEntry struct {
@@ -123,7 +135,9 @@ type shelfEntry struct {
 }
 
 func newShelf(max int, ttl time.Duration, now func() time.Time) *shelf {
-	var b [3]byte
+	// Ten hex characters of salt keep keys of replicas apart; with the
+	// counter a key stays within 20 characters.
+	var b [5]byte
 	_, _ = rand.Read(b[:])
 	return &shelf{max: max, ttl: ttl, now: now, salt: hex.EncodeToString(b[:]), order: list.New(), byKey: map[string]*list.Element{}}
 }
@@ -131,32 +145,130 @@ func newShelf(max int, ttl time.Duration, now func() time.Time) *shelf {
 // put stores v and returns its key (at most 20 characters).
 func (s *shelf) put(v any) string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.next++
 	key := s.salt + strconv.FormatUint(s.next, 36)
+	s.storeLocked(key, v)
+	s.mu.Unlock()
+	s.write(key, v)
+	return key
+}
+
+func (s *shelf) storeLocked(key string, v any) {
+	if el, ok := s.byKey[key]; ok {
+		e := el.Value.(*shelfEntry)
+		e.value, e.expires = v, s.now().Add(s.ttl)
+		return
+	}
 	s.byKey[key] = s.order.PushBack(&shelfEntry{key: key, value: v, expires: s.now().Add(s.ttl)})
 	for s.order.Len() > s.max {
 		oldest := s.order.Front()
 		s.order.Remove(oldest)
 		delete(s.byKey, oldest.Value.(*shelfEntry).key)
 	}
-	return key
+}
+
+// stashed is a shelf value as the remote stash holds it: a command, or the
+// parts of a long answer.
+type stashed struct {
+	Command *string          `json:"c,omitempty"`
+	Parts   []stashedMessage `json:"p,omitempty"`
+}
+
+type stashedMessage struct {
+	Content    string                    `json:"content,omitempty"`
+	Embeds     []*discordgo.MessageEmbed `json:"embeds,omitempty"`
+	Components []discordgo.ActionsRow    `json:"components,omitempty"`
+	Ephemeral  bool                      `json:"ephemeral,omitempty"`
+}
+
+// write copies v to the remote stash; what cannot be encoded (the nil a
+// long answer's key holds until its parts are built) stays local.
+func (s *shelf) write(key string, v any) {
+	if s.remote == nil {
+		return
+	}
+	var st stashed
+	switch v := v.(type) {
+	case string:
+		st.Command = &v
+	case []Message:
+		for _, m := range v {
+			sm := stashedMessage{Content: m.Content, Embeds: m.Embeds, Ephemeral: m.Ephemeral}
+			for _, c := range m.Components {
+				row, ok := c.(discordgo.ActionsRow)
+				if !ok {
+					return // only rows of buttons are rendered; anything else stays local
+				}
+				sm.Components = append(sm.Components, row)
+			}
+			st.Parts = append(st.Parts, sm)
+		}
+	default:
+		return
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// A failed write leaves the entry on this replica only: the button still
+	// works here, as it did without a stash.
+	_ = s.remote.Put(ctx, key, data, s.ttl)
+}
+
+// read fetches a key this replica does not hold from the remote stash.
+func (s *shelf) read(key string) (any, bool) {
+	if s.remote == nil {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	data, ok, err := s.remote.Get(ctx, key)
+	if err != nil || !ok {
+		return nil, false
+	}
+	var st stashed
+	if json.Unmarshal(data, &st) != nil {
+		return nil, false
+	}
+	var v any
+	switch {
+	case st.Command != nil:
+		v = *st.Command
+	case len(st.Parts) > 0:
+		msgs := make([]Message, len(st.Parts))
+		for i, sm := range st.Parts {
+			msgs[i] = Message{Content: sm.Content, Embeds: sm.Embeds, Ephemeral: sm.Ephemeral}
+			for _, row := range sm.Components {
+				msgs[i].Components = append(msgs[i].Components, row)
+			}
+		}
+		v = msgs
+	default:
+		return nil, false
+	}
+	s.mu.Lock()
+	s.storeLocked(key, v)
+	s.mu.Unlock()
+	return v, true
 }
 
 func (s *shelf) get(key string) (any, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	el, ok := s.byKey[key]
-	if !ok {
-		return nil, false
-	}
-	e := el.Value.(*shelfEntry)
-	if s.now().After(e.expires) {
+	if ok {
+		e := el.Value.(*shelfEntry)
+		if !s.now().After(e.expires) {
+			v := e.value
+			s.mu.Unlock()
+			return v, true
+		}
 		s.order.Remove(el)
 		delete(s.byKey, key)
-		return nil, false
 	}
-	return e.value, true
+	s.mu.Unlock()
+	return s.read(key)
 }
 
 func (s *shelf) len() int {
@@ -168,8 +280,12 @@ func (s *shelf) len() int {
 // set replaces the value of a stored key (used once the parts it names are built).
 func (s *shelf) set(key string, v any) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if el, ok := s.byKey[key]; ok {
+	el, ok := s.byKey[key]
+	if ok {
 		el.Value.(*shelfEntry).value = v
+	}
+	s.mu.Unlock()
+	if ok {
+		s.write(key, v)
 	}
 }

@@ -8,7 +8,8 @@ import (
 
 // State is every shared-state implementation over one client, as main wires
 // them: Dedupe, Limiter and Audit for bot.Router, Locker for leadership, Jobs
-// and Queue for scaffold.Runner, Catalog for the snapshot bus.
+// and Queue for scaffold.Runner, Catalog for the snapshot bus, Stash for chat
+// buttons' long payloads.
 type State struct {
 	Client  goredis.UniversalClient
 	Dedupe  *Dedupe
@@ -18,6 +19,7 @@ type State struct {
 	Jobs    *JobStore
 	Queue   *Queue
 	Catalog *SnapshotBus
+	Stash   *Stash
 }
 
 // Open builds the client from o and the state over it, with a rate limit of
@@ -37,6 +39,7 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 		Jobs:    &JobStore{C: c, Prefix: p},
 		Queue:   &Queue{C: c, Prefix: p},
 		Catalog: &SnapshotBus{C: c, Prefix: p},
+		Stash:   &Stash{C: c, Prefix: p},
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -78,6 +79,33 @@ func (l *RateLimiter) Allow(ctx context.Context, key string) (bool, time.Duratio
 		wait = time.Duration(math.MaxInt64 / 2)
 	}
 	return res[0] == 1, wait, nil
+}
+
+// Stash implements bot.Stash with SET PX and GET, so a chat button rendered
+// on one replica works when its click reaches another.
+type Stash struct {
+	C      goredis.UniversalClient
+	Prefix string
+}
+
+// Put implements bot.Stash.
+func (s *Stash) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := s.C.Set(ctx, s.Prefix+"stash:"+key, value, ttl).Err(); err != nil {
+		return fmt.Errorf("redis stash: %w", err)
+	}
+	return nil
+}
+
+// Get implements bot.Stash.
+func (s *Stash) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := s.C.Get(ctx, s.Prefix+"stash:"+key).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("redis stash: %w", err)
+	}
+	return v, true, nil
 }
 
 // Audit implements bot.Audit with XADD to a stream capped at about MaxLen entries.

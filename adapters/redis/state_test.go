@@ -29,6 +29,12 @@ func client(t testing.TB, s *redistest.Server) goredis.UniversalClient {
 	return c
 }
 
+func TestStashSuite(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	c := client(t, s)
+	bottest.RunStashSuite(t, func(t *testing.T) bot.Stash { return &Stash{C: c, Prefix: prefix()} })
+}
+
 func TestDedupeSuite(t *testing.T) {
 	c := client(t, redistest.Start(t, redistest.Config{}))
 	bottest.RunDedupeSuite(t, func(t *testing.T) bot.Dedupe { return &Dedupe{C: c, Prefix: prefix()} })

@@ -256,3 +256,55 @@ func RunLockerSuite(t *testing.T, newLocker func(t *testing.T) bot.Locker) {
 		_ = again.Release(ctx(t))
 	})
 }
+
+// RunStashSuite checks a bot.Stash: values come back byte for byte, a
+// missing key is not an error, entries expire, and a later Put replaces.
+func RunStashSuite(t *testing.T, newStash func(t *testing.T) bot.Stash) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := newStash(t)
+		v := []byte("cb1:u:2:dependents component:default/payments-api \x00\xff")
+		if err := s.Put(ctx(t), "k1", v, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		v[0] = 'X' // the stash holds its own copy
+		got, ok, err := s.Get(ctx(t), "k1")
+		if err != nil || !ok || string(got) != "cb1:u:2:dependents component:default/payments-api \x00\xff" {
+			t.Fatalf("Get = %q, %v, %v", got, ok, err)
+		}
+	})
+	t.Run("MissingIsNotAnError", func(t *testing.T) {
+		s := newStash(t)
+		got, ok, err := s.Get(ctx(t), "never-put")
+		if err != nil || ok || got != nil {
+			t.Fatalf("Get(missing) = %q, %v, %v; want nil, false, nil", got, ok, err)
+		}
+	})
+	t.Run("Expires", func(t *testing.T) {
+		s := newStash(t)
+		if err := s.Put(ctx(t), "short", []byte("v"), 50*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, ok, err := s.Get(ctx(t), "short")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("an entry put with a 50ms TTL is still there after 5s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	t.Run("PutReplaces", func(t *testing.T) {
+		s := newStash(t)
+		_ = s.Put(ctx(t), "k", []byte("old"), time.Minute)
+		_ = s.Put(ctx(t), "k", []byte("new"), time.Minute)
+		if got, ok, _ := s.Get(ctx(t), "k"); !ok || string(got) != "new" {
+			t.Fatalf("Get after two Puts = %q, %v", got, ok)
+		}
+	})
+}

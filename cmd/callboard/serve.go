@@ -318,6 +318,7 @@ func (s *server) wireDiscord() error {
 	}
 	if s.redis != nil {
 		dc.Dedupe = s.redis.Dedupe
+		dc.Stash = s.redis.Stash
 	}
 	a, err := discord.New(dc)
 	if err != nil {
