@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -32,11 +33,26 @@ type Site struct {
 	Source string
 }
 
+// SiteReader reads a "url:" TechDocs site — a repository tree such as
+// https://github.com/ORG/REPO/tree/BRANCH/PATH — into a file system whose
+// root holds the site's mkdocs.yml and docs dir. source is where the site
+// folder lives, for links (a blob URL of it). adapters/github has one.
+type SiteReader interface {
+	ReadSite(ctx context.Context, url string) (fsys fs.FS, source string, err error)
+}
+
 // SitesFromSnapshot returns the sites of the entities annotated with
 // backstage.io/techdocs-ref. "dir:" sites are resolved beside the entity's
 // descriptor (Origin.FS and the folder of Origin.Path); "url:" sites, which
 // live in remote repositories, are noted as warnings and not read.
 func SitesFromSnapshot(snap *catalog.Snapshot) ([]Site, []catalog.Problem) {
+	return SitesFromSnapshotWith(context.Background(), snap, nil)
+}
+
+// SitesFromSnapshotWith is SitesFromSnapshot reading "url:" sites through
+// remote (nil: they are noted as not read). A url: site that cannot be read
+// is a problem naming the entity and why; the other sites are returned.
+func SitesFromSnapshotWith(ctx context.Context, snap *catalog.Snapshot, remote SiteReader) ([]Site, []catalog.Problem) {
 	if snap == nil {
 		return nil, nil
 	}
@@ -60,7 +76,31 @@ func SitesFromSnapshot(snap *catalog.Snapshot) ([]Site, []catalog.Problem) {
 		switch strings.ToLower(kind) {
 		case "dir":
 		case "url":
-			problem(catalog.Warning, "%q points at a remote repository; only dir: sites are indexed so far", ref)
+			target = strings.TrimSpace(target)
+			if remote == nil {
+				problem(catalog.Warning, "%q points at a remote repository and no reader for it is configured (GitHub is not set up); it is not indexed", ref)
+				continue
+			}
+			if other, dup := seen["url:"+target]; dup {
+				problem(catalog.Warning, "%q is the same site as %s's; it is indexed once, for %s", ref, other, other)
+				continue
+			}
+			fsys, source, err := remote.ReadSite(ctx, target)
+			if err != nil {
+				problem(catalog.Warning, "%q could not be read: %v; it is not indexed", ref, err)
+				continue
+			}
+			cfg, err := readConfig(fsys, ".")
+			if err != nil {
+				problem(catalog.Error, "%q: %v", ref, err)
+				continue
+			}
+			seen["url:"+target] = e.Ref()
+			name := cfg.name
+			if name == "" {
+				name = e.DisplayName()
+			}
+			sites = append(sites, Site{Name: name, Entity: e.Ref(), FS: fsys, Dir: ".", Source: source})
 			continue
 		default:
 			problem(catalog.Warning, "%q has an unknown prefix %q (want dir: or url:); it is not indexed", ref, kind)

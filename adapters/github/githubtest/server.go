@@ -335,7 +335,7 @@ func (s *Server) newCommit(r *repo, msg, tree string, parents []string) *commitO
 func (r *repo) resolve(ref string) (*commitObj, string, bool) {
 	ref = strings.TrimPrefix(ref, "refs/")
 	ref = strings.TrimPrefix(ref, "heads/")
-	if ref == "" {
+	if ref == "" || ref == "HEAD" {
 		ref = r.defaultBranch
 	}
 	if sha, ok := r.refs["heads/"+ref]; ok {
@@ -767,6 +767,8 @@ func (s *Server) routeRepo(method, owner, name string, rest []string) (string, h
 		return withRepo("/git/trees/{sha}", s.getTree(strings.Join(rest[2:], "/")))
 	case n == 2 && rest[0] == "git" && rest[1] == "blobs" && method == "POST":
 		return withRepo("/git/blobs", s.createBlob)
+	case n == 3 && rest[0] == "git" && rest[1] == "blobs" && method == "GET":
+		return withRepo("/git/blobs/{sha}", s.getBlob(rest[2])) // blobs.go
 	case n == 2 && rest[0] == "git" && rest[1] == "commits" && method == "POST":
 		return withRepo("/git/commits", s.createCommit)
 	case n == 3 && rest[0] == "git" && rest[1] == "commits" && method == "GET":
