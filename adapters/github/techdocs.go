@@ -61,7 +61,7 @@ func NewTechDocsReader(c *Client, opts TechDocsOptions) *TechDocsReader {
 type techDocsURL struct {
 	scheme, host string // as written, for links
 	owner, repo  string
-	ref         []string // the segments after tree/ or blob/: branch, then path
+	ref          []string // the segments after tree/ or blob/: branch, then path
 }
 
 func (r *TechDocsReader) parse(raw string) (techDocsURL, error) {
