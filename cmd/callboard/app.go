@@ -62,6 +62,9 @@ type App struct {
 	Problems []catalog.Problem
 	// Docs holds the documentation index, rebuilt by Load.
 	Docs *docs.Holder
+	// DocsRemote reads url: TechDocs sites (GitHub's, set by serve when
+	// GitHub is configured); nil: they are named as not read.
+	DocsRemote docs.SiteReader
 	// Scaffold runs the chat's scaffold jobs (workers call its Work).
 	Scaffold *scaffold.Runner
 	log      *slog.Logger
@@ -187,7 +190,7 @@ func (a *App) Load(ctx context.Context) error {
 // sites and the --docs sites. A site that cannot be read is a problem, not
 // a failure: the others are still searched.
 func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
-	sites, probs := docs.SitesFromSnapshot(s)
+	sites, probs := docs.SitesFromSnapshotWith(ctx, s, a.DocsRemote)
 	for _, p := range a.Options.Docs {
 		site, err := docs.LooseSite(p)
 		if err != nil {

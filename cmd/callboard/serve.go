@@ -189,6 +189,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 			return fmt.Errorf("github: %w", err)
 		}
 		client = c
+		s.app.DocsRemote = github.NewTechDocsReader(c, github.TechDocsOptions{}) // url: TechDocs sites on this GitHub
 	}
 	var sources []catalog.Source
 	if len(paths) > 0 {

@@ -204,7 +204,9 @@ func (in *ingest) sitesFor(snap *catalog.Snapshot) ([]docs.Site, []catalog.Probl
 		}
 		return b.Sites, probs
 	}
-	return docs.SitesFromSnapshot(snap)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
 }
 
 // webhookOp is a webhook's work handed from a follower to the leader.
