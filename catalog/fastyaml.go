@@ -481,6 +481,9 @@ func (p *fastParser) keyEnd(l *fyLine, off int) (colon, qend int, ok bool) {
 			j++
 		}
 		if j < l.end && s[j] == ':' && (j+1 == l.end || s[j+1] == ' ') {
+			if j-off > 1000 {
+				decline() // the 1024-character limit holds for quoted keys too
+			}
 			return j, e, true
 		}
 		return 0, 0, false
