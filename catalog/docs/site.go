@@ -166,6 +166,9 @@ func LooseSite(osPath string) (Site, error) {
 func sourceOf(e *catalog.Entity, target string) string {
 	join := func(base string) string {
 		base = strings.TrimRight(base, "/")
+		if base == "." || base == "" {
+			return path.Clean(target) // a path beside a descriptor at the root: no "./"
+		}
 		if t := path.Clean(target); t != "." {
 			return base + "/" + strings.TrimPrefix(t, "./")
 		}
@@ -435,7 +438,7 @@ func pageURL(s *Site, docsDir, page, anchor, baseURL string) string {
 		return u + frag
 	}
 	rel := path.Join(docsDir, page)
-	if s.Source == "" {
+	if s.Source == "" || s.Source == "." {
 		return rel + frag
 	}
 	return strings.TrimRight(s.Source, "/") + "/" + rel + frag
