@@ -71,8 +71,14 @@ func (a *answers) docs(ctx context.Context, req *Request) (*Response, error) {
 		}
 		return resp, nil
 	}
-	resp := &Response{Title: fmt.Sprintf("%d documentation %s for %q%s", total, plural(total, "match", "matches"), q, where), Docs: hits}
 	pages := (total + a.PageSize - 1) / a.PageSize
+	if len(hits) == 0 {
+		// A page past the end (the docs changed since the last page was shown).
+		return &Response{Title: fmt.Sprintf("Page %d is past the end: %d documentation %s for %q%s fill %d %s", page+1, total,
+			plural(total, "match", "matches"), q, where, pages, plural(pages, "page", "pages")), Status: StatusNotFound, Ephemeral: true,
+			Actions: []Action{{Label: fmt.Sprintf("last page (%d/%d)", pages, pages), Command: strings.TrimSpace(req.Text), Page: pages - 1}}}, nil
+	}
+	resp := &Response{Title: fmt.Sprintf("%d documentation %s for %q%s", total, plural(total, "match", "matches"), q, where), Docs: hits}
 	if pages > 1 {
 		resp.Page = &Page{Index: page, Total: pages, Items: total}
 		if page+1 < pages {
