@@ -158,6 +158,9 @@ func entityFrom(m map[string]any) *Entity {
 		if tags, ok := md["tags"].([]any); ok {
 			for _, t := range tags {
 				if s, ok := t.(string); ok {
+					if e.Metadata.Tags == nil {
+						e.Metadata.Tags = make([]string, 0, len(tags))
+					}
 					e.Metadata.Tags = append(e.Metadata.Tags, s)
 				}
 			}
@@ -170,6 +173,9 @@ func entityFrom(m map[string]any) *Entity {
 					k.Title, _ = lm["title"].(string)
 					k.Icon, _ = lm["icon"].(string)
 					k.Type, _ = lm["type"].(string)
+					if e.Metadata.Links == nil {
+						e.Metadata.Links = make([]Link, 0, len(links))
+					}
 					e.Metadata.Links = append(e.Metadata.Links, k)
 				}
 			}
@@ -193,24 +199,57 @@ func stringMap(x any) map[string]string {
 	return out
 }
 
-// refPositions records where each reference value of the entity's spec was written.
-func refPositions(d *docNodes, e *Entity) map[string][]Position {
-	out := map[string][]Position{}
-	for _, f := range fieldsOf(strings.ToLower(e.Kind)) {
+// fieldPositions is where the values of one reference field were written.
+type fieldPositions struct {
+	key string
+	pos []Position
+}
+
+// refPositions records where each reference value of the entity's spec was
+// written (all positions in one allocation).
+func refPositions(d *docNodes, e *Entity) []fieldPositions {
+	fields := fieldsOf(lowerKind(e.Kind))
+	n, nf := 0, 0
+	for _, f := range fields {
 		switch v := e.Spec[f.key].(type) {
 		case string:
-			out[f.key] = []Position{d.pos([]any{"spec", f.key})}
+			n, nf = n+1, nf+1
 		case []any:
-			ps := make([]Position, 0, len(v))
-			for i, x := range v {
-				if s, ok := x.(string); ok && s != "" {
-					ps = append(ps, d.pos([]any{"spec", f.key, i}))
-				}
-			}
-			out[f.key] = ps
+			n, nf = n+len(v), nf+1
 		}
 	}
+	if nf == 0 {
+		return nil
+	}
+	all := make([]Position, 0, n)
+	out := make([]fieldPositions, 0, nf)
+	for _, f := range fields {
+		start := len(all)
+		switch v := e.Spec[f.key].(type) {
+		case string:
+			all = append(all, d.pos([]any{"spec", f.key}))
+		case []any:
+			for i, x := range v {
+				if s, ok := x.(string); ok && s != "" {
+					all = append(all, d.pos([]any{"spec", f.key, i}))
+				}
+			}
+		default:
+			continue
+		}
+		out = append(out, fieldPositions{f.key, all[start:len(all):len(all)]})
+	}
 	return out
+}
+
+// positionsOf returns where the values of reference field key were written.
+func (e *Entity) positionsOf(key string) ([]Position, bool) {
+	for _, fp := range e.refPos {
+		if fp.key == key {
+			return fp.pos, true
+		}
+	}
+	return nil, false
 }
 
 // resolver substitutes $text, $json and $yaml placeholders with the content

@@ -219,7 +219,7 @@ type Entity struct {
 
 	// refPos holds where each value of a reference field (spec.owner,
 	// spec.dependsOn, …) was written, for messages about it.
-	refPos map[string][]Position
+	refPos []fieldPositions
 }
 
 // Ref returns the entity's own reference.

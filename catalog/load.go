@@ -412,7 +412,9 @@ func (e *Entity) refPosOf(_ string, i int) Position {
 	if e.refPos == nil {
 		return Position{}
 	}
-	all := append(append([]Position{}, e.refPos["target"]...), e.refPos["targets"]...)
+	target, _ := e.positionsOf("target")
+	targets, _ := e.positionsOf("targets")
+	all := append(append([]Position{}, target...), targets...)
 	if i < len(all) {
 		return all[i]
 	}

@@ -208,6 +208,7 @@ func relationParts(entities []*Entity, byRef map[Ref]int32) []relPart {
 func resolveRange(entities []*Entity, byRef map[Ref]int32, lo, hi int) relPart {
 	var pt relPart
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
+	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
 	for i := lo; i < hi; i++ {
 		e := entities[i]
 		self := e.Ref()
@@ -321,7 +322,7 @@ func refValues(e *Entity, f refField) []string {
 // entity's position when it was not read from a file.
 func (e *Entity) fieldPos(f refField, i, n int) Position {
 	if e.refPos != nil {
-		if ps, ok := e.refPos[f.key]; ok {
+		if ps, ok := e.positionsOf(f.key); ok {
 			if i < len(ps) {
 				return ps[i]
 			}

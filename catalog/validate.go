@@ -253,6 +253,52 @@ func with(path []any, more ...any) []any {
 	return append(append(out, path...), more...)
 }
 
+// typeOK reports whether checkType would accept x, without building the
+// path it would need for a message (most values are fine).
+func typeOK(x any, t fieldType) bool {
+	switch t {
+	case tString:
+		if s, ok := x.(string); ok && s != "" {
+			return true
+		}
+	case tAnyString:
+		if _, ok := x.(string); ok {
+			return true
+		}
+	case tStrings:
+		list, ok := x.([]any)
+		if !ok {
+			break
+		}
+		for _, it := range list {
+			if s, ok := it.(string); !ok || s == "" {
+				return false
+			}
+		}
+		return true
+	case tObject:
+		_, ok := x.(map[string]any)
+		return ok
+	case tArray:
+		_, ok := x.([]any)
+		return ok
+	case tStrOrBool:
+		switch x.(type) {
+		case string, bool:
+			return true
+		}
+	}
+	return false
+}
+
+// checkKey is checkType at parent's key, building the path only for a message.
+func (v *validator) checkKey(parent []any, key string, x any, t fieldType) bool {
+	if typeOK(x, t) {
+		return true
+	}
+	return v.checkType(with(parent, key), x, t)
+}
+
 // checkType reports whether x has type t, reporting it at path when not.
 func (v *validator) checkType(path []any, x any, t fieldType) bool {
 	if isPlaceholder(x) {
@@ -398,7 +444,9 @@ func (v *validator) validate(root map[string]any) (known bool) {
 			}
 			continue
 		}
-		v.checkType([]any{"spec", r.key}, x, r.typ)
+		if !typeOK(x, r.typ) {
+			v.checkType([]any{"spec", r.key}, x, r.typ)
+		}
 	}
 	switch kind {
 	case "Group", "User":
@@ -490,7 +538,7 @@ func (v *validator) requireStrings(path []any, m map[string]any, keys ...string)
 			v.errAt(path, "%s.%s is required", join(path), k)
 			continue
 		}
-		v.checkType(with(path, k), x, tString)
+		v.checkKey(path, k, x, tString)
 	}
 }
 
@@ -524,13 +572,13 @@ func (v *validator) metadata(m map[string]any) {
 			v.errAt(with(p, "namespace"), "metadata.namespace %q is not a valid namespace: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit", ns)
 		}
 	}
-	for _, k := range []string{"uid", "etag", "title"} {
+	for _, k := range [...]string{"uid", "etag", "title"} {
 		if x, ok := m[k]; ok {
-			v.checkType(with(p, k), x, tString)
+			v.checkKey(p, k, x, tString)
 		}
 	}
 	if x, ok := m["description"]; ok {
-		v.checkType(with(p, "description"), x, tAnyString)
+		v.checkKey(p, "description", x, tAnyString)
 	}
 	for _, field := range []string{"labels", "annotations"} {
 		x, ok := m[field]
@@ -541,6 +589,9 @@ func (v *validator) metadata(m map[string]any) {
 		if !isMap {
 			v.errAt(with(p, field), "metadata.%s must be a map of strings, found %s", field, describe(x))
 			continue
+		}
+		if labelsOK(field, mm) {
+			continue // nothing to report: no need for the keys in order
 		}
 		for _, k := range sortedKeys(mm) {
 			val := mm[k]
@@ -578,17 +629,16 @@ func (v *validator) metadata(m map[string]any) {
 		} else {
 			for i, l := range list {
 				lm, isMap := l.(map[string]any)
-				lp := with(p, "links", i)
 				if !isMap {
-					v.errAt(lp, "metadata.links[%d] must be a map with a url, found %s", i, describe(l))
+					v.errAt(with(p, "links", i), "metadata.links[%d] must be a map with a url, found %s", i, describe(l))
 					continue
 				}
 				if _, ok := lm["url"]; !ok {
-					v.errAt(lp, "metadata.links[%d].url is required", i)
+					v.errAt(with(p, "links", i), "metadata.links[%d].url is required", i)
 				}
-				for _, k := range []string{"url", "title", "icon", "type"} {
-					if x, ok := lm[k]; ok {
-						v.checkType(with(lp, k), x, tString)
+				for _, k := range [...]string{"url", "title", "icon", "type"} {
+					if x, ok := lm[k]; ok && !typeOK(x, tString) {
+						v.checkType(with(p, "links", i, k), x, tString)
 					}
 				}
 			}
@@ -687,6 +737,18 @@ func (v *validator) template(spec map[string]any) {
 			v.checkType(op, x, tAnyString)
 		}
 	}
+}
+
+// labelsOK reports whether metadata.labels or .annotations (field) holds
+// nothing to report.
+func labelsOK(field string, m map[string]any) bool {
+	for k, val := range m {
+		s, isStr := val.(string)
+		if !isStr || !IsValidKey(k) || (field == "labels" && !IsValidLabelValue(s)) {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedKeys(m map[string]any) []string {
