@@ -286,3 +286,46 @@ func FuzzFastYAML(f *testing.F) {
 		checkFast(t, "input", data)
 	})
 }
+
+// blockNesting is a descriptor whose spec nests block maps depth deep.
+func blockNesting(depth int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n")
+	for i := 0; i < depth; i++ {
+		b.WriteString(strings.Repeat(" ", 2*(i+1)) + "k:\n")
+	}
+	b.WriteString(strings.Repeat(" ", 2*(depth+1)) + "leaf: 1\n")
+	return b.String()
+}
+
+// TestLimitsHoldOnTheFastPath checks that documents the fast path parses
+// still meet the depth and value limits, with the messages yaml.v3's trees
+// get: the limits apply to the tree, whichever parser built it.
+func TestLimitsHoldOnTheFastPath(t *testing.T) {
+	// One flow list of 110,000 items: fewer structural characters than the
+	// pre-parse check allows, more values than MaxValues.
+	manyValues := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  list: [a" + strings.Repeat(", a", 110_000) + "]\n"
+	tests := []struct {
+		name, src, want string
+	}{
+		{"block nesting past MaxDepth", blockNesting(70), "nesting deeper than 64 levels"},
+		{"more values than MaxValues", manyValues, "more than 100000 values"},
+	}
+	for _, tc := range tests {
+		if _, ok := catalog.FastParse([]byte(tc.src)); !ok {
+			t.Fatalf("%s: the fast path declined, so this does not test it", tc.name)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "x.yaml"), []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := catalog.LoadPaths(t.Context(), []string{filepath.Join(dir, "x.yaml")})
+		found := false
+		for _, p := range res.Problems {
+			found = found || strings.Contains(p.Message, tc.want)
+		}
+		if !found || res.Valid() {
+			t.Errorf("%s: want a problem containing %q, got %v", tc.name, tc.want, res.Problems)
+		}
+	}
+}
