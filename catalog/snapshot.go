@@ -16,7 +16,7 @@ type Snapshot struct {
 	entities []*Entity
 	byRef    map[Ref]int32      // lowerRef(ref) -> index
 	byName   map[string][]int32 // lower-case name
-	byOwner  map[string][]int32 // owner Ref.Key()
+	byOwner  map[Ref][]int32    // lowerRef(owner)
 	byAnno   map[annoKey]int32  // >= 0: the one entity; < 0: -(i+1) indexes annoMany
 	annoMany [][]int32
 	in       [][]adj        // per entity: incoming relations of known types
@@ -99,7 +99,7 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 		entities: entities,
 		byRef:    byRef,
 		byName:   make(map[string][]int32, n),
-		byOwner:  make(map[string][]int32),
+		byOwner:  make(map[Ref][]int32),
 		byAnno:   make(map[annoKey]int32, annos),
 		in:       make([][]adj, n),
 		extraIn:  make(map[Ref][]edge),
@@ -183,7 +183,7 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 			j := tos[t]
 			t++
 			if r.Type == RelOwnedBy {
-				tk := r.Target.Key()
+				tk := lowerRef(r.Target)
 				s.byOwner[tk] = append(s.byOwner[tk], int32(i))
 			}
 			code := relTypeCodes[r.Type]
@@ -241,7 +241,7 @@ func (s *Snapshot) Get(r Ref) (*Entity, bool) {
 func (s *Snapshot) ByName(name string) []*Entity { return s.list(s.byName[strings.ToLower(name)]) }
 
 // OwnedBy returns the entities whose owner is r.
-func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[r.Key()]) }
+func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[lowerRef(r)]) }
 
 // ByAnnotation returns the entities carrying annotation key with this value
 // (the value compared case-insensitively).
