@@ -464,18 +464,22 @@ func (ix *Index) snippet(sc *scratch, x *sec) string {
 		if s.start < start || s.end > end {
 			continue
 		}
-		b.WriteString(text[pos:s.start])
+		plainStars.WriteString(&b, text[pos:s.start])
 		b.WriteString("**")
 		b.WriteString(text[s.start:s.end])
 		b.WriteString("**")
 		pos = s.end
 	}
-	b.WriteString(text[pos:end])
+	plainStars.WriteString(&b, text[pos:end])
 	if end < len(text) {
 		b.WriteString(" …")
 	}
 	return b.String()
 }
+
+// plainStars keeps a "**" of the text itself (Python's **kwargs) from
+// reading as highlighting: it becomes "∗∗".
+var plainStars = strings.NewReplacer("**", "∗∗")
 
 type matchSpan struct {
 	start, end, word int
