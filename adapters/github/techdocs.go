@@ -39,7 +39,9 @@ type TechDocsReader struct {
 	hosts  map[string]bool
 
 	mu    sync.Mutex
-	blobs map[string][]byte // sha -> content, of the last read of each site
+	blobs map[string][]byte          // sha -> content
+	sites map[string]map[string]bool // url -> the blob SHAs its last read used
+	refs  map[string]int             // sha -> sites using it
 }
 
 // NewTechDocsReader returns a reader of url: TechDocs sites through c.
@@ -54,7 +56,7 @@ func NewTechDocsReader(c *Client, opts TechDocsOptions) *TechDocsReader {
 	for _, h := range opts.Hosts {
 		hosts[strings.ToLower(strings.TrimSpace(h))] = true
 	}
-	return &TechDocsReader{client: c, get: newConditional(c), opts: opts, hosts: hosts, blobs: map[string][]byte{}}
+	return &TechDocsReader{client: c, get: newConditional(c), opts: opts, hosts: hosts, blobs: map[string][]byte{}, sites: map[string]map[string]bool{}, refs: map[string]int{}}
 }
 
 // techDocsURL is a url: target taken apart.
@@ -221,7 +223,11 @@ func (r *TechDocsReader) ReadSite(ctx context.Context, raw string) (fs.FS, strin
 			return nil, "", err
 		}
 	}
-	r.keepOnly(files)
+	used := map[string]bool{}
+	for p := range fsys {
+		used[files[path.Join(dir, p)].SHA] = true
+	}
+	r.keepOnly(raw, used)
 	source := t.scheme + "://" + t.host + "/" + t.owner + "/" + t.repo + "/blob/" + branch
 	if dir != "." {
 		source += "/" + dir
@@ -266,21 +272,27 @@ func (r *TechDocsReader) blob(ctx context.Context, repoPath, sha string) ([]byte
 	return data, nil
 }
 
-// keepOnly bounds the blob memory: blobs of files that are in no tree just
-// read are dropped once the cache holds more than a few sites' worth.
-func (r *TechDocsReader) keepOnly(files map[string]treeEntry) {
+// keepOnly records the blobs the site at url now uses and drops the blobs
+// no site's last read uses, so memory follows what the sites hold.
+func (r *TechDocsReader) keepOnly(url string, used map[string]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.blobs) <= 4*r.opts.MaxFiles {
-		return
+	for sha := range used {
+		r.refs[sha]++
 	}
-	keep := map[string]bool{}
-	for _, e := range files {
-		keep[e.SHA] = true
-	}
-	for sha := range r.blobs {
-		if !keep[sha] {
+	for sha := range r.sites[url] {
+		if r.refs[sha]--; r.refs[sha] <= 0 {
+			delete(r.refs, sha)
 			delete(r.blobs, sha)
+		}
+	}
+	r.sites[url] = used
+	if len(r.blobs) > len(r.refs) {
+		// Blobs of reads that failed half-way: nothing uses them.
+		for sha := range r.blobs {
+			if r.refs[sha] == 0 {
+				delete(r.blobs, sha)
+			}
 		}
 	}
 }

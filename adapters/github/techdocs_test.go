@@ -193,3 +193,37 @@ func TestTechDocsURLSitesAreSearchable(t *testing.T) {
 		t.Fatalf("problems without a reader: %v", probs)
 	}
 }
+
+// TestTechDocsReaderKeepsTheBlobsSitesUse reads two sites in turn: neither
+// read costs the other its blobs, and a page removed from a site leaves
+// memory.
+func TestTechDocsReaderKeepsTheBlobsSitesUse(t *testing.T) {
+	srv := githubtest.New(t)
+	handbookRepo(srv)
+	srv.AddRepo("acme", "other", map[string]string{"mkdocs.yml": "site_name: Other\n", "docs/a.md": "# A\n", "docs/b.md": "# B\n"})
+	r := techdocsReader(t, srv)
+	ctx := context.Background()
+	read := func(u string) {
+		t.Helper()
+		if _, _, err := r.ReadSite(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const a, b = "https://github.com/acme/handbook/tree/main/site", "https://github.com/acme/other"
+	read(a)
+	read(b)
+	srv.ResetCalls()
+	read(a)
+	read(b)
+	if n := srv.Calls()["GET /repos/{owner}/{repo}/git/blobs/{sha}"]; n != 0 {
+		t.Fatalf("re-reading unchanged sites read %d blobs", n)
+	}
+	if len(r.blobs) != 6 {
+		t.Fatalf("%d blobs kept, want the 3 + 3 the sites use", len(r.blobs))
+	}
+	srv.Push("acme", "other", "main", nil, []string{"docs/b.md"})
+	read(b)
+	if len(r.blobs) != 5 {
+		t.Fatalf("%d blobs kept after a page was removed, want 5", len(r.blobs))
+	}
+}
