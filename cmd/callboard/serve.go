@@ -236,6 +236,15 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	if client != nil {
 		s.metrics.Register(github.NewCollector(client, s.refresh))
 	}
+	if client != nil && len(specs) == 0 {
+		// Local catalogs were indexed before GitHub was wired: read their
+		// url: TechDocs sites now rather than at the first reload.
+		s.background = append(s.background, func(ctx context.Context) error {
+			sites, probs := docs.SitesFromSnapshotWith(ctx, s.app.Store.Current(), s.app.DocsRemote)
+			s.rebuildDocs(sites, probs)
+			return nil
+		})
+	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
 		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest}))
 	}
