@@ -189,8 +189,16 @@ func (c *Client) Host() string {
 // url resolves an API path against the base URL.
 func (c *Client) url(p string, q url.Values) string {
 	u := *c.GitHub.BaseURL
-	u.Path += strings.TrimPrefix(p, "/")
-	u.RawPath = ""
+	// p is an escaped path (segments through url.PathEscape, or plain ones
+	// that need none): keep its escapes as written rather than escaping the
+	// '%' again, which turned "My Page.md" into My%2520Page.md.
+	p = strings.TrimPrefix(p, "/")
+	plain, err := url.PathUnescape(p)
+	if err != nil {
+		plain = p
+	}
+	u.RawPath = u.EscapedPath() + p
+	u.Path += plain
 	if len(q) > 0 {
 		u.RawQuery = q.Encode()
 	}

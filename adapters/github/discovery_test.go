@@ -312,3 +312,20 @@ func TestSourceSpecs(t *testing.T) {
 		}
 	}
 }
+
+// Paths are escaped once: a TechDocs page or a Location target whose name
+// has a space, '#', '%' or '?' is read, not a 404 from an escaped escape.
+func TestDiscoveryReadsFilesWithCharactersThatNeedEscaping(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddRepo("acme", "odd", map[string]string{
+		"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: odd\nspec:\n  targets: [\"./team catalog/C# 100%.yaml\"]\n",
+		"team catalog/C# 100%.yaml": component("odd-one", "team-a"),
+	})
+	res, err := NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}).Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(res); len(got) != 2 || got[0] != "component:default/odd-one" {
+		t.Fatalf("entities %v, problems %v", got, res.Problems)
+	}
+}
