@@ -318,7 +318,7 @@ func TestSourceSpecs(t *testing.T) {
 func TestDiscoveryReadsFilesWithCharactersThatNeedEscaping(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.AddRepo("acme", "odd", map[string]string{
-		"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: odd\nspec:\n  targets: [\"./team catalog/C# 100%.yaml\"]\n",
+		"catalog-info.yaml":         "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: odd\nspec:\n  targets: [\"./team catalog/C# 100%.yaml\"]\n",
 		"team catalog/C# 100%.yaml": component("odd-one", "team-a"),
 	})
 	res, err := NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}).Load(context.Background())
