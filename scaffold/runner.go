@@ -423,18 +423,14 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 			}
 			return fmt.Errorf("claiming a job: %w", err)
 		}
-		if err := r.work(ctx, id, templates, progress); errors.Is(err, ErrInterrupted) {
-			// Shutting down mid-job: hand it back at once, so another
-			// worker resumes it without waiting for the claim to expire.
-			// Should that fail, the unacknowledged claim expires instead.
-			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			if qerr := queue.Enqueue(hctx, id); qerr == nil {
-				_ = ack(hctx)
-			} else {
-				r.log().Warn("handing an interrupted job back to the queue; it is reclaimed when its claim expires", slog.String("job", id), slog.Any("err", qerr))
-			}
-			cancel()
-			r.log().Info("scaffold job handed back to the queue", slog.String("job", id))
+		if ctx.Err() != nil {
+			// Claimed as the worker was told to stop (a blocking read
+			// may return after that): not ours to start now.
+			r.handBack(ctx, queue, id, ack)
+			return nil
+		}
+		if err := r.work(ctx, id, templates, progress); errors.Is(err, ErrInterrupted) || (err != nil && ctx.Err() != nil) {
+			r.handBack(ctx, queue, id, ack)
 			continue
 		} else if err != nil {
 			// Not acknowledged: the job stays pending in the queue and is
@@ -446,6 +442,22 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 			r.log().Error("acknowledging a job", slog.String("job", id), slog.Any("err", err))
 		}
 	}
+}
+
+// handBack returns a claimed job to the queue at once when the worker stops,
+// so another worker resumes it without waiting for the claim to expire.
+// Should that fail, the unacknowledged claim expires instead.
+func (r *Runner) handBack(ctx context.Context, queue Queue, id string, ack func(context.Context) error) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := queue.Enqueue(hctx, id); err != nil {
+		r.log().Warn("handing a job back to the queue failed; it is reclaimed when its claim expires", slog.String("job", id), slog.Any("err", err))
+		return
+	}
+	if err := ack(hctx); err != nil {
+		r.log().Warn("acknowledging a job handed back", slog.String("job", id), slog.Any("err", err))
+	}
+	r.log().Info("scaffold job handed back to the queue", slog.String("job", id))
 }
 
 // work runs one claimed job. It returns an error only when the job could not

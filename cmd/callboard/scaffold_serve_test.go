@@ -200,7 +200,12 @@ func TestSameDeliveryTwiceGivesOneJobAndOneRepository(t *testing.T) {
 		t.Fatalf("two jobs for one delivery: %q, %q", r1.Title, r2.Title)
 	}
 	followToEnd(t, r1)
-	followToEnd(t, r2)
+	if r2.Follow != nil {
+		followToEnd(t, r2)
+	} else if !strings.HasPrefix(r2.Title, "Scaffolded") {
+		// The job had already finished: the reply is its end, with nothing to follow.
+		t.Errorf("second delivery: %q with no follow-up", r2.Title)
+	}
 	if n := b.gh.Calls()["POST /orgs/{org}/repos"]; n != 1 {
 		t.Errorf("%d repository creations, want 1 (calls %v)", n, b.gh.Calls())
 	}

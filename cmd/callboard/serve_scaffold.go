@@ -40,7 +40,9 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	if host == "" {
 		host = "callboard"
 	}
-	w := &scaffoldWiring{s: s, consumer: host, jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+	// The pod (host) name, and the process, so two processes on one host
+	// never share a consumer's pending claims.
+	w := &scaffoldWiring{s: s, consumer: fmt.Sprintf("%s-%d", host, os.Getpid()), jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "callboard_scaffold_jobs",
 		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back).",
 	}, []string{"state"})}
