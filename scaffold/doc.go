@@ -3,7 +3,10 @@
 // (params.go), the ${{ }} template language on gonja (lang.go), the in-memory
 // workspace with its path checks (tree.go), the actions (action.go), the job
 // Runner with idempotency, progress events, resumable retries, queue workers
-// and dry runs (runner.go), and the group Policy (policy.go).
+// and dry runs (runner.go), following a job from chat on any replica
+// (Watch, Notifier, Requeue in watch.go), and the group Policy (policy.go).
+// A job stopped by shutdown is recorded queued at its step and handed back
+// to the queue (ErrInterrupted), never failed.
 //
 // It declares what it needs of the world as small interfaces: Publisher (a
 // Git host; adapters/github), Registrar (the live catalog; the app wiring),
