@@ -7,7 +7,9 @@
 // Reading: LoadFS and LoadPaths walk files, directories and Location
 // entities; SplitDocuments parses each YAML/JSON document on its own (so one
 // bad document never hides the others) within bounds on size, depth and
-// alias expansion (MaxFileSize, MaxDepth, MaxValues). Every problem is a
+// alias expansion (MaxFileSize, MaxDepth, MaxValues). yaml.v3 is the parser
+// of record; fastyaml.go is an accelerator for plain block YAML that builds
+// yaml.v3's exact node tree or declines (see SplitDocuments). Every problem is a
 // Problem printed "file:line:col: message"; errors make a document invalid,
 // warnings (unknown kinds, unresolved placeholders, dangling references)
 // never do. Build turns results into a Snapshot: duplicates reported, the
