@@ -42,6 +42,7 @@ type ingest struct {
 	// that never followed): its snapshot and when it came.
 	mu        sync.Mutex
 	followed  *redis.Bundle
+	indexed   *redis.Bundle // the bundle whose sites the doc index holds
 	version   int64
 	appliedAt time.Time
 
@@ -171,8 +172,10 @@ func (in *ingest) followUps(ctx context.Context) {
 			continue
 		}
 		last = snap
-		sites, probs := in.sitesFor(snap)
-		in.s.rebuildDocs(sites, probs)
+		sites, probs, same := in.sitesFor(snap)
+		if !same {
+			in.s.rebuildDocs(sites, probs)
+		}
 		if in.bus == nil || !in.leading.Load() {
 			continue
 		}
@@ -191,22 +194,29 @@ func (in *ingest) followUps(ctx context.Context) {
 }
 
 // sitesFor is the TechDocs of snap: read beside the entities on the
-// replica that loaded them, or as the leader published them.
-func (in *ingest) sitesFor(snap *catalog.Snapshot) ([]docs.Site, []catalog.Problem) {
+// replica that loaded them, or as the leader published them. A follower's
+// snapshots all derive from the last bundle it applied (plus entities
+// registered since, whose docs live in repositories not read yet), so it
+// indexes that bundle's sites; same reports they are the ones indexed last.
+func (in *ingest) sitesFor(snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
 	in.mu.Lock()
 	b := in.followed
+	same = b != nil && b == in.indexed
+	if b != nil && !in.leading.Load() {
+		in.indexed = b
+	}
 	in.mu.Unlock()
-	if b != nil && b.Snapshot == snap {
-		var probs []catalog.Problem
+	if b != nil && !in.leading.Load() {
 		for _, d := range b.Dropped {
 			probs = append(probs, catalog.Problem{Severity: catalog.Warning, Pos: catalog.Position{File: "catalog leader"},
 				Message: "TechDocs site not carried to this replica: " + d})
 		}
-		return b.Sites, probs
+		return b.Sites, probs, same
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	return docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
+	sites, probs = docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
+	return sites, probs, false
 }
 
 // webhookOp is a webhook's work handed from a follower to the leader.
