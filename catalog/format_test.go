@@ -14,7 +14,9 @@ var (
 	refName     = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 	refKind     = regexp.MustCompile(`^[a-zA-Z][a-z0-9A-Z]*$`)
 	refVersion  = regexp.MustCompile(`^[a-z0-9A-Z]+$`)
-	refTag      = regexp.MustCompile(`^[a-z0-9+#]+(\-[a-z0-9+#]+)*$`)
+	// catalog-model's makeValidator isValidTag (colons allowed since the
+	// colon-free CommonValidatorFunctions rule went out of use).
+	refTag = regexp.MustCompile(`^[a-z0-9:+#]+(\-[a-z0-9:+#]+)*$`)
 )
 
 func refBounded(re *regexp.Regexp, max int) func(string) bool {
@@ -65,7 +67,7 @@ var formatSeeds = []string{
 	"c++", "c#", "+", "#-#", "a-+", "ü", "aü", "a b", "a\n", "\na", "backstage.io/managed-by-location",
 	"backstage.io/v1alpha1", "v1", "a/b/c", "/a", "a/", "a..b/c", "A.b/c", "x.y-z.w/n_a.m-e",
 	strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a.", 126) + "a", strings.Repeat("a.", 127) + "a",
-	"apiVersion", "Component", "1Component", "Comp-onent",
+	"apiVersion", "Component", "1Component", "Comp-onent", "team:backend", "a::b", ":x", "x:", "a:-b", "a-:b",
 }
 
 func TestFormatChecksAgreeWithBackstageRegexps(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 //	object name  ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$
 //	kind         ^[a-zA-Z][a-z0-9A-Z]*$
 //	version      ^[a-z0-9A-Z]+$
-//	tag          ^[a-z0-9+#]+(\-[a-z0-9+#]+)*$
+//	tag          ^[a-z0-9:+#]+(\-[a-z0-9:+#]+)*$  (makeValidator's isValidTag, which
+//	             FieldFormatEntityPolicy calls; the older colon-free rule is unused)
 
 func isLowerDigit(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
 
@@ -104,7 +105,7 @@ func IsValidTag(s string) bool {
 			}
 			continue
 		}
-		if !isLowerDigit(c) && c != '+' && c != '#' {
+		if !isLowerDigit(c) && c != '+' && c != '#' && c != ':' {
 			return false
 		}
 	}
@@ -618,7 +619,7 @@ func (v *validator) metadata(m map[string]any) {
 				case !isStr:
 					v.errAt(with(p, "tags", i), "metadata.tags[%d] must be a string, found %s", i, describe(t))
 				case !IsValidTag(s):
-					v.errAt(with(p, "tags", i), "metadata.tags[%d] %q is not a valid tag: 1 to 63 characters of a-z, 0-9, '+' and '#', in words joined by single '-'", i, s)
+					v.errAt(with(p, "tags", i), "metadata.tags[%d] %q is not a valid tag: 1 to 63 characters of a-z, 0-9, ':', '+' and '#', in words joined by single '-'", i, s)
 				}
 			}
 		}

@@ -36,6 +36,8 @@ func TestValidationAgreesWithBackstage(t *testing.T) {
 		{"namespace upper case", componentHead + "metadata: {name: a, namespace: Prod}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "is not a valid namespace"},
 		{"bad tag", componentHead + "metadata: {name: a, tags: [Java]}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.tags[0] \"Java\" is not a valid tag"},
 		{"good tags", componentHead + "metadata: {name: a, tags: [c++, c#, go-lang]}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
+		{"tags may hold colons", componentHead + "metadata: {name: a, tags: ['confidentiality:public', 'a::b', ':x']}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
+		{"a colon does not excuse a double dash", componentHead + "metadata: {name: a, tags: ['pci:--dss']}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "is not a valid tag"},
 		{"label value bad", componentHead + "metadata: {name: a, labels: {tier: 'a b'}}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.labels[\"tier\"] value"},
 		{"label value empty ok", componentHead + "metadata: {name: a, labels: {tier: ''}}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
 		{"annotation key bad prefix", componentHead + "metadata: {name: a, annotations: {'Example.com/x': v}}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.annotations key \"Example.com/x\" is not valid"},
