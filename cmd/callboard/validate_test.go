@@ -29,7 +29,7 @@ func TestValidateExitCodesAndMessages(t *testing.T) {
 	}{
 		{"broken file", []string{"validate", "testdata/validate/broken.yaml"}, 1, []string{
 			"testdata/validate/broken.yaml:4:9: metadata.name \"Bad Name\" is not a valid name: 1 to 63 characters of a-z, A-Z, 0-9 and '-', '_', '.', starting and ending with a letter or digit",
-			"testdata/validate/broken.yaml:5:10: metadata.tags[0] \"Go\" is not a valid tag: 1 to 63 characters of a-z, 0-9, '+' and '#', in words joined by single '-'",
+			"testdata/validate/broken.yaml:5:10: metadata.tags[0] \"Go\" is not a valid tag: 1 to 63 characters of a-z, 0-9, ':', '+' and '#', in words joined by single '-'",
 			"testdata/validate/broken.yaml:6:1: spec.owner is required for a Component",
 		}, ""},
 		{"warnings keep exit 0", []string{"validate", "testdata/validate/warn.yaml"}, 0, []string{
