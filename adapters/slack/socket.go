@@ -77,6 +77,25 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 		a.log.Info("slack: Socket Mode connected")
 	case socketmode.EventTypeInvalidAuth:
 		return errors.New("slack: Socket Mode refused the app-level token (invalid_auth)")
+	case socketmode.EventTypeErrorBadMessage:
+		// An envelope the client could not read (a type it does not know, a
+		// payload it cannot decode) is still acknowledged, or Slack retries
+		// it and the person sees an error.
+		bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+		if !ok {
+			return nil
+		}
+		var env struct {
+			EnvelopeID string `json:"envelope_id"`
+			Type       string `json:"type"`
+		}
+		_ = json.Unmarshal(bad.Message, &env)
+		a.log.Warn("slack: unreadable Socket Mode envelope", "type", env.Type, "envelope", env.EnvelopeID, "err", bad.Cause)
+		if env.EnvelopeID != "" {
+			if err := sm.AckCtx(ctx, env.EnvelopeID, nil); err != nil {
+				a.log.Error("slack: Socket Mode ack failed", "envelope", env.EnvelopeID, "err", err)
+			}
+		}
 	case socketmode.EventTypeConnectionError:
 		a.log.Warn("slack: Socket Mode connection error; reconnecting", "err", evt.Data)
 	case socketmode.EventTypeEventsAPI:

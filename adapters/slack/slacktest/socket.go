@@ -25,6 +25,7 @@ type socket struct {
 	conns []*websocket.Conn
 	acks  []Ack
 	seq   int
+	dials int // connections ever opened
 }
 
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
@@ -43,6 +44,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sk.conns = append(sk.conns, c)
+	sk.dials++
 	sk.cond.Broadcast()
 	sk.mu.Unlock()
 	for {
@@ -111,6 +113,40 @@ func (s *Server) Send(typ string, payload any, retry int) (string, error) {
 	}
 	b, _ := json.Marshal(env)
 	return id, sk.conns[len(sk.conns)-1].WriteMessage(websocket.TextMessage, b)
+}
+
+// SendRaw pushes msg as it is, for envelopes Send cannot build (a type
+// the client does not know, a malformed payload).
+func (s *Server) SendRaw(msg []byte) error {
+	sk := &s.sock
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	if len(sk.conns) == 0 {
+		return fmt.Errorf("no Socket Mode client connected")
+	}
+	return sk.conns[len(sk.conns)-1].WriteMessage(websocket.TextMessage, msg)
+}
+
+// Disconnect asks the connected client to reconnect, as Slack does before
+// it retires a connection: reason is "refresh_requested", "warning" (about
+// ten seconds before) or "link_disabled" (Socket Mode was turned off).
+func (s *Server) Disconnect(reason string) error {
+	msg := fmt.Sprintf(`{"type":"disconnect","reason":%q,"debug_info":{"host":"slacktest"}}`, reason)
+	return s.SendRaw([]byte(msg))
+}
+
+// WaitDials waits until n Socket Mode connections have been opened in all.
+func (s *Server) WaitDials(n int, timeout time.Duration) bool {
+	sk := &s.sock
+	t := time.AfterFunc(timeout, func() { sk.mu.Lock(); sk.cond.Broadcast(); sk.mu.Unlock() })
+	defer t.Stop()
+	deadline := time.Now().Add(timeout)
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	for (sk.dials < n || len(sk.conns) == 0) && time.Now().Before(deadline) {
+		sk.cond.Wait()
+	}
+	return sk.dials >= n && len(sk.conns) > 0
 }
 
 // WaitAck waits for the acknowledgement of envelope id.
