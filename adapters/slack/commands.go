@@ -25,7 +25,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 // HTTP and Socket Mode).
 func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	received := time.Now()
-	text, ok := a.commandText(sc.Command, sc.Text)
+	text, ok := a.commandText(sc.Command, incomingText(sc.Text, "", false))
 	if !ok {
 		a.log.Warn("slack: slash command not configured", "command", sc.Command)
 		return Render(&bot.Response{Status: bot.StatusUsage, Ephemeral: true,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/callboard/callboard/bot"
@@ -46,37 +44,39 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 	}
 }
 
-// mention matches a user mention such as "<@U0BOT>" or "<@U0BOT|callboard>".
-var mention = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
-
-// stripMentions removes the bot's mention from what was typed.
-func stripMentions(s string) string {
-	return strings.TrimSpace(mention.ReplaceAllString(s, " "))
-}
-
 // event processes one Events API callback (HTTP and Socket Mode), at most
 // once per event_id.
 func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.EventsAPIEvent, retry string) {
 	var req *bot.Request
 	var o origin
+	self := ""
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		self = botUserID(cb.Authorizations)
+	}
 	switch in := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
-		if in.BotID != "" {
+		if in.BotID != "" || in.User == "" {
 			return
 		}
 		thread := in.ThreadTimeStamp
 		if thread == "" {
 			thread = in.TimeStamp
 		}
-		req = &bot.Request{Text: stripMentions(in.Text), Channel: in.Channel, Thread: thread,
+		// Without the bot's id (no authorizations), the mention it starts with is the bot's.
+		req = &bot.Request{Text: incomingText(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: thread, user: in.User, inChannel: true}
 	case *slackevents.MessageEvent:
-		// Direct messages only; edits, joins and bots' own messages are not commands.
-		if in.ChannelType != "im" || in.SubType != "" || in.BotID != "" || in.User == "" {
+		// Direct messages from people only: edits, deletions, joins and
+		// bots' messages (their own included) are not commands.
+		if in.ChannelType != "im" || !personMessage(in.SubType) || in.BotID != "" || in.User == "" {
 			return
 		}
-		req = &bot.Request{Text: stripMentions(in.Text), Channel: in.Channel, Thread: in.ThreadTimeStamp,
+		text := incomingText(in.Text, self, self == "")
+		if text == "" {
+			return // a file sent without a word
+		}
+		req = &bot.Request{Text: text, Channel: in.Channel, Thread: in.ThreadTimeStamp,
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: in.ThreadTimeStamp, user: in.User, inChannel: true}
 	default:
@@ -112,4 +112,15 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			a.followIn(ctx, resp.Follow, o, s)
 		}
 	})
+}
+
+// personMessage reports whether a message subtype is something a person
+// wrote: a plain message, one also sent to the channel from a thread, or one
+// with a file attached.
+func personMessage(subtype string) bool {
+	switch subtype {
+	case "", "thread_broadcast", "file_share":
+		return true
+	}
+	return false
 }

@@ -77,7 +77,7 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 		responseURL: cb.ResponseURL,
 		triggerID:   cb.TriggerID,
 		channel:     cb.Channel.ID,
-		thread:      cb.Container.ThreadTs,
+		thread:      threadOf(cb),
 		user:        cb.User.ID,
 		inChannel:   !cb.Container.IsEphemeral,
 		share:       cb.Container.IsEphemeral,
@@ -132,6 +132,15 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 	})
 }
 
+// threadOf is the thread a clicked message is in: the container says, or
+// the message does (an ephemeral message has none, and no thread).
+func threadOf(cb *slack.InteractionCallback) string {
+	if cb.Container.ThreadTs != "" {
+		return cb.Container.ThreadTs
+	}
+	return cb.Message.ThreadTimestamp
+}
+
 // messageShortcut runs the text of a message as a command ("Ask callboard"
 // on a message), answering in its thread.
 func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
@@ -142,7 +151,8 @@ func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
 	if thread == "" {
 		thread = cb.Message.Timestamp
 	}
-	text := stripMentions(cb.Message.Text)
+	// The person the message addressed (a mention it starts with) is not part of the question.
+	text := incomingText(cb.Message.Text, "", true)
 	o := origin{command: text, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
 		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
 	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
