@@ -38,7 +38,7 @@ metadata: {name: orders-api, namespace: prod}
 spec: {type: openapi, lifecycle: production, owner: team-a, definition: x}
 ---
 apiVersion: backstage.io/v1alpha1
-kind: component
+kind: Component
 metadata: {name: WEB, namespace: prod}
 spec: {type: website, lifecycle: production, owner: team-a}
 `

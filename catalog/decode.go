@@ -110,8 +110,8 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 	e.Known = known
 	e.Origin = Origin{Pos: d.pos(nil), Doc: doc.Index, FS: fsys, Path: fpath}
 	if !known && e.Kind != "" && IsValidKind(e.Kind) {
-		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: Warning,
-			Message: unknownKindMessage(e.Kind, e.APIVersion)})
+		msg, sev := unknownKindMessage(e.Kind, e.APIVersion)
+		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: sev, Message: msg})
 	}
 	e.refPos = refPositions(d, e)
 	ref := e.Ref()
@@ -126,17 +126,23 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 	return out
 }
 
-func unknownKindMessage(kind, apiVersion string) string {
+// unknownKindMessage explains a kind/apiVersion pair no built-in kind
+// claims. A built-in kind spelled in another case, or at an apiVersion its
+// schema does not list, is an error: Backstage's kind validators match both
+// exactly, so no processor would claim the entity and it would never be
+// ingested. A kind Backstage does not define is kept with a warning (an
+// organisation may run a processor for it).
+func unknownKindMessage(kind, apiVersion string) (string, Severity) {
 	for k := range kindSpec {
 		if strings.EqualFold(k, kind) {
 			want := knownVersions(k)
 			if k != kind {
-				return fmt.Sprintf("kind %q is not one Backstage defines: did you mean %q? The entity is kept but its spec is not checked", kind, k)
+				return fmt.Sprintf("kind %q is not one Backstage defines: did you mean %q? Kinds are matched exactly, so Backstage would not ingest this entity", kind, k), Error
 			}
-			return fmt.Sprintf("%s at apiVersion %q is not one Backstage defines (use %s); the entity is kept but its spec is not checked", kind, apiVersion, strings.Join(want, " or "))
+			return fmt.Sprintf("%s at apiVersion %q is not one Backstage defines (use %s): Backstage would not ingest this entity", kind, apiVersion, strings.Join(want, " or ")), Error
 		}
 	}
-	return fmt.Sprintf("kind %q is not one callboard knows; the entity is kept and shown as written, but its spec is not checked", kind)
+	return fmt.Sprintf("kind %q is not one callboard knows (stock Backstage ingests it only where a processor for it is installed); the entity is kept and shown as written, but its spec is not checked", kind), Warning
 }
 
 // entityFrom builds the typed entity from a converted document (fields of
