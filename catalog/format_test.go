@@ -92,3 +92,48 @@ func FuzzFormatChecks(f *testing.F) {
 		}
 	})
 }
+
+// What a WHATWG URL parser (new URL(s), as Backstage's isValidUrl calls it)
+// says of each, recorded from Node.js.
+func TestIsValidURLAgreesWithWHATWG(t *testing.T) {
+	cases := []struct {
+		url  string
+		want bool
+	}{
+		{"https://example.com", true},
+		{"https://example.com/a b", true},
+		{"http://localhost:3000/x", true},
+		{"mailto:a@b.c", true},
+		{"slack://channel?id=1", true},
+		{"file:///tmp/x", true},
+		{"https:example.com", true},
+		{"HTTPS://EXAMPLE.COM", true},
+		{"https://user:pw@host/", true},
+		{"https://[::1]:8080/", true},
+		{"tel:+123", true},
+		{"urn:isbn:123", true},
+		{"ftp://ftp.example.com", true},
+		{"www.example.com", false},
+		{"./docs/index.md", false},
+		{"https://", false},
+		{"", false},
+		{"example", false},
+		{"https://exa mple.com", false},
+		{"1http://x", false},
+		{"/abs/path", false},
+		{"http://:80", false},
+		{"https://x.com:", true},
+		{"https://x.com:abc", false},
+		{"https://x%20y.com", false},
+		{"https://a^b.com", false},
+		{"C:\\docs", true},
+		{"javascript:alert(1)", true},
+		{"https://a@", false},
+		{"https://@x.com", true},
+	}
+	for _, c := range cases {
+		if got := IsValidURL(c.url); got != c.want {
+			t.Errorf("IsValidURL(%q) = %v, want %v", c.url, got, c.want)
+		}
+	}
+}

@@ -642,9 +642,71 @@ func (v *validator) metadata(m map[string]any) {
 						v.checkType(with(p, "links", i, k), x, tString)
 					}
 				}
+				if u, ok := lm["url"].(string); ok && !IsValidURL(u) {
+					v.errAt(with(p, "links", i, "url"), "metadata.links[%d].url %q is not a valid URL: Backstage needs an absolute one, with a scheme (https://example.com/runbook, mailto:team@example.com)", i, u)
+				}
 			}
 		}
 	}
+}
+
+// IsValidURL approximates what Backstage's isValidUrl accepts (a WHATWG
+// URL parsed with no base): a scheme, and for the special schemes (http,
+// https, ws, wss, ftp) a non-empty host without forbidden characters.
+// Other schemes (mailto:, slack://, file:) take anything after the colon.
+func IsValidURL(s string) bool {
+	s = strings.Trim(s, " \t\n\r\f\x00")
+	colon := strings.IndexByte(s, ':')
+	if colon < 1 || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
+		return false
+	}
+	scheme := strings.ToLower(s[:colon])
+	for i := 1; i < len(scheme); i++ {
+		if c := scheme[i]; !isLowerDigit(c) && c != '+' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	switch scheme {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return true
+	}
+	rest := strings.TrimLeft(s[colon+1:], "/\\")
+	if end := strings.IndexAny(rest, "/?#\\"); end >= 0 {
+		rest = rest[:end]
+	}
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		rest = rest[at+1:]
+	}
+	host := rest
+	if strings.HasPrefix(host, "[") {
+		end := strings.IndexByte(host, ']')
+		if end < 0 {
+			return false
+		}
+		host, rest = host[:end+1], host[end+1:]
+		if rest != "" && (rest[0] != ':' || !allDigits(rest[1:])) {
+			return false
+		}
+	} else if c := strings.LastIndexByte(host, ':'); c >= 0 {
+		if !allDigits(host[c+1:]) {
+			return false
+		}
+		host = host[:c]
+	}
+	if host == "" {
+		return false
+	}
+	return !strings.ContainsAny(host, " <>^|%\x00\t\n\r")
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *validator) template(spec map[string]any) {

@@ -43,6 +43,8 @@ func TestValidationAgreesWithBackstage(t *testing.T) {
 		{"annotation key bad prefix", componentHead + "metadata: {name: a, annotations: {'Example.com/x': v}}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.annotations key \"Example.com/x\" is not valid"},
 		{"annotation value any string", componentHead + "metadata: {name: a, annotations: {'example.com/x': 'any thing: at all'}}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
 		{"annotation value number", componentHead + "metadata: {name: a, annotations: {'example.com/x': 5}}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "must be a string, found a number (5)"},
+		{"link url not absolute", componentHead + "metadata: {name: a, links: [{url: www.example.com}]}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.links[0].url \"www.example.com\" is not a valid URL"},
+		{"link url mailto", componentHead + "metadata: {name: a, links: [{url: 'mailto:team@example.com'}]}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
 		{"link without url", componentHead + "metadata: {name: a, links: [{title: x}]}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.links[0].url is required"},
 		{"dependsOn not a list", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: p, owner: t, dependsOn: component:b}\n", false, "spec.dependsOn must be a list"},
 		{"missing spec", componentHead + "metadata: {name: a}\n", false, "spec is missing"},
