@@ -352,7 +352,12 @@ func (v *validator) checkType(path []any, x any, t fieldType) bool {
 	return false
 }
 
-var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true, "relations": true, "status": true}
+// rootFields are those Backstage ingests from a descriptor: its
+// NoForeignRootFieldsEntityPolicy, as the catalog builds it, knows only
+// these four. relations and status are the catalog's own output; an entity
+// read back from Backstage's API carries them, but a descriptor file that
+// does is rejected.
+var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true, "spec": true}
 
 // validate checks the envelope, metadata and, for known kinds, the spec.
 // It returns whether the kind is one Backstage defines.
@@ -363,9 +368,24 @@ func (v *validator) validate(root map[string]any) (known bool) {
 			extra = append(extra, k)
 		}
 	}
-	sort.Strings(extra)
+	// In the order they appear, so the messages read down the file.
+	sort.Slice(extra, func(i, j int) bool {
+		a, b := v.d.pos([]any{extra[i], nil}), v.d.pos([]any{extra[j], nil})
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return extra[i] < extra[j]
+	})
 	for _, k := range extra {
-		v.errAt([]any{k, nil}, "unknown top-level field %q: an entity has only apiVersion, kind, metadata, spec, relations and status (did you mean to put it under spec or metadata?)", k)
+		switch k {
+		case "relations", "status":
+			v.errAt([]any{k, nil}, "top-level field %q is filled in by the catalog: Backstage rejects a descriptor that sets it (remove it; relations come from spec fields such as owner and dependsOn)", k)
+		default:
+			v.errAt([]any{k, nil}, "unknown top-level field %q: an entity has only apiVersion, kind, metadata and spec (did you mean to put it under spec or metadata?)", k)
+		}
 	}
 	apiVersion, hasAV := root["apiVersion"]
 	av, _ := apiVersion.(string)
@@ -401,18 +421,6 @@ func (v *validator) validate(root map[string]any) (known bool) {
 	spec, specIsMap := specV.(map[string]any)
 	if hasSpec && !specIsMap {
 		v.errAt([]any{"spec"}, "spec must be a map, found %s", describe(specV))
-	}
-	if r, ok := root["relations"]; ok {
-		if list, isList := r.([]any); !isList {
-			v.errAt([]any{"relations"}, "relations must be a list, found %s", describe(r))
-		} else {
-			v.relations(list)
-		}
-	}
-	if s, ok := root["status"]; ok {
-		if _, isMap := s.(map[string]any); !isMap {
-			v.errAt([]any{"status"}, "status must be a map, found %s", describe(s))
-		}
 	}
 	rules, builtin := kindSpec[kind]
 	if !builtin {
@@ -484,53 +492,6 @@ func (v *validator) validate(root map[string]any) (known bool) {
 	return true
 }
 
-// relations checks the items of an entity's own relations list as
-// Backstage's schema does: each a map of exactly a type (a word: letters,
-// digits, '_') and a targetRef, both non-empty strings.
-func (v *validator) relations(list []any) {
-	for i, item := range list {
-		m, ok := item.(map[string]any)
-		if !ok {
-			v.errAt([]any{"relations", i}, "relations[%d] must be a map with type and targetRef, found %s", i, describe(item))
-			continue
-		}
-		extra := make([]string, 0, len(m))
-		for k := range m {
-			if k != "type" && k != "targetRef" {
-				extra = append(extra, k)
-			}
-		}
-		sort.Strings(extra)
-		for _, k := range extra {
-			v.errAt([]any{"relations", i, k, nil}, "relations[%d]: unknown field %q: a relation has only type and targetRef", i, k)
-		}
-		for _, k := range []string{"type", "targetRef"} {
-			x, has := m[k]
-			s, isString := x.(string)
-			switch {
-			case !has:
-				v.errAt([]any{"relations", i}, "relations[%d].%s is missing", i, k)
-			case !isString || s == "":
-				v.errAt([]any{"relations", i, k}, "relations[%d].%s must be a non-empty string, found %s", i, k, describe(x))
-			case k == "type" && !isWord(s):
-				v.errAt([]any{"relations", i, k}, "relations[%d].type %q is not a relation type: letters, digits and '_' only (e.g. ownedBy)", i, s)
-			}
-		}
-	}
-}
-
-// isWord reports whether s matches ^\w+$ (ASCII letters, digits, '_').
-func isWord(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' {
-			return false
-		}
-	}
-	return true
-}
 
 func (v *validator) requireStrings(path []any, m map[string]any, keys ...string) {
 	for _, k := range keys {
