@@ -492,7 +492,6 @@ func (v *validator) validate(root map[string]any) (known bool) {
 	return true
 }
 
-
 func (v *validator) requireStrings(path []any, m map[string]any, keys ...string) {
 	for _, k := range keys {
 		x, ok := m[k]
