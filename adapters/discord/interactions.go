@@ -92,8 +92,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, http.StatusUnauthorized, reason)
 		return
 	}
-	var in discordgo.Interaction
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := decodeInteraction(body)
+	if err != nil {
 		a.refuse(w, r, http.StatusBadRequest, "body is not an interaction: "+err.Error())
 		return
 	}
@@ -118,7 +118,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	written := make(chan struct{})
 	defer close(written)
-	writeJSON(w, a.interact(&in, written))
+	writeJSON(w, a.interact(in, written))
 }
 
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, code int, reason string) {
@@ -401,8 +401,13 @@ func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {
 	if o == nil || o.Value == nil {
 		return ""
 	}
-	if s, ok := o.Value.(string); ok {
-		return s
+	switch v := o.Value.(type) {
+	case string:
+		return v
+	case float64: // integer and number options arrive as JSON numbers
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
 	}
 	return fmt.Sprint(o.Value)
 }
