@@ -63,13 +63,24 @@ func commandText(d discordgo.ApplicationCommandInteractionData) string {
 	case "scaffold":
 		return strings.TrimSpace("scaffold " + opt("template") + " " + opt("params"))
 	}
-	// A command registered by someone else: its name, then its options' values.
+	// A command registered by someone else: its name, then its
+	// subcommands' names and its options' values, in order.
 	parts := []string{d.Name}
-	for _, o := range d.Options {
-		if v := strings.TrimSpace(optionString(o)); v != "" {
-			parts = append(parts, v)
+	var walk func([]*discordgo.ApplicationCommandInteractionDataOption)
+	walk = func(opts []*discordgo.ApplicationCommandInteractionDataOption) {
+		for _, o := range opts {
+			switch o.Type {
+			case discordgo.ApplicationCommandOptionSubCommand, discordgo.ApplicationCommandOptionSubCommandGroup:
+				parts = append(parts, o.Name)
+				walk(o.Options)
+				continue
+			}
+			if v := strings.TrimSpace(optionString(o)); v != "" {
+				parts = append(parts, v)
+			}
 		}
 	}
+	walk(d.Options)
 	return strings.Join(parts, " ")
 }
 

@@ -110,7 +110,12 @@ func (a *Adapter) release(l bot.Lease) {
 // (itself included) are ignored. It is a discordgo event handler; tests call
 // it directly with a session pointed at a fake REST API.
 func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
-	if m == nil || m.Message == nil || m.Author == nil || m.Author.Bot {
+	if m == nil || m.Message == nil || m.Author == nil || m.Author.Bot || m.Author.System || m.WebhookID != "" {
+		return
+	}
+	// Only what people write: not joins, pins, boosts, thread notices or
+	// the messages that show someone else's slash command.
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return
 	}
 	if a.gateway.Load() == gatewayFollower {
@@ -123,7 +128,7 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if self != "" && m.Author.ID == self {
 		return
 	}
-	text, ok := addressed(m.Content, self, a.cfg.Prefix, m.GuildID == "")
+	text, ok := addressed(othersNamed(m.Message, self), self, a.cfg.Prefix, m.GuildID == "")
 	if !ok {
 		return
 	}
@@ -204,4 +209,18 @@ func addressed(content, self, prefix string, direct bool) (string, bool) {
 		return c, true
 	}
 	return "", false
+}
+
+// othersNamed is a message's content with the mentions of people other
+// than the bot written as @username, as they were typed; the bot's own
+// mention is left for addressed to find.
+func othersNamed(m *discordgo.Message, self string) string {
+	c := m.Content
+	for _, u := range m.Mentions {
+		if u == nil || u.ID == "" || u.ID == self || u.Username == "" {
+			continue
+		}
+		c = strings.NewReplacer("<@"+u.ID+">", "@"+u.Username, "<@!"+u.ID+">", "@"+u.Username).Replace(c)
+	}
+	return c
 }
