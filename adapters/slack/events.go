@@ -19,8 +19,23 @@ const dedupeTTL = time.Hour
 func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
-		a.log.Warn("slack: unreadable event", "err", err)
-		http.Error(w, "bad request", http.StatusBadRequest)
+		// slack-go refuses event types it does not know. Slack keeps
+		// retrying, and may turn off the subscription of, an app that
+		// refuses its events, so a well-formed envelope gets its 200.
+		var outer struct {
+			Type    string `json:"type"`
+			EventID string `json:"event_id"`
+			Event   struct {
+				Type string `json:"type"`
+			} `json:"event"`
+		}
+		if json.Unmarshal(body, &outer) != nil || outer.Type == "" {
+			a.log.Warn("slack: unreadable event", "err", err)
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		a.log.Info("slack: event not handled", "type", outer.Type, "event_type", outer.Event.Type, "event", outer.EventID, "err", err)
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	switch ev.Type {
