@@ -25,7 +25,7 @@ spec:
   owner: team-a
   system: shop
   consumesApis: [orders-api]
-  dependsOn: [component:orders, ghost, resource:default/db]
+  dependsOn: [component:orders, component:ghost, resource:default/db]
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -81,8 +81,8 @@ func TestBuildRelatesBothDirectionsAndReportsDanglingRefs(t *testing.T) {
 	}
 	for _, want := range []string{
 		"org.yaml:18:11: warning: spec.system: system:prod/shop does not exist in the catalog",
-		"org.yaml:20:33: warning: spec.dependsOn: entity reference \"ghost\" must name a kind (e.g. \"component:ghost\" or \"resource:ghost\"); no relation was made",
-		"org.yaml:20:40: warning: spec.dependsOn: resource:default/db does not exist in the catalog",
+		"org.yaml:20:33: warning: spec.dependsOn: component:prod/ghost does not exist in the catalog",
+		"org.yaml:20:50: warning: spec.dependsOn: resource:default/db does not exist in the catalog",
 		"org.yaml:32:1: duplicate entity component:prod/WEB: already defined at org.yaml:11:1 (the first one is kept)",
 	} {
 		if !msgs[want] {

@@ -114,6 +114,9 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: sev, Message: msg})
 	}
 	e.refPos = refPositions(d, e)
+	if known {
+		out.problems = append(out.problems, malformedRefs(e)...)
+	}
 	ref := e.Ref()
 	out.valid = true
 	for i := range out.problems {
@@ -123,6 +126,37 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 		}
 	}
 	out.entity = e
+	return out
+}
+
+// malformedRefs reports the spec references Backstage cannot parse: an
+// empty kind, namespace or name, or a field without a default kind
+// (dependsOn, dependencyOf) given a bare name. Backstage's processor throws
+// on them and the entity is never ingested, so they are errors; a
+// well-formed reference to an entity that does not exist is only a warning
+// (Build reports it).
+func malformedRefs(e *Entity) []Problem {
+	var out []Problem
+	self := e.Ref()
+	for _, f := range fieldsOf(self.Kind) {
+		if f.rel == "" {
+			continue
+		}
+		vals := refValues(e, f)
+		for i, v := range vals {
+			r, err := ParseRef(v, f.defaultKind, self.Namespace)
+			msg := ""
+			switch {
+			case err != nil:
+				msg = "spec." + f.key + ": " + err.Error()
+			case r.Kind == "":
+				msg = "spec." + f.key + ": entity reference " + quote(v) + " must name a kind (e.g. \"component:" + v + "\" or \"resource:" + v + "\")"
+			default:
+				continue
+			}
+			out = append(out, Problem{Pos: e.fieldPos(f, i, len(vals)), Severity: Error, Message: msg + ": Backstage cannot resolve it and would not ingest the entity"})
+		}
+	}
 	return out
 }
 
