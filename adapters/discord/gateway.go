@@ -128,7 +128,11 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if self != "" && m.Author.ID == self {
 		return
 	}
-	text, ok := addressed(othersNamed(m.Message, self), self, a.cfg.Prefix, m.GuildID == "")
+	content := othersNamed(m.Message, self)
+	if role := ownRoleMentioned(s, m.Message, self); role != "" {
+		content = strings.ReplaceAll(content, "<@&"+role+">", "<@"+self+">")
+	}
+	text, ok := addressed(content, self, a.cfg.Prefix, m.GuildID == "")
 	if !ok {
 		return
 	}
@@ -223,4 +227,30 @@ func othersNamed(m *discordgo.Message, self string) string {
 		c = strings.NewReplacer("<@"+u.ID+">", "@"+u.Username, "<@!"+u.ID+">", "@"+u.Username).Replace(c)
 	}
 	return c
+}
+
+// ownRoleMentioned returns the bot's own role when the message mentions it
+// instead of the bot: Discord gives a bot a managed role of the same name,
+// and people often pick it from the mention list. It is known from the
+// gateway's state (the guild's roles and the bot's member); "" without it.
+func ownRoleMentioned(s *discordgo.Session, m *discordgo.Message, self string) string {
+	if s == nil || s.State == nil || self == "" || m.GuildID == "" || len(m.MentionRoles) == 0 {
+		return ""
+	}
+	me, err := s.State.Member(m.GuildID, self)
+	if err != nil || me == nil {
+		return ""
+	}
+	for _, id := range m.MentionRoles {
+		role, err := s.State.Role(m.GuildID, id)
+		if err != nil || role == nil || !role.Managed {
+			continue
+		}
+		for _, mine := range me.Roles {
+			if mine == id {
+				return id
+			}
+		}
+	}
+	return ""
 }

@@ -240,3 +240,40 @@ func TestGatewayMessagesFromDiscord(t *testing.T) {
 		})
 	}
 }
+
+func TestGatewayMentionOfTheBotsOwnRoleAddressesTheBot(t *testing.T) {
+	var cases map[string]json.RawMessage
+	if err := json.Unmarshal(payload(t, "gateway_role_mention.json", nil), &cases); err != nil {
+		t.Fatal(err)
+	}
+	const self, guild = "1180000000000000001", "900000000000000001"
+	for name, want := range map[string]string{"the bot's own role": "who owns payments-api", "a team's role": ""} {
+		t.Run(name, func(t *testing.T) {
+			var m discordgo.MessageCreate
+			if err := json.Unmarshal(cases[name], &m); err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, nil, nil)
+			s := f.api.Session("test-token")
+			s.State.User = &discordgo.User{ID: self, Username: "callboard", Bot: true}
+			// As the gateway's GUILD_CREATE leaves it: the roles, and the bot's member.
+			if err := s.State.GuildAdd(&discordgo.Guild{ID: guild, Roles: []*discordgo.Role{
+				{ID: "920000000000000009", Name: "callboard", Managed: true},
+				{ID: "920000000000000001", Name: "payments-oncall", Mentionable: true},
+			}, Members: []*discordgo.Member{{GuildID: guild, User: s.State.User, Roles: []string{"920000000000000009"}}}}); err != nil {
+				t.Fatal(err)
+			}
+			f.a.OnMessage(s, &m)
+			reqs := f.requests()
+			if want == "" {
+				if len(reqs) != 0 {
+					t.Fatalf("answered %q", reqs[0].Text)
+				}
+				return
+			}
+			if len(reqs) != 1 || reqs[0].Text != want {
+				t.Fatalf("requests %+v, want %q", reqs, want)
+			}
+		})
+	}
+}
