@@ -30,9 +30,11 @@ const (
 )
 
 // Intents are the gateway intents callboard asks for: guild and direct
-// messages, and the privileged MESSAGE_CONTENT (enable it in the developer
-// portal) so prefix commands can be read.
-const Intents = discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
+// messages, the privileged MESSAGE_CONTENT (enable it in the developer
+// portal) so prefix commands can be read, and GUILDS, whose GUILD_CREATE
+// fills the state with the guild's roles and the bot's member, so a
+// mention of the bot's own role is recognised.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentsMessageContent
 
 // RunGateway holds the Discord gateway while this replica holds the leader
 // lock (GatewayLock), answering messages through OnMessage. It gives the
