@@ -347,7 +347,7 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 	s, _ := target.(string)
 	if key == "$openapi" || key == "$asyncapi" {
 		r.problems = append(r.problems, Problem{Pos: r.d.pos(with(p, key, nil)), Severity: Warning,
-			Message: fmt.Sprintf("%s: placeholder %s is resolved by Backstage's OpenAPI module, not by callboard; the field is left unresolved", where, key)})
+			Message: fmt.Sprintf("%s: placeholder %s is resolved by Backstage's OpenAPI module, not by callboard; the field is left unresolved (a Backstage without that module rejects this entity: the definition must be a string)", where, key)})
 		return m
 	}
 	warn := func(format string, args ...any) any {

@@ -449,7 +449,7 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		x, ok := spec[r.key]
 		if !ok {
 			if r.required {
-				v.errAt([]any{"spec", nil}, "spec.%s is required for a %s", r.key, kind)
+				v.errAt([]any{"spec", nil}, "spec.%s is required for %s %s", r.key, article(kind), kind)
 			}
 			continue
 		}
@@ -490,6 +490,14 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		v.template(spec)
 	}
 	return true
+}
+
+// article is "an" before a vowel sound (an API) and "a" otherwise.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func (v *validator) requireStrings(path []any, m map[string]any, keys ...string) {

@@ -42,6 +42,7 @@ func TestValidationAgreesWithBackstage(t *testing.T) {
 		{"owner with an empty name", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: p, owner: 'group:default/'}\n", false, "spec.owner: entity reference \"group:default/\" had missing or empty name"},
 		{"system with an empty kind", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: p, owner: t, system: ':x'}\n", false, "spec.system: entity reference"},
 		{"a dangling but well-formed ref is fine", componentHead + "metadata: {name: a}\nspec: {type: s, lifecycle: p, owner: t, dependsOn: ['resource:db']}\n", true, ""},
+		{"an API, not a API", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: a}\nspec: {type: openapi, owner: t, definition: x}\n", false, "spec.lifecycle is required for an API"},
 		{"link url not absolute", componentHead + "metadata: {name: a, links: [{url: www.example.com}]}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.links[0].url \"www.example.com\" is not a valid URL"},
 		{"link url mailto", componentHead + "metadata: {name: a, links: [{url: 'mailto:team@example.com'}]}\nspec: {type: s, lifecycle: p, owner: t}\n", true, ""},
 		{"link without url", componentHead + "metadata: {name: a, links: [{title: x}]}\nspec: {type: s, lifecycle: p, owner: t}\n", false, "metadata.links[0].url is required"},
