@@ -277,3 +277,25 @@ func TestGatewayMentionOfTheBotsOwnRoleAddressesTheBot(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDecodeInteraction compares a click on a classic message (decoded
+// once) with one on a message whose components discordgo does not know
+// (decoded again without it).
+func BenchmarkDecodeInteraction(b *testing.B) {
+	for _, file := range []string{"component.json", "component_new_layout.json"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "payloads", file))
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw = []byte(strings.NewReplacer("{{CUSTOM_ID}}", "cb:r:x", "{{ID}}", "1").Replace(string(raw)))
+		b.Run(file, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				if _, err := decodeInteraction(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
