@@ -85,7 +85,20 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	if !*asJSON {
-		fmt.Fprintf(env.Stderr, "%d entity documents valid, %d invalid\n", valid, invalid)
+		// Errors of no one document (a missing Location target, a duplicate
+		// entity, a file that cannot be read) also fail the run: say so, so
+		// the summary never reads "0 invalid" above exit status 1.
+		inDocs := 0
+		for _, d := range res.Documents {
+			if !d.Valid {
+				inDocs += len(d.Errors)
+			}
+		}
+		other := ""
+		if n := errs - inDocs; n > 0 {
+			other = fmt.Sprintf("; %d other %s (missing Location targets, duplicate entities, unreadable files)", n, plural(n, "error", "errors"))
+		}
+		fmt.Fprintf(env.Stderr, "%d entity documents valid, %d invalid%s\n", valid, invalid, other)
 	}
 	if invalid > 0 || errs > 0 {
 		return 1

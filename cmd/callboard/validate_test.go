@@ -104,3 +104,21 @@ func TestValidateJSONIsOneObjectPerDocument(t *testing.T) {
 		t.Errorf("third %+v", third)
 	}
 }
+
+// Errors that belong to no invalid document (a missing Location target, a
+// duplicate entity) fail the run, and the summary says how many there are,
+// so it never reads "0 invalid" above exit status 1.
+func TestValidateSummaryCountsErrorsOutsideDocuments(t *testing.T) {
+	code, stdout, stderr := run(t, "", "validate", "testdata/validate/location-and-duplicate.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"location-and-duplicate.yaml:6:13: location target ./missing.yaml: no such file", "location-and-duplicate.yaml:13:1: duplicate entity group:default/g"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "3 entity documents valid, 0 invalid; 2 other errors") {
+		t.Errorf("summary: %s", stderr)
+	}
+}
