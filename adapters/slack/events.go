@@ -60,10 +60,11 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 }
 
 // event processes one Events API callback (HTTP and Socket Mode), at most
-// once per event_id.
+// once per event_id and once per message.
 func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.EventsAPIEvent, retry string) {
 	var req *bot.Request
 	var o origin
+	var ts string // the message's own timestamp
 	self := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 		self = botUserID(cb.Authorizations)
@@ -81,6 +82,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		req = &bot.Request{Text: incomingText(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: thread, user: in.User, inChannel: true}
+		ts = in.TimeStamp
 	case *slackevents.MessageEvent:
 		// Direct messages from people only: edits, deletions, joins and
 		// bots' messages (their own included) are not commands.
@@ -94,6 +96,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		req = &bot.Request{Text: text, Channel: in.Channel, Thread: in.ThreadTimeStamp,
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: in.ThreadTimeStamp, user: in.User, inChannel: true}
+		ts = in.TimeStamp
 	default:
 		return
 	}
@@ -103,6 +106,17 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			a.log.Error("slack: dedupe failed; processing the event", "event", eventID, "err", err)
 		} else if !first {
 			a.log.Info("slack: duplicate delivery ignored", "event", eventID, "retry", retry)
+			return
+		}
+	}
+	if ts != "" {
+		// A mention in a DM arrives twice, as app_mention and as
+		// message.im, with different event ids: one message, one answer.
+		first, err := a.dedupe.FirstSeen(ctx, "slack:message:"+o.channel+":"+ts, dedupeTTL)
+		if err != nil {
+			a.log.Error("slack: dedupe failed; processing the event", "event", eventID, "err", err)
+		} else if !first {
+			a.log.Info("slack: message already answered from another event", "event", eventID, "channel", o.channel, "ts", ts)
 			return
 		}
 	}

@@ -408,3 +408,27 @@ func TestSocketModeEnvelopesFromSlack(t *testing.T) {
 		}
 	})
 }
+
+func TestMentionInADirectMessageIsAnsweredOnceThoughDeliveredTwice(t *testing.T) {
+	for _, order := range [][]string{
+		{"event_app_mention_in_dm.json", "event_message_im_mention.json"},
+		{"event_message_im_mention.json", "event_app_mention_in_dm.json"},
+	} {
+		t.Run(order[0]+" first", func(t *testing.T) {
+			e := newEnv(t, nil)
+			for _, name := range order {
+				if resp, _ := e.post(t, PathEvents, "application/json", payload(t, name, nil), time.Now(), testSecret, nil); resp.StatusCode != 200 {
+					t.Fatalf("%s: status %d", name, resp.StatusCode)
+				}
+			}
+			e.fake.Wait("chat.postMessage", 1, 2*time.Second)
+			time.Sleep(50 * time.Millisecond)
+			if n := len(e.fake.Calls("chat.postMessage")); n != 1 {
+				t.Fatalf("%d answers posted, want 1", n)
+			}
+			if reqs := e.h.requests(); len(reqs) != 1 || reqs[0].Text != "who owns payments-api" {
+				t.Fatalf("requests %+v", reqs)
+			}
+		})
+	}
+}
