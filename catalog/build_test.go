@@ -128,3 +128,31 @@ func TestLocationsFollowTargetsGlobsAndCycles(t *testing.T) {
 		t.Errorf("problems\n%q\nwant\n%q", got, want)
 	}
 }
+
+// A reference to an entity that is in the files but failed validation says
+// so, instead of claiming the entity does not exist.
+func TestReferenceToAnInvalidEntityNamesIt(t *testing.T) {
+	s := Build(loadString(t, "team.yaml", `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: infra}
+spec: {type: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: ana}
+spec: {memberOf: [infra, ghosts]}
+`))
+	var got []string
+	for _, p := range s.Problems() {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"team.yaml:9:19: warning: spec.memberOf: group:default/infra is defined in team.yaml but is invalid there (see its errors), so it is not in the catalog",
+		"team.yaml:9:26: warning: spec.memberOf: group:default/ghosts does not exist in the catalog",
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("missing %q in %q", w, got)
+		}
+	}
+}

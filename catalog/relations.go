@@ -80,6 +80,26 @@ func Build(results ...*Result) *Snapshot {
 	}
 	entities := make([]*Entity, 0, n)
 	byRef := make(map[Ref]int32, n) // lowerRef -> index in entities
+	// Entities that failed validation: a reference to one is explained as
+	// such, not as a missing entity.
+	var invalid map[Ref]string
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		for _, d := range r.Documents {
+			if !d.Valid && d.Kind != "" && d.Name != "" {
+				if invalid == nil {
+					invalid = map[Ref]string{}
+				}
+				ns := d.Namespace
+				if ns == "" {
+					ns = DefaultNamespace
+				}
+				invalid[lowerRef(Ref{Kind: d.Kind, Namespace: ns, Name: d.Name})] = d.File
+			}
+		}
+	}
 	for _, r := range results {
 		if r == nil {
 			continue
@@ -101,7 +121,7 @@ func Build(results ...*Result) *Snapshot {
 	// then laid out per entity in one allocation, in that same order. The
 	// outgoing ones are resolved in parallel over ranges of entities, each
 	// range keeping its own lists, joined in range order afterwards.
-	parts := relationParts(entities, byRef)
+	parts := relationParts(entities, byRef, invalid)
 	outN := 0
 	for _, pt := range parts {
 		problems = append(problems, pt.problems...)
@@ -187,7 +207,7 @@ type relPart struct {
 
 // relationParts resolves the entities' spec references, in parallel over
 // ranges of entities.
-func relationParts(entities []*Entity, byRef map[Ref]int32) []relPart {
+func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string) []relPart {
 	workers := min(runtime.GOMAXPROCS(0), len(entities)/2000+1)
 	parts := make([]relPart, workers)
 	var wg sync.WaitGroup
@@ -196,7 +216,7 @@ func relationParts(entities []*Entity, byRef map[Ref]int32) []relPart {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = resolveRange(entities, byRef, lo, hi)
+			parts[w] = resolveRange(entities, byRef, invalid, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -205,7 +225,7 @@ func relationParts(entities []*Entity, byRef map[Ref]int32) []relPart {
 
 // resolveRange makes the outgoing relations of entities[lo:hi] (each once)
 // and the inverses to add to their targets, with the problems found.
-func resolveRange(entities []*Entity, byRef map[Ref]int32, lo, hi int) relPart {
+func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string, lo, hi int) relPart {
 	var pt relPart
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
 	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
@@ -232,8 +252,11 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, lo, hi int) relPart {
 				lr := lowerRef(r)
 				j, ok := byRef[lr]
 				if !ok {
-					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self,
-						Message: "spec." + f.key + ": " + r.String() + " does not exist in the catalog"})
+					msg := "spec." + f.key + ": " + r.String() + " does not exist in the catalog"
+					if file, bad := invalid[lr]; bad {
+						msg = "spec." + f.key + ": " + r.String() + " is defined in " + file + " but is invalid there (see its errors), so it is not in the catalog"
+					}
+					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: msg})
 					j = -1
 				} else {
 					r = entities[j].Ref() // the target's own spelling
