@@ -221,6 +221,10 @@ func yamlProblem(file string, chunk []byte, lineOff int, err error) *Problem {
 			col = i + 1
 		}
 	}
+	if bytes.Contains(chunk, []byte("{%")) || bytes.Contains(chunk, []byte("${{")) {
+		// A Software Template's skeleton is Nunjucks that renders to YAML.
+		msg += " (this looks like a Software Template skeleton, which fetch:template renders before it is YAML; it is not a descriptor by itself)"
+	}
 	return &Problem{Pos: Position{File: file, Line: lineOff + line, Col: col}, Message: "invalid YAML: " + msg}
 }
 

@@ -180,3 +180,12 @@ func TestDocumentMarkersDirectivesAndCRLF(t *testing.T) {
 		})
 	}
 }
+
+// A skeleton's Nunjucks is not YAML: the syntax error says what the file is.
+func TestSkeletonSyntaxErrorSaysWhatTheFileIs(t *testing.T) {
+	res := loadString(t, "skeleton/catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\n{%- if values.description %}\n  description: x\n{%- endif %}\n")
+	if len(res.Problems) == 0 || !strings.Contains(res.Problems[0].String(), "skeleton/catalog-info.yaml:5:1: invalid YAML:") ||
+		!strings.Contains(res.Problems[0].Message, "Software Template skeleton") {
+		t.Fatalf("problems %v", res.Problems)
+	}
+}
