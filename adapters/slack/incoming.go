@@ -24,21 +24,28 @@ func incomingText(s, bot string, stripLeading bool) string {
 	b.Grow(len(s))
 	leading := stripLeading
 	for {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i:], '>')
+		// A sequence is the innermost <…>: Slack escapes < and > elsewhere,
+		// so a stray one is kept as it is.
+		j := strings.IndexByte(s, '>')
 		if j < 0 {
 			break
+		}
+		i := strings.LastIndexByte(s[:j], '<')
+		if i < 0 {
+			if strings.TrimSpace(s[:j+1]) != "" {
+				leading = false
+			}
+			b.WriteString(unescapeEntities.Replace(s[:j+1]))
+			s = s[j+1:]
+			continue
 		}
 		before := s[:i]
 		if strings.TrimSpace(before) != "" {
 			leading = false
 		}
 		b.WriteString(unescapeEntities.Replace(before))
-		inner := s[i+1 : i+j]
-		s = s[i+j+1:]
+		inner := s[i+1 : j]
+		s = s[j+1:]
 		target, label, _ := strings.Cut(inner, "|")
 		if isUserMention(target) {
 			id := target[1:]
