@@ -60,6 +60,28 @@ func (d *docNodes) pos(p []any) Position {
 	return Position{File: d.file, Line: n.Line + d.lineOff, Col: n.Column}
 }
 
+// entityItems counts the items of a list that look like entities (maps
+// with apiVersion or kind).
+func entityItems(list *yaml.Node) int {
+	if list.Kind != yaml.SequenceNode {
+		return 0
+	}
+	n := 0
+	for _, it := range list.Content {
+		it = deref(it)
+		if it.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(it.Content); i += 2 {
+			if k := it.Content[i].Value; k == "apiVersion" || k == "kind" {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
 // decoded is the outcome of decoding one document.
 type decoded struct {
 	entity     *Entity   // nil when the document is not an entity at all
@@ -83,7 +105,14 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 	root := deref(doc.Root)
 	if root.Kind != yaml.MappingNode {
 		kind := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}[root.Kind]
-		out.problems = []Problem{{Pos: d.pos(nil), Message: "a descriptor document must be a map with apiVersion, kind and metadata; found " + kind}}
+		msg := "a descriptor document must be a map with apiVersion, kind and metadata; found " + kind
+		if n := entityItems(root); n > 0 {
+			// A list of entities (an API export, a JSON array): it is meant
+			// as descriptors, so it is reported, not skipped as unrelated.
+			out.descriptor = true
+			msg += fmt.Sprintf(" of %d entities: put each in its own document (YAML documents separated by ---; JSON: one object per file)", n)
+		}
+		out.problems = []Problem{{Pos: d.pos(nil), Message: msg}}
 		return out
 	}
 	c := &converter{file: display, lineOff: doc.LineOff}

@@ -189,3 +189,19 @@ func TestSkeletonSyntaxErrorSaysWhatTheFileIs(t *testing.T) {
 		t.Fatalf("problems %v", res.Problems)
 	}
 }
+
+// A JSON array of entities is reported as descriptors in the wrong shape,
+// even when found by walking a directory; an unrelated JSON list is skipped.
+func TestListOfEntitiesIsReportedNotSkipped(t *testing.T) {
+	fsys := fstest.MapFS{
+		"cat/catalog-info.json": {Data: []byte(`[{"apiVersion":"backstage.io/v1alpha1","kind":"Group","metadata":{"name":"g"},"spec":{"type":"team","children":[]}}]`)},
+		"cat/package.json":      {Data: []byte(`["not", "entities"]`)},
+	}
+	res := LoadFS(t.Context(), fsys, []string{"cat"}, LoadOptions{})
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].String(), "cat/catalog-info.json:1:1: a descriptor document must be a map with apiVersion, kind and metadata; found a list of 1 entities") {
+		t.Fatalf("problems %v", res.Problems)
+	}
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0], "cat/package.json: skipped") {
+		t.Fatalf("skipped %v", res.Skipped)
+	}
+}
