@@ -299,3 +299,27 @@ func BenchmarkDecodeInteraction(b *testing.B) {
 		})
 	}
 }
+
+// FuzzDecodeInteraction: any body decodes or is refused, never panics, and
+// a body discordgo reads is read the same way (the fallback only adds).
+func FuzzDecodeInteraction(f *testing.F) {
+	for _, file := range []string{"component.json", "component_new_layout.json", "modal_submit_labels.json", "modal_submit_rows.json", "unknown_type.json"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "payloads", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]byte(strings.NewReplacer("{{CUSTOM_ID}}", "cb1:f:scaffold x", "{{ID}}", "1").Replace(string(raw))))
+	}
+	f.Add([]byte(`{"type":5,"data":{"components":[{"type":18,"component":{"type":18}}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, err := decodeInteraction(body)
+		var strict discordgo.Interaction
+		strictErr := json.Unmarshal(body, &strict)
+		if strictErr == nil && (err != nil || in.ID != strict.ID || in.Type != strict.Type || in.Token != strict.Token) {
+			t.Fatalf("a body discordgo reads came out differently: %v", err)
+		}
+		if err == nil && in == nil {
+			t.Fatal("nil interaction without an error")
+		}
+	})
+}
