@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -148,6 +149,13 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 	}
 	ref := e.Ref()
 	out.valid = true
+	// Read down the file: checks run field by field and maps have no order.
+	if len(out.problems) > 1 {
+		sort.SliceStable(out.problems, func(i, j int) bool {
+			a, b := out.problems[i].Pos, out.problems[j].Pos
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
+	}
 	for i := range out.problems {
 		out.problems[i].Entity = ref
 		if out.problems[i].Severity == Error {

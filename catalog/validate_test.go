@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,17 @@ func TestPlaceholdersResolveBesideTheFile(t *testing.T) {
 	}
 	if len(res.Skipped) != 1 || !strings.HasPrefix(res.Skipped[0], "apis/a.oas.yaml: skipped") {
 		t.Errorf("skipped %q", res.Skipped)
+	}
+}
+
+// A document's problems come in file order, whatever order the checks ran in.
+func TestProblemsOfADocumentReadDownTheFile(t *testing.T) {
+	res := loadString(t, "x.yaml", componentHead+"metadata:\n  name: a\n  annotations:\n    'my annotation': x\n    'a/b/c': y\n    z.example.com/ok: 5\nspec: {type: s, lifecycle: p, owner: t}\n")
+	var lines []int
+	for _, p := range res.Problems {
+		lines = append(lines, p.Pos.Line)
+	}
+	if len(lines) != 3 || !slices.IsSorted(lines) {
+		t.Fatalf("problem lines %v, want 3 in file order: %v", lines, res.Problems)
 	}
 }
