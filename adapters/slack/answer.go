@@ -40,6 +40,10 @@ const (
 // run calls the handler; an error or a nil answer becomes an answer that says so.
 func (a *Adapter) run(ctx context.Context, req *bot.Request) *bot.Response {
 	resp, err := a.h.Handle(ctx, req)
+	if errors.Is(err, bot.ErrDuplicate) {
+		a.log.Info("slack: delivery already handled", "delivery", req.DeliveryID, "user", req.User.ID)
+		return duplicateNote()
+	}
 	if err != nil {
 		a.log.Error("slack: handler failed", "user", req.User.ID, "channel", req.Channel, "err", err)
 		return &bot.Response{Status: bot.StatusError, Ephemeral: true,

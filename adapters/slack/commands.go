@@ -31,12 +31,28 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		return Render(&bot.Response{Status: bot.StatusUsage, Ephemeral: true,
 			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{})
 	}
+	if sc.TriggerID != "" {
+		// Slack mints a trigger_id per invocation, so a second delivery of
+		// one (a proxy's retry, a Socket Mode envelope sent again) is known.
+		// Its own key: the Router's dedupe middleware uses
+		// "slack:"+DeliveryID, and must not see this one as already seen.
+		first, err := a.dedupe.FirstSeen(ctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
+		if err != nil {
+			a.log.Error("slack: dedupe failed; running the slash command", "command", sc.Command, "err", err)
+		} else if !first {
+			a.log.Info("slack: slash command delivered again; not run twice", "command", sc.Command, "user", sc.UserID)
+			return Render(duplicateNote(), RenderOptions{})
+		}
+	}
 	req := &bot.Request{
 		Text:     text,
 		User:     bot.User{Platform: bot.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},
 		Platform: bot.PlatformSlack,
 		Channel:  sc.ChannelID,
 		Received: received,
+	}
+	if sc.TriggerID != "" {
+		req.DeliveryID = "command:" + sc.TriggerID
 	}
 	a.identify(ctx, &req.User)
 	resp := a.run(ctx, req)
@@ -47,6 +63,16 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		channel:     sc.ChannelID,
 		user:        sc.UserID,
 		inChannel:   a.cfg.InChannel && !resp.Ephemeral,
-		share:       true,
+		// The note about a duplicate is nothing to share (and sharing
+		// would run the command again).
+		share: resp.Text != duplicateText || resp.Title != "",
 	})
 }
+
+// duplicateNote answers a command delivered again: the first delivery is
+// (being) answered, so nothing runs twice.
+func duplicateNote() *bot.Response {
+	return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Text: duplicateText}
+}
+
+const duplicateText = "That command was already received; its answer comes from the first delivery."

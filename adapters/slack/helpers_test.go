@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,6 +196,14 @@ func (e *env) post(t *testing.T, path, contentType string, body []byte, ts time.
 
 const formType = "application/x-www-form-urlencoded"
 
+var triggers atomic.Int64
+
+// nextTrigger is a fresh trigger_id in Slack's shape: Slack mints one per
+// invocation, and the adapter runs a trigger_id once.
+func nextTrigger() string {
+	return fmt.Sprintf("13345224609.%d.8088930838d88f008e0", 738474920+triggers.Add(1))
+}
+
 // slashBody is a slash command as Slack sends it, with every field.
 func slashBody(command, text, responseURL string) []byte {
 	return []byte(url.Values{
@@ -210,7 +219,7 @@ func slashBody(command, text, responseURL string) []byte {
 		"command":               {command},
 		"text":                  {text},
 		"response_url":          {responseURL},
-		"trigger_id":            {"13345224609.738474920.8088930838d88f008e0"},
+		"trigger_id":            {nextTrigger()},
 		"api_app_id":            {"A123456"},
 		"is_enterprise_install": {"false"},
 	}.Encode())

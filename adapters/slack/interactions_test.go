@@ -102,8 +102,8 @@ func TestModalOpensAndSubmitsItsValues(t *testing.T) {
 	if len(calls) != 1 {
 		t.Fatalf("views.open not called")
 	}
-	if calls[0].Params.Get("trigger_id") != "13345224609.738474920.8088930838d88f008e0" {
-		t.Errorf("trigger %q", calls[0].Params.Get("trigger_id"))
+	if tr := calls[0].Params.Get("trigger_id"); tr == "" || "command:"+tr != lastRequest(t, e).DeliveryID {
+		t.Errorf("views.open got trigger %q; the command was delivery %q", tr, lastRequest(t, e).DeliveryID)
 	}
 	var sent struct {
 		View struct {

@@ -18,7 +18,8 @@ import (
 	"github.com/callboard/callboard/bot"
 )
 
-// payload reads testdata/payloads/name with each {{KEY}} replaced.
+// payload reads testdata/payloads/name with each {{KEY}} replaced;
+// {{TRIGGER}}, unless given, becomes a fresh trigger_id.
 func payload(t *testing.T, name string, repl map[string]string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "payloads", name))
@@ -26,6 +27,9 @@ func payload(t *testing.T, name string, repl map[string]string) []byte {
 		t.Fatal(err)
 	}
 	s := string(b)
+	if _, ok := repl["TRIGGER"]; !ok {
+		s = strings.ReplaceAll(s, "{{TRIGGER}}", nextTrigger())
+	}
 	for k, v := range repl {
 		s = strings.ReplaceAll(s, "{{"+k+"}}", v)
 	}

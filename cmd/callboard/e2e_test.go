@@ -159,10 +159,13 @@ log:
 	waitReady(t, base, 20*time.Second)
 
 	var replies []string
+	invocations := 0
 	post := func(text string) string {
 		t.Helper()
+		// Slack mints a trigger_id per invocation; one seen before is not run again.
+		invocations++
 		body := []byte(url.Values{"command": {"/callboard"}, "text": {text}, "user_id": {"U0ALICE"}, "user_name": {"alice"},
-			"team_id": {"T1"}, "channel_id": {"C1"}, "response_url": {slackFake.ResponseURL()}, "trigger_id": {"1.2.3"}}.Encode())
+			"team_id": {"T1"}, "channel_id": {"C1"}, "response_url": {slackFake.ResponseURL()}, "trigger_id": {fmt.Sprintf("1.2.%d", invocations)}}.Encode())
 		req, _ := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		ts, sig := slacktest.Sign(markers["SLACK_SIGNING_SECRET"], time.Now(), body)
