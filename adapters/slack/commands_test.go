@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,5 +163,44 @@ func TestDuplicateFromTheRouterGetsTheNote(t *testing.T) {
 	}
 	if n := len(e.h.requests()); n != 0 {
 		t.Fatalf("handler ran %d times", n)
+	}
+}
+
+// Over Socket Mode, a slash command sent again in a new envelope (same
+// trigger_id) is acknowledged with the note and not run again.
+func TestSocketModeSlashCommandSentTwiceRunsOnce(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.AppToken = "xapp-test" })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.RunSocketMode(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("RunSocketMode: %v", err)
+		}
+	}()
+	if !e.fake.WaitConnected(5 * time.Second) {
+		t.Fatal("no Socket Mode connection")
+	}
+	trigger := nextTrigger()
+	var acks []string
+	for i := range 2 {
+		raw := payload(t, "socket_slash_commands.json", map[string]string{"RESPONSE_URL": inJSON(e.fake.ResponseURL()), "TRIGGER": trigger})
+		id := "1d3c9a5e-again-" + strconv.Itoa(i)
+		raw = []byte(strings.Replace(string(raw), "1d3c9a5e", id, 1))
+		if err := e.fake.SendRaw(raw); err != nil {
+			t.Fatal(err)
+		}
+		ack, ok := e.fake.WaitAck(id+"-4b0f-4a76-9d4f-1b2e3c4d5e6f", 3*time.Second)
+		if !ok {
+			t.Fatalf("envelope %d not acknowledged", i)
+		}
+		acks = append(acks, string(ack.Payload))
+	}
+	if !strings.Contains(acks[0], "owned by Team Payments") || !strings.Contains(acks[1], "already received") {
+		t.Fatalf("acks:\n%s\n%s", acks[0], acks[1])
+	}
+	if reqs := e.h.requests(); len(reqs) != 1 || reqs[0].DeliveryID != "command:"+trigger {
+		t.Fatalf("requests %+v", reqs)
 	}
 }
