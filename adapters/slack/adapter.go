@@ -60,6 +60,10 @@ type Config struct {
 	// MaxRetries is how often a Web API call refused with 429 is retried
 	// after its Retry-After, 3 by default.
 	MaxRetries int
+	// Stash shares button values too long for Slack's 2,000 characters
+	// between replicas (Redis); nil keeps them in this process, so such a
+	// button works only on the replica that rendered it.
+	Stash bot.Stash
 }
 
 // DefaultAliases are the slash commands of deploy/slack-app-manifest.yaml
@@ -81,6 +85,7 @@ type Adapter struct {
 	httpc   *http.Client
 	users   *memo[slack.User]
 	answers *memo[*bot.Response]
+	values  *valueStore
 	aliases map[string]string
 
 	ctx    context.Context
@@ -139,6 +144,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.values = newValueStore(cfg.Stash, a.log)
 	if cfg.Aliases == nil {
 		cfg.Aliases = DefaultAliases
 	}

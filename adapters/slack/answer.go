@@ -57,7 +57,7 @@ func (a *Adapter) run(ctx context.Context, req *bot.Request) *bot.Response {
 
 func (a *Adapter) renderOptions(o origin, part int, key string) RenderOptions {
 	return RenderOptions{Command: o.command, Page: o.page, Part: part, Key: key,
-		Share: o.share, InChannel: o.inChannel, TeamChannel: a.cfg.TeamChannel}
+		Share: o.share, InChannel: o.inChannel, TeamChannel: a.cfg.TeamChannel, values: a.values}
 }
 
 // render renders part of resp; a long answer is stored so its other parts

@@ -84,10 +84,14 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 	}
 	user := bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}
 	a.background(func(ctx context.Context) {
-		v, err := decodeValue(act.Value)
+		v, err := a.values.decode(ctx, act.Value)
 		if err != nil {
 			a.log.Warn("slack: unusable button value", "action", act.ActionID, "err", err)
-			a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: errExpired.Error()}, RenderOptions{}))
+			why := errExpired
+			if errors.Is(err, errValueUnavailable) {
+				why = errValueUnavailable
+			}
+			a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: why.Error()}, RenderOptions{}))
 			return
 		}
 		o.command, o.page = v.Command, v.Page

@@ -30,11 +30,16 @@ func newMemo[T any](capacity int, ttl time.Duration) *memo[T] {
 
 // put stores v under a new random key and returns the key.
 func (c *memo[T]) put(v T) string {
-	var b [9]byte
-	_, _ = rand.Read(b[:])
-	k := hex.EncodeToString(b[:])
+	k := randomKey()
 	c.set(k, v)
 	return k
+}
+
+// randomKey is 18 random hex characters: keys of replicas never meet.
+func randomKey() string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (c *memo[T]) set(k string, v T) {
@@ -60,11 +65,6 @@ func (c *memo[T]) get(k string) (T, bool) {
 	}
 	return e.v, true
 }
-
-// values keeps button values too long for Slack's 2,000 characters; buttons
-// carry the key instead. In-process: such a button only works on the replica
-// that rendered it, which is why the limit is rarely reached on purpose.
-var values = newMemo[string](4096, 24*time.Hour)
 
 // localDedupe is the in-memory bot.Dedupe used when none is configured.
 type localDedupe struct {

@@ -65,6 +65,11 @@ type RenderOptions struct {
 	// TeamChannel resolves a group's entity ref to its Slack channel (id or
 	// name), so mentions of teams link their channels. Nil: no links.
 	TeamChannel func(ref string) string
+
+	// values keeps button values too long for Slack (the Adapter's store).
+	// Render outside an Adapter has none: such a button answers that it
+	// expired.
+	values *valueStore
 }
 
 // actionValue is what a button carries back to the adapter.
@@ -82,17 +87,12 @@ func (v actionValue) encode() string {
 	return string(b)
 }
 
+// decodeValue reads a button value as it came; a Ref is resolved by
+// valueStore.decode.
 func decodeValue(s string) (actionValue, error) {
 	var v actionValue
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return v, fmt.Errorf("button value is not callboard's: %w", err)
-	}
-	if v.Ref != "" {
-		full, ok := values.get(v.Ref)
-		if !ok {
-			return v, errExpired
-		}
-		return decodeValue(full)
 	}
 	return v, nil
 }
@@ -282,14 +282,14 @@ func bodyUnits(resp *bot.Response, o RenderOptions) []unit {
 	if len(resp.Suggestions) > 0 {
 		var bs []*slack.ButtonBlockElement
 		for _, s := range resp.Suggestions {
-			bs = append(bs, button(s.Label, valueFor(actionValue{Command: s.Command}), ""))
+			bs = append(bs, button(s.Label, valueFor(o.values, actionValue{Command: s.Command}), ""))
 		}
 		out = append(out, buttonUnits(actionPick, bs)...)
 	}
 	if len(resp.Actions) > 0 {
 		var bs []*slack.ButtonBlockElement
 		for _, a := range resp.Actions {
-			bs = append(bs, button(a.Label, valueFor(actionValue{Command: a.Command, Page: a.Page}), a.Style))
+			bs = append(bs, button(a.Label, valueFor(o.values, actionValue{Command: a.Command, Page: a.Page}), a.Style))
 		}
 		out = append(out, buttonUnits(actionRun, bs)...)
 	}
@@ -301,13 +301,13 @@ func bodyUnits(resp *bot.Response, o RenderOptions) []unit {
 }
 
 // valueFor encodes a button value; one too long for Slack is kept in the
-// process-wide value store and the button carries its key.
-func valueFor(v actionValue) string {
+// adapter's value store and the button carries its key.
+func valueFor(store *valueStore, v actionValue) string {
 	s := v.encode()
 	if len(s) <= maxButtonValue {
 		return s
 	}
-	return actionValue{Ref: values.put(s)}.encode()
+	return actionValue{Ref: store.put(s)}.encode()
 }
 
 // parts splits units into messages within the block and character budgets.
@@ -342,11 +342,11 @@ func Render(resp *bot.Response, o RenderOptions) Message {
 	var nav []*slack.ButtonBlockElement
 	if part+1 < len(all) {
 		nav = append(nav, button(fmt.Sprintf("Next part (%d of %d) ›", part+2, len(all)),
-			valueFor(actionValue{Command: o.Command, Page: o.Page, Part: part + 1, Key: o.Key}), "primary"))
+			valueFor(o.values, actionValue{Command: o.Command, Page: o.Page, Part: part + 1, Key: o.Key}), "primary"))
 		nav[len(nav)-1].ActionID = actionPart
 	}
 	if o.Share && !o.InChannel && o.Command != "" {
-		b := button("Share in channel", valueFor(actionValue{Command: o.Command, Page: o.Page, Part: part, Key: o.Key}), "")
+		b := button("Share in channel", valueFor(o.values, actionValue{Command: o.Command, Page: o.Page, Part: part, Key: o.Key}), "")
 		b.ActionID = actionShare
 		nav = append(nav, b)
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -71,7 +72,8 @@ func allParts(t *testing.T, resp *bot.Response, o RenderOptions) []Message {
 
 func TestReplyExceedingEveryLimitIsPaginatedNotTruncated(t *testing.T) {
 	resp := bigResponse()
-	parts := allParts(t, resp, RenderOptions{Command: "big", Share: true})
+	store := newValueStore(nil, nil)
+	parts := allParts(t, resp, RenderOptions{Command: "big", Share: true, values: store})
 	if len(parts) < 3 {
 		t.Fatalf("%d parts; the answer cannot fit fewer", len(parts))
 	}
@@ -113,7 +115,7 @@ func TestReplyExceedingEveryLimitIsPaginatedNotTruncated(t *testing.T) {
 	}
 	// Long commands are kept behind a key and come back whole.
 	_, v := buttonValue(t, mustJSON(parts[len(parts)-1].Blocks), "Action 39")
-	got, err := decodeValue(v)
+	got, err := store.decode(context.Background(), v)
 	if err != nil || got.Command != resp.Actions[39].Command {
 		t.Fatalf("long command came back as %q, %v", shorten(got.Command, 40), err)
 	}

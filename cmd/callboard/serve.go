@@ -293,6 +293,9 @@ func (s *server) wireSlack() error {
 		MaxBody:       cfg.Server.MaxBodyBytes,
 		Logger:        s.log.With("platform", "slack"),
 	}
+	if s.redis != nil {
+		sc.Stash = s.redis.Stash
+	}
 	if cfg.Slack.Mode == "socket" {
 		sc.AppToken = cfg.secrets.SlackAppToken
 	}

@@ -1,0 +1,113 @@
+package slack
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/callboard/callboard/adapters/redis"
+	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/bot"
+)
+
+// longButton renders, on e's adapter, an answer with one action whose
+// command is too long for a Slack button value, and returns that button.
+func longButton(t *testing.T, e *env) (command, actionID, value string) {
+	t.Helper()
+	command = "who owns " + strings.Repeat("a-very-long-component-name-", 80)
+	resp := &bot.Response{Status: bot.StatusOK, Title: "Long",
+		Actions: []bot.Action{{Label: "Run the long one", Command: command}}}
+	m := e.a.render(resp, origin{command: "long"}, 0, "")
+	actionID, value = buttonValue(t, mustJSON(m.Blocks), "Run the long one")
+	if len(value) > maxButtonValue || strings.Contains(value, "a-very-long") {
+		t.Fatalf("the long command was not kept behind a key: %d bytes", len(value))
+	}
+	return command, actionID, value
+}
+
+// Two replicas share a Redis stash: a button whose value was too long for
+// Slack, rendered by one, runs its whole command when the click reaches the
+// other.
+func TestLongButtonValueWorksOnAnotherReplica(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	// No retries: once Redis is stopped, a call fails at once.
+	c := goredis.NewClient(&goredis.Options{Addr: rs.Addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { _ = c.Close() })
+	stash := &redis.Stash{C: c, Prefix: "slack-test:"}
+	withStash := func(c *Config) { c.Stash = stash }
+	one, two := newEnv(t, withStash), newEnv(t, withStash)
+
+	command, id, v := longButton(t, one)
+	m := decodeCall(t, two.click(t, id, v, true)[0])
+	reqs := two.h.requests()
+	if len(reqs) != 1 || reqs[0].Text != command {
+		t.Fatalf("replica two ran %d requests (%.40q…) for the long button: %s", len(reqs), lastText(reqs), m.Blocks)
+	}
+	if strings.Contains(m.Text, "expired") {
+		t.Fatalf("replica two answered %q", m.Text)
+	}
+	// Replica two now holds it too; and replica one still answers it.
+	ref, err := decodeValue(v)
+	if err != nil || ref.Ref == "" {
+		t.Fatalf("button value %q: %v", v, err)
+	}
+	if got, ok := two.a.values.local.get(ref.Ref); !ok || !strings.Contains(got, command) {
+		t.Fatal("replica two did not keep the value it read from the stash")
+	}
+	decodeCall(t, one.click(t, id, v, true)[0])
+	if reqs := one.h.requests(); len(reqs) != 1 || reqs[0].Text != command {
+		t.Fatalf("replica one ran %.40q…", lastText(reqs))
+	}
+
+	// With Redis down, a value only the other replica holds is not known
+	// to have expired: the answer says to try again.
+	rs.Stop()
+	_, id, v = longButtonLocalOnly(t, one)
+	m = decodeCall(t, two.click(t, id, v, true)[0])
+	if !strings.Contains(m.Text, "try again") || strings.Contains(m.Text, "expired") {
+		t.Fatalf("with the stash down, replica two answered %q", m.Text)
+	}
+	// The replica that rendered it still runs it.
+	before := len(one.h.requests())
+	decodeCall(t, one.click(t, id, v, true)[0])
+	if n := len(one.h.requests()); n != before+1 {
+		t.Fatalf("replica one ran %d requests for its own button with the stash down", n-before)
+	}
+}
+
+// longButtonLocalOnly is longButton while the stash is down: the value
+// stays on the rendering replica.
+func longButtonLocalOnly(t *testing.T, e *env) (string, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := e.a.values.remote.Put(ctx, "probe", []byte("x"), time.Second); err == nil {
+		t.Fatal("the stash still answers")
+	}
+	return longButton(t, e)
+}
+
+// Without a stash a long value stays in the process that rendered it: the
+// same click on another replica says the button expired.
+func TestLongButtonValueWithoutStashIsLocal(t *testing.T) {
+	one, two := newEnv(t, nil), newEnv(t, nil)
+	_, id, v := longButton(t, one)
+	m := decodeCall(t, two.click(t, id, v, true)[0])
+	if !strings.Contains(m.Text, "expired") || len(two.h.requests()) != 0 {
+		t.Fatalf("replica two answered %q after %d requests", m.Text, len(two.h.requests()))
+	}
+	decodeCall(t, one.click(t, id, v, true)[0])
+	if len(one.h.requests()) != 1 {
+		t.Fatal("replica one did not run its own button")
+	}
+}
+
+func lastText(reqs []bot.Request) string {
+	if len(reqs) == 0 {
+		return ""
+	}
+	return reqs[len(reqs)-1].Text
+}
