@@ -2,6 +2,8 @@ package slack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,17 +28,39 @@ var errValueUnavailable = errors.New("this button's command could not be fetched
 // read from the stash, so such a button works whichever replica Slack
 // delivers the click to; without one it works only on the replica that
 // rendered it.
+//
+// A key is the value's digest: an answer rendered again (each part of a
+// long answer renders all of it) reuses its keys, and the stash is written
+// once an hour per value at most rather than on every render.
 type valueStore struct {
-	local  *memo[string]
+	local  *memo[keptValue]
 	remote bot.Stash
 	log    *slog.Logger
+	now    func() time.Time
 }
+
+type keptValue struct {
+	v string
+	// shared is when v was last written to the stash (zero: not written).
+	shared time.Time
+}
+
+// valueReshare is how often a value rendered again is written to the stash
+// again; the stash keeps it valueReshare longer than valueTTL, so a button
+// works for valueTTL after its last rendering on any replica.
+const valueReshare = time.Hour
 
 func newValueStore(remote bot.Stash, log *slog.Logger) *valueStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &valueStore{local: newMemo[string](4096, valueTTL), remote: remote, log: log}
+	return &valueStore{local: newMemo[keptValue](4096, valueTTL), remote: remote, log: log, now: time.Now}
+}
+
+// valueKey is the key of v: 24 hex characters of its SHA-256.
+func valueKey(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:12])
 }
 
 // put keeps v and returns its key. A failed write to the stash is logged and
@@ -46,14 +70,22 @@ func (s *valueStore) put(v string) string {
 	if s == nil {
 		return randomKey()
 	}
-	k := s.local.put(v)
-	if s.remote != nil {
+	k := valueKey(v)
+	kept, ok := s.local.get(k)
+	if !ok || kept.v != v {
+		kept = keptValue{v: v}
+	}
+	if s.remote != nil && s.now().Sub(kept.shared) >= valueReshare {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := s.remote.Put(ctx, valueStashPrefix+k, []byte(v), valueTTL); err != nil {
+		err := s.remote.Put(ctx, valueStashPrefix+k, []byte(v), valueTTL+valueReshare)
+		cancel()
+		if err != nil {
 			s.log.Error("slack: could not share a long button value; the button works on this replica only", "err", err)
+		} else {
+			kept.shared = s.now()
 		}
 	}
+	s.local.set(k, kept)
 	return k
 }
 
@@ -63,8 +95,8 @@ func (s *valueStore) get(ctx context.Context, k string) (string, error) {
 	if s == nil {
 		return "", errExpired
 	}
-	if v, ok := s.local.get(k); ok {
-		return v, nil
+	if kept, ok := s.local.get(k); ok {
+		return kept.v, nil
 	}
 	if s.remote == nil {
 		return "", errExpired
@@ -78,7 +110,7 @@ func (s *valueStore) get(ctx context.Context, k string) (string, error) {
 	if !ok {
 		return "", errExpired
 	}
-	s.local.set(k, string(b))
+	s.local.set(k, keptValue{v: string(b), shared: s.now()})
 	return string(b), nil
 }
 
