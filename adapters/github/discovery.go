@@ -493,6 +493,17 @@ func (s *OrgSource) read(ctx context.Context, m repoMeta) (repoRead, error) {
 				return repoRead{}, err
 			}
 		}
+		for _, sk := range refs.skeletons {
+			dir, ok := relPath(p, sk)
+			if !ok {
+				r.problem(p, catalog.Warning, fmt.Sprintf("template skeleton %q leaves the repository", sk))
+				continue
+			}
+			if err := r.fetchSkeleton(ctx, p, dir); err != nil {
+				return repoRead{}, err
+			}
+			sites = append(sites, dir)
+		}
 		for _, d := range refs.docsDirs {
 			dir, ok := relPath(p, d)
 			if !ok {
@@ -733,6 +744,29 @@ func (r *reader) fetchSite(ctx context.Context, from, dir string) error {
 	return nil
 }
 
+// fetchSkeleton reads a template's skeleton: every file under dir, or dir
+// itself when it is a file (fetch:template:file, fetch:plain:file).
+func (r *reader) fetchSkeleton(ctx context.Context, from, dir string) error {
+	files, err := r.listTree(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, f := range files {
+		if f != dir && dir != "." && !strings.HasPrefix(f, dir+"/") {
+			continue
+		}
+		n++
+		if _, err := r.fetch(ctx, f); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		r.problem(from, catalog.Warning, fmt.Sprintf("template skeleton %s is not in the repository", dir))
+	}
+	return nil
+}
+
 // relPath joins a path relative to the directory of from, refusing ones
 // that leave the repository.
 func relPath(from, rel string) (string, bool) {
@@ -751,6 +785,10 @@ type descriptorRefs struct {
 	targets      []string
 	docsDirs     []string
 	placeholders []string
+	// skeletons are the relative urls of a Template's fetch:template and
+	// fetch:plain steps (folders, or files for the :file variants): read
+	// with the template, so it can run from the catalog alone.
+	skeletons []string
 }
 
 // scanDescriptor finds what a catalog file points at inside its repository.
@@ -775,6 +813,12 @@ func scanDescriptor(data []byte) descriptorRefs {
 				Type    string   `yaml:"type"`
 				Target  string   `yaml:"target"`
 				Targets []string `yaml:"targets"`
+				Steps   []struct {
+					Action string `yaml:"action"`
+					Input  struct {
+						URL any `yaml:"url"`
+					} `yaml:"input"`
+				} `yaml:"steps"`
 			} `yaml:"spec"`
 		}
 		if n.Decode(&doc) != nil {
@@ -788,6 +832,18 @@ func scanDescriptor(data []byte) descriptorRefs {
 		}
 		if ref := doc.Metadata.Annotations[catalog.AnnotationTechDocsRef]; strings.HasPrefix(ref, "dir:") {
 			out.docsDirs = append(out.docsDirs, strings.TrimPrefix(ref, "dir:"))
+		}
+		if strings.EqualFold(doc.Kind, "Template") {
+			for _, st := range doc.Spec.Steps {
+				u, _ := st.Input.URL.(string)
+				if !strings.HasPrefix(st.Action, "fetch:template") && !strings.HasPrefix(st.Action, "fetch:plain") {
+					continue
+				}
+				if u == "" || strings.Contains(u, "://") || strings.Contains(u, "${{") {
+					continue // remote (the scaffolder's fetcher) or computed at run time
+				}
+				out.skeletons = append(out.skeletons, u)
+			}
 		}
 		walkPlaceholders(&n, &out.placeholders)
 	}
