@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"path"
@@ -416,6 +417,7 @@ type reader struct {
 	m     repoMeta
 	fsys  fstest.MapFS
 	tree  []string // every file path, once fetched
+	exec  map[string]bool // files the tree lists as executable (mode 100755)
 	empty bool
 	probs []catalog.Problem
 	read  map[string]bool
@@ -607,7 +609,11 @@ func (r *reader) fetch(ctx context.Context, p string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read %s: bad base64 from GitHub: %w", p, err)
 	}
-	r.fsys[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+	mode := fs.FileMode(0o644)
+	if r.exec[p] {
+		mode = 0o755 // a skeleton's scripts stay executable
+	}
+	r.fsys[p] = &fstest.MapFile{Data: data, Mode: mode}
 	r.read[p] = true
 	return true, nil
 }
@@ -634,6 +640,7 @@ func (r *reader) listTree(ctx context.Context) ([]string, error) {
 		Tree []struct {
 			Path string `json:"path"`
 			Type string `json:"type"`
+			Mode string `json:"mode"`
 		} `json:"tree"`
 		Truncated bool `json:"truncated"`
 	}
@@ -646,6 +653,12 @@ func (r *reader) listTree(ctx context.Context) ([]string, error) {
 	r.tree = []string{}
 	for _, e := range t.Tree {
 		if e.Type == "blob" {
+			if e.Mode == "100755" {
+				if r.exec == nil {
+					r.exec = map[string]bool{}
+				}
+				r.exec[e.Path] = true
+			}
 			r.tree = append(r.tree, e.Path)
 		}
 	}

@@ -48,7 +48,8 @@ func TestDiscoveredTemplateCarriesItsSkeleton(t *testing.T) {
 		"node/skeleton/src/${{ values.name }}.js": "console.log('${{ values.name }}')\n",
 		"shared/NOTES.md":                         "notes\n",
 		"node/unrelated/big.bin":                  "not read",
-	})
+		"node/skeleton/scripts/setup.sh":          "#!/bin/sh\necho ${{ values.name }}\n",
+	}, githubtest.Executable("node/skeleton/scripts/setup.sh"))
 	res, err := NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}).Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +81,13 @@ func TestDiscoveredTemplateCarriesItsSkeleton(t *testing.T) {
 	}
 	if !strings.Contains(p.CatalogInfo, "name: ledger") {
 		t.Errorf("catalog-info.yaml: %s", p.CatalogInfo)
+	}
+	exe := false
+	for _, f := range p.Files {
+		exe = exe || f.Path == "scripts/setup.sh" && f.Executable
+	}
+	if !exe {
+		t.Error("scripts/setup.sh was not rendered as an executable")
 	}
 	if _, err := fs.Stat(ts[0].FS, "node/unrelated/big.bin"); err == nil {
 		t.Error("a file no step names was read into the template's files")

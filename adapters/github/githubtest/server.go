@@ -68,6 +68,7 @@ type repo struct {
 	commits       map[string]*commitObj
 	refs          map[string]string // "heads/main" -> commit sha
 	pulls         []*pull
+	executable    map[string]bool // paths seeded with mode 100755
 }
 
 type treeEntry struct {
@@ -181,6 +182,18 @@ func Topics(t ...string) RepoOption { return func(r *repo) { r.topics = append([
 // DefaultBranch sets a seeded repository's default branch (default "main").
 func DefaultBranch(b string) RepoOption { return func(r *repo) { r.defaultBranch = b } }
 
+// Executable seeds these paths with git mode 100755 (scripts).
+func Executable(paths ...string) RepoOption {
+	return func(r *repo) {
+		if r.executable == nil {
+			r.executable = map[string]bool{}
+		}
+		for _, p := range paths {
+			r.executable[p] = true
+		}
+	}
+}
+
 // Private makes a seeded repository private.
 func Private() RepoOption { return func(r *repo) { r.visibility = "private" } }
 
@@ -281,7 +294,11 @@ func (s *Server) pushLocked(r *repo, branch string, files map[string]string, rem
 		}
 	}
 	for p, c := range files {
-		base[p] = treeEntry{mode: "100644", sha: r.putBlob([]byte(c))}
+		mode := "100644"
+		if r.executable[p] {
+			mode = "100755"
+		}
+		base[p] = treeEntry{mode: mode, sha: r.putBlob([]byte(c))}
 	}
 	for _, p := range remove {
 		delete(base, p)
