@@ -106,6 +106,7 @@ func (r *TechDocsReader) hostList() []string {
 type treeEntry struct {
 	Path string `json:"path"`
 	Type string `json:"type"`
+	Mode string `json:"mode"`
 	SHA  string `json:"sha"`
 	Size int64  `json:"size"`
 }
@@ -118,42 +119,10 @@ func (r *TechDocsReader) ReadSite(ctx context.Context, raw string) (fs.FS, strin
 	if err != nil {
 		return nil, "", err
 	}
-	// Client.url escapes the path it is given: segments go in as they are.
 	repoPath := "repos/" + t.owner + "/" + t.repo
-	// The branch may hold slashes: take the shortest run of segments that
-	// names a tree (at most three tries).
-	var tree []treeEntry
-	var branch, dir string
-	for n := 1; n <= min(3, len(t.ref)); n++ {
-		b := strings.Join(t.ref[:n], "/")
-		f, err := r.get.get(ctx, repoPath+"/git/trees/"+b, url.Values{"recursive": {"1"}})
-		if err != nil {
-			return nil, "", fmt.Errorf("listing %s/%s at %s: %w", t.owner, t.repo, b, err)
-		}
-		if f.status == 409 {
-			return nil, "", fmt.Errorf("repository %s/%s is empty", t.owner, t.repo)
-		}
-		if f.status == 404 {
-			continue
-		}
-		var body struct {
-			Tree      []treeEntry `json:"tree"`
-			Truncated bool        `json:"truncated"`
-		}
-		if err := json.Unmarshal(f.body, &body); err != nil {
-			return nil, "", fmt.Errorf("listing %s/%s: %w", t.owner, t.repo, err)
-		}
-		if body.Truncated {
-			return nil, "", fmt.Errorf("GitHub truncated the file list of %s/%s at %s (too many files to list in one call)", t.owner, t.repo, b)
-		}
-		tree, branch, dir = body.Tree, b, path.Clean(strings.Join(t.ref[n:], "/"))
-		break
-	}
-	if tree == nil {
-		return nil, "", fmt.Errorf("repository %s/%s or branch %s not found (or not visible to the GitHub credentials)", t.owner, t.repo, t.ref[0])
-	}
-	if dir == "" {
-		dir = "."
+	tree, branch, dir, err := r.listTree(ctx, t)
+	if err != nil {
+		return nil, "", err
 	}
 	files := map[string]treeEntry{}
 	for _, e := range tree {
@@ -235,6 +204,44 @@ func (r *TechDocsReader) ReadSite(ctx context.Context, raw string) (fs.FS, strin
 	return fsys, source, nil
 }
 
+// listTree lists the repository tree a URL names, recursively, with one
+// conditional call per try: the branch may hold slashes, so the shortest
+// run of segments naming a tree is taken (at most three tries). dir is the
+// folder the rest of the URL names ("." for the root).
+func (r *TechDocsReader) listTree(ctx context.Context, t techDocsURL) (tree []treeEntry, branch, dir string, err error) {
+	// Client.url escapes the path it is given: segments go in as they are.
+	repoPath := "repos/" + t.owner + "/" + t.repo
+	for n := 1; n <= min(3, len(t.ref)); n++ {
+		b := strings.Join(t.ref[:n], "/")
+		f, err := r.get.get(ctx, repoPath+"/git/trees/"+b, url.Values{"recursive": {"1"}})
+		if err != nil {
+			return nil, "", "", fmt.Errorf("listing %s/%s at %s: %w", t.owner, t.repo, b, err)
+		}
+		if f.status == 409 {
+			return nil, "", "", fmt.Errorf("repository %s/%s is empty", t.owner, t.repo)
+		}
+		if f.status == 404 {
+			continue
+		}
+		var body struct {
+			Tree      []treeEntry `json:"tree"`
+			Truncated bool        `json:"truncated"`
+		}
+		if err := json.Unmarshal(f.body, &body); err != nil {
+			return nil, "", "", fmt.Errorf("listing %s/%s: %w", t.owner, t.repo, err)
+		}
+		if body.Truncated {
+			return nil, "", "", fmt.Errorf("GitHub truncated the file list of %s/%s at %s (too many files to list in one call)", t.owner, t.repo, b)
+		}
+		dir = path.Clean(strings.Join(t.ref[n:], "/"))
+		if dir == "" {
+			dir = "."
+		}
+		return body.Tree, b, dir, nil
+	}
+	return nil, "", "", fmt.Errorf("repository %s/%s or branch %s not found (or not visible to the GitHub credentials)", t.owner, t.repo, t.ref[0])
+}
+
 // blob returns a file's content by SHA: from memory when read before
 // (content under a SHA never changes), else with one call.
 func (r *TechDocsReader) blob(ctx context.Context, repoPath, sha string) ([]byte, error) {
@@ -270,6 +277,13 @@ func (r *TechDocsReader) blob(ctx context.Context, repoPath, sha string) ([]byte
 	r.blobs[sha] = data
 	r.mu.Unlock()
 	return data, nil
+}
+
+// forgetBlobs drops every kept blob (a reader used for one-off reads).
+func (r *TechDocsReader) forgetBlobs() {
+	r.mu.Lock()
+	r.blobs = map[string][]byte{}
+	r.mu.Unlock()
 }
 
 // keepOnly records the blobs the site at url now uses and drops the blobs

@@ -25,6 +25,9 @@ type scaffoldSetup struct {
 	Poll         time.Duration
 	Policy       *scaffold.Policy
 	AllowedHosts []string
+	// Fetcher reads remote skeletons (url: https://github.com/...) on the
+	// AllowedHosts; nil: only skeletons beside the template.
+	Fetcher scaffold.URLFetcher
 	// Admins may retry anyone's job (catalog.admins).
 	Admins []catalog.Ref
 	// Registered is the live-catalog Registrar and the "registered" source.
@@ -44,7 +47,7 @@ func (a *App) scaffoldOptions() bot.ScaffoldOptions {
 	if store == nil {
 		store = scaffold.NewMemJobStore()
 	}
-	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Log: a.log}
+	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Log: a.log}
 	if setup.Publisher != nil {
 		runner.Publisher = setup.Publisher
 	}

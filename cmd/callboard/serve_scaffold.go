@@ -93,6 +93,9 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 			return fmt.Errorf("github (scaffolding): %w", err)
 		}
 		setup.Publisher = github.NewPublisher(client)
+		// Remote skeletons on the configured template locations are read
+		// with the same credentials.
+		setup.Fetcher = github.NewTemplateFetcher(client, github.TechDocsOptions{Hosts: setup.AllowedHosts})
 	} else {
 		setup.NotConfigured = "This callboard has no GitHub credentials to publish with: set GITHUB_TOKEN (or github.token_file), or a GitHub App (github.app_id, github.installation_id and GITHUB_APP_PRIVATE_KEY_FILE), and restart."
 	}
