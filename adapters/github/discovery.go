@@ -416,7 +416,7 @@ type reader struct {
 	s     *OrgSource
 	m     repoMeta
 	fsys  fstest.MapFS
-	tree  []string // every file path, once fetched
+	tree  []string        // every file path, once fetched
 	exec  map[string]bool // files the tree lists as executable (mode 100755)
 	empty bool
 	probs []catalog.Problem
