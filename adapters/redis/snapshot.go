@@ -16,6 +16,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"gopkg.in/yaml.v3"
 
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
@@ -83,14 +84,48 @@ func (b *SnapshotBus) Publish(ctx context.Context, snap *catalog.Snapshot) (int6
 	return b.PublishBundle(ctx, Bundle{Snapshot: snap})
 }
 
-// docFile reports whether a file of a site is worth carrying: the MkDocs
-// configuration and Markdown pages, which is all the doc index reads.
-func docFile(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".md", ".markdown", ".mdown", ".yml", ".yaml":
-		return true
+// siteFiles lists what the doc index reads of a site: its mkdocs.yml (or
+// mkdocs.yaml) and the Markdown under its docs_dir (default docs). Nothing
+// else under the folder is carried (a dir:. site at a repository's root
+// would otherwise bring node_modules and every other YAML file).
+func siteFiles(s docs.Site) ([]string, error) {
+	var cfg string
+	for _, n := range []string{"mkdocs.yml", "mkdocs.yaml"} {
+		if _, err := fs.Stat(s.FS, path.Join(s.Dir, n)); err == nil {
+			cfg = path.Join(s.Dir, n)
+			break
+		}
 	}
-	return false
+	if cfg == "" {
+		return nil, fmt.Errorf("no mkdocs.yml in %s", s.Dir)
+	}
+	data, err := fs.ReadFile(s.FS, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var mk struct {
+		DocsDir string `yaml:"docs_dir"`
+	}
+	_ = yaml.Unmarshal(data, &mk) // a bad mkdocs.yml is the index's to report
+	docsDir := strings.TrimSpace(mk.DocsDir)
+	if docsDir == "" {
+		docsDir = "docs"
+	}
+	root := path.Join(s.Dir, docsDir)
+	out := []string{cfg}
+	err = fs.WalkDir(s.FS, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ext := strings.ToLower(path.Ext(p)); !d.IsDir() && (ext == ".md" || ext == ".markdown") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return out, nil
 }
 
 // packSites copies each site's files into the wire form, within budget bytes.
@@ -101,24 +136,21 @@ func packSites(sites []docs.Site, budget int64) (out []wireSite, dropped []strin
 			ws.Entity = s.Entity.String()
 		}
 		var size int64
-		err := fs.WalkDir(s.FS, s.Dir, func(p string, d fs.DirEntry, err error) error {
+		files, err := siteFiles(s)
+		for _, p := range files {
 			if err != nil {
-				return err
+				break
 			}
-			if d.IsDir() || !docFile(p) {
-				return nil
+			var data []byte
+			if data, err = fs.ReadFile(s.FS, p); err != nil {
+				break
 			}
-			data, err := fs.ReadFile(s.FS, p)
-			if err != nil {
-				return err
-			}
-			size += int64(len(data))
-			if size > budget {
-				return errBudget
+			if size += int64(len(data)); size > budget {
+				err = errBudget
+				break
 			}
 			ws.Files[p] = string(data)
-			return nil
-		})
+		}
 		if err != nil {
 			reason := "unreadable: " + err.Error()
 			if errors.Is(err, errBudget) {
@@ -164,11 +196,20 @@ func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, 
 	if err := b.C.Set(ctx, b.current(), v, 0).Err(); err != nil {
 		return 0, fmt.Errorf("redis catalog current: %w", err)
 	}
+	if v > 1 {
+		// The version this one replaces is kept only as long as a follower
+		// may still be reading it: every version carries the docs' files,
+		// and a day of refreshes would otherwise stay in Redis.
+		_ = b.C.Expire(ctx, b.key(v-1), supersededKeep).Err()
+	}
 	if err := b.C.Publish(ctx, b.channel(), v).Err(); err != nil {
 		return 0, fmt.Errorf("redis catalog notify: %w", err)
 	}
 	return v, nil
 }
+
+// supersededKeep is how long a replaced version stays readable.
+const supersededKeep = 10 * time.Minute
 
 // ErrNoSnapshot is returned by Load when nothing was published yet.
 var ErrNoSnapshot = errors.New("no catalog snapshot published")

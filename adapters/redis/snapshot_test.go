@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -105,12 +106,14 @@ func TestBundleCarriesDocumentationToFollowers(t *testing.T) {
 	res := catalog.LoadFS(ctx, fstest.MapFS{"catalog-info.yaml": {Data: []byte(entities)}}, []string{"catalog-info.yaml"}, catalog.LoadOptions{})
 	snap := catalog.Build(res)
 	siteFS := fstest.MapFS{
-		"ledger/mkdocs.yml":         {Data: []byte("site_name: Ledger handbook\nnav:\n  - Home: index.md\n  - Runbook: runbook.md\n")},
-		"ledger/docs/index.md":      {Data: []byte("# Ledger\n\nThe ledger keeps balances.\n")},
-		"ledger/docs/runbook.md":    {Data: []byte("# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n")},
-		"ledger/docs/img/chart.png": {Data: []byte("\x89PNG not carried")},
-		"big/mkdocs.yml":            {Data: []byte("site_name: Big\n")},
-		"big/docs/index.md":         {Data: []byte("# Big\n\n" + strings.Repeat("words ", 4000))},
+		"ledger/mkdocs.yml":               {Data: []byte("site_name: Ledger handbook\nnav:\n  - Home: index.md\n  - Runbook: runbook.md\n")},
+		"ledger/docs/index.md":            {Data: []byte("# Ledger\n\nThe ledger keeps balances.\n")},
+		"ledger/docs/runbook.md":          {Data: []byte("# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n")},
+		"ledger/docs/img/chart.png":       {Data: []byte("\x89PNG not carried")},
+		"ledger/node_modules/x/README.md": {Data: []byte("# not docs\n")},
+		"ledger/.github/ci.yaml":          {Data: []byte("on: push\n")},
+		"big/mkdocs.yml":                  {Data: []byte("site_name: Big\n")},
+		"big/docs/index.md":               {Data: []byte("# Big\n\n" + strings.Repeat("words ", 4000))},
 	}
 	sites := []docs.Site{
 		{Name: "Ledger handbook", Entity: catalog.MustParseRef("component:default/ledger"), FS: siteFS, Dir: "ledger", Source: "https://github.com/acme/ledger/blob/main"},
@@ -135,8 +138,22 @@ func TestBundleCarriesDocumentationToFollowers(t *testing.T) {
 	if len(got.Dropped) != 1 || !strings.Contains(got.Dropped[0], "Big") || !strings.Contains(got.Dropped[0], "budget") {
 		t.Fatalf("Dropped = %q, want the Big site named with the reason", got.Dropped)
 	}
-	if _, err := fs.Stat(got.Sites[0].FS, "ledger/docs/img/chart.png"); err == nil {
-		t.Fatal("an image was carried; only configuration and Markdown should be")
+	for _, p := range []string{"ledger/docs/img/chart.png", "ledger/node_modules/x/README.md", "ledger/.github/ci.yaml"} {
+		if _, err := fs.Stat(got.Sites[0].FS, p); err == nil {
+			t.Errorf("%s was carried; only mkdocs.yml and the docs_dir's Markdown should be", p)
+		}
+	}
+	// The version a new one replaces expires soon; the new one stays.
+	v2, err := leader.PublishBundle(ctx, Bundle{Snapshot: snap, Sites: sites})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, s)
+	if ttl := c.TTL(ctx, pfx+"catalog:snapshot:"+strconv.FormatInt(v, 10)).Val(); ttl <= 0 || ttl > 10*time.Minute {
+		t.Errorf("superseded version TTL %v, want at most 10m", ttl)
+	}
+	if ttl := c.TTL(ctx, pfx+"catalog:snapshot:"+strconv.FormatInt(v2, 10)).Val(); ttl < time.Hour {
+		t.Errorf("current version TTL %v, want the full keep", ttl)
 	}
 	ix, probs := docs.Build(ctx, got.Sites, docs.BuildOptions{})
 	if len(probs) > 0 {
