@@ -212,6 +212,19 @@ func (r *Refresher) rebuild() *catalog.Snapshot {
 	r.buildMu.Lock()
 	defer r.buildMu.Unlock()
 	r.mu.Lock()
+	if cur := r.store.Current(); cur != nil && cur.Len() > 0 {
+		// A source that has never loaded would be missing from the
+		// rebuild. While the store already serves a catalog (one followed
+		// from the previous ingest leader, say), keep it rather than swap
+		// in one without that source's entities.
+		for _, s := range r.sources {
+			if st := r.status[s.Name()]; st == nil || st.LastSuccess.IsZero() {
+				r.mu.Unlock()
+				r.log.Warn("catalog not rebuilt: a source has not loaded yet; the current snapshot keeps serving", "source", s.Name())
+				return nil
+			}
+		}
+	}
 	names := make([]string, 0, len(r.results))
 	for n := range r.results {
 		names = append(names, n)

@@ -158,12 +158,31 @@ redis:
 		return true
 	})
 
-	// The leader stops: a follower takes the lock, reads GitHub and publishes.
+	// The leader stops while GitHub is failing: a follower takes the lock,
+	// but its first read fails, and it keeps serving (and does not publish)
+	// what it followed rather than a catalog without GitHub's entities.
+	gh.Fail("", "", 1_000_000, githubtest.Fault{Status: 401, Message: "Bad credentials"})
+	gh.ResetCalls()
 	lead[0].cancel()
 	<-lead[0].done
 	replicas = follow
 	waitFor("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
 	newLead, _ := leaders()
+	waitFor("the new leader to try GitHub", func() bool { return gh.Requests() > 0 })
+	time.Sleep(time.Second) // the failing read (with its retries) runs; a publish would reach the followers
+	for _, src := range newLead[0].s.refresh.Status().Sources {
+		if strings.HasPrefix(src.Name, "github:") && !src.LastSuccess.IsZero() {
+			t.Fatalf("GitHub is failing, yet %s loaded", src.Name)
+		}
+	}
+	for _, r := range replicas {
+		if !has(r, "ledger-v2") {
+			t.Fatalf("a replica lost the catalog when the new leader could not read GitHub")
+		}
+	}
+	// GitHub recovers: the new leader's next refresh reads it and publishes.
+	gh.ClearFaults()
+	go func() { _ = newLead[0].s.refresh.Refresh(t.Context()) }()
 	waitFor("the new leader's own read of GitHub", func() bool {
 		for _, src := range newLead[0].s.refresh.Status().Sources {
 			if src.LastSuccess.IsZero() {
