@@ -62,6 +62,15 @@ type wireBundle struct {
 	Problems []catalog.Problem `json:"problems,omitempty"`
 	Sites    []wireSite        `json:"sites,omitempty"`
 	Dropped  []string          `json:"dropped,omitempty"`
+	// Skeletons are the files beside each Template its fetch steps name,
+	// so a follower's workers can run it.
+	Skeletons []wireSkeleton `json:"skeletons,omitempty"`
+}
+
+type wireSkeleton struct {
+	Entity     string            `json:"entity"`
+	Files      map[string][]byte `json:"files"`
+	Executable []string          `json:"executable,omitempty"`
 }
 
 type wireSite struct {
@@ -167,6 +176,90 @@ func packSites(sites []docs.Site, budget int64) (out []wireSite, dropped []strin
 
 var errBudget = errors.New("documentation budget exceeded")
 
+func sitesSize(sites []wireSite) int64 {
+	var n int64
+	for _, s := range sites {
+		for _, d := range s.Files {
+			n += int64(len(d))
+		}
+	}
+	return n
+}
+
+// skeletonDirs are the relative urls a Template's fetch:template and
+// fetch:plain steps read from beside it.
+func skeletonDirs(e *catalog.Entity) []string {
+	steps, _ := e.Spec["steps"].([]any)
+	var out []string
+	for _, st := range steps {
+		m, _ := st.(map[string]any)
+		action, _ := m["action"].(string)
+		if !strings.HasPrefix(action, "fetch:template") && !strings.HasPrefix(action, "fetch:plain") {
+			continue
+		}
+		in, _ := m["input"].(map[string]any)
+		u, _ := in["url"].(string)
+		if u == "" || strings.Contains(u, "://") || strings.Contains(u, "${{") {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// packSkeletons copies, for each Template readable where it was loaded, the
+// files under the folders its steps name, within budget bytes.
+func packSkeletons(snap *catalog.Snapshot, budget int64) (out []wireSkeleton, dropped []string) {
+	for _, e := range snap.Entities() {
+		if e.Ref().Kind != catalog.KindTemplate || e.Origin.FS == nil {
+			continue
+		}
+		sk := wireSkeleton{Entity: e.Ref().String(), Files: map[string][]byte{}}
+		var size int64
+		var err error
+		for _, rel := range skeletonDirs(e) {
+			root := path.Join(path.Dir(e.Origin.Path), rel)
+			if !fs.ValidPath(root) {
+				continue
+			}
+			err = fs.WalkDir(e.Origin.FS, root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := fs.ReadFile(e.Origin.FS, p)
+				if err != nil {
+					return err
+				}
+				if size += int64(len(data)); size > budget {
+					return errBudget
+				}
+				sk.Files[p] = data
+				if info, ierr := d.Info(); ierr == nil && info.Mode()&0o111 != 0 {
+					sk.Executable = append(sk.Executable, p)
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			err = nil
+		}
+		if err != nil {
+			reason := "unreadable: " + err.Error()
+			if errors.Is(err, errBudget) {
+				reason = fmt.Sprintf("over the bundle's %d-byte budget", budget)
+			}
+			dropped = append(dropped, "skeleton of "+sk.Entity+" ("+reason+")")
+			continue
+		}
+		if len(sk.Files) > 0 {
+			budget -= size
+			out = append(out, sk)
+		}
+	}
+	return out, dropped
+}
+
 // PublishBundle stores a Bundle as a new version and notifies the followers.
 // It returns the version.
 func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, error) {
@@ -177,6 +270,9 @@ func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, 
 	}
 	sites, dropped := packSites(bundle.Sites, max)
 	wb.Sites = sites
+	wb.Dropped = append(wb.Dropped, dropped...)
+	skels, dropped := packSkeletons(bundle.Snapshot, max-sitesSize(sites))
+	wb.Skeletons = skels
 	wb.Dropped = append(wb.Dropped, dropped...)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -264,6 +360,34 @@ func (b *SnapshotBus) LoadVersionBundle(ctx context.Context, v int64) (Bundle, e
 	}
 	if err != nil {
 		return Bundle{}, fmt.Errorf("catalog snapshot %d: not the JSON of a published catalog: %w", v, err)
+	}
+	byRef := map[string]*catalog.Entity{}
+	for _, e := range wb.Entities {
+		if e != nil && e.Ref().Kind == catalog.KindTemplate {
+			byRef[e.Ref().String()] = e
+		}
+	}
+	for _, sk := range wb.Skeletons {
+		e := byRef[sk.Entity]
+		if e == nil {
+			continue
+		}
+		exe := map[string]bool{}
+		for _, p := range sk.Executable {
+			exe[p] = true
+		}
+		m := fstest.MapFS{}
+		for p, data := range sk.Files {
+			if !fs.ValidPath(p) {
+				return Bundle{}, fmt.Errorf("catalog snapshot %d: template %s holds an invalid path %q", v, sk.Entity, p)
+			}
+			mode := fs.FileMode(0o644)
+			if exe[p] {
+				mode = 0o755
+			}
+			m[p] = &fstest.MapFile{Data: data, Mode: mode}
+		}
+		e.Origin.FS = m
 	}
 	out := Bundle{Snapshot: catalog.NewSnapshot(wb.Entities, wb.Problems), Dropped: wb.Dropped}
 	for _, ws := range wb.Sites {

@@ -184,3 +184,54 @@ func TestBundleReadsTheFirstFormat(t *testing.T) {
 		t.Fatalf("Load = %v, v%d, %v", snap, v, err)
 	}
 }
+
+// A follower's templates run: the bundle carries the files beside each
+// Template that its fetch steps name (bytes exact, executables kept), and
+// nothing else beside it.
+func TestBundleCarriesTemplateSkeletons(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	pfx := prefix()
+	ctx := context.Background()
+	fsys := fstest.MapFS{
+		"templates/go/template.yaml": {Data: []byte(`apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: go-service}
+spec:
+  owner: group:platform
+  type: service
+  steps:
+    - id: fetch
+      action: fetch:template
+      input: {url: ./skeleton}
+`)},
+		"templates/go/skeleton/catalog-info.yaml": {Data: []byte("name: x\n")},
+		"templates/go/skeleton/logo.png":          {Data: []byte{0x89, 'P', 'N', 'G', 0xff, 0x00, 0xfe}},
+		"templates/go/skeleton/run.sh":            {Data: []byte("#!/bin/sh\n"), Mode: 0o755},
+		"templates/go/notes/private.md":           {Data: []byte("not named by any step")},
+	}
+	snap := catalog.Build(catalog.LoadFS(ctx, fsys, []string{"templates/go/template.yaml"}, catalog.LoadOptions{}))
+	if snap.Len() != 1 {
+		t.Fatalf("fixture: %d entities, problems %v", snap.Len(), snap.Problems())
+	}
+	if _, err := (&SnapshotBus{C: client(t, s), Prefix: pfx}).PublishBundle(ctx, Bundle{Snapshot: snap}); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := (&SnapshotBus{C: client(t, s), Prefix: pfx}).LoadBundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := got.Snapshot.Get(catalog.MustParseRef("template:default/go-service"))
+	if !ok || e.Origin.FS == nil {
+		t.Fatalf("follower template %+v has no files", e)
+	}
+	png, err := fs.ReadFile(e.Origin.FS, "templates/go/skeleton/logo.png")
+	if err != nil || !bytes.Equal(png, []byte{0x89, 'P', 'N', 'G', 0xff, 0x00, 0xfe}) {
+		t.Errorf("binary file = %q, %v", png, err)
+	}
+	if info, err := fs.Stat(e.Origin.FS, "templates/go/skeleton/run.sh"); err != nil || info.Mode()&0o111 == 0 {
+		t.Errorf("run.sh lost its executable bit: %v %v", info, err)
+	}
+	if _, err := fs.Stat(e.Origin.FS, "templates/go/notes/private.md"); err == nil {
+		t.Error("a file no step names was carried")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -45,6 +46,26 @@ func TestReplicasShareOneIngestLeader(t *testing.T) {
 		"mkdocs.yml":        "site_name: Ledger\nnav:\n  - Home: index.md\n  - Runbook: runbook.md\n",
 		"docs/index.md":     "# Ledger\n\nKeeps balances.\n",
 		"docs/runbook.md":   "# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n",
+	})
+	gh.AddRepo("acme", "golden-paths", map[string]string{
+		"catalog-info.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: tiny-service}
+spec:
+  owner: group:default/team-payments
+  type: service
+  parameters:
+    - properties: {name: {type: string}}
+      required: [name]
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: "${{ parameters.name }}"}
+`,
+		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec: {type: service, lifecycle: experimental, owner: group:default/team-payments}\n",
+		"skeleton/README.md":         "# ${{ values.name }}\n",
 	})
 	cfgText := fmt.Sprintf(`server:
   addr: 127.0.0.1:0
@@ -130,6 +151,12 @@ redis:
 		})
 		if hits[0].Page != "runbook.md" {
 			t.Errorf("follower %d: docs search found %+v, want the runbook", i, hits[0])
+		}
+		// A template discovered by the leader runs on a follower: its
+		// skeleton came in the bundle.
+		resp, err := f.s.app.Router.Handle(t.Context(), &bot.Request{Text: "scaffold tiny-service name=ledger-export --dry-run", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
+		if err != nil || resp.Status != bot.StatusOK || !strings.Contains(resp.Text+fmt.Sprint(resp.Sections), "ledger-export") {
+			t.Errorf("follower %d dry run: %v %+v", i, err, resp)
 		}
 		health := refreshHealth{r: f.s.refresh, in: f.s.ingest}.CatalogHealth()
 		if len(health) != 1 || !strings.Contains(health[0].Name, "catalog leader") || health[0].Entities == 0 {
