@@ -181,20 +181,39 @@ func malformedRefs(e *Entity) []Problem {
 		}
 		vals := refValues(e, f)
 		for i, v := range vals {
-			r, err := ParseRef(v, f.defaultKind, self.Namespace)
-			msg := ""
-			switch {
-			case err != nil:
-				msg = "spec." + f.key + ": " + err.Error()
-			case r.Kind == "":
-				msg = "spec." + f.key + ": entity reference " + quote(v) + " must name a kind (e.g. \"component:" + v + "\" or \"resource:" + v + "\")"
-			default:
+			msg := backstageRefProblem(v, f.defaultKind)
+			if msg == "" {
 				continue
 			}
-			out = append(out, Problem{Pos: e.fieldPos(f, i, len(vals)), Severity: Error, Message: msg + ": Backstage cannot resolve it and would not ingest the entity"})
+			out = append(out, Problem{Pos: e.fieldPos(f, i, len(vals)), Severity: Error,
+				Message: "spec." + f.key + ": " + msg + ": Backstage cannot resolve it and would not ingest the entity"})
 		}
 	}
 	return out
+}
+
+// backstageRefProblem says why Backstage's parseEntityRef throws on v, or
+// "" when it does not. It splits as Backstage does (the kind before the
+// first ':', the namespace before the first '/', unless that '/' comes
+// first; the rest is the name, separators and all) and throws only on an
+// empty part or a kind that is neither given nor defaulted. Stricter checks
+// of the parts (ParseRef's) are Build's warnings.
+func backstageRefProblem(v, defaultKind string) string {
+	colon, slash := strings.IndexByte(v, ':'), strings.IndexByte(v, '/')
+	if slash >= 0 && slash < colon {
+		colon = -1
+	}
+	switch {
+	case colon == 0:
+		return fmt.Sprintf("entity reference %q had missing or empty kind (e.g. did not start with \"component:\" or similar)", v)
+	case slash >= 0 && slash == colon+1:
+		return fmt.Sprintf("entity reference %q had missing or empty namespace", v)
+	case max(colon, slash)+1 >= len(v):
+		return fmt.Sprintf("entity reference %q had missing or empty name", v)
+	case colon < 0 && defaultKind == "":
+		return fmt.Sprintf("entity reference %q must name a kind (e.g. \"component:%s\" or \"resource:%s\")", v, v, v)
+	}
+	return ""
 }
 
 // unknownKindMessage explains a kind/apiVersion pair no built-in kind
