@@ -201,6 +201,16 @@ func parseChunk(file string, chunk []byte, lineOff, index int, fp *fastParser) [
 	}
 }
 
+// looksLikeSkeleton reports whether a document is a template skeleton's
+// Nunjucks (which names values.*, or uses {% %} tags) rather than a
+// Template descriptor, whose steps are full of ${{ parameters.* }}.
+func looksLikeSkeleton(chunk []byte) bool {
+	if bytes.Contains(chunk, []byte("kind: Template")) {
+		return false
+	}
+	return bytes.Contains(chunk, []byte("{%")) || bytes.Contains(chunk, []byte("${{ values.")) || bytes.Contains(chunk, []byte("${{values."))
+}
+
 // yamlProblem turns a yaml.v3 syntax error into a positioned, clearer problem.
 func yamlProblem(file string, chunk []byte, lineOff int, err error) *Problem {
 	msg := err.Error()
@@ -221,7 +231,7 @@ func yamlProblem(file string, chunk []byte, lineOff int, err error) *Problem {
 			col = i + 1
 		}
 	}
-	if bytes.Contains(chunk, []byte("{%")) || bytes.Contains(chunk, []byte("${{")) {
+	if looksLikeSkeleton(chunk) {
 		// A Software Template's skeleton is Nunjucks that renders to YAML.
 		msg += " (this looks like a Software Template skeleton, which fetch:template renders before it is YAML; it is not a descriptor by itself)"
 	}

@@ -205,3 +205,12 @@ func TestListOfEntitiesIsReportedNotSkipped(t *testing.T) {
 		t.Fatalf("skipped %v", res.Skipped)
 	}
 }
+
+// A Template descriptor's ${{ parameters.* }} do not make its YAML error a
+// skeleton's.
+func TestTemplateSyntaxErrorIsNotCalledASkeleton(t *testing.T) {
+	res := loadString(t, "template.yaml", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  steps:\n    - id: a\n      input:\n        name: ${{ parameters.name }}\n     bad: indent\n")
+	if len(res.Problems) == 0 || !strings.Contains(res.Problems[0].Message, "invalid YAML") || strings.Contains(res.Problems[0].Message, "skeleton") {
+		t.Fatalf("problems %v", res.Problems)
+	}
+}
