@@ -56,6 +56,7 @@ type fastParser struct {
 	stack  []*yaml.Node  // children being collected
 	depth  int
 	endsNL bool
+	grow   int // the slab size the last document showed it needs
 }
 
 // fastParse parses chunk, one document as SplitDocuments cuts it, when it is
@@ -69,10 +70,14 @@ func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
 // parse is fastParse reusing p's storage: the tree of the previous document
 // parsed with p must no longer be in use.
 func (p *fastParser) parse(chunk []byte) (root *yaml.Node, ok bool) {
-	p.reset(len(chunk))
+	p.reset()
 	if !p.scanLines(chunk) {
 		return nil, false
 	}
+	// Sized once the input is known to be in the subset, and by its lines
+	// as well as its bytes: a large block scalar or one-line JSON needs few
+	// nodes, and declined input allocates none.
+	p.reserve(min(len(chunk)/12, 2*len(p.lines)) + 16)
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(fyDecline); !is {
@@ -95,17 +100,14 @@ func (p *fastParser) parse(chunk []byte) (root *yaml.Node, ok bool) {
 	return n, true
 }
 
-// reset readies p for a document of size bytes, keeping its slabs (one
-// slab big enough for the largest document so far).
-func (p *fastParser) reset(size int) {
-	est := size/12 + 16 // about one node per dozen bytes of descriptor
+// reset readies p for a document, keeping its slabs (one slab big enough
+// for the largest document so far).
+func (p *fastParser) reset() {
+	p.grow = 0
 	if len(p.filled) > 0 {
-		est = max(est, p.used+p.used/4)
+		// The last document outgrew its slab: the next slab is bigger.
+		p.grow = p.used + p.used/4
 		p.nodes = nil
-	}
-	if cap(p.nodes) < est {
-		p.nodes = make([]yaml.Node, 0, est)
-		p.ptrs = make([]*yaml.Node, 0, est)
 	}
 	p.nodes = p.nodes[:0]
 	p.ptrs = p.ptrs[:0]
@@ -113,6 +115,16 @@ func (p *fastParser) reset(size int) {
 	p.lines = p.lines[:0]
 	p.stack = p.stack[:0]
 	p.li, p.used, p.depth = 0, 0, 0
+}
+
+// reserve makes room for about est nodes (about one per dozen bytes of
+// descriptor, at most two per line).
+func (p *fastParser) reserve(est int) {
+	est = max(est, p.grow)
+	if cap(p.nodes) < est {
+		p.nodes = make([]yaml.Node, 0, est)
+		p.ptrs = make([]*yaml.Node, 0, est)
+	}
 }
 
 // compact gives the document's values their own storage: the well-known
@@ -1003,7 +1015,7 @@ func plainTag(v string) string {
 		// Timestamps, ints (any base, with '_') and floats use only these
 		// characters; a value with any other is a string.
 		for i := 0; i < len(v); i++ {
-			if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB_+-.:tTzZ ", rune(v[i])) {
+			if !strings.ContainsRune("0123456789abcdefABCDEFxXoObB_+-.,:tTzZ ", rune(v[i])) {
 				return "!!str"
 			}
 		}
