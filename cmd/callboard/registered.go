@@ -64,12 +64,59 @@ func (r *registered) attach(store *catalog.Store) {
 	r.store = store
 	r.mu.Unlock()
 	store.OnSwap(func(s *catalog.Snapshot) {
+		if r.kv != nil {
+			// Not in the swapping goroutine (the other hooks of this swap
+			// finish first); and only what Redis still holds: a
+			// registration another replica retired stays retired.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := r.sync(ctx); err != nil {
+					r.log.Warn("registrations not re-checked after a catalog swap", "err", err)
+					return
+				}
+				if missing := r.missingFrom(s); len(missing) > 0 {
+					r.addLive(missing)
+				}
+			}()
+			return
+		}
 		if missing := r.missingFrom(s); len(missing) > 0 {
-			// Not in the swapping goroutine: the other hooks of this
-			// swap must finish on this snapshot first.
 			go r.addLive(missing)
 		}
 	})
+}
+
+// sync makes this replica's registrations those Redis holds: new ones are
+// added, and ones retired elsewhere (another source now provides the
+// entity) are forgotten, so no swap brings them back.
+func (r *registered) sync(ctx context.Context) error {
+	all, err := r.kv.All(ctx)
+	if err != nil {
+		return err
+	}
+	refs := make(map[string]catalog.Ref, len(all))
+	for loc, data := range all {
+		es, err := parseRegistered(ctx, loc, data)
+		if err == nil && len(es) > 0 {
+			refs[loc] = es[0].Ref()
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for loc := range r.files {
+		if _, ok := all[loc]; !ok {
+			delete(r.files, loc)
+			delete(r.refs, loc)
+		}
+	}
+	for loc, data := range all {
+		r.files[loc] = data
+		if ref, ok := refs[loc]; ok {
+			r.refs[loc] = ref
+		}
+	}
+	return nil
 }
 
 // parse reads a descriptor as the registered source would.
@@ -200,15 +247,9 @@ func (r *registered) Name() string { return RegisteredSource }
 // with Redis, every other's) whose entity no other source provides now.
 func (r *registered) Load(ctx context.Context) (*catalog.Result, error) {
 	if r.kv != nil {
-		all, err := r.kv.All(ctx)
-		if err != nil {
+		if err := r.sync(ctx); err != nil {
 			return nil, fmt.Errorf("reading registrations from Redis: %w", err)
 		}
-		r.mu.Lock()
-		for loc, data := range all {
-			r.files[loc] = data
-		}
-		r.mu.Unlock()
 	}
 	r.mu.Lock()
 	store := r.store
