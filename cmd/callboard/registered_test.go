@@ -135,6 +135,13 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	if n, _ := client.HLen(ctx, "t:catalog:registered").Result(); n != 0 {
 		t.Errorf("%d registrations left in Redis", n)
 	}
+	// Retired on a, it stays retired on b: a snapshot without it (the
+	// entity gone from GitHub too) is not given it back.
+	storeB.Swap(replicaStore(t).Current())
+	time.Sleep(300 * time.Millisecond) // the swap hook's re-check runs
+	if _, ok := storeB.Current().Get(ledgerExport); ok {
+		t.Error("a registration retired on another replica came back on b")
+	}
 }
 
 func TestRegisteringABadDescriptorSaysWhereAndWhat(t *testing.T) {
