@@ -394,6 +394,23 @@ func (st *Store) Swap(s *Snapshot) {
 	}
 }
 
+// CompareAndSwap installs s only if old is still the current snapshot, and
+// reports whether it did: a writer that built s from old does not overwrite
+// a newer snapshot someone else swapped in meanwhile.
+func (st *Store) CompareAndSwap(old, s *Snapshot) bool {
+	s.version = st.version.Add(1)
+	if !st.cur.CompareAndSwap(old, s) {
+		return false
+	}
+	st.mu.Lock()
+	hooks := st.hooks
+	st.mu.Unlock()
+	for _, h := range hooks {
+		h(s)
+	}
+	return true
+}
+
 // OnSwap registers f to run on every snapshot swapped in from now on, and at
 // once on the current one. Readers use it to build their own per-snapshot
 // indexes off the request path, so the first request after a refresh does

@@ -203,41 +203,49 @@ func (r *registered) addLive(es []*catalog.Entity) {
 	}
 	r.swapMu.Lock()
 	defer r.swapMu.Unlock()
-	cur := store.Current()
-	fresh := map[string]bool{}
-	for _, e := range es {
-		fresh[e.Ref().Key()] = true
-	}
-	base := &catalog.Result{}
-	var problems []catalog.Problem
-	if cur != nil {
-		base.Entities = make([]*catalog.Entity, 0, cur.Len()+len(es))
-		for _, e := range cur.Entities() {
-			if fresh[e.Ref().Key()] {
-				continue
-			}
-			c := *e
-			c.Relations = nil
-			base.Entities = append(base.Entities, &c)
+	// Built from the current snapshot and swapped in only if that is still
+	// current: a refresh or a followed snapshot swapped in meanwhile is not
+	// overwritten; the registration is added to that one instead.
+	for attempt := 0; attempt < 5; attempt++ {
+		cur := store.Current()
+		fresh := map[string]bool{}
+		for _, e := range es {
+			fresh[e.Ref().Key()] = true
 		}
-		for _, p := range cur.Problems() {
-			if !fresh[p.Entity.Key()] {
+		base := &catalog.Result{}
+		var problems []catalog.Problem
+		if cur != nil {
+			base.Entities = make([]*catalog.Entity, 0, cur.Len()+len(es))
+			for _, e := range cur.Entities() {
+				if fresh[e.Ref().Key()] {
+					continue
+				}
+				c := *e
+				c.Relations = nil
+				base.Entities = append(base.Entities, &c)
+			}
+			for _, p := range cur.Problems() {
+				if !fresh[p.Entity.Key()] {
+					problems = append(problems, p)
+				}
+			}
+		}
+		added := make([]*catalog.Entity, len(es))
+		for i, e := range es {
+			c := *e
+			added[i] = &c
+		}
+		built := catalog.Build(base, &catalog.Result{Entities: added})
+		for _, p := range built.Problems() {
+			if fresh[p.Entity.Key()] {
 				problems = append(problems, p)
 			}
 		}
-	}
-	added := make([]*catalog.Entity, len(es))
-	for i, e := range es {
-		c := *e
-		added[i] = &c
-	}
-	built := catalog.Build(base, &catalog.Result{Entities: added})
-	for _, p := range built.Problems() {
-		if fresh[p.Entity.Key()] {
-			problems = append(problems, p)
+		if store.CompareAndSwap(cur, catalog.NewSnapshot(built.Entities(), problems)) {
+			return
 		}
 	}
-	store.Swap(catalog.NewSnapshot(built.Entities(), problems))
+	r.log.Warn("registered entities not added: the catalog kept changing under the swap; the next swap adds them")
 }
 
 // Name implements catalog.Source.
