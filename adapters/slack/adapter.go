@@ -85,6 +85,9 @@ type Adapter struct {
 	httpc   *http.Client
 	users   *memo[slack.User]
 	answers *memo[*bot.Response]
+	// acks are the acknowledgements of recent slash commands by trigger id,
+	// given again when Slack delivers one a second time.
+	acks    *memo[Message]
 	values  *valueStore
 	aliases map[string]string
 
@@ -136,6 +139,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		httpc:   cfg.HTTPClient,
 		users:   newMemo[slack.User](10000, cfg.UserTTL),
 		answers: newMemo[*bot.Response](2000, 30*time.Minute),
+		acks:    newMemo[Message](2000, 10*time.Minute),
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {

@@ -36,11 +36,21 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		// one (a proxy's retry, a Socket Mode envelope sent again) is known.
 		// Its own key: the Router's dedupe middleware uses
 		// "slack:"+DeliveryID, and must not see this one as already seen.
-		first, err := a.dedupe.FirstSeen(ctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
+		// Bounded: the answer must reach Slack within its 3 seconds even
+		// when Redis is slow; the command then runs (as with no dedupe).
+		dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		first, err := a.dedupe.FirstSeen(dctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
+		cancel()
 		if err != nil {
 			a.log.Error("slack: dedupe failed; running the slash command", "command", sc.Command, "err", err)
 		} else if !first {
 			a.log.Info("slack: slash command delivered again; not run twice", "command", sc.Command, "user", sc.UserID)
+			// Slack sends a command again when its acknowledgement was
+			// lost (a Socket Mode ack that never arrived): give the same
+			// answer again when this replica holds it.
+			if m, ok := a.acks.get(sc.TriggerID); ok {
+				return m
+			}
 			return Render(duplicateNote(), RenderOptions{})
 		}
 	}
@@ -56,7 +66,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	}
 	a.identify(ctx, &req.User)
 	resp := a.run(ctx, req)
-	return a.present(resp, origin{
+	m := a.present(resp, origin{
 		command:     text,
 		responseURL: sc.ResponseURL,
 		triggerID:   sc.TriggerID,
@@ -67,6 +77,10 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		// would run the command again).
 		share: resp.Text != duplicateText || resp.Title != "",
 	})
+	if sc.TriggerID != "" {
+		a.acks.set(sc.TriggerID, m)
+	}
+	return m
 }
 
 // duplicateNote answers a command delivered again: the first delivery is
