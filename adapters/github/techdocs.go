@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -39,6 +40,7 @@ type TechDocsReader struct {
 	hosts  map[string]bool
 
 	mu    sync.Mutex
+	good  map[string]goodSite        // url -> the last read that succeeded
 	blobs map[string][]byte          // sha -> content
 	sites map[string]map[string]bool // url -> the blob SHAs its last read used
 	refs  map[string]int             // sha -> sites using it
@@ -56,7 +58,7 @@ func NewTechDocsReader(c *Client, opts TechDocsOptions) *TechDocsReader {
 	for _, h := range opts.Hosts {
 		hosts[strings.ToLower(strings.TrimSpace(h))] = true
 	}
-	return &TechDocsReader{client: c, get: newConditional(c), opts: opts, hosts: hosts, blobs: map[string][]byte{}, sites: map[string]map[string]bool{}, refs: map[string]int{}}
+	return &TechDocsReader{client: c, get: newConditional(c), opts: opts, hosts: hosts, good: map[string]goodSite{}, blobs: map[string][]byte{}, sites: map[string]map[string]bool{}, refs: map[string]int{}}
 }
 
 // techDocsURL is a url: target taken apart.
@@ -115,6 +117,32 @@ type treeEntry struct {
 // The file system holds mkdocs.yml at its root and the Markdown of the docs
 // dir under it; source is the blob URL of the site folder.
 func (r *TechDocsReader) ReadSite(ctx context.Context, raw string) (fs.FS, string, error) {
+	fsys, source, err := r.readSite(ctx, raw)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err == nil {
+		r.good[raw] = goodSite{fsys, source}
+		return fsys, source, nil
+	}
+	if g, ok := r.good[raw]; ok && errors.Is(err, errUnreachable) {
+		// GitHub failing for a moment (a 5xx, the network, a rate-limit
+		// wait cut short) does not take the site out of search: the last
+		// good read serves until a read succeeds.
+		return g.fsys, g.source, nil
+	}
+	return nil, "", err
+}
+
+// errUnreachable marks a read that failed on the way to GitHub, not on what
+// the site holds.
+var errUnreachable = errors.New("GitHub unreachable")
+
+type goodSite struct {
+	fsys   fs.FS
+	source string
+}
+
+func (r *TechDocsReader) readSite(ctx context.Context, raw string) (fs.FS, string, error) {
 	t, err := r.parse(raw)
 	if err != nil {
 		return nil, "", err
@@ -156,7 +184,7 @@ func (r *TechDocsReader) ReadSite(ctx context.Context, raw string) (fs.FS, strin
 		}
 		data, err := r.blob(ctx, repoPath, e.SHA)
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", p, err)
+			return fmt.Errorf("reading %s: %w: %w", p, errUnreachable, err)
 		}
 		fsys[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
 		return nil
@@ -215,7 +243,7 @@ func (r *TechDocsReader) listTree(ctx context.Context, t techDocsURL) (tree []tr
 		b := strings.Join(t.ref[:n], "/")
 		f, err := r.get.get(ctx, repoPath+"/git/trees/"+b, url.Values{"recursive": {"1"}})
 		if err != nil {
-			return nil, "", "", fmt.Errorf("listing %s/%s at %s: %w", t.owner, t.repo, b, err)
+			return nil, "", "", fmt.Errorf("listing %s/%s at %s: %w: %w", t.owner, t.repo, b, errUnreachable, err)
 		}
 		if f.status == 409 {
 			return nil, "", "", fmt.Errorf("repository %s/%s is empty", t.owner, t.repo)

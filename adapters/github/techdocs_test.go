@@ -227,3 +227,29 @@ func TestTechDocsReaderKeepsTheBlobsSitesUse(t *testing.T) {
 		t.Fatalf("%d blobs kept after a page was removed, want 5", len(r.blobs))
 	}
 }
+
+// GitHub failing after a good read keeps the site searchable with what
+// that read found; a site never read well still reports the failure.
+func TestTechDocsReaderKeepsTheLastGoodSiteWhileGitHubFails(t *testing.T) {
+	srv := githubtest.New(t)
+	handbookRepo(srv)
+	r := techdocsReader(t, srv)
+	ctx := context.Background()
+	if _, _, err := r.ReadSite(ctx, "https://github.com/acme/handbook/tree/main/site"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Fail("", "", 1_000_000, githubtest.Fault{Status: 401, Message: "Bad credentials"})
+	fsys, source, err := r.ReadSite(ctx, "https://github.com/acme/handbook/tree/main/site")
+	if err != nil || !slices.Contains(files(t, fsys), "pages/ops/runbook.md") || source == "" {
+		t.Fatalf("during the failure: %v %v %q", fsys, err, source)
+	}
+	if _, _, err := r.ReadSite(ctx, "https://github.com/acme/handbook/tree/main/other"); err == nil {
+		t.Fatal("a site never read well was served from nothing")
+	}
+	srv.ClearFaults()
+	// Content problems are not GitHub failing: they are reported.
+	srv.Push("acme", "handbook", "main", nil, []string{"site/mkdocs.yml"})
+	if _, _, err := r.ReadSite(ctx, "https://github.com/acme/handbook/tree/main/site"); err == nil || !strings.Contains(err.Error(), "no mkdocs.yml") {
+		t.Fatalf("a site that lost its mkdocs.yml: %v", err)
+	}
+}
