@@ -84,7 +84,6 @@ func (in *ingest) run(ctx context.Context) error {
 	work(in.followUps)
 	if in.bus != nil {
 		work(in.follow)
-		work(in.forwarded)
 	}
 	in.lead(ctx)
 	wg.Wait()
@@ -117,8 +116,16 @@ func (in *ingest) lead(ctx context.Context) {
 			case <-lctx.Done():
 			}
 		}()
+		// Only the leader listens for webhook work followers hand over, so a
+		// hand-over with no leader listening is known (and refused).
+		var fwd sync.WaitGroup
+		if in.bus != nil {
+			fwd.Add(1)
+			go func() { defer fwd.Done(); in.forwarded(lctx) }()
+		}
 		_ = in.s.refresh.Run(lctx)
 		cancel()
+		fwd.Wait()
 		in.leading.Store(false)
 		in.leaderGauge.Set(0)
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
