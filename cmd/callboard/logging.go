@@ -38,7 +38,7 @@ type redactor []string
 // advance (GitHub App installation tokens, minted hourly) or that a remote
 // error may echo: GitHub's ghp_/ghs_/gho_/ghu_/ghr_ and github_pat_ tokens,
 // Slack's xox?- and xapp- tokens. They are redacted by shape.
-var tokenShapes = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})`)
+var tokenShapes = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[a-z]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})`)
 
 func (r redactor) text(s string) string {
 	for _, v := range r {

@@ -241,7 +241,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		// url: TechDocs sites now rather than at the first reload.
 		s.background = append(s.background, func(ctx context.Context) error {
 			sites, probs := docs.SitesFromSnapshotWith(ctx, s.app.Store.Current(), s.app.DocsRemote)
-			s.rebuildDocs(sites, probs)
+			s.rebuildDocs(ctx, sites, probs)
 			return nil
 		})
 	}
@@ -509,8 +509,10 @@ func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
 
 // rebuildDocs indexes the TechDocs sites of the snapshot a refresh swapped
 // in (and the docs.paths sites), so documentation search follows the catalog.
-func (s *server) rebuildDocs(sites []docs.Site, probs []catalog.Problem) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []catalog.Problem) {
+	// Bounded, and stopped with the background work on shutdown (Rebuild
+	// keeps the old index when cancelled).
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for _, p := range s.cfg.Docs.Paths {
 		if site, err := docs.LooseSite(p); err == nil {

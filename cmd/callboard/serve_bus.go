@@ -179,9 +179,9 @@ func (in *ingest) followUps(ctx context.Context) {
 			continue
 		}
 		last = snap
-		sites, probs, same := in.sitesFor(snap)
+		sites, probs, same := in.sitesFor(ctx, snap)
 		if !same {
-			in.s.rebuildDocs(sites, probs)
+			in.s.rebuildDocs(ctx, sites, probs)
 		}
 		if in.bus == nil || !in.leading.Load() {
 			continue
@@ -205,7 +205,7 @@ func (in *ingest) followUps(ctx context.Context) {
 // snapshots all derive from the last bundle it applied (plus entities
 // registered since, whose docs live in repositories not read yet), so it
 // indexes that bundle's sites; same reports they are the ones indexed last.
-func (in *ingest) sitesFor(snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
+func (in *ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
 	in.mu.Lock()
 	b := in.followed
 	same = b != nil && b == in.indexed
@@ -220,7 +220,7 @@ func (in *ingest) sitesFor(snap *catalog.Snapshot) (sites []docs.Site, probs []c
 		}
 		return b.Sites, probs, same
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	sites, probs = docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
 	return sites, probs, false
