@@ -237,11 +237,15 @@ func (r *TechDocsReader) readSite(ctx context.Context, raw string) (fs.FS, strin
 // run of segments naming a tree is taken (at most three tries). dir is the
 // folder the rest of the URL names ("." for the root).
 func (r *TechDocsReader) listTree(ctx context.Context, t techDocsURL) (tree []treeEntry, branch, dir string, err error) {
-	// Client.url escapes the path it is given: segments go in as they are.
-	repoPath := "repos/" + t.owner + "/" + t.repo
+	// Client.url takes an escaped path: each segment is escaped once.
+	repoPath := "repos/" + url.PathEscape(t.owner) + "/" + url.PathEscape(t.repo)
 	for n := 1; n <= min(3, len(t.ref)); n++ {
 		b := strings.Join(t.ref[:n], "/")
-		f, err := r.get.get(ctx, repoPath+"/git/trees/"+b, url.Values{"recursive": {"1"}})
+		esc := make([]string, n)
+		for i, seg := range t.ref[:n] {
+			esc[i] = url.PathEscape(seg)
+		}
+		f, err := r.get.get(ctx, repoPath+"/git/trees/"+strings.Join(esc, "/"), url.Values{"recursive": {"1"}})
 		if err != nil {
 			return nil, "", "", fmt.Errorf("listing %s/%s at %s: %w: %w", t.owner, t.repo, b, errUnreachable, err)
 		}

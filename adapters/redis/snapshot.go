@@ -289,7 +289,9 @@ func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, 
 	if err := b.C.Set(ctx, b.key(v), buf.Bytes(), or(b.Keep, 24*time.Hour)).Err(); err != nil {
 		return 0, fmt.Errorf("redis catalog snapshot %d: %w", v, err)
 	}
-	if err := b.C.Set(ctx, b.current(), v, 0).Err(); err != nil {
+	// Only forward: a leader that lost its lock mid-publish must not point
+	// catalog:current back at its older version after the new leader's.
+	if err := setIfHigher.Run(ctx, b.C, []string{b.current()}, v).Err(); err != nil {
 		return 0, fmt.Errorf("redis catalog current: %w", err)
 	}
 	if v > 1 {
@@ -303,6 +305,16 @@ func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, 
 	}
 	return v, nil
 }
+
+// setIfHigher sets KEYS[1] to ARGV[1] when that is higher than its value.
+var setIfHigher = goredis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tonumber(ARGV[1]) > cur then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+`)
 
 // supersededKeep is how long a replaced version stays readable.
 const supersededKeep = 10 * time.Minute

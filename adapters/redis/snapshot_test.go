@@ -235,3 +235,21 @@ spec:
 		t.Error("a file no step names was carried")
 	}
 }
+
+// catalog:current only moves forward: a publish that finishes after a newer
+// one (a leader that lost its lock mid-publish) does not point it back.
+func TestCurrentVersionOnlyMovesForward(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	pfx := prefix()
+	ctx := context.Background()
+	c := client(t, s)
+	bus := &SnapshotBus{C: c, Prefix: pfx}
+	c.Set(ctx, pfx+"catalog:current", 50, 0) // a newer version is current
+	v, err := bus.Publish(ctx, catalog.NewSnapshot(nil, nil))
+	if err != nil || v >= 50 {
+		t.Fatalf("publish = %d, %v", v, err)
+	}
+	if cur, _ := c.Get(ctx, pfx+"catalog:current").Int64(); cur != 50 {
+		t.Fatalf("current = %d after an older publish, want 50", cur)
+	}
+}
