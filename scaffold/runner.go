@@ -483,10 +483,16 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 		return nil
 	}
 	var secrets map[string]any
-	if v, ok := r.secrets.LoadAndDelete(id); ok {
+	if v, ok := r.secrets.Load(id); ok {
 		secrets = v.(map[string]any)
 	}
-	if err := r.resume(ctx, t, job, secrets, progress); err != nil {
+	err = r.resume(ctx, t, job, secrets, progress)
+	if !errors.Is(err, errNotSaved) && !errors.Is(err, ErrInterrupted) {
+		// Kept until the job is over: a job handed back at shutdown and
+		// resumed by this replica still has them.
+		r.secrets.Delete(id)
+	}
+	if err != nil {
 		if errors.Is(err, errNotSaved) || errors.Is(err, ErrInterrupted) {
 			// The store lost track of the job's progress: keep it in the
 			// queue, so a later claim resumes it from the last saved step
