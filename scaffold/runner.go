@@ -36,6 +36,10 @@ type Runner struct {
 	Catalog func() *catalog.Snapshot
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Once, when set, reports whether key is seen for the first time
+	// (bot.Dedupe.FirstSeen over Redis, across replicas): Requeue uses it so
+	// two retries of one failure clicked at once queue the job once.
+	Once func(ctx context.Context, key string) (bool, error)
 
 	langOnce sync.Once
 	lang     *Lang

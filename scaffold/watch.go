@@ -130,6 +130,17 @@ func (r *Runner) Requeue(ctx context.Context, queue Queue, id string) (*Job, err
 	case JobQueued, JobRunning:
 		return job, fmt.Errorf("job %s is %s: it resumes by itself, there is nothing to retry", id, job.State)
 	}
+	if r.Once != nil {
+		// The state check and the save below are not one step: two retries
+		// of the same failure (same attempt count) must not both queue it.
+		first, err := r.Once(ctx, fmt.Sprintf("scaffold-retry:%s:%d", id, job.Attempts))
+		if err != nil {
+			return job, fmt.Errorf("checking that job %s is retried once: %w", id, err)
+		}
+		if !first {
+			return job, fmt.Errorf("job %s is already being retried", id)
+		}
+	}
 	job.State = JobQueued
 	job.Updated = r.now()
 	if err := r.Store.Save(ctx, job); err != nil {

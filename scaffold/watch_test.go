@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/scaffold"
 	"github.com/callboard/callboard/scaffold/scaffoldtest"
 )
@@ -151,5 +152,69 @@ func TestRequeueResumesAFailedJobOnAWorkerWithoutRepeatingWhatExists(t *testing.
 	repo := pub.Repo("github.com", "acme", "ledger")
 	if pub.RepoCount() != 1 || len(repo.Branches["main"]) != 1 || cat.calls != 1 {
 		t.Errorf("%d repos, %d commits, %d registrations; want 1 each", pub.RepoCount(), len(repo.Branches["main"]), cat.calls)
+	}
+}
+
+// slowGets makes both retries read the job before either saves it, as a
+// slow store would: each Get returns only once two are in flight (or after
+// a second).
+type slowGets struct {
+	scaffold.JobStore
+	arrived chan struct{}
+}
+
+func (s slowGets) Get(ctx context.Context, id string) (*scaffold.Job, error) {
+	j, err := s.JobStore.Get(ctx, id)
+	s.arrived <- struct{}{}
+	deadline := time.After(time.Second)
+	for len(s.arrived) < 2 {
+		select {
+		case <-deadline:
+			return j, err
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return j, err
+}
+
+type countingQueue struct {
+	scaffold.Queue
+	mu sync.Mutex
+	n  int
+}
+
+func (q *countingQueue) Enqueue(ctx context.Context, id string) error {
+	q.mu.Lock()
+	q.n++
+	q.mu.Unlock()
+	return q.Queue.Enqueue(ctx, id)
+}
+
+// Two retries of the same failure at once (a double click, the requester
+// and an admin) queue the job once.
+func TestConcurrentRequeuesQueueTheJobOnce(t *testing.T) {
+	store := scaffold.NewMemJobStore()
+	ctx := context.Background()
+	job := &scaffold.Job{ID: "j1", Key: "k1", State: scaffold.JobFailed, Attempts: 1}
+	if _, _, err := store.Create(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	dd := bot.NewMemoryDedupe()
+	r := &scaffold.Runner{Store: slowGets{store, make(chan struct{}, 2)}, Once: func(ctx context.Context, key string) (bool, error) {
+		return dd.FirstSeen(ctx, key, time.Hour)
+	}}
+	q := &countingQueue{Queue: scaffold.NewMemQueue()}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = r.Requeue(ctx, q, "j1") }()
+	}
+	wg.Wait()
+	if q.n != 1 {
+		t.Fatalf("queued %d times (errors %v), want once", q.n, errs)
+	}
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("errors %v: want exactly one retry refused", errs)
 	}
 }

@@ -28,6 +28,8 @@ type scaffoldSetup struct {
 	// Fetcher reads remote skeletons (url: https://github.com/...) on the
 	// AllowedHosts; nil: only skeletons beside the template.
 	Fetcher scaffold.URLFetcher
+	// Once dedupes retries across replicas (nil: retries are not deduped).
+	Once func(ctx context.Context, key string) (bool, error)
 	// Admins may retry anyone's job (catalog.admins).
 	Admins []catalog.Ref
 	// Registered is the live-catalog Registrar and the "registered" source.
@@ -47,7 +49,7 @@ func (a *App) scaffoldOptions() bot.ScaffoldOptions {
 	if store == nil {
 		store = scaffold.NewMemJobStore()
 	}
-	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Log: a.log}
+	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Once: setup.Once, Log: a.log}
 	if setup.Publisher != nil {
 		runner.Publisher = setup.Publisher
 	}

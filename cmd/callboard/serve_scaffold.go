@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -72,6 +73,11 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 		setup.Admins = append(setup.Admins, ref)
 	}
 	var queue scaffold.Queue
+	dedupe := bot.Dedupe(bot.NewMemoryDedupe())
+	if s.redis != nil {
+		dedupe = s.redis.Dedupe
+	}
+	setup.Once = func(ctx context.Context, key string) (bool, error) { return dedupe.FirstSeen(ctx, key, 24*time.Hour) }
 	if s.redis != nil {
 		setup.Store = s.redis.Jobs
 		queue = s.redis.Queue
