@@ -132,8 +132,8 @@ func (r *Runner) Requeue(ctx context.Context, queue Queue, id string) (*Job, err
 	}
 	if r.Once != nil {
 		// The state check and the save below are not one step: two retries
-		// of the same failure (same attempt count) must not both queue it.
-		first, err := r.Once(ctx, fmt.Sprintf("scaffold-retry:%s:%d", id, job.Attempts))
+		// of the same failure (the same saved record) must not both queue it.
+		first, err := r.Once(ctx, fmt.Sprintf("scaffold-retry:%s:%d", id, job.Updated.UnixNano()))
 		if err != nil {
 			return job, fmt.Errorf("checking that job %s is retried once: %w", id, err)
 		}
