@@ -314,22 +314,32 @@ func (r *Runner) newJob(t *Template, key string, user catalog.Ref, values map[st
 	return j
 }
 
+// create validates req and records its job; created is false when a job
+// of the same idempotency key exists (it is returned instead).
+func (r *Runner) create(ctx context.Context, req Request) (job *Job, secrets map[string]any, created bool, err error) {
+	values, secrets, err := r.Prepare(req, false)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	job = r.newJob(req.Template, req.Key, req.User, values)
+	job.Requester = req.Requester
+	existing, created, err := r.Store.Create(ctx, job)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("recording the job: %w", err)
+	}
+	if !created {
+		return existing, nil, false, nil
+	}
+	return job, secrets, true, nil
+}
+
 // Start validates the request, creates its job (or finds the job of the same
 // idempotency key, which it returns without running anything again) and runs
 // it to the end. A failed run returns the job and a *StepError.
 func (r *Runner) Start(ctx context.Context, req Request) (*Job, error) {
-	values, secrets, err := r.Prepare(req, false)
-	if err != nil {
-		return nil, err
-	}
-	job := r.newJob(req.Template, req.Key, req.User, values)
-	job.Requester = req.Requester
-	existing, created, err := r.Store.Create(ctx, job)
-	if err != nil {
-		return nil, fmt.Errorf("recording the job: %w", err)
-	}
-	if !created {
-		return existing, nil
+	job, secrets, created, err := r.create(ctx, req)
+	if err != nil || !created {
+		return job, err
 	}
 	ws := NewWorkspace()
 	return job, r.execute(ctx, req.Template, job, secrets, req.User, ws, false, req.Progress)
@@ -380,18 +390,9 @@ func (r *Runner) resume(ctx context.Context, t *Template, job *Job, secrets map[
 // parameters stay in this process's memory until a local worker takes the
 // job; a worker elsewhere runs without them.
 func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, error) {
-	values, secrets, err := r.Prepare(req, false)
-	if err != nil {
-		return nil, err
-	}
-	job := r.newJob(req.Template, req.Key, req.User, values)
-	job.Requester = req.Requester
-	existing, created, err := r.Store.Create(ctx, job)
-	if err != nil {
-		return nil, fmt.Errorf("recording the job: %w", err)
-	}
-	if !created {
-		return existing, nil
+	job, secrets, created, err := r.create(ctx, req)
+	if err != nil || !created {
+		return job, err
 	}
 	if len(secrets) > 0 {
 		r.secrets.Store(job.ID, secrets)
