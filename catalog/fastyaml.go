@@ -544,22 +544,33 @@ func (p *fastParser) mapping(l *fyLine, off int) *yaml.Node {
 		}
 		p.stack = append(p.stack, k)
 		p.stack = append(p.stack, p.value(l, colon+1, col, true))
-		p.skipToContent()
-		if p.li == len(p.lines) {
+		next, ok := p.nextAt(col)
+		if !ok {
 			break
 		}
-		l = &p.lines[p.li]
-		if l.indent < col {
-			break
-		}
-		if l.indent > col {
-			decline()
-		}
-		off = l.start + l.indent
+		l, off = next, next.start+next.indent
 	}
 	m.Content = p.finish(base)
 	p.depth--
 	return m
+}
+
+// nextAt moves to the next content line: it is the next entry of a block
+// at column col (ok), or the block has ended (a dedent, the end). Deeper
+// indentation there is not in the subset.
+func (p *fastParser) nextAt(col int) (*fyLine, bool) {
+	p.skipToContent()
+	if p.li == len(p.lines) {
+		return nil, false
+	}
+	l := &p.lines[p.li]
+	if l.indent < col {
+		return nil, false
+	}
+	if l.indent > col {
+		decline()
+	}
+	return l, true
 }
 
 func (p *fastParser) sequence(l *fyLine, off int) *yaml.Node {
@@ -586,18 +597,11 @@ func (p *fastParser) sequence(l *fyLine, off int) *yaml.Node {
 			}
 		}
 		p.stack = append(p.stack, item)
-		p.skipToContent()
-		if p.li == len(p.lines) {
+		next, ok := p.nextAt(col)
+		if !ok {
 			break
 		}
-		l = &p.lines[p.li]
-		if l.indent < col {
-			break
-		}
-		if l.indent > col {
-			decline()
-		}
-		off = l.start + l.indent
+		l, off = next, next.start+next.indent
 		if !p.seqEntry(l, off) {
 			break // a key of the mapping this (indentless) sequence is the value of
 		}
