@@ -154,6 +154,29 @@ func (a fetchAction) Inputs() []Input {
 }
 
 // location resolves url: a path in the template's FS, or an absolute URL.
+// LocalSkeletons lists the urls a Template's spec reads files from beside
+// it: the url input of its fetch steps when relative. Remote urls (read by
+// a URLFetcher) and urls computed at run time (${{ }}) are left out. Catalog
+// sources use it to carry a template's skeleton with its descriptor.
+func LocalSkeletons(spec map[string]any) []string {
+	steps, _ := spec["steps"].([]any)
+	var out []string
+	for _, st := range steps {
+		m, _ := st.(map[string]any)
+		action, _ := m["action"].(string)
+		if !strings.HasPrefix(action, "fetch:template") && !strings.HasPrefix(action, "fetch:plain") && action != "fetch:cookiecutter" {
+			continue
+		}
+		in, _ := m["input"].(map[string]any)
+		u, _ := in["url"].(string)
+		if u == "" || strings.Contains(u, "://") || strings.Contains(u, "${{") {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
 func location(t *Template, raw string) (fsPath string, abs *url.URL, err error) {
 	if u, perr := url.Parse(raw); perr == nil && u.Scheme != "" && u.Host != "" {
 		return "", u, nil

@@ -1,6 +1,7 @@
 package scaffold_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -43,5 +44,21 @@ func TestParseTemplateRejectsBadTemplatesSayingWhere(t *testing.T) {
 	}
 	if tmpl, err := scaffold.ParseTemplate(ok()); err != nil || tmpl.Dir != "templates" || tmpl.Steps[0].Name != "a" {
 		t.Fatalf("valid template: %+v %v", tmpl, err)
+	}
+}
+
+func TestLocalSkeletonsAreTheRelativeURLsOfFetchSteps(t *testing.T) {
+	spec := map[string]any{"steps": []any{
+		map[string]any{"action": "fetch:template", "input": map[string]any{"url": "./skeleton"}},
+		map[string]any{"action": "fetch:plain", "input": map[string]any{"url": "https://github.com/acme/x/tree/main/docs"}},
+		map[string]any{"action": "fetch:plain:file", "input": map[string]any{"url": "../shared/LICENSE"}},
+		map[string]any{"action": "fetch:cookiecutter", "input": map[string]any{"url": "./cc"}},
+		map[string]any{"action": "fetch:template", "input": map[string]any{"url": "${{ parameters.where }}"}},
+		map[string]any{"action": "debug:log", "input": map[string]any{"url": "./not-a-skeleton"}},
+		"not a step",
+	}}
+	got := fmt.Sprint(scaffold.LocalSkeletons(spec))
+	if got != "[./skeleton ../shared/LICENSE ./cc]" {
+		t.Fatalf("LocalSkeletons = %s", got)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/scaffold"
 )
 
 // OrgOptions select and read an organisation's repositories.
@@ -74,7 +75,7 @@ type repoState struct {
 	meta        repoMeta
 	result      *catalog.Result // last good
 	files       map[string]bool // paths read last time
-	siteDirs    []string        // TechDocs site directories
+	dirs        []string        // folders read whole: TechDocs sites, template skeletons
 	lastSuccess time.Time
 	lastAttempt time.Time
 	lastErr     error
@@ -227,7 +228,7 @@ func (s *OrgSource) Relevant(name string, paths []string) bool {
 		if st.files[p] {
 			return true
 		}
-		for _, d := range st.siteDirs {
+		for _, d := range st.dirs {
 			if d == "." || strings.HasPrefix(p, d+"/") {
 				return true
 			}
@@ -383,7 +384,7 @@ func (s *OrgSource) refresh(ctx context.Context, m repoMeta) error {
 	now := time.Now()
 	if m.Archived && !s.opts.IncludeArchived {
 		s.mu.Lock()
-		st.result, st.files, st.siteDirs, st.skipped, st.lastErr = &catalog.Result{}, nil, nil, "archived", nil
+		st.result, st.files, st.dirs, st.skipped, st.lastErr = &catalog.Result{}, nil, nil, "archived", nil
 		st.lastAttempt, st.lastSuccess = now, now
 		s.mu.Unlock()
 		return nil
@@ -400,15 +401,15 @@ func (s *OrgSource) refresh(ctx context.Context, m repoMeta) error {
 	}
 	st.lastErr = nil
 	st.lastSuccess = now
-	st.result, st.files, st.siteDirs, st.empty = rr.result, rr.files, rr.siteDirs, rr.empty
+	st.result, st.files, st.dirs, st.empty = rr.result, rr.files, rr.dirs, rr.empty
 	return nil
 }
 
 type repoRead struct {
-	result   *catalog.Result
-	files    map[string]bool
-	siteDirs []string
-	empty    bool
+	result *catalog.Result
+	files  map[string]bool
+	dirs   []string
+	empty  bool
 }
 
 // reader fetches one repository's catalog files into memory.
@@ -455,10 +456,11 @@ func (s *OrgSource) read(ctx context.Context, m repoMeta) (repoRead, error) {
 		}
 	}
 	// Follow what the descriptors point at: Location targets, TechDocs
-	// sites and $text/$json/$yaml placeholders, breadth first.
+	// sites, template skeletons and $text/$json/$yaml placeholders, breadth
+	// first.
 	queue := append([]string(nil), found...)
 	scanned := map[string]bool{}
-	var sites []string
+	var dirs []string
 	var catalogFiles []string
 	for len(queue) > 0 && ctx.Err() == nil {
 		p := queue[0]
@@ -495,27 +497,24 @@ func (s *OrgSource) read(ctx context.Context, m repoMeta) (repoRead, error) {
 				return repoRead{}, err
 			}
 		}
-		for _, sk := range refs.skeletons {
-			dir, ok := relPath(p, sk)
-			if !ok {
-				r.problem(p, catalog.Warning, fmt.Sprintf("template skeleton %q leaves the repository", sk))
-				continue
+		// Folders read with the descriptor: TechDocs sites and template
+		// skeletons. A push touching them refreshes the repository.
+		for _, f := range []struct {
+			what  string
+			rels  []string
+			fetch func(ctx context.Context, from, dir string) error
+		}{{"TechDocs dir", refs.docsDirs, r.fetchSite}, {"template skeleton", refs.skeletons, r.fetchSkeleton}} {
+			for _, rel := range f.rels {
+				dir, ok := relPath(p, rel)
+				if !ok {
+					r.problem(p, catalog.Warning, fmt.Sprintf("%s %q leaves the repository", f.what, rel))
+					continue
+				}
+				if err := f.fetch(ctx, p, dir); err != nil {
+					return repoRead{}, err
+				}
+				dirs = append(dirs, dir)
 			}
-			if err := r.fetchSkeleton(ctx, p, dir); err != nil {
-				return repoRead{}, err
-			}
-			sites = append(sites, dir)
-		}
-		for _, d := range refs.docsDirs {
-			dir, ok := relPath(p, d)
-			if !ok {
-				r.problem(p, catalog.Warning, fmt.Sprintf("TechDocs dir %q leaves the repository", d))
-				continue
-			}
-			if err := r.fetchSite(ctx, p, dir); err != nil {
-				return repoRead{}, err
-			}
-			sites = append(sites, dir)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -548,7 +547,7 @@ func (s *OrgSource) read(ctx context.Context, m repoMeta) (repoRead, error) {
 			res.Merge(catalog.LoadFS(ctx, r.fsys, rest, opts))
 		}
 	}
-	return repoRead{result: res, files: r.read, siteDirs: sites, empty: r.empty}, nil
+	return repoRead{result: res, files: r.read, dirs: dirs, empty: r.empty}, nil
 }
 
 func (r *reader) problem(file string, sev catalog.Severity, msg string) {
@@ -826,12 +825,6 @@ func scanDescriptor(data []byte) descriptorRefs {
 				Type    string   `yaml:"type"`
 				Target  string   `yaml:"target"`
 				Targets []string `yaml:"targets"`
-				Steps   []struct {
-					Action string `yaml:"action"`
-					Input  struct {
-						URL any `yaml:"url"`
-					} `yaml:"input"`
-				} `yaml:"steps"`
 			} `yaml:"spec"`
 		}
 		if n.Decode(&doc) != nil {
@@ -847,15 +840,11 @@ func scanDescriptor(data []byte) descriptorRefs {
 			out.docsDirs = append(out.docsDirs, strings.TrimPrefix(ref, "dir:"))
 		}
 		if strings.EqualFold(doc.Kind, "Template") {
-			for _, st := range doc.Spec.Steps {
-				u, _ := st.Input.URL.(string)
-				if !strings.HasPrefix(st.Action, "fetch:template") && !strings.HasPrefix(st.Action, "fetch:plain") {
-					continue
-				}
-				if u == "" || strings.Contains(u, "://") || strings.Contains(u, "${{") {
-					continue // remote (the scaffolder's fetcher) or computed at run time
-				}
-				out.skeletons = append(out.skeletons, u)
+			var t struct {
+				Spec map[string]any `yaml:"spec"`
+			}
+			if n.Decode(&t) == nil {
+				out.skeletons = append(out.skeletons, scaffold.LocalSkeletons(t.Spec)...)
 			}
 		}
 		walkPlaceholders(&n, &out.placeholders)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/scaffold"
 )
 
 // SnapshotBus carries the catalog from the leader to the other replicas: the
@@ -186,27 +187,6 @@ func sitesSize(sites []wireSite) int64 {
 	return n
 }
 
-// skeletonDirs are the relative urls a Template's fetch:template and
-// fetch:plain steps read from beside it.
-func skeletonDirs(e *catalog.Entity) []string {
-	steps, _ := e.Spec["steps"].([]any)
-	var out []string
-	for _, st := range steps {
-		m, _ := st.(map[string]any)
-		action, _ := m["action"].(string)
-		if !strings.HasPrefix(action, "fetch:template") && !strings.HasPrefix(action, "fetch:plain") {
-			continue
-		}
-		in, _ := m["input"].(map[string]any)
-		u, _ := in["url"].(string)
-		if u == "" || strings.Contains(u, "://") || strings.Contains(u, "${{") {
-			continue
-		}
-		out = append(out, u)
-	}
-	return out
-}
-
 // packSkeletons copies, for each Template readable where it was loaded, the
 // files under the folders its steps name, within budget bytes.
 func packSkeletons(snap *catalog.Snapshot, budget int64) (out []wireSkeleton, dropped []string) {
@@ -217,7 +197,7 @@ func packSkeletons(snap *catalog.Snapshot, budget int64) (out []wireSkeleton, dr
 		sk := wireSkeleton{Entity: e.Ref().String(), Files: map[string][]byte{}}
 		var size int64
 		var err error
-		for _, rel := range skeletonDirs(e) {
+		for _, rel := range scaffold.LocalSkeletons(e.Spec) {
 			root := path.Join(path.Dir(e.Origin.Path), rel)
 			if !fs.ValidPath(root) {
 				continue
