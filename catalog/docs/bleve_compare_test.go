@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -221,32 +219,6 @@ func TestRankingAtLeastAsGoodAsBleve(t *testing.T) {
 			}
 		})
 	}
-}
-
-// latencies runs each query, timing it by the wall clock and by the CPU
-// time of its thread (which other work on a shared machine does not
-// inflate), and reports p50 and p99 of both.
-func latencies(b *testing.B, queries []string, search func(q string)) {
-	var lat, cpu []time.Duration
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	i := 0
-	for b.Loop() {
-		q := queries[i%len(queries)]
-		i++
-		c := threadCPU()
-		t := time.Now()
-		search(q)
-		lat = append(lat, time.Since(t))
-		cpu = append(cpu, time.Duration(threadCPU()-c))
-	}
-	for _, l := range [][]time.Duration{lat, cpu} {
-		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
-	}
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-	b.ReportMetric(float64(cpu[len(cpu)/2].Microseconds()), "cpu-p50-µs")
-	b.ReportMetric(float64(cpu[len(cpu)*99/100].Microseconds()), "cpu-p99-µs")
 }
 
 // BenchmarkBleveBuild5000Pages indexes the sections of the 5,000 synthetic
