@@ -34,24 +34,7 @@ func TestSubmittedJobsRunOnceOnAWorkerEvenAfterAReplicaDies(t *testing.T) {
 	if id, _, err := queue.Claim(ctx, "dead"); err != nil || id != job.ID {
 		t.Fatalf("claim %q %v", id, err)
 	}
-	done := make(chan *scaffold.Job, 1)
-	workCtx, stop := context.WithCancel(ctx)
-	go func() {
-		_ = r.Work(workCtx, queue, "live", func(context.Context, string) (*scaffold.Template, error) { return tmpl, nil }, func(e scaffold.Event) {
-			if e.Step < 0 && e.Job.State == scaffold.JobSucceeded {
-				done <- e.Job
-			}
-		})
-	}()
-	select {
-	case j := <-done:
-		if j.ID != job.ID {
-			t.Fatalf("ran %s", j.ID)
-		}
-	case <-ctx.Done():
-		t.Fatal("the abandoned job was never run")
-	}
-	stop()
+	workUntilSucceeded(t, ctx, r, queue, "live", tmpl, job.ID, "the abandoned job was never run")
 	if pub.RepoCount() != 1 || cat.calls != 1 {
 		t.Errorf("%d repos, %d registrations", pub.RepoCount(), cat.calls)
 	}
@@ -99,24 +82,7 @@ func TestAClaimedJobIsNotLostWhenItsRecordCannotBeRead(t *testing.T) {
 	store.mu.Lock()
 	store.failGets = 1 // the first claim cannot read the job
 	store.mu.Unlock()
-	done := make(chan *scaffold.Job, 1)
-	workCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		_ = r.Work(workCtx, queue, "w", func(context.Context, string) (*scaffold.Template, error) { return tmpl, nil }, func(e scaffold.Event) {
-			if e.Step < 0 && e.Job.State == scaffold.JobSucceeded {
-				done <- e.Job
-			}
-		})
-	}()
-	select {
-	case j := <-done:
-		if j.ID != job.ID {
-			t.Fatalf("ran %s", j.ID)
-		}
-	case <-ctx.Done():
-		t.Fatal("the job whose record could not be read was acknowledged and lost")
-	}
+	workUntilSucceeded(t, ctx, r, queue, "w", tmpl, job.ID, "the job whose record could not be read was acknowledged and lost")
 	if pub.RepoCount() != 1 {
 		t.Errorf("%d repositories, want 1", pub.RepoCount())
 	}
@@ -141,5 +107,32 @@ func TestAJobThatCannotBeQueuedIsRecordedAsFailed(t *testing.T) {
 	}
 	if stored.State != scaffold.JobFailed || !strings.Contains(stored.Error, "could not be queued") {
 		t.Errorf("stored job is %s %q; want failed, saying it could not be queued", stored.State, stored.Error)
+	}
+}
+
+// workUntilSucceeded runs a worker until job id succeeds (failing the test
+// with never when ctx ends first) and stops it.
+func workUntilSucceeded(t *testing.T, ctx context.Context, r *scaffold.Runner, queue scaffold.Queue, consumer string, tmpl *scaffold.Template, id, never string) {
+	t.Helper()
+	done := make(chan *scaffold.Job, 1)
+	workCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		_ = r.Work(workCtx, queue, consumer, func(context.Context, string) (*scaffold.Template, error) { return tmpl, nil }, func(e scaffold.Event) {
+			if e.Step < 0 && e.Job.State == scaffold.JobSucceeded {
+				select {
+				case done <- e.Job:
+				default:
+				}
+			}
+		})
+	}()
+	select {
+	case j := <-done:
+		if j.ID != id {
+			t.Fatalf("ran %s, want %s", j.ID, id)
+		}
+	case <-ctx.Done():
+		t.Fatal(never)
 	}
 }
