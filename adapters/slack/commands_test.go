@@ -180,19 +180,7 @@ func TestDuplicateFromTheRouterGetsTheNote(t *testing.T) {
 // trigger_id, its first ack lost) is acknowledged with the same answer and
 // not run again.
 func TestSocketModeSlashCommandSentTwiceRunsOnce(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.AppToken = "xapp-test" })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.a.RunSocketMode(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("RunSocketMode: %v", err)
-		}
-	}()
-	if !e.fake.WaitConnected(5 * time.Second) {
-		t.Fatal("no Socket Mode connection")
-	}
+	e := newSocketEnv(t)
 	trigger := nextTrigger()
 	var acks []string
 	for i := range 2 {

@@ -299,3 +299,23 @@ func blockActionsPayload(actionID, value, responseURL string, ephemeral bool) ma
 		}},
 	}
 }
+
+// newSocketEnv is newEnv with an app token, connected in Socket Mode to the
+// fake until the test ends (when RunSocketMode must return cleanly).
+func newSocketEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t, func(c *Config) { c.AppToken = "xapp-test" })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.RunSocketMode(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("RunSocketMode: %v", err)
+		}
+	})
+	if !e.fake.WaitConnected(5 * time.Second) {
+		t.Fatal("no Socket Mode connection")
+	}
+	return e
+}

@@ -5,7 +5,6 @@ package slack
 // and sent through the real handlers.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -320,19 +319,7 @@ func TestMessageShortcutFromSlackAsksWhatTheMessageSays(t *testing.T) {
 }
 
 func TestSocketModeEnvelopesFromSlack(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.AppToken = "xapp-test" })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.a.RunSocketMode(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("RunSocketMode: %v", err)
-		}
-	}()
-	if !e.fake.WaitConnected(5 * time.Second) {
-		t.Fatal("no Socket Mode connection")
-	}
+	e := newSocketEnv(t)
 	envelopeID := func(raw []byte) string {
 		var env struct {
 			EnvelopeID string `json:"envelope_id"`

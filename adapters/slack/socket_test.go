@@ -10,19 +10,7 @@ import (
 )
 
 func TestSocketModeAcksEveryEnvelopeAndAnswers(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.AppToken = "xapp-test" })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.a.RunSocketMode(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("RunSocketMode: %v", err)
-		}
-	}()
-	if !e.fake.WaitConnected(5 * time.Second) {
-		t.Fatal("no Socket Mode connection")
-	}
+	e := newSocketEnv(t)
 
 	t.Run("slash command answered in the ack", func(t *testing.T) {
 		form, _ := url.ParseQuery(string(slashBody("/whoowns", "payments-api", e.fake.ResponseURL())))
