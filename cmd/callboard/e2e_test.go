@@ -166,17 +166,7 @@ log:
 		invocations++
 		body := []byte(url.Values{"command": {"/callboard"}, "text": {text}, "user_id": {"U0ALICE"}, "user_name": {"alice"},
 			"team_id": {"T1"}, "channel_id": {"C1"}, "response_url": {slackFake.ResponseURL()}, "trigger_id": {fmt.Sprintf("1.2.%d", invocations)}}.Encode())
-		req, _ := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		ts, sig := slacktest.Sign(markers["SLACK_SIGNING_SECRET"], time.Now(), body)
-		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", sig)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := postSlackSigned(t, base+"/slack/commands", markers["SLACK_SIGNING_SECRET"], body)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%q: status %d: %s", text, resp.StatusCode, b)
 		}
@@ -351,4 +341,22 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// postSlackSigned POSTs a form body to url signed with secret as Slack signs
+// requests, and returns the response with its body read.
+func postSlackSigned(t *testing.T, url, secret string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	ts, sig := slacktest.Sign(secret, time.Now(), body)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
 }

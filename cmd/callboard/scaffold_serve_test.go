@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sort"
@@ -300,17 +297,7 @@ func TestSlackFormSubmissionRunsTheJob(t *testing.T) {
 	defer srv.Close()
 	post := func(path string, body []byte) []byte {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		ts, sig := slacktest.Sign(secret, time.Now(), body)
-		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", sig)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := postSlackSigned(t, srv.URL+path, secret, body)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
 		}
