@@ -76,16 +76,22 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 // WaitConnected waits until a Socket Mode client is connected.
 func (s *Server) WaitConnected(timeout time.Duration) bool {
+	return s.waitSock(timeout, func() bool { return len(s.sock.conns) > 0 })
+}
+
+// waitSock waits until ok (called with the socket state locked) holds, or
+// timeout passes; it reports ok.
+func (s *Server) waitSock(timeout time.Duration, ok func() bool) bool {
 	sk := &s.sock
 	t := time.AfterFunc(timeout, func() { sk.mu.Lock(); sk.cond.Broadcast(); sk.mu.Unlock() })
 	defer t.Stop()
 	deadline := time.Now().Add(timeout)
 	sk.mu.Lock()
 	defer sk.mu.Unlock()
-	for len(sk.conns) == 0 && time.Now().Before(deadline) {
+	for !ok() && time.Now().Before(deadline) {
 		sk.cond.Wait()
 	}
-	return len(sk.conns) > 0
+	return ok()
 }
 
 // Send pushes an envelope of type typ ("events_api", "slash_commands",
@@ -137,16 +143,7 @@ func (s *Server) Disconnect(reason string) error {
 
 // WaitDials waits until n Socket Mode connections have been opened in all.
 func (s *Server) WaitDials(n int, timeout time.Duration) bool {
-	sk := &s.sock
-	t := time.AfterFunc(timeout, func() { sk.mu.Lock(); sk.cond.Broadcast(); sk.mu.Unlock() })
-	defer t.Stop()
-	deadline := time.Now().Add(timeout)
-	sk.mu.Lock()
-	defer sk.mu.Unlock()
-	for (sk.dials < n || len(sk.conns) == 0) && time.Now().Before(deadline) {
-		sk.cond.Wait()
-	}
-	return sk.dials >= n && len(sk.conns) > 0
+	return s.waitSock(timeout, func() bool { return s.sock.dials >= n && len(s.sock.conns) > 0 })
 }
 
 // WaitAck waits for the acknowledgement of envelope id.
