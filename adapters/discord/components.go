@@ -210,7 +210,7 @@ func (s *shelf) write(key string, v any) {
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), stashTimeout)
 	defer cancel()
 	// A failed write leaves the entry on this replica only: the button still
 	// works here, as it did without a stash.
@@ -222,7 +222,7 @@ func (s *shelf) read(key string) (any, bool) {
 	if s.remote == nil {
 		return nil, false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), stashTimeout)
 	defer cancel()
 	data, ok, err := s.remote.Get(ctx, key)
 	if err != nil || !ok {
@@ -289,3 +289,8 @@ func (s *shelf) set(key string, v any) {
 		s.write(key, v)
 	}
 }
+
+// stashTimeout bounds a call to the shared stash: it is on the way to an
+// answer the platform wants within 3 seconds, and a slow Redis only costs
+// the button working on other replicas.
+const stashTimeout = 500 * time.Millisecond
