@@ -191,11 +191,14 @@ func TestEventsThatAreNotCommandsAreAcknowledgedAndIgnored(t *testing.T) {
 func TestBlockActionsFromSlack(t *testing.T) {
 	e := newEnv(t, nil)
 	_, owner := e.slash(t, "/callboard", "who owns payments-api")
-
-	t.Run("a button on a message in a thread", func(t *testing.T) {
-		id, v := buttonValue(t, owner.Blocks, "Show dependents")
+	// click sends the block_actions payload in file for the button labelled
+	// label, expects an empty 200 ack, and returns the answer posted to
+	// response_url.
+	click := func(t *testing.T, file, label string) rawMessage {
+		t.Helper()
+		id, v := buttonValue(t, owner.Blocks, label)
 		before := len(e.fake.Calls("response_url"))
-		body := interactionForm(payload(t, "block_actions_message.json", map[string]string{
+		body := interactionForm(payload(t, file, map[string]string{
 			"ACTION_ID": inJSON(id), "VALUE": inJSON(v), "RESPONSE_URL": inJSON(e.fake.ResponseURL())}))
 		resp, b := e.post(t, PathInteractions, formType, body, time.Now(), testSecret, nil)
 		if resp.StatusCode != 200 || len(b) != 0 {
@@ -205,7 +208,11 @@ func TestBlockActionsFromSlack(t *testing.T) {
 		if len(calls) != before+1 {
 			t.Fatal("no answer through response_url")
 		}
-		m := decodeCall(t, calls[before])
+		return decodeCall(t, calls[before])
+	}
+
+	t.Run("a button on a message in a thread", func(t *testing.T) {
+		m := click(t, "block_actions_message.json", "Show dependents")
 		if !strings.Contains(string(m.Blocks), "checkout-web") {
 			t.Fatalf("answer %s", m.Blocks)
 		}
@@ -215,19 +222,7 @@ func TestBlockActionsFromSlack(t *testing.T) {
 		}
 	})
 	t.Run("a button on an ephemeral message, which has no message field", func(t *testing.T) {
-		id, v := buttonValue(t, owner.Blocks, "Share in channel")
-		before := len(e.fake.Calls("response_url"))
-		body := interactionForm(payload(t, "block_actions_ephemeral.json", map[string]string{
-			"ACTION_ID": inJSON(id), "VALUE": inJSON(v), "RESPONSE_URL": inJSON(e.fake.ResponseURL())}))
-		resp, b := e.post(t, PathInteractions, formType, body, time.Now(), testSecret, nil)
-		if resp.StatusCode != 200 || len(b) != 0 {
-			t.Fatalf("ack %d %q, want an empty 200", resp.StatusCode, b)
-		}
-		calls := e.fake.Wait("response_url", before+1, 2*time.Second)
-		if len(calls) != before+1 {
-			t.Fatal("no answer through response_url")
-		}
-		if m := decodeCall(t, calls[before]); m.ResponseType != "in_channel" || !strings.Contains(string(m.Blocks), "owned by Team Payments") {
+		if m := click(t, "block_actions_ephemeral.json", "Share in channel"); m.ResponseType != "in_channel" || !strings.Contains(string(m.Blocks), "owned by Team Payments") {
 			t.Fatalf("shared %+v %s", m, m.Blocks)
 		}
 	})
