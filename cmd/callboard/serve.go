@@ -200,7 +200,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	}
 	for _, spec := range specs {
 		if strings.HasPrefix(spec, "backstage:") {
-			src, err := backstage.FromSpec(spec, "")
+			src, err := backstage.FromSpec(spec, backstage.Options{})
 			if err != nil {
 				return fmt.Errorf("catalog source %q: %w", spec, err)
 			}
