@@ -120,4 +120,3 @@ func TestLoadReportsANonCatalogAnswer(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-

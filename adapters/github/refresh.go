@@ -145,6 +145,9 @@ func jitter(d time.Duration) time.Duration {
 	return d/2 + rand.N(d/2)
 }
 
+// Pending names the sources that have never loaded.
+func (r *Refresher) Pending() []string { return sourceNames(r.pending()) }
+
 // pending are the sources that have never loaded.
 func (r *Refresher) pending() []catalog.Source {
 	r.mu.Lock()

@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callboard/callboard/adapters/backstage"
 	"github.com/callboard/callboard/adapters/github"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
+
+	// Backstage is how to read backstage:URL catalog sources.
+	Backstage BackstageConfig `yaml:"backstage"`
 
 	// Secrets, filled from the environment and the *_file keys; never
 	// decoded from YAML and never logged.
@@ -101,6 +105,17 @@ type GitHubConfig struct {
 	WebhookSecretFile string `yaml:"webhook_secret_file"`
 }
 
+// BackstageConfig says how to read a Backstage instance's catalog
+// (backstage:URL sources) and where its UI is, for links.
+type BackstageConfig struct {
+	// TokenFile holds a token of Backstage's backend.auth.externalAccess
+	// (BACKSTAGE_TOKEN overrides it), sent as a bearer token.
+	TokenFile string `yaml:"token_file"`
+	// UIURL is the Backstage UI's base URL: entity and TechDocs links
+	// point there (and docs.base_url defaults to its TechDocs pages).
+	UIURL string `yaml:"ui_url"`
+}
+
 // RedisConfig names the shared state; empty means in-memory (one replica).
 type RedisConfig struct {
 	URL          string   `yaml:"url"`
@@ -148,6 +163,7 @@ type Secrets struct {
 	GitHubPrivateKey    string
 	GitHubWebhookSecret string
 	RedisPassword       string
+	BackstageToken      string
 }
 
 // String never shows a secret, only which are set.
@@ -245,7 +261,7 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
-	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL"}
+	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL", "BACKSTAGE_TOKEN"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	cfg := defaultConfig()
@@ -265,6 +281,10 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	if errs := cfg.validate(pos); len(errs) > 0 {
 		return nil, errs
+	}
+	if cfg.Docs.BaseURL == "" && cfg.Backstage.UIURL != "" {
+		// TechDocs of a Backstage catalog are read on its UI.
+		cfg.Docs.BaseURL = strings.TrimRight(cfg.Backstage.UIURL, "/") + "/docs/{namespace}/{kind}/{name}/{path}"
 	}
 	return &cfg, nil
 }
@@ -434,6 +454,7 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.GitHubPrivateKey, "GITHUB_APP_PRIVATE_KEY", "github.private_key_file", c.GitHub.PrivateKeyFile)
 	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
+	read(&s.BackstageToken, "BACKSTAGE_TOKEN", "backstage.token_file", c.Backstage.TokenFile)
 	if v := getenv("DISCORD_APP_ID"); v != "" {
 		c.Discord.AppID = v
 	}
@@ -524,6 +545,17 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	for i, s := range c.Catalog.Sources {
 		if strings.TrimSpace(s) == "" {
 			bad(fmt.Sprintf("catalog.sources[%d]", i), "must not be empty")
+		}
+		if backstage.IsSpec(s) {
+			// A token or password in the URL is refused here, redacted.
+			if _, err := backstage.FromSpec(s, backstage.Options{}); err != nil {
+				bad(fmt.Sprintf("catalog.sources[%d]", i), "%s", err)
+			}
+		}
+	}
+	if c.Backstage.UIURL != "" {
+		if _, err := backstage.FromSpec("backstage:https://backstage.invalid", backstage.Options{UIURL: c.Backstage.UIURL}); err != nil {
+			bad("backstage.ui_url", "must be the Backstage UI's http(s) base URL, without credentials or query; got %q", backstage.RedactURL(c.Backstage.UIURL))
 		}
 	}
 	if c.Docs.BaseURL != "" {
@@ -659,20 +691,23 @@ func onOff(b bool) string {
 }
 
 // applyConfigFile reads o.Config (when set) into o for `ask` and `chat`: its
-// local catalog sources when no --catalog was given, its docs paths after
-// --docs, and docs.base_url. GitHub and Backstage sources need `serve`; they
-// are named in the returned notes rather than silently dropped.
+// catalog sources when no --catalog was given, its docs paths after
+// --docs, and docs.base_url; then it takes the backstage:URL values among
+// the catalogs as remote sources (with the file's or the environment's
+// token). GitHub sources need `serve`; they are named in the returned notes
+// rather than silently dropped.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
-		return nil, nil
+		return nil, splitCLISources(o, getenv)
 	}
 	cfg, err := LoadConfig(o.Config, getenv)
 	if err != nil {
 		return nil, err
 	}
+	o.cfg = cfg
 	var local []string
 	for _, src := range cfg.Catalog.Sources {
-		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") {
+		if github.IsSourceSpec(src) {
 			notes = append(notes, fmt.Sprintf("%s: catalog source %q is read only by `callboard serve`", o.Config, src))
 			continue
 		}
@@ -683,5 +718,5 @@ func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string,
 	}
 	o.Docs = append(o.Docs, cfg.Docs.Paths...)
 	o.DocsBaseURL = cfg.Docs.BaseURL
-	return notes, nil
+	return notes, splitCLISources(o, getenv)
 }
