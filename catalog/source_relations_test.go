@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -75,5 +76,46 @@ func TestBuildMergesSourceRelationsWithSpecOnes(t *testing.T) {
 	e, _ := again.Get(ref("component:default/billing"))
 	if count(e, RelDependsOn, "resource:default/billing-db") != 1 || len(billing.SourceRelations) != 5 {
 		t.Errorf("rebuild: %v; source relations %v", e.Relations, billing.SourceRelations)
+	}
+}
+
+// benchBackstage is n components as a Backstage API serves them: each owned
+// by one of 100 groups and depending on the next, with Backstage's own
+// relations (withServed) or spec alone.
+func benchBackstage(n int, withServed bool) []*Entity {
+	out := make([]*Entity, 0, n+100)
+	for g := range 100 {
+		out = append(out, &Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Group", Known: true,
+			Metadata: Metadata{Name: fmt.Sprintf("team-%d", g), Namespace: DefaultNamespace}, Spec: map[string]any{"type": "team"}})
+	}
+	for i := range n {
+		owner, next := fmt.Sprintf("team-%d", i%100), fmt.Sprintf("svc-%d", (i+1)%n)
+		e := &Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Known: true,
+			Metadata: Metadata{Name: fmt.Sprintf("svc-%d", i), Namespace: DefaultNamespace},
+			Spec:     map[string]any{"type": "service", "lifecycle": "production", "owner": owner, "dependsOn": []any{"component:" + next}}}
+		if withServed {
+			e.SourceRelations = []Relation{
+				{Type: RelOwnedBy, Target: Ref{Kind: KindGroup, Namespace: DefaultNamespace, Name: owner}},
+				{Type: RelDependsOn, Target: Ref{Kind: KindComponent, Namespace: DefaultNamespace, Name: next}},
+				{Type: RelDependencyOf, Target: Ref{Kind: KindComponent, Namespace: DefaultNamespace, Name: fmt.Sprintf("svc-%d", (i+n-1)%n)}},
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// BenchmarkBuild10kBackstage measures what merging Backstage's relations
+// costs Build (spec only vs spec plus served relations).
+func BenchmarkBuild10kBackstage(b *testing.B) {
+	for _, served := range []bool{false, true} {
+		b.Run(fmt.Sprintf("served=%v", served), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				es := benchBackstage(10_000, served)
+				b.StartTimer()
+				Build(&Result{Entities: es})
+			}
+		})
 	}
 }
