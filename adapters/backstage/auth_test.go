@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -241,5 +243,32 @@ func TestRedactURL(t *testing.T) {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A token renewed in the token file (a JWKS-verified token a sidecar
+// refreshes) is used at the next load, without a restart.
+func TestLoadRereadsTheTokenFile(t *testing.T) {
+	srv := backstagetest.New("renewed-token-0002", backstagetest.Component("ledger", "team-a"))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("expired-token-0001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := FromSpec("backstage:"+srv.URL, Options{Token: "expired-token-0001", TokenFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Load(context.Background()); err == nil || !strings.Contains(err.Error(), "does not accept the token") {
+		t.Fatalf("with the old token: %v", err)
+	}
+	os.WriteFile(file, []byte("renewed-token-0002\n"), 0o600)
+	if res, err := src.Load(context.Background()); err != nil || len(res.Entities) != 1 {
+		t.Fatalf("after renewal: %v", err)
+	}
+	// A file gone for a moment keeps the last token rather than fail.
+	os.Remove(file)
+	if _, err := src.Load(context.Background()); err != nil {
+		t.Fatalf("token file missing: %v", err)
 	}
 }

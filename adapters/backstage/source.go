@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callboard/callboard/catalog"
@@ -17,8 +19,11 @@ import (
 
 // Source reads every entity of a Backstage instance.
 type Source struct {
-	base  string
-	token string
+	base string
+	// tokenFile, when set, is read before every load (see Options.TokenFile).
+	tokenFile string
+	mu        sync.Mutex // guards token
+	token     string
 	// UIURL is the Backstage UI's base URL, for links to entity pages
 	// ({UIURL}/catalog/{namespace}/{kind}/{name}) and TechDocs
 	// ({UIURL}/docs/{namespace}/{kind}/{name}). Empty: the backend's URL,
@@ -38,6 +43,11 @@ type Options struct {
 	// Backstage's backend.auth.externalAccess (or one its JWKS entry
 	// verifies). Empty: no Authorization header (a Backstage with auth off).
 	Token string
+	// TokenFile, when set, names a file read before every load for the
+	// token, so one that is renewed there (a JWKS-verified token a sidecar
+	// refreshes, a rotated static one) is picked up without a restart.
+	// Token is used while the file cannot be read.
+	TokenFile string
 	// UIURL is Source.UIURL.
 	UIURL string
 }
@@ -86,6 +96,9 @@ var errNotFound = errors.New("endpoint not found")
 // be read is a problem naming it; the others are kept.
 func (s *Source) Load(ctx context.Context) (*catalog.Result, error) {
 	res := &catalog.Result{}
+	if err := s.readTokenFile(); err != nil {
+		return res, err
+	}
 	items, err := s.byQuery(ctx)
 	if errors.Is(err, errNotFound) {
 		items, err = s.byOffset(ctx)
@@ -165,8 +178,9 @@ func (s *Source) getJSON(ctx context.Context, p string, q url.Values, v any) err
 		return fmt.Errorf("backstage %s: %w", s.base, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if s.token != "" {
-		req.Header.Set("Authorization", "Bearer "+s.token)
+	token := s.currentToken()
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	hc := s.HTTP
 	if hc == nil {
@@ -186,7 +200,7 @@ func (s *Source) getJSON(ctx context.Context, p string, q url.Values, v any) err
 	case resp.StatusCode == http.StatusNotFound && p == "/api/catalog/entities/by-query":
 		return errNotFound
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return &AuthError{Backend: s.base, Status: resp.StatusCode, Message: s.scrub(message(body)), TokenSent: s.token != ""}
+		return &AuthError{Backend: s.base, Status: resp.StatusCode, Message: s.scrub(message(body)), TokenSent: token != ""}
 	default:
 		return fmt.Errorf("backstage %s: GET %s: %d %s", s.base, p, resp.StatusCode, s.scrub(message(body)))
 	}
@@ -198,10 +212,36 @@ func (s *Source) getJSON(ctx context.Context, p string, q url.Values, v any) err
 
 // scrub removes the token from text an answer may have echoed.
 func (s *Source) scrub(text string) string {
-	if s.token == "" {
+	token := s.currentToken()
+	if token == "" {
 		return text
 	}
-	return strings.ReplaceAll(text, s.token, "[redacted]")
+	return strings.ReplaceAll(text, token, "[redacted]")
+}
+
+func (s *Source) currentToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+// readTokenFile takes the token from the token file, when there is one. A
+// file that cannot be read fails the load only when no token is known.
+func (s *Source) readTokenFile() error {
+	if s.tokenFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.tokenFile)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		if s.token != "" {
+			return nil
+		}
+		return fmt.Errorf("backstage %s: cannot read the token file (backstage.token_file): %w", s.base, err)
+	}
+	s.token = strings.TrimSpace(string(b))
+	return nil
 }
 
 // AuthError is Backstage refusing callboard's credentials (401) or their
@@ -327,6 +367,7 @@ func FromSpec(spec string, o Options) (*Source, error) {
 	}
 	s := New(p.Scheme+"://"+p.Host+p.EscapedPath(), o.Token)
 	s.UIURL = strings.TrimRight(o.UIURL, "/")
+	s.tokenFile = o.TokenFile
 	return s, nil
 }
 

@@ -114,6 +114,8 @@ type BackstageConfig struct {
 	// UIURL is the Backstage UI's base URL: entity and TechDocs links
 	// point there (and docs.base_url defaults to its TechDocs pages).
 	UIURL string `yaml:"ui_url"`
+	// tokenFromEnv: BACKSTAGE_TOKEN was set, so TokenFile is not re-read.
+	tokenFromEnv bool
 }
 
 // RedisConfig names the shared state; empty means in-memory (one replica).
@@ -455,6 +457,7 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
 	read(&s.BackstageToken, "BACKSTAGE_TOKEN", "backstage.token_file", c.Backstage.TokenFile)
+	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
 	if v := getenv("DISCORD_APP_ID"); v != "" {
 		c.Discord.AppID = v
 	}

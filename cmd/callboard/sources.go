@@ -21,7 +21,11 @@ func isRemoteSpec(spec string) bool { return github.IsSourceSpec(spec) || backst
 func remoteSource(spec string, cfg *Config, gh *github.Client) (catalog.Source, error) {
 	switch {
 	case backstage.IsSpec(spec):
-		return backstage.FromSpec(spec, backstage.Options{Token: cfg.secrets.BackstageToken, UIURL: cfg.Backstage.UIURL})
+		o := backstage.Options{Token: cfg.secrets.BackstageToken, UIURL: cfg.Backstage.UIURL}
+		if !cfg.Backstage.tokenFromEnv {
+			o.TokenFile = cfg.Backstage.TokenFile // re-read at every load: a renewed token is picked up
+		}
+		return backstage.FromSpec(spec, o)
 	case github.IsSourceSpec(spec):
 		if gh == nil {
 			return nil, fmt.Errorf("catalog source %q needs GITHUB_TOKEN or a GitHub App (github.app_id)", spec)
