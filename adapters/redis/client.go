@@ -295,7 +295,7 @@ func (t TLSOptions) Config() (*tls.Config, error) {
 	if t.CAFile != "" {
 		pem, err := os.ReadFile(t.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("redis tls ca_file: %w", err)
+			return nil, fmt.Errorf("redis tls ca_file: cannot read it: %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {

@@ -632,7 +632,7 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 			if t.CAFile == "" || strings.Contains(err.Error(), "client certificate") {
 				key = "redis.tls.cert_file"
 			}
-			bad(key, "%s", strings.TrimPrefix(err.Error(), "redis tls "))
+			bad(key, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "redis tls ca_file: "), "redis tls "))
 		}
 	}
 	for i, r := range c.Scaffold.Policy {

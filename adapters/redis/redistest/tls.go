@@ -146,3 +146,11 @@ func newCert(t testing.TB, parent *x509.Certificate, parentKey *ecdsa.PrivateKey
 	}
 	return c, key
 }
+
+// TLSAdmin is a client of the TLS server as its default user (to create
+// ACL users), closed when the test ends.
+func TLSAdmin(t testing.TB, s *TLSServer) *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr, TLSConfig: s.ClientTLS(t)})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
