@@ -29,7 +29,7 @@ type Options struct {
 	DB           int
 	// Cluster says whether Redis is a Cluster. Nil decides by itself: several
 	// Addrs (without MasterName) are a Cluster; one address (or a URL) is
-	// asked with INFO cluster at start, as a managed service's configuration
+	// asked with CLUSTER INFO at start, as a managed service's configuration
 	// endpoint expects.
 	Cluster *bool
 	// TLS, when set, encrypts every connection (to Sentinels and Cluster
@@ -137,38 +137,43 @@ type Chosen struct {
 	Why  string
 }
 
-// detect asks the one address given whether it is a Cluster node (INFO
-// cluster says cluster_enabled:1). When it cannot be asked (Redis is not up
-// yet), the client decides at its first connection instead: it is a Cluster
-// client whose slot map comes from the address itself, or, from a node
-// without Cluster support, is that one node holding every slot.
+// detect asks the one address given whether it is a Cluster node: CLUSTER
+// INFO answers on one and is refused elsewhere ("cluster support disabled";
+// an ACL user that may not run it is taken as on a single node too). CLUSTER
+// INFO is used rather than INFO, which ACLs count as dangerous. When the
+// address cannot be asked (Redis is not up yet), the client decides at its
+// first connection instead (selfDeciding).
 func detect(u *goredis.UniversalOptions) (goredis.UniversalClient, Chosen, error) {
 	probe := goredis.NewClient(u.Simple())
 	ctx, cancel := context.WithTimeout(context.Background(), u.DialTimeout+u.ReadTimeout)
-	info, err := probe.Info(ctx, "cluster").Result()
+	_, err := probe.ClusterInfo(ctx).Result()
 	cancel()
-	if err == nil {
-		_ = probe.Close()
-		if clusterEnabled(info) {
-			u.IsClusterMode = true
-			return goredis.NewUniversalClient(u), Chosen{ModeCluster, "detected: INFO cluster answered cluster_enabled:1"}, nil
-		}
-		return goredis.NewClient(u.Simple()), Chosen{ModeSingle, "detected: INFO cluster answered cluster_enabled:0"}, nil
-	}
-	if u.DB != 0 {
+	_ = probe.Close()
+	switch {
+	case err == nil:
+		u.IsClusterMode = true
+		return goredis.NewUniversalClient(u), Chosen{ModeCluster, "detected: the address answered CLUSTER INFO"}, nil
+	case isServerError(err):
+		return goredis.NewClient(u.Simple()), Chosen{ModeSingle, "detected: CLUSTER INFO was refused (" + reason(err) + ")"}, nil
+	case u.DB != 0:
 		// A Cluster has no databases: a DB was asked for, so a single node
 		// (or a Sentinel's master) is meant.
-		_ = probe.Close()
 		return goredis.NewClient(u.Simple()), Chosen{ModeSingle, "db is not 0 (Redis did not answer at start)"}, nil
 	}
-	_ = probe.Close()
 	return selfDeciding(u), Chosen{ModeCluster, "undecided: Redis did not answer at start (" + reason(err) + "); a Cluster client that also serves a single node, decided at the first connection"}, nil
 }
 
+// isServerError is an error Redis answered (not a network failure).
+func isServerError(err error) bool {
+	var re goredis.Error
+	return errors.As(err, &re) && !errors.Is(err, goredis.Nil) && !strings.HasPrefix(err.Error(), "redis: ")
+}
+
 // selfDecidingCluster is a Cluster client whose slot map it asks of its one
-// address, as go-redis does, except that a node without Cluster support is
-// taken as holding every slot: it works with a Cluster and a single node
-// alike. Close closes the connection it asks through too.
+// address, as go-redis does, except that a node that refuses CLUSTER SLOTS
+// (no Cluster support) is taken as holding every slot: it works with a
+// Cluster and a single node alike. Close closes the connection it asks
+// through too.
 type selfDecidingCluster struct {
 	*goredis.ClusterClient
 	seed *goredis.Client
@@ -180,7 +185,7 @@ func selfDeciding(u *goredis.UniversalOptions) *selfDecidingCluster {
 	co := u.Cluster()
 	co.ClusterSlots = func(ctx context.Context) ([]goredis.ClusterSlot, error) {
 		slots, err := seed.ClusterSlots(ctx).Result()
-		if err != nil && strings.Contains(err.Error(), "cluster support disabled") {
+		if err != nil && isServerError(err) {
 			return []goredis.ClusterSlot{{Start: 0, End: 16383, Nodes: []goredis.ClusterNode{{Addr: addr}}}}, nil
 		}
 		return slots, err
@@ -203,16 +208,6 @@ func clusterOf(c goredis.UniversalClient) *goredis.ClusterClient {
 		return cc.ClusterClient
 	}
 	return nil
-}
-
-// clusterEnabled reads INFO cluster's answer.
-func clusterEnabled(info string) bool {
-	for _, line := range strings.Split(info, "\n") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && k == "cluster_enabled" {
-			return v == "1"
-		}
-	}
-	return false
 }
 
 // reason is an error's gist without addresses or credentials.

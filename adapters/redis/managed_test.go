@@ -62,12 +62,12 @@ func TestOneEndpointChoosesTheMode(t *testing.T) {
 		why      string
 		worksOn3 bool
 	}{
-		{"ClusterAddr", Options{Addrs: cl.Addrs[1:2]}, ModeCluster, "cluster_enabled:1", true},
-		{"ClusterURL", Options{URL: "redis://" + cl.Addrs[2]}, ModeCluster, "cluster_enabled:1", true},
+		{"ClusterAddr", Options{Addrs: cl.Addrs[1:2]}, ModeCluster, "answered CLUSTER INFO", true},
+		{"ClusterURL", Options{URL: "redis://" + cl.Addrs[2]}, ModeCluster, "answered CLUSTER INFO", true},
 		{"ClusterSaid", Options{Addrs: cl.Addrs[:1], Cluster: &yes}, ModeCluster, "cluster: true", true},
 		{"SeveralAddrs", Options{Addrs: cl.Addrs}, ModeCluster, "several addrs", true},
-		{"SingleAddr", Options{Addrs: []string{single.Addr}}, ModeSingle, "cluster_enabled:0", true},
-		{"SingleURL", Options{URL: single.URL}, ModeSingle, "cluster_enabled:0", true},
+		{"SingleAddr", Options{Addrs: []string{single.Addr}}, ModeSingle, "CLUSTER INFO was refused", true},
+		{"SingleURL", Options{URL: single.URL}, ModeSingle, "CLUSTER INFO was refused", true},
 		{"SingleSaid", Options{Addrs: cl.Addrs[:1], Cluster: &no}, ModeSingle, "cluster: false", false},
 	}
 	for _, tt := range tests {

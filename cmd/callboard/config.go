@@ -108,7 +108,7 @@ type RedisConfig struct {
 	Addrs      []string `yaml:"addrs"`
 	MasterName string   `yaml:"master_name"`
 	// Cluster says whether Redis is a Cluster; unset, one address is asked
-	// at start (INFO cluster) and several addrs are a Cluster.
+	// at start (CLUSTER INFO) and several addrs are a Cluster.
 	Cluster *bool `yaml:"cluster"`
 	// Username is the ACL user; the password is REDIS_PASSWORD or
 	// password_file.
