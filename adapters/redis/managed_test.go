@@ -364,3 +364,48 @@ func TestTLSOptionsNameWhatIsWrong(t *testing.T) {
 		}
 	}
 }
+
+// A TLS-only Cluster reached through one address, as an ACL user: the
+// Cluster is detected over TLS, every node it learns of is dialled with TLS
+// (checked by its own name), and the sharded channel counts the listener.
+func TestTLSClusterThroughOneEndpointAsACLUser(t *testing.T) {
+	cl := redistest.StartTLSCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pfx := prefix()
+	// ACL users are per node in a Cluster: create the user on each.
+	for _, a := range cl.Addrs {
+		admin := open(t, Options{Addrs: []string{a}, Cluster: new(bool), TLS: &TLSOptions{CAFile: cl.TLS.CAFile, CertFile: cl.TLS.CertFile, KeyFile: cl.TLS.KeyFile}})
+		if err := admin.Client.Do(ctx, "ACL", "SETUSER", "callboard", "on", ">tls-pass", "~"+pfx+"*", "&"+pfx+"*", "+@all", "-@dangerous").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := Options{Addrs: cl.Addrs[:1], Username: "callboard", Password: "tls-pass", KeyPrefix: pfx, TLS: &TLSOptions{CAFile: cl.TLS.CAFile}}
+	st := open(t, o)
+	if st.Chosen.Mode != ModeCluster || !strings.Contains(st.Chosen.Why, "CLUSTER INFO") {
+		t.Fatalf("chosen %+v, want a detected Cluster", st.Chosen)
+	}
+	if err := st.Healthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	writeKeys(t, st.Client, pfx, 30)
+	other := open(t, Options{Addrs: cl.Addrs[2:], Username: "callboard", Password: "tls-pass", KeyPrefix: pfx, TLS: &TLSOptions{CAFile: cl.TLS.CAFile}})
+	sub, err := st.Channel("ops").Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for i := range 5 {
+		if n, err := other.Channel("ops").Publish(ctx, fmt.Sprint(i)); err != nil || n != 1 {
+			t.Fatalf("publish %d reached %d, %v", i, n, err)
+		}
+		if got := <-sub.Messages(); got != fmt.Sprint(i) {
+			t.Fatalf("got %q", got)
+		}
+	}
+	// Without the authority, the handshake fails and says so.
+	plain := open(t, Options{Addrs: cl.Addrs[:1], Username: "callboard", Password: "tls-pass", Cluster: new(bool), DialTimeout: 500 * time.Millisecond, TLS: &TLSOptions{}})
+	if err := plain.Healthy(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without the CA: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package redistest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
@@ -38,11 +40,16 @@ func require(t testing.TB, program, msg string) {
 type Cluster struct {
 	// Addrs are the masters' host:port.
 	Addrs []string
+	// TLS, for a Cluster started by StartTLSCluster, holds the files a
+	// client needs: nodes and the cluster bus speak only TLS.
+	TLS *TLSServer
 
-	dir   string
-	mu    sync.Mutex
-	nodes []*exec.Cmd
-	ports [][2]string // port, cluster bus port
+	dir       string
+	files     *tlsFiles
+	tlsConfig *tls.Config
+	mu        sync.Mutex
+	nodes     []*exec.Cmd
+	ports     [][2]string // port, cluster bus port
 }
 
 var shared struct {
@@ -59,7 +66,7 @@ func SharedCluster(t testing.TB) *Cluster {
 	t.Helper()
 	require(t, "redis-server", Missing)
 	require(t, "redis-cli", MissingCLI)
-	shared.once.Do(func() { shared.c, shared.err = newCluster() })
+	shared.once.Do(func() { shared.c, shared.err = newCluster(false) })
 	if shared.err != nil {
 		t.Fatalf("starting the shared Redis Cluster: %v", shared.err)
 	}
@@ -68,11 +75,18 @@ func SharedCluster(t testing.TB) *Cluster {
 
 // StartCluster starts a Cluster of this test's own (for tests that stop its
 // nodes), stopped when the test ends.
-func StartCluster(t testing.TB) *Cluster {
+func StartCluster(t testing.TB) *Cluster { return startCluster(t, false) }
+
+// StartTLSCluster starts a Cluster of this test's own whose nodes speak
+// only TLS (clients and cluster bus), with certificates made for it (see
+// Cluster.TLS); a client certificate is optional.
+func StartTLSCluster(t testing.TB) *Cluster { return startCluster(t, true) }
+
+func startCluster(t testing.TB, withTLS bool) *Cluster {
 	t.Helper()
 	require(t, "redis-server", Missing)
 	require(t, "redis-cli", MissingCLI)
-	c, err := newCluster()
+	c, err := newCluster(withTLS)
 	if err != nil {
 		t.Fatalf("starting a Redis Cluster: %v", err)
 	}
@@ -87,12 +101,25 @@ func StopSharedCluster() {
 	}
 }
 
-func newCluster() (*Cluster, error) {
+func newCluster(withTLS bool) (*Cluster, error) {
 	dir, err := os.MkdirTemp("", "callboard-redis-cluster-")
 	if err != nil {
 		return nil, err
 	}
 	c := &Cluster{dir: dir}
+	if withTLS {
+		f, err := makeTLSFiles(dir)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+		c.files = &f
+		if c.tlsConfig, err = clientTLS(f); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+		c.TLS = &TLSServer{CAFile: f.ca, CertFile: f.clientCert, KeyFile: f.clientKey, ServerName: f.serverName}
+	}
 	for i := range 3 {
 		p, bus, err := twoFreePorts()
 		if err != nil {
@@ -107,13 +134,16 @@ func newCluster() (*Cluster, error) {
 		}
 	}
 	for _, a := range c.Addrs {
-		if err := waitPing(a, nil, 10*time.Second); err != nil {
+		if err := waitPing(a, c.options(), 10*time.Second); err != nil {
 			c.Stop()
 			return nil, err
 		}
 	}
 	args := append([]string{"--cluster", "create"}, c.Addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if c.files != nil {
+		args = append(args, "--tls", "--cacert", c.files.ca, "--cert", c.files.clientCert, "--key", c.files.clientKey)
+	}
 	out, err := exec.Command("redis-cli", args...).CombinedOutput()
 	if err != nil {
 		c.Stop()
@@ -131,9 +161,15 @@ func (c *Cluster) startNode(i int) error {
 	if err := os.MkdirAll(nd, 0o700); err != nil {
 		return err
 	}
-	cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", c.ports[i][0],
+	args := []string{"--bind", "127.0.0.1", "--port", c.ports[i][0],
 		"--cluster-enabled", "yes", "--cluster-port", c.ports[i][1], "--cluster-config-file", "nodes.conf",
-		"--cluster-node-timeout", "3000", "--dir", nd, "--save", "", "--appendonly", "no", "--protected-mode", "yes")
+		"--cluster-node-timeout", "3000", "--dir", nd, "--save", "", "--appendonly", "no", "--protected-mode", "yes"}
+	if c.files != nil {
+		args[3] = "0"
+		args = append(args, "--tls-port", c.ports[i][0], "--tls-cluster", "yes", "--tls-replication", "yes", "--tls-auth-clients", "optional")
+		args = append(args, c.files.serverArgs()...)
+	}
+	cmd := exec.Command("redis-server", args...)
 	cmd.Dir = nd
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("redis-server: %w", err)
@@ -151,7 +187,9 @@ func (c *Cluster) startNode(i int) error {
 func (c *Cluster) WaitOK(within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for _, a := range c.Addrs {
-		cl := goredis.NewClient(&goredis.Options{Addr: a, MaxRetries: -1})
+		o := c.options()
+		o.Addr, o.MaxRetries = a, -1
+		cl := goredis.NewClient(o)
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			info, err := cl.ClusterInfo(ctx).Result()
@@ -206,7 +244,9 @@ func (c *Cluster) Stop() {
 // MasterOf is the index in Addrs of the master holding key's slot.
 func (c *Cluster) MasterOf(t testing.TB, key string) int {
 	t.Helper()
-	cl := goredis.NewClient(&goredis.Options{Addr: c.Addrs[0]})
+	o := c.options()
+	o.Addr = c.Addrs[0]
+	cl := goredis.NewClient(o)
 	defer cl.Close()
 	slot, err := cl.ClusterKeySlot(context.Background(), key).Result()
 	if err != nil {
@@ -227,6 +267,32 @@ func (c *Cluster) MasterOf(t testing.TB, key string) int {
 	}
 	t.Fatalf("no master holds slot %d of %q", slot, key)
 	return -1
+}
+
+// options are a node client's options: TLS with the client certificate for
+// a TLS Cluster.
+func (c *Cluster) options() *goredis.Options {
+	o := &goredis.Options{}
+	if c.tlsConfig != nil {
+		o.TLSConfig = c.tlsConfig.Clone()
+	}
+	return o
+}
+
+// clientTLS is a tls.Config trusting f's authority with its client
+// certificate.
+func clientTLS(f tlsFiles) (*tls.Config, error) {
+	pem, err := os.ReadFile(f.ca)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	cert, err := tls.LoadX509KeyPair(f.clientCert, f.clientKey)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}, nil
 }
 
 // twoFreePorts returns two distinct free ports.

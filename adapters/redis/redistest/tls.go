@@ -46,38 +46,20 @@ func StartTLS(t testing.TB, cfg TLSConfig) *TLSServer {
 	t.Helper()
 	require(t, "redis-server", Missing)
 	dir := t.TempDir()
-	s := &TLSServer{ServerName: "redis.callboard.test"}
-	ca, caKey := newCert(t, nil, nil, "callboard test CA", true)
-	srv, srvKey := newCert(t, ca, caKey, s.ServerName, false)
-	cli, cliKey := newCert(t, ca, caKey, "callboard test client", false)
-	write := func(name string, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	f, err := makeTLSFiles(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	keyDER := func(k *ecdsa.PrivateKey) []byte {
-		b, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	s.CAFile = write("ca.pem", "CERTIFICATE", ca.Raw)
-	srvCert := write("server.pem", "CERTIFICATE", srv.Raw)
-	srvKeyFile := write("server-key.pem", "PRIVATE KEY", keyDER(srvKey))
-	s.CertFile = write("client.pem", "CERTIFICATE", cli.Raw)
-	s.KeyFile = write("client-key.pem", "PRIVATE KEY", keyDER(cliKey))
+	s := &TLSServer{ServerName: f.serverName, CAFile: f.ca, CertFile: f.clientCert, KeyFile: f.clientKey}
 	port := strconv.Itoa(freePort(t))
 	s.Addr = "127.0.0.1:" + port
 	auth := "optional"
 	if cfg.ClientCerts {
 		auth = "yes"
 	}
-	cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", "0", "--tls-port", port,
-		"--tls-cert-file", srvCert, "--tls-key-file", srvKeyFile, "--tls-ca-cert-file", s.CAFile,
-		"--tls-auth-clients", auth, "--dir", dir, "--save", "", "--appendonly", "no")
+	args := append([]string{"--bind", "127.0.0.1", "--port", "0", "--tls-port", port, "--tls-auth-clients", auth,
+		"--dir", dir, "--save", "", "--appendonly", "no"}, f.serverArgs()...)
+	cmd := exec.Command("redis-server", args...)
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("redis-server: %v", err)
@@ -87,6 +69,54 @@ func StartTLS(t testing.TB, cfg TLSConfig) *TLSServer {
 		t.Fatalf("TLS redis-server (does this redis-server build have TLS?): %v", err)
 	}
 	return s
+}
+
+// tlsFiles are the PEM files of a test authority, a server certificate and
+// a client certificate.
+type tlsFiles struct {
+	ca, serverCert, serverKey, clientCert, clientKey string
+	serverName                                       string
+}
+
+func (f tlsFiles) serverArgs() []string {
+	return []string{"--tls-cert-file", f.serverCert, "--tls-key-file", f.serverKey, "--tls-ca-cert-file", f.ca}
+}
+
+// makeTLSFiles writes a new authority and certificates into dir.
+func makeTLSFiles(dir string) (tlsFiles, error) {
+	f := tlsFiles{serverName: "redis.callboard.test"}
+	ca, caKey, err := newCert(nil, nil, "callboard test CA", true)
+	if err != nil {
+		return f, err
+	}
+	srv, srvKey, err := newCert(ca, caKey, f.serverName, false)
+	if err != nil {
+		return f, err
+	}
+	cli, cliKey, err := newCert(ca, caKey, "callboard test client", false)
+	if err != nil {
+		return f, err
+	}
+	write := func(dst *string, name, typ string, der []byte) {
+		p := filepath.Join(dir, name)
+		if err == nil {
+			err = os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600)
+		}
+		*dst = p
+	}
+	keyDER := func(k *ecdsa.PrivateKey) []byte {
+		b, kerr := x509.MarshalPKCS8PrivateKey(k)
+		if err == nil {
+			err = kerr
+		}
+		return b
+	}
+	write(&f.ca, "ca.pem", "CERTIFICATE", ca.Raw)
+	write(&f.serverCert, "server.pem", "CERTIFICATE", srv.Raw)
+	write(&f.serverKey, "server-key.pem", "PRIVATE KEY", keyDER(srvKey))
+	write(&f.clientCert, "client.pem", "CERTIFICATE", cli.Raw)
+	write(&f.clientKey, "client-key.pem", "PRIVATE KEY", keyDER(cliKey))
+	return f, err
 }
 
 // ClientTLS is a tls.Config trusting the test authority, with the client
@@ -110,13 +140,11 @@ var serial atomic.Int64
 
 // newCert makes a certificate for name signed by parent (self-signed when
 // parent is nil); a leaf also carries 127.0.0.1 and localhost.
-func newCert(t testing.TB, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, name string, isCA bool) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
+func newCert(parent *x509.Certificate, parentKey *ecdsa.PrivateKey, name string, isCA bool) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial.Add(1)),
 		Subject:      pkix.Name{CommonName: name},
@@ -138,13 +166,10 @@ func newCert(t testing.TB, parent *x509.Certificate, parentKey *ecdsa.PrivateKey
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
+	return c, key, err
 }
 
 // TLSAdmin is a client of the TLS server as its default user (to create
