@@ -99,7 +99,7 @@ func (rs *replicaSet) has(s *server, name string) bool {
 
 func (rs *replicaSet) waitFor(what string, cond func() bool) {
 	rs.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			rs.t.Fatalf("timed out waiting for %s", what)
