@@ -15,6 +15,7 @@ type State struct {
 	// Chosen is the mode the client was built in (single node, Sentinel or
 	// Cluster) and why, for the log.
 	Chosen  Chosen
+	prefix  string
 	Dedupe  *Dedupe
 	Limiter *RateLimiter
 	Audit   *Audit
@@ -37,6 +38,7 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 	return &State{
 		Client:  c,
 		Chosen:  chosen,
+		prefix:  p,
 		Dedupe:  &Dedupe{C: c, Prefix: p},
 		Limiter: &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
 		Audit:   &Audit{C: c, Prefix: p},
@@ -50,7 +52,7 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 
 // Channel is the pub/sub channel named name (after the key prefix).
 func (s *State) Channel(name string) Channel {
-	return Channel{C: s.Client, Name: s.Catalog.Prefix + name}
+	return Channel{C: s.Client, Name: s.prefix + name}
 }
 
 // Healthy reports whether Redis answers, for /readyz.
