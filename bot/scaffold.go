@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -184,7 +185,20 @@ func (s *scaffolding) refusal(t *scaffold.Template, raw map[string]string, dry b
 	if errors.As(err, &denied) {
 		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not run " + t.Ref.Name, Text: denied.Error()}
 	}
+	if errors.Is(err, scaffold.ErrUnavailable) {
+		// The cause names addresses and network errors: the log has it.
+		s.log().Warn("scaffold request refused: the job store is unavailable", "template", t.Ref.String(), "err", err)
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Scaffolding is unavailable right now",
+			Text: "callboard cannot reach its shared job store at the moment, so nothing was created. Try again in a minute; if it keeps failing, tell the team that runs callboard."}
+	}
 	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: err.Error()}
+}
+
+func (s *scaffolding) log() *slog.Logger {
+	if s.o.Runner != nil && s.o.Runner.Log != nil {
+		return s.o.Runner.Log
+	}
+	return slog.Default()
 }
 
 // modalCommand is the command a form's values are appended to: the
@@ -241,7 +255,13 @@ func (s *scaffolding) submit(ctx context.Context, req *Request, t *scaffold.Temp
 	job, err := s.o.Runner.Submit(ctx, s.o.Queue, sreq)
 	if job != nil && err != nil {
 		resp := s.jobResponse(job)
-		resp.Text += "\n" + err.Error()
+		if errors.Is(err, scaffold.ErrUnavailable) {
+			// The cause names addresses and network errors: the log has it.
+			s.log().Warn("scaffold job not queued: the job queue is unavailable", "job", job.ID, "err", err)
+			resp.Text += "\ncallboard could not reach its shared job queue, so the job was not queued. Retry it in a minute."
+		} else {
+			resp.Text += "\n" + err.Error()
+		}
 		return resp, nil
 	}
 	if bad := s.refusal(t, sreq.Params, false, err); bad != nil {

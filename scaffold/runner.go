@@ -402,7 +402,13 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 		// record, so the job reads as failed (nothing was created) and
 		// `Retry` can run it, rather than sitting "queued" for ever.
 		job.State = JobFailed
-		job.Error = fmt.Sprintf("the job could not be queued (%v); nothing was created: retry it", err)
+		// The cause (addresses, a network error) goes to the log; the
+		// record is read in chat.
+		r.log().Warn("a job could not be queued", slog.String("job", job.ID), slog.Any("err", err))
+		job.Error = "the job could not be queued (the shared job queue was unavailable); nothing was created: retry it"
+		if !errors.Is(err, ErrUnavailable) {
+			job.Error = "the job could not be queued; nothing was created: retry it"
+		}
 		job.Updated = r.now()
 		if serr := r.Store.Save(ctx, job); serr != nil {
 			r.log().Error("recording a job that could not be queued", slog.String("job", job.ID), slog.Any("err", serr))

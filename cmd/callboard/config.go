@@ -20,6 +20,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/backstage"
 	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/redis"
 )
 
 // Config is callboard.yaml. Every key has a default (see defaultConfig);
@@ -120,10 +121,42 @@ type BackstageConfig struct {
 
 // RedisConfig names the shared state; empty means in-memory (one replica).
 type RedisConfig struct {
-	URL          string   `yaml:"url"`
-	Addrs        []string `yaml:"addrs"`
-	MasterName   string   `yaml:"master_name"`
-	PasswordFile string   `yaml:"password_file"`
+	URL        string   `yaml:"url"`
+	Addrs      []string `yaml:"addrs"`
+	MasterName string   `yaml:"master_name"`
+	// Cluster says whether Redis is a Cluster; unset, one address is asked
+	// at start (CLUSTER INFO) and several addrs are a Cluster.
+	Cluster *bool `yaml:"cluster"`
+	// Username is the ACL user; the password is REDIS_PASSWORD or
+	// password_file.
+	Username     string         `yaml:"username"`
+	PasswordFile string         `yaml:"password_file"`
+	TLS          RedisTLSConfig `yaml:"tls"`
+}
+
+// RedisTLSConfig turns TLS on for every Redis connection (nodes, Sentinels,
+// Cluster nodes): when enabled, or when any file or the server name is set.
+// A rediss:// URL turns it on too.
+type RedisTLSConfig struct {
+	Enabled    bool   `yaml:"enabled"`
+	CAFile     string `yaml:"ca_file"`
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	ServerName string `yaml:"server_name"`
+}
+
+func (t RedisTLSConfig) on() bool {
+	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != ""
+}
+
+// redisOptions is the Redis configuration as the adapter takes it.
+func (c *Config) redisOptions() redis.Options {
+	o := redis.Options{URL: c.Redis.URL, Addrs: c.Redis.Addrs, MasterName: c.Redis.MasterName, Cluster: c.Redis.Cluster,
+		Username: c.Redis.Username, Password: c.secrets.RedisPassword}
+	if t := c.Redis.TLS; t.on() {
+		o.TLS = &redis.TLSOptions{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName}
+	}
+	return o
 }
 
 // LimitsConfig bounds how often one chat user may ask: a token bucket per
@@ -618,6 +651,25 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 			bad(fmt.Sprintf("redis.addrs[%d]", i), "must be HOST:PORT; got %q", a)
 		}
 	}
+	if cl := c.Redis.Cluster; cl != nil {
+		if *cl && c.Redis.MasterName != "" {
+			bad("redis.cluster", "a Sentinel master (redis.master_name) is not a Cluster; drop one of them")
+		}
+		if !*cl && c.Redis.MasterName == "" && len(c.Redis.Addrs) > 1 {
+			bad("redis.cluster", "several redis.addrs without master_name are a Cluster's nodes; drop cluster: false or list one address")
+		}
+	}
+	if t := c.Redis.TLS; t.on() {
+		if (t.CertFile == "") != (t.KeyFile == "") {
+			bad("redis.tls.cert_file", "a client certificate needs both redis.tls.cert_file and redis.tls.key_file")
+		} else if _, err := (redis.TLSOptions{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile}).Config(); err != nil {
+			key := "redis.tls.ca_file"
+			if t.CAFile == "" || strings.Contains(err.Error(), "client certificate") {
+				key = "redis.tls.cert_file"
+			}
+			bad(key, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "redis tls ca_file: "), "redis tls "))
+		}
+	}
 	for i, r := range c.Scaffold.Policy {
 		p := fmt.Sprintf("scaffold.policy[%d]", i)
 		if len(r.Templates) == 0 {
@@ -682,8 +734,35 @@ func runConfig(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, err)
 		return 1
 	}
-	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), onOff(cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0))
+	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), redisSummary(cfg))
 	return 0
+}
+
+// redisSummary is how `config check` describes the Redis set-up: off, or
+// on with its mode as far as the file says, TLS and the ACL user.
+func redisSummary(c *Config) string {
+	r := c.Redis
+	if r.URL == "" && len(r.Addrs) == 0 {
+		return "off"
+	}
+	var parts []string
+	switch {
+	case r.MasterName != "":
+		parts = append(parts, "sentinel")
+	case r.Cluster != nil && *r.Cluster, r.Cluster == nil && len(r.Addrs) > 1:
+		parts = append(parts, "cluster")
+	case r.Cluster != nil:
+		parts = append(parts, "single node")
+	default:
+		parts = append(parts, "cluster or single node, asked at start")
+	}
+	if r.TLS.on() || strings.HasPrefix(r.URL, "rediss://") {
+		parts = append(parts, "tls")
+	}
+	if r.Username != "" {
+		parts = append(parts, "user "+r.Username)
+	}
+	return "on: " + strings.Join(parts, ", ")
 }
 
 func onOff(b bool) string {

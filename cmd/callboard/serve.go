@@ -110,12 +110,14 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
-		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
-			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, cfg.Limits.PerUserRate, cfg.Limits.Burst)
+		ro := cfg.redisOptions()
+		ro.DialTimeout = time.Second
+		goredis.SetLogger(redisLog{log})
+		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
-		goredis.SetLogger(redisLog{log})
+		log.Info("redis mode chosen", "mode", string(st.Chosen.Mode), "why", st.Chosen.Why, "redis", ro.String())
 		s.redis = st
 		opts.Dedupe = st.Dedupe
 		opts.RateLimiter = st.Limiter
