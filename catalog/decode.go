@@ -420,8 +420,8 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 	if r.reads > maxPlaceholders {
 		return warn("more than %d placeholders in one entity; %s %s left unresolved", maxPlaceholders, key, s)
 	}
-	fp := path.Clean(path.Join(r.dir, s))
-	if path.IsAbs(s) || strings.HasPrefix(fp, "../") || fp == ".." {
+	fp, err := JoinInside(r.dir, s)
+	if err != nil {
 		return warn("%s %s points outside the catalog; the field is left unresolved", key, s)
 	}
 	st, err := fs.Stat(r.fsys, fp)
