@@ -19,6 +19,9 @@ func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page in
 	if user.Platform == "" {
 		user.Platform = bot.PlatformConsole
 	}
+	if resp := bot.TextTooLong(text); resp != nil {
+		return resp, nil
+	}
 	req := &bot.Request{Text: text, User: user, Platform: bot.PlatformConsole, Page: page, Received: time.Now()}
 	resp, err := h.Handle(ctx, req)
 	if err != nil {

@@ -184,6 +184,10 @@ func (a *Adapter) Render(resp *bot.Response) []Message { return a.render.render(
 // answer runs the handler, turning an error or nil answer into a response
 // fit for the user (the cause goes to the log only).
 func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
+	if resp := bot.TextTooLong(req.Text); resp != nil {
+		a.log.WarnContext(ctx, "discord: command text over the limit; not run", "user", req.User.ID, "delivery", req.DeliveryID, "bytes", len(req.Text))
+		return resp
+	}
 	resp, err := a.cfg.Handler.Handle(ctx, req)
 	if err != nil || resp == nil {
 		a.log.ErrorContext(ctx, "discord: handler failed", "err", err, "user", req.User.ID, "delivery", req.DeliveryID)

@@ -39,6 +39,10 @@ const (
 
 // run calls the handler; an error or a nil answer becomes an answer that says so.
 func (a *Adapter) run(ctx context.Context, req *bot.Request) *bot.Response {
+	if resp := bot.TextTooLong(req.Text); resp != nil {
+		a.log.Warn("slack: command text over the limit; not run", "user", req.User.ID, "channel", req.Channel, "bytes", len(req.Text))
+		return resp
+	}
 	resp, err := a.h.Handle(ctx, req)
 	if errors.Is(err, bot.ErrDuplicate) {
 		a.log.Info("slack: delivery already handled", "delivery", req.DeliveryID, "user", req.User.ID)

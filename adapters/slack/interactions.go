@@ -156,8 +156,8 @@ func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
 		thread = cb.Message.Timestamp
 	}
 	// The person the message addressed (a mention it starts with) is not part of the question.
-	text := incomingText(cb.Message.Text, "", true)
-	o := origin{command: text, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+	text := incomingWithin(cb.Message.Text, "", true)
+	o := origin{command: commandOf(text), responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
 		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
 	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
 		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}}
@@ -323,7 +323,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 		return slack.NewErrorsViewSubmissionResponse(errs)
 	}
 	command := strings.TrimSpace(meta.Command + " " + strings.Join(args, " "))
-	o := origin{command: command, channel: meta.Channel, thread: meta.Thread, user: cb.User.ID, inChannel: true}
+	o := origin{command: commandOf(command), channel: meta.Channel, thread: meta.Thread, user: cb.User.ID, inChannel: true}
 	if o.channel == "" {
 		o.channel = cb.User.ID // a DM from the bot
 	}
