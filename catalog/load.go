@@ -271,8 +271,9 @@ func (l *loader) read(p string, explicit bool) fileResult {
 	// Each document is decoded as soon as it is parsed, so its node tree is
 	// dead before the next is parsed into the same (pooled) storage.
 	fp := fastParsers.Get().(*fastParser)
+	aliases := newAliasBudget()
 	eachDocument(display, data, fp, func(doc Document) {
-		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p))
+		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p, aliases))
 	})
 	fastParsers.Put(fp)
 	return fr
