@@ -246,7 +246,20 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		})
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest}))
+		hook := github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest})
+		hook.Log = s.log.With("component", "github-webhook")
+		if s.redis != nil {
+			// Deliveries and the refresh budget are shared by the replicas.
+			hook.Seen = s.redis.Dedupe
+			hook.Budget = &redis.RateLimiter{C: s.redis.Client, Prefix: s.redis.Dedupe.Prefix,
+				Rate: github.RefreshesPerMinute / 60.0, Burst: github.RefreshesPerMinute}
+		}
+		s.background = append(s.background, func(ctx context.Context) error {
+			<-ctx.Done()
+			hook.Close()
+			return nil
+		})
+		s.mux.Handle("POST /github/webhook", hook)
 	}
 	return nil
 }
