@@ -65,6 +65,14 @@ func RegisterScaffold(r *Router, o ScaffoldOptions) error {
 
 type scaffolding struct{ o ScaffoldOptions }
 
+// failure answers a request that failed inside (the job store is down):
+// a plain sentence for the person, the cause in the runner's log.
+func (s *scaffolding) failure(ctx context.Context, title string, err error) *Response {
+	resp := ErrorResponse(ctx, s.o.Runner.Log, err, "command", "scaffold")
+	resp.Title = title
+	return resp
+}
+
 func (s *scaffolding) list() ([]*scaffold.Template, []error) {
 	return scaffold.Templates(s.o.Catalog.Current())
 }
@@ -86,7 +94,7 @@ func (s *scaffolding) templates(ctx context.Context, req *Request) (*Response, e
 	}
 	resp.Sections = append(resp.Sections, sec)
 	for _, err := range errs {
-		resp.Text += "Not usable: " + err.Error() + "\n"
+		resp.Text += "Not usable: " + PublicText(err.Error()) + "\n"
 	}
 	return resp, nil
 }
@@ -184,7 +192,7 @@ func (s *scaffolding) refusal(t *scaffold.Template, raw map[string]string, dry b
 	if errors.As(err, &denied) {
 		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not run " + t.Ref.Name, Text: denied.Error()}
 	}
-	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: err.Error()}
+	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: PublicText(err.Error())}
 }
 
 // modalCommand is the command a form's values are appended to: the
@@ -241,7 +249,7 @@ func (s *scaffolding) submit(ctx context.Context, req *Request, t *scaffold.Temp
 	job, err := s.o.Runner.Submit(ctx, s.o.Queue, sreq)
 	if job != nil && err != nil {
 		resp := s.jobResponse(job)
-		resp.Text += "\n" + err.Error()
+		resp.Text += "\n" + PublicText(err.Error())
 		return resp, nil
 	}
 	if bad := s.refusal(t, sreq.Params, false, err); bad != nil {
@@ -331,7 +339,7 @@ func (s *scaffolding) status(ctx context.Context, id string) (*Response, error) 
 		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
 	}
 	if err != nil {
-		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+		return s.failure(ctx, "Cannot read job "+id, err), nil
 	}
 	resp := s.jobResponse(j)
 	resp.Ephemeral = true
@@ -350,7 +358,7 @@ func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Resp
 		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
 	}
 	if err != nil {
-		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+		return s.failure(ctx, "Cannot read job "+id, err), nil
 	}
 	if !s.mayRetry(req, j) {
 		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not retry job " + id,
@@ -372,7 +380,7 @@ func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Resp
 	}
 	j, err = s.o.Runner.Requeue(ctx, s.o.Queue, id)
 	if err != nil {
-		return &Response{Status: StatusError, Title: "Cannot retry job " + id, Text: err.Error()}, nil
+		return &Response{Status: StatusError, Title: "Cannot retry job " + id, Text: PublicText(err.Error())}, nil
 	}
 	resp := s.jobResponse(j)
 	resp.Title = "Retrying: " + resp.Title

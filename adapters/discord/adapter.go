@@ -189,10 +189,11 @@ func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
 		return resp
 	}
 	resp, err := a.cfg.Handler.Handle(ctx, req)
-	if err != nil || resp == nil {
-		a.log.ErrorContext(ctx, "discord: handler failed", "err", err, "user", req.User.ID, "delivery", req.DeliveryID)
-		return &bot.Response{Status: bot.StatusError, Ephemeral: true,
-			Text: "Something went wrong answering that. It has been logged; please try again in a moment."}
+	if err == nil && resp == nil {
+		err = errors.New("the handler gave no answer")
+	}
+	if err != nil {
+		return bot.ErrorResponse(ctx, a.log, err, "platform", "discord", "user", req.User.ID, "delivery", req.DeliveryID)
 	}
 	return resp
 }

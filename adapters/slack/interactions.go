@@ -271,9 +271,9 @@ func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin) {
 		cancel()
 	}
 	if err != nil {
-		a.log.Error("slack: views.open failed", "user", o.user, "err", err)
-		a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError,
-			Text: "The form could not be opened (" + err.Error() + "). Type the command with `name=value` for each field instead."}, RenderOptions{}))
+		resp := bot.ErrorResponse(ctx, a.log, bot.NewUserError("The form could not be opened. Type the command with `name=value` for each field instead.", err),
+			"platform", "slack", "user", o.user, "during", "views.open")
+		a.post(ctx, o, Render(resp, RenderOptions{}))
 	}
 }
 

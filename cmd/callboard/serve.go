@@ -106,7 +106,8 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		}
 	}
 	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
-		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
+		Secrets: cfg.secrets.values()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
 			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, cfg.Limits.PerUserRate, cfg.Limits.Burst)
