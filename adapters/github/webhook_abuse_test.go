@@ -167,3 +167,38 @@ func TestWebhookDeliveryIsHandledOnceAcrossReplicas(t *testing.T) {
 		t.Errorf("one delivery to two replicas refreshed %d times, want once", n)
 	}
 }
+
+// failingOnce fails its first refresh.
+type failingOnce struct {
+	everything
+	n atomic.Int64
+}
+
+func (f *failingOnce) RefreshRepo(context.Context, string, string) error {
+	if f.n.Add(1) == 1 {
+		return fmt.Errorf("GET http://127.0.0.1:1/api/v3/repos/acme/svc: 502 Bad Gateway")
+	}
+	return nil
+}
+
+// A delivery whose refresh failed is forgotten in Redis, so GitHub's
+// redelivery (same id, same payload) is handled; the answer to the failure
+// names no internal address.
+func TestWebhookFailedDeliveryIsForgottenInRedis(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	ref := &failingOnce{}
+	h := NewWebhook(secret, ref)
+	h.Seen = &redis.Dedupe{C: srv.Client(t), Prefix: "cb:"}
+	t.Cleanup(h.Close)
+	body, _ := json.Marshal(push("svc", "catalog-info.yaml"))
+	w := post(h, "push", "d-1", body)
+	if w.Code != http.StatusBadGateway || strings.Contains(w.Body.String(), "127.0.0.1") {
+		t.Fatalf("failed refresh: status %d: %s", w.Code, w.Body)
+	}
+	if w := post(h, "push", "d-1", body); w.Code != 200 || !strings.Contains(w.Body.String(), "refreshed") {
+		t.Fatalf("redelivery: status %d: %s", w.Code, w.Body)
+	}
+	if n := ref.n.Load(); n != 2 {
+		t.Errorf("%d refreshes, want the failed one and the redelivered one", n)
+	}
+}
