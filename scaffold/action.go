@@ -3,7 +3,6 @@ package scaffold
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"path"
@@ -184,8 +183,8 @@ func location(t *Template, raw string) (fsPath string, abs *url.URL, err error) 
 	if strings.HasPrefix(raw, "/") {
 		return "", nil, fmt.Errorf("url %q is absolute; use a path relative to the template or an http(s) URL", raw)
 	}
-	p := path.Join(t.Dir, raw)
-	if !fs.ValidPath(p) {
+	p, err := catalog.JoinInside(t.Dir, raw)
+	if err != nil {
 		return "", nil, fmt.Errorf("url %q leaves the template's location", raw)
 	}
 	return p, nil, nil

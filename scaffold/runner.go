@@ -40,6 +40,11 @@ type Runner struct {
 	// (bot.Dedupe.FirstSeen over Redis, across replicas): Requeue uses it so
 	// two retries of one failure clicked at once queue the job once.
 	Once func(ctx context.Context, key string) (bool, error)
+	// Redact turns an error's text into what a job record may keep: records
+	// are shown to any chat user (`scaffold status`, progress messages) and
+	// stored in Redis, so main sets it to strip secrets and internal
+	// addresses. Nil keeps the text. The whole error goes to Log.
+	Redact func(string) string
 
 	langOnce sync.Once
 	lang     *Lang
@@ -118,6 +123,14 @@ func (r *Runner) actions() map[string]Action {
 }
 
 var defaultActions = DefaultActions()
+
+// public is err's text as a job record keeps it.
+func (r *Runner) public(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
+}
 
 func (r *Runner) log() *slog.Logger {
 	if r.Log != nil {
@@ -489,7 +502,8 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 	t, err := templates(ctx, job.Template)
 	if err != nil {
 		job.State = JobFailed
-		job.Error = fmt.Sprintf("template %s: %v", job.Template, err)
+		r.log().Error("a queued job's template cannot be read", slog.String("job", job.ID), slog.Any("err", err))
+		job.Error = r.public(fmt.Sprintf("template %s: %v", job.Template, err))
 		_ = r.Store.Save(ctx, job)
 		return nil
 	}
@@ -638,7 +652,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 	out, err := r.renderOutput(t, data)
 	if err != nil {
 		job.State = JobFailed
-		job.Error = "rendering the template's output: " + err.Error()
+		job.Error = r.public("rendering the template's output: " + err.Error())
 		_ = save()
 		emit(-1)
 		return errors.New(job.Error)
@@ -685,10 +699,11 @@ func (r *Runner) interrupt(ctx context.Context, job *Job, rec *StepRecord, emit 
 
 func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(int), i int, err error) error {
 	rec.State = StepFailed
-	rec.Error = err.Error()
+	rec.Error = r.public(err.Error())
 	job.State = JobFailed
 	se := &StepError{Step: rec.ID, Action: rec.Action, Err: err, Exists: job.Exists()}
-	job.Error = se.Error()
+	r.log().Warn("scaffold step failed", slog.String("job", job.ID), slog.String("step", rec.ID), slog.Any("err", se))
+	job.Error = r.public(se.Error())
 	if serr := save(); serr != nil {
 		r.log().Error("saving a failed job", slog.String("job", job.ID), slog.Any("err", serr))
 	}

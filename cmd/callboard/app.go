@@ -45,6 +45,9 @@ type AppOptions struct {
 	InChannel bool
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// Secrets are the configured secret values: no answer, job record or
+	// status shows them (tokens are also recognised by their shape).
+	Secrets []string
 
 	// State for the middleware. Nil Dedupe and RateLimiter mean in-memory
 	// ones; nil Audit means no audit log. RateLimit (requests per second per
@@ -150,6 +153,8 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err
 	}
+	// Outermost: every answer and follow-up passes the redactor.
+	r.Use(bot.Redacting(bot.Redactor(opts.Secrets).Text))
 	r.Use(bot.Recovered(log))
 	if opts.Audit != nil {
 		r.Use(bot.Audited(opts.Audit, log))

@@ -108,7 +108,8 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	// first load: never the embedded example organisation in place of the
 	// configured catalog. Answers say it is still loading; readiness too.
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
-		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
+		Secrets: cfg.secrets.values()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
 		ro.DialTimeout = time.Second
@@ -242,7 +243,20 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		})
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest}))
+		hook := github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest})
+		hook.Log = s.log.With("component", "github-webhook")
+		if s.redis != nil {
+			// Deliveries and the refresh budget are shared by the replicas.
+			hook.Seen = s.redis.Dedupe
+			hook.Budget = &redis.RateLimiter{C: s.redis.Client, Prefix: s.redis.Dedupe.Prefix,
+				Rate: github.RefreshesPerMinute / 60.0, Burst: github.RefreshesPerMinute}
+		}
+		s.background = append(s.background, func(ctx context.Context) error {
+			<-ctx.Done()
+			hook.Close()
+			return nil
+		})
+		s.mux.Handle("POST /github/webhook", hook)
 	}
 	return nil
 }
