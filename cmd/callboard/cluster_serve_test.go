@@ -124,7 +124,9 @@ func (rs *replicaSet) push(s *server) (int, string, string) {
 	rs.pushes++
 	name := fmt.Sprintf("ledger-v%d", rs.pushes)
 	rs.gh.Push("acme", "ledger", "main", map[string]string{"catalog-info.yaml": strings.Replace(ledgerDescriptor, "name: ledger", "name: "+name, 1)}, nil)
-	body := []byte(`{"ref":"refs/heads/main","repository":{"name":"ledger","full_name":"acme/ledger","default_branch":"main","owner":{"login":"acme"}},"commits":[{"modified":["catalog-info.yaml"]}]}`)
+	// Every push GitHub sends names its own commit (after), so no two
+	// pushes share a payload: a payload seen before is a replay.
+	body := []byte(`{"ref":"refs/heads/main","after":"` + fmt.Sprintf("%040x", rs.pushes) + `","repository":{"name":"ledger","full_name":"acme/ledger","default_branch":"main","owner":{"login":"acme"}},"commits":[{"modified":["catalog-info.yaml"]}]}`)
 	req := httptest.NewRequest(http.MethodPost, "/github/webhook", bytes.NewReader(body))
 	req.Header.Set("X-GitHub-Event", "push")
 	req.Header.Set("X-GitHub-Delivery", fmt.Sprint("d-", rs.pushes))
