@@ -8,7 +8,11 @@ import (
 
 func TestRunawayTemplatesAreStopped(t *testing.T) {
 	l := NewLang()
-	for _, src := range []string{"{% for i in range(1, 10, 0) %}x{% endfor %}", "{% for i in range(100000000) %}x{% endfor %}", "${{ range(3) | join(',') }}", "${{ lipsum(100000) }}"} {
+	// range(1, 10, 0) is no runaway: Nunjucks (so Backstage) takes a step of 0 as 1.
+	if out, err := l.Render("f", "{% for i in range(1, 10, 0) %}x{% endfor %}", nil); err != nil || out != "xxxxxxxxx" {
+		t.Errorf("range(1, 10, 0) = %q, %v; want 9 x as in Backstage", out, err)
+	}
+	for _, src := range []string{"{% for i in range(100000000) %}x{% endfor %}", "${{ range(3) | join(',') }}", "${{ lipsum(100000) }}"} {
 		done := make(chan string, 1)
 		go func() {
 			out, err := l.Render("f", src, map[string]any{})

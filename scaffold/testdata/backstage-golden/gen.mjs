@@ -1,0 +1,109 @@
+// Dev-only: renders the corpus with nunjitsu, the engine Backstage's scaffolder
+// uses, configured as Backstage configures it (${{ }} delimiters, no
+// autoescape), with Backstage's template filters re-implemented here from
+// their documentation. Writes golden.json, which scaffold's Go test compares
+// against byte for byte. Run: npm install && node gen.mjs
+import { createTemplateRenderer } from 'nunjitsu';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+// Backstage's parseRepoUrl: "host?owner=o&repo=r" read as a URL; only the
+// github.com integration is configured here.
+function parseRepoUrl(input) {
+  if (typeof input !== 'string') throw new TypeError('parseRepoUrl takes a string');
+  let url;
+  try { url = new URL(`https://${input}`); } catch { throw new Error(`Invalid repo URL passed to publisher, got ${input}`); }
+  const host = url.host;
+  const q = url.searchParams;
+  const owner = q.get('owner') ?? undefined;
+  const repo = q.get('repo') ?? undefined;
+  const organization = q.get('organization') ?? undefined;
+  const workspace = q.get('workspace') ?? undefined;
+  const project = q.get('project') ?? undefined;
+  if (host !== 'github.com') throw new Error(`No matching integration configuration for host ${host}`);
+  if (!owner) throw new Error(`Invalid repo URL passed to publisher: ${input}, missing owner`);
+  if (!repo) throw new Error(`Invalid repo URL passed to publisher: ${input}, missing repo`);
+  return { host, owner, repo, organization, workspace, project };
+}
+
+// catalog-model's parseEntityRef: [kind:][namespace/]name.
+function parseEntityRef(ref, context) {
+  if (typeof ref !== 'string') throw new TypeError('Entity reference must be a string');
+  let kind, namespace, name = ref;
+  const colon = name.indexOf(':');
+  if (colon >= 0) { kind = name.slice(0, colon); name = name.slice(colon + 1); }
+  const slash = name.indexOf('/');
+  if (slash >= 0) { namespace = name.slice(0, slash); name = name.slice(slash + 1); }
+  kind = kind ?? context?.defaultKind;
+  if (!kind) throw new Error(`Entity reference "${ref}" had missing or empty kind`);
+  namespace = namespace ?? context?.defaultNamespace ?? 'default';
+  if (!namespace) throw new Error(`Entity reference "${ref}" had missing or empty namespace`);
+  if (!name) throw new Error(`Entity reference "${ref}" had missing or empty name`);
+  return { kind, namespace, name };
+}
+
+// lodash get: a path of dotted names and [index] parts.
+function pick(obj, path) {
+  const parts = String(path).replace(/\[([^\]]*)\]/g, '.$1').split('.').filter(p => p !== '');
+  let v = obj;
+  for (const p of parts) {
+    if (v === null || v === undefined) return undefined;
+    v = v[p];
+  }
+  return v;
+}
+
+function projectSlug(input) {
+  const { owner, repo } = parseRepoUrl(input);
+  return `${owner}/${repo}`;
+}
+
+const renderer = createTemplateRenderer({
+  filters: { parseRepoUrl, parseEntityRef, pick, projectSlug },
+  allowRegexExecution: true,
+});
+
+const context = JSON.parse(readFileSync('context.json', 'utf8'));
+
+// corpus.txt: cases start with "### name" (or "### name @value" to render as a
+// step input, keeping the value's type); the body runs to the next "###" line,
+// without its final newline.
+const cases = [];
+const text = readFileSync('corpus.txt', 'utf8');
+for (const block of text.split(/^### /m).slice(1)) {
+  const nl = block.indexOf('\n');
+  const head = block.slice(0, nl).trim();
+  let src = block.slice(nl + 1);
+  if (src.endsWith('\n')) src = src.slice(0, -1);
+  const mode = head.endsWith('@value') ? 'value' : 'text';
+  cases.push({ name: head.replace(/\s*@value$/, ''), mode, src });
+}
+
+// Expressions printed, dumped, tested for truth and taken as step inputs.
+const exprs = readFileSync('exprs.txt', 'utf8').split('\n').filter(l => l.trim() !== '' && !l.startsWith('#'));
+for (const e of exprs) {
+  cases.push({ name: `print ${e}`, mode: 'text', src: `[\${{ ${e} }}]` });
+  cases.push({ name: `dump ${e}`, mode: 'text', src: `[\${{ ${e} | dump }}]` });
+  cases.push({ name: `truth ${e}`, mode: 'text', src: `{% if ${e} %}T{% else %}F{% endif %}` });
+  cases.push({ name: `value ${e}`, mode: 'value', src: `\${{ ${e} }}` });
+}
+
+const seen = new Set();
+const out = [];
+for (const c of cases) {
+  if (seen.has(c.name)) throw new Error(`duplicate case name ${c.name}`);
+  seen.add(c.name);
+  const r = { name: c.name, mode: c.mode, src: c.src };
+  try {
+    if (c.mode === 'value') {
+      const v = renderer.renderValue(c.src, context, { coercion: 'json' });
+      r.out = v === undefined ? 'undefined' : JSON.stringify(v);
+    } else {
+      r.out = renderer.render(c.src, context);
+    }
+  } catch (e) {
+    r.error = e.message;
+  }
+  out.push(r);
+}
+writeFileSync('golden.json', JSON.stringify(out, null, 1) + '\n');
+console.log(`${out.length} cases, ${out.filter(r => r.error).length} errors`);
