@@ -94,6 +94,7 @@ type renderer struct {
 	depth  int
 	out    int64
 	top    *frame
+	cur    pos // the tag or ${{ }} being rendered, for errors without a position of their own
 }
 
 type macroValue struct {
@@ -118,12 +119,19 @@ type cyclerValue struct {
 	cur   any
 }
 
+func (r *renderer) at(p pos) pos {
+	if p.line == 0 {
+		return r.cur
+	}
+	return p
+}
+
 func (r *renderer) fail(p pos, format string, a ...any) error {
-	return &evalError{p: p, msg: fmt.Sprintf(format, a...)}
+	return &evalError{p: r.at(p), msg: fmt.Sprintf(format, a...)}
 }
 
 func (r *renderer) limit(p pos, what string, n int64) error {
-	return &evalError{p: p, limit: true, msg: fmt.Sprintf("the template went over its %s budget (%d); it may loop or grow without end", what, n)}
+	return &evalError{p: r.at(p), limit: true, msg: fmt.Sprintf("the template went over its %s budget (%d); it may loop or grow without end", what, n)}
 }
 
 // step charges n work units.
@@ -173,7 +181,7 @@ func (o *outBuf) write(p pos, s string) error {
 func (r *renderer) enter(p pos) error {
 	r.depth++
 	if r.depth > r.limits.Depth {
-		return &evalError{p: p, limit: true, msg: fmt.Sprintf("the template nests deeper than %d (a macro that calls itself without end?)", r.limits.Depth)}
+		return &evalError{p: r.at(p), limit: true, msg: fmt.Sprintf("the template nests deeper than %d (a macro that calls itself without end?)", r.limits.Depth)}
 	}
 	return nil
 }
@@ -190,6 +198,9 @@ func (r *renderer) renderNodes(nodes []node, f *frame, out *outBuf) error {
 }
 
 func (r *renderer) renderNode(n node, f *frame, out *outBuf) error {
+	if p := nodePos(n); p.line > 0 {
+		r.cur = p
+	}
 	switch x := n.(type) {
 	case *textNode:
 		return out.write(pos{}, x.text)
@@ -357,15 +368,7 @@ func (r *renderer) renderFor(x *forNode, f *frame, out *outBuf) error {
 		if err := r.step(x.p, 1); err != nil {
 			return err
 		}
-		loop := newObject()
-		loop.set("index", float64(i+1))
-		loop.set("index0", float64(i))
-		loop.set("revindex", float64(n-i))
-		loop.set("revindex0", float64(n-i-1))
-		loop.set("first", i == 0)
-		loop.set("last", i == n-1)
-		loop.set("length", float64(n))
-		lf.vars["loop"] = loop
+		lf.vars["loop"] = &loopValue{i: i, n: n}
 		if pairs != nil {
 			lf.vars[x.names[0]] = pairs[i].k
 			lf.vars[x.names[1]] = pairs[i].v
@@ -645,10 +648,19 @@ func (r *renderer) evalBin(x *binExpr, f *frame) (any, error) {
 	}
 	var v any
 	switch x.op {
-	case "~":
-		v = toStr(l) + toStr(rv)
-	case "+":
-		v = jsAdd(l, rv)
+	case "~", "+":
+		// Refuse a string over budget before building it.
+		ls, rs := toPrimitive(l), toPrimitive(rv)
+		a, aok := ls.(string)
+		b, bok := rs.(string)
+		if (aok || bok || x.op == "~") && len(a)+len(b) > r.limits.String {
+			return nil, r.limit(x.p, "string-size", int64(r.limits.String))
+		}
+		if x.op == "~" {
+			v = toStr(l) + toStr(rv)
+		} else {
+			v = jsAdd(ls, rs)
+		}
 	case "-":
 		v = toNum(l) - toNum(rv)
 	case "*":
@@ -816,6 +828,8 @@ func member(obj, key any, path string) any {
 		case "flags":
 			return o.flags
 		}
+	case *loopValue:
+		return o.get(toStr(key))
 	case *cyclerValue:
 		switch toStr(key) {
 		case "next", "reset":
@@ -946,4 +960,55 @@ var globalFuncs = map[string]any{
 			return sep, nil
 		}}, nil
 	}},
+}
+
+func nodePos(n node) pos {
+	switch x := n.(type) {
+	case *outputNode:
+		return x.p
+	case *ifNode:
+		return x.p
+	case *forNode:
+		return x.p
+	case *setNode:
+		return x.p
+	case *callNode:
+		return x.p
+	case *filterNode:
+		return x.p
+	case *switchNode:
+		return x.p
+	}
+	return pos{}
+}
+
+// loopValue is a for loop's `loop` variable.
+type loopValue struct{ i, n int }
+
+func (l *loopValue) get(k string) any {
+	switch k {
+	case "index":
+		return float64(l.i + 1)
+	case "index0":
+		return float64(l.i)
+	case "revindex":
+		return float64(l.n - l.i)
+	case "revindex0":
+		return float64(l.n - l.i - 1)
+	case "first":
+		return l.i == 0
+	case "last":
+		return l.i == l.n-1
+	case "length":
+		return float64(l.n)
+	}
+	return undefined
+}
+
+func (l *loopValue) object() *jsObject {
+	o := newObject()
+	for _, k := range []string{"index", "index0", "revindex", "revindex0", "first", "last", "length"} {
+		o.set(k, l.get(k))
+	}
+	return o
 }

@@ -258,7 +258,7 @@ func (r *renderer) arrayMethod(p pos, a *jsArray, name string, args []any) (any,
 		if v := argAt(args, 0); !isUndefined(v) {
 			sep = toStr(v)
 		}
-		return r.checkSize(p, joinValues(a.items, sep))
+		return r.joinValues(p, a.items, sep)
 	case "indexOf", "lastIndexOf":
 		x := argAt(args, 0)
 		if name == "indexOf" {
@@ -348,6 +348,23 @@ func (r *renderer) arrayMethod(p pos, a *jsArray, name string, args []any) (any,
 
 func isUndefined(v any) bool { _, ok := v.(undefinedValue); return ok }
 func isNaNValue(v any) bool  { f, ok := v.(float64); return ok && math.IsNaN(f) }
+
+// joinValues joins as Array.prototype.join, refusing (before building it)
+// a result over the string budget.
+func (r *renderer) joinValues(p pos, items []any, sep string) (any, error) {
+	strs := make([]string, len(items))
+	total := len(sep) * len(items)
+	for i, e := range items {
+		if !isNullish(e) {
+			strs[i] = toStr(e)
+			total += len(strs[i])
+		}
+		if total > r.limits.String {
+			return nil, r.limit(p, "string-size", int64(r.limits.String))
+		}
+	}
+	return strings.Join(strs, sep), nil
+}
 
 func joinValues(items []any, sep string) string {
 	var b strings.Builder
@@ -845,7 +862,7 @@ func fJoin(r *renderer, p pos, in any, args []any) (any, error) {
 			items[i] = attrOf(e, toStr(attr))
 		}
 	}
-	return r.checkSize(p, joinValues(items, sep))
+	return r.joinValues(p, items, sep)
 }
 
 func fLength(r *renderer, p pos, in any, args []any) (any, error) {

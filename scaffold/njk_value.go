@@ -158,6 +158,9 @@ type orderedMap struct {
 // undefined becomes nil where it must stay (lists) and is dropped from maps,
 // numbers that are not finite become nil, as JSON.stringify does.
 func toGo(v any) any {
+	if l, ok := v.(*loopValue); ok {
+		v = l.object()
+	}
 	switch x := v.(type) {
 	case undefinedValue:
 		return nil
@@ -291,7 +294,7 @@ func toStr(v any) string {
 			}
 		}
 		return b.String()
-	case *jsObject:
+	case *jsObject, *loopValue, *cyclerValue:
 		return "[object Object]"
 	case *jsRegex:
 		return "/" + x.source + "/" + x.flags
@@ -365,7 +368,7 @@ func toNum(v any) float64 {
 // toPrimitive turns arrays, objects and functions into their strings.
 func toPrimitive(v any) any {
 	switch v.(type) {
-	case *jsArray, *jsObject, *jsRegex, *macroValue, *builtinFunc, *boundMethod:
+	case *jsArray, *jsObject, *jsRegex, *macroValue, *builtinFunc, *boundMethod, *loopValue, *cyclerValue:
 		return toStr(v)
 	}
 	return v
@@ -436,7 +439,7 @@ func looseEquals(a, b any) bool {
 
 func isObjectLike(v any) bool {
 	switch v.(type) {
-	case *jsArray, *jsObject, *jsRegex, *macroValue, *builtinFunc, *boundMethod:
+	case *jsArray, *jsObject, *jsRegex, *macroValue, *builtinFunc, *boundMethod, *loopValue, *cyclerValue:
 		return true
 	}
 	return false
@@ -556,6 +559,9 @@ func jsonStringify(v any, indent string) (string, bool) {
 }
 
 func writeJSON(b *strings.Builder, v any, indent, cur string) bool {
+	if l, ok := v.(*loopValue); ok {
+		v = l.object()
+	}
 	switch x := v.(type) {
 	case undefinedValue, *macroValue, *builtinFunc, *boundMethod:
 		return false

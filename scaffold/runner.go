@@ -206,10 +206,19 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 	data := r.baseData(values, secrets, user)
 	lang := r.language()
 	var problems []string
+	if !dryRun {
+		// A real run refuses a template with an action callboard lacks
+		// before anything else, naming the action.
+		for _, s := range t.Steps {
+			if _, ok := r.actions()[s.Action]; !ok {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q: callboard cannot run this template (it runs %s); nothing was done", s.Action, strings.Join(r.actionNames(), ", "))}
+			}
+		}
+	}
 	for _, s := range t.Steps {
 		a, ok := r.actions()[s.Action]
-		if !ok {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q (callboard runs %s)", s.Action, strings.Join(r.actionNames(), ", "))}
+		if !ok && dryRun {
+			continue // skipped, and said so, when the dry run reaches it
 		}
 		if s.Each != nil {
 			return &CheckError{Step: s.ID, Action: s.Action, Message: "each (running a step once per item) is not supported yet"}
@@ -518,6 +527,8 @@ type Preview struct {
 	Files []File
 	// CatalogInfo is the rendered catalog-info.yaml ("" when none).
 	CatalogInfo string
+	// Skipped says which steps the dry run could not run, and why.
+	Skipped []string
 }
 
 // DryRun renders everything and runs no side effect: publish steps report
@@ -531,6 +542,11 @@ func (r *Runner) DryRun(ctx context.Context, req Request) (*Preview, error) {
 	ws := NewWorkspace()
 	err = r.execute(ctx, req.Template, job, secrets, req.User, ws, true, req.Progress)
 	p := &Preview{Job: job, Files: ws.Files("")}
+	for _, st := range job.Steps {
+		if st.State == StepSkipped && st.Error != "" {
+			p.Skipped = append(p.Skipped, fmt.Sprintf("%s (%s): %s", st.Name, st.Action, st.Error))
+		}
+	}
 	if f, ok := ws.Get("catalog-info.yaml"); ok {
 		p.CatalogInfo = string(f.Data)
 	}
@@ -558,12 +574,22 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 	}
 	emit(-1)
-	lang := r.language()
+	// One budget of template work and output for the whole job (issue 15).
+	lang := r.language().ForJob()
 	data := r.baseData(job.Values, secrets, user)
 	steps := data["steps"].(map[string]any)
 	for i, s := range t.Steps {
 		rec := &job.Steps[i]
 		a, ok := r.actions()[s.Action]
+		if !ok && dryRun {
+			// As Backstage's dry run skips the actions that cannot dry-run:
+			// say which and why, and run the rest.
+			rec.State = StepSkipped
+			rec.Error = fmt.Sprintf("not run in the dry run: callboard has no action %s, so a real run refuses this template", s.Action)
+			steps[s.ID] = map[string]any{"output": map[string]any{}}
+			emit(i)
+			continue
+		}
 		if !ok {
 			return r.fail(job, rec, save, emit, i, fmt.Errorf("unknown action %q", s.Action))
 		}
@@ -629,7 +655,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 		emit(i)
 	}
-	out, err := r.renderOutput(t, data)
+	out, err := renderOutput(lang, t, data)
 	if err != nil {
 		job.State = JobFailed
 		job.Error = "rendering the template's output: " + err.Error()
@@ -690,17 +716,51 @@ func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(in
 	return se
 }
 
-func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, error) {
+// renderOutput renders spec.output: links and text items whose `if` is
+// false are left out, as Backstage leaves them out.
+func renderOutput(lang *Lang, t *Template, data map[string]any) (*RunOutput, error) {
 	if t.Output == nil {
 		return &RunOutput{}, nil
 	}
-	v, err := r.language().Eval(t.Pos.File+": output", t.Output, data)
+	where := t.Pos.File + ": output"
+	out := &RunOutput{}
+	// items evaluates the entries of output.<key> whose if holds.
+	items := func(key string) ([]any, error) {
+		raw := t.Output[key]
+		if s, ok := raw.(string); ok {
+			v, err := lang.Eval(where+"."+key, s, data)
+			if err != nil {
+				return nil, err
+			}
+			return asList(v), nil
+		}
+		var kept []any
+		for i, item := range asList(raw) {
+			at := fmt.Sprintf("%s.%s[%d]", where, key, i)
+			if m, ok := item.(map[string]any); ok {
+				if cond, has := m["if"]; has {
+					ok, err := lang.Truthy(at+".if", cond, data)
+					if err != nil {
+						return nil, err
+					}
+					if !ok {
+						continue
+					}
+				}
+			}
+			v, err := lang.Eval(at, item, data)
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, v)
+		}
+		return kept, nil
+	}
+	links, err := items("links")
 	if err != nil {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
-	out := &RunOutput{}
-	for _, l := range asList(m["links"]) {
+	for _, l := range links {
 		lm, _ := l.(map[string]any)
 		if lm == nil {
 			continue
@@ -711,7 +771,11 @@ func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, err
 		}
 		out.Links = append(out.Links, link)
 	}
-	for _, x := range asList(m["text"]) {
+	texts, err := items("text")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range texts {
 		switch tm := x.(type) {
 		case map[string]any:
 			out.Text = append(out.Text, fmt.Sprint(orEmpty(tm["content"])))
