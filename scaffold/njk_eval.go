@@ -564,6 +564,12 @@ func (r *renderer) eval(e expr, f *frame) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if x.test == "escaped" {
+			// Only escape and safe mark a string as escaped (autoescape is off).
+			f, isFilter := x.e.(*filterExpr)
+			escaped := isFilter && (f.name == "escape" || f.name == "e" || f.name == "forceescape" || f.name == "safe")
+			return escaped != x.not, nil
+		}
 		t, ok := tests[x.test]
 		if !ok {
 			return nil, r.fail(x.p, "Unknown template test %q", x.test)

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"net/url"
 	"regexp"
@@ -13,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/callboard/callboard/catalog"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // This file holds the template language's filters (Nunjucks' built-ins with
@@ -85,9 +88,9 @@ func (r *renderer) stringMethod(p pos, s, name string, args []any) (any, error) 
 	n := jsLen(s)
 	switch name {
 	case "toUpperCase":
-		return strings.ToUpper(s), nil
+		return jsUpper(s), nil
 	case "toLowerCase":
-		return strings.ToLower(s), nil
+		return jsLower(s), nil
 	case "startsWith":
 		return strings.HasPrefix(s, toStr(argAt(args, 0))), nil
 	case "endsWith":
@@ -154,7 +157,7 @@ func (r *renderer) stringMethod(p pos, s, name string, args []any) (any, error) 
 		}
 		return r.checkSize(p, b.String())
 	case "replace":
-		return r.replace(p, s, argAt(args, 0), toStr(argAt(args, 1)), false, -1)
+		return r.replace(p, s, argAt(args, 0), toStr(argAt(args, 1)))
 	case "split":
 		sep := argAt(args, 0)
 		var parts []string
@@ -196,55 +199,119 @@ func (r *renderer) stringMethod(p pos, s, name string, args []any) (any, error) 
 	return undefined, nil
 }
 
-// replace is JavaScript's String.prototype.replace (all matches when all or
-// the regex is global), bounded by the string budget; max limits the count
-// of replacements (-1: no limit).
-func (r *renderer) replace(p pos, s string, pattern any, with string, all bool, max int) (any, error) {
-	var out string
+// replace is JavaScript's String.prototype.replace: the first match, or
+// every match of a global regex, with $&, $1, $<name>, $$, $` and $'
+// patterns; bounded by the string budget.
+func (r *renderer) replace(p pos, s string, pattern any, with string) (any, error) {
+	var b strings.Builder
+	grow := func(n int) error {
+		if b.Len()+n > r.limits.String {
+			return r.limit(p, "string-size", int64(r.limits.String))
+		}
+		return nil
+	}
 	switch x := pattern.(type) {
 	case *jsRegex:
-		count := 0
 		limit := 1
 		if strings.Contains(x.flags, "g") {
 			limit = -1
 		}
-		out = x.re.ReplaceAllStringFunc(s, func(m string) string {
-			count++
-			if limit > 0 && count > limit {
-				return m
+		names := x.re.SubexpNames()
+		last := 0
+		for _, m := range x.re.FindAllStringSubmatchIndex(s, limit) {
+			groups := make([]string, len(m)/2)
+			ok := make([]bool, len(m)/2)
+			for i := range groups {
+				if m[2*i] >= 0 {
+					groups[i], ok[i] = s[m[2*i]:m[2*i+1]], true
+				}
 			}
-			return with
-		})
-		// ReplaceAllStringFunc replaced every match; undo beyond the first
-		// when not global.
-		if limit == 1 {
-			loc := x.re.FindStringIndex(s)
-			if loc == nil {
-				return s, nil
+			rep := expandReplacement(with, groups, ok, names, s[:m[0]], s[m[1]:])
+			if err := grow(m[0] - last + len(rep)); err != nil {
+				return nil, err
 			}
-			out = s[:loc[0]] + with + s[loc[1]:]
+			b.WriteString(s[last:m[0]])
+			b.WriteString(rep)
+			last = m[1]
 		}
+		if err := grow(len(s) - last); err != nil {
+			return nil, err
+		}
+		b.WriteString(s[last:])
+		return b.String(), nil
 	default:
 		old := toStr(x)
-		n := 1
-		if all {
-			n = max
+		i := strings.Index(s, old)
+		if i < 0 {
+			return s, nil
 		}
-		if int64(len(with))*int64(len(s)+1) > int64(r.limits.String) && len(with) > len(old) {
-			// Estimate before building: replace("", big) on a long string.
-			est := int64(len(s))
-			if n > 0 {
-				est += int64(n) * int64(len(with))
-			} else {
-				est += int64(strings.Count(s, old)+1) * int64(len(with))
-			}
-			if est > int64(r.limits.String) {
-				return nil, r.limit(p, "string-size", int64(r.limits.String))
-			}
+		rep := expandReplacement(with, []string{old}, []bool{true}, nil, s[:i], s[i+len(old):])
+		if err := grow(len(s) + len(rep)); err != nil {
+			return nil, err
 		}
-		out = strings.Replace(s, old, with, n)
+		return s[:i] + rep + s[i+len(old):], nil
 	}
-	return r.checkSize(p, out)
+}
+
+// expandReplacement applies JavaScript's replacement patterns.
+func expandReplacement(with string, groups []string, ok []bool, names []string, before, after string) string {
+	if !strings.Contains(with, "$") {
+		return with
+	}
+	var b strings.Builder
+	for i := 0; i < len(with); i++ {
+		c := with[i]
+		if c != '$' || i+1 >= len(with) {
+			b.WriteByte(c)
+			continue
+		}
+		n := with[i+1]
+		switch {
+		case n == '$':
+			b.WriteByte('$')
+			i++
+		case n == '&':
+			b.WriteString(groups[0])
+			i++
+		case n == '`':
+			b.WriteString(before)
+			i++
+		case n == '\'':
+			b.WriteString(after)
+			i++
+		case n >= '0' && n <= '9':
+			idx, width := int(n-'0'), 1
+			if i+2 < len(with) && with[i+2] >= '0' && with[i+2] <= '9' {
+				if two := idx*10 + int(with[i+2]-'0'); two > 0 && two < len(groups) {
+					idx, width = two, 2
+				}
+			}
+			if idx == 0 || idx >= len(groups) {
+				b.WriteByte('$')
+				continue
+			}
+			if ok[idx] {
+				b.WriteString(groups[idx])
+			}
+			i += width
+		case n == '<' && names != nil:
+			end := strings.IndexByte(with[i:], '>')
+			if end < 0 {
+				b.WriteByte('$')
+				continue
+			}
+			name := with[i+2 : i+end]
+			for gi, gn := range names {
+				if gn == name && gi < len(groups) && ok[gi] {
+					b.WriteString(groups[gi])
+				}
+			}
+			i += end
+		default:
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
 }
 
 func (r *renderer) arrayMethod(p pos, a *jsArray, name string, args []any) (any, error) {
@@ -401,7 +468,7 @@ func numberMethod(p pos, f float64, name string, args []any) (any, error) {
 		if math.Abs(f) >= 1e21 || math.IsNaN(f) || math.IsInf(f, 0) {
 			return jsNumberString(f), nil
 		}
-		return strconv.FormatFloat(f, 'f', d, 64), nil
+		return jsToFixed(f, d), nil
 	case "toPrecision":
 		v := argAt(args, 0)
 		if isUndefined(v) {
@@ -450,7 +517,6 @@ func jsExponent(s string) string {
 var tests = map[string]func(v any, args []any) (bool, error){
 	"defined":   func(v any, _ []any) (bool, error) { return !isUndefined(v), nil },
 	"undefined": func(v any, _ []any) (bool, error) { return isUndefined(v), nil },
-	"none":      func(v any, _ []any) (bool, error) { return v == nil, nil },
 	"null":      func(v any, _ []any) (bool, error) { return v == nil, nil },
 	"odd": func(v any, _ []any) (bool, error) {
 		return math.Mod(toNum(v), 2) == 1 || math.Mod(toNum(v), 2) == -1, nil
@@ -482,14 +548,13 @@ var tests = map[string]func(v any, args []any) (bool, error){
 	"callable": func(v any, _ []any) (bool, error) { return isCallable(v), nil },
 	"truthy":   func(v any, _ []any) (bool, error) { return truthy(v), nil },
 	"falsy":    func(v any, _ []any) (bool, error) { return !truthy(v), nil },
-	"escaped":  func(v any, _ []any) (bool, error) { return false, nil },
 	"lower": func(v any, _ []any) (bool, error) {
 		s, ok := v.(string)
-		return ok && strings.ToLower(s) == s, nil
+		return ok && jsLower(s) == s, nil
 	},
 	"upper": func(v any, _ []any) (bool, error) {
 		s, ok := v.(string)
-		return ok && strings.ToUpper(s) == s, nil
+		return ok && jsUpper(s) == s, nil
 	},
 }
 
@@ -526,8 +591,8 @@ func init() {
 		"join":           fJoin,
 		"length":         fLength,
 		"list":           fList,
-		"lower":          strFilter(strings.ToLower),
-		"upper":          strFilter(strings.ToUpper),
+		"lower":          strFilter(jsLower),
+		"upper":          strFilter(jsUpper),
 		"trim":           strFilter(strings.TrimSpace),
 		"title":          strFilter(fTitle),
 		"nl2br":          fNl2br,
@@ -618,9 +683,25 @@ func fCapitalize(s string) string {
 	if s == "" {
 		return s
 	}
-	lower := strings.ToLower(s)
+	lower := jsLower(s)
 	_, n := utf8.DecodeRuneInString(lower)
-	return strings.ToUpper(lower[:n]) + lower[n:]
+	return jsUpper(lower[:n]) + lower[n:]
+}
+
+// jsUpper and jsLower are toUpperCase and toLowerCase: Unicode's full case
+// mappings ("ß" → "SS", a final "Σ" → "ς").
+func jsUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
+
+func jsLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Lower(language.Und).String(s)
 }
 
 // fTitle upper-cases the first letter of each space-separated word and
@@ -873,7 +954,7 @@ func fLength(r *renderer, p pos, in any, args []any) (any, error) {
 		return float64(jsLen(x)), nil
 	case *jsObject:
 		return float64(len(x.keys)), nil
-	case undefinedValue:
+	case undefinedValue, nil:
 		return float64(0), nil
 	}
 	return undefined, nil
@@ -974,7 +1055,7 @@ func selectAttrFilter(keep bool) filterFunc {
 
 func fReplace(r *renderer, p pos, in any, args []any) (any, error) {
 	if re, ok := argAt(args, 0).(*jsRegex); ok {
-		return r.replace(p, toStr(in), re, toStr(argAt(args, 1)), true, -1)
+		return r.replace(p, toStr(in), re, toStr(argAt(args, 1)))
 	}
 	s, isStr := in.(string)
 	if f, ok := in.(float64); ok {
@@ -1003,7 +1084,15 @@ func fReplace(r *renderer, p pos, in any, args []any) (any, error) {
 		}
 		return b.String(), nil
 	}
-	return r.replace(p, s, old, with, true, max)
+	// Nunjucks replaces plain text, at most max times, with no $ patterns.
+	n := strings.Count(s, old)
+	if max >= 0 && max < n {
+		n = max
+	}
+	if int64(len(s))+int64(n)*int64(len(with)) > int64(r.limits.String) {
+		return nil, r.limit(p, "string-size", int64(r.limits.String))
+	}
+	return strings.Replace(s, old, with, n), nil
 }
 
 func fReverse(r *renderer, p pos, in any, args []any) (any, error) {
@@ -1101,6 +1190,21 @@ func fBatch(r *renderer, p pos, in any, args []any) (any, error) {
 }
 
 func fSort(r *renderer, p pos, in any, args []any) (any, error) {
+	// Nunjucks' sort is a macro: it takes reverse, case_sensitive and
+	// attribute by name too.
+	if n := len(args); n > 0 {
+		if kw, ok := args[n-1].(*jsObject); ok && kw.kwargs {
+			args = append([]any{}, args[:n-1]...)
+			for i, name := range []string{"reverse", "case_sensitive", "attribute"} {
+				if v, ok := kw.get(name); ok {
+					for len(args) <= i {
+						args = append(args, undefined)
+					}
+					args[i] = v
+				}
+			}
+		}
+	}
 	arr, ok := in.(*jsArray)
 	if !ok {
 		return nil, fmt.Errorf("sort requires an array")
@@ -1156,18 +1260,23 @@ func fSum(r *renderer, p pos, in any, args []any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("sum requires an array")
 	}
-	var total any = float64(0)
+	// Nunjucks: start + arr.reduce((a, b) => a + b, 0).
+	var start any = float64(0)
 	if v := argAt(args, 1); !isUndefined(v) {
-		total = v
+		start = v
 	}
 	attr := argAt(args, 0)
+	var total any = float64(0)
 	for _, e := range arr.items {
-		if !isUndefined(attr) {
+		if truthy(attr) {
 			e = attrOf(e, toStr(attr))
 		}
 		total = jsAdd(total, e)
+		if _, err := r.checkSize(p, total); err != nil {
+			return nil, err
+		}
 	}
-	return total, nil
+	return jsAdd(start, total), nil
 }
 
 func fTruncate(r *renderer, p pos, in any, args []any) (any, error) {
@@ -1186,12 +1295,20 @@ func fTruncate(r *renderer, p pos, in any, args []any) (any, error) {
 	if truthy(argAt(args, 1)) {
 		return jsSubstr(s, 0, length) + end, nil
 	}
-	cut := jsSubstr(s, 0, length)
-	idx := strings.LastIndex(cut, " ")
-	if idx < 0 {
-		idx = len(cut)
+	// input.lastIndexOf(' ', length): a space at index length counts.
+	n := jsLen(s)
+	lim := length + 1
+	if lim > n {
+		lim = n
 	}
-	return cut[:idx] + end, nil
+	if lim < 0 {
+		lim = 0
+	}
+	idx := strings.LastIndex(jsSubstr(s, 0, lim), " ")
+	if idx < 0 {
+		return jsSubstr(s, 0, length) + end, nil
+	}
+	return s[:idx] + end, nil
 }
 
 // encodeURIComponent.
@@ -1229,7 +1346,7 @@ func fURLEncode(r *renderer, p pos, in any, args []any) (any, error) {
 		}
 		return strings.Join(parts, "&"), nil
 	}
-	return encodeURIComponent(toStr(in)), nil
+	return "", nil
 }
 
 var (
@@ -1363,7 +1480,9 @@ func fParseRepoURL(r *renderer, p pos, in any, args []any) (any, error) {
 	for _, k := range []string{"owner", "repo", "organization", "workspace", "project"} {
 		o.set(k, get(k))
 	}
-	if !truthy(o.m["owner"]) && !truthy(o.m["organization"]) && !truthy(o.m["workspace"]) {
+	// Only Bitbucket and Azure DevOps locate a repository without an owner.
+	ownerless := strings.Contains(host, "bitbucket") || strings.Contains(host, "azure")
+	if !truthy(o.m["owner"]) && !(ownerless && (truthy(o.m["organization"]) || truthy(o.m["workspace"]) || truthy(o.m["project"]))) {
 		return nil, fmt.Errorf("Invalid repo URL passed to publisher: %s, missing owner", s)
 	}
 	if !truthy(o.m["repo"]) {
@@ -1495,4 +1614,30 @@ func jsSort(a []any, cmp func(x, y any) int) {
 		copy(a[left+1:start+1], a[left:start])
 		a[left] = pivot
 	}
+}
+
+// jsToFixed is Number.prototype.toFixed: the exact value rounded half up
+// (Go's formatting rounds an exact half to even: 2.5 → "2", not "3").
+func jsToFixed(f float64, d int) string {
+	neg := f < 0
+	if neg {
+		f = -f
+	}
+	r := new(big.Rat).SetFloat64(f)
+	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d)), nil)))
+	// n = floor(r + 1/2)
+	num := new(big.Int).Mul(r.Num(), big.NewInt(2))
+	num.Add(num, r.Denom())
+	n := num.Div(num, new(big.Int).Mul(r.Denom(), big.NewInt(2)))
+	digits := n.String()
+	if d > 0 {
+		if len(digits) <= d {
+			digits = strings.Repeat("0", d-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-d] + "." + digits[len(digits)-d:]
+	}
+	if neg {
+		return "-" + digits
+	}
+	return digits
 }

@@ -306,8 +306,8 @@ func findEndRaw(src string, i int, endTag string) (int, int) {
 			return -1, -1
 		}
 		k += j
-		inner := strings.Trim(strings.TrimSpace(strings.Trim(src[j+2:k], "-")), " \t\r\n")
-		if inner == endTag {
+		// Only a plain {% endraw %} ends it, as in Backstage's renderer.
+		if strings.TrimSpace(src[j+2:k]) == endTag {
 			return j, k + 2
 		}
 		i = j + 2
@@ -646,7 +646,11 @@ func (p *exprParser) parseIs() (expr, error) {
 		return nil, p.fail("Expected a test name after is")
 	}
 	p.next()
-	ie := &isExpr{p: t.p, e: l, test: nt.s, not: not}
+	test := nt.s
+	if test == "none" {
+		test = "null" // none is the literal null: Nunjucks runs the null test
+	}
+	ie := &isExpr{p: t.p, e: l, test: test, not: not}
 	if p.isOp("(") {
 		p.next()
 		args, _, err := p.parseArgs(")")
@@ -828,6 +832,9 @@ func (p *exprParser) parsePrimary() (expr, error) {
 					if err := p.expectOp(","); err != nil {
 						return nil, err
 					}
+					if p.isOp(")") {
+						return nil, p.fail("Unexpected expression token \")\"")
+					}
 				}
 				v, err := p.parseExpr()
 				if err != nil {
@@ -846,7 +853,7 @@ func (p *exprParser) parsePrimary() (expr, error) {
 						return nil, err
 					}
 					if p.isOp("]") {
-						break
+						return nil, p.fail("Unexpected expression token \"]\"")
 					}
 				}
 				v, err := p.parseExpr()
@@ -865,18 +872,13 @@ func (p *exprParser) parsePrimary() (expr, error) {
 					if err := p.expectOp(","); err != nil {
 						return nil, err
 					}
-					if p.isOp("}") {
-						break
-					}
 				}
 				k := p.next()
-				switch k.kind {
-				case tString, tName:
+				switch {
+				case k.kind == tString, k.kind == tName && !literalNames[k.s]:
 					d.keys = append(d.keys, k.s)
-				case tNumber:
-					d.keys = append(d.keys, jsNumberString(k.num))
 				default:
-					return nil, &parseError{k.p, "Expected a key in the object literal, received " + describe(k)}
+					return nil, &parseError{k.p, "Dictionary keys must be strings or names"}
 				}
 				if err := p.expectOp(":"); err != nil {
 					return nil, err
@@ -948,19 +950,18 @@ func (p *exprParser) parsePostfix(e expr) (expr, error) {
 		case p.isOp("."):
 			p.next()
 			nt := p.next()
-			if nt.kind != tName && nt.kind != tNumber {
-				return nil, &parseError{nt.p, "Expected a name after ., received " + describe(nt)}
+			if nt.kind != tName {
+				return nil, &parseError{nt.p, "Expected name, received " + describe(nt)}
 			}
-			var key any = nt.s
-			if nt.kind == tNumber {
-				key = nt.num
-			}
-			e = &lookupExpr{p: nt.p, obj: e, key: &litExpr{key}}
+			e = &lookupExpr{p: nt.p, obj: e, key: &litExpr{nt.s}}
 		default:
 			return e, nil
 		}
 	}
 }
+
+// literalNames are the names that are literals, not variables.
+var literalNames = map[string]bool{"true": true, "false": true, "none": true, "null": true}
 
 func parseExprString(s string, at pos) (expr, error) {
 	toks, err := tokenize(s, at)

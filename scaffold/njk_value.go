@@ -187,6 +187,8 @@ func toGo(v any) any {
 		return out
 	case nil, bool, string:
 		return x
+	case *jsRegex:
+		return map[string]any{} // JSON.stringify(/x/) is {}
 	}
 	return nil
 }
