@@ -265,12 +265,13 @@ func (a fetchAction) Run(ctx context.Context, sc *StepContext, in map[string]any
 			opts.templateExt = "." + strings.TrimPrefix(v, ".")
 		}
 	}
+	// A skeleton sees values only, as in Backstage (not parameters, steps
+	// or user: ${{ parameters.x }} in a skeleton renders empty).
 	values, _ := in["values"].(map[string]any)
-	data := map[string]any{}
-	for k, v := range sc.Data {
-		data[k] = v
+	if values == nil {
+		values = map[string]any{}
 	}
-	data["values"] = templateData(values)
+	data := map[string]any{"values": values}
 	raw := inputString(in, "url")
 	fsPath, u, err := location(sc.Template, raw)
 	if err != nil {

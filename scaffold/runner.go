@@ -207,21 +207,21 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 	lang := r.language()
 	var problems []string
 	if !dryRun {
-		// A real run refuses a template with an action callboard lacks
+		// A real run refuses a template with a step callboard cannot run
 		// before anything else, naming the action.
 		for _, s := range t.Steps {
 			if _, ok := r.actions()[s.Action]; !ok {
 				return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q: callboard cannot run this template (it runs %s); nothing was done", s.Action, strings.Join(r.actionNames(), ", "))}
 			}
+			if why := r.cannotRun(s); why != "" {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: why + "; nothing was done"}
+			}
 		}
 	}
 	for _, s := range t.Steps {
-		a, ok := r.actions()[s.Action]
-		if !ok && dryRun {
-			continue // skipped, and said so, when the dry run reaches it
-		}
-		if s.Each != nil {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: "each (running a step once per item) is not supported yet"}
+		a := r.actions()[s.Action]
+		if r.cannotRun(s) != "" {
+			continue // a dry run skips it, and says so, when it reaches it
 		}
 		if s.If != nil && !refersToSteps(s.If) {
 			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
@@ -268,6 +268,18 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// cannotRun says why callboard cannot run step s ("" when it can): its
+// action is not one callboard has, or it uses each:.
+func (r *Runner) cannotRun(s Step) string {
+	if _, ok := r.actions()[s.Action]; !ok {
+		return "callboard has no action " + s.Action
+	}
+	if s.Each != nil {
+		return "callboard cannot run a step with each: (once per item) yet"
+	}
+	return ""
 }
 
 func (r *Runner) actionNames() []string {
@@ -580,18 +592,17 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 	steps := data["steps"].(map[string]any)
 	for i, s := range t.Steps {
 		rec := &job.Steps[i]
-		a, ok := r.actions()[s.Action]
-		if !ok && dryRun {
+		a := r.actions()[s.Action]
+		if why := r.cannotRun(s); why != "" && dryRun {
 			// As Backstage's dry run skips the actions that cannot dry-run:
 			// say which and why, and run the rest.
 			rec.State = StepSkipped
-			rec.Error = fmt.Sprintf("not run in the dry run: callboard has no action %s, so a real run refuses this template", s.Action)
+			rec.Error = "not run in the dry run: " + why + ", so a real run refuses this template"
 			steps[s.ID] = map[string]any{"output": map[string]any{}}
 			emit(i)
 			continue
-		}
-		if !ok {
-			return r.fail(job, rec, save, emit, i, fmt.Errorf("unknown action %q", s.Action))
+		} else if why != "" {
+			return r.fail(job, rec, save, emit, i, errors.New(why))
 		}
 		if rec.State == StepDone && a.SideEffects() {
 			steps[s.ID] = map[string]any{"output": templateData(rec.Output)}

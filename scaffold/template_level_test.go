@@ -66,6 +66,12 @@ spec:
       action: debug:log
       input:
         message: ${{ parameters.nothing | dump }}
+    - id: per-item
+      name: Log each tag
+      action: debug:log
+      each: ['a', 'b']
+      input:
+        message: ${{ each.value }}
   output:
     links:
       - title: Repository
@@ -86,6 +92,7 @@ func levelFiles() fstest.MapFS {
 		"template.yaml":         {Data: []byte(levelTemplate)},
 		"skeleton/values.json":  {Data: []byte("${{ values | dump }}\n")},
 		"skeleton/settings.yml": {Data: []byte("enabled: ${{ values.enabled }}\nport: ${{ values.port }}\n")},
+		"skeleton/context.txt":  {Data: []byte("[${{ parameters.name }}][${{ values.name }}]")},
 	}
 }
 
@@ -100,8 +107,9 @@ func TestDryRunSkipsStepsItCannotRunAndARealRunRefusesThem(t *testing.T) {
 	if p.Job.State != scaffold.JobSucceeded {
 		t.Fatalf("dry run %s: %s", p.Job.State, p.Job.Error)
 	}
-	if len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0], "Tell the team (notification:send)") || !strings.Contains(p.Skipped[0], "no action notification:send") {
-		t.Errorf("skipped = %q, want the notification step, named, with why", p.Skipped)
+	if len(p.Skipped) != 2 || !strings.Contains(p.Skipped[0], "Tell the team (notification:send)") || !strings.Contains(p.Skipped[0], "no action notification:send") ||
+		!strings.Contains(p.Skipped[1], "Log each tag (debug:log)") || !strings.Contains(p.Skipped[1], "each:") {
+		t.Errorf("skipped = %q, want the notification and each steps, named, with why", p.Skipped)
 	}
 	states := map[string]scaffold.StepState{}
 	for _, s := range p.Job.Steps {
@@ -136,6 +144,10 @@ func TestStepInputsThatRenderUndefinedAreDroppedAndOutputItemsObeyIf(t *testing.
 	// dump prints no "missing": null; booleans print as JavaScript's.
 	if got["values.json"] != `{"enabled":true,"name":"ledger"}`+"\n" {
 		t.Errorf("values.json = %q", got["values.json"])
+	}
+	// A skeleton sees values only, as in Backstage.
+	if got["context.txt"] != "[][ledger]" {
+		t.Errorf("context.txt = %q", got["context.txt"])
 	}
 	if got["settings.yml"] != "enabled: true\nport: \n" {
 		t.Errorf("settings.yml = %q", got["settings.yml"])
