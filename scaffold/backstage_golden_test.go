@@ -174,3 +174,94 @@ func TestTemplatesRenderAsBackstageRendersThem(t *testing.T) {
 	}
 	_ = strings.TrimSpace
 }
+
+type skeletonGolden struct {
+	Template     string          `json:"template"`
+	Step         string          `json:"step"`
+	Cookiecutter bool            `json:"cookiecutter"`
+	Parameters   map[string]any  `json:"parameters"`
+	Input        map[string]any  `json:"input"`
+	Values       json.RawMessage `json:"values"`
+	Files        []struct {
+		Path    string  `json:"path"`
+		Src     string  `json:"src"`
+		OutPath *string `json:"outPath"`
+		Out     *string `json:"out"`
+		Error   *string `json:"error"`
+	} `json:"files"`
+}
+
+// TestBackstageSkeletonsRenderAsBackstageRendersThem renders the skeleton
+// files of Backstage's own templates with the values their fetch step
+// passes, as fetch:template (or fetch:cookiecutter) does, and compares path
+// and contents byte for byte with Backstage's engine.
+func TestBackstageSkeletonsRenderAsBackstageRendersThem(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "backstage-golden", "skeletons.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skeletons []skeletonGolden
+	if err := json.Unmarshal(raw, &skeletons); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLang()
+	files, same := 0, 0
+	for _, sk := range skeletons {
+		dec := json.NewDecoder(bytes.NewReader(sk.Values))
+		dec.UseNumber()
+		values, err := decodeOrdered(dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := map[string]any{"values": values}
+		// The step's values input, rendered from the parameters as a step
+		// input is, gives the values Backstage passes.
+		got, err := l.Eval(sk.Template+" values", sk.Input, map[string]any{"parameters": sk.Parameters})
+		if err != nil {
+			t.Errorf("%s: values: %v", sk.Template, err)
+		} else if b, _ := json.Marshal(got); !sameValueJSON(string(b), string(sk.Values)) {
+			t.Errorf("%s: values %s, Backstage %s", sk.Template, b, sk.Values)
+		}
+		for _, f := range sk.Files {
+			files++
+			src, name := f.Src, f.Path
+			if sk.Cookiecutter {
+				src, name = cookiecutter(src), cookiecutter(name)
+			}
+			where := sk.Template + "/" + f.Path
+			gotPath, errPath := l.Render(where+" (file name)", name, data)
+			got, err := l.Render(where, src, data)
+			switch {
+			case f.Error != nil:
+				if err == nil && errPath == nil {
+					t.Errorf("%s: Backstage fails (%s), we render", where, *f.Error)
+					continue
+				}
+			case err != nil || errPath != nil:
+				t.Errorf("%s: we fail: %v %v", where, errPath, err)
+				continue
+			case gotPath != *f.OutPath:
+				t.Errorf("%s: path %q, Backstage %q", where, gotPath, *f.OutPath)
+				continue
+			case got != *f.Out:
+				t.Errorf("%s:\n%s", where, firstDiff(got, *f.Out))
+				continue
+			}
+			same++
+		}
+	}
+	t.Logf("%d of %d skeleton files of %d skeletons identical to Backstage", same, files, len(skeletons))
+	if files < 20 {
+		t.Errorf("only %d skeleton files", files)
+	}
+}
+
+// firstDiff shows where two texts part.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := max(0, i-60)
+	return fmt.Sprintf("    we:        %q\n    Backstage: %q", got[from:min(len(got), i+60)], want[from:min(len(want), i+60)])
+}
