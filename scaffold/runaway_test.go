@@ -127,3 +127,23 @@ func TestAJobHasOneBudgetForAllItsFiles(t *testing.T) {
 		t.Errorf("a new job inherited the budget: %v", err)
 	}
 }
+
+// BenchmarkRunawayTemplatesStop measures how long the budgets take to stop
+// issue 15's attacks (each must end in an error).
+func BenchmarkRunawayTemplatesStop(b *testing.B) {
+	l := NewLang()
+	for name, src := range map[string]string{
+		"recursive-macro": "{% macro f(n) %}${{ f(n + 1) }}{% endmacro %}${{ f(0) }}",
+		"nested-range":    "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+		"string-doubling": `{% set s = "x" %}{% for i in range(64) %}{% set s = s ~ s %}{% endfor %}`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := l.Render("f", src, nil); !errors.Is(err, ErrTemplateBudget) {
+					b.Fatalf("err = %v", err)
+				}
+			}
+		})
+	}
+}
