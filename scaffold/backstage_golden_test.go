@@ -16,7 +16,7 @@ import (
 // gen.mjs there.
 type goldenCase struct {
 	Name  string  `json:"name"`
-	Mode  string  `json:"mode"` // text, or value (as a step's input)
+	Mode  string  `json:"mode"` // text, value (as a step's input) or cookie (cookiecutterCompat)
 	Src   string  `json:"src"`
 	Out   *string `json:"out"`
 	Error *string `json:"error"`
@@ -102,6 +102,9 @@ func loadGolden(t *testing.T) ([]goldenCase, map[string]any) {
 // goldenResult renders one case: the text, or "ERROR" when rendering
 // failed (messages are not compared, only that both engines refuse).
 func goldenResult(l *Lang, c goldenCase, data map[string]any) (string, error) {
+	if c.Mode == "cookie" {
+		return l.RenderCookiecutter("golden", c.Src, data["values"])
+	}
 	if c.Mode == "value" {
 		v, ok, err := l.renderValue("golden", c.Src, data)
 		if err != nil {
@@ -224,13 +227,10 @@ func TestBackstageSkeletonsRenderAsBackstageRendersThem(t *testing.T) {
 		}
 		for _, f := range sk.Files {
 			files++
-			src, name := f.Src, f.Path
-			if sk.Cookiecutter {
-				src, name = cookiecutter(src), cookiecutter(name)
-			}
 			where := sk.Template + "/" + f.Path
-			gotPath, errPath := l.Render(where+" (file name)", name, data)
-			got, err := l.Render(where, src, data)
+			opts := fetchOptions{cookiecutter: sk.Cookiecutter}
+			gotPath, errPath := renderText(l, where+" (file name)", f.Path, opts, data)
+			got, err := renderText(l, where, f.Src, opts, data)
 			switch {
 			case f.Error != nil:
 				if err == nil && errPath == nil {

@@ -87,10 +87,14 @@ func (l *Lang) newRenderer(data map[string]any) *renderer {
 }
 
 func (l *Lang) parse(file, src string) ([]node, error) {
+	return l.parseMode(file, src, false)
+}
+
+func (l *Lang) parseMode(file, src string, compat bool) ([]node, error) {
 	if len(src) > l.limits.MaxFileSize {
 		return nil, &TemplateError{File: file, Budget: true, Message: fmt.Sprintf("the template is %d bytes, more than the %d allowed", len(src), l.limits.MaxFileSize)}
 	}
-	nodes, err := parseTemplate(src)
+	nodes, err := parseTemplate(src, compat)
 	if err != nil {
 		return nil, templateError(file, err)
 	}
@@ -107,6 +111,27 @@ func (l *Lang) Render(file, src string, data map[string]any) (string, error) {
 		return "", err
 	}
 	r := l.newRenderer(data)
+	out := &outBuf{r: r}
+	if err := r.renderNodes(nodes, r.top, out); err != nil {
+		return "", templateError(file, err)
+	}
+	return out.b.String(), nil
+}
+
+// RenderCookiecutter renders src as fetch:template's cookiecutterCompat
+// (and callboard's fetch:cookiecutter) does: Jinja's {{ }} delimiters,
+// True/False/None, dict.items() and the like, with the values as
+// `cookiecutter` ({{ cookiecutter.name }}).
+func (l *Lang) RenderCookiecutter(file, src string, values any) (string, error) {
+	if !strings.Contains(src, "{{") && !hasTemplate(src) {
+		return src, nil
+	}
+	nodes, err := l.parseMode(file, src, true)
+	if err != nil {
+		return "", err
+	}
+	r := l.newRenderer(map[string]any{"cookiecutter": values})
+	r.compat = true
 	out := &outBuf{r: r}
 	if err := r.renderNodes(nodes, r.top, out); err != nil {
 		return "", templateError(file, err)

@@ -95,6 +95,9 @@ type renderer struct {
 	out    int64
 	top    *frame
 	cur    pos // the tag or ${{ }} being rendered, for errors without a position of their own
+	// compat is cookiecutterCompat: Jinja's dict.items()/keys()/values(),
+	// list.append() and the jsonify filter.
+	compat bool
 }
 
 type macroValue struct {
@@ -475,6 +478,11 @@ func (r *renderer) eval(e expr, f *frame) (any, error) {
 		key, err := r.eval(x.key, f)
 		if err != nil {
 			return nil, err
+		}
+		if r.compat {
+			if m := compatMethod(obj, key, exprName(e)); m != nil {
+				return m, nil
+			}
 		}
 		return member(obj, key, exprName(e)), nil
 	case *sliceExpr:
@@ -1017,4 +1025,21 @@ func (l *loopValue) object() *jsObject {
 		o.set(k, l.get(k))
 	}
 	return o
+}
+
+// compatMethod is the Jinja method a cookiecutterCompat template may call:
+// items, keys and values of a map (not shadowed by a key), append of a list.
+func compatMethod(obj, key any, path string) *boundMethod {
+	k, _ := key.(string)
+	switch o := obj.(type) {
+	case *jsObject:
+		if _, own := o.m[k]; !own && (k == "items" || k == "keys" || k == "values") {
+			return &boundMethod{recv: o, name: k, path: path}
+		}
+	case *jsArray:
+		if k == "append" {
+			return &boundMethod{recv: o, name: "push", path: path}
+		}
+	}
+	return nil
 }

@@ -69,6 +69,19 @@ func (r *renderer) callMethod(p pos, m *boundMethod, args []any) (any, error) {
 		return numberMethod(p, recv, m.name, args)
 	case *jsRegex:
 		return recv.re.MatchString(toStr(argAt(args, 0))), nil
+	case *jsObject:
+		out := &jsArray{}
+		for _, k := range recv.orderedKeys() {
+			switch m.name {
+			case "items":
+				out.items = append(out.items, &jsArray{items: []any{k, recv.m[k]}})
+			case "keys":
+				out.items = append(out.items, k)
+			default:
+				out.items = append(out.items, recv.m[k])
+			}
+		}
+		return out, nil
 	case *cyclerValue:
 		if m.name == "reset" {
 			recv.i, recv.cur = 0, nil
@@ -623,6 +636,9 @@ func init() {
 
 func (r *renderer) applyFilter(x *filterExpr, in any, f *frame) (any, error) {
 	fn, ok := filters[x.name]
+	if x.name == "jsonify" && !r.compat {
+		ok = false // Jinja's name for dump, in cookiecutterCompat only
+	}
 	if !ok {
 		return nil, r.fail(x.p, "Unknown template filter %q", x.name)
 	}

@@ -172,6 +172,7 @@ type chunk struct {
 	kind tagKind
 	p    pos
 	text string // text, or the tag's inside
+	open string // the opening delimiter of an output tag
 }
 
 type templateLexer struct {
@@ -197,7 +198,11 @@ func (lx *templateLexer) pos() pos { return pos{lx.line, lx.col} }
 
 // chunks splits src into text, output and block chunks, applying "-"
 // whitespace control and dropping comments. raw/verbatim bodies are text.
-func lexTemplate(src string) ([]chunk, error) {
+func lexTemplate(src string, compat bool) ([]chunk, error) {
+	varOpen := "${{"
+	if compat {
+		varOpen = "{{" // cookiecutterCompat: Jinja's delimiters
+	}
 	lx := &templateLexer{src: src, line: 1, col: 1}
 	var out []chunk
 	var text strings.Builder
@@ -218,8 +223,8 @@ func lexTemplate(src string) ([]chunk, error) {
 		var open, close string
 		kind := tkText
 		switch {
-		case strings.HasPrefix(rest, "${{"):
-			open, close, kind = "${{", "}}", tkOutput
+		case strings.HasPrefix(rest, varOpen):
+			open, close, kind = varOpen, "}}", tkOutput
 		case strings.HasPrefix(rest, "{%"):
 			open, close, kind = "{%", "%}", tkBlock
 		case strings.HasPrefix(rest, "{#"):
@@ -273,7 +278,7 @@ func lexTemplate(src string) ([]chunk, error) {
 			textPos = lx.pos()
 			continue
 		}
-		out = append(out, chunk{kind: kind, p: start, text: body})
+		out = append(out, chunk{kind: kind, p: start, text: body, open: open})
 		if kind == tkBlock {
 			name := strings.TrimSpace(body)
 			if name == "raw" || name == "verbatim" {
@@ -488,6 +493,8 @@ type exprParser struct {
 	toks  []token
 	i     int
 	depth int
+	// compat is cookiecutterCompat: True, False and None are literals.
+	compat bool
 }
 
 func (p *exprParser) peek() token { return p.toks[p.i] }
@@ -819,6 +826,12 @@ func (p *exprParser) parsePrimary() (expr, error) {
 			e = &litExpr{false}
 		case "none", "null":
 			e = &litExpr{nil}
+		case "True", "False", "None":
+			if !p.compat {
+				e = &nameExpr{p: t.p, name: t.s}
+				break
+			}
+			e = &litExpr{map[string]any{"True": true, "False": false, "None": nil}[t.s]}
 		default:
 			e = &nameExpr{p: t.p, name: t.s}
 		}
@@ -963,12 +976,12 @@ func (p *exprParser) parsePostfix(e expr) (expr, error) {
 // literalNames are the names that are literals, not variables.
 var literalNames = map[string]bool{"true": true, "false": true, "none": true, "null": true}
 
-func parseExprString(s string, at pos) (expr, error) {
+func parseExprString(s string, at pos, compat bool) (expr, error) {
 	toks, err := tokenize(s, at)
 	if err != nil {
 		return nil, err
 	}
-	p := &exprParser{toks: toks}
+	p := &exprParser{toks: toks, compat: compat}
 	e, err := p.parseExpr()
 	if err != nil {
 		return nil, err
@@ -985,15 +998,16 @@ type templateParser struct {
 	chunks []chunk
 	i      int
 	depth  int
+	compat bool
 }
 
-// parseTemplate parses a whole template.
-func parseTemplate(src string) ([]node, error) {
-	chunks, err := lexTemplate(src)
+// parseTemplate parses a whole template; compat is cookiecutterCompat.
+func parseTemplate(src string, compat bool) ([]node, error) {
+	chunks, err := lexTemplate(src, compat)
 	if err != nil {
 		return nil, err
 	}
-	tp := &templateParser{chunks: chunks}
+	tp := &templateParser{chunks: chunks, compat: compat}
 	nodes, end, err := tp.parseBody(nil)
 	if err != nil {
 		return nil, err
@@ -1041,7 +1055,7 @@ func (tp *templateParser) parseBody(ends []string) ([]node, *blockTag, error) {
 		case tkText:
 			nodes = append(nodes, &textNode{c.text})
 		case tkOutput:
-			e, err := parseExprString(c.text, pos{c.p.line, c.p.col + 3})
+			e, err := parseExprString(c.text, pos{c.p.line, c.p.col + len(c.open)}, tp.compat)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -1069,7 +1083,7 @@ func (tp *templateParser) parseBody(ends []string) ([]node, *blockTag, error) {
 }
 
 func (tp *templateParser) parseTag(bt *blockTag) (node, error) {
-	ep := &exprParser{toks: bt.rest}
+	ep := &exprParser{toks: bt.rest, compat: tp.compat}
 	done := func() error {
 		if ep.peek().kind != tEOF {
 			return ep.fail("Expected end of tag, received " + describe(ep.peek()))
@@ -1099,7 +1113,7 @@ func (tp *templateParser) parseTag(bt *blockTag) (node, error) {
 			n.bodys = append(n.bodys, body)
 			switch end.name {
 			case "elif", "elseif":
-				ep = &exprParser{toks: end.rest}
+				ep = &exprParser{toks: end.rest, compat: tp.compat}
 				if cond, err = ep.parseExpr(); err != nil {
 					return nil, err
 				}
@@ -1279,7 +1293,7 @@ func (tp *templateParser) parseTag(bt *blockTag) (node, error) {
 			}
 			switch end.name {
 			case "case":
-				cp := &exprParser{toks: end.rest}
+				cp := &exprParser{toks: end.rest, compat: tp.compat}
 				c, err2 := cp.parseExpr()
 				if err2 != nil {
 					return nil, err2

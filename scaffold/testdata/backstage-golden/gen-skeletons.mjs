@@ -64,7 +64,8 @@ for (const [name, p] of Object.entries(params)) {
     const cookiecutter = step.action === 'fetch:cookiecutter' || step.input.cookiecutterCompat === true;
     const values = renderInput(step.input.values ?? {}, { parameters: p });
     const r = cookiecutter ? cookie : renderer;
-    const ctx = cookiecutter ? { values, cookiecutter: values } : { values };
+    // fetch:template gives the values as `cookiecutter` under cookiecutterCompat.
+    const ctx = cookiecutter ? { cookiecutter: values } : { values };
     const dir = join(root, name, url);
     const files = [];
     for (const f of walk(dir)) {

@@ -8,12 +8,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { filters } from './filters.mjs';
 
 const renderer = createTemplateRenderer({ filters, allowRegexExecution: true });
+// fetch:template's cookiecutterCompat: Jinja delimiters, values as `cookiecutter`.
+const cookie = createTemplateRenderer({ filters, allowRegexExecution: true, cookiecutterCompat: true });
 
 const context = JSON.parse(readFileSync('context.json', 'utf8'));
 
 // corpus.txt: cases start with "### name" (or "### name @value" to render as a
-// step input, keeping the value's type); the body runs to the next "###" line,
-// without its final newline.
+// step input, keeping the value's type; "### name @cookie" to render as a
+// cookiecutterCompat skeleton); the body runs to the next "###" line, without
+// its final newline.
 const cases = [];
 const text = readFileSync('corpus.txt', 'utf8');
 for (const block of text.split(/^### /m).slice(1)) {
@@ -21,8 +24,8 @@ for (const block of text.split(/^### /m).slice(1)) {
   const head = block.slice(0, nl).trim();
   let src = block.slice(nl + 1);
   if (src.endsWith('\n')) src = src.slice(0, -1);
-  const mode = head.endsWith('@value') ? 'value' : 'text';
-  cases.push({ name: head.replace(/\s*@value$/, ''), mode, src });
+  const mode = head.endsWith('@value') ? 'value' : head.endsWith('@cookie') ? 'cookie' : 'text';
+  cases.push({ name: head.replace(/\s*@(value|cookie)$/, ''), mode, src });
 }
 
 // Expressions printed, dumped, tested for truth and taken as step inputs.
@@ -41,7 +44,9 @@ for (const c of cases) {
   seen.add(c.name);
   const r = { name: c.name, mode: c.mode, src: c.src };
   try {
-    if (c.mode === 'value') {
+    if (c.mode === 'cookie') {
+      r.out = cookie.render(c.src, { cookiecutter: context.values });
+    } else if (c.mode === 'value') {
       const v = renderer.renderValue(c.src, context, { coercion: 'json' });
       r.out = v === undefined ? 'undefined' : JSON.stringify(v);
     } else {
