@@ -212,6 +212,9 @@ func (r *renderer) renderNode(n node, f *frame, out *outBuf) error {
 		if err != nil {
 			return err
 		}
+		if isCallable(v) {
+			return r.fail(x.p, "Callable values cannot be coerced")
+		}
 		return out.write(x.p, outputStr(v))
 	case *ifNode:
 		if err := r.step(x.p, 1); err != nil {

@@ -781,6 +781,9 @@ func fDump(r *renderer, p pos, in any, args []any) (any, error) {
 	if err := r.step(p, countItems(in, 0)); err != nil {
 		return nil, err
 	}
+	if hasCallable(in, 0) {
+		return nil, r.fail(p, "Callable values cannot be coerced")
+	}
 	s, ok := jsonStringify(in, indent)
 	if !ok {
 		return undefined, nil
@@ -1656,4 +1659,27 @@ func jsToFixed(f float64, d int) string {
 		return "-" + digits
 	}
 	return digits
+}
+
+func hasCallable(v any, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	switch x := v.(type) {
+	case *macroValue, *builtinFunc, *boundMethod:
+		return true
+	case *jsArray:
+		for _, e := range x.items {
+			if hasCallable(e, depth+1) {
+				return true
+			}
+		}
+	case *jsObject:
+		for _, e := range x.m {
+			if hasCallable(e, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -425,13 +425,16 @@ func tokenize(s string, base pos) ([]token, error) {
 			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 				j++
 			}
+			fraction := false
 			if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
+				fraction = true
 				j++
 				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 					j++
 				}
 			}
-			if j < len(s) && (isNameByte(s[j]) || s[j] == '.' && j+1 < len(s) && isNameStart(s[j+1]) && (s[j+1] == 'e' || s[j+1] == 'E')) {
+			// 5.toString is no literal (5.5.toFixed is 5.5, then .toFixed).
+			if j < len(s) && (isNameByte(s[j]) || !fraction && s[j] == '.' && j+1 < len(s) && isNameStart(s[j+1])) {
 				return nil, &parseError{p, "Invalid numeric literal"}
 			}
 			var f float64
@@ -693,17 +696,28 @@ func (p *exprParser) parseCompare() (expr, error) {
 	return &compareExpr{p: start, first: l, ops: ops, rest: rest}, nil
 }
 
-// Nunjucks' binary operators, loosest first; each level is left-associative.
-var binLevels = []string{"~", "+", "-", "*", "/", "//", "%", "**"}
+// The binary operators by precedence, loosest first; each level is
+// left-associative (as Backstage's renderer reads them: "x" + 1 - 1 is
+// ("x" + 1) - 1, 2 ** 3 ** 2 is 64).
+var binLevels = [][]string{{"~"}, {"+", "-"}, {"*", "/", "//", "%"}, {"**"}}
 
 func (p *exprParser) parseConcat() (expr, error) { return p.parseBin(0) }
+
+func (p *exprParser) isOpIn(ops []string) bool {
+	for _, o := range ops {
+		if p.isOp(o) {
+			return true
+		}
+	}
+	return false
+}
 
 func (p *exprParser) parseBin(level int) (expr, error) {
 	if level == len(binLevels) {
 		return p.parseUnary(false)
 	}
 	l, err := p.parseBin(level + 1)
-	for err == nil && p.isOp(binLevels[level]) {
+	for err == nil && p.isOpIn(binLevels[level]) {
 		t := p.next()
 		var r expr
 		r, err = p.parseBin(level + 1)
