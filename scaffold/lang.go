@@ -144,6 +144,9 @@ func (l *Lang) RenderCookiecutter(file, src string, values any) (string, error) 
 // list stays a list); one tag whose text is JSON gives that JSON; anything
 // else is text. ok is false when the value is undefined.
 func (l *Lang) renderValue(file, src string, data map[string]any) (v any, ok bool, err error) {
+	if src == "" {
+		return nil, false, nil // empty output is undefined, as in Backstage
+	}
 	if !hasTemplate(src) {
 		return src, true, nil
 	}
