@@ -261,6 +261,9 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		}
 		evaluated[deferredKey] = deferred
 		if err := a.Check(env, evaluated); err != nil {
+			if dryRun && isUnreachable(err) {
+				continue // the dry run skips it, and says so
+			}
 			return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
 		}
 	}
@@ -641,6 +644,16 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		inMap, _ := in.(map[string]any)
 		if inMap == nil {
 			inMap = map[string]any{}
+		}
+		if dryRun {
+			env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
+			if err := a.Check(env, inMap); isUnreachable(err) {
+				rec.State = StepSkipped
+				rec.Error = "not run in the dry run: " + err.Error()
+				steps[s.ID] = map[string]any{"output": map[string]any{}}
+				emit(i)
+				continue
+			}
 		}
 		sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
 			Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),

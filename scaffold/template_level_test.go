@@ -66,6 +66,12 @@ spec:
       action: debug:log
       input:
         message: ${{ parameters.nothing | dump }}
+    - id: community
+      name: Fetch community docs
+      action: fetch:plain
+      input:
+        url: https://github.com/backstage/community/tree/main/sessions
+        targetPath: community
     - id: per-item
       name: Log each tag
       action: debug:log
@@ -107,9 +113,10 @@ func TestDryRunSkipsStepsItCannotRunAndARealRunRefusesThem(t *testing.T) {
 	if p.Job.State != scaffold.JobSucceeded {
 		t.Fatalf("dry run %s: %s", p.Job.State, p.Job.Error)
 	}
-	if len(p.Skipped) != 2 || !strings.Contains(p.Skipped[0], "Tell the team (notification:send)") || !strings.Contains(p.Skipped[0], "no action notification:send") ||
-		!strings.Contains(p.Skipped[1], "Log each tag (debug:log)") || !strings.Contains(p.Skipped[1], "each:") {
-		t.Errorf("skipped = %q, want the notification and each steps, named, with why", p.Skipped)
+	if len(p.Skipped) != 3 || !strings.Contains(p.Skipped[0], "Tell the team (notification:send)") || !strings.Contains(p.Skipped[0], "no action notification:send") ||
+		!strings.Contains(p.Skipped[1], "Fetch community docs (fetch:plain)") || !strings.Contains(p.Skipped[1], "not a configured template location") ||
+		!strings.Contains(p.Skipped[2], "Log each tag (debug:log)") || !strings.Contains(p.Skipped[2], "each:") {
+		t.Errorf("skipped = %q, want the notification, remote fetch and each steps, named, with why", p.Skipped)
 	}
 	states := map[string]scaffold.StepState{}
 	for _, s := range p.Job.Steps {
