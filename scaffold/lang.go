@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -83,7 +84,7 @@ func (l *Lang) newRenderer(data map[string]any) *renderer {
 	for k, v := range data {
 		top.vars[k] = fromGo(v)
 	}
-	return &renderer{lang: l, limits: l.limits, job: l.job, top: top}
+	return &renderer{lang: l, limits: l.limits, job: l.job, top: top, start: time.Now()}
 }
 
 func (l *Lang) parse(file, src string) ([]node, error) {
@@ -111,6 +112,7 @@ func (l *Lang) Render(file, src string, data map[string]any) (string, error) {
 		return "", err
 	}
 	r := l.newRenderer(data)
+	defer r.finish()
 	out := &outBuf{r: r}
 	if err := r.renderNodes(nodes, r.top, out); err != nil {
 		return "", templateError(file, err)
@@ -131,6 +133,7 @@ func (l *Lang) RenderCookiecutter(file, src string, values any) (string, error) 
 		return "", err
 	}
 	r := l.newRenderer(map[string]any{"cookiecutter": values})
+	defer r.finish()
 	r.compat = true
 	out := &outBuf{r: r}
 	if err := r.renderNodes(nodes, r.top, out); err != nil {
@@ -155,6 +158,7 @@ func (l *Lang) renderValue(file, src string, data map[string]any) (v any, ok boo
 		return nil, false, err
 	}
 	r := l.newRenderer(data)
+	defer r.finish()
 	if len(nodes) == 1 {
 		if o, isOut := nodes[0].(*outputNode); isOut {
 			val, err := r.eval(o.e, r.top)

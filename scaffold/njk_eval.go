@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // This file evaluates parsed templates with JavaScript semantics, within
@@ -22,6 +23,11 @@ type Limits struct {
 	JobWork     int64 // work units per job, all files together
 	JobOutput   int64 // bytes written per job, all files together
 	MaxFileSize int   // bytes of template source per file
+	// Time and JobTime bound the wall-clock time of one file and of all a
+	// job's rendering: a backstop behind Work for steps that are slow
+	// (sorting a long list) on a loaded machine.
+	Time    time.Duration
+	JobTime time.Duration
 }
 
 // DefaultLimits are the budgets every template gets. The per-file figures
@@ -35,6 +41,8 @@ var DefaultLimits = Limits{
 	JobWork:     20_000_000,
 	JobOutput:   64 << 20,
 	MaxFileSize: 4 << 20,
+	Time:        10 * time.Second,
+	JobTime:     2 * time.Minute,
 }
 
 // JobBudget counts work and output across every file a job renders.
@@ -42,6 +50,7 @@ type JobBudget struct {
 	limits Limits
 	work   atomic.Int64
 	output atomic.Int64
+	spent  atomic.Int64 // nanoseconds spent rendering, files finished
 }
 
 // NewJobBudget starts a job's budget.
@@ -94,7 +103,11 @@ type renderer struct {
 	depth  int
 	out    int64
 	top    *frame
-	cur    pos // the tag or ${{ }} being rendered, for errors without a position of their own
+	// start is when this render began: Limits.Time and JobTime are
+	// checked against it every few thousand work units.
+	start    time.Time
+	nextTick int64
+	cur      pos // the tag or ${{ }} being rendered, for errors without a position of their own
 	// compat is cookiecutterCompat: Jinja's dict.items()/keys()/values(),
 	// list.append() and the jsonify filter.
 	compat bool
@@ -146,7 +159,24 @@ func (r *renderer) step(p pos, n int64) error {
 	if r.job != nil && r.job.work.Add(n) > r.job.limits.JobWork {
 		return r.limit(p, "work-per-job", r.job.limits.JobWork)
 	}
+	if r.work >= r.nextTick {
+		r.nextTick = r.work + 4096
+		elapsed := time.Since(r.start)
+		if elapsed > r.limits.Time {
+			return &evalError{p: r.at(p), limit: true, msg: fmt.Sprintf("the template went over its time budget (%s)", r.limits.Time)}
+		}
+		if r.job != nil && time.Duration(r.job.spent.Load())+elapsed > r.job.limits.JobTime {
+			return &evalError{p: r.at(p), limit: true, msg: fmt.Sprintf("the job's templates went over their time budget (%s)", r.job.limits.JobTime)}
+		}
+	}
 	return nil
+}
+
+// finish adds this render's time to the job's.
+func (r *renderer) finish() {
+	if r.job != nil {
+		r.job.spent.Add(int64(time.Since(r.start)))
+	}
 }
 
 // checkSize refuses values grown past the string budget.

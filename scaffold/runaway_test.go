@@ -147,3 +147,31 @@ func BenchmarkRunawayTemplatesStop(b *testing.B) {
 		})
 	}
 }
+
+// TestTimeBudgetsBackTheWorkBudget: with a generous work budget, the time
+// budgets (per file, per job) still end a slow render with a clear error.
+func TestTimeBudgetsBackTheWorkBudget(t *testing.T) {
+	limits := DefaultLimits
+	limits.Work, limits.JobWork = 1<<40, 1<<40
+	limits.Time = 50 * time.Millisecond
+	src := "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+	start := time.Now()
+	_, err := NewLangWithLimits(limits).Render("slow.txt", src, nil)
+	if !errors.Is(err, ErrTemplateBudget) || !strings.Contains(err.Error(), "slow.txt") || !strings.Contains(err.Error(), "time budget") {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+	limits.Time, limits.JobTime = time.Hour, 50*time.Millisecond
+	job := NewLangWithLimits(limits).ForJob()
+	// Time between renders (a step publishing to GitHub) does not count.
+	time.Sleep(80 * time.Millisecond)
+	if _, err := job.Render("quick.txt", "{% for i in range(5000) %}x{% endfor %}", nil); err != nil {
+		t.Fatalf("time outside rendering was counted: %v", err)
+	}
+	_, err = job.Render("slow.txt", src, nil)
+	if !errors.Is(err, ErrTemplateBudget) || !strings.Contains(err.Error(), "job's templates went over their time budget") {
+		t.Fatalf("job err = %v", err)
+	}
+}
