@@ -162,6 +162,13 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 	if prev.CatalogInfo != "" {
 		resp.Sections = append(resp.Sections, Section{Title: "catalog-info.yaml", Text: "```\n" + prev.CatalogInfo + "```"})
 	}
+	if len(prev.Skipped) > 0 {
+		skipped := Section{Title: "Skipped in the dry run"}
+		for _, line := range prev.Skipped {
+			skipped.Items = append(skipped.Items, Item{Text: line})
+		}
+		resp.Sections = append(resp.Sections, skipped)
+	}
 	resp.Text = "Nothing was created."
 	if !dry {
 		// Asked to publish, and this callboard cannot: say so, never a fake success.

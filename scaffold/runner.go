@@ -219,13 +219,22 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 	data := r.baseData(values, secrets, user)
 	lang := r.language()
 	var problems []string
-	for _, s := range t.Steps {
-		a, ok := r.actions()[s.Action]
-		if !ok {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q (callboard runs %s)", s.Action, strings.Join(r.actionNames(), ", "))}
+	if !dryRun {
+		// A real run refuses a template with a step callboard cannot run
+		// before anything else, naming the action.
+		for _, s := range t.Steps {
+			if _, ok := r.actions()[s.Action]; !ok {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q: callboard cannot run this template (it runs %s); nothing was done", s.Action, strings.Join(r.actionNames(), ", "))}
+			}
+			if why := r.cannotRun(s); why != "" {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: why + "; nothing was done"}
+			}
 		}
-		if s.Each != nil {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: "each (running a step once per item) is not supported yet"}
+	}
+	for _, s := range t.Steps {
+		a := r.actions()[s.Action]
+		if r.cannotRun(s) != "" {
+			continue // a dry run skips it, and says so, when it reaches it
 		}
 		if s.If != nil && !refersToSteps(s.If) {
 			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
@@ -265,6 +274,9 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		}
 		evaluated[deferredKey] = deferred
 		if err := a.Check(env, evaluated); err != nil {
+			if dryRun && isUnreachable(err) {
+				continue // the dry run skips it, and says so
+			}
 			return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
 		}
 	}
@@ -272,6 +284,18 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// cannotRun says why callboard cannot run step s ("" when it can): its
+// action is not one callboard has, or it uses each:.
+func (r *Runner) cannotRun(s Step) string {
+	if _, ok := r.actions()[s.Action]; !ok {
+		return "callboard has no action " + s.Action
+	}
+	if s.Each != nil {
+		return "callboard cannot run a step with each: (once per item) yet"
+	}
+	return ""
 }
 
 func (r *Runner) actionNames() []string {
@@ -538,6 +562,8 @@ type Preview struct {
 	Files []File
 	// CatalogInfo is the rendered catalog-info.yaml ("" when none).
 	CatalogInfo string
+	// Skipped says which steps the dry run could not run, and why.
+	Skipped []string
 }
 
 // DryRun renders everything and runs no side effect: publish steps report
@@ -551,6 +577,11 @@ func (r *Runner) DryRun(ctx context.Context, req Request) (*Preview, error) {
 	ws := NewWorkspace()
 	err = r.execute(ctx, req.Template, job, secrets, req.User, ws, true, req.Progress)
 	p := &Preview{Job: job, Files: ws.Files("")}
+	for _, st := range job.Steps {
+		if st.State == StepSkipped && st.Error != "" {
+			p.Skipped = append(p.Skipped, fmt.Sprintf("%s (%s): %s", st.Name, st.Action, st.Error))
+		}
+	}
 	if f, ok := ws.Get("catalog-info.yaml"); ok {
 		p.CatalogInfo = string(f.Data)
 	}
@@ -578,14 +609,23 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 	}
 	emit(-1)
-	lang := r.language()
+	// One budget of template work and output for the whole job (issue 15).
+	lang := r.language().ForJob()
 	data := r.baseData(job.Values, secrets, user)
 	steps := data["steps"].(map[string]any)
 	for i, s := range t.Steps {
 		rec := &job.Steps[i]
-		a, ok := r.actions()[s.Action]
-		if !ok {
-			return r.fail(job, rec, save, emit, i, fmt.Errorf("unknown action %q", s.Action))
+		a := r.actions()[s.Action]
+		if why := r.cannotRun(s); why != "" && dryRun {
+			// As Backstage's dry run skips the actions that cannot dry-run:
+			// say which and why, and run the rest.
+			rec.State = StepSkipped
+			rec.Error = "not run in the dry run: " + why + ", so a real run refuses this template"
+			steps[s.ID] = map[string]any{"output": map[string]any{}}
+			emit(i)
+			continue
+		} else if why != "" {
+			return r.fail(job, rec, save, emit, i, errors.New(why))
 		}
 		if rec.State == StepDone && a.SideEffects() {
 			steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
@@ -625,6 +665,16 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		if inMap == nil {
 			inMap = map[string]any{}
 		}
+		if dryRun {
+			env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
+			if err := a.Check(env, inMap); isUnreachable(err) {
+				rec.State = StepSkipped
+				rec.Error = "not run in the dry run: " + err.Error()
+				steps[s.ID] = map[string]any{"output": map[string]any{}}
+				emit(i)
+				continue
+			}
+		}
 		sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
 			Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),
 			Created: func(what string) {
@@ -649,7 +699,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 		emit(i)
 	}
-	out, err := r.renderOutput(t, data)
+	out, err := renderOutput(lang, t, data)
 	if err != nil {
 		job.State = JobFailed
 		job.Error = r.public("rendering the template's output: " + err.Error())
@@ -711,17 +761,51 @@ func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(in
 	return se
 }
 
-func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, error) {
+// renderOutput renders spec.output: links and text items whose `if` is
+// false are left out, as Backstage leaves them out.
+func renderOutput(lang *Lang, t *Template, data map[string]any) (*RunOutput, error) {
 	if t.Output == nil {
 		return &RunOutput{}, nil
 	}
-	v, err := r.language().Eval(t.Pos.File+": output", t.Output, data)
+	where := t.Pos.File + ": output"
+	out := &RunOutput{}
+	// items evaluates the entries of output.<key> whose if holds.
+	items := func(key string) ([]any, error) {
+		raw := t.Output[key]
+		if s, ok := raw.(string); ok {
+			v, err := lang.Eval(where+"."+key, s, data)
+			if err != nil {
+				return nil, err
+			}
+			return asList(v), nil
+		}
+		var kept []any
+		for i, item := range asList(raw) {
+			at := fmt.Sprintf("%s.%s[%d]", where, key, i)
+			if m, ok := item.(map[string]any); ok {
+				if cond, has := m["if"]; has {
+					ok, err := lang.Truthy(at+".if", cond, data)
+					if err != nil {
+						return nil, err
+					}
+					if !ok {
+						continue
+					}
+				}
+			}
+			v, err := lang.Eval(at, item, data)
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, v)
+		}
+		return kept, nil
+	}
+	links, err := items("links")
 	if err != nil {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
-	out := &RunOutput{}
-	for _, l := range asList(m["links"]) {
+	for _, l := range links {
 		lm, _ := l.(map[string]any)
 		if lm == nil {
 			continue
@@ -732,7 +816,11 @@ func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, err
 		}
 		out.Links = append(out.Links, link)
 	}
-	for _, x := range asList(m["text"]) {
+	texts, err := items("text")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range texts {
 		switch tm := x.(type) {
 		case map[string]any:
 			out.Text = append(out.Text, fmt.Sprint(orEmpty(tm["content"])))
