@@ -47,6 +47,8 @@ type Config struct {
 	file string
 	// pos is where each key is in file: dotted path → line, column.
 	pos map[string][2]int
+	// sourcesFromFlags: Catalog.Sources came from serve's --catalog flags.
+	sourcesFromFlags bool
 }
 
 // ServerConfig is the one HTTP server.
@@ -798,17 +800,23 @@ func (c *Config) serveProblems() ConfigErrors {
 	}
 	creds := c.secrets.GitHubToken != "" || c.GitHub.AppID != 0
 	for i, src := range c.Catalog.Sources {
-		p := fmt.Sprintf("catalog.sources[%d]", i)
+		badSource := func(format string, args ...any) {
+			if c.sourcesFromFlags {
+				errs = append(errs, &ConfigError{File: "--catalog", Msg: fmt.Sprintf(format, args...)})
+				return
+			}
+			bad(fmt.Sprintf("catalog.sources[%d]", i), format, args...)
+		}
 		switch {
 		case github.IsSourceSpec(src):
 			if err := github.CheckSourceSpec(src); err != nil {
-				bad(p, "%v", err)
+				badSource("%v", err)
 			} else if !creds {
-				bad(p, "%q needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)", src)
+				badSource("%q needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)", src)
 			}
 		case strings.HasPrefix(src, "backstage:"):
 			if _, err := backstage.FromSpec(src, ""); err != nil {
-				bad(p, "%v", err)
+				badSource("%v", err)
 			}
 		}
 	}

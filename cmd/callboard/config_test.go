@@ -262,3 +262,23 @@ func TestCallboardAddrIsTheDefaultAddress(t *testing.T) {
 		t.Fatalf("without CALLBOARD_ADDR: %v %v", c, err)
 	}
 }
+
+// serve refuses at start what config check reports, naming --catalog when
+// the source came from the command line.
+func TestServeRefusesAGitHubSourceWithoutCredentials(t *testing.T) {
+	p := writeConfig(t, "catalog:\n  sources: [github:acme]\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--config", p, "--addr", "127.0.0.1:0"}, p + `:2:13: catalog.sources[0]: "github:acme" needs GitHub credentials`},
+		{[]string{"serve", "--catalog", "github:acme", "--addr", "127.0.0.1:0"}, `--catalog: "github:acme" needs GitHub credentials`},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := Run(t.Context(), &Env{Stdout: &out, Stderr: &errb, Getenv: envOf(nil)}, tt.args)
+		if code != 1 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 1 and %q", tt.args, code, errb.String(), tt.want)
+		}
+	}
+}

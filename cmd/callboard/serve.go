@@ -60,6 +60,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	if len(catalogs) > 0 {
 		cfg.Catalog.Sources = catalogs
+		cfg.sourcesFromFlags = true
 	}
 	cfg.Docs.Paths = append(cfg.Docs.Paths, docPaths...)
 	if errs := cfg.serveProblems(); len(errs) > 0 {
