@@ -11,7 +11,7 @@ import (
 )
 
 // backstageDir is Backstage's demo catalog (see its SOURCE.md).
-const backstageDir = "../../shared/testdata/backstage"
+const backstageDir = "../testdata/backstage"
 
 // loadSnapshot loads roots of fsys into a snapshot the way main does.
 func loadSnapshot(t testing.TB, dir string, roots ...string) *catalog.Snapshot {

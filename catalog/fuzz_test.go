@@ -9,8 +9,8 @@ import (
 )
 
 func addSeeds(f *testing.F) {
-	files, _ := filepath.Glob("../../shared/testdata/backstage/*/*.yaml")
-	more, _ := filepath.Glob("../../shared/testdata/backstage/*.yaml")
+	files, _ := filepath.Glob("../testdata/backstage/*/*.yaml")
+	more, _ := filepath.Glob("../testdata/backstage/*.yaml")
 	for _, p := range append(files, more...) {
 		if data, err := os.ReadFile(p); err == nil {
 			f.Add(data)

@@ -17,7 +17,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-const backstageTemplates = "../../shared/testdata/software-templates/scaffolder-templates"
+const backstageTemplates = "../testdata/software-templates/scaffolder-templates"
 
 // skeletonFiles lists the files under dir, relative to it.
 func skeletonFiles(t *testing.T, dir string) []string {

@@ -51,14 +51,14 @@ func TestLocalSkeletonsAreTheRelativeURLsOfFetchSteps(t *testing.T) {
 	spec := map[string]any{"steps": []any{
 		map[string]any{"action": "fetch:template", "input": map[string]any{"url": "./skeleton"}},
 		map[string]any{"action": "fetch:plain", "input": map[string]any{"url": "https://github.com/acme/x/tree/main/docs"}},
-		map[string]any{"action": "fetch:plain:file", "input": map[string]any{"url": "../shared/LICENSE"}},
+		map[string]any{"action": "fetch:plain:file", "input": map[string]any{"url": "../common/LICENSE"}},
 		map[string]any{"action": "fetch:cookiecutter", "input": map[string]any{"url": "./cc"}},
 		map[string]any{"action": "fetch:template", "input": map[string]any{"url": "${{ parameters.where }}"}},
 		map[string]any{"action": "debug:log", "input": map[string]any{"url": "./not-a-skeleton"}},
 		"not a step",
 	}}
 	got := fmt.Sprint(scaffold.LocalSkeletons(spec))
-	if got != "[./skeleton ../shared/LICENSE ./cc]" {
+	if got != "[./skeleton ../common/LICENSE ./cc]" {
 		t.Fatalf("LocalSkeletons = %s", got)
 	}
 }

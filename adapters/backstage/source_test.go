@@ -24,7 +24,7 @@ const token = "backstage-token"
 func demoEntities(t *testing.T) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	err := filepath.Walk("../../../shared/testdata/backstage", func(p string, info os.FileInfo, err error) error {
+	err := filepath.Walk("../../testdata/backstage", func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || !strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".oas.yaml") {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/callboard/callboard/catalog"
 )
 
-const testdata = "../../../shared/testdata"
+const testdata = "../../testdata"
 
 // readDir returns every file under dir as path -> content, prefixed.
 func readDir(t testing.TB, dir, prefix string) map[string]string {

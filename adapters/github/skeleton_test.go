@@ -32,7 +32,7 @@ spec:
     - id: notes
       action: fetch:plain
       input:
-        url: ../shared
+        url: ../common
         targetPath: docs
 `
 
@@ -46,7 +46,7 @@ func TestDiscoveredTemplateCarriesItsSkeleton(t *testing.T) {
 		"node/template.yaml":                      discoveredTemplate,
 		"node/skeleton/catalog-info.yaml":         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec: {type: service, lifecycle: experimental, owner: group:platform}\n",
 		"node/skeleton/src/${{ values.name }}.js": "console.log('${{ values.name }}')\n",
-		"shared/NOTES.md":                         "notes\n",
+		"common/NOTES.md":                         "notes\n",
 		"node/unrelated/big.bin":                  "not read",
 		"node/skeleton/scripts/setup.sh":          "#!/bin/sh\necho ${{ values.name }}\n",
 	}, githubtest.Executable("node/skeleton/scripts/setup.sh"))

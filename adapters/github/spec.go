@@ -28,3 +28,10 @@ func NewSourceFromSpec(c *Client, spec string, opts OrgOptions) (*OrgSource, err
 	}
 	return NewOrgSource(c, org, opts), nil
 }
+
+// CheckSourceSpec says whether spec is a well-formed github:ORG or
+// github:ORG/REPO, without a client (configuration checks).
+func CheckSourceSpec(spec string) error {
+	_, err := NewSourceFromSpec(nil, spec, OrgOptions{})
+	return err
+}

@@ -182,7 +182,7 @@ func bleveRanked(tb testing.TB, b bleve.Index, q string, highlight bool) []strin
 func qualityIndexes(t *testing.T) map[string]*Index {
 	t.Helper()
 	out := map[string]*Index{}
-	site, err := LooseSite("../../../shared/testdata/techdocs/mkdocs")
+	site, err := LooseSite("../../testdata/techdocs/mkdocs")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func markdownSeeds(f *testing.F) {
 	f.Add("# \n## ##\n###### six ######\n####### seven\n#notaheading\n\\# escaped\n")
 	f.Add("![img](a.png) [![nested](b.png)](c) <https://auto.link> _under_score_ __strong__ ***both***")
 	f.Add("\ufeff\r\n# CRLF\r\nline\rCR only\x00nul \xff\xfe invalid")
-	matches, _ := filepath.Glob("../../../shared/testdata/techdocs/mkdocs/docs/*/*.md")
+	matches, _ := filepath.Glob("../../testdata/techdocs/mkdocs/docs/*/*.md")
 	for _, m := range matches[:min(len(matches), 8)] {
 		if b, err := os.ReadFile(m); err == nil {
 			f.Add(string(b))
@@ -97,7 +97,7 @@ func FuzzMarkdown(f *testing.F) {
 }
 
 var fuzzIndex = sync.OnceValue(func() *Index {
-	site, err := LooseSite("../../../shared/testdata/techdocs/mkdocs")
+	site, err := LooseSite("../../testdata/techdocs/mkdocs")
 	if err != nil {
 		panic(err)
 	}

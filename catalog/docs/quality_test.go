@@ -181,7 +181,7 @@ func TestRankingBeatsLunrOnKnownItemQueries(t *testing.T) {
 		eval    string
 		floor   float64
 	}{
-		{name: "mkdocs", site: "../../../shared/testdata/techdocs/mkdocs", eval: "testdata/quality/mkdocs.tsv", floor: 0.80},
+		{name: "mkdocs", site: "../../testdata/techdocs/mkdocs", eval: "testdata/quality/mkdocs.tsv", floor: 0.80},
 		{name: "examples", catalog: "../../examples/org", eval: "testdata/quality/examples.tsv", floor: 0.80},
 	}
 	for _, c := range cases {

@@ -169,10 +169,10 @@ func TestSitesFromSnapshotResolveDirBesideTheDescriptor(t *testing.T) {
 	}
 	fsys := fstest.MapFS{
 		"services/pay/catalog-info.yaml": {Data: []byte(entityYAML("pay", "dir:.", "") + "---\n" + entityYAML("pay-docs", "dir:./handbook", "") +
-			"---\n" + entityYAML("shared", "dir:../shared", "") + "---\n" + entityYAML("again", "dir:../../services/shared", ""))},
+			"---\n" + entityYAML("shared", "dir:../common", "") + "---\n" + entityYAML("again", "dir:../../services/common", ""))},
 		"services/pay/mkdocs.yml":          site("Pay"),
 		"services/pay/handbook/mkdocs.yml": site(""),
-		"services/shared/mkdocs.yml":       site("Shared"),
+		"services/common/mkdocs.yml":       site("Shared"),
 		"bad/catalog-info.yaml": {Data: []byte(entityYAML("escape", "dir:../../..", "") + "---\n" + entityYAML("abs", "dir:/etc", "") +
 			"---\n" + entityYAML("nomk", "dir:.", "") + "---\n" + entityYAML("noprefix", "docs", "") + "---\n" + entityYAML("ftp", "ftp:x", ""))},
 	}
@@ -182,7 +182,7 @@ func TestSitesFromSnapshotResolveDirBesideTheDescriptor(t *testing.T) {
 	for _, s := range sites {
 		got[s.Entity.Name] = s.Dir + " " + s.Name
 	}
-	want := map[string]string{"pay": "services/pay Pay", "pay-docs": "services/pay/handbook pay-docs", "shared": "services/shared Shared"}
+	want := map[string]string{"pay": "services/pay Pay", "pay-docs": "services/pay/handbook pay-docs", "shared": "services/common Shared"}
 	if len(got) != len(want) {
 		t.Fatalf("sites %v, want %v", got, want)
 	}

@@ -10,7 +10,7 @@ import (
 // (reading a body's term ids from the index instead of stemming its words
 // again) to the slow way, on real pages and on generated ones.
 func TestSnippetSpansFromTheStreamMatchStemming(t *testing.T) {
-	real, err := LooseSite("../../../shared/testdata/techdocs/mkdocs")
+	real, err := LooseSite("../../testdata/techdocs/mkdocs")
 	if err != nil {
 		t.Fatal(err)
 	}

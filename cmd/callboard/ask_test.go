@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	orgCatalog       = "testdata/org.yaml"
-	backstageCatalog = "../../../shared/testdata/backstage"
+	backstageCatalog = "../../testdata/backstage"
 )
 
 // run runs the real callboard in-process.

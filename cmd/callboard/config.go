@@ -13,14 +13,17 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/callboard/callboard/adapters/backstage"
+	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/redis"
+	"github.com/callboard/callboard/catalog"
 )
 
 // Config is callboard.yaml. Every key has a default (see defaultConfig);
@@ -46,6 +49,10 @@ type Config struct {
 	secrets Secrets
 	// file is the path the configuration came from ("" for defaults).
 	file string
+	// pos is where each key is in file: dotted path → line, column.
+	pos map[string][2]int
+	// sourcesFromFlags: Catalog.Sources came from serve's --catalog flags.
+	sourcesFromFlags bool
 }
 
 // ServerConfig is the one HTTP server.
@@ -256,7 +263,10 @@ func (e *ConfigError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Col > 0 {
+			fmt.Fprintf(&b, ":%d", e.Col)
+		}
 	}
 	b.WriteString(": ")
 	if e.Path != "" {
@@ -281,7 +291,17 @@ func (es ConfigErrors) Error() string {
 // is ""), expands ${ENV} and ${ENV:-default}, rejects unknown keys and bad
 // values, and reads the secrets.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
-	cfg, err := loadConfig(path, getenv)
+	return redactedLoad(path, getenv, false)
+}
+
+// CheckConfig is LoadConfig plus everything `serve` would refuse at start
+// and local catalog paths that do not exist: `callboard config check`.
+func CheckConfig(path string, getenv func(string) string) (*Config, error) {
+	return redactedLoad(path, getenv, true)
+}
+
+func redactedLoad(path string, getenv func(string) string, forServe bool) (*Config, error) {
+	cfg, err := loadConfigChecked(path, getenv, forServe)
 	if err != nil {
 		// A bad value may have come from a secret's variable (${SLACK_BOT_TOKEN}
 		// in the wrong place): never echo one back.
@@ -299,22 +319,41 @@ var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_T
 	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL", "BACKSTAGE_TOKEN"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
+	return loadConfigChecked(path, getenv, false)
+}
+
+// loadConfigChecked reads the configuration and reports every problem of it
+// in one error: unknown keys, values of the wrong type, unreadable secret
+// files and bad values, in file order. forServe adds what `serve` would
+// refuse at start (see serveProblems) and what `config check` can see
+// besides (local catalog paths that do not exist).
+func loadConfigChecked(path string, getenv func(string) string, forServe bool) (*Config, error) {
 	cfg := defaultConfig()
 	cfg.file = path
-	pos := map[string][2]int{}
+	cfg.pos = map[string][2]int{}
+	if v := getenv("CALLBOARD_ADDR"); v != "" {
+		cfg.Server.Addr = v // the default address; the file's server.addr and --addr win
+	}
+	var errs ConfigErrors
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("reading configuration: %w", err)
 		}
-		if err := decodeConfig(path, data, getenv, &cfg, pos); err != nil {
-			return nil, err
+		derrs, err := decodeConfig(path, data, getenv, &cfg, cfg.pos)
+		if err != nil {
+			return nil, err // not YAML: nothing else can be checked
 		}
+		errs = append(errs, derrs...)
 	}
-	if err := cfg.readSecrets(getenv, pos); err != nil {
-		return nil, err
+	errs = errs.add(cfg.readSecrets(getenv, cfg.pos)...)
+	errs = errs.add(cfg.validate(cfg.pos)...)
+	if forServe {
+		errs = errs.add(cfg.serveProblems()...)
+		errs = errs.add(cfg.localSourceProblems()...)
 	}
-	if errs := cfg.validate(pos); len(errs) > 0 {
+	if len(errs) > 0 {
+		errs.sort()
 		return nil, errs
 	}
 	if cfg.Docs.BaseURL == "" && cfg.Backstage.UIURL != "" {
@@ -322,6 +361,39 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 		cfg.Docs.BaseURL = strings.TrimRight(cfg.Backstage.UIURL, "/") + "/docs/{namespace}/{kind}/{name}/{path}"
 	}
 	return &cfg, nil
+}
+
+// add appends more, leaving out a problem of a key that already has one (a
+// secret file that cannot be read is not also "missing").
+func (es ConfigErrors) add(more ...*ConfigError) ConfigErrors {
+	seen := map[string]bool{}
+	for _, e := range es {
+		if e.Path != "" {
+			seen[e.File+"\x00"+e.Path] = true
+		}
+	}
+	for _, e := range more {
+		if e.Path != "" && seen[e.File+"\x00"+e.Path] {
+			continue
+		}
+		es = append(es, e)
+	}
+	return es
+}
+
+// sort puts the problems in file order; those without a line (the
+// environment, defaults) come last.
+func (es ConfigErrors) sort() {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if (a.Line == 0) != (b.Line == 0) {
+			return b.Line == 0
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
@@ -337,38 +409,49 @@ func expandEnv(s string, getenv func(string) string) string {
 	})
 }
 
-func decodeConfig(file string, data []byte, getenv func(string) string, cfg *Config, pos map[string][2]int) error {
+// decodeConfig decodes data into cfg and returns the problems of its keys
+// and values; err is set only when data is not YAML at all.
+func decodeConfig(file string, data []byte, getenv func(string) string, cfg *Config, pos map[string][2]int) (ConfigErrors, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil // an empty file is all defaults
+			return nil, nil // an empty file is all defaults
 		}
-		return &ConfigError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		e := &ConfigError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		if m := yamlLine.FindStringSubmatch(e.Msg); m != nil {
+			fmt.Sscan(m[1], &e.Line)
+			e.Msg = "not valid YAML: " + m[2]
+		}
+		return nil, ConfigErrors{e}
 	}
 	if len(doc.Content) == 0 {
-		return nil
+		return nil, nil
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil
+		return nil, nil
 	}
 	var errs ConfigErrors
 	checkKeys(file, root, reflect.TypeOf(*cfg), "", getenv, pos, &errs)
-	if len(errs) > 0 {
-		return errs
-	}
 	if err := root.Decode(cfg); err != nil {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, m := range te.Errors {
-				errs = append(errs, typeError(file, m, pos))
-			}
-			return errs
+		if !errors.As(err, &te) {
+			return append(errs, &ConfigError{File: file, Msg: err.Error()}), nil
 		}
-		return &ConfigError{File: file, Msg: err.Error()}
+		// checkKeys has worded the usual cases for people; yaml.v3's own
+		// words are kept only for a line it did not report.
+		lines := map[int]bool{}
+		for _, e := range errs {
+			lines[e.Line] = true
+		}
+		for _, m := range te.Errors {
+			if e := typeError(file, m, pos); !lines[e.Line] {
+				errs = append(errs, e)
+			}
+		}
 	}
-	return nil
+	return errs, nil
 }
 
 var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -396,6 +479,13 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, getenv fu
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	wrong := func(msg string) {
+		at, ok := pos[path] // the key, as for every other problem of it
+		if !ok {
+			at = [2]int{n.Line, n.Column}
+		}
+		*errs = append(*errs, &ConfigError{File: file, Line: at[0], Col: at[1], Path: path, Msg: msg})
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!str" || n.Style == 0 {
@@ -405,15 +495,25 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, getenv fu
 				n.Tag = "" // let the target type re-resolve it
 			}
 		}
+		if path != "" {
+			if msg := scalarProblem(n, t); msg != "" {
+				wrong(msg)
+			}
+		}
 	case yaml.SequenceNode:
 		if t.Kind() != reflect.Slice {
+			wrong("expected " + expected(t) + ", found a list")
 			return
 		}
 		for i, c := range n.Content {
-			checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), getenv, pos, errs)
+			p := fmt.Sprintf("%s[%d]", path, i)
+			pos[p] = [2]int{c.Line, c.Column}
+			checkKeys(file, c, t.Elem(), p, getenv, pos, errs)
 		}
 	case yaml.MappingNode:
 		switch t.Kind() {
+		default:
+			wrong("expected " + expected(t) + ", found a mapping (key: value pairs)")
 		case reflect.Map:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
@@ -450,6 +550,91 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, getenv fu
 	}
 }
 
+// scalarProblem says, for people, why the scalar n cannot be a t ("" when
+// it can); null (an empty value) is always fine: the default stays.
+func scalarProblem(n *yaml.Node, t reflect.Type) string {
+	if n.Tag == "!!null" || (n.Tag == "" && n.Style == 0 && (n.Value == "" || n.Value == "~" || n.Value == "null")) {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return fmt.Sprintf("expected a list, found the single value `%s`: write [%s]", n.Value, n.Value)
+	case reflect.Map, reflect.Struct:
+		return fmt.Sprintf("expected a mapping (key: value pairs), found the single value `%s`", n.Value)
+	}
+	v := n.Value
+	isInt := t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 && t != reflect.TypeOf(time.Duration(0))
+	if isInt && n.ShortTag() == "!!float" {
+		return fmt.Sprintf("`%s` is not a whole number", v) // yaml.v3 would truncate it
+	}
+	if n.Decode(reflect.New(t).Interface()) == nil {
+		return ""
+	}
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		if s := durationHint(v); s != "" {
+			return fmt.Sprintf("`%s` is not a duration: write `%s`", v, s)
+		}
+		return fmt.Sprintf("`%s` is not a duration: write a number with a unit, such as 30s, 5m or 1h30m", v)
+	case t.Kind() == reflect.Bool:
+		return fmt.Sprintf("`%s` is not true or false", v)
+	case isInt:
+		return fmt.Sprintf("`%s` is not a whole number", v)
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return fmt.Sprintf("`%s` is not a number", v)
+	}
+	return fmt.Sprintf("`%s` is not %s", v, expected(t))
+}
+
+// expected names what a key of type t holds, for messages.
+func expected(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeOf(time.Duration(0)):
+		return "a duration such as 30s"
+	case t.Kind() == reflect.Slice:
+		return "a list"
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
+		return "a mapping (key: value pairs)"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "a whole number"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	}
+	return "a single value"
+}
+
+var durationWords = regexp.MustCompile(`^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$`)
+
+// durationHint rewrites what a person might write ("10 seconds", "5 min",
+// "2 hours", a bare 30) as a Go duration; "" when it cannot guess.
+func durationHint(v string) string {
+	m := durationWords.FindStringSubmatch(v)
+	if m == nil {
+		return ""
+	}
+	n, unit := m[1], strings.ToLower(m[2])
+	switch unit {
+	case "", "s", "sec", "secs", "second", "seconds":
+		return n + "s"
+	case "ms", "msec", "millisecond", "milliseconds":
+		return n + "ms"
+	case "m", "min", "mins", "minute", "minutes":
+		return n + "m"
+	case "h", "hr", "hrs", "hour", "hours":
+		return n + "h"
+	case "d", "day", "days":
+		if d, err := strconv.ParseFloat(n, 64); err == nil {
+			return strconv.FormatFloat(d*24, 'f', -1, 64) + "h"
+		}
+	}
+	return ""
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -459,7 +644,7 @@ func join(path, key string) string {
 
 // readSecrets takes each secret from its environment variable or else the
 // file its *_file key names. The environment overrides the file.
-func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) error {
+func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) ConfigErrors {
 	var errs ConfigErrors
 	read := func(dst *string, env, fileKey, file string) {
 		if v := getenv(env); v != "" {
@@ -499,6 +684,11 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 			errs = append(errs, &ConfigError{File: "environment", Path: "GITHUB_APP_ID", Msg: fmt.Sprintf("must be a number; got %q", v)})
 		}
 	}
+	if v := getenv("GITHUB_APP_INSTALLATION_ID"); v != "" {
+		if _, err := fmt.Sscan(v, &c.GitHub.InstallationID); err != nil {
+			errs = append(errs, &ConfigError{File: "environment", Path: "GITHUB_APP_INSTALLATION_ID", Msg: fmt.Sprintf("must be a number; got %q", v)})
+		}
+	}
 	if v := getenv("GITHUB_API_URL"); v != "" {
 		c.GitHub.APIURL = v
 	}
@@ -508,10 +698,7 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	if v := getenv("REDIS_URL"); v != "" {
 		c.Redis.URL = v
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	return errs
 }
 
 // pathError is an os error without repeating noise.
@@ -609,13 +796,15 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	if c.Slack.APIURL != "" {
 		checkURL(bad, "slack.api_url", c.Slack.APIURL)
 	}
-	if c.slackOn() {
-		if c.Slack.Mode == "http" && c.secrets.SlackSigningSecret == "" {
-			bad("slack.signing_secret_file", "Slack in http mode needs SLACK_SIGNING_SECRET or slack.signing_secret_file")
-		}
-		if c.Slack.Mode == "socket" && c.secrets.SlackAppToken == "" {
-			bad("slack.app_token_file", "Slack in socket mode needs SLACK_APP_TOKEN or slack.app_token_file")
-		}
+	// Asking for Socket Mode in the file is asking for Slack: without the
+	// token Slack would silently stay off.
+	_, socketAsked := pos["slack.mode"]
+	socketAsked = socketAsked && (c.Slack.Enabled == nil || *c.Slack.Enabled)
+	if c.Slack.Mode == "socket" && c.secrets.SlackAppToken == "" && (c.slackOn() || socketAsked) {
+		bad("slack.mode", "Socket Mode needs an app-level token: set SLACK_APP_TOKEN or slack.app_token_file (or slack.enabled: false)")
+	}
+	if c.slackOn() && c.Slack.Mode == "http" && c.secrets.SlackSigningSecret == "" {
+		bad("slack.signing_secret_file", "Slack in http mode needs SLACK_SIGNING_SECRET or slack.signing_secret_file")
 	}
 	if strings.TrimSpace(c.Discord.Prefix) == "" {
 		bad("discord.prefix", "must not be empty")
@@ -681,7 +870,74 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "auto", "json", "text")
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
+}
+
+// serveProblems are what `serve` would refuse at start beyond validate:
+// catalog sources it cannot read (a github: source with no credentials, a
+// malformed github: or backstage: source), catalog.admins that are not
+// user references, a Discord public key that is not one, a GitHub App key
+// that does not parse, a Slack app token that is not one. None reaches
+// the network.
+func (c *Config) serveProblems() ConfigErrors {
+	var errs ConfigErrors
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, c.errAt(c.pos, path, fmt.Sprintf(format, args...)))
+	}
+	creds := c.secrets.GitHubToken != "" || c.GitHub.AppID != 0
+	for i, src := range c.Catalog.Sources {
+		badSource := func(format string, args ...any) {
+			if c.sourcesFromFlags {
+				errs = append(errs, &ConfigError{File: "--catalog", Msg: fmt.Sprintf(format, args...)})
+				return
+			}
+			bad(fmt.Sprintf("catalog.sources[%d]", i), format, args...)
+		}
+		// backstage: sources are checked by validate (credentials in the
+		// URL are refused there, redacted).
+		if !github.IsSourceSpec(src) {
+			continue
+		}
+		if err := github.CheckSourceSpec(src); err != nil {
+			badSource("%v", err)
+		} else if !creds {
+			badSource("%q needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)", src)
+		}
+	}
+	for i, a := range c.Catalog.Admins {
+		if _, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace); err != nil {
+			bad(fmt.Sprintf("catalog.admins[%d]", i), "%q is not a user reference (user:NAME or NAME): %v", a, err)
+		}
+	}
+	if c.discordOn() && c.secrets.DiscordPublicKey != "" {
+		if _, err := discord.ParsePublicKey(c.secrets.DiscordPublicKey); err != nil {
+			bad("discord.public_key_file", "DISCORD_PUBLIC_KEY (or the file) must be the application's public key: 64 hex digits")
+		}
+	}
+	if c.slackOn() && c.Slack.Mode == "socket" && c.secrets.SlackAppToken != "" && !strings.HasPrefix(c.secrets.SlackAppToken, "xapp-") {
+		bad("slack.app_token_file", "SLACK_APP_TOKEN (or the file) must be an app-level token starting with xapp-")
+	}
+	if c.GitHub.AppID != 0 && c.GitHub.InstallationID != 0 && c.secrets.GitHubPrivateKey != "" {
+		_, err := github.NewClient(github.Config{AppID: c.GitHub.AppID, InstallationID: c.GitHub.InstallationID, PrivateKey: []byte(c.secrets.GitHubPrivateKey)})
+		if err != nil {
+			bad("github.private_key_file", "the GitHub App private key is not a PEM RSA private key")
+		}
+	}
+	return errs
+}
+
+// localSourceProblems names local catalog sources that do not exist (from
+// the working directory): `serve` would start without them.
+func (c *Config) localSourceProblems() ConfigErrors {
+	var errs ConfigErrors
+	for i, src := range c.Catalog.Sources {
+		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") || strings.TrimSpace(src) == "" {
+			continue
+		}
+		if _, err := os.Stat(src); err != nil {
+			errs = append(errs, c.errAt(c.pos, fmt.Sprintf("catalog.sources[%d]", i), "cannot read "+pathError(err)))
+		}
+	}
 	return errs
 }
 
@@ -729,9 +985,12 @@ func runConfig(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: callboard config check [--config FILE]")
 		return 2
 	}
-	cfg, err := LoadConfig(*file, env.Getenv)
+	cfg, err := CheckConfig(*file, env.Getenv)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
+		if n := strings.Count(err.Error(), "\n") + 1; n > 1 {
+			fmt.Fprintf(env.Stderr, "%s: %d problems\n", *file, n)
+		}
 		return 1
 	}
 	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), redisSummary(cfg))

@@ -40,7 +40,7 @@ func TestLoadConfigRejectsBadInputWithPathAndLine(t *testing.T) {
 		{"missing secret file", "slack:\n  signing_secret_file: /nonexistent/s\n", ":2:3: slack.signing_secret_file: cannot read the secret file"},
 		{"zero rate", "limits:\n  per_user_rate: 0\n", "limits.per_user_rate: must be a positive number"},
 		{"no burst", "limits:\n  burst: 0\n", "limits.burst: must be at least 1; got 0"},
-		{"not yaml", "server: [\n", "callboard.yaml: "},
+		{"not yaml", "server: [\n", "callboard.yaml:1: not valid YAML: did not find expected node content"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,5 +142,143 @@ func TestAskReadsConfigFile(t *testing.T) {
 				t.Fatalf("exit %d (want %d)\nstdout %q (want %q)\nstderr %q (want %q)", code, tt.code, out, tt.stdout, errs, tt.stderr)
 			}
 		})
+	}
+}
+
+// `config check` reports every problem of a file in one run, in file order,
+// each with its line and key path, worded for people, including what
+// `serve` would refuse at start.
+func TestConfigCheckReportsEveryProblem(t *testing.T) {
+	secretFile := filepath.Join(t.TempDir(), "absent")
+	tests := []struct {
+		name string
+		text string
+		env  map[string]string
+		code int
+		want []string // stderr lines; F is the file
+	}{
+		{"keys, types and values together", `server:
+  addr: localhost
+  read_timeout: 10 seconds
+  idle_timeout: 2 days
+  shutdown_timeout: soon
+  max_body_bytes: lots
+  colour: red
+catalog:
+  refresh_interval: 5s
+slack:
+  mode: sokcet
+  enabled: maybe
+  aliases: [a]
+limits:
+  burst: 1.5
+  per_user_rate: fast
+log: debug
+`, nil, 1, []string{
+			`F:2:3: server.addr: must be HOST:PORT (":8080", "127.0.0.1:8080"); got "localhost"`,
+			"F:3:3: server.read_timeout: `10 seconds` is not a duration: write `10s`",
+			"F:4:3: server.idle_timeout: `2 days` is not a duration: write `48h`",
+			"F:5:3: server.shutdown_timeout: `soon` is not a duration: write a number with a unit, such as 30s, 5m or 1h30m",
+			"F:6:3: server.max_body_bytes: `lots` is not a whole number",
+			"F:7:3: server.colour: unknown key; known keys here: addr, idle_timeout, max_body_bytes, read_header_timeout, read_timeout, shutdown_timeout, write_timeout",
+			"F:9:3: catalog.refresh_interval: must be at least 10s (GitHub's rate limit); got 5s",
+			`F:11:3: slack.mode: must be one of http, socket; got "sokcet"`,
+			"F:12:3: slack.enabled: `maybe` is not true or false",
+			"F:13:3: slack.aliases: expected a mapping (key: value pairs), found a list",
+			"F:15:3: limits.burst: `1.5` is not a whole number",
+			"F:16:3: limits.per_user_rate: `fast` is not a number",
+			"F:17:1: log: expected a mapping (key: value pairs), found the single value `debug`",
+			"F: 13 problems",
+		}},
+		{"what serve would refuse", `catalog:
+  sources:
+    - github:acme
+    - backstage:ftp://portal
+    - ./no-such-catalog
+    - github:acme/a/b
+  admins: [user:alice, "group:x/y/z"]
+slack:
+  mode: socket
+`, nil, 1, []string{
+			`F:3:7: catalog.sources[0]: "github:acme" needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)`,
+			`F:4:7: catalog.sources[1]: catalog source "backstage:ftp://portal": write backstage:https://HOST (the Backstage base URL)`,
+			"F:5:7: catalog.sources[2]: cannot read ./no-such-catalog: no such file or directory",
+			`F:6:7: catalog.sources[3]: catalog source "github:acme/a/b": write github:ORG or github:ORG/REPO`,
+			`F:7:24: catalog.admins[1]: "group:x/y/z" is not a user reference (user:NAME or NAME): entity reference "group:x/y/z" has too many ':' or '/' separators`,
+			"F:9:3: slack.mode: Socket Mode needs an app-level token: set SLACK_APP_TOKEN or slack.app_token_file (or slack.enabled: false)",
+			"F: 6 problems",
+		}},
+		{"credentials that do not parse", "github:\n  installation_id: 7\nslack:\n  mode: socket\n  bot_token_file: " + secretFile + "\n",
+			map[string]string{"GITHUB_APP_ID": "12", "GITHUB_APP_PRIVATE_KEY": "not-a-pem-key-8c1f", "DISCORD_PUBLIC_KEY": "zz-not-hex-8c1f", "SLACK_APP_TOKEN": "xoxb-wrong-kind-8c1f"}, 1, []string{
+				"F:5:3: slack.bot_token_file: cannot read the secret file: " + secretFile + ": no such file or directory",
+				"F: discord.public_key_file: DISCORD_PUBLIC_KEY (or the file) must be the application's public key: 64 hex digits",
+				"F: slack.app_token_file: SLACK_APP_TOKEN (or the file) must be an app-level token starting with xapp-",
+				"F: github.private_key_file: the GitHub App private key is not a PEM RSA private key",
+				"F: 4 problems",
+			}},
+		{"not YAML stops at the syntax error", "server:\n  addr: [\n", nil, 1, []string{
+			"F:2: not valid YAML: did not find expected node content",
+		}},
+		{"a github source with a token is fine", "catalog:\n  sources: [github:acme]\nslack:\n  mode: socket\n",
+			map[string]string{"GITHUB_TOKEN": "ghp_x", "SLACK_APP_TOKEN": "xapp-1"}, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeConfig(t, tt.text)
+			var out, errb bytes.Buffer
+			code := Run(t.Context(), &Env{Stdout: &out, Stderr: &errb, Getenv: envOf(tt.env)}, []string{"config", "check", "--config", p})
+			got := strings.ReplaceAll(errb.String(), p, "F")
+			want := ""
+			if len(tt.want) > 0 {
+				want = strings.Join(tt.want, "\n") + "\n"
+			}
+			if code != tt.code || got != want {
+				t.Fatalf("exit %d (want %d)\ngot:\n%s\nwant:\n%s", code, tt.code, got, want)
+			}
+			if code == 0 && !strings.HasPrefix(out.String(), p+": ok") {
+				t.Fatalf("stdout %q", out.String())
+			}
+			for _, v := range tt.env {
+				if strings.Contains(v, "8c1f") && strings.Contains(got, v) {
+					t.Fatalf("a secret reached the output: %s", got)
+				}
+			}
+		})
+	}
+}
+
+// CALLBOARD_ADDR is the default listen address (the container image sets
+// :8080); the file's server.addr wins over it.
+func TestCallboardAddrIsTheDefaultAddress(t *testing.T) {
+	c, err := LoadConfig("", envOf(map[string]string{"CALLBOARD_ADDR": ":8080"}))
+	if err != nil || c.Server.Addr != ":8080" {
+		t.Fatalf("addr %v, err %v", c, err)
+	}
+	c, err = LoadConfig(writeConfig(t, "server:\n  addr: 127.0.0.1:9000\n"), envOf(map[string]string{"CALLBOARD_ADDR": ":8080"}))
+	if err != nil || c.Server.Addr != "127.0.0.1:9000" {
+		t.Fatalf("addr %v, err %v", c, err)
+	}
+	if c, err := LoadConfig("", envOf(nil)); err != nil || c.Server.Addr != "127.0.0.1:8080" {
+		t.Fatalf("without CALLBOARD_ADDR: %v %v", c, err)
+	}
+}
+
+// serve refuses at start what config check reports, naming --catalog when
+// the source came from the command line.
+func TestServeRefusesAGitHubSourceWithoutCredentials(t *testing.T) {
+	p := writeConfig(t, "catalog:\n  sources: [github:acme]\n")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--config", p, "--addr", "127.0.0.1:0"}, p + `:2:13: catalog.sources[0]: "github:acme" needs GitHub credentials`},
+		{[]string{"serve", "--catalog", "github:acme", "--addr", "127.0.0.1:0"}, `--catalog: "github:acme" needs GitHub credentials`},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := Run(t.Context(), &Env{Stdout: &out, Stderr: &errb, Getenv: envOf(nil)}, tt.args)
+		if code != 1 || !strings.Contains(errb.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 1 and %q", tt.args, code, errb.String(), tt.want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,10 +13,17 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// k8sDocs parses every YAML document of deploy/k8s by kind/name.
+// k8sDocs parses every YAML document of deploy/k8s and its folders by
+// kind/name (kustomization.yaml files aside: see kustomization).
 func k8sDocs(t *testing.T) map[string]map[string]any {
 	t.Helper()
-	files, _ := filepath.Glob("../../deploy/k8s/*.yaml")
+	var files []string
+	filepath.WalkDir("../../deploy/k8s", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yaml") && d.Name() != "kustomization.yaml" {
+			files = append(files, p)
+		}
+		return nil
+	})
 	if len(files) == 0 {
 		t.Fatal("no manifests in deploy/k8s")
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 )
 
-const backstageTemplates = "../../../shared/testdata/software-templates/scaffolder-templates"
+const backstageTemplates = "../../testdata/software-templates/scaffolder-templates"
 
 func TestScaffoldDryRunWritesRenderedFilesAndExitCodes(t *testing.T) {
 	docs := filepath.Join(backstageTemplates, "docs-template", "template.yaml")

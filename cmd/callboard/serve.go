@@ -59,8 +59,14 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	if len(catalogs) > 0 {
 		cfg.Catalog.Sources = catalogs
+		cfg.sourcesFromFlags = true
 	}
 	cfg.Docs.Paths = append(cfg.Docs.Paths, docPaths...)
+	if errs := cfg.serveProblems(); len(errs) > 0 {
+		errs.sort()
+		fmt.Fprintln(env.Stderr, redactor(cfg.secrets.values()).text(errs.Error()))
+		return 1
+	}
 	log := newLogger(env.Stderr, cfg.Log, cfg.secrets.values())
 	s, err := newServer(ctx, cfg, log)
 	if err != nil {

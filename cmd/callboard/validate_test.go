@@ -7,14 +7,14 @@ import (
 )
 
 func TestValidateBackstageDemoCatalogIsValid(t *testing.T) {
-	code, stdout, stderr := run(t, "", "validate", "../../../shared/testdata/backstage")
+	code, stdout, stderr := run(t, "", "validate", "../../testdata/backstage")
 	if code != 0 {
 		t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "61 entity documents valid, 0 invalid") {
 		t.Errorf("stderr %q", stderr)
 	}
-	if n := strings.Count(stderr, "note: "); n != 2 || !strings.Contains(stderr, "../../../shared/testdata/backstage/apis/petstore.oas.yaml: skipped") {
+	if n := strings.Count(stderr, "note: "); n != 2 || !strings.Contains(stderr, "../../testdata/backstage/apis/petstore.oas.yaml: skipped") {
 		t.Errorf("want 2 notes for the OpenAPI files with the path as typed, got:\n%s", stderr)
 	}
 }
