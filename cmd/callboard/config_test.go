@@ -201,7 +201,7 @@ slack:
   mode: socket
 `, nil, 1, []string{
 			`F:3:7: catalog.sources[0]: "github:acme" needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)`,
-			`F:4:7: catalog.sources[1]: catalog source "backstage:ftp://portal": write backstage:https://HOST (the Backstage base URL)`,
+			`F:4:7: catalog.sources[1]: catalog source "backstage:ftp://portal": write backstage:https://HOST (the Backstage backend's base URL)`,
 			"F:5:7: catalog.sources[2]: cannot read ./no-such-catalog: no such file or directory",
 			`F:6:7: catalog.sources[3]: catalog source "github:acme/a/b": write github:ORG or github:ORG/REPO`,
 			`F:7:24: catalog.admins[1]: "group:x/y/z" is not a user reference (user:NAME or NAME): entity reference "group:x/y/z" has too many ':' or '/' separators`,
