@@ -27,8 +27,8 @@ const (
 )
 
 var (
-	fieldWeight = [numFields]float64{fieldTitle: 4, fieldHeading: 8, fieldPath: 1.5, fieldBody: 1, fieldCode: 0.3, fieldSite: 0.6}
-	fieldB      = [numFields]float64{fieldTitle: 0.5, fieldHeading: 0.5, fieldPath: 0.5, fieldBody: 0.5, fieldCode: 0.75, fieldSite: 0.2}
+	fieldWeight = [numFields]float64{fieldTitle: 1, fieldHeading: 3, fieldPath: 1, fieldBody: 1, fieldCode: 0.3, fieldSite: 0.6}
+	fieldB      = [numFields]float64{fieldTitle: 0.5, fieldHeading: 0.9, fieldPath: 0.5, fieldBody: 0.5, fieldCode: 0.75, fieldSite: 0.2}
 )
 
 // bm25K1 is BM25's term-frequency saturation, per field.
