@@ -40,7 +40,7 @@ const (
 	maxExpansions         = 40   // prefix completions and typo corrections per word
 	proximityBonus        = 0.35 // all words adjacent, in a section, multiplies its score by 1+this
 	rerankDepth           = 200  // sections whose word proximity is measured
-	snippetRunes          = 220
+	snippetRunes          = 160  // about two lines of chat
 )
 
 // Tunables of the ranking (variables so the evaluation can try others).
