@@ -201,7 +201,12 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		score := float64(sc.total[d])
 		if len(words) > 1 {
 			if sumIDF > 0 {
-				score *= math.Pow(min(float64(sc.cover[d])/sumIDF, 1), coordPower)
+				share := min(float64(sc.cover[d])/sumIDF, 1)
+				if coordPower == 2 {
+					score *= share * share // math.Pow costs more than the rest of this loop
+				} else {
+					score *= math.Pow(share, coordPower)
+				}
 			}
 		}
 		cands = append(cands, cand{sec: d, score: score})
