@@ -1,10 +1,12 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
 )
 
 // TestDocsPaging walks the pages of a docs answer: each page asks for its
@@ -46,5 +48,53 @@ func TestDocsPaging(t *testing.T) {
 	one := ask(t, newRouter(t, s, &docsFake{n: 3}), "docs rollback")
 	if len(one.Docs) != 3 || one.Page != nil || len(one.Actions) != 0 {
 		t.Fatalf("single page: %s %+v", flat(one), one.Page)
+	}
+}
+
+// scopedDocsFake finds n hits in every search but those scoped to an
+// entity, which find nothing: a question whose first word names an entity
+// that has no such docs.
+type scopedDocsFake struct {
+	docsFake
+	calls []string
+}
+
+func (d *scopedDocsFake) SearchDocs(ctx context.Context, q string, entity *catalog.Ref, limit, offset int) ([]bot.DocHit, int, error) {
+	call := q
+	if entity != nil {
+		call += " @" + entity.String()
+		d.calls = append(d.calls, call)
+		return nil, 0, nil
+	}
+	d.calls = append(d.calls, call)
+	return d.docsFake.SearchDocs(ctx, q, entity, limit, offset)
+}
+
+// TestDocsLeadingEntityIsAScopeOnlyWhenItHelps: "docs X Q" searches X's docs
+// for Q only when X is an entity with docs, Q still holds a word to search
+// for, and X's docs hold a match; otherwise every word is searched in all
+// docs ("docs ledger is slow" is a question about the ledger, not "is slow"
+// in its docs).
+func TestDocsLeadingEntityIsAScopeOnlyWhenItHelps(t *testing.T) {
+	s := loadSnapshot(t, "testdata", "org.yaml")
+	cases := []struct {
+		text  string
+		calls []string
+	}{
+		// payments-api has docs, "is slow" holds "slow", but its docs do not.
+		{"docs payments-api is slow", []string{"is slow @component:default/payments-api", "payments-api is slow"}},
+		// Nothing left to search but function words.
+		{"docs payments-api is it", []string{"payments-api is it"}},
+		// ledger has no docs in this catalog.
+		{"docs ledger is slow", []string{"ledger is slow"}},
+		// An explicit "in X" keeps its scope even when it finds nothing.
+		{"docs slow in payments-api", []string{"slow @component:default/payments-api"}},
+	}
+	for _, c := range cases {
+		d := &scopedDocsFake{docsFake: docsFake{n: 3}}
+		ask(t, newRouter(t, s, d), c.text)
+		if strings.Join(d.calls, " | ") != strings.Join(c.calls, " | ") {
+			t.Errorf("%q: searches %q, want %q", c.text, d.calls, c.calls)
+		}
 	}
 }

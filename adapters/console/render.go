@@ -65,7 +65,8 @@ func Render(w io.Writer, resp *bot.Response) error {
 			}
 			fmt.Fprintf(&b, "  %d. %s (%s)\n", i+1, title, loc)
 			if s := strings.TrimSpace(d.Snippet); s != "" {
-				b.WriteString(indent(s, "     ") + "\n")
+				// A terminal shows no Markdown: the matched words' ** go.
+				b.WriteString(indent(strings.ReplaceAll(s, "**", ""), "     ") + "\n")
 			}
 			if d.URL != "" {
 				b.WriteString("     " + d.URL + "\n")

@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -27,12 +28,19 @@ const (
 )
 
 var (
-	fieldWeight = [numFields]float64{fieldTitle: 4, fieldHeading: 8, fieldPath: 1.5, fieldBody: 1, fieldCode: 0.3, fieldSite: 0.6}
-	fieldB      = [numFields]float64{fieldTitle: 0.5, fieldHeading: 0.5, fieldPath: 0.5, fieldBody: 0.5, fieldCode: 0.75, fieldSite: 0.2}
+	fieldWeight = [numFields]float64{fieldTitle: 1, fieldHeading: 3, fieldPath: 1, fieldBody: 1, fieldCode: 0.3, fieldSite: 0.6}
+	fieldB      = [numFields]float64{fieldTitle: 0.5, fieldHeading: 0.9, fieldPath: 0.5, fieldBody: 0.5, fieldCode: 0.75, fieldSite: 0.2}
 )
 
 // bm25K1 is BM25's term-frequency saturation, per field.
 const bm25K1 = 4.0
+
+// maxPageBytes bounds the Markdown indexed from one page. Indexing is
+// linear in the page, so this bounds its time and memory; a page beyond it
+// is indexed up to the last line break before the bound, with a warning
+// naming it. (FastAPI's release notes, one of the largest real pages known,
+// are 0.7 MB.)
+var maxPageBytes = 2 << 20
 
 // BuildOptions say how links are made.
 type BuildOptions struct {
@@ -148,6 +156,7 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 		job
 		prepared preparedPage
 		size     int
+		cut      int // bytes indexed of a page past maxPageBytes; 0 when whole
 		err      error
 	}
 	var jobs []job
@@ -198,6 +207,13 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 				data, err := fs.ReadFile(sites[j.site].FS, path.Join(j.root, j.page.path))
 				r := done{job: j, err: err, size: len(data)}
 				if err == nil {
+					if len(data) > maxPageBytes {
+						data = data[:maxPageBytes]
+						if nl := bytes.LastIndexByte(data, '\n'); nl > 0 {
+							data = data[:nl+1]
+						}
+						r.cut = len(data)
+					}
 					text := string(data)
 					if !utf8.ValidString(text) {
 						text = strings.ToValidUTF8(text, "\uFFFD")
@@ -222,10 +238,26 @@ func Build(ctx context.Context, sites []Site, opt BuildOptions) (*Index, []catal
 				Entity: s.Entity, Message: "reading page: " + r.err.Error()})
 			continue
 		}
+		if r.cut > 0 {
+			probs = append(probs, catalog.Problem{Pos: catalog.Position{File: path.Join(s.Source, docsDirs[r.site], r.page.path)},
+				Entity: s.Entity, Severity: catalog.Warning,
+				Message: fmt.Sprintf("page is %s, more than the %s indexed of one page: only its first %s is searchable", sizeText(r.size), sizeText(maxPageBytes), sizeText(r.cut))})
+		}
 		b.addPage(r.site, r.page, r.prepared, r.size, docsDirs[r.site], opt)
 		r.prepared = preparedPage{} // let it go as soon as it is indexed
 	}
 	return b.finish(), probs
+}
+
+// sizeText is n bytes for people: "718 KB", "2.0 MB".
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // preparedSection is a section with its words stemmed, ready to index.

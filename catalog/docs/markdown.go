@@ -3,6 +3,7 @@ package docs
 import (
 	"html"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,8 +16,11 @@ type section struct {
 	level   int    // heading level 1–6; 0 for the page top
 	heading string // the heading as plain text ("" for the page top)
 	anchor  string // MkDocs anchor ("" for the page top)
-	body    string // prose, Markdown stripped
-	code    string // text of code blocks
+	// explicit is true when the anchor was written (attr_list, a
+	// mkdocstrings object), not made from the heading's text.
+	explicit bool
+	body     string // prose, Markdown stripped
+	code     string // text of code blocks
 }
 
 // parsedPage is a Markdown page split into sections.
@@ -39,10 +43,13 @@ var (
 	reDefItem    = regexp.MustCompile(`^:[ \t]{1,}`)
 	reSetextH1   = regexp.MustCompile(`^ {0,3}=+[ \t]*$`)
 	reSetextH2   = regexp.MustCompile(`^ {0,3}-+[ \t]*$`)
-	reAttrID     = regexp.MustCompile(`#([^\s}#.]+)`)
-	reHeadAttr   = regexp.MustCompile(`[ \t]*\{:?[ \t]*([#.][^}]*|[^}]*=[^}]*)\}[ \t]*$`)
+	reHeadAttr   = regexp.MustCompile(`[ ]+\{:?[ ]*([^}\n ][^}\n]*)[ ]*\}[ ]*$`)
 	reQuote      = regexp.MustCompile(`^[ \t]*(?:>[ \t]?)+`)
 	reClosingATX = regexp.MustCompile(`[ \t]+#+[ \t]*$|^#+[ \t]*$`)
+	// pymdownx.blocks: "/// tip", "/// note | Title", "//// tab | Python", a closing "///".
+	reBlock = regexp.MustCompile(`^[ \t]*/{3,}[ \t]*(?:[\w-]+(?:[ \t]*\|[ \t]*(.*?))?)?[ \t]*$`)
+	// Snippet and code includes: FastAPI's "{* ../../docs_src/x.py hl[2] *}", "{!> path !}".
+	reInclude = regexp.MustCompile(`\{\*.*?\*\}|\{!>?.*?!\}`)
 )
 
 // parseMarkdown strips Markdown to text and splits it into sections at headings.
@@ -54,7 +61,14 @@ func parseMarkdown(src string) parsedPage {
 	lines := strings.Split(src, "\n")
 	lines, pg.metaTitle = frontMatter(lines)
 
-	used := map[string]bool{}
+	// Anchors are given when the page is read: Python-Markdown's toc first
+	// reserves every id written on the page, then makes the others unique.
+	type head struct {
+		sec      int // index in pg.sections; -1 for the title heading of the page top
+		id       string
+		explicit bool
+	}
+	var heads []head
 	cur := &section{}
 	var body, code, para strings.Builder
 	flushPara := func() {
@@ -83,20 +97,24 @@ func parseMarkdown(src string) parsedPage {
 				text = f[0][strings.LastIndexByte(f[0], '.')+1:]
 			}
 		}
+		h := head{id: id, explicit: id != ""}
 		if id == "" {
-			id = slugify(text)
+			h.id = slugify(text)
 		}
-		id = uniqueID(id, used)
 		if level == 1 && pg.h1 == "" {
 			pg.h1 = text
 			// A title heading opening the page is the page top.
 			if len(pg.sections) == 0 && cur.level == 0 && strings.TrimSpace(body.String()) == "" && code.Len() == 0 {
 				cur.heading = text
+				h.sec = -1
+				heads = append(heads, h)
 				return
 			}
 		}
 		flush()
-		cur = &section{level: level, heading: text, anchor: id}
+		h.sec = len(pg.sections)
+		heads = append(heads, h)
+		cur = &section{level: level, heading: text, explicit: h.explicit}
 	}
 
 	var (
@@ -133,6 +151,9 @@ func parseMarkdown(src string) parsedPage {
 				skipTag = ""
 			}
 			continue
+		}
+		if strings.Contains(line, "{*") || strings.Contains(line, "{!") {
+			line = reInclude.ReplaceAllString(line, " ")
 		}
 		blank := strings.TrimSpace(line) == ""
 		if blank {
@@ -175,6 +196,15 @@ func parseMarkdown(src string) parsedPage {
 		if m := reATX.FindStringSubmatch(line); m != nil {
 			startSection(len(m[1]), m[2])
 			paraLines = 0
+			continue
+		}
+		if m := reBlock.FindStringSubmatch(line); m != nil {
+			// A block's marker is not text; its title is.
+			flushPara()
+			if t := strings.TrimSpace(m[1]); t != "" {
+				body.WriteString(inlineText(t))
+				body.WriteString(". ")
+			}
 			continue
 		}
 		if paraLines == 0 && i+1 < len(lines) && !reListItem.MatchString(line) && !strings.HasPrefix(trimmed, "|") && indent < 4 {
@@ -221,19 +251,7 @@ func parseMarkdown(src string) parsedPage {
 			line = m[1] + " " + line[len(m[0]):]
 		}
 		// HTML comments and raw blocks.
-		for {
-			j := strings.Index(line, "<!--")
-			if j < 0 {
-				break
-			}
-			if k := strings.Index(line[j:], "-->"); k >= 0 {
-				line = line[:j] + " " + line[j+k+3:]
-				continue
-			}
-			line = line[:j]
-			inComment = true
-			break
-		}
+		line, inComment = stripComments(line)
 		lower := strings.ToLower(trimmed)
 		for _, tag := range []string{"script", "style"} {
 			if strings.HasPrefix(lower, "<"+tag) {
@@ -253,6 +271,21 @@ func parseMarkdown(src string) parsedPage {
 		paraLines++
 	}
 	flush()
+	used := newIDSet()
+	for _, h := range heads {
+		if h.explicit {
+			used.used[h.id] = true
+		}
+	}
+	for _, h := range heads {
+		id := h.id
+		if !h.explicit {
+			id = used.unique(id)
+		}
+		if h.sec >= 0 {
+			pg.sections[h.sec].anchor = id
+		}
+	}
 	return pg
 }
 
@@ -278,18 +311,94 @@ func frontMatter(lines []string) ([]string, string) {
 	return lines, ""
 }
 
-// headingText returns a heading's plain text and its attr_list id, if any.
+// stripComments removes the HTML comments from a line; open says one is
+// left open at its end (the line is cut there).
+func stripComments(line string) (out string, open bool) {
+	j := strings.Index(line, "<!--")
+	if j < 0 {
+		return line, false
+	}
+	var b strings.Builder
+	for j >= 0 {
+		b.WriteString(line[:j])
+		b.WriteByte(' ')
+		k := strings.Index(line[j+4:], "-->")
+		if k < 0 {
+			return b.String(), true
+		}
+		line = line[j+4+k+3:]
+		j = strings.Index(line, "<!--")
+	}
+	b.WriteString(line)
+	return b.String(), false
+}
+
+// headingText returns a heading's plain text and its attr_list id, if any,
+// as Python-Markdown reads them: HTML comments go, closing '#'s go, and an
+// attribute list ends the heading after a space ("## Title { #id }",
+// "{: #api.v2 .cls }", "{ id="2.0.1" }"; the last id given wins, dots and
+// all).
 func headingText(raw string) (string, string) {
+	raw, _ = stripComments(raw)
 	raw = reClosingATX.ReplaceAllString(raw, "")
 	id := ""
 	if m := reHeadAttr.FindStringSubmatchIndex(raw); m != nil {
-		attr := raw[m[2]:m[3]]
-		if a := reAttrID.FindStringSubmatch(attr); a != nil {
-			id = a[1]
-		}
-		raw = raw[:m[0]]
+		id = attrListID(raw[m[2]:m[3]])
+		raw = strings.TrimRight(strings.TrimRight(raw[:m[0]], "#"), " \t")
 	}
 	return strings.TrimSpace(collapseSpace(inlineText(raw))), id
+}
+
+// attrListID returns the id an attribute list sets, reading it the way
+// Python-Markdown's attr_list does: words separated by spaces, each
+// key="value", key='value', key=value, #id, .class or a bare word; the
+// first thing that is none of these ends the list.
+func attrListID(attrs string) string {
+	id := ""
+	for i := 0; i < len(attrs); {
+		if attrs[i] == ' ' {
+			i++
+			continue
+		}
+		k := i
+		for k < len(attrs) && attrs[k] != ' ' && attrs[k] != '=' {
+			k++
+		}
+		if k == i {
+			break // a lone '='
+		}
+		key := attrs[i:k]
+		if k < len(attrs) && attrs[k] == '=' {
+			v := k + 1
+			var val string
+			end := -1
+			if v < len(attrs) && (attrs[v] == '"' || attrs[v] == '\'') {
+				if e := strings.IndexByte(attrs[v+1:], attrs[v]); e >= 0 {
+					val, end = attrs[v+1:v+1+e], v+1+e+1
+				}
+			}
+			if end < 0 {
+				e := v
+				for e < len(attrs) && attrs[e] != ' ' && attrs[e] != '=' {
+					e++
+				}
+				if e == v {
+					break
+				}
+				val, end = attrs[v:e], e
+			}
+			if key == "id" {
+				id = val
+			}
+			i = end
+			continue
+		}
+		if strings.HasPrefix(key, "#") {
+			id = key[1:]
+		}
+		i = k
+	}
+	return id
 }
 
 func indentWidth(line string) int {
@@ -310,75 +419,100 @@ func indentWidth(line string) int {
 // inlineText strips inline Markdown and HTML from one line: code spans keep
 // their text, links and images keep their text and alt, footnote references,
 // attribute lists and tags go, entities are decoded.
+//
+// It runs in time linear in s: where each bracket, parenthesis, code span
+// and emphasis closes is found in one pass before the walk (markInline), and
+// link texts and emphasis are walked in place with a stack of where each
+// ends, never by recursion on copies.
 func inlineText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); {
+	m := markInline(s)
+	type frame struct{ end, resume int }
+	var stack []frame
+	limit := len(s)
+	for i := 0; ; {
+		for len(stack) > 0 && i >= stack[len(stack)-1].end {
+			i = max(i, stack[len(stack)-1].resume)
+			stack = stack[:len(stack)-1]
+			limit = len(s)
+			if len(stack) > 0 {
+				limit = stack[len(stack)-1].end
+			}
+		}
+		if i >= limit {
+			break
+		}
 		c := s[i]
 		switch {
-		case c == '\\' && i+1 < len(s) && isASCIIPunct(s[i+1]):
+		case c == '\\' && i+1 < limit && isASCIIPunct(s[i+1]):
 			b.WriteByte(s[i+1])
 			i += 2
 			continue
 		case c == '`':
-			n := runLen(s[i:], '`')
-			if j := strings.Index(s[i+n:], s[i:i+n]); j >= 0 {
-				b.WriteString(s[i+n : i+n+j])
-				i += n + j + n
+			n := runLen(s[i:limit], '`')
+			if j := int(m.closeTick[i]); j > 0 && j+n <= limit {
+				b.WriteString(s[i+n : j])
+				i = j + n
 				continue
 			}
-			i += n
+			i += n // an unclosed run of backticks goes
 			continue
-		case c == '!' && i+1 < len(s) && s[i+1] == '[':
+		case c == '!' && i+1 < limit && s[i+1] == '[':
 			i++ // an image: keep its alt text like a link's
 			continue
 		case c == '[':
-			if i+1 < len(s) && s[i+1] == '^' {
-				if j := strings.IndexByte(s[i:], ']'); j >= 0 {
-					i += j + 1
+			if i+1 < limit && s[i+1] == '^' {
+				if j := nextAfter(m.closeBrackets, i); j >= 0 && j < limit {
+					i = j + 1
 					continue
 				}
 			}
-			if end := matchBracket(s, i); end > 0 {
-				text := s[i+1 : end]
+			if end := int(m.closeBracket[i]); end > 0 && end < limit {
 				rest := end + 1
-				if rest < len(s) && s[rest] == '(' {
-					if close := matchParen(s, rest); close > 0 {
+				if rest < limit && s[rest] == '(' {
+					if close := int(m.closeParen[rest]); close > 0 && close < limit {
 						rest = close + 1
 					}
-				} else if rest < len(s) && s[rest] == '[' {
-					if close := strings.IndexByte(s[rest:], ']'); close >= 0 {
-						rest += close + 1
+				} else if rest < limit && s[rest] == '[' {
+					if close := nextAfter(m.closeBrackets, rest); close >= 0 && close < limit {
+						rest = close + 1
 					}
 				}
-				b.WriteString(inlineText(text))
-				i = rest
+				// Walk the link text in place; at its ']' go on after the link.
+				stack = append(stack, frame{end: end, resume: rest})
+				limit = end
+				i++
 				continue
 			}
 		case c == '{':
-			if j := strings.IndexByte(s[i:], '}'); j > 0 {
-				inner := strings.TrimSpace(s[i+1 : i+j])
+			if j := nextAfter(m.braces, i); j > 0 && j < limit {
+				inner := strings.TrimSpace(s[i+1 : j])
 				if strings.HasPrefix(inner, ":") || strings.HasPrefix(inner, "#") || strings.HasPrefix(inner, ".") {
-					i += j + 1
+					i = j + 1
 					continue
 				}
 			}
 		case c == '<':
-			if j := strings.IndexByte(s[i:], '>'); j > 0 {
-				inner := s[i+1 : i+j]
-				if isTag(inner) {
+			if j := nextAfter(m.angles, i); j > 0 && j < limit {
+				if isTag(s[i+1 : j]) {
 					b.WriteByte(' ')
-					i += j + 1
+					i = j + 1
 					continue
 				}
-				if strings.Contains(inner, "://") || strings.HasPrefix(inner, "mailto:") {
-					b.WriteString(inner)
-					i += j + 1
-					continue
+				// An autolink holds no white space and no '<': each '<'
+				// looks no further than the next of those, so the looks add
+				// up to the line once.
+				if k := strings.IndexAny(s[i+1:j], " \t\n<"); k < 0 {
+					if inner := s[i+1 : j]; strings.Contains(inner, "://") || strings.HasPrefix(inner, "mailto:") {
+						b.WriteString(inner)
+						i = j + 1
+						continue
+					}
 				}
 			}
-		case c == '*' || c == '~' || c == '=' && i+1 < len(s) && s[i+1] == '=':
-			n := runLen(s[i:], c)
+		case c == '*' || c == '~' || c == '=' && i+1 < limit && s[i+1] == '=':
+			n := runLen(s[i:limit], c)
 			if c == '*' || n >= 2 {
 				i += n
 				continue
@@ -386,13 +520,14 @@ func inlineText(s string) string {
 		case c == '_':
 			// Emphasis only when a run opens after a non-word character and
 			// a like run closes before one: site_name keeps its underscore.
-			n := runLen(s[i:], '_')
+			n := runLen(s[i:limit], '_')
 			prev, _ := utf8.DecodeLastRuneInString(s[:i])
 			next, _ := utf8.DecodeRuneInString(s[i+n:])
-			if (i == 0 || !isWordRune(prev)) && i+n < len(s) && !unicode.IsSpace(next) {
-				if j := closingUnderscore(s, i+n, n); j > 0 {
-					b.WriteString(inlineText(s[i+n : j]))
-					i = j + n
+			if (i == 0 || !isWordRune(prev)) && i+n < limit && !unicode.IsSpace(next) {
+				if j := int(m.closeUnderscore[i]); j > 0 && j+n <= limit {
+					stack = append(stack, frame{end: j, resume: j + n})
+					limit = j
+					i += n
 					continue
 				}
 			}
@@ -410,22 +545,92 @@ func inlineText(s string) string {
 	return out
 }
 
-// closingUnderscore finds a run of n underscores from i that ends emphasis:
-// after a non-space, before a non-word character or the end.
-func closingUnderscore(s string, i, n int) int {
-	for j := i; j < len(s); j++ {
-		if s[j] != '_' {
-			continue
-		}
-		m := runLen(s[j:], '_')
-		prev, _ := utf8.DecodeLastRuneInString(s[:j])
-		next, _ := utf8.DecodeRuneInString(s[j+m:])
-		if m == n && j > i && !unicode.IsSpace(prev) && (j+m == len(s) || !isWordRune(next)) {
-			return j
-		}
-		j += m - 1
+// inlineMarks say where the marks of a line of inline Markdown close, found
+// in one pass so that inlineText never scans ahead for them.
+type inlineMarks struct {
+	// By the position of an opening mark, where it closes (0: it does not).
+	closeBracket    []int32 // '[' -> its ']' (nesting counted, '\' escapes)
+	closeParen      []int32 // '(' -> its ')' (nesting counted)
+	closeTick       []int32 // a backtick run -> the next run of the same length
+	closeUnderscore []int32 // an underscore run -> the next run of its length that can close emphasis
+	closeBrackets   []int   // every ']', in order
+	braces          []int   // every '}'
+	angles          []int   // every '>'
+}
+
+// nextAfter returns the first position in ps (ascending) after i, or -1.
+func nextAfter(ps []int, i int) int {
+	k := sort.SearchInts(ps, i+1)
+	if k == len(ps) {
+		return -1
 	}
-	return -1
+	return ps[k]
+}
+
+func markInline(s string) *inlineMarks {
+	n := len(s)
+	all := make([]int32, 4*n)
+	m := &inlineMarks{closeBracket: all[:n:n], closeParen: all[n : 2*n : 2*n], closeTick: all[2*n : 3*n : 3*n], closeUnderscore: all[3*n:]}
+	var brackets, parens []int
+	type run struct{ pos, n int }
+	var ticks, unders []run
+	for j := 0; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case '[':
+			brackets = append(brackets, j)
+		case ']':
+			m.closeBrackets = append(m.closeBrackets, j)
+			if k := len(brackets); k > 0 {
+				m.closeBracket[brackets[k-1]] = int32(j)
+				brackets = brackets[:k-1]
+			}
+		case '(':
+			parens = append(parens, j)
+		case ')':
+			if k := len(parens); k > 0 {
+				m.closeParen[parens[k-1]] = int32(j)
+				parens = parens[:k-1]
+			}
+		case '}':
+			m.braces = append(m.braces, j)
+		case '>':
+			m.angles = append(m.angles, j)
+		case '`':
+			n := runLen(s[j:], '`')
+			ticks = append(ticks, run{j, n})
+			j += n - 1
+		case '_':
+			n := runLen(s[j:], '_')
+			unders = append(unders, run{j, n})
+			j += n - 1
+		}
+	}
+	// A backtick run closes at the next run of exactly its length.
+	next := map[int]int{}
+	for k := len(ticks) - 1; k >= 0; k-- {
+		t := ticks[k]
+		if c, ok := next[t.n]; ok {
+			m.closeTick[t.pos] = int32(c)
+		}
+		next[t.n] = t.pos
+	}
+	// An underscore run can close emphasis when it follows a non-space and
+	// comes before a non-word character or the end.
+	clear(next)
+	for k := len(unders) - 1; k >= 0; k-- {
+		u := unders[k]
+		if c, ok := next[u.n]; ok {
+			m.closeUnderscore[u.pos] = int32(c)
+		}
+		prev, _ := utf8.DecodeLastRuneInString(s[:u.pos])
+		after, _ := utf8.DecodeRuneInString(s[u.pos+u.n:])
+		if u.pos > 0 && !unicode.IsSpace(prev) && (u.pos+u.n == len(s) || !isWordRune(after)) {
+			next[u.n] = u.pos
+		}
+	}
+	return m
 }
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -440,41 +645,6 @@ func runLen(s string, c byte) int {
 		n++
 	}
 	return n
-}
-
-// matchBracket returns the index of the ']' closing the '[' at i, or -1.
-func matchBracket(s string, i int) int {
-	depth := 0
-	for j := i; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			j++
-		case '[':
-			depth++
-		case ']':
-			depth--
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
-}
-
-func matchParen(s string, i int) int {
-	depth := 0
-	for j := i; j < len(s); j++ {
-		switch s[j] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
 }
 
 // isTag reports whether inner (between '<' and '>') looks like an HTML tag.

@@ -2,6 +2,7 @@ package docs
 
 import (
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -36,11 +37,27 @@ const (
 	completedPrefixWeight = 0.3  // a completion of a last word that is a word already
 	fuzzyWeight1          = 0.6  // one edit away
 	fuzzyWeight2          = 0.4  // two edits away
-	rareDF                = 3    // a query term in fewer sections may be a typo
 	maxExpansions         = 40   // prefix completions and typo corrections per word
 	proximityBonus        = 0.35 // all words adjacent, in a section, multiplies its score by 1+this
 	rerankDepth           = 200  // sections whose word proximity is measured
-	snippetRunes          = 220
+	snippetRunes          = 160  // about two lines of chat
+)
+
+// Tunables of the ranking (variables so the evaluation can try others).
+var (
+	// coordPower: a section's score is multiplied by share^coordPower,
+	// where share is the part of the query it holds: the IDF of the query
+	// words it holds over the IDF of all of them (so a missing rare word
+	// costs more than a missing common one). A section holding every word
+	// of the query beats one matching a single word in its heading.
+	coordPower = 2.0
+	// titleShare is the part of the page title's weight a section below the
+	// page top gets: the title says what the page is about, not each section.
+	titleShare = 0.3
+	// headingBonus multiplies the score of a section whose heading the
+	// query covers (every heading word a query word, every query word in
+	// the heading) by up to 1+headingBonus.
+	headingBonus = 1.5
 )
 
 // queryWord is one word of the query with the index terms it stands for.
@@ -60,6 +77,7 @@ type scratch struct {
 	total   []float32
 	best    []float32
 	matched []uint8
+	cover   []float32 // the IDF of the query words a section holds, summed
 	touched []uint32
 	wtouch  []uint32
 	// word[t] is 1 + the index of the first query word term t stands
@@ -71,7 +89,7 @@ type scratch struct {
 }
 
 func newScratch(secs, terms int) *scratch {
-	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs),
+	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs), cover: make([]float32, secs),
 		word: make([]uint16, terms), spans: map[string]uint16{}}
 }
 
@@ -112,7 +130,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 	}
 	defer func() {
 		for _, d := range sc.touched {
-			sc.total[d], sc.matched[d] = 0, 0
+			sc.total[d], sc.matched[d], sc.cover[d] = 0, 0, 0
 		}
 		sc.touched = sc.touched[:0]
 		for _, w := range words {
@@ -124,6 +142,8 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		ix.scratch.Put(sc)
 	}()
 	n := float64(len(ix.secs))
+	wordIDF := make([]float64, len(words))
+	sumIDF := 0.0
 	for wi := range words {
 		w := &words[wi]
 		sc.wtouch = sc.wtouch[:0]
@@ -133,6 +153,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 			if e.maxIDF > 0 {
 				idf = min(idf, e.maxIDF)
 			}
+			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
 			for _, p := range ps {
 				x := &ix.secs[p.sec]
 				// BM25 per field, weighted and summed: a heading match
@@ -145,7 +166,11 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 					}
 					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
 					tf := float64(c)
-					sum += fieldWeight[f] * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
+					wf := fieldWeight[f]
+					if f == fieldTitle && x.anchor != "" {
+						wf *= titleShare
+					}
+					sum += wf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
 				}
 				s := float32(e.weight * idf * sum)
 				if sc.best[p.sec] == 0 {
@@ -162,8 +187,10 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 			}
 			sc.total[d] += sc.best[d]
 			sc.matched[d]++
+			sc.cover[d] += float32(wordIDF[wi])
 			sc.best[d] = 0
 		}
+		sumIDF += wordIDF[wi]
 	}
 
 	cands := make([]cand, 0, len(sc.touched))
@@ -171,7 +198,18 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
 			continue
 		}
-		cands = append(cands, cand{sec: d, score: float64(sc.total[d])})
+		score := float64(sc.total[d])
+		if len(words) > 1 {
+			if sumIDF > 0 {
+				share := min(float64(sc.cover[d])/sumIDF, 1)
+				if coordPower == 2 {
+					score *= share * share // math.Pow costs more than the rest of this loop
+				} else {
+					score *= math.Pow(share, coordPower)
+				}
+			}
+		}
+		cands = append(cands, cand{sec: d, score: score})
 	}
 	total := len(cands)
 	if total == 0 {
@@ -197,6 +235,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		for i := range cands {
 			c := &cands[i]
 			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, len(words))
+			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, len(words))
 		}
 		sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
 	}
@@ -272,7 +311,7 @@ func (ix *Index) parseQuery(q string) []queryWord {
 				add(t, wt, capIDF)
 			}
 		}
-		if exactDF < rareDF && utf8.RuneCountInString(st) >= 4 {
+		if exactDF == 0 && utf8.RuneCountInString(st) >= 4 {
 			for _, e := range ix.fuzzyTerms(st, exactDF) {
 				add(e.term, e.weight, 0)
 			}
@@ -342,6 +381,29 @@ func (ix *Index) fuzzyTerms(st string, df int) []expansion {
 		out = out[:maxExpansions]
 	}
 	return out
+}
+
+// headingCover scores in [0,1] how well the query and a section's own
+// heading cover each other: the share of the heading's words that are query
+// words times the share of the query's words the heading holds.
+func (ix *Index) headingCover(sc *scratch, d uint32, nw int) float64 {
+	x := &ix.secs[d]
+	h := int(x.lens[fieldHeading])
+	if h == 0 || h > len(x.stream) || nw == 0 {
+		return 0
+	}
+	var seen uint64
+	hm := 0
+	for _, t := range x.stream[:h] {
+		if w := int(sc.word[t]) - 1; w >= 0 {
+			hm++
+			if w < 64 {
+				seen |= 1 << w
+			}
+		}
+	}
+	qd := bits.OnesCount64(seen)
+	return float64(hm) / float64(h) * float64(min(qd, nw)) / float64(nw)
 }
 
 // proximity scores in [0,1] how close together the query words sit in a

@@ -47,17 +47,39 @@ func slugify(text string) string {
 
 var idCount = regexp.MustCompile(`^(.*)_([0-9]+)$`)
 
-// uniqueID makes id unique among used the way Python-Markdown's toc does:
-// "x" taken becomes "x_1", then "x_2"; an empty id becomes "_1".
-func uniqueID(id string, used map[string]bool) string {
-	for used[id] || id == "" {
-		if m := idCount.FindStringSubmatch(id); m != nil {
-			n, _ := strconv.Atoi(m[2])
-			id = m[1] + "_" + strconv.Itoa(n+1)
-		} else {
-			id += "_1"
+// idSet makes ids unique on a page the way Python-Markdown's toc does: "x"
+// taken becomes "x_1", then "x_2"; "x_1" taken becomes "x_2"; an empty id
+// becomes "_1". It remembers how far each stem's numbers are taken, so a
+// page repeating one heading a thousand times costs a thousand steps, not
+// half a million.
+type idSet struct {
+	used  map[string]bool
+	taken map[string][2]int // stem -> [lo, hi]: stem_lo … stem_hi are all taken
+}
+
+func newIDSet() *idSet { return &idSet{used: map[string]bool{}, taken: map[string][2]int{}} }
+
+func (s *idSet) unique(id string) string {
+	if !s.used[id] && id != "" {
+		s.used[id] = true
+		return id
+	}
+	stem, n := id, 1
+	if m := idCount.FindStringSubmatch(id); m != nil {
+		if k, err := strconv.Atoi(m[2]); err == nil && k < 1<<30 {
+			stem, n = m[1], k+1
 		}
 	}
-	used[id] = true
+	start := n
+	if r, ok := s.taken[stem]; ok && r[0] <= n && n <= r[1]+1 {
+		start = r[0]
+		n = r[1] + 1
+	}
+	for s.used[stem+"_"+strconv.Itoa(n)] {
+		n++
+	}
+	s.taken[stem] = [2]int{start, n}
+	id = stem + "_" + strconv.Itoa(n)
+	s.used[id] = true
 	return id
 }

@@ -25,12 +25,13 @@ func TestSlugFollowsPythonMarkdownToc(t *testing.T) {
 }
 
 func TestDuplicateHeadingsGetNumberedAnchors(t *testing.T) {
-	used := map[string]bool{}
+	// What Python-Markdown's toc gives (markdown 3.4.1, checked by hand).
+	used := newIDSet()
 	var got []string
-	for _, id := range []string{"usage", "usage", "usage", "", "", "x_1", "x_1"} {
-		got = append(got, uniqueID(id, used))
+	for _, id := range []string{"usage", "usage", "usage", "", "", "x_1", "x_1", "x", "x", "usage_1", "usage", "v_9", "v_9", "v_9"} {
+		got = append(got, used.unique(id))
 	}
-	want := []string{"usage", "usage_1", "usage_2", "_1", "_2", "x_1", "x_2"}
+	want := []string{"usage", "usage_1", "usage_2", "_1", "_2", "x_1", "x_2", "x", "x_3", "usage_3", "usage_4", "v_9", "v_10", "v_11"}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("id %d = %q, want %q (all %v)", i, got[i], want[i], got)

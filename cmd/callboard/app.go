@@ -239,9 +239,15 @@ func (a *App) Load(ctx context.Context) error {
 
 // loadDocs rebuilds the documentation index from the snapshot's TechDocs
 // sites and the --docs sites. A site that cannot be read is a problem, not
-// a failure: the others are still searched.
+// a failure: the others are still searched. Sites named with --docs and no
+// catalog are searched alone: the embedded example organisation is there
+// for its entities, and its docs would compete with the sites asked for.
 func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
-	sites, probs := docs.SitesFromSnapshotWith(ctx, s, a.DocsRemote)
+	var sites []docs.Site
+	var probs []catalog.Problem
+	if len(a.Options.Catalogs) > 0 || len(a.Options.Docs) == 0 {
+		sites, probs = docs.SitesFromSnapshotWith(ctx, s, a.DocsRemote)
+	}
 	for _, p := range a.Options.Docs {
 		site, err := docs.LooseSite(p)
 		if err != nil {
@@ -302,7 +308,7 @@ func (l *listFlag) Set(v string) error {
 // appFlags adds the flags every entry point shares to fs.
 func appFlags(fs *flag.FlagSet, o *AppOptions) {
 	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file) or backstage:URL (with BACKSTAGE_TOKEN or backstage.token_file); repeatable; default: the embedded example organisation")
-	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own; repeatable")
+	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own (with no --catalog, instead of the example organisation's); repeatable")
 	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE`: its local catalog sources (unless --catalog is given), docs.paths and docs.base_url")
 }
 

@@ -125,3 +125,51 @@ func TestAskJSONGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestDocsFlagWithoutCatalogSearchesOnlyThoseSites: `--docs SITE` with no
+// catalog searches that site, not the embedded example organisation's docs
+// beside it (whose "refunds" pages would otherwise come first).
+func TestDocsFlagWithoutCatalogSearchesOnlyThoseSites(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"mkdocs.yml":    "site_name: Loose\n",
+		"docs/index.md": "# Loose\n\nHow refunds are reconciled here.\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		name     string
+		args     []string
+		wantHits func(n int) bool
+	}{
+		{"DocsAlone", []string{"ask", "--json", "--docs", dir, "docs refunds"}, func(n int) bool { return n == 1 }},
+		{"WithCatalog", []string{"ask", "--json", "--catalog", "../../examples/org", "--docs", dir, "docs refunds"}, func(n int) bool { return n > 1 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, "", tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s %s", code, out, errs)
+			}
+			var resp struct {
+				Docs []struct {
+					Page, Entity string
+				} `json:"docs"`
+			}
+			if err := json.Unmarshal([]byte(out), &resp); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if !tt.wantHits(len(resp.Docs)) {
+				t.Errorf("%d hits: %+v", len(resp.Docs), resp.Docs)
+			}
+			if tt.name == "DocsAlone" && (resp.Docs[0].Page != "index.md" || resp.Docs[0].Entity != "") {
+				t.Errorf("hit %+v, want the loose site's index.md", resp.Docs[0])
+			}
+		})
+	}
+}
