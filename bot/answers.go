@@ -144,12 +144,36 @@ func (a *answers) docsAction(e *catalog.Entity) []Action {
 	return []Action{{Label: "docs", Command: "docs " + e.Ref().String()}}
 }
 
+// coverNames is "auth-api, auth-sdk-go and auth-service".
+func coverNames(es []*catalog.Entity) string {
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = e.Metadata.Name
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// coverText says which entities a shared-owner answer covers.
+func coverText(req *Request, covers []*catalog.Entity, owner string) string {
+	refs := make([]string, len(covers))
+	for i, e := range covers {
+		refs[i] = "`" + shortRef(e.Ref()) + "`"
+	}
+	return fmt.Sprintf("%q matches %d entities, all owned by %s: %s.", Parsed(req).Args, len(covers), owner, strings.Join(refs, ", "))
+}
+
 func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
-	s, e, bad := a.resolveArg(req, preferOwned)
+	s, e, covers, bad := a.resolveShared(req, preferOwned, false)
 	if bad != nil {
 		return bad, nil
 	}
 	name, ref := displayName(e), e.Ref().String()
+	if len(covers) > 1 {
+		name = coverNames(covers)
+	}
 	or, ok := ownerRef(s, e)
 	resp := &Response{}
 	if !ok {
@@ -169,6 +193,10 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = fmt.Sprintf("%s is owned by %s", name, displayName(o))
+	if len(covers) > 1 {
+		resp.Title = fmt.Sprintf("%s are owned by %s", name, displayName(o))
+		resp.Text = coverText(req, covers, displayName(o))
+	}
 	if kindOf(e) == catalog.KindGroup {
 		resp.Title = fmt.Sprintf("%s reports to %s", name, displayName(o))
 	}
@@ -194,7 +222,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 			resp.Fields = append(resp.Fields, Field{Name: "Escalation", Value: strings.Join(parts, " → ")})
 		}
 	}
-	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	if len(covers) <= 1 {
+		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	}
 	resp.Actions = append(resp.Actions,
 		Action{Label: "show dependents", Command: "dependents " + ref},
 		Action{Label: "on-call", Command: "oncall " + ref},
@@ -762,18 +792,7 @@ func (a *answers) whoami(ctx context.Context, req *Request) (*Response, error) {
 		if who == "" {
 			who = req.User.ID
 		}
-		text := "No catalog User carries your chat id"
-		switch req.Platform {
-		case PlatformSlack:
-			text += " (annotation `slack.com/user-id: " + req.User.ID + "`)"
-		case PlatformDiscord:
-			text += " (annotation `discord.com/user-id: " + req.User.ID + "`)"
-		}
-		if req.User.Email != "" {
-			text += " or your email " + req.User.Email
-		}
-		text += ". Add the annotation to your User entity in the catalog."
-		return &Response{Title: "I don't know who " + who + " is in the catalog", Text: text, Status: StatusNotFound, Ephemeral: true}, nil
+		return &Response{Title: whoTitle(who), Text: whoamiHint(req), Status: StatusNotFound, Ephemeral: true}, nil
 	}
 	return a.userCard(s, u, req, "You are ")
 }
@@ -999,4 +1018,41 @@ func detailWithOwner(e *catalog.Entity) string {
 		d += " · " + shortRef(o)
 	}
 	return d
+}
+
+func whoTitle(who string) string {
+	if strings.TrimSpace(who) == "" {
+		return "I don't know who you are: no identity came with your message"
+	}
+	return "I don't know who " + who + " is in the catalog"
+}
+
+// whoamiHint says how the asker becomes known to the catalog on their platform.
+func whoamiHint(req *Request) string {
+	u := req.User
+	var text string
+	switch req.Platform {
+	case PlatformSlack:
+		text = "No catalog User carries your Slack id: add the annotation `slack.com/user-id: " + u.ID + "` to your User entity"
+		if u.Email != "" {
+			text += ", or set its `spec.profile.email` to " + u.Email
+		} else {
+			text += " (or give the bot the `users:read.email` scope so your email can match `spec.profile.email`)"
+		}
+		return text + "."
+	case PlatformDiscord:
+		text = "No catalog User carries your Discord id: add the annotation `discord.com/user-id: " + u.ID + "` to your User entity"
+		if u.Email != "" {
+			text += ", or set its `spec.profile.email` to " + u.Email
+		}
+		return text + "."
+	}
+	if u.ID == "" && u.Email == "" {
+		return "On the console, set `CALLBOARD_USER` to your User entity's name (`CALLBOARD_USER=jane.doe callboard chat`) or `CALLBOARD_EMAIL` to its `spec.profile.email`; by default your login name ($USER) is tried."
+	}
+	text = "No catalog User is named `" + u.ID + "`"
+	if u.Email != "" {
+		text += " or has the email " + u.Email
+	}
+	return text + ". On the console, set `CALLBOARD_USER` to your User entity's name or `CALLBOARD_EMAIL` to its `spec.profile.email`."
 }

@@ -72,7 +72,9 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose"},
-			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now"},
+			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now",
+				"which team owns", "what team owns", "who looks after", "who runs", "who supports", "whose is", "who is the owner for", "who's the owner for", "owner for",
+				"is {} down", "{} is down", "is {} broken", "{} is broken", "{} is on fire", "{} is failing", "is {} failing", "{} down", "who built", "who wrote", "who do i ask about", "who to ask about"},
 			Summary: "who owns X: team, contacts, channel, on-call and escalation path",
 			Usage:   "owner X", Examples: []string{"who owns artist-lookup?", "owner component:default/artist-lookup"},
 			Help:    "Shows the owning team of X (a component, API, resource, system, domain or template; for a team, its parent team): its name, email, chat channel, on-call, the escalation path up the team hierarchy, and X's lifecycle, system and domain.",
@@ -80,7 +82,9 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "oncall", Aliases: []string{"on-call", "on call", "pager", "page"},
-			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for"},
+			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for",
+				"who is on call", "who's on call", "whos on call", "who is on-call", "who's on-call", "who is oncall", "who's oncall", "on-call for", "who do i page", "who should i page", "who to page", "who to page for",
+				"who has the pager for", "who has the pager", "who is the on-call for", "who's the on-call for", "who is on call at", "who's on call at", "on call at", "who is on duty for", "who's on duty for", "who is on duty", "who do i call for", "who do i call about", "who do i wake up for", "page someone for", "page the on-call for", "oncall of", "on-call of"},
 			Summary: "who is on call for X or a team (PagerDuty, Opsgenie, on-call links)",
 			Usage:   "oncall X", Examples: []string{"who's on call for artist-lookup?", "oncall team-a"},
 			Help:    "Shows the on-call of X: PagerDuty and Opsgenie annotations as links and any on-call links, taken from X itself, then from its owner and the owner's parent teams. For a component it is its owner's on-call.",
@@ -102,14 +106,17 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps"},
-			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about"},
+			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about",
+				"what breaks if", "what will break if", "what else breaks if", "what would break if", "what is affected if", "what's affected if", "who is affected if", "who's affected if",
+				"what relies on", "who relies on", "what calls", "who calls", "who consumes", "consumers of", "blast radius for", "impact on", "what happens if", "what goes down with", "dependents of"},
 			Summary: "the blast radius: everything that depends on X, with depth, by owning team",
 			Usage:   "dependents X [depth N]", Examples: []string{"impact artists-db", "what depends on artist-lookup?", "dependents artists-db depth 1"},
 			Help:    "Lists every entity that depends on X directly or transitively: through dependsOn, through the APIs X provides (their consumers), and for a system or domain through its parts. Each entry shows its depth (1 = direct); entries are grouped by owning team with the team's channel, so you know whom to tell. Add `depth N` to stop at depth N.",
 			Handler: HandlerFunc(a.dependents),
 		},
 		{
-			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team"},
+			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team", "who is on the", "who's on the", "who is in the", "who's in the",
+				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team"},
 			Summary: "a team: members, what it owns, parent and child teams, channel",
 			Usage:   "team T", Examples: []string{"team team-a", "who is in team-a?"},
 			Handler: HandlerFunc(a.team),
@@ -164,23 +171,53 @@ func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
 
 // resolveArg resolves the request's argument, or returns the answer to give instead.
 func (a *answers) resolveArg(req *Request, prefer Preference) (*catalog.Snapshot, *catalog.Entity, *Response) {
+	s, e, _, bad := a.resolveShared(req, prefer, false)
+	return s, e, bad
+}
+
+// resolveShared is resolveArg for answers about an owner (who owns, on-call,
+// team): when the name fits several entities that all have one owner, the
+// answer is that owner's, so it returns the first of them and all of them
+// in covers instead of asking which one. exactToo extends that to entities
+// that share the exact name (on-call); "who owns" still asks then.
+func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) (*catalog.Snapshot, *catalog.Entity, []*catalog.Entity, *Response) {
 	s, l, bad := a.snapshot()
 	if bad != nil {
-		return nil, nil, bad
+		return nil, nil, nil, bad
 	}
 	inv := Parsed(req)
 	q := inv.Args
 	if q == "" {
-		return nil, nil, a.usage(inv.Command)
+		return nil, nil, nil, a.usage(inv.Command)
 	}
 	res := resolveWith(s, l, q, prefer)
 	if res.Entity == nil {
-		return nil, nil, unresolved(res, inv.Command, q)
+		shareable := res.By == "word" || exactToo
+		if len(res.Candidates) > 1 && prefer != nil && shareable {
+			if o, ok := sharedOwner(s, res.Candidates); ok {
+				if _, found := s.Get(o); found {
+					return s, res.Candidates[0], res.Candidates, nil
+				}
+			}
+		}
+		resp := unresolved(res, inv.Command, q)
+		if o, ok := sharedOwner(s, res.Candidates); ok && len(res.Candidates) > 1 {
+			if oe, found := s.Get(o); found {
+				resp.Text = fmt.Sprintf("All of them are owned by %s. Which one did you mean?", entityLabel(oe))
+				resp.Fields = contactFields(oe, req.Platform)
+			}
+		}
+		return nil, nil, nil, resp
 	}
-	if res.By == "fuzzy" && req.parsed != nil {
-		req.parsed.assumed = "`" + res.Entity.Ref().String() + "`"
+	if req.parsed != nil {
+		switch res.By {
+		case "fuzzy":
+			req.parsed.assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
+		case "word":
+			req.parsed.assumed = fmt.Sprintf("_Taking %q to mean %s (`%s`)._", res.Query, displayName(res.Entity), res.Entity.Ref().String())
+		}
 	}
-	return s, res.Entity, nil
+	return s, res.Entity, nil, nil
 }
 
 func (a *answers) usage(name string) *Response {
@@ -189,10 +226,24 @@ func (a *answers) usage(name string) *Response {
 		return &Response{Title: "Usage", Text: "Type `help`.", Status: StatusUsage, Ephemeral: true}
 	}
 	resp := &Response{Title: "Usage: " + c.Usage, Text: c.Summary, Status: StatusUsage, Ephemeral: true}
-	for _, ex := range c.Examples {
+	for _, ex := range a.examples(c) {
 		resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 	}
 	return resp
+}
+
+// examples are c's examples with names from the catalog being served.
+func (a *answers) examples(c Command) []string {
+	s := a.Catalog.Current()
+	if s == nil {
+		return c.Examples
+	}
+	l := a.lookups.get(s)
+	out := make([]string, len(c.Examples))
+	for i, ex := range c.Examples {
+		out[i] = l.exampleLine(s, ex)
+	}
+	return out
 }
 
 // okFor finishes a successful answer: status, visibility, and a note when
@@ -201,8 +252,7 @@ func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = !a.InChannel
 	if req.parsed != nil && req.parsed.assumed != "" {
-		note := fmt.Sprintf("_Assuming you meant %s._", req.parsed.assumed)
-		resp.Text = strings.TrimSpace(note + "\n\n" + resp.Text)
+		resp.Text = strings.TrimSpace(req.parsed.assumed + "\n\n" + resp.Text)
 	}
 	return resp
 }
@@ -255,7 +305,7 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 			}
 			resp.Fields = append(resp.Fields, Field{Name: "Or ask", Value: strings.Join(ph, "; ")})
 		}
-		for _, ex := range c.Examples {
+		for _, ex := range a.examples(c) {
 			resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 		}
 		return a.okHelp(resp), nil
@@ -268,7 +318,8 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 		}
 		sec.Items = append(sec.Items, Item{Text: c.Usage, Detail: c.Summary})
 		if len(c.Examples) > 0 && len(resp.Actions) < 5 && c.Name != "help" {
-			resp.Actions = append(resp.Actions, Action{Label: c.Examples[0], Command: c.Examples[0]})
+			ex := a.examples(c)[0]
+			resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 		}
 	}
 	resp.Sections = []Section{sec}

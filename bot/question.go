@@ -1,0 +1,222 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/callboard/callboard/catalog"
+)
+
+// Questions arrive as sentences typed in a hurry: "who is on call for the
+// checkout service right now?", "is card gateway down? who owns it". The
+// Router finds the intent; what is left names the entity, wrapped in filler
+// that cleanQuery removes before resolution tries again.
+
+// leadFiller are words dropped from the front of an entity's name.
+var leadFiller = map[string]bool{
+	"the": true, "a": true, "an": true, "our": true, "my": true, "your": true, "for": true, "of": true,
+	"on": true, "about": true, "is": true, "are": true, "was": true, "to": true, "in": true, "at": true,
+	"with": true, "that": true, "this": true, "from": true, "whole": true, "entire": true, "whoever": true,
+	"and": true, "so": true, "ok": true, "okay": true, "hey": true, "please": true, "pls": true, "urgent": true,
+	"urgently": true, "quick": true, "quickly": true, "currently": true, "now": true, "if": true, "when": true,
+}
+
+// trailFiller are phrases dropped from the end, longest first.
+var trailFiller = [][]string{
+	{"at", "the", "moment"}, {"is", "on", "fire"}, {"having", "issues"}, {"has", "issues"}, {"is", "having", "issues"},
+	{"right", "now"}, {"goes", "down"}, {"go", "down"}, {"went", "down"}, {"is", "down"}, {"are", "down"},
+	{"is", "broken"}, {"is", "failing"}, {"is", "dead"}, {"is", "slow"}, {"is", "erroring"}, {"on", "fire"},
+	{"is", "out"}, {"stops", "working"}, {"stopped", "working"}, {"is", "alerting"}, {"is", "paging"}, {"fell", "over"},
+	{"down"}, {"broken"}, {"failing"}, {"fails"}, {"dies"}, {"died"}, {"dead"}, {"slow"}, {"erroring"}, {"errors"},
+	{"outage"}, {"incident"}, {"alerting"}, {"paging"}, {"now"}, {"asap"}, {"currently"}, {"today"}, {"tonight"},
+	{"please"}, {"pls"}, {"thanks"}, {"again"}, {"it"}, {"urgently"}, {"quickly"}, {"is"}, {"are"}, {"up"}, {"ok"},
+	{"goes"}, {"went"}, {"5xx"}, {"500s"}, {"timeouts"}, {"timing", "out"}, {"for"}, {"of"}, {"here"}, {"there"}, {"anyway"},
+}
+
+// kindSuffix are words that, at the end of a name ("the ledger service"),
+// say which kind is meant and are not part of the name.
+var kindSuffix = map[string]string{
+	"service": catalog.KindComponent, "svc": catalog.KindComponent, "component": catalog.KindComponent,
+	"app": catalog.KindComponent, "application": catalog.KindComponent, "website": catalog.KindComponent,
+	"library": catalog.KindComponent, "lib": catalog.KindComponent, "worker": catalog.KindComponent,
+	"api": catalog.KindAPI, "db": catalog.KindResource, "database": catalog.KindResource,
+	"system": catalog.KindSystem, "team": catalog.KindGroup, "squad": catalog.KindGroup, "group": catalog.KindGroup,
+	"domain": catalog.KindDomain,
+}
+
+// cleanQuery strips the filler around an entity's name and reports the kind a
+// trailing kind word asked for ("" when none). It returns q unchanged when
+// stripping would leave nothing.
+func cleanQuery(q string) (string, string) {
+	words := strings.Fields(q)
+	for i, w := range words {
+		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
+		words[i] = strings.Trim(w, "?!.,;:")
+	}
+	kind := ""
+	for changed := true; changed && len(words) > 0; {
+		changed = false
+		for len(words) > 1 && leadFiller[strings.ToLower(words[0])] {
+			words, changed = words[1:], true
+		}
+		for _, ph := range trailFiller {
+			if len(words) > len(ph) && hasSuffixWords(words, ph) {
+				words, changed = words[:len(words)-len(ph)], true
+				break
+			}
+		}
+		if len(words) > 1 {
+			if k, ok := kindSuffix[strings.ToLower(words[len(words)-1])]; ok {
+				words, changed = words[:len(words)-1], true
+				if kind == "" {
+					kind = k
+				}
+			}
+		}
+		// Words that are never part of a name, wherever they stand.
+		kept := words[:0:0]
+		for _, w := range words {
+			switch strings.ToLower(w) {
+			case "it", "its", "please", "pls", "the":
+				changed = changed || len(words) > 1
+				if len(words) > 1 {
+					continue
+				}
+			}
+			kept = append(kept, w)
+		}
+		words = kept
+	}
+	out := strings.Join(words, " ")
+	if out == "" {
+		return q, ""
+	}
+	return out, kind
+}
+
+func hasSuffixWords(words, suffix []string) bool {
+	off := len(words) - len(suffix)
+	for i, s := range suffix {
+		if strings.ToLower(words[off+i]) != s {
+			return false
+		}
+	}
+	return true
+}
+
+// wordKinds orders the kinds a word match is taken from, per intent: for
+// "who owns" a component before its API, never a Template.
+var (
+	wordsOwned = Preference{{catalog.KindComponent}, {catalog.KindResource}, {catalog.KindAPI}, {catalog.KindSystem}, {catalog.KindDomain}, {catalog.KindGroup}, {catalog.KindUser}}
+	wordsTeam  = Preference{{catalog.KindGroup}, {catalog.KindUser}}
+	wordsAny   = Preference{{catalog.KindComponent}, {catalog.KindResource}, {catalog.KindAPI}, {catalog.KindSystem}, {catalog.KindDomain}, {catalog.KindGroup}, {catalog.KindUser}, {catalog.KindTemplate}}
+)
+
+// wordPreference is the word-match order for a resolution preference.
+func wordPreference(p Preference) Preference {
+	switch {
+	case len(p) > 0 && len(p[0]) == 1 && p[0][0] == catalog.KindGroup:
+		return wordsTeam
+	case len(p) > 0 && len(p[0]) == 1:
+		return append(Preference{p[0]}, wordsAny...)
+	case p == nil:
+		return wordsAny
+	}
+	return wordsOwned
+}
+
+// wordMatches returns the entities whose name or title contains every word
+// of q as a whole word ("kyc" in kyc-service), of the kinds pref ranks,
+// best first: preferred kind, then the fewest extra words.
+func wordMatches(l *lookup, q string, pref Preference) []*catalog.Entity {
+	ws := strings.Fields(fold(q))
+	if len(ws) == 0 || len(ws) > 6 {
+		return nil
+	}
+	var cands []*catalog.Entity
+	for i, w := range ws {
+		es := l.byWord[w]
+		if i == 0 {
+			cands = append(cands, es...)
+			continue
+		}
+		in := map[*catalog.Entity]bool{}
+		for _, e := range es {
+			in[e] = true
+		}
+		kept := cands[:0]
+		for _, e := range cands {
+			if in[e] {
+				kept = append(kept, e)
+			}
+		}
+		cands = kept
+	}
+	cands = dedupe(cands)
+	kept := cands[:0]
+	for _, e := range cands {
+		if pref.rank(kindOf(e)) < len(pref) {
+			kept = append(kept, e)
+		}
+	}
+	cands = kept
+	extra := func(e *catalog.Entity) int {
+		n := len(strings.Fields(fold(e.Metadata.Name)))
+		if t := len(strings.Fields(fold(e.Metadata.Title))); t > 0 && t < n {
+			n = t
+		}
+		return n - len(ws)
+	}
+	sortEntities(cands, func(a, b *catalog.Entity) bool {
+		ra, rb := pref.rank(kindOf(a)), pref.rank(kindOf(b))
+		if ra != rb {
+			return ra < rb
+		}
+		if ea, eb := extra(a), extra(b); ea != eb {
+			return ea < eb
+		}
+		return a.Ref().Key() < b.Ref().Key()
+	})
+	return cands
+}
+
+// standout is the one word match that stands out: the only one of the
+// preferred kind that exists among the matches, or the only one with the
+// fewest extra words within it.
+func standout(cands []*catalog.Entity, pref Preference) *catalog.Entity {
+	if len(cands) == 0 {
+		return nil
+	}
+	if len(cands) == 1 {
+		return cands[0]
+	}
+	top := pref.rank(kindOf(cands[0]))
+	var tier []*catalog.Entity
+	for _, e := range cands {
+		if pref.rank(kindOf(e)) == top {
+			tier = append(tier, e)
+		}
+	}
+	if len(tier) == 1 {
+		return tier[0]
+	}
+	return nil
+}
+
+// sharedOwner returns the one owner all of es have, if they have one.
+func sharedOwner(s *catalog.Snapshot, es []*catalog.Entity) (catalog.Ref, bool) {
+	var owner catalog.Ref
+	for i, e := range es {
+		o, ok := ownerRef(s, e)
+		if !ok {
+			return catalog.Ref{}, false
+		}
+		if i == 0 {
+			owner = o
+			continue
+		}
+		if o.Key() != owner.Key() {
+			return catalog.Ref{}, false
+		}
+	}
+	return owner, len(es) > 0
+}
