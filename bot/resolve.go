@@ -135,7 +135,9 @@ var (
 )
 
 // teamIntent reports whether p is the preference of a question about a team.
-func teamIntent(p Preference) bool { return len(p) > 0 && len(p[0]) == 1 && p[0][0] == catalog.KindGroup }
+func teamIntent(p Preference) bool {
+	return len(p) > 0 && len(p[0]) == 1 && p[0][0] == catalog.KindGroup
+}
 
 func (p Preference) rank(kind string) int {
 	for i, tier := range p {
