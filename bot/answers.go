@@ -225,6 +225,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	if len(covers) <= 1 {
 		resp.Fields = append(resp.Fields, contextFields(s, e)...)
 	}
+	for _, l := range a.cardLinks(s, e) {
+		resp.Links = appendLink(resp.Links, l)
+	}
 	resp.Actions = append(resp.Actions,
 		Action{Label: "show dependents", Command: "dependents " + ref},
 		Action{Label: "on-call", Command: "oncall " + ref},

@@ -148,9 +148,10 @@ func (a *answers) commands() []Command {
 			Handler: HandlerFunc(a.system),
 		},
 	}
+	cmds = append(cmds, a.linkCommands()...)
 	if a.Docs != nil {
 		cmds = append(cmds, Command{
-			Name: "docs", Aliases: []string{"doc", "documentation", "techdocs", "runbook", "how do i"},
+			Name: "docs", Aliases: []string{"doc", "documentation", "techdocs", "how do i"},
 			Summary: "search the documentation (optionally of one entity)",
 			Usage:   "docs Q [in X] | docs X Q", Examples: []string{"docs deploy", "docs rollback in artist-lookup", "docs artist-lookup rollback"},
 			Help:    "Searches TechDocs. `docs Q in X` or `docs X Q` (when X names an entity) searches only X's documentation. Results page; click next page for more.",
