@@ -3,6 +3,7 @@ module github.com/callboard/callboard
 go 1.26.8
 
 require (
+	github.com/PagerDuty/go-pagerduty v1.8.0
 	github.com/bradleyfalzon/ghinstallation/v2 v2.19.0
 	github.com/bwmarrin/discordgo v0.29.0
 	github.com/google/go-github/v66 v66.0.0
@@ -58,7 +59,7 @@ require (
 	github.com/sirupsen/logrus v1.9.3 // indirect
 	go.etcd.io/bbolt v1.4.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
-	golang.org/x/crypto v0.0.0-20210421170649-83a5a9bb288b // indirect
+	golang.org/x/crypto v0.17.0 // indirect
 	golang.org/x/exp v0.0.0-20240719175910-8a7402abbf56 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect

@@ -147,8 +147,15 @@ func (a *answers) docsAction(e *catalog.Entity) []Action {
 // coverNames is "auth-api, auth-sdk-go and auth-service".
 func coverNames(es []*catalog.Entity) string {
 	names := make([]string, len(es))
+	seen := map[string]int{}
+	for _, e := range es {
+		seen[strings.ToLower(e.Metadata.Name)]++
+	}
 	for i, e := range es {
 		names[i] = e.Metadata.Name
+		if seen[strings.ToLower(e.Metadata.Name)] > 1 {
+			names[i] = shortRef(e.Ref())
+		}
 	}
 	if len(names) < 2 {
 		return strings.Join(names, "")
@@ -202,6 +209,21 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
 	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
+	if rota, _, _ := a.liveOnCall(ctx, s, e); rota != nil {
+		var now []string
+		for _, sh := range rota.Shifts {
+			if !sh.Next && sh.Level <= 1 {
+				now = append(now, a.shiftLine(s, a.lookups.get(s), sh, req.Platform))
+			}
+		}
+		if len(now) > 0 {
+			v := strings.Join(now, "; ")
+			if rota.Example {
+				v += " _(example data)_"
+			}
+			resp.Fields = append(resp.Fields, Field{Name: "On call now", Value: v})
+		}
+	}
 	if from, f, l := a.onCall(s, e); from != nil {
 		resp.Links = append(resp.Links, l...)
 		resp.Fields = append(resp.Fields, f...)
@@ -238,30 +260,109 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
-	s, e, bad := a.resolveArg(req, preferOwned)
+	s, e, covers, bad := a.resolveShared(req, preferOwned, true)
 	if bad != nil {
 		return bad, nil
 	}
-	from, f, l := a.onCall(s, e)
-	resp := &Response{Fields: f, Links: l}
-	if from == nil {
-		resp.Title = "No on-call is recorded for " + displayName(e)
-		resp.Text = "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link."
-		if or, ok := ownerRef(s, e); ok {
-			if o, ok := s.Get(or); ok {
-				resp.Text += " Contact the owner instead:"
-				resp.Fields = append([]Field{{Name: "Owner", Value: entityLabel(o), Short: true}}, contactFields(o, req.Platform)...)
+	l := a.lookups.get(s)
+	subject, name := e, displayName(e)
+	if len(covers) > 1 {
+		if o, ok := a.ownerEntity(s, e); ok {
+			subject = o
+		}
+		name = coverNames(covers)
+	}
+	resp := &Response{}
+	rota, rotaFrom, note := a.liveOnCall(ctx, s, subject)
+	from, f, links := a.onCall(s, subject)
+	var text []string
+	if len(covers) > 1 {
+		text = append(text, coverText(req, covers, displayName(subject)))
+	}
+	switch {
+	case rota != nil:
+		var now []string
+		var lines []string
+		for _, sh := range rota.Shifts {
+			line := a.shiftLine(s, l, sh, req.Platform)
+			switch {
+			case sh.Next:
+				lines = append(lines, fmt.Sprintf("**Next (level %d):** %s", sh.Level, line))
+			case sh.Level <= 1:
+				now = append(now, shiftName(l, sh))
+				lines = append(lines, "**Now:** "+line)
+			default:
+				lines = append(lines, fmt.Sprintf("**Level %d:** %s", sh.Level, line))
 			}
 		}
-	} else {
-		resp.Title = "On-call for " + displayName(e)
-		if from != e {
-			resp.Text = "From " + entityLabel(from) + "."
-			resp.Fields = append(resp.Fields, contactFields(from, req.Platform)...)
+		if len(now) == 0 {
+			now = append(now, shiftName(l, rota.Shifts[0]))
+		}
+		resp.Title = fmt.Sprintf("On-call for %s: %s", name, strings.Join(now, ", "))
+		text = append(text, lines...)
+		src := rota.Source + " " + rota.Target
+		if rotaFrom != nil && rotaFrom != e {
+			src += " (from " + shortRef(rotaFrom.Ref()) + ")"
+		}
+		resp.Fields = append(resp.Fields, Field{Name: "Source", Value: src})
+		if rota.Example {
+			text = append(text, "_Example data: the example organisation's made-up rota, not a real schedule._")
+		}
+		if rota.URL != "" {
+			resp.Links = append(resp.Links, Link{Title: rota.Source + " " + rota.Target, URL: rota.URL})
+		}
+	case from == nil:
+		resp.Title = "No on-call is recorded for " + name
+		if note != "" {
+			text = append(text, note)
+		}
+		text = append(text, "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link.")
+	default:
+		resp.Title = "On-call for " + name
+		if note != "" {
+			text = append(text, note+" From the catalog:")
+		}
+		if from != subject {
+			text = append(text, "From "+entityLabel(from)+".")
 		}
 	}
+	// What the catalog says, always: the owning team and its channel, the
+	// entity's own channel, on-call links and the docs' on-call page.
+	if o, ok := a.ownerEntity(s, subject); ok || kindOf(subject) == catalog.KindGroup {
+		team := subject
+		if kindOf(subject) != catalog.KindGroup {
+			team = o
+		}
+		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(team), Short: true})
+		resp.Fields = append(resp.Fields, contactFields(team, req.Platform)...)
+		if from == nil && rota == nil {
+			text = append(text, "Contact the owner instead:")
+		}
+	}
+	if ch := channelOf(subject, req.Platform); ch != "" && kindOf(subject) != catalog.KindGroup {
+		resp.Fields = append(resp.Fields, Field{Name: "On-call channel", Value: ch, Short: true})
+	}
+	if rota == nil {
+		resp.Fields = append(resp.Fields, f...)
+	}
+	for _, ln := range links {
+		resp.Links = appendLink(resp.Links, ln)
+	}
+	resp.Docs = a.onCallDocs(ctx, s, subject)
+	resp.Text = strings.Join(text, "\n")
 	resp.Actions = []Action{{Label: "who owns", Command: "owner " + e.Ref().String()}, {Label: "show dependents", Command: "dependents " + e.Ref().String()}}
+	if _, rb := a.findLinks(s, e, linkKinds["runbook"]); len(rb) > 0 {
+		resp.Actions = append(resp.Actions, Action{Label: "runbook", Command: "runbook " + e.Ref().String()})
+	}
 	return a.okFor(req, resp), nil
+}
+
+// shiftName is the plain name of a shift's person, as the catalog knows them.
+func shiftName(l *lookup, sh Shift) string {
+	if u := l.userByEmail(sh.Email); u != nil {
+		return displayName(u)
+	}
+	return sh.Name
 }
 
 func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {

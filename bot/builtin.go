@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/callboard/callboard/catalog"
 )
@@ -26,6 +27,14 @@ type Options struct {
 	PageSize int
 	// InChannel makes lookups visible to the channel instead of ephemeral.
 	InChannel bool
+	// OnCall, when set, names who is on call now (PagerDuty, Opsgenie, a
+	// rota file); wrap it in a CachedOnCall. Nil: on-call answers come from
+	// the catalog alone.
+	OnCall OnCall
+	// OnCallTimeout bounds one live on-call lookup (default 2 s).
+	OnCallTimeout time.Duration
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
 }
 
 // answers holds what the built-in handlers share.

@@ -155,7 +155,7 @@ func (a *answers) runbookDocs(ctx context.Context, e *catalog.Entity, k linkKind
 			continue
 		}
 		page := strings.ToLower(h.Page)
-		if strings.Contains(page, "runbook") || strings.Contains(page, "playbook") {
+		if strings.Contains(page, k.docs[0]) || strings.Contains(page, k.docs[1]) {
 			seen[h.Page] = true
 			inFolder = append(inFolder, h)
 			continue
