@@ -43,16 +43,40 @@ var kindSuffix = map[string]string{
 	"domain": catalog.KindDomain,
 }
 
-// cleanQuery strips the filler around an entity's name and reports the kind a
-// trailing kind word asked for ("" when none). It returns q unchanged when
-// stripping would leave nothing.
-func cleanQuery(q string) (string, string) {
+// cleanQuery strips the filler around an entity's name. base is q without
+// filler; name is base without a trailing kind word ("ledger service" →
+// "ledger"), and kind the kind that word asked for ("" when none). Both
+// are q unchanged when stripping would leave nothing.
+func cleanQuery(q string) (base, name, kind string) {
 	words := strings.Fields(q)
 	for i, w := range words {
 		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 		words[i] = strings.Trim(w, "?!.,;:")
 	}
-	kind := ""
+	words = stripFiller(words)
+	base = strings.Join(words, " ")
+	for len(words) > 1 {
+		k, ok := kindSuffix[strings.ToLower(words[len(words)-1])]
+		if !ok {
+			break
+		}
+		words = stripFiller(words[:len(words)-1])
+		if kind == "" {
+			kind = k
+		}
+	}
+	name = strings.Join(words, " ")
+	if base == "" {
+		base = q
+	}
+	if name == "" {
+		name, kind = base, ""
+	}
+	return base, name, kind
+}
+
+// stripFiller drops filler words from both ends, and pronouns anywhere.
+func stripFiller(words []string) []string {
 	for changed := true; changed && len(words) > 0; {
 		changed = false
 		for len(words) > 1 && leadFiller[strings.ToLower(words[0])] {
@@ -65,32 +89,20 @@ func cleanQuery(q string) (string, string) {
 			}
 		}
 		if len(words) > 1 {
-			if k, ok := kindSuffix[strings.ToLower(words[len(words)-1])]; ok {
-				words, changed = words[:len(words)-1], true
-				if kind == "" {
-					kind = k
-				}
-			}
-		}
-		// Words that are never part of a name, wherever they stand.
-		kept := words[:0:0]
-		for _, w := range words {
-			switch strings.ToLower(w) {
-			case "it", "its", "please", "pls", "the":
-				changed = changed || len(words) > 1
-				if len(words) > 1 {
+			kept := make([]string, 0, len(words))
+			for _, w := range words {
+				switch strings.ToLower(w) {
+				case "it", "its", "please", "pls", "the":
 					continue
 				}
+				kept = append(kept, w)
 			}
-			kept = append(kept, w)
+			if len(kept) > 0 && len(kept) < len(words) {
+				words, changed = kept, true
+			}
 		}
-		words = kept
 	}
-	out := strings.Join(words, " ")
-	if out == "" {
-		return q, ""
-	}
-	return out, kind
+	return words
 }
 
 func hasSuffixWords(words, suffix []string) bool {

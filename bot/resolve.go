@@ -193,8 +193,13 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 		return res
 	}
 	// A sentence's filler around the name: "the ledger service right now".
-	cq, kind := cleanQuery(q)
-	if cq != q {
+	base, cq, kind := cleanQuery(q)
+	if base != q {
+		if res, ok := resolveExact(s, l, base, prefer, ""); ok {
+			return res
+		}
+	}
+	if cq != base {
 		if res, ok := resolveExact(s, l, cq, prefer, kind); ok {
 			return res
 		}

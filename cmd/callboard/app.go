@@ -57,6 +57,8 @@ type AppOptions struct {
 	// answers (nil: in memory).
 	OnCall      bot.OnCall
 	OnCallStash bot.Stash
+	// OnCallTTL and OnCallTimeout are oncall.cache_ttl and oncall.timeout.
+	OnCallTTL, OnCallTimeout time.Duration
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -118,7 +120,7 @@ func (a *App) onCall() (bot.OnCall, error) {
 	if st == nil {
 		st = bot.NewMemoryStash()
 	}
-	return &bot.CachedOnCall{Next: oc, Stash: st, Logger: a.log}, nil
+	return &bot.CachedOnCall{Next: oc, Stash: st, TTL: a.Options.OnCallTTL, Logger: a.log}, nil
 }
 
 // embeddedOrg returns the example organisation built into the binary and
@@ -140,7 +142,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc}); err != nil {
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout}); err != nil {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {

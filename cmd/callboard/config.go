@@ -35,6 +35,7 @@ type Config struct {
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
+	OnCall   OnCallConfig   `yaml:"oncall"`
 
 	// Secrets, filled from the environment and the *_file keys; never
 	// decoded from YAML and never logged.
@@ -109,6 +110,24 @@ type RedisConfig struct {
 	PasswordFile string   `yaml:"password_file"`
 }
 
+// OnCallConfig names the paging tools "who is on call" asks (see
+// adapters/pagerduty, adapters/opsgenie); the token and key come from
+// PAGERDUTY_TOKEN / OPSGENIE_API_KEY or the *_file keys.
+type OnCallConfig struct {
+	PagerDuty OnCallToolConfig `yaml:"pagerduty"`
+	Opsgenie  OnCallToolConfig `yaml:"opsgenie"`
+	// CacheTTL is how long an answer is kept (shared through Redis).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// Timeout bounds one lookup; past it the answer says the tool is slow.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// OnCallToolConfig is one paging tool's API root and secret file.
+type OnCallToolConfig struct {
+	APIURL     string `yaml:"api_url"`
+	SecretFile string `yaml:"secret_file"`
+}
+
 // LimitsConfig bounds how often one chat user may ask: a token bucket per
 // user, shared through Redis when it is configured and per process otherwise.
 type LimitsConfig struct {
@@ -148,6 +167,8 @@ type Secrets struct {
 	GitHubPrivateKey    string
 	GitHubWebhookSecret string
 	RedisPassword       string
+	PagerDutyToken      string
+	OpsgenieAPIKey      string
 }
 
 // String never shows a secret, only which are set.
@@ -189,6 +210,7 @@ func defaultConfig() Config {
 		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
 		Discord: DiscordConfig{Prefix: "!cb"},
 		Limits:  LimitsConfig{PerUserRate: 1, Burst: 10},
+		OnCall:  OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:     LogConfig{Level: "info", Format: "auto"},
 	}
 }
@@ -245,7 +267,8 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
-	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL"}
+	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL",
+	"PAGERDUTY_TOKEN", "OPSGENIE_API_KEY"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	cfg := defaultConfig()
@@ -434,6 +457,14 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.GitHubPrivateKey, "GITHUB_APP_PRIVATE_KEY", "github.private_key_file", c.GitHub.PrivateKeyFile)
 	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
+	read(&s.PagerDutyToken, "PAGERDUTY_TOKEN", "oncall.pagerduty.secret_file", c.OnCall.PagerDuty.SecretFile)
+	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
+	if v := getenv("PAGERDUTY_API_URL"); v != "" {
+		c.OnCall.PagerDuty.APIURL = v
+	}
+	if v := getenv("OPSGENIE_API_URL"); v != "" {
+		c.OnCall.Opsgenie.APIURL = v
+	}
 	if v := getenv("DISCORD_APP_ID"); v != "" {
 		c.Discord.AppID = v
 	}
@@ -664,10 +695,20 @@ func onOff(b bool) string {
 // are named in the returned notes rather than silently dropped.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
-		return nil, nil
+		if getenv("PAGERDUTY_TOKEN") == "" && getenv("OPSGENIE_API_KEY") == "" {
+			return nil, nil
+		}
+		cfg, err := LoadConfig("", getenv)
+		if err != nil {
+			return nil, err
+		}
+		return nil, o.pagingFrom(cfg)
 	}
 	cfg, err := LoadConfig(o.Config, getenv)
 	if err != nil {
+		return nil, err
+	}
+	if err := o.pagingFrom(cfg); err != nil {
 		return nil, err
 	}
 	var local []string
