@@ -197,6 +197,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		resp.Title = fmt.Sprintf("%s is owned by %s", name, shortRef(or))
 		resp.Text = fmt.Sprintf("The owner `%s` is not in the catalog, so there are no contacts for it.", or)
 		resp.Fields = contextFields(s, e)
+		resp.Actions = []Action{{Label: "info", Command: "info " + ref}, {Label: "show dependents", Command: "dependents " + ref}}
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = fmt.Sprintf("%s is owned by %s", name, displayName(o))

@@ -125,7 +125,7 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team", "who is on the", "who's on the", "who is in the", "who's in the",
-				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team"},
+				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team", "{} members", "{} team members", "who works in"},
 			Summary: "a team: members, what it owns, parent and child teams, channel",
 			Usage:   "team T", Examples: []string{"team team-a", "who is in team-a?"},
 			Handler: HandlerFunc(a.team),

@@ -231,7 +231,7 @@ func (a *answers) linkAnswer(ctx context.Context, req *Request, k linkKind) (*Re
 	switch k.name {
 	case "contact":
 		who := e
-		if hasOwner {
+		if hasOwner && kindOf(e) != catalog.KindGroup && kindOf(e) != catalog.KindUser {
 			who = o
 		}
 		resp.Title = "Contact for " + displayName(e)

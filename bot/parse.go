@@ -118,8 +118,15 @@ func trimEdges(w string) string {
 
 // normalizeWord folds case and the typographic apostrophe, so "Who’s" matches "who's".
 func normalizeWord(w string) string {
-	return strings.ReplaceAll(strings.ToLower(w), "’", "'")
+	w = strings.ReplaceAll(strings.ToLower(w), "’", "'")
+	if c, ok := contractions[w]; ok {
+		return c
+	}
+	return w
 }
+
+// contractions typed without their apostrophe.
+var contractions = map[string]string{"whos": "who's", "whats": "what's", "wheres": "where's", "hows": "how's", "whose's": "whose"}
 
 // fillers are dropped from the front of the argument text when more follows.
 var fillers = map[string]bool{

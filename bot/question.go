@@ -29,7 +29,7 @@ var trailFiller = [][]string{
 	{"down"}, {"broken"}, {"failing"}, {"fails"}, {"dies"}, {"died"}, {"dead"}, {"slow"}, {"erroring"}, {"errors"},
 	{"outage"}, {"incident"}, {"alerting"}, {"paging"}, {"now"}, {"asap"}, {"currently"}, {"today"}, {"tonight"},
 	{"please"}, {"pls"}, {"thanks"}, {"again"}, {"it"}, {"urgently"}, {"quickly"}, {"is"}, {"are"}, {"up"}, {"ok"},
-	{"goes"}, {"went"}, {"5xx"}, {"500s"}, {"timeouts"}, {"timing", "out"}, {"for"}, {"of"}, {"here"}, {"there"}, {"anyway"},
+	{"goes"}, {"went"}, {"right"}, {"5xx"}, {"500s"}, {"timeouts"}, {"timing", "out"}, {"for"}, {"of"}, {"here"}, {"there"}, {"anyway"},
 }
 
 // kindSuffix are words that, at the end of a name ("the ledger service"),
@@ -212,6 +212,50 @@ func standout(cands []*catalog.Entity, pref Preference) *catalog.Entity {
 		return tier[0]
 	}
 	return nil
+}
+
+// closest is the one match of the preferred kind whose name has the fewest
+// words besides the query's ("kafka" → kafka-cluster, not the
+// "payment-events Kafka topic"), or nil on a tie.
+func closest(cands []*catalog.Entity, q string, pref Preference) *catalog.Entity {
+	top := pref.rank(kindOf(cands[0]))
+	n := len(strings.Fields(fold(q)))
+	best, bestExtra, tie := (*catalog.Entity)(nil), 1<<30, false
+	for _, e := range cands {
+		if pref.rank(kindOf(e)) != top {
+			continue
+		}
+		extra := 1 << 20 // matched in the title only
+		if name := strings.Fields(fold(e.Metadata.Name)); containsWords(name, strings.Fields(fold(q))) {
+			extra = len(name) - n
+		}
+		switch {
+		case extra < bestExtra:
+			best, bestExtra, tie = e, extra, false
+		case extra == bestExtra:
+			tie = true
+		}
+	}
+	if tie {
+		return nil
+	}
+	return best
+}
+
+func containsWords(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // sharedOwner returns the one owner all of es have, if they have one.

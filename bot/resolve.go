@@ -215,6 +215,13 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 		if len(ws) > 8 {
 			ws = ws[:8]
 		}
+		if _, shared := sharedOwner(s, ws); !shared {
+			// No one owner answers for them all: the one whose name is
+			// closest to what was typed, if one is.
+			if one := closest(ws, cq, wp); one != nil {
+				return Resolution{Entity: one, By: "word", Candidates: ws, Query: cq}
+			}
+		}
 		return Resolution{Candidates: ws, By: "word", Query: cq}
 	}
 	matches := s.Fuzzy(cq, 8)
