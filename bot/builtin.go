@@ -93,7 +93,9 @@ func (a *answers) commands() []Command {
 			Name: "oncall", Aliases: []string{"on-call", "on call", "pager", "page"},
 			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for",
 				"who is on call", "who's on call", "whos on call", "who is on-call", "who's on-call", "who is oncall", "who's oncall", "on-call for", "who do i page", "who should i page", "who to page", "who to page for",
-				"who has the pager for", "who has the pager", "who is the on-call for", "who's the on-call for", "who is on call at", "who's on call at", "on call at", "who is on duty for", "who's on duty for", "who is on duty", "who do i call for", "who do i call about", "who do i wake up for", "page someone for", "page the on-call for", "oncall of", "on-call of"},
+				"who has the pager for", "who has the pager", "who is the on-call for", "who's the on-call for", "who is on call at", "who's on call at", "on call at", "who is on duty for", "who's on duty for", "who is on duty", "who do i call for", "who do i call about", "who to call for", "who to call about", "who should i call for", "who do i call",
+				"who is the on call engineer for", "who's the on call engineer for", "who is the on-call engineer for", "who's the on-call engineer for", "on call engineer for", "on-call engineer for",
+				"who is the on call for", "who's the on call for", "who is the oncall for", "who's the oncall for", "who is on call right now for", "who do i wake up for", "page someone for", "page the on-call for", "oncall of", "on-call of"},
 			Summary: "who is on call for X or a team (PagerDuty, Opsgenie, on-call links)",
 			Usage:   "oncall X", Examples: []string{"who's on call for artist-lookup?", "oncall team-a"},
 			Help:    "Shows the on-call of X: PagerDuty and Opsgenie annotations as links and any on-call links, taken from X itself, then from its owner and the owner's parent teams. For a component it is its owner's on-call.",
@@ -114,7 +116,7 @@ func (a *answers) commands() []Command {
 			Handler: HandlerFunc(a.deps),
 		},
 		{
-			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps"},
+			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps", "what breaks", "what else breaks", "what is affected", "what's affected", "who is affected", "who is impacted", "what is impacted", "what will break"},
 			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about",
 				"what breaks if", "what will break if", "what else breaks if", "what would break if", "what is affected if", "what's affected if", "who is affected if", "who's affected if",
 				"what relies on", "who relies on", "what calls", "who calls", "who consumes", "consumers of", "blast radius for", "impact on", "what happens if", "what goes down with", "dependents of"},
@@ -125,7 +127,7 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team", "who is on the", "who's on the", "who is in the", "who's in the",
-				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team", "{} members", "{} team members", "who works in"},
+				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team", "{} members", "{} team members", "who works in", "what team is {} on", "which team is {} on", "what team is {} in", "which team is {} in", "what team does {} belong to", "which team does {} belong to"},
 			Summary: "a team: members, what it owns, parent and child teams, channel",
 			Usage:   "team T", Examples: []string{"team team-a", "who is in team-a?"},
 			Handler: HandlerFunc(a.team),

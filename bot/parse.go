@@ -140,6 +140,22 @@ var politeness = map[string]bool{
 	"can": false,
 }
 
+// politePhrases are dropped from the front of a command line.
+var politePhrases = [][]string{
+	{"can", "you", "tell", "me"}, {"could", "you", "tell", "me"}, {"can", "you", "check"}, {"do", "you", "know"},
+	{"i", "need", "to", "know"}, {"tell", "me"}, {"quick", "question"}, {"any", "idea"}, {"does", "anyone", "know"},
+	{"i", "need"}, {"need", "to", "know"}, {"urgent"}, {"sorry"}, {"ok", "so"}, {"so"},
+}
+
+func startsWith(toks []token, words []string) bool {
+	for i, w := range words {
+		if toks[i].quoted || toks[i].lower != w {
+			return false
+		}
+	}
+	return true
+}
+
 // pattern is one way of naming a command: words before the argument slot
 // and words after it ("what does {} depend on").
 type pattern struct {
@@ -208,8 +224,17 @@ func argsOf(toks []token) (string, []string) {
 // stripPoliteness drops greetings and "please" from the front, and
 // "please"/"thanks" from the end.
 func stripPoliteness(toks []token) []token {
-	for len(toks) > 1 && !toks[0].quoted && politeness[toks[0].lower] {
-		toks = toks[1:]
+	for changed := true; changed; {
+		changed = false
+		for len(toks) > 1 && !toks[0].quoted && politeness[toks[0].lower] {
+			toks, changed = toks[1:], true
+		}
+		for _, ph := range politePhrases {
+			if len(toks) > len(ph) && startsWith(toks, ph) {
+				toks, changed = toks[len(ph):], true
+				break
+			}
+		}
 	}
 	for len(toks) > 1 && !toks[len(toks)-1].quoted {
 		switch toks[len(toks)-1].lower {

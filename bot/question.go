@@ -16,7 +16,7 @@ var leadFiller = map[string]bool{
 	"the": true, "a": true, "an": true, "our": true, "my": true, "your": true, "for": true, "of": true,
 	"on": true, "about": true, "is": true, "are": true, "was": true, "to": true, "in": true, "at": true,
 	"with": true, "that": true, "this": true, "from": true, "whole": true, "entire": true, "whoever": true,
-	"and": true, "so": true, "ok": true, "okay": true, "hey": true, "please": true, "pls": true, "urgent": true,
+	"and": true, "so": true, "any": true, "ok": true, "okay": true, "hey": true, "please": true, "pls": true, "urgent": true,
 	"urgently": true, "quick": true, "quickly": true, "currently": true, "now": true, "if": true, "when": true,
 }
 
@@ -275,4 +275,81 @@ func sharedOwner(s *catalog.Snapshot, es []*catalog.Entity) (catalog.Ref, bool) 
 		}
 	}
 	return owner, len(es) > 0
+}
+
+// spanStop are words that alone never name an entity in a question.
+var spanStop = map[string]bool{
+	"can": true, "you": true, "tell": true, "me": true, "what": true, "who": true, "any": true, "there": true,
+	"do": true, "does": true, "i": true, "we": true, "call": true, "should": true, "page": true, "status": true,
+	"know": true, "need": true, "help": true, "with": true, "returning": true, "throwing": true, "giving": true,
+	"has": true, "have": true, "had": true, "be": true, "been": true, "being": true, "not": true, "no": true,
+	"working": true, "work": true, "keeps": true, "seems": true, "looks": true, "like": true, "why": true, "how": true,
+	"where": true, "which": true, "when": true, "team": true, "service": true, "api": true, "db": true, "system": true,
+	"errors": true, "error": true, "high": true, "latency": true, "again": true, "up": true, "out": true, "all": true,
+	"someone": true, "anyone": true, "person": true, "engineer": true, "owner": true, "owns": true, "owned": true, "by": true,
+}
+
+// resolveSpan finds an entity named by a run of q's words, longest run
+// first: exactly, then by the words of a name. Runs of stop words alone
+// are skipped.
+func resolveSpan(s *catalog.Snapshot, l *lookup, q string, prefer, wp Preference) (Resolution, bool) {
+	words := strings.Fields(q)
+	if len(words) < 2 || len(words) > 16 {
+		return Resolution{}, false
+	}
+	for _, exact := range []bool{true, false} {
+		for n := len(words) - 1; n >= 1; n-- {
+			for i := 0; i+n <= len(words); i++ {
+				span := words[i : i+n]
+				if allStop(span) {
+					continue
+				}
+				_, name, kind := cleanQuery(strings.Join(span, " "))
+				if exact {
+					if res, ok := resolveExact(s, l, strings.Join(span, " "), prefer, ""); ok {
+						return res, true
+					}
+					if res, ok := resolveExact(s, l, name, prefer, kind); ok {
+						return res, true
+					}
+					continue
+				}
+				p := wp
+				if kind != "" {
+					p = append(Preference{{kind}}, wp...)
+				}
+				if ws := wordMatches(l, name, p); len(ws) > 0 {
+					if one := standout(ws, p); one != nil {
+						return Resolution{Entity: one, By: "word", Candidates: ws, Query: name}, true
+					}
+					if _, shared := sharedOwner(s, ws); shared {
+						return Resolution{Candidates: ws, By: "word", Query: name}, true
+					}
+					if one := closest(ws, name, p); one != nil {
+						return Resolution{Entity: one, By: "word", Candidates: ws, Query: name}, true
+					}
+				}
+			}
+		}
+	}
+	return Resolution{}, false
+}
+
+func allStop(ws []string) bool {
+	for _, w := range ws {
+		lw := strings.ToLower(strings.Trim(w, "?!.,;:"))
+		if !spanStop[lw] && !leadFiller[lw] && !isTrailWord(lw) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTrailWord(w string) bool {
+	for _, ph := range trailFiller {
+		if len(ph) == 1 && ph[0] == w {
+			return true
+		}
+	}
+	return false
 }

@@ -224,6 +224,10 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 		}
 		return Resolution{Candidates: ws, By: "word", Query: cq}
 	}
+	// A name inside a longer sentence: "payments api is returning 500s".
+	if res, ok := resolveSpan(s, l, cq, prefer, wp); ok {
+		return res
+	}
 	matches := s.Fuzzy(cq, 8)
 	if wp.rank(catalog.KindTemplate) == len(wp) { // never suggest a Template where it cannot be the answer
 		kept := matches[:0]
@@ -246,8 +250,9 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 // resolveExact finds q by ref, name, title or alias. kind, when set (a
 // trailing "service" or "team"), keeps only entities of that kind.
 func resolveExact(s *catalog.Snapshot, l *lookup, q string, prefer Preference, kind string) (Resolution, bool) {
-	// "component payments": a kind word narrows the choice.
-	if k, rest, ok := strings.Cut(q, " "); ok && isKindWord(k) && strings.TrimSpace(rest) != "" {
+	// "component payments": a kind word narrows the choice, unless the
+	// whole text is a name ("team ledger" for team-ledger).
+	if k, rest, ok := strings.Cut(q, " "); ok && isKindWord(k) && strings.TrimSpace(rest) != "" && len(l.byFolded[fold(q)]) == 0 {
 		kind = kindWord(k)
 		q = strings.TrimSpace(rest)
 	}
