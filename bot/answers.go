@@ -188,8 +188,13 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		if kindOf(e) == catalog.KindGroup {
 			resp.Title = name + " is a top-level team (it has no parent)"
 		}
-		resp.Fields = contextFields(s, e)
-		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
+		if teams := related(s, e, catalog.RelMemberOf); kindOf(e) == catalog.KindUser && len(teams) > 0 {
+			resp.Title = name + " is a member of " + displayName(teams[0])
+			resp.Fields = append(resp.Fields, contactFields(teams[0], req.Platform)...)
+			resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + teams[0].Ref().String()})
+		}
+		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+		resp.Actions = append([]Action{{Label: "info", Command: "info " + ref}}, resp.Actions...)
 		return a.okFor(req, resp), nil
 	}
 	o, found := s.Get(or)
