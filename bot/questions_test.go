@@ -153,6 +153,19 @@ var exampleQuestions = []question{
 	{"repo ledger", "component:default/ledger", []string{"https://github.com/tallybird/ledger"}, false},
 	{"where is the code for the refunds worker", "component:default/refunds-worker", []string{"github.com/tallybird/refunds-worker"}, false},
 	{"logs for checkout", "component:default/checkout", []string{"No logs is recorded", "Team Checkout"}, false},
+	// longer sentences
+	{"payments api is returning 500s, who do I page?", "component:default/payments-api", []string{"Priya Raman"}, false},
+	{"ledger is down what breaks", "component:default/ledger", []string{"affected if Ledger goes down"}, false},
+	{"can you tell me who owns fx-rates", "component:default/fx-rates", []string{"Team Ledger"}, false},
+	{"who to call for checkout", "component:default/checkout", []string{"Sofia Rossi"}, false},
+	{"who is on-call for team ledger right now?", "group:default/team-ledger", []string{"Mateo Álvarez"}, false},
+	{"who is the on call engineer for payments", "", []string{"Priya Raman"}, false},
+	{"what team is ledger on", "group:default/team-ledger", []string{"Members"}, false},
+	{"any runbook for the fraud service?", "component:default/fraud-scoring", []string{"https://runbooks.tallybird.example.com/fraud-scoring"}, false},
+	{"hey who's oncall for ledger?", "component:default/ledger", []string{"Mateo Álvarez"}, false},
+	{"who do i contact about payouts", "component:default/payouts", []string{"ledger@tallybird.example.com"}, false},
+	{"the kyc service is throwing errors, who owns it?", "component:default/kyc-service", []string{"Team Risk"}, false},
+	{"refunds are failing, who is on call for refunds-worker", "component:default/refunds-worker", []string{"Priya Raman"}, false},
 }
 
 var backstageQuestions = []question{
@@ -190,6 +203,15 @@ var backstageQuestions = []question{
 	{"contact for artist-lookup", "component:default/artist-lookup", []string{"team-a@example.com", "Support"}, false},
 	{"escalation for www-artist", "component:default/www-artist", []string{"team-a → Backstage"}, false},
 	{"who owns team-a", "group:default/team-a", []string{"reports to Backstage"}, false},
+	{"who is on call for www-artist right now?", "component:default/www-artist", []string{"No on-call is recorded", "team-a@example.com"}, false},
+	{"podcast-api is down, who do i call?", "component:default/podcast-api", []string{"team-b@example.com"}, false},
+	{"artist lookup is throwing errors who owns it", "component:default/artist-lookup", []string{"owned by team-a"}, false},
+	{"who do i ping about the petstore component", "component:default/petstore", []string{"team-c@example.com"}, false},
+	{"who's in team d?", "group:default/team-d", []string{"Lucy Sheehan"}, false},
+	{"who owns the playback domain", "domain:default/playback", []string{"Frank Tiernan"}, false},
+	{"is the wayback search service down", "component:default/wayback-search", []string{"owned by team-a"}, false},
+	{"who is responsible for the starwars graphql api", "api:default/starwars-graphql", []string{"Team B"}, false},
+	{"who owns jenny.doe", "user:default/jenny.doe", []string{"member of Team B"}, false},
 	{"what breaks if the spotify api goes down", "api:default/spotify", []string{"Nothing in the catalog depends on spotify"}, false},
 }
 
