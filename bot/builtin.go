@@ -300,6 +300,10 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 	if name := Parsed(req).Args; name != "" {
 		inv := a.router.Parse(name)
 		c, ok := a.router.Lookup(inv.Command)
+		if len(Parsed(req).Words) > 1 && (!ok || inv.Verb == "" || inv.Args != "") {
+			// "help! payments-api is down": a cry for help, not a command name.
+			return a.router.reroute(ctx, req, name)
+		}
 		if !ok || inv.Verb == "" {
 			return &Response{Title: fmt.Sprintf("There is no command %q", name), Text: "Type `help` for the list.", Status: StatusNotFound, Ephemeral: true,
 				Actions: []Action{{Label: "help", Command: "help"}}}, nil

@@ -22,7 +22,8 @@ var leadFiller = map[string]bool{
 
 // trailFiller are phrases dropped from the end, longest first.
 var trailFiller = [][]string{
-	{"at", "the", "moment"}, {"is", "on", "fire"}, {"having", "issues"}, {"has", "issues"}, {"is", "having", "issues"},
+	{"at", "the", "moment"}, {"this", "week"}, {"this", "weekend"}, {"next", "week"}, {"this", "morning"}, {"this", "evening"},
+	{"at", "night"}, {"rn"}, {"atm"}, {"urgent"}, {"help"}, {"thank", "you"}, {"thx"}, {"please", "help"}, {"on", "prod"}, {"in", "prod"}, {"in", "production"}, {"is", "on", "fire"}, {"having", "issues"}, {"has", "issues"}, {"is", "having", "issues"},
 	{"right", "now"}, {"goes", "down"}, {"go", "down"}, {"went", "down"}, {"is", "down"}, {"are", "down"},
 	{"is", "broken"}, {"is", "failing"}, {"is", "dead"}, {"is", "slow"}, {"is", "erroring"}, {"on", "fire"},
 	{"is", "out"}, {"stops", "working"}, {"stopped", "working"}, {"is", "alerting"}, {"is", "paging"}, {"fell", "over"},

@@ -165,6 +165,9 @@ var exampleQuestions = []question{
 	{"hey who's oncall for ledger?", "component:default/ledger", []string{"Mateo Álvarez"}, false},
 	{"who do i contact about payouts", "component:default/payouts", []string{"ledger@tallybird.example.com"}, false},
 	{"the kyc service is throwing errors, who owns it?", "component:default/kyc-service", []string{"Team Risk"}, false},
+	{"help! payments-api is down", "component:default/payments-api", []string{"Team Payments", "Priya Raman"}, false},
+	{"who's on call for ledger rn", "component:default/ledger", []string{"Mateo Álvarez"}, false},
+	{"who is on call for checkout this week?", "component:default/checkout", []string{"Sofia Rossi"}, false},
 	{"refunds are failing, who is on call for refunds-worker", "component:default/refunds-worker", []string{"Priya Raman"}, false},
 }
 

@@ -296,3 +296,19 @@ func (r *Router) intentInside(toks []token) (Invocation, *Command, bool) {
 	}
 	return Invocation{}, nil, false
 }
+
+// reroute answers text as if it had been typed instead of req's own text,
+// through the command it names but not through the middleware again (the
+// request already passed it).
+func (r *Router) reroute(ctx context.Context, req *Request, text string) (*Response, error) {
+	r.mu.RLock()
+	inv, c := r.parse(text)
+	r.mu.RUnlock()
+	if c == nil {
+		return r.dispatch(ctx, WithInvocation(req, inv))
+	}
+	cp := *req
+	cp.Text = text
+	cp.parsed = &inv
+	return c.Handler.Handle(ctx, &cp)
+}
