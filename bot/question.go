@@ -137,6 +137,10 @@ func wordPreference(p Preference) Preference {
 	return wordsOwned
 }
 
+// maxWordMatches bounds the entities one word may name before it is too
+// common to pick from.
+const maxWordMatches = 500
+
 // wordMatches returns the entities whose name or title contains every word
 // of q as a whole word ("kyc" in kyc-service), of the kinds pref ranks,
 // best first: preferred kind, then the fewest extra words.
@@ -145,24 +149,24 @@ func wordMatches(l *lookup, q string, pref Preference) []*catalog.Entity {
 	if len(ws) == 0 || len(ws) > 6 {
 		return nil
 	}
+	// Start from the rarest word's entities and keep those having every
+	// other word: no maps on the request path. A word shared by hundreds of
+	// entities names none of them.
+	rare := l.byWord[ws[0]]
+	for _, w := range ws[1:] {
+		if es := l.byWord[w]; len(es) < len(rare) {
+			rare = es
+		}
+	}
+	if len(rare) > maxWordMatches {
+		return nil
+	}
 	var cands []*catalog.Entity
-	for i, w := range ws {
-		es := l.byWord[w]
-		if i == 0 {
-			cands = append(cands, es...)
-			continue
+	for _, e := range rare {
+		have := strings.Fields(fold(e.Metadata.Name) + " " + fold(e.Metadata.Title))
+		if containsWords(have, ws) {
+			cands = append(cands, e)
 		}
-		in := map[*catalog.Entity]bool{}
-		for _, e := range es {
-			in[e] = true
-		}
-		kept := cands[:0]
-		for _, e := range cands {
-			if in[e] {
-				kept = append(kept, e)
-			}
-		}
-		cands = kept
 	}
 	cands = dedupe(cands)
 	kept := cands[:0]

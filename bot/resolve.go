@@ -298,6 +298,18 @@ func resolveExact(s *catalog.Snapshot, l *lookup, q string, prefer Preference, k
 	if res, ok := pick(s.ByName(q), "name"); ok {
 		return res, true
 	}
+	// "legacy checkout": a namespace, then a name.
+	if ns, rest, ok := strings.Cut(q, " "); ok && !strings.Contains(rest, " ") {
+		var in []*catalog.Entity
+		for _, e := range s.ByName(rest) {
+			if strings.EqualFold(e.Ref().Namespace, ns) {
+				in = append(in, e)
+			}
+		}
+		if res, ok := pick(in, "ref"); ok {
+			return res, true
+		}
+	}
 	if res, ok := pick(l.byFolded[fold(q)], "title"); ok {
 		return res, true
 	}
