@@ -88,6 +88,8 @@ func (a *answers) onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.
 	chain := []*catalog.Entity{e}
 	if kindOf(e) == catalog.KindGroup {
 		chain = a.escalation(s, e)
+	} else if teams := related(s, e, catalog.RelMemberOf); kindOf(e) == catalog.KindUser && len(teams) > 0 {
+		chain = append(chain, a.escalation(s, teams[0])...)
 	} else if o, ok := ownerRef(s, e); ok {
 		if oe, ok := s.Get(o); ok {
 			if kindOf(oe) == catalog.KindGroup {

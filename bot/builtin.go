@@ -173,6 +173,13 @@ func (a *answers) commands() []Command {
 	return cmds
 }
 
+// lookupCommands only read the catalog: "help X is down" may run one.
+var lookupCommands = map[string]bool{
+	"owner": true, "oncall": true, "info": true, "deps": true, "dependents": true, "team": true, "search": true,
+	"api": true, "system": true, "docs": true, "runbook": true, "dashboard": true, "logs": true, "repo": true,
+	"escalation": true, "contact": true,
+}
+
 // snapshot returns the current snapshot or an answer saying it is not loaded.
 func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
 	s := a.Catalog.Current()
@@ -300,7 +307,7 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 	if name := Parsed(req).Args; name != "" {
 		inv := a.router.Parse(name)
 		c, ok := a.router.Lookup(inv.Command)
-		if len(Parsed(req).Words) > 1 && (!ok || inv.Verb == "" || inv.Args != "") {
+		if len(Parsed(req).Words) > 1 && (!ok || inv.Verb == "" || inv.Args != "") && lookupCommands[inv.Command] {
 			// "help! payments-api is down": a cry for help, not a command name.
 			return a.router.reroute(ctx, req, name)
 		}

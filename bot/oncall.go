@@ -220,8 +220,14 @@ func pagingTools(m map[string]string) string {
 // system, then its owner group and the groups above it.
 func (a *answers) pagingChain(s *catalog.Snapshot, e *catalog.Entity) []*catalog.Entity {
 	chain := []*catalog.Entity{e}
-	if kindOf(e) == catalog.KindGroup {
+	switch kindOf(e) {
+	case catalog.KindGroup:
 		return a.escalation(s, e)
+	case catalog.KindUser:
+		// A person's on-call is their (first) team's.
+		if teams := related(s, e, catalog.RelMemberOf); len(teams) > 0 {
+			return append(chain, a.escalation(s, teams[0])...)
+		}
 	}
 	for _, p := range related(s, e, catalog.RelPartOf) {
 		if kindOf(p) == catalog.KindSystem {
