@@ -80,7 +80,7 @@ func (a *answers) commands() []Command {
 			Handler:  HandlerFunc(a.help),
 		},
 		{
-			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose"},
+			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose", "owners of", "ownership of", "owners", "ownership"},
 			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now",
 				"which team owns", "what team owns", "who looks after", "who runs", "who supports", "whose is", "who is the owner for", "who's the owner for", "owner for",
 				"is {} down", "{} is down", "is {} broken", "{} is broken", "{} is on fire", "{} is failing", "is {} failing", "{} down", "who built", "who wrote", "who do i ask about", "who to ask about"},
@@ -94,7 +94,8 @@ func (a *answers) commands() []Command {
 			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for",
 				"who is on call", "who's on call", "whos on call", "who is on-call", "who's on-call", "who is oncall", "who's oncall", "on-call for", "who do i page", "who should i page", "who to page", "who to page for",
 				"who has the pager for", "who has the pager", "who is the on-call for", "who's the on-call for", "who is on call at", "who's on call at", "on call at", "who is on duty for", "who's on duty for", "who is on duty", "who do i call for", "who do i call about", "who do i ping about", "who do i ping for", "who do i ping", "who to ping about", "who to ping for", "who should i ping about", "who should i ping for",
-				"who do i alert about", "who do i alert for", "who do i notify about", "who do i escalate to", "who is on pager for", "who's on pager for", "who holds the pager for", "who to call for", "who to call about", "who should i call for", "who do i call",
+				"who do i alert about", "who do i alert for", "who is paged for", "who's paged for", "who gets paged for", "who gets paged about", "who would be paged for", "who will be paged for", "who gets paged", "who is paged",
+				"is anyone on call for", "is someone on call for", "who's covering", "who is covering", "who covers", "who do i notify about", "who do i escalate to", "who is on pager for", "who's on pager for", "who holds the pager for", "who to call for", "who to call about", "who should i call for", "who do i call",
 				"who is the on call engineer for", "who's the on call engineer for", "who is the on-call engineer for", "who's the on-call engineer for", "on call engineer for", "on-call engineer for",
 				"who is the on call for", "who's the on call for", "who is the oncall for", "who's the oncall for", "who is on call right now for", "who do i wake up for", "page someone for", "page the on-call for", "oncall of", "on-call of"},
 			Summary: "who is on call for X or a team (PagerDuty, Opsgenie, on-call links)",

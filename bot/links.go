@@ -194,7 +194,7 @@ func (a *answers) linkCommands() []Command {
 				"what's the runbook for", "what is the runbook for", "find the runbook for", "runbook of", "how do i fix", "how to fix", "{} runbook", "is there a runbook for", "runbooks for", "playbook for"},
 			"the runbook of X: its runbook links and the runbook pages of its docs"),
 		mk("dashboard", []string{"dashboards", "grafana", "metrics", "graphs"},
-			[]string{"where is the dashboard for", "where's the dashboard for", "dashboard for", "dashboards for", "show me the dashboard for", "{} dashboard", "where are the metrics for",
+			[]string{"where is the dashboard for", "where's the dashboard for", "where is the grafana for", "where's the grafana for", "grafana dashboard for", "where are the graphs for", "dashboard for", "dashboards for", "show me the dashboard for", "{} dashboard", "where are the metrics for",
 				"metrics for", "graphs for", "monitoring for", "link to the dashboard for", "what's the dashboard for", "what is the dashboard for"},
 			"the dashboards of X"),
 		mk("logs", []string{"log", "logging"},
@@ -202,7 +202,7 @@ func (a *answers) linkCommands() []Command {
 			"where X's logs are"),
 		mk("repo", []string{"repository", "source", "code", "github"},
 			[]string{"where is the code for", "where's the code for", "where is the repo for", "where's the repo for", "repo for", "repo of", "source for", "source code for", "code for",
-				"link to the repo for", "{} repo", "where does {} live", "where is the source for", "github for", "repository for"},
+				"link to the repo for", "{} repo", "where does {} live", "where is the source for", "github for", "repository for", "github repo for", "git repo for", "the repo for", "repo link for", "where is the repository for", "where's the repository for"},
 			"X's source repository"),
 		mk("escalation", []string{"escalate", "escalation path", "escalation policy"},
 			[]string{"escalation for", "how do i escalate", "who do i escalate to for", "escalation path for", "escalation policy for", "where do i escalate", "who do i escalate to about", "escalate for", "{} escalation"},
@@ -216,12 +216,25 @@ func (a *answers) linkCommands() []Command {
 }
 
 func (a *answers) linkAnswer(ctx context.Context, req *Request, k linkKind) (*Response, error) {
-	s, e, bad := a.resolveArg(req, preferOwned)
+	// Contacts and escalation are the owner's: entities sharing one owner
+	// share them, so a name fitting several needs no choice.
+	s, e, covers, bad := a.resolveShared(req, preferOwned, k.name == "contact" || k.name == "escalation")
 	if bad != nil {
 		return bad, nil
 	}
+	if len(covers) > 1 && k.name != "contact" && k.name != "escalation" {
+		covers = nil
+	}
 	ref := e.Ref().String()
 	resp := &Response{Title: k.title + " for " + displayName(e)}
+	if len(covers) > 1 {
+		if o, ok := a.ownerEntity(s, e); ok {
+			defer func() {
+				resp.Title = k.title + " for " + coverNames(covers)
+				resp.Text = strings.TrimSpace(coverText(req, covers, displayName(o)) + "\n" + resp.Text)
+			}()
+		}
+	}
 	from, links := a.findLinks(s, e, k)
 	var docs []DocHit
 	if k.name == "runbook" {

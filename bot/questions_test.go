@@ -168,6 +168,11 @@ var exampleQuestions = []question{
 	{"help! payments-api is down", "component:default/payments-api", []string{"Team Payments", "Priya Raman"}, false},
 	{"who's on call for ledger rn", "component:default/ledger", []string{"Mateo Álvarez"}, false},
 	{"who is on call for checkout this week?", "component:default/checkout", []string{"Sofia Rossi"}, false},
+	{"ownership of ledger", "component:default/ledger", []string{"owned by Team Ledger"}, false},
+	{"who gets paged for the ledger", "component:default/ledger", []string{"Mateo Álvarez"}, false},
+	{"where's the grafana for ledger", "component:default/ledger", []string{"https://grafana.tallybird.example.com/d/ledger"}, false},
+	{"what's the escalation path for kyc", "component:default/kyc-service", []string{"Team Risk → Money Movement"}, false},
+	{"how do i reach payments", "", []string{"payments@tallybird.example.com", "all owned by Team Payments"}, false},
 	{"refunds are failing, who is on call for refunds-worker", "component:default/refunds-worker", []string{"Priya Raman"}, false},
 }
 

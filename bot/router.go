@@ -203,6 +203,13 @@ func (r *Router) parse(text string) (Invocation, *Command) {
 	}
 	if !toks[0].quoted {
 		if inv, c, ok := try(r.patterns[toks[0].lower]); ok {
+			if c.Name == r.opts.Default {
+				// "what's the escalation path for kyc": a more specific
+				// intent inside beats the catch-all "what's X".
+				if inv2, c2, ok := r.intentInside(toks); ok && c2.Name != c.Name {
+					return inv2, c2
+				}
+			}
 			return inv, c
 		}
 	}
@@ -261,6 +268,7 @@ var anywhereVerbs = map[string]bool{
 	"owner": true, "owns": true, "oncall": true, "on-call": true, "runbook": true, "runbooks": true,
 	"dashboard": true, "dashboards": true, "logs": true, "impact": true, "dependents": true, "escalation": true,
 	"contact": true, "contacts": true, "repo": true, "repository": true, "team": true, "pager": true,
+	"grafana": true, "playbook": true, "playbooks": true,
 }
 
 // intentInside finds a command's words after the start of a sentence ("is
