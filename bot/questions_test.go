@@ -171,7 +171,7 @@ var exampleQuestions = []question{
 	{"ownership of ledger", "component:default/ledger", []string{"owned by Team Ledger"}, false},
 	{"who gets paged for the ledger", "component:default/ledger", []string{"Mateo Álvarez"}, false},
 	{"where's the grafana for ledger", "component:default/ledger", []string{"https://grafana.tallybird.example.com/d/ledger"}, false},
-	{"what's the escalation path for kyc", "component:default/kyc-service", []string{"Team Risk → Money Movement"}, false},
+	{"what's the escalation path for kyc", "component:default/kyc-service", []string{"Team Risk (#team-risk) → Money Movement"}, false},
 	{"how do i reach payments", "", []string{"payments@tallybird.example.com", "all owned by Team Payments"}, false},
 	{"refunds are failing, who is on call for refunds-worker", "component:default/refunds-worker", []string{"Priya Raman"}, false},
 }
