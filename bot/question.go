@@ -38,7 +38,7 @@ var trailFiller = [][]string{
 var kindSuffix = map[string]string{
 	"service": catalog.KindComponent, "svc": catalog.KindComponent, "component": catalog.KindComponent,
 	"app": catalog.KindComponent, "application": catalog.KindComponent, "website": catalog.KindComponent,
-	"library": catalog.KindComponent, "lib": catalog.KindComponent, "worker": catalog.KindComponent,
+	"library": catalog.KindComponent, "lib": catalog.KindComponent,
 	"api": catalog.KindAPI, "db": catalog.KindResource, "database": catalog.KindResource,
 	"system": catalog.KindSystem, "team": catalog.KindGroup, "squad": catalog.KindGroup, "group": catalog.KindGroup,
 	"domain": catalog.KindDomain,
@@ -149,6 +149,13 @@ func wordMatches(l *lookup, q string, pref Preference) []*catalog.Entity {
 	if len(ws) == 0 || len(ws) > 6 {
 		return nil
 	}
+	for i, w := range ws {
+		// "notifications" for notification-service.
+		if len(l.byWord[w]) == 0 && len(w) > 3 && strings.HasSuffix(w, "s") && len(l.byWord[w[:len(w)-1]]) > 0 {
+			ws[i] = w[:len(w)-1]
+		}
+	}
+	q = strings.Join(ws, " ")
 	// Start from the rarest word's entities and keep those having every
 	// other word: no maps on the request path. A word shared by hundreds of
 	// entities names none of them.
@@ -230,9 +237,21 @@ func closest(cands []*catalog.Entity, q string, pref Preference) *catalog.Entity
 		if pref.rank(kindOf(e)) != top {
 			continue
 		}
-		extra := 1 << 20 // matched in the title only
-		if name := strings.Fields(fold(e.Metadata.Name)); containsWords(name, strings.Fields(fold(q))) {
-			extra = len(name) - n
+		// Words besides the query's, a kind word ("billing-svc" for
+		// "billing") not counted; a match in the title only counts least.
+		extra := 1 << 20
+		for _, field := range []string{e.Metadata.Name, e.Metadata.Title} {
+			words := strings.Fields(fold(field))
+			if len(words) == 0 || !containsWords(words, strings.Fields(fold(q))) {
+				continue
+			}
+			x := len(words) - n
+			for _, w := range words {
+				if _, ok := kindSuffix[w]; ok {
+					x--
+				}
+			}
+			extra = min(extra, x)
 		}
 		switch {
 		case extra < bestExtra:
@@ -357,4 +376,19 @@ func isTrailWord(w string) bool {
 		}
 	}
 	return false
+}
+
+// topTier are the matches of the best-ranked kind among cands.
+func topTier(cands []*catalog.Entity, pref Preference) []*catalog.Entity {
+	if len(cands) == 0 {
+		return nil
+	}
+	top := pref.rank(kindOf(cands[0]))
+	var out []*catalog.Entity
+	for _, e := range cands {
+		if pref.rank(kindOf(e)) == top {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -223,6 +223,33 @@ var backstageQuestions = []question{
 	{"what breaks if the spotify api goes down", "api:default/spotify", []string{"Nothing in the catalog depends on spotify"}, false},
 }
 
+func otherRouter(t testing.TB) *bot.Router {
+	t.Helper()
+	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalog.NewStore(loadSnapshot(t, "testdata/questions", "other-org.yaml")), PageSize: 15}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var otherQuestions = []question{
+	{"who owns billing", "component:default/billing-svc", []string{"owned by Growth Squad", "#growth-eng"}, false},
+	{"who owns billing right now?", "component:default/billing-svc", []string{"Growth Squad"}, false},
+	{"is billing down? who owns it", "component:default/billing-svc", []string{"Growth Squad"}, false},
+	{"who is on call for billing", "component:default/billing-svc", []string{"PagerDuty is not configured", "#growth-eng"}, false},
+	{"who's on call for the billing db", "resource:default/billing-postgres", []string{"Site Reliability"}, false},
+	{"what breaks if the billing db dies", "resource:default/billing-postgres", []string{"affected if Billing Postgres goes down"}, false},
+	{"runbook for billing", "component:default/billing-svc", []string{"https://wiki.ex.com/billing/runbook"}, false},
+	{"where are the logs for billing", "component:default/billing-svc", []string{"https://logs.ex.com/billing"}, false},
+	{"dashboard for billing-svc", "component:default/billing-svc", []string{"https://dd.ex.com/dash/billing"}, false},
+	{"who's on the growth squad", "group:default/growth", []string{"Ann Lee"}, false},
+	{"contact for sre", "group:default/sre", []string{"sre@ex.com", "Slack channel C0SRE99999"}, false},
+	{"who owns notifications", "component:default/notification-service", []string{"Site Reliability"}, false},
+	{"repo for notification service", "component:default/notification-service", []string{"https://github.com/ex/notify"}, false},
+	{"billing is returning 500s who do i page", "component:default/billing-svc", []string{"Growth Squad"}, false},
+	{"who owns the billing api", "api:default/billing-api", []string{"Growth Squad"}, false},
+}
+
 func score(t *testing.T, r *bot.Router, qs []question) (right int) {
 	t.Helper()
 	for _, q := range qs {
@@ -248,7 +275,8 @@ func score(t *testing.T, r *bot.Router, qs []question) (right int) {
 func TestIncidentQuestionsAreAnsweredRight(t *testing.T) {
 	right := score(t, exampleRouter(t), exampleQuestions)
 	right += score(t, demoRouter(t), backstageQuestions)
-	n := len(exampleQuestions) + len(backstageQuestions)
+	right += score(t, otherRouter(t), otherQuestions)
+	n := len(exampleQuestions) + len(backstageQuestions) + len(otherQuestions)
 	share := float64(right) / float64(n)
 	t.Logf("incident questions answered right: %d of %d (%.1f%%)", right, n, 100*share)
 	if n < 100 {

@@ -217,9 +217,15 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 		}
 		if _, shared := sharedOwner(s, ws); !shared {
 			// No one owner answers for them all: the one whose name is
-			// closest to what was typed, if one is.
+			// closest to what was typed, if one is, else those of the
+			// preferred kind when they share an owner.
 			if one := closest(ws, cq, wp); one != nil {
 				return Resolution{Entity: one, By: "word", Candidates: ws, Query: cq}
+			}
+			if top := topTier(ws, wp); len(top) > 1 {
+				if _, shared := sharedOwner(s, top); shared {
+					return Resolution{Candidates: top, By: "word", Query: cq}
+				}
 			}
 		}
 		return Resolution{Candidates: ws, By: "word", Query: cq}
