@@ -341,7 +341,11 @@ func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
 		if kindOf(subject) != catalog.KindGroup {
 			team = o
 		}
-		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(team), Short: true})
+		label := "Owner"
+		if team == subject {
+			label = "Team"
+		}
+		resp.Fields = append(resp.Fields, Field{Name: label, Value: entityLabel(team), Short: true})
 		resp.Fields = append(resp.Fields, contactFields(team, req.Platform)...)
 		if from == nil && rota == nil {
 			text = append(text, "Contact the owner instead:")
