@@ -41,8 +41,9 @@ type Client struct {
 	pd       *pd.Client
 	maxPages int
 	// keys caches integration key → service id (a key names one service for good).
-	mu   sync.Mutex
-	keys map[string]string
+	mu    sync.Mutex
+	keys  map[string]string
+	users map[string]*pd.User
 }
 
 // New returns a Client; it is an error to give no token.
@@ -74,7 +75,7 @@ func New(opts Options) (*Client, error) {
 	if pages <= 0 {
 		pages = 10
 	}
-	return &Client{pd: c, maxPages: pages, keys: map[string]string{}}, nil
+	return &Client{pd: c, maxPages: pages, keys: map[string]string{}, users: map[string]*pd.User{}}, nil
 }
 
 // OnCallNow implements bot.OnCall.
@@ -115,6 +116,14 @@ func (c *Client) OnCallNow(ctx context.Context, annotations map[string]string) (
 				continue
 			}
 			seen[k] = true
+			if oc.User.Email == "" && oc.User.ID != "" {
+				// The users were not included: look each one up (once).
+				if u, err := c.user(ctx, oc.User.ID); err == nil {
+					oc.User = *u
+				} else if pe := pagingError(err, limit, "user "+oc.User.ID).(*bot.PagingError); pe.RetryAfter > 0 {
+					return nil, pe
+				}
+			}
 			name := oc.User.Name
 			if name == "" {
 				name = oc.User.Summary
@@ -134,6 +143,28 @@ func (c *Client) OnCallNow(ctx context.Context, annotations map[string]string) (
 	}
 	sort.SliceStable(r.Shifts, func(i, j int) bool { return r.Shifts[i].Level < r.Shifts[j].Level })
 	return r, nil
+}
+
+// user reads a PagerDuty user, remembered for the Client's life (a user's
+// name and email rarely change; the cache is bounded).
+func (c *Client) user(ctx context.Context, id string) (*pd.User, error) {
+	c.mu.Lock()
+	u, ok := c.users[id]
+	c.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	u, err := c.pd.GetUserWithContext(ctx, id, pd.GetUserOptions{})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.users) > 10000 {
+		c.users = map[string]*pd.User{}
+	}
+	c.users[id] = u
+	c.mu.Unlock()
+	return u, nil
 }
 
 // serviceByKey finds the service one of whose integrations has key, as

@@ -176,3 +176,28 @@ func TestRetryAfterReadsSecondsAndDates(t *testing.T) {
 		t.Errorf("date: %v", d)
 	}
 }
+
+func TestOnCallNowLooksUpUsersWhenNotIncluded(t *testing.T) {
+	srv := pagerdutytest.New(t, "pd-token")
+	srv.IgnoreInclude = true
+	srv.AddService(ledger())
+	c := client(t, srv, "pd-token")
+	for range 2 {
+		r, err := c.OnCallNow(context.Background(), map[string]string{"pagerduty.com/service-id": "PLDG4RM"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Shifts[0].Email != "mateo@example.com" || r.Shifts[0].Name != "Mateo Alvarez" {
+			t.Fatalf("level 1 = %+v, want the looked-up user", r.Shifts[0])
+		}
+	}
+	n := 0
+	for _, q := range srv.Requests() {
+		if strings.HasPrefix(q, "GET /users/U1?") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("user U1 looked up %d times, want once", n)
+	}
+}

@@ -51,6 +51,9 @@ type Server struct {
 	failing    int // answer with 500 while > 0
 	requests   []string
 	PageSize   int // largest page served (default 100)
+	// IgnoreInclude serves user references in /oncalls even when asked to
+	// include users, so the client must look them up at /users/{id}.
+	IgnoreInclude bool
 }
 
 // New starts a fake PagerDuty that accepts token; it is closed with t.
@@ -144,6 +147,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.oncalls(w, q)
 	case r.URL.Path == "/services":
 		s.listServices(w, q)
+	case strings.HasPrefix(r.URL.Path, "/users/"):
+		s.getUser(w, strings.TrimPrefix(r.URL.Path, "/users/"))
 	case strings.HasPrefix(r.URL.Path, "/services/"):
 		s.getService(w, strings.TrimPrefix(r.URL.Path, "/services/"), q)
 	default:
@@ -239,7 +244,7 @@ func (s *Server) oncalls(w http.ResponseWriter, q map[string][]string) {
 		}
 		for _, oc := range svc.OnCalls {
 			user := map[string]any{"id": oc.User.ID, "type": "user_reference", "summary": oc.User.Name, "html_url": s.URL + "/users/" + oc.User.ID}
-			if includes(q, "users") {
+			if includes(q, "users") && !s.IgnoreInclude {
 				user = map[string]any{"id": oc.User.ID, "type": "user", "summary": oc.User.Name, "name": oc.User.Name, "email": oc.User.Email, "html_url": s.URL + "/users/" + oc.User.ID}
 			}
 			e := map[string]any{"escalation_policy": policyJSON(svc, false), "escalation_level": oc.Level, "user": user, "schedule": nil, "start": nil, "end": nil}
@@ -257,6 +262,21 @@ func (s *Server) oncalls(w http.ResponseWriter, q map[string][]string) {
 		pageItems = all[offset:end]
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"oncalls": pageItems, "limit": limit, "offset": offset, "more": end < len(all), "total": nil})
+}
+
+func (s *Server) getUser(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sid := range s.order {
+		for _, oc := range s.services[sid].OnCalls {
+			if oc.User.ID == id {
+				writeJSON(w, http.StatusOK, map[string]any{"user": map[string]any{"id": id, "type": "user", "summary": oc.User.Name,
+					"name": oc.User.Name, "email": oc.User.Email, "html_url": s.URL + "/users/" + id}})
+				return
+			}
+		}
+	}
+	apiError(w, http.StatusNotFound, 2100, "Not Found")
 }
 
 // String describes the fake (for test failure messages).
