@@ -66,7 +66,9 @@ type PagingError struct {
 	Source     string
 	Reason     string // "is rate limiting us", "is unreachable", "answered HTTP 500"
 	RetryAfter time.Duration
-	Err        error
+	// NotFound says the tool does not know the target the annotation names.
+	NotFound bool
+	Err      error
 }
 
 func (e *PagingError) Error() string {
@@ -265,6 +267,14 @@ func (a *answers) liveOnCall(ctx context.Context, s *catalog.Snapshot, e *catalo
 		cancel()
 		if err != nil {
 			var pe *PagingError
+			if errors.As(err, &pe) && pe.NotFound {
+				// A stale id on the entity: its owner's may still answer.
+				if note == "" {
+					note = fmt.Sprintf("%s %s, so I can't say who is on call right now.", pe.Source, pe.Reason)
+				}
+				slog.WarnContext(ctx, "on-call target not found", "entity", c.Ref().String(), "err", err)
+				continue
+			}
 			if errors.As(err, &pe) {
 				note = fmt.Sprintf("%s %s, so I can't say who is on call right now.", pe.Source, pe.Reason)
 				if pe.RetryAfter > 0 {

@@ -92,7 +92,7 @@ func (c *Client) OnCallNow(ctx context.Context, annotations map[string]string) (
 			return nil, pagingError(err, limit, "")
 		}
 		if id == "" {
-			return nil, &bot.PagingError{Source: "PagerDuty", Reason: "has no service with the entity's integration key"}
+			return nil, &bot.PagingError{Source: "PagerDuty", Reason: "has no service with the entity's integration key", NotFound: true}
 		}
 	}
 	svc, err := c.pd.GetServiceWithContext(ctx, id, &pd.GetServiceOptions{Includes: []string{"escalation_policies"}})
@@ -214,6 +214,7 @@ func pagingError(err error, limit *rateLimit, what string) error {
 		}
 	case errors.As(err, &api) && api.NotFound():
 		pe.Reason = "does not know " + what
+		pe.NotFound = true
 	case errors.As(err, &api) && (api.StatusCode == http.StatusUnauthorized || api.StatusCode == http.StatusForbidden):
 		pe.Reason = fmt.Sprintf("refused our API token (HTTP %d)", api.StatusCode)
 	case errors.As(err, &api):

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,32 @@ func TestChatOnTheExampleOrganisationNamesTheExampleRota(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("answer lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// A service id PagerDuty does not know on the entity falls back to its
+// owner team's service.
+func TestAskFallsBackToTheOwnersServiceWhenTheEntitysIsUnknown(t *testing.T) {
+	pd := pagerdutytest.New(t, "tok")
+	end := time.Now().Add(2 * time.Hour).UTC()
+	pd.AddService(pagerdutytest.Service{ID: "PAY123", Name: "Payments", PolicyID: "PEP1", OnCalls: []pagerdutytest.OnCall{
+		{Level: 1, User: pagerdutytest.User{ID: "PU2", Name: "Bob", Email: "bob@acme.example"}, ScheduleID: "S1", Schedule: "Primary", Start: end.Add(-time.Hour), End: end}}})
+	cat := t.TempDir() + "/c.yaml"
+	yaml := `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: pay, annotations: {pagerduty.com/service-id: PAY123}}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: svc, annotations: {pagerduty.com/service-id: PGONE}}
+spec: {type: service, lifecycle: production, owner: pay}
+`
+	if err := os.WriteFile(cat, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runEnv(t, map[string]string{"PAGERDUTY_TOKEN": "tok", "PAGERDUTY_API_URL": pd.URL}, "ask", "--catalog", cat, "who is on call for svc")
+	if code != 0 || !strings.Contains(out, "On-call for svc: Bob") || !strings.Contains(out, "(from group:pay)") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errs)
 	}
 }
