@@ -3,6 +3,7 @@ module github.com/callboard/callboard
 go 1.26.8
 
 require (
+	github.com/PagerDuty/go-pagerduty v1.8.0
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/bradleyfalzon/ghinstallation/v2 v2.12.0

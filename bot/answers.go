@@ -89,6 +89,8 @@ func (a *answers) onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.
 	chain := []*catalog.Entity{e}
 	if kindOf(e) == catalog.KindGroup {
 		chain = a.escalation(s, e)
+	} else if teams := related(s, e, catalog.RelMemberOf); kindOf(e) == catalog.KindUser && len(teams) > 0 {
+		chain = append(chain, a.escalation(s, teams[0])...)
 	} else if o, ok := ownerRef(s, e); ok {
 		if oe, ok := s.Get(o); ok {
 			if kindOf(oe) == catalog.KindGroup {
@@ -145,12 +147,43 @@ func (a *answers) docsAction(e *catalog.Entity) []Action {
 	return []Action{{Label: "docs", Command: "docs " + e.Ref().String()}}
 }
 
+// coverNames is "auth-api, auth-sdk-go and auth-service".
+func coverNames(es []*catalog.Entity) string {
+	names := make([]string, len(es))
+	seen := map[string]int{}
+	for _, e := range es {
+		seen[strings.ToLower(e.Metadata.Name)]++
+	}
+	for i, e := range es {
+		names[i] = e.Metadata.Name
+		if seen[strings.ToLower(e.Metadata.Name)] > 1 {
+			names[i] = shortRef(e.Ref())
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// coverText says which entities a shared-owner answer covers.
+func coverText(req *Request, covers []*catalog.Entity, owner string) string {
+	refs := make([]string, len(covers))
+	for i, e := range covers {
+		refs[i] = "`" + shortRef(e.Ref()) + "`"
+	}
+	return fmt.Sprintf("%q matches %d entities, all owned by %s: %s.", Parsed(req).Args, len(covers), owner, strings.Join(refs, ", "))
+}
+
 func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
-	s, e, bad := a.resolveArg(req, preferOwned)
+	s, e, covers, bad := a.resolveShared(req, preferOwned, false)
 	if bad != nil {
 		return bad, nil
 	}
 	name, ref := displayName(e), e.Ref().String()
+	if len(covers) > 1 {
+		name = coverNames(covers)
+	}
 	or, ok := ownerRef(s, e)
 	resp := &Response{}
 	if !ok {
@@ -158,8 +191,13 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		if kindOf(e) == catalog.KindGroup {
 			resp.Title = name + " is a top-level team (it has no parent)"
 		}
-		resp.Fields = contextFields(s, e)
-		resp.Actions = []Action{{Label: "info", Command: "info " + ref}}
+		if teams := related(s, e, catalog.RelMemberOf); kindOf(e) == catalog.KindUser && len(teams) > 0 {
+			resp.Title = name + " is a member of " + displayName(teams[0])
+			resp.Fields = append(resp.Fields, contactFields(teams[0], req.Platform)...)
+			resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + teams[0].Ref().String()})
+		}
+		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+		resp.Actions = append([]Action{{Label: "info", Command: "info " + ref}}, resp.Actions...)
 		return a.okFor(req, resp), nil
 	}
 	o, found := s.Get(or)
@@ -167,14 +205,34 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		resp.Title = fmt.Sprintf("%s is owned by %s", name, shortRef(or))
 		resp.Text = fmt.Sprintf("The owner `%s` is not in the catalog, so there are no contacts for it.", or)
 		resp.Fields = contextFields(s, e)
+		resp.Actions = []Action{{Label: "info", Command: "info " + ref}, {Label: "show dependents", Command: "dependents " + ref}}
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = fmt.Sprintf("%s is owned by %s", name, displayName(o))
+	if len(covers) > 1 {
+		resp.Title = fmt.Sprintf("%s are owned by %s", name, displayName(o))
+		resp.Text = coverText(req, covers, displayName(o))
+	}
 	if kindOf(e) == catalog.KindGroup {
 		resp.Title = fmt.Sprintf("%s reports to %s", name, displayName(o))
 	}
 	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
 	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
+	if rota, _, _ := a.liveOnCall(ctx, s, e); rota != nil {
+		var now []string
+		for _, sh := range rota.Shifts {
+			if !sh.Next && sh.Level <= 1 {
+				now = append(now, a.shiftLine(s, a.lookups.get(s), sh, req.Platform))
+			}
+		}
+		if len(now) > 0 {
+			v := strings.Join(now, "; ")
+			if rota.Example {
+				v += " _(example data)_"
+			}
+			resp.Fields = append(resp.Fields, Field{Name: "On call now", Value: v})
+		}
+	}
 	if from, f, l := a.onCall(s, e); from != nil {
 		resp.Links = append(resp.Links, l...)
 		resp.Fields = append(resp.Fields, f...)
@@ -195,7 +253,12 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 			resp.Fields = append(resp.Fields, Field{Name: "Escalation", Value: strings.Join(parts, " → ")})
 		}
 	}
-	resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	if len(covers) <= 1 {
+		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+	}
+	for _, l := range a.cardLinks(s, e) {
+		resp.Links = appendLink(resp.Links, l)
+	}
 	resp.Actions = append(resp.Actions,
 		Action{Label: "show dependents", Command: "dependents " + ref},
 		Action{Label: "on-call", Command: "oncall " + ref},
@@ -206,30 +269,113 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 }
 
 func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
-	s, e, bad := a.resolveArg(req, preferOwned)
+	s, e, covers, bad := a.resolveShared(req, preferOwned, true)
 	if bad != nil {
 		return bad, nil
 	}
-	from, f, l := a.onCall(s, e)
-	resp := &Response{Fields: f, Links: l}
-	if from == nil {
-		resp.Title = "No on-call is recorded for " + displayName(e)
-		resp.Text = "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link."
-		if or, ok := ownerRef(s, e); ok {
-			if o, ok := s.Get(or); ok {
-				resp.Text += " Contact the owner instead:"
-				resp.Fields = append([]Field{{Name: "Owner", Value: entityLabel(o), Short: true}}, contactFields(o, req.Platform)...)
+	l := a.lookups.get(s)
+	subject, name := e, displayName(e)
+	if len(covers) > 1 {
+		if o, ok := a.ownerEntity(s, e); ok {
+			subject = o
+		}
+		name = coverNames(covers)
+	}
+	resp := &Response{}
+	rota, rotaFrom, note := a.liveOnCall(ctx, s, subject)
+	from, f, links := a.onCall(s, subject)
+	var text []string
+	if len(covers) > 1 {
+		text = append(text, coverText(req, covers, displayName(subject)))
+	}
+	switch {
+	case rota != nil:
+		var now []string
+		var lines []string
+		for _, sh := range rota.Shifts {
+			line := a.shiftLine(s, l, sh, req.Platform)
+			switch {
+			case sh.Next:
+				lines = append(lines, fmt.Sprintf("**Next (level %d):** %s", sh.Level, line))
+			case sh.Level <= 1:
+				now = append(now, shiftName(l, sh))
+				lines = append(lines, "**Now:** "+line)
+			default:
+				lines = append(lines, fmt.Sprintf("**Level %d:** %s", sh.Level, line))
 			}
 		}
-	} else {
-		resp.Title = "On-call for " + displayName(e)
-		if from != e {
-			resp.Text = "From " + entityLabel(from) + "."
-			resp.Fields = append(resp.Fields, contactFields(from, req.Platform)...)
+		if len(now) == 0 {
+			now = append(now, shiftName(l, rota.Shifts[0]))
+		}
+		resp.Title = fmt.Sprintf("On-call for %s: %s", name, strings.Join(now, ", "))
+		text = append(text, lines...)
+		src := rota.Source + " " + rota.Target
+		if rotaFrom != nil && rotaFrom != e {
+			src += " (from " + shortRef(rotaFrom.Ref()) + ")"
+		}
+		resp.Fields = append(resp.Fields, Field{Name: "Source", Value: src})
+		if rota.Example {
+			text = append(text, "_Example data: the example organisation's made-up rota, not a real schedule._")
+		}
+		if rota.URL != "" {
+			resp.Links = append(resp.Links, Link{Title: rota.Source + " " + rota.Target, URL: rota.URL})
+		}
+	case from == nil:
+		resp.Title = "No on-call is recorded for " + name
+		if note != "" {
+			text = append(text, note)
+		}
+		text = append(text, "Neither it, its owner nor the owner's parent teams carry a PagerDuty or Opsgenie annotation or an on-call link.")
+	default:
+		resp.Title = "On-call for " + name
+		if note != "" {
+			text = append(text, note+" From the catalog:")
+		}
+		if from != subject {
+			text = append(text, "From "+entityLabel(from)+".")
 		}
 	}
+	// What the catalog says, always: the owning team and its channel, the
+	// entity's own channel, on-call links and the docs' on-call page.
+	if o, ok := a.ownerEntity(s, subject); ok || kindOf(subject) == catalog.KindGroup {
+		team := subject
+		if kindOf(subject) != catalog.KindGroup {
+			team = o
+		}
+		label := "Owner"
+		if team == subject {
+			label = "Team"
+		}
+		resp.Fields = append(resp.Fields, Field{Name: label, Value: entityLabel(team), Short: true})
+		resp.Fields = append(resp.Fields, contactFields(team, req.Platform)...)
+		if from == nil && rota == nil {
+			text = append(text, "Contact the owner instead:")
+		}
+	}
+	if ch := channelOf(subject, req.Platform); ch != "" && kindOf(subject) != catalog.KindGroup {
+		resp.Fields = append(resp.Fields, Field{Name: "On-call channel", Value: ch, Short: true})
+	}
+	if rota == nil {
+		resp.Fields = append(resp.Fields, f...)
+	}
+	for _, ln := range links {
+		resp.Links = appendLink(resp.Links, ln)
+	}
+	resp.Docs = a.onCallDocs(ctx, s, subject)
+	resp.Text = strings.Join(text, "\n")
 	resp.Actions = []Action{{Label: "who owns", Command: "owner " + e.Ref().String()}, {Label: "show dependents", Command: "dependents " + e.Ref().String()}}
+	if _, rb := a.findLinks(s, e, linkKinds["runbook"]); len(rb) > 0 {
+		resp.Actions = append(resp.Actions, Action{Label: "runbook", Command: "runbook " + e.Ref().String()})
+	}
 	return a.okFor(req, resp), nil
+}
+
+// shiftName is the plain name of a shift's person, as the catalog knows them.
+func shiftName(l *lookup, sh Shift) string {
+	if u := l.userByEmail(sh.Email); u != nil {
+		return displayName(u)
+	}
+	return sh.Name
 }
 
 func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
@@ -763,18 +909,7 @@ func (a *answers) whoami(ctx context.Context, req *Request) (*Response, error) {
 		if who == "" {
 			who = req.User.ID
 		}
-		text := "No catalog User carries your chat id"
-		switch req.Platform {
-		case PlatformSlack:
-			text += " (annotation `slack.com/user-id: " + req.User.ID + "`)"
-		case PlatformDiscord:
-			text += " (annotation `discord.com/user-id: " + req.User.ID + "`)"
-		}
-		if req.User.Email != "" {
-			text += " or your email " + req.User.Email
-		}
-		text += ". Add the annotation to your User entity in the catalog."
-		return &Response{Title: "I don't know who " + who + " is in the catalog", Text: text, Status: StatusNotFound, Ephemeral: true}, nil
+		return &Response{Title: whoTitle(who), Text: whoamiHint(req), Status: StatusNotFound, Ephemeral: true}, nil
 	}
 	return a.userCard(s, u, req, "You are ")
 }
@@ -1021,4 +1156,41 @@ func definedIn(e *catalog.Entity) string {
 	pos := e.Origin.Pos
 	pos.File = file
 	return pos.String()
+}
+
+func whoTitle(who string) string {
+	if strings.TrimSpace(who) == "" {
+		return "I don't know who you are: no identity came with your message"
+	}
+	return "I don't know who " + who + " is in the catalog"
+}
+
+// whoamiHint says how the asker becomes known to the catalog on their platform.
+func whoamiHint(req *Request) string {
+	u := req.User
+	var text string
+	switch req.Platform {
+	case PlatformSlack:
+		text = "No catalog User carries your Slack id: add the annotation `slack.com/user-id: " + u.ID + "` to your User entity"
+		if u.Email != "" {
+			text += ", or set its `spec.profile.email` to " + u.Email
+		} else {
+			text += " (or give the bot the `users:read.email` scope so your email can match `spec.profile.email`)"
+		}
+		return text + "."
+	case PlatformDiscord:
+		text = "No catalog User carries your Discord id: add the annotation `discord.com/user-id: " + u.ID + "` to your User entity"
+		if u.Email != "" {
+			text += ", or set its `spec.profile.email` to " + u.Email
+		}
+		return text + "."
+	}
+	if u.ID == "" && u.Email == "" {
+		return "On the console, set `CALLBOARD_USER` to your User entity's name (`CALLBOARD_USER=jane.doe callboard chat`) or `CALLBOARD_EMAIL` to its `spec.profile.email`; by default your login name ($USER) is tried."
+	}
+	text = "No catalog User is named `" + u.ID + "`"
+	if u.Email != "" {
+		text += " or has the email " + u.Email
+	}
+	return text + ". On the console, set `CALLBOARD_USER` to your User entity's name or `CALLBOARD_EMAIL` to its `spec.profile.email`."
 }

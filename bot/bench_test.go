@@ -130,3 +130,35 @@ func BenchmarkBlastRadiusHub100k(b *testing.B) {
 	b.StopTimer()
 	reportPercentiles(b, d)
 }
+
+// BenchmarkIncidentSentence100k times the slow path of resolution: a
+// sentence whose name is found only after its filler is stripped, by the
+// words of a name, or by a run of its words.
+// go test ./bot -run '^$' -bench IncidentSentence -benchtime 5000x
+func BenchmarkIncidentSentence100k(b *testing.B) {
+	s := big(b)
+	r := newRouter(b, s, nil)
+	var names []string
+	for _, e := range s.Entities() {
+		if e.Kind == "Component" && len(names) < 1000 {
+			names = append(names, e.Metadata.Name)
+		}
+	}
+	forms := []string{"who is on call for the %s service right now?", "is %s down? who owns it", "%s is returning 500s, who do I page?", "what breaks if the %s db goes down"}
+	ask(b, r, "who owns "+names[0])
+	u := bot.User{Platform: bot.PlatformConsole, ID: "bench"}
+	d := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		text := fmt.Sprintf(forms[i%len(forms)], names[i%len(names)])
+		start := time.Now()
+		_, err := r.Handle(context.Background(), &bot.Request{Text: text, User: u, Platform: u.Platform})
+		d = append(d, time.Since(start))
+		if err != nil {
+			b.Fatalf("%q: %v", text, err)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
+}

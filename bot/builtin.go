@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/callboard/callboard/catalog"
 )
@@ -26,6 +27,14 @@ type Options struct {
 	PageSize int
 	// InChannel makes lookups visible to the channel instead of ephemeral.
 	InChannel bool
+	// OnCall, when set, names who is on call now (PagerDuty, Opsgenie, a
+	// rota file); wrap it in a CachedOnCall. Nil: on-call answers come from
+	// the catalog alone.
+	OnCall OnCall
+	// OnCallTimeout bounds one live on-call lookup (default 2 s).
+	OnCallTimeout time.Duration
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
 }
 
 // answers holds what the built-in handlers share.
@@ -71,8 +80,10 @@ func (a *answers) commands() []Command {
 			Handler:  HandlerFunc(a.help),
 		},
 		{
-			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose"},
-			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now"},
+			Name: "owner", Aliases: []string{"who owns", "owns", "owner of", "whose", "owners of", "ownership of", "owners", "ownership"},
+			Phrases: []string{"who is the owner of", "who's the owner of", "who is responsible for", "who's responsible for", "who maintains", "{} owner", "who owns {} now",
+				"which team owns", "what team owns", "who looks after", "who runs", "who supports", "whose is", "who is the owner for", "who's the owner for", "owner for",
+				"is {} down", "{} is down", "is {} broken", "{} is broken", "{} is on fire", "{} is failing", "is {} failing", "{} down", "who built", "who wrote", "who do i ask about", "who to ask about"},
 			Summary: "who owns X: team, contacts, channel, on-call and escalation path",
 			Usage:   "owner X", Examples: []string{"who owns artist-lookup?", "owner component:default/artist-lookup"},
 			Help:    "Shows the owning team of X (a component, API, resource, system, domain or template; for a team, its parent team): its name, email, chat channel, on-call, the escalation path up the team hierarchy, and X's lifecycle, system and domain.",
@@ -80,7 +91,15 @@ func (a *answers) commands() []Command {
 		},
 		{
 			Name: "oncall", Aliases: []string{"on-call", "on call", "pager", "page"},
-			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for"},
+			Phrases: []string{"who is on call for", "who's on call for", "whos on call for", "who is on-call for", "who's on-call for", "who is oncall for", "who's oncall for", "on call for", "oncall for", "who do i page for", "who should i page for",
+				"who is on call", "who's on call", "whos on call", "who is on-call", "who's on-call", "who is oncall", "who's oncall", "on-call for", "who do i page", "who should i page", "who to page", "who to page for",
+				"who has the pager for", "who has the pager", "who is the on-call for", "who's the on-call for", "who is on call at", "who's on call at", "on call at", "who is on duty for", "who's on duty for", "who is on duty", "who do i call for", "who do i call about", "who do i ping about", "who do i ping for", "who do i ping", "who to ping about", "who to ping for", "who should i ping about", "who should i ping for",
+				"who do i alert about", "who do i alert for", "who is paged for", "who's paged for", "who gets paged for", "who gets paged about", "who would be paged for", "who will be paged for", "who gets paged", "who is paged",
+				"is anyone on call for", "is someone on call for", "who is next on call for", "who's next on call for", "who is on call next for", "next on call for", "who is secondary for",
+				"who is the secondary for", "who's the secondary for", "secondary on call for", "backup on call for", "who is the backup for", "who's the backup for", "primary on call for",
+				"who is primary for", "who's primary for", "who is the primary for", "who's the primary for", "when does the on-call shift end for", "rota for", "on-call rota for", "oncall rota for", "on call rota for", "schedule for", "on-call schedule for", "who's covering", "who is covering", "who covers", "who do i notify about", "who do i escalate to", "who is on pager for", "who's on pager for", "who holds the pager for", "who to call for", "who to call about", "who should i call for", "who do i call",
+				"who is the on call engineer for", "who's the on call engineer for", "who is the on-call engineer for", "who's the on-call engineer for", "on call engineer for", "on-call engineer for",
+				"who is the on call for", "who's the on call for", "who is the oncall for", "who's the oncall for", "who is on call right now for", "who do i wake up for", "page someone for", "page the on-call for", "oncall of", "on-call of"},
 			Summary: "who is on call for X or a team (PagerDuty, Opsgenie, on-call links)",
 			Usage:   "oncall X", Examples: []string{"who's on call for artist-lookup?", "oncall team-a"},
 			Help:    "Shows the on-call of X: PagerDuty and Opsgenie annotations as links and any on-call links, taken from X itself, then from its owner and the owner's parent teams. For a component it is its owner's on-call.",
@@ -101,15 +120,18 @@ func (a *answers) commands() []Command {
 			Handler: HandlerFunc(a.deps),
 		},
 		{
-			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps"},
-			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about"},
+			Name: "dependents", Aliases: []string{"impact", "blast radius", "blast-radius", "downstream", "rdeps", "what breaks", "what else breaks", "what is affected", "what's affected", "who is affected", "who is impacted", "what is impacted", "what will break"},
+			Phrases: []string{"what depends on", "who depends on", "what uses", "who uses", "what breaks if {} goes down", "what breaks if {} is down", "what breaks without", "what is affected by", "who is affected by", "who is impacted by", "what is impacted by", "impact of", "blast radius of", "what happens if {} goes down", "who do i tell about",
+				"what breaks if", "what will break if", "what else breaks if", "what would break if", "what is affected if", "what's affected if", "who is affected if", "who's affected if",
+				"what relies on", "who relies on", "what calls", "who calls", "who consumes", "consumers of", "blast radius for", "impact on", "what happens if", "what goes down with", "dependents of"},
 			Summary: "the blast radius: everything that depends on X, with depth, by owning team",
 			Usage:   "dependents X [depth N]", Examples: []string{"impact artists-db", "what depends on artist-lookup?", "dependents artists-db depth 1"},
 			Help:    "Lists every entity that depends on X directly or transitively: through dependsOn, through the APIs X provides (their consumers), and for a system or domain through its parts. Each entry shows its depth (1 = direct); entries are grouped by owning team with the team's channel, so you know whom to tell. Add `depth N` to stop at depth N.",
 			Handler: HandlerFunc(a.dependents),
 		},
 		{
-			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team"},
+			Name: "team", Aliases: []string{"group", "squad"}, Phrases: []string{"who is in", "who's in", "members of", "who is on team", "who's on team", "who is on the", "who's on the", "who is in the", "who's in the",
+				"who is on", "who's on", "who works on", "members of team", "people on", "who is in team", "who's in team", "{} members", "{} team members", "who works in", "what team is {} on", "which team is {} on", "what team is {} in", "which team is {} in", "what team does {} belong to", "which team does {} belong to"},
 			Summary: "a team: members, what it owns, parent and child teams, channel",
 			Usage:   "team T", Examples: []string{"team team-a", "who is in team-a?"},
 			Handler: HandlerFunc(a.team),
@@ -118,7 +140,7 @@ func (a *answers) commands() []Command {
 			Name: "whoami", Aliases: []string{"mine", "me", "my services", "what do i own", "who am i"},
 			Summary: "you, as the catalog knows you, and what your teams own",
 			Usage:   "whoami", Examples: []string{"whoami", "mine"},
-			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own.",
+			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own. On the console (`callboard ask`/`chat`) set CALLBOARD_USER to your User's name (default: $USER) or CALLBOARD_EMAIL to its spec.profile.email.",
 			Handler: HandlerFunc(a.whoami),
 		},
 		{
@@ -141,9 +163,10 @@ func (a *answers) commands() []Command {
 			Handler: HandlerFunc(a.system),
 		},
 	}
+	cmds = append(cmds, a.linkCommands()...)
 	if a.Docs != nil {
 		cmds = append(cmds, Command{
-			Name: "docs", Aliases: []string{"doc", "documentation", "techdocs", "runbook", "how do i"},
+			Name: "docs", Aliases: []string{"doc", "documentation", "techdocs", "how do i"},
 			Summary: "search the documentation (optionally of one entity)",
 			Usage:   "docs Q [in X] | docs X Q", Examples: []string{"docs deploy", "docs rollback in artist-lookup", "docs artist-lookup rollback"},
 			Help:    "Searches TechDocs. `docs Q in X` or `docs X Q` (when X names an entity) searches only X's documentation. Results page; click next page for more.",
@@ -169,6 +192,13 @@ func stillLoading() *Response {
 	return &Response{Title: "The catalog is still loading", Text: "callboard is reading it from its sources; try again in a moment.", Status: StatusError, Ephemeral: true}
 }
 
+// lookupCommands only read the catalog: "help X is down" may run one.
+var lookupCommands = map[string]bool{
+	"owner": true, "oncall": true, "info": true, "deps": true, "dependents": true, "team": true, "search": true,
+	"api": true, "system": true, "docs": true, "runbook": true, "dashboard": true, "logs": true, "repo": true,
+	"escalation": true, "contact": true,
+}
+
 // snapshot returns the current snapshot or an answer saying it is not loaded.
 func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
 	s := a.Catalog.Current()
@@ -180,26 +210,56 @@ func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
 
 // resolveArg resolves the request's argument, or returns the answer to give instead.
 func (a *answers) resolveArg(req *Request, prefer Preference) (*catalog.Snapshot, *catalog.Entity, *Response) {
+	s, e, _, bad := a.resolveShared(req, prefer, false)
+	return s, e, bad
+}
+
+// resolveShared is resolveArg for answers about an owner (who owns, on-call,
+// team): when the name fits several entities that all have one owner, the
+// answer is that owner's, so it returns the first of them and all of them
+// in covers instead of asking which one. exactToo extends that to entities
+// that share the exact name (on-call); "who owns" still asks then.
+func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) (*catalog.Snapshot, *catalog.Entity, []*catalog.Entity, *Response) {
 	s, l, bad := a.snapshot()
 	if bad != nil {
-		return nil, nil, bad
+		return nil, nil, nil, bad
 	}
 	inv := Parsed(req)
 	q := inv.Args
 	if q == "" {
-		return nil, nil, a.usage(inv.Command)
+		return nil, nil, nil, a.usage(inv.Command)
 	}
 	res := resolveWith(s, l, q, prefer)
 	if res.Entity == nil {
-		if len(res.Candidates) == 0 && a.loading() {
-			return nil, nil, stillLoading()
+		shareable := res.By == "word" || exactToo
+		if len(res.Candidates) > 1 && prefer != nil && shareable {
+			if o, ok := sharedOwner(s, res.Candidates); ok {
+				if _, found := s.Get(o); found {
+					return s, res.Candidates[0], res.Candidates, nil
+				}
+			}
 		}
-		return nil, nil, unresolved(res, inv.Command, q)
+		if len(res.Candidates) == 0 && a.loading() {
+			return nil, nil, nil, stillLoading()
+		}
+		resp := unresolved(res, inv.Command, q)
+		if o, ok := sharedOwner(s, res.Candidates); ok && len(res.Candidates) > 1 {
+			if oe, found := s.Get(o); found {
+				resp.Text = fmt.Sprintf("All of them are owned by %s. Which one did you mean?", entityLabel(oe))
+				resp.Fields = contactFields(oe, req.Platform)
+			}
+		}
+		return nil, nil, nil, resp
 	}
-	if res.By == "fuzzy" && req.parsed != nil {
-		req.parsed.assumed = "`" + res.Entity.Ref().String() + "`"
+	if req.parsed != nil {
+		switch res.By {
+		case "fuzzy":
+			req.parsed.assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
+		case "word":
+			req.parsed.assumed = fmt.Sprintf("_Taking %q to mean %s (`%s`)._", res.Query, displayName(res.Entity), res.Entity.Ref().String())
+		}
 	}
-	return s, res.Entity, nil
+	return s, res.Entity, nil, nil
 }
 
 func (a *answers) usage(name string) *Response {
@@ -208,10 +268,24 @@ func (a *answers) usage(name string) *Response {
 		return &Response{Title: "Usage", Text: "Type `help`.", Status: StatusUsage, Ephemeral: true}
 	}
 	resp := &Response{Title: "Usage: " + c.Usage, Text: c.Summary, Status: StatusUsage, Ephemeral: true}
-	for _, ex := range c.Examples {
+	for _, ex := range a.examples(c) {
 		resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 	}
 	return resp
+}
+
+// examples are c's examples with names from the catalog being served.
+func (a *answers) examples(c Command) []string {
+	s := a.Catalog.Current()
+	if s == nil {
+		return c.Examples
+	}
+	l := a.lookups.get(s)
+	out := make([]string, len(c.Examples))
+	for i, ex := range c.Examples {
+		out[i] = l.exampleLine(s, ex)
+	}
+	return out
 }
 
 // okFor finishes a successful answer: status, visibility, and a note when
@@ -220,8 +294,7 @@ func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = !a.InChannel
 	if req.parsed != nil && req.parsed.assumed != "" {
-		note := fmt.Sprintf("_Assuming you meant %s._", req.parsed.assumed)
-		resp.Text = strings.TrimSpace(note + "\n\n" + resp.Text)
+		resp.Text = strings.TrimSpace(req.parsed.assumed + "\n\n" + resp.Text)
 	}
 	return resp
 }
@@ -256,6 +329,10 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 	if name := Parsed(req).Args; name != "" {
 		inv := a.router.Parse(name)
 		c, ok := a.router.Lookup(inv.Command)
+		if len(Parsed(req).Words) > 1 && (!ok || inv.Verb == "" || inv.Args != "") && lookupCommands[inv.Command] {
+			// "help! payments-api is down": a cry for help, not a command name.
+			return a.router.reroute(ctx, req, name)
+		}
 		if !ok || inv.Verb == "" {
 			return &Response{Title: fmt.Sprintf("There is no command %q", name), Text: "Type `help` for the list.", Status: StatusNotFound, Ephemeral: true,
 				Actions: []Action{{Label: "help", Command: "help"}}}, nil
@@ -274,7 +351,7 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 			}
 			resp.Fields = append(resp.Fields, Field{Name: "Or ask", Value: strings.Join(ph, "; ")})
 		}
-		for _, ex := range c.Examples {
+		for _, ex := range a.examples(c) {
 			resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 		}
 		return a.okHelp(resp), nil
@@ -287,7 +364,8 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 		}
 		sec.Items = append(sec.Items, Item{Text: c.Usage, Detail: c.Summary})
 		if len(c.Examples) > 0 && len(resp.Actions) < 5 && c.Name != "help" {
-			resp.Actions = append(resp.Actions, Action{Label: c.Examples[0], Command: c.Examples[0]})
+			ex := a.examples(c)[0]
+			resp.Actions = append(resp.Actions, Action{Label: ex, Command: ex})
 		}
 	}
 	resp.Sections = []Section{sec}

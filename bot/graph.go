@@ -110,18 +110,103 @@ func displayName(e *catalog.Entity) string {
 	return e.DisplayName()
 }
 
-// channelOf returns the chat channel of an entity for the platform (any platform when "").
+// Backstage's own Slack channel annotations (its Slack notifications
+// module); catalog.AnnotationSlackChannel is the older key some catalogs use.
+const (
+	AnnotationSlackChannelID   = "slack.com/channel-id"
+	AnnotationSlackChannelName = "slack.com/channel-name"
+)
+
+// channelOf returns the chat channel of an entity as the platform shows it
+// (any platform when ""): a Slack channel id as a channel mention (<#C…>) on
+// Slack, a Discord channel id as <#…> on Discord, a name as written.
 func channelOf(e *catalog.Entity, platform string) string {
-	slack, discord := e.Annotation(catalog.AnnotationSlackChannel), e.Annotation(catalog.AnnotationDiscordChannel)
-	switch {
-	case platform == PlatformDiscord && discord != "":
-		return discord
-	case platform == PlatformSlack && slack != "":
-		return slack
-	case slack != "":
-		return slack
+	id, name, legacy := e.Annotation(AnnotationSlackChannelID), e.Annotation(AnnotationSlackChannelName), e.Annotation(catalog.AnnotationSlackChannel)
+	discord := e.Annotation(catalog.AnnotationDiscordChannel)
+	slackName := func() string {
+		switch {
+		case name != "":
+			return "#" + strings.TrimPrefix(name, "#")
+		case legacy != "" && !isSlackChannelID(strings.TrimPrefix(legacy, "#")):
+			return legacy
+		}
+		return ""
+	}
+	switch platform {
+	case PlatformDiscord:
+		if discord != "" {
+			if isSnowflake(discord) {
+				return "<#" + discord + ">"
+			}
+			return discord
+		}
+	case PlatformSlack:
+		if id == "" && isSlackChannelID(strings.TrimPrefix(legacy, "#")) {
+			id = strings.TrimPrefix(legacy, "#")
+		}
+		if id != "" {
+			return slackMention("#" + id)
+		}
+	}
+	if n := slackName(); n != "" {
+		return n
+	}
+	if id != "" {
+		return "Slack channel " + id
+	}
+	if legacy != "" {
+		return "Slack channel " + strings.TrimPrefix(legacy, "#")
 	}
 	return discord
+}
+
+// isSlackChannelID reports whether s looks like a Slack channel id (C… or G…).
+func isSlackChannelID(s string) bool {
+	if len(s) < 9 || (s[0] != 'C' && s[0] != 'G') {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isSnowflake reports whether s is a Discord id (digits only).
+func isSnowflake(s string) bool {
+	if len(s) < 15 || len(s) > 21 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// slackMention writes a Slack mention (target "#C123" or "@U123") in the
+// bot's light Markdown as a link with no text, which the Slack renderer
+// turns into <#C123>: raw "<…>" in text is escaped there, so catalog text
+// cannot ping anyone.
+func slackMention(target string) string { return "[](" + target + ")" }
+
+// userMention is how the platform mentions a catalog User: <@U…> on Slack
+// (slack.com/user-id), <@id> on Discord (discord.com/user-id); "" when the
+// User has no id for it.
+func userMention(u *catalog.Entity, platform string) string {
+	switch platform {
+	case PlatformSlack:
+		if id := u.Annotation(catalog.AnnotationSlackUserID); id != "" {
+			return slackMention("@" + id)
+		}
+	case PlatformDiscord:
+		if id := u.Annotation(catalog.AnnotationDiscordUserID); isSnowflake(id) {
+			return "<@" + id + ">"
+		}
+	}
+	return ""
 }
 
 // shortRef renders a ref without the default namespace ("component:payments").

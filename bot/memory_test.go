@@ -44,3 +44,7 @@ func TestMemoryStashIsBounded(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryStashCachesOnCall(t *testing.T) {
+	bottest.RunOnCallCacheSuite(t, func(t *testing.T) bot.Stash { return bot.NewMemoryStash() })
+}

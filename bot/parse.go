@@ -118,8 +118,15 @@ func trimEdges(w string) string {
 
 // normalizeWord folds case and the typographic apostrophe, so "Who’s" matches "who's".
 func normalizeWord(w string) string {
-	return strings.ReplaceAll(strings.ToLower(w), "’", "'")
+	w = strings.ReplaceAll(strings.ToLower(w), "’", "'")
+	if c, ok := contractions[w]; ok {
+		return c
+	}
+	return w
 }
+
+// contractions typed without their apostrophe.
+var contractions = map[string]string{"whos": "who's", "whats": "what's", "wheres": "where's", "hows": "how's", "whose's": "whose"}
 
 // fillers are dropped from the front of the argument text when more follows.
 var fillers = map[string]bool{
@@ -131,6 +138,22 @@ var fillers = map[string]bool{
 var politeness = map[string]bool{
 	"please": true, "pls": true, "hey": true, "hi": true, "callboard": true, "@callboard": true,
 	"can": false,
+}
+
+// politePhrases are dropped from the front of a command line.
+var politePhrases = [][]string{
+	{"can", "you", "tell", "me"}, {"could", "you", "tell", "me"}, {"can", "you", "check"}, {"do", "you", "know"},
+	{"i", "need", "to", "know"}, {"tell", "me"}, {"quick", "question"}, {"any", "idea"}, {"does", "anyone", "know"},
+	{"i", "need"}, {"need", "to", "know"}, {"urgent"}, {"sorry"}, {"ok", "so"}, {"so"},
+}
+
+func startsWith(toks []token, words []string) bool {
+	for i, w := range words {
+		if toks[i].quoted || toks[i].lower != w {
+			return false
+		}
+	}
+	return true
 }
 
 // pattern is one way of naming a command: words before the argument slot
@@ -201,8 +224,17 @@ func argsOf(toks []token) (string, []string) {
 // stripPoliteness drops greetings and "please" from the front, and
 // "please"/"thanks" from the end.
 func stripPoliteness(toks []token) []token {
-	for len(toks) > 1 && !toks[0].quoted && politeness[toks[0].lower] {
-		toks = toks[1:]
+	for changed := true; changed; {
+		changed = false
+		for len(toks) > 1 && !toks[0].quoted && politeness[toks[0].lower] {
+			toks, changed = toks[1:], true
+		}
+		for _, ph := range politePhrases {
+			if len(toks) > len(ph) && startsWith(toks, ph) {
+				toks, changed = toks[len(ph):], true
+				break
+			}
+		}
 	}
 	for len(toks) > 1 && !toks[len(toks)-1].quoted {
 		switch toks[len(toks)-1].lower {

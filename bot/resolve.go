@@ -17,12 +17,16 @@ type lookup struct {
 	byFolded map[string][]*catalog.Entity        // fold(name) and fold(title)
 	byRepo   map[string][]*catalog.Entity        // repo name of github.com/project-slug
 	byEmail  map[string][]*catalog.Entity        // users' spec.profile.email
+	byWord   map[string][]*catalog.Entity        // each word of fold(name) and fold(title)
 	parent   map[*catalog.Entity]*catalog.Entity // a group's parent group (childOf)
 	// ownerOf numbers each entity's owner (ownedBy) in owners, by the
 	// entity's index in Entities() (-1: none), so big answers group by team
 	// without hashing refs or entities.
 	ownerOf []int32
 	owners  []catalog.Ref
+	// examples are the names help shows (see exampleLine), chosen on first use.
+	examplesOnce sync.Once
+	examples     map[string]string
 }
 
 // lookups caches the lookup of the last two snapshots: the one in force and
@@ -51,7 +55,7 @@ func (c *lookups) get(s *catalog.Snapshot) *lookup {
 }
 
 func buildLookup(s *catalog.Snapshot) *lookup {
-	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}, ownerOf: make([]int32, s.Len())}
+	l := &lookup{byFolded: map[string][]*catalog.Entity{}, byRepo: map[string][]*catalog.Entity{}, byEmail: map[string][]*catalog.Entity{}, byWord: map[string][]*catalog.Entity{}, parent: map[*catalog.Entity]*catalog.Entity{}, ownerOf: make([]int32, s.Len())}
 	ids := map[string]int32{}
 	for i, e := range s.Entities() {
 		l.ownerOf[i] = -1
@@ -60,6 +64,11 @@ func buildLookup(s *catalog.Snapshot) *lookup {
 		for _, t := range []string{e.Metadata.Title, profile(e, "displayName")} {
 			if t := fold(t); t != "" && t != n {
 				l.byFolded[t] = append(l.byFolded[t], e)
+			}
+		}
+		for _, w := range strings.Fields(n + " " + fold(e.Metadata.Title)) {
+			if ws := l.byWord[w]; len(ws) == 0 || ws[len(ws)-1] != e {
+				l.byWord[w] = append(ws, e)
 			}
 		}
 		if slug := e.Annotation(catalog.AnnotationProjectSlug); slug != "" {
@@ -125,6 +134,11 @@ var (
 	preferSys   = Preference{{catalog.KindSystem}, {catalog.KindDomain}}
 )
 
+// teamIntent reports whether p is the preference of a question about a team.
+func teamIntent(p Preference) bool {
+	return len(p) > 0 && len(p[0]) == 1 && p[0][0] == catalog.KindGroup
+}
+
 func (p Preference) rank(kind string) int {
 	for i, tier := range p {
 		for _, k := range tier {
@@ -146,6 +160,13 @@ type Resolution struct {
 	Candidates []*catalog.Entity
 	// Suggestions are the closest entities when nothing matched.
 	Suggestions []catalog.Match
+	// Query is the name left once a sentence's filler was stripped, when
+	// the entity was found by the words of that name (By "word").
+	Query string
+}
+
+func sortEntities(es []*catalog.Entity, less func(a, b *catalog.Entity) bool) {
+	sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
 }
 
 // Resolve finds the entity query names in s: exact ref, unique name, title,
@@ -159,16 +180,108 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 	if q == "" || s == nil {
 		return Resolution{}
 	}
-	// "component payments": a kind word narrows the choice.
-	if kind, rest, ok := strings.Cut(q, " "); ok && isKindWord(kind) && strings.TrimSpace(rest) != "" {
-		prefer = Preference{{kindWord(kind)}}
+	if l == nil {
+		l = buildLookup(s)
+	}
+	if res, ok := resolveExact(s, l, q, prefer, ""); ok {
+		if teamIntent(prefer) && (res.Entity == nil || prefer.rank(kindOf(res.Entity)) == len(prefer)) {
+			// "team payments" names the team, not the payments system.
+			if g := standout(wordMatches(l, q, wordsTeam), wordsTeam); g != nil && kindOf(g) == catalog.KindGroup {
+				return Resolution{Entity: g, By: "word", Query: q}
+			}
+		}
+		return res
+	}
+	// A sentence's filler around the name: "the ledger service right now".
+	base, cq, kind := cleanQuery(q)
+	if base != q {
+		if res, ok := resolveExact(s, l, base, prefer, ""); ok {
+			return res
+		}
+	}
+	if cq != base {
+		if res, ok := resolveExact(s, l, cq, prefer, kind); ok {
+			return res
+		}
+	}
+	wp := wordPreference(prefer)
+	if kind != "" {
+		wp = append(Preference{{kind}}, wp...)
+	}
+	if ws := wordMatches(l, cq, wp); len(ws) > 0 {
+		if one := standout(ws, wp); one != nil {
+			return Resolution{Entity: one, By: "word", Candidates: ws, Query: cq}
+		}
+		if len(ws) > 8 {
+			ws = ws[:8]
+		}
+		if _, shared := sharedOwner(s, ws); !shared {
+			// No one owner answers for them all: the one whose name is
+			// closest to what was typed, if one is, else those of the
+			// preferred kind when they share an owner.
+			if one := closest(ws, cq, wp); one != nil {
+				return Resolution{Entity: one, By: "word", Candidates: ws, Query: cq}
+			}
+			if top := topTier(ws, wp); len(top) > 1 {
+				if _, shared := sharedOwner(s, top); shared {
+					return Resolution{Candidates: top, By: "word", Query: cq}
+				}
+			}
+		}
+		return Resolution{Candidates: ws, By: "word", Query: cq}
+	}
+	// A name inside a longer sentence: "payments api is returning 500s".
+	if res, ok := resolveSpan(s, l, cq, prefer, wp); ok {
+		return res
+	}
+	matches := s.Fuzzy(cq, 8)
+	if wp.rank(catalog.KindTemplate) == len(wp) { // never suggest a Template where it cannot be the answer
+		kept := matches[:0]
+		for _, m := range matches {
+			if kindOf(m.Entity) != catalog.KindTemplate {
+				kept = append(kept, m)
+			}
+		}
+		matches = kept
+	}
+	if len(matches) > 0 && matches[0].Score >= 0.8 && (len(matches) == 1 || matches[1].Score < matches[0].Score-0.15) {
+		return Resolution{Entity: matches[0].Entity, By: "fuzzy"}
+	}
+	if len(matches) > 3 {
+		matches = matches[:3]
+	}
+	return Resolution{Suggestions: matches}
+}
+
+// resolveExact finds q by ref, name, title or alias. kind, when set (a
+// trailing "service" or "team"), keeps only entities of that kind.
+func resolveExact(s *catalog.Snapshot, l *lookup, q string, prefer Preference, kind string) (Resolution, bool) {
+	// "component payments": a kind word narrows the choice, unless the
+	// whole text is a name ("team ledger" for team-ledger).
+	if k, rest, ok := strings.Cut(q, " "); ok && isKindWord(k) && strings.TrimSpace(rest) != "" && len(l.byFolded[fold(q)]) == 0 {
+		kind = kindWord(k)
 		q = strings.TrimSpace(rest)
+	}
+	if kind != "" {
+		prefer = Preference{{kind}}
+	}
+	pick := func(in []*catalog.Entity, by string) (Resolution, bool) {
+		if kind != "" {
+			var of []*catalog.Entity
+			for _, e := range in {
+				if kindOf(e) == kind {
+					of = append(of, e)
+				}
+			}
+			in = of
+		}
+		return choose(in, prefer, by)
 	}
 	if strings.ContainsAny(q, ":/") {
 		if r, err := catalog.ParseRef(q, "", ""); err == nil {
 			if r.Kind != "" {
 				if e, ok := s.Get(r); ok {
-					return Resolution{Entity: e, By: "ref"}
+					return Resolution{Entity: e, By: "ref"}, true
 				}
 			} else {
 				var in []*catalog.Entity
@@ -177,38 +290,37 @@ func resolveWith(s *catalog.Snapshot, l *lookup, query string, prefer Preference
 						in = append(in, e)
 					}
 				}
-				if res, ok := choose(in, prefer, "ref"); ok {
-					return res
+				if res, ok := pick(in, "ref"); ok {
+					return res, true
 				}
 			}
 			// A slug "org/repo" or a ref to nothing: keep looking by its name.
-			if res, ok := choose(s.ByAnnotation(catalog.AnnotationProjectSlug, q), prefer, "alias"); ok {
-				return res
+			if res, ok := pick(s.ByAnnotation(catalog.AnnotationProjectSlug, q), "alias"); ok {
+				return res, true
 			}
 			q = r.Name
 		}
 	}
-	if res, ok := choose(s.ByName(q), prefer, "name"); ok {
-		return res
+	if res, ok := pick(s.ByName(q), "name"); ok {
+		return res, true
 	}
-	if l == nil {
-		l = buildLookup(s)
+	// "legacy checkout": a namespace, then a name.
+	if ns, rest, ok := strings.Cut(q, " "); ok && !strings.Contains(rest, " ") {
+		var in []*catalog.Entity
+		for _, e := range s.ByName(rest) {
+			if strings.EqualFold(e.Ref().Namespace, ns) {
+				in = append(in, e)
+			}
+		}
+		if res, ok := pick(in, "ref"); ok {
+			return res, true
+		}
 	}
-	if res, ok := choose(l.byFolded[fold(q)], prefer, "title"); ok {
-		return res
+	if res, ok := pick(l.byFolded[fold(q)], "title"); ok {
+		return res, true
 	}
 	alias := append(append([]*catalog.Entity{}, s.ByAnnotation(catalog.AnnotationProjectSlug, q)...), l.byRepo[strings.ToLower(q)]...)
-	if res, ok := choose(dedupe(alias), prefer, "alias"); ok {
-		return res
-	}
-	matches := s.Fuzzy(q, 8)
-	if len(matches) > 0 && matches[0].Score >= 0.8 && (len(matches) == 1 || matches[1].Score < matches[0].Score-0.15) {
-		return Resolution{Entity: matches[0].Entity, By: "fuzzy"}
-	}
-	if len(matches) > 3 {
-		matches = matches[:3]
-	}
-	return Resolution{Suggestions: matches}
+	return pick(dedupe(alias), "alias")
 }
 
 // choose picks among entities that matched equally well, by preference.

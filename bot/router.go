@@ -203,10 +203,20 @@ func (r *Router) parse(text string) (Invocation, *Command) {
 	}
 	if !toks[0].quoted {
 		if inv, c, ok := try(r.patterns[toks[0].lower]); ok {
+			if c.Name == r.opts.Default {
+				// "what's the escalation path for kyc": a more specific
+				// intent inside beats the catch-all "what's X".
+				if inv2, c2, ok := r.intentInside(toks); ok && c2.Name != c.Name {
+					return inv2, c2
+				}
+			}
 			return inv, c
 		}
 	}
 	if inv, c, ok := try(r.patterns[""]); ok {
+		return inv, c
+	}
+	if inv, c, ok := r.intentInside(toks); ok {
 		return inv, c
 	}
 	args, words := argsOf(toks)
@@ -255,4 +265,63 @@ func WithInvocation(req *Request, inv Invocation) *Request {
 	cp := *req
 	cp.parsed = &inv
 	return &cp
+}
+
+// anywhereVerbs are the one-word verbs recognised after the name too
+// ("ledger runbook", "checkout on-call"); longer phrases always are.
+var anywhereVerbs = map[string]bool{
+	"owner": true, "owns": true, "oncall": true, "on-call": true, "runbook": true, "runbooks": true,
+	"dashboard": true, "dashboards": true, "logs": true, "impact": true, "dependents": true, "escalation": true,
+	"contact": true, "contacts": true, "repo": true, "repository": true, "team": true, "pager": true,
+	"grafana": true, "playbook": true, "playbooks": true,
+}
+
+// intentInside finds a command's words after the start of a sentence ("is
+// card gateway down? who owns it"): the earliest, longest phrase wins, and
+// the words before and after it are the argument.
+func (r *Router) intentInside(toks []token) (Invocation, *Command, bool) {
+	for i := 1; i < len(toks); i++ {
+		if toks[i].quoted {
+			continue
+		}
+		for _, p := range r.patterns[toks[i].lower] {
+			if len(p.suffix) > 0 || (len(p.prefix) < 2 && !anywhereVerbs[p.prefix[0]]) || i+len(p.prefix) > len(toks) {
+				continue
+			}
+			ok := true
+			for j, w := range p.prefix {
+				if toks[i+j].quoted || toks[i+j].lower != w {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			rest := append(append([]token{}, toks[:i]...), toks[i+len(p.prefix):]...)
+			args, words := argsOf(rest)
+			verb := make([]string, len(p.prefix))
+			for j := range p.prefix {
+				verb[j] = toks[i+j].text
+			}
+			return Invocation{Command: p.cmd.Name, Verb: strings.Join(verb, " "), Args: args, Words: words}, p.cmd, true
+		}
+	}
+	return Invocation{}, nil, false
+}
+
+// reroute answers text as if it had been typed instead of req's own text,
+// through the command it names but not through the middleware again (the
+// request already passed it).
+func (r *Router) reroute(ctx context.Context, req *Request, text string) (*Response, error) {
+	r.mu.RLock()
+	inv, c := r.parse(text)
+	r.mu.RUnlock()
+	if c == nil {
+		return r.dispatch(ctx, WithInvocation(req, inv))
+	}
+	cp := *req
+	cp.Text = text
+	cp.parsed = &inv
+	return c.Handler.Handle(ctx, &cp)
 }

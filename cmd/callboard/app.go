@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callboard/callboard/adapters/rota"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
@@ -65,6 +66,15 @@ type AppOptions struct {
 	// cfg is the --config file applyConfigFile read (nil: none), for the
 	// credentials of remote sources.
 	cfg *Config
+
+	// OnCall names who is on call now (PagerDuty, Opsgenie); nil: the
+	// embedded example organisation's example rota when it is served, else
+	// on-call answers from the catalog alone. OnCallStash caches its
+	// answers (nil: in memory).
+	OnCall      bot.OnCall
+	OnCallStash bot.Stash
+	// OnCallTTL and OnCallTimeout are oncall.cache_ttl and oncall.timeout.
+	OnCallTTL, OnCallTimeout time.Duration
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -125,6 +135,27 @@ func (d docSearch) SearchDocs(ctx context.Context, q string, entity *catalog.Ref
 	return out, total, nil
 }
 
+// onCall is the on-call source answers use, cached.
+func (a *App) onCall() (bot.OnCall, error) {
+	oc := a.Options.OnCall
+	if oc == nil && len(a.Options.Catalogs) == 0 {
+		fsys, _ := embeddedOrg()
+		r, err := rota.Load(fsys, examples.Rota)
+		if err != nil {
+			return nil, err
+		}
+		oc = r
+	}
+	if oc == nil {
+		return nil, nil
+	}
+	st := a.Options.OnCallStash
+	if st == nil {
+		st = bot.NewMemoryStash()
+	}
+	return &bot.CachedOnCall{Next: oc, Stash: st, TTL: a.Options.OnCallTTL, Logger: a.log}, nil
+}
+
 // embeddedOrg returns the example organisation built into the binary and
 // the Location file to start from.
 var embeddedOrg = func() (fs.FS, string) { return examples.FS, examples.Root }
@@ -144,7 +175,11 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 		return nil, err
 	}
 	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
+	oc, err := a.onCall()
+	if err != nil {
+		return nil, err
+	}
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout}); err != nil {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {

@@ -40,6 +40,7 @@ type Config struct {
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
+	OnCall   OnCallConfig   `yaml:"oncall"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -166,6 +167,24 @@ func (c *Config) redisOptions() redis.Options {
 	return o
 }
 
+// OnCallConfig names the paging tools "who is on call" asks (see
+// adapters/pagerduty, adapters/opsgenie); the token and key come from
+// PAGERDUTY_TOKEN / OPSGENIE_API_KEY or the *_file keys.
+type OnCallConfig struct {
+	PagerDuty OnCallToolConfig `yaml:"pagerduty"`
+	Opsgenie  OnCallToolConfig `yaml:"opsgenie"`
+	// CacheTTL is how long an answer is kept (shared through Redis).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
+	// Timeout bounds one lookup; past it the answer says the tool is slow.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// OnCallToolConfig is one paging tool's API root and secret file.
+type OnCallToolConfig struct {
+	APIURL     string `yaml:"api_url"`
+	SecretFile string `yaml:"secret_file"`
+}
+
 // LimitsConfig bounds how often one chat user may ask: a token bucket per
 // user, shared through Redis when it is configured and per process otherwise.
 type LimitsConfig struct {
@@ -206,6 +225,8 @@ type Secrets struct {
 	GitHubWebhookSecret string
 	RedisPassword       string
 	BackstageToken      string
+	PagerDutyToken      string
+	OpsgenieAPIKey      string
 }
 
 // String never shows a secret, only which are set.
@@ -247,6 +268,7 @@ func defaultConfig() Config {
 		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
 		Discord: DiscordConfig{Prefix: "!cb"},
 		Limits:  LimitsConfig{PerUserRate: 1, Burst: 10},
+		OnCall:  OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:     LogConfig{Level: "info", Format: "auto"},
 	}
 }
@@ -316,7 +338,8 @@ func redactedLoad(path string, getenv func(string) string, forServe bool) (*Conf
 
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
-	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL", "BACKSTAGE_TOKEN"}
+	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL",
+	"BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	return loadConfigChecked(path, getenv, false)
@@ -676,6 +699,14 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
 	read(&s.BackstageToken, "BACKSTAGE_TOKEN", "backstage.token_file", c.Backstage.TokenFile)
 	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
+	read(&s.PagerDutyToken, "PAGERDUTY_TOKEN", "oncall.pagerduty.secret_file", c.OnCall.PagerDuty.SecretFile)
+	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
+	if v := getenv("PAGERDUTY_API_URL"); v != "" {
+		c.OnCall.PagerDuty.APIURL = v
+	}
+	if v := getenv("OPSGENIE_API_URL"); v != "" {
+		c.OnCall.Opsgenie.APIURL = v
+	}
 	if v := getenv("DISCORD_APP_ID"); v != "" {
 		c.Discord.AppID = v
 	}
@@ -1039,6 +1070,15 @@ func onOff(b bool) string {
 // rather than silently dropped.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
+		if getenv("PAGERDUTY_TOKEN") != "" || getenv("OPSGENIE_API_KEY") != "" {
+			cfg, err := LoadConfig("", getenv)
+			if err != nil {
+				return nil, err
+			}
+			if err := o.pagingFrom(cfg); err != nil {
+				return nil, err
+			}
+		}
 		return nil, splitCLISources(o, getenv)
 	}
 	cfg, err := LoadConfig(o.Config, getenv)
@@ -1046,6 +1086,9 @@ func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string,
 		return nil, err
 	}
 	o.cfg = cfg
+	if err := o.pagingFrom(cfg); err != nil {
+		return nil, err
+	}
 	var local []string
 	for _, src := range cfg.Catalog.Sources {
 		if github.IsSourceSpec(src) {

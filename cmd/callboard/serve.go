@@ -130,6 +130,12 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		opts.RateLimiter = st.Limiter
 		opts.Audit = st.Audit
 	}
+	if err := opts.pagingFrom(cfg); err != nil {
+		return nil, err
+	}
+	if s.redis != nil {
+		opts.OnCallStash = s.redis.Stash
+	}
 	if err := s.wireScaffold(&opts); err != nil {
 		return nil, err
 	}
