@@ -120,6 +120,7 @@ func (a *answers) commands() []Command {
 			Usage:   "whoami", Examples: []string{"whoami", "mine"},
 			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own.",
 			Handler: HandlerFunc(a.whoami),
+			Private: true,
 		},
 		{
 			Name: "search", Aliases: []string{"find", "lookup", "look up", "grep"},
