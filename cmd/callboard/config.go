@@ -191,11 +191,11 @@ func defaultConfig() Config {
 			ShutdownTimeout:   20 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Catalog: CatalogConfig{RefreshInterval: 15 * time.Minute},
-		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
-		Discord: DiscordConfig{Prefix: "!cb"},
-		Limits:  LimitsConfig{PerUserRate: 1, Burst: 10},
-		Log:     LogConfig{Level: "info", Format: "auto"},
+		Catalog:  CatalogConfig{RefreshInterval: 15 * time.Minute},
+		Slack:    SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
+		Discord:  DiscordConfig{Prefix: "!cb"},
+		Limits:   LimitsConfig{PerUserRate: 1, Burst: 10},
+		Log:      LogConfig{Level: "info", Format: "auto"},
 		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
 	}
 }
