@@ -26,6 +26,9 @@ type Refresher struct {
 	// OnRefresh, when set, is called after every source or repository
 	// refresh (for metrics). It must not block.
 	OnRefresh func(RefreshReport)
+	// FailureRetry is the first wait before trying again while a source has
+	// never loaded (30 s by default); it doubles up to the interval.
+	FailureRetry time.Duration
 
 	mu      sync.Mutex // guards results, status
 	results map[string]*catalog.Result
@@ -87,16 +90,31 @@ func NewRefresher(store *catalog.Store, interval time.Duration, log *slog.Logger
 func (r *Refresher) Store() *catalog.Store { return r.store }
 
 // Run refreshes every source now and then every interval until ctx is done.
+//
+// While a source has never loaded (GitHub down at a cold start) the next
+// try comes sooner, FailureRetry (30 s by default) doubling up to the
+// interval, so a catalog started from an older snapshot catches up soon
+// after GitHub is back.
 func (r *Refresher) Run(ctx context.Context) error {
-	_ = r.Refresh(ctx)
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
+	retry := r.FailureRetry
+	if retry <= 0 {
+		retry = 30 * time.Second
+	}
+	wait := retry
 	for {
+		next := r.interval
+		if err := r.Refresh(ctx); err != nil && ctx.Err() == nil && r.neverLoaded() {
+			next = min(wait, r.interval)
+			wait = min(2*wait, r.interval)
+		} else {
+			wait = retry
+		}
+		t := time.NewTimer(next)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
 		case <-t.C:
-			_ = r.Refresh(ctx)
 		}
 	}
 }
@@ -279,4 +297,16 @@ func (r *Refresher) Status() Status {
 		out.Entities, out.Problems, out.Version = snap.Len(), len(snap.Problems()), snap.Version()
 	}
 	return out
+}
+
+// neverLoaded reports whether some source has not loaded once yet.
+func (r *Refresher) neverLoaded() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sources {
+		if st := r.status[s.Name()]; st == nil || st.LastSuccess.IsZero() {
+			return true
+		}
+	}
+	return false
 }

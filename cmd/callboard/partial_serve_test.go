@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
+	"github.com/callboard/callboard/catalog"
 )
 
 // A slow or hung Redis never costs Slack's 3 seconds: the whole
@@ -104,3 +107,76 @@ func TestSlashCommandAnsweredInTimeWhileRedisIsSlowOrHung(t *testing.T) {
 }
 
 func testLogger() *slog.Logger { return slog.New(slog.NewTextHandler(testLogOut, nil)) }
+
+// GitHub is down when a fresh replica starts and leads ingestion: it
+// answers (and is ready) from the last leader's snapshot on the Redis bus,
+// keeps it while GitHub fails, and refreshes as soon as GitHub is back.
+func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	gh := githubtest.New(t)
+	gh.AddOrg("acme")
+	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": ledgerDescriptor})
+	cfgText := fmt.Sprintf("server:\n  addr: 127.0.0.1:0\n  shutdown_timeout: 2s\ncatalog:\n  sources: [\"github:acme\"]\n  refresh_interval: 1h\ngithub:\n  api_url: %s\nredis:\n  url: %s\n", gh.URL, rs.URL)
+	env := envOf(map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken})
+	has := func(s *server, name string) bool {
+		_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
+		return ok
+	}
+	start := func() (*server, context.CancelFunc, chan struct{}) {
+		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := newServer(t.Context(), cfg, testLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.refresh.FailureRetry = 200 * time.Millisecond
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = s.run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+		return s, cancel, done
+	}
+	// The first leader reads GitHub and publishes, then goes away.
+	first, stop, done := start()
+	waitFor(t, "the first leader to publish", 15*time.Second, func() bool {
+		first.ingest.mu.Lock()
+		defer first.ingest.mu.Unlock()
+		return has(first, "ledger") && first.ingest.version > 0
+	})
+	stop()
+	<-done
+
+	gh.Fail("", "", 1_000_000, githubtest.Fault{Status: 502, Message: "Bad Gateway"})
+	gh.ResetCalls()
+	fresh, _, _ := start()
+	waitFor(t, "the fresh replica to serve the published catalog", 10*time.Second, func() bool {
+		return has(fresh, "ledger") && fresh.notReady(t.Context()) == nil
+	})
+	waitFor(t, "the fresh replica to try GitHub", 10*time.Second, func() bool { return gh.Requests() > 0 })
+	if !fresh.ingest.leading.Load() {
+		t.Fatal("the fresh replica is not the ingest leader")
+	}
+	for _, src := range fresh.refresh.Status().Sources {
+		if strings.HasPrefix(src.Name, "github:") && !src.LastSuccess.IsZero() {
+			t.Fatalf("%s loaded although GitHub is down", src.Name)
+		}
+	}
+	rec := httptest.NewRecorder()
+	fresh.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 200 {
+		t.Fatalf("/readyz on the fresh replica with GitHub down: %d %s", rec.Code, rec.Body)
+	}
+	time.Sleep(500 * time.Millisecond) // failed refreshes run meanwhile
+	if !has(fresh, "ledger") {
+		t.Fatal("a failed refresh replaced the published catalog")
+	}
+
+	// GitHub is back, with a change: the fresh replica catches up by itself.
+	gh.Push("acme", "ledger", "main", map[string]string{"catalog-info.yaml": strings.Replace(ledgerDescriptor, "name: ledger", "name: ledger-v2", 1)}, nil)
+	gh.ClearFaults()
+	back := time.Now()
+	waitFor(t, "the fresh replica to refresh from GitHub", 15*time.Second, func() bool { return has(fresh, "ledger-v2") })
+	t.Logf("refreshed from GitHub %v after it came back", time.Since(back).Round(time.Millisecond))
+}
