@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +29,9 @@ func TestSlashCommandAnsweredInTimeWhileRedisIsSlowOrHung(t *testing.T) {
 	rs := redistest.Start(t, redistest.Config{})
 	px := redistest.NewProxy(t, rs)
 	const secret = "marker-signing-secret-20a"
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf("server:\n  addr: 127.0.0.1:0\nredis:\n  url: %s\n", px.URL)),
-		envOf(map[string]string{"SLACK_SIGNING_SECRET": secret}))
+		envOf(map[string]string{"SLACK_SIGNING_SECRET": secret, "DISCORD_PUBLIC_KEY": hex.EncodeToString(pub)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +96,22 @@ func TestSlashCommandAnsweredInTimeWhileRedisIsSlowOrHung(t *testing.T) {
 			t.Errorf("answer while Redis is stopped: %s", b)
 		}
 	}
+	// Discord too: its interaction is answered inline, not deferred.
+	interaction := []byte(`{"id":"1120000000000000001","application_id":"app1","type":2,"token":"tok-20","version":1,"guild_id":"g1","channel_id":"c1",` +
+		`"member":{"user":{"id":"u20","username":"ada"},"roles":[]},"data":{"id":"cmd1","name":"owner","type":1,"options":[{"name":"entity","type":3,"value":"payments-db"}]}}`)
+	stamp := strconv.FormatInt(time.Now().Unix(), 10)
+	req := httptest.NewRequest("POST", "/discord/interactions", bytes.NewReader(interaction))
+	req.Header.Set("X-Signature-Timestamp", stamp)
+	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(priv, append([]byte(stamp), interaction...))))
+	drec := httptest.NewRecorder()
+	dstart := time.Now()
+	s.handler().ServeHTTP(drec, req)
+	dtook := time.Since(dstart)
+	t.Logf("Redis stopped (SIGSTOP): Discord interaction answered in %v", dtook.Round(time.Millisecond))
+	if drec.Code != 200 || dtook >= 2500*time.Millisecond || !strings.Contains(drec.Body.String(), `"type":4`) {
+		t.Errorf("Discord with Redis stopped: %d after %v: %s", drec.Code, dtook, drec.Body)
+	}
+
 	// Still ready: lookups are answered; Redis is reported apart.
 	rec := httptest.NewRecorder()
 	s.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
