@@ -546,7 +546,7 @@ func (r *Runner) work(ctx context.Context, queue Queue, consumer, id string, tem
 	if v, ok := r.secrets.Load(id); ok {
 		secrets = v.(map[string]any)
 	}
-	err = r.resume(jctx, t, job, secrets, progress)
+	err = r.resume(context.WithValue(jctx, parkKey{}, true), t, job, secrets, progress)
 	if errors.Is(context.Cause(jctx), ErrClaimLost) || errors.Is(err, ErrClaimLost) {
 		r.log().Warn("scaffold job lost to another worker; this one changes nothing more", slog.String("job", id), slog.String("consumer", consumer))
 		return fmt.Errorf("job %s: %w: %w", id, ErrClaimLost, errLeave)
@@ -609,6 +609,10 @@ func (r *Runner) heartbeat(ctx context.Context, l Leaser, consumer string, c Cla
 
 // errParked marks a job parked until a rate limit resets.
 var errParked = errors.New("job parked until its wait is over")
+
+// parkKey marks the context of a queue worker's run: only a job some worker
+// will claim again may park (Start, run in the caller's process, fails).
+type parkKey struct{}
 
 // errNotSaved marks a failure to record a job's state in its JobStore.
 var errNotSaved = errors.New("job state not saved")
@@ -718,7 +722,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			return r.interrupt(ctx, job, rec, emit, i)
 		}
 		var wait *WaitError
-		if errors.As(err, &wait) && !dryRun {
+		if errors.As(err, &wait) && !dryRun && ctx.Value(parkKey{}) != nil {
 			return r.park(job, rec, save, emit, i, wait)
 		}
 		if err != nil {

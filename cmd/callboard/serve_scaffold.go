@@ -42,9 +42,9 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	// never share a consumer's pending claims.
 	w := &scaffoldWiring{s: s, consumer: fmt.Sprintf("%s-%d", host, os.Getpid()), jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "callboard_scaffold_jobs",
-		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back).",
+		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back), parked (waiting for a GitHub rate limit to reset).",
 	}, []string{"state"})}
-	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted"} {
+	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted", "parked"} {
 		w.jobs.WithLabelValues(st)
 	}
 	setup := &scaffoldSetup{Notifier: &scaffold.Notifier{}, Poll: time.Second}
@@ -163,6 +163,8 @@ func (w *scaffoldWiring) progress(e scaffold.Event) {
 		w.jobs.WithLabelValues("succeeded").Inc()
 	case e.Job.State == scaffold.JobFailed:
 		w.jobs.WithLabelValues("failed").Inc()
+	case e.Job.State == scaffold.JobWaiting:
+		w.jobs.WithLabelValues("parked").Inc()
 	case e.Step >= 0 && e.Job.State == scaffold.JobQueued:
 		w.jobs.WithLabelValues("interrupted").Inc()
 	}
