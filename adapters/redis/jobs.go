@@ -84,19 +84,33 @@ func (s *JobStore) Get(ctx context.Context, id string) (*scaffold.Job, error) {
 // fencedSet replaces KEYS[1] (only when it exists: ARGV[3] "XX") with
 // ARGV[1], or sets the field ARGV[4] of the hash KEYS[1] (ARGV[3] "HSET"),
 // only while the lease KEYS[2] holds the token ARGV[2]: the write of a
-// worker that lost its claim is refused, atomically.
+// worker that lost its claim is refused, atomically. When lease and epoch
+// (KEYS[3]) are both gone, Redis lost its data (restarted without
+// persistence): the worker still running the job restores them, and its
+// record, rather than drop a job no queue entry remembers any more.
 var fencedSet = goredis.NewScript(`
-if redis.call('GET', KEYS[2]) ~= ARGV[2] then
-  return redis.error_reply('CLAIMLOST')
+local restored = false
+local cur = redis.call('GET', KEYS[2])
+if cur ~= ARGV[2] then
+  if cur or redis.call('EXISTS', KEYS[3]) == 1 then
+    return redis.error_reply('CLAIMLOST')
+  end
+  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[5])
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[6])
+  restored = true
 end
 if ARGV[3] == 'HSET' then
   redis.call('HSET', KEYS[1], ARGV[4], ARGV[1])
   return 1
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if not restored and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
 return 1
 `)
+
+// restoredLeaseTTL is the lease a worker restores after Redis lost its
+// data; its heartbeat renews it to the queue's own at the next beat.
+const restoredLeaseTTL = 10 * time.Second
 
 func isClaimLost(err error) bool { return err != nil && strings.Contains(err.Error(), "CLAIMLOST") }
 
@@ -113,8 +127,8 @@ func (s *JobStore) Save(ctx context.Context, job *scaffold.Job) error {
 		return fmt.Errorf("redis job %s: %w", job.ID, err)
 	}
 	if c, ok := scaffold.ClaimFrom(ctx); ok && c.Job == job.ID {
-		n, err := fencedSet.Run(ctx, s.C, []string{s.Prefix + "job:" + job.ID, leaseKey(s.Prefix, job.ID)},
-			data, c.Token, "XX", s.ttl().Milliseconds()).Int()
+		n, err := fencedSet.Run(ctx, s.C, []string{s.Prefix + "job:" + job.ID, leaseKey(s.Prefix, job.ID), epochKey(s.Prefix, job.ID)},
+			data, c.Token, "XX", s.ttl().Milliseconds(), s.ttl().Milliseconds(), restoredLeaseTTL.Milliseconds()).Int()
 		switch {
 		case isClaimLost(err):
 			return fmt.Errorf("redis job %s: %w", job.ID, scaffold.ErrClaimLost)
@@ -250,7 +264,8 @@ func (s *JobStore) FencedHSet(ctx context.Context, key, field string, value []by
 	if !ok {
 		return s.C.HSet(ctx, key, field, value).Err()
 	}
-	err := fencedSet.Run(ctx, s.C, []string{key, leaseKey(s.Prefix, c.Job)}, value, c.Token, "HSET", field).Err()
+	err := fencedSet.Run(ctx, s.C, []string{key, leaseKey(s.Prefix, c.Job), epochKey(s.Prefix, c.Job)},
+		value, c.Token, "HSET", field, s.ttl().Milliseconds(), restoredLeaseTTL.Milliseconds()).Err()
 	if isClaimLost(err) {
 		return fmt.Errorf("job %s: %w", c.Job, scaffold.ErrClaimLost)
 	}
@@ -269,10 +284,13 @@ return t
 
 // renewJob extends the lease KEYS[1] held with token ARGV[1] by ARGV[2] ms, or
 // takes it again when it lapsed and nobody leased the job since (the epoch
-// KEYS[2] is still the token). 0 when the job is another's.
+// KEYS[2] is still the token, or gone with all of Redis' data: then it is
+// restored, ARGV[3] ms). 0 when the job is another's.
 var renewJob = goredis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] or (not cur and redis.call('GET', KEYS[2]) == ARGV[1]) then
+local epoch = redis.call('GET', KEYS[2])
+if cur == ARGV[1] or (not cur and (epoch == ARGV[1] or not epoch)) then
+  if not epoch then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) end
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end
@@ -307,7 +325,8 @@ func (q *Queue) Lease(ctx context.Context, consumer, id string) (scaffold.Claim,
 // claim (XCLAIM with no minimum idle time resets it), so neither lapses
 // while the worker lives.
 func (q *Queue) Renew(ctx context.Context, consumer string, c scaffold.Claim) error {
-	n, err := renewJob.Run(ctx, q.C, []string{leaseKey(q.Prefix, c.Job), epochKey(q.Prefix, c.Job)}, c.Token, q.leaseTTL().Milliseconds()).Int()
+	n, err := renewJob.Run(ctx, q.C, []string{leaseKey(q.Prefix, c.Job), epochKey(q.Prefix, c.Job)}, c.Token, q.leaseTTL().Milliseconds(),
+		(30 * 24 * time.Hour).Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("redis renewing the lease of job %s: %w", c.Job, err)
 	}

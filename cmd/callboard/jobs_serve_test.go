@@ -132,11 +132,19 @@ func scaffoldConfig(t *testing.T, ghURL, redisURL, extra string) string {
 		org, ghURL, redisURL, extra)
 }
 
-// Redis goes away while a step's result is being saved, and comes back
-// (append-only, as a managed Redis keeps its data): the save is retried,
-// the job finishes in its first attempt, and nothing is lost or made twice.
+// Redis goes away while a step's result is being saved, and comes back:
+// the save is retried, the job finishes in its first attempt, and nothing
+// is lost or made twice. With append-only persistence (as a managed Redis
+// keeps its data) the record was there all along; without, the worker
+// still running the job restores its record, lease and registration.
 func TestRedisRestartDuringAStepSaveLosesNothing(t *testing.T) {
-	rs := redistest.Start(t, redistest.Config{AppendOnly: true})
+	for _, persistent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("appendonly=%v", persistent), func(t *testing.T) { redisRestartDuringAStepSave(t, persistent) })
+	}
+}
+
+func redisRestartDuringAStepSave(t *testing.T, persistent bool) {
+	rs := redistest.Start(t, redistest.Config{AppendOnly: persistent})
 	gh := githubtest.New(t)
 	gh.AddOrg("tallybird")
 	// The commit's tree waits 2 s (a short secondary rate limit the client
