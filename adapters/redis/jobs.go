@@ -114,9 +114,11 @@ const restoredLeaseTTL = 10 * time.Second
 
 func isClaimLost(err error) bool { return err != nil && strings.Contains(err.Error(), "CLAIMLOST") }
 
-// leaseKey and epochKey share a hash tag, so the lease scripts touch one slot.
-func leaseKey(prefix, id string) string { return prefix + "lease:{" + id + "}" }
-func epochKey(prefix, id string) string { return prefix + "epoch:{" + id + "}" }
+// leaseKey and epochKey carry the job's key as their hash tag, so on a
+// Cluster they live in the job record's slot and one script may touch all
+// three.
+func leaseKey(prefix, id string) string { return "{" + prefix + "job:" + id + "}:lease" }
+func epochKey(prefix, id string) string { return "{" + prefix + "job:" + id + "}:epoch" }
 
 // Save implements scaffold.JobStore (only an existing job is replaced).
 // With a scaffold.Claim on ctx for this job, the write is fenced: refused
@@ -266,11 +268,28 @@ func (s *JobStore) FencedHSet(ctx context.Context, key, field string, value []by
 	}
 	err := fencedSet.Run(ctx, s.C, []string{key, leaseKey(s.Prefix, c.Job), epochKey(s.Prefix, c.Job)},
 		value, c.Token, "HSET", field, s.ttl().Milliseconds(), restoredLeaseTTL.Milliseconds()).Err()
+	if err != nil && strings.Contains(err.Error(), "CROSSSLOT") {
+		// On a Cluster the shared hash lives in another slot than the
+		// job's lease: check the lease, then write (a window of one
+		// round trip instead of none).
+		err = checkLease.Run(ctx, s.C, []string{leaseKey(s.Prefix, c.Job), epochKey(s.Prefix, c.Job)}, c.Token).Err()
+		if err == nil {
+			err = s.C.HSet(ctx, key, field, value).Err()
+		}
+	}
 	if isClaimLost(err) {
 		return fmt.Errorf("job %s: %w", c.Job, scaffold.ErrClaimLost)
 	}
 	return err
 }
+
+// checkLease fails with CLAIMLOST unless the lease KEYS[1] holds ARGV[1] (or
+// lease and epoch KEYS[2] are both gone with Redis' data).
+var checkLease = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] or (not cur and redis.call('EXISTS', KEYS[2]) == 0) then return 1 end
+return redis.error_reply('CLAIMLOST')
+`)
 
 // leaseJob takes a job's lease unless a live one exists: KEYS lease, epoch;
 // ARGV lease ms, epoch ms. Returns the new token, or 0 when held.
