@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -276,8 +277,8 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 	if td := e.Annotation(catalog.AnnotationTechDocsRef); td != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Docs", Value: "TechDocs (" + td + ")", Short: true})
 	}
-	if e.Origin.Pos.File != "" {
-		resp.Fields = append(resp.Fields, Field{Name: "Defined in", Value: e.Origin.Pos.String()})
+	if where := definedIn(e); where != "" {
+		resp.Fields = append(resp.Fields, Field{Name: "Defined in", Value: where})
 	}
 	resp.Actions = []Action{
 		{Label: "who owns", Command: "owner " + ref},
@@ -999,4 +1000,25 @@ func detailWithOwner(e *catalog.Entity) string {
 		d += " · " + shortRef(o)
 	}
 	return d
+}
+
+// definedIn says where an entity's descriptor lives, as people can find it:
+// the repository URL a source recorded, else the file's path inside the
+// catalog folder it was loaded from — never the server's own file path.
+func definedIn(e *catalog.Entity) string {
+	for _, key := range []string{catalog.AnnotationManagedByOrigin, catalog.AnnotationManagedBy} {
+		if u, ok := strings.CutPrefix(e.Annotation(key), "url:"); ok && strings.HasPrefix(u, "https://") {
+			return u
+		}
+	}
+	file := e.Origin.Pos.File
+	if e.Origin.Source == "files" || strings.HasPrefix(file, "/") || filepath.IsAbs(file) {
+		file = e.Origin.Path // relative to the catalog folder
+	}
+	if file == "" {
+		return ""
+	}
+	pos := e.Origin.Pos
+	pos.File = file
+	return pos.String()
 }

@@ -154,11 +154,27 @@ func (a *answers) commands() []Command {
 	return cmds
 }
 
+// CatalogLoading is a Catalog that knows whether some of its sources have
+// not loaded yet (a remote catalog at start); a lookup that finds nothing
+// meanwhile is answered "still loading", not "nothing is called".
+type CatalogLoading interface {
+	Loading() bool
+}
+
+func (a *answers) loading() bool {
+	l, ok := a.Catalog.(CatalogLoading)
+	return ok && l.Loading()
+}
+
+func stillLoading() *Response {
+	return &Response{Title: "The catalog is still loading", Text: "callboard is reading it from its sources; try again in a moment.", Status: StatusError, Ephemeral: true}
+}
+
 // snapshot returns the current snapshot or an answer saying it is not loaded.
 func (a *answers) snapshot() (*catalog.Snapshot, *lookup, *Response) {
 	s := a.Catalog.Current()
 	if s == nil {
-		return nil, nil, &Response{Title: "The catalog is not loaded yet", Text: "Try again in a moment.", Status: StatusError, Ephemeral: true}
+		return nil, nil, stillLoading()
 	}
 	return s, a.lookups.get(s), nil
 }
@@ -176,6 +192,9 @@ func (a *answers) resolveArg(req *Request, prefer Preference) (*catalog.Snapshot
 	}
 	res := resolveWith(s, l, q, prefer)
 	if res.Entity == nil {
+		if len(res.Candidates) == 0 && a.loading() {
+			return nil, nil, stillLoading()
+		}
 		return nil, nil, unresolved(res, inv.Command, q)
 	}
 	if res.By == "fuzzy" && req.parsed != nil {

@@ -223,6 +223,11 @@ func (r *Router) parse(text string) (Invocation, *Command) {
 // Handle parses req.Text, records the Invocation on req (see Parsed) and runs
 // the chosen command through the middleware.
 func (r *Router) Handle(ctx context.Context, req *Request) (*Response, error) {
+	if resp := TextTooLong(req.Text); resp != nil {
+		r.opts.Logger.WarnContext(ctx, "command text over the limit; not parsed", "bytes", len(req.Text), "limit", MaxTextBytes,
+			"platform", req.Platform, "user", req.User.ID)
+		return resp, nil
+	}
 	r.mu.RLock()
 	inv, _ := r.parse(req.Text)
 	h := r.chain

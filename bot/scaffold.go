@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,14 @@ func RegisterScaffold(r *Router, o ScaffoldOptions) error {
 
 type scaffolding struct{ o ScaffoldOptions }
 
+// failure answers a request that failed inside (the job store is down):
+// a plain sentence for the person, the cause in the runner's log.
+func (s *scaffolding) failure(ctx context.Context, title string, err error) *Response {
+	resp := ErrorResponse(ctx, s.o.Runner.Log, err, "command", "scaffold")
+	resp.Title = title
+	return resp
+}
+
 func (s *scaffolding) list() ([]*scaffold.Template, []error) {
 	return scaffold.Templates(s.o.Catalog.Current())
 }
@@ -86,7 +95,7 @@ func (s *scaffolding) templates(ctx context.Context, req *Request) (*Response, e
 	}
 	resp.Sections = append(resp.Sections, sec)
 	for _, err := range errs {
-		resp.Text += "Not usable: " + err.Error() + "\n"
+		resp.Text += "Not usable: " + PublicText(err.Error()) + "\n"
 	}
 	return resp, nil
 }
@@ -153,6 +162,13 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 	if prev.CatalogInfo != "" {
 		resp.Sections = append(resp.Sections, Section{Title: "catalog-info.yaml", Text: "```\n" + prev.CatalogInfo + "```"})
 	}
+	if len(prev.Skipped) > 0 {
+		skipped := Section{Title: "Skipped in the dry run"}
+		for _, line := range prev.Skipped {
+			skipped.Items = append(skipped.Items, Item{Text: line})
+		}
+		resp.Sections = append(resp.Sections, skipped)
+	}
 	resp.Text = "Nothing was created."
 	if !dry {
 		// Asked to publish, and this callboard cannot: say so, never a fake success.
@@ -184,7 +200,20 @@ func (s *scaffolding) refusal(t *scaffold.Template, raw map[string]string, dry b
 	if errors.As(err, &denied) {
 		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not run " + t.Ref.Name, Text: denied.Error()}
 	}
-	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: err.Error()}
+	if errors.Is(err, scaffold.ErrUnavailable) {
+		// The cause names addresses and network errors: the log has it.
+		s.log().Warn("scaffold request refused: the job store is unavailable", "template", t.Ref.String(), "err", err)
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Scaffolding is unavailable right now",
+			Text: "callboard cannot reach its shared job store at the moment, so nothing was created. Try again in a minute; if it keeps failing, tell the team that runs callboard."}
+	}
+	return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: PublicText(err.Error())}
+}
+
+func (s *scaffolding) log() *slog.Logger {
+	if s.o.Runner != nil && s.o.Runner.Log != nil {
+		return s.o.Runner.Log
+	}
+	return slog.Default()
 }
 
 // modalCommand is the command a form's values are appended to: the
@@ -241,7 +270,13 @@ func (s *scaffolding) submit(ctx context.Context, req *Request, t *scaffold.Temp
 	job, err := s.o.Runner.Submit(ctx, s.o.Queue, sreq)
 	if job != nil && err != nil {
 		resp := s.jobResponse(job)
-		resp.Text += "\n" + err.Error()
+		if errors.Is(err, scaffold.ErrUnavailable) {
+			// The cause names addresses and network errors: the log has it.
+			s.log().Warn("scaffold job not queued: the job queue is unavailable", "job", job.ID, "err", err)
+			resp.Text += "\ncallboard could not reach its shared job queue, so the job was not queued. Retry it in a minute."
+		} else {
+			resp.Text += "\n" + PublicText(err.Error())
+		}
 		return resp, nil
 	}
 	if bad := s.refusal(t, sreq.Params, false, err); bad != nil {
@@ -334,7 +369,7 @@ func (s *scaffolding) status(ctx context.Context, id string) (*Response, error) 
 		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
 	}
 	if err != nil {
-		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+		return s.failure(ctx, "Cannot read job "+id, err), nil
 	}
 	resp := s.jobResponse(j)
 	resp.Ephemeral = true
@@ -353,7 +388,7 @@ func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Resp
 		return &Response{Status: StatusNotFound, Ephemeral: true, Title: "No scaffold job " + id, Text: "Job ids come in the reply to `scaffold`; records are kept for 30 days."}, nil
 	}
 	if err != nil {
-		return &Response{Status: StatusError, Ephemeral: true, Title: "Cannot read job " + id, Text: err.Error()}, nil
+		return s.failure(ctx, "Cannot read job "+id, err), nil
 	}
 	if !s.mayRetry(req, j) {
 		return &Response{Status: StatusDenied, Ephemeral: true, Title: "You may not retry job " + id,
@@ -375,7 +410,7 @@ func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Resp
 	}
 	j, err = s.o.Runner.Requeue(ctx, s.o.Queue, id)
 	if err != nil {
-		return &Response{Status: StatusError, Title: "Cannot retry job " + id, Text: err.Error()}, nil
+		return &Response{Status: StatusError, Title: "Cannot retry job " + id, Text: PublicText(err.Error())}, nil
 	}
 	resp := s.jobResponse(j)
 	resp.Title = "Retrying: " + resp.Title

@@ -94,7 +94,7 @@ type decoded struct {
 // decodeDocument converts, resolves placeholders, validates and builds the
 // entity of one parsed document. fsys and fpath locate the file for
 // placeholders (fsys may be nil).
-func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) decoded {
+func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, aliases *aliasBudget) decoded {
 	var out decoded
 	if doc.Err != nil {
 		p := *doc.Err
@@ -116,7 +116,7 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 		out.problems = []Problem{{Pos: d.pos(nil), Message: msg}}
 		return out
 	}
-	c := &converter{file: display, lineOff: doc.LineOff}
+	c := &converter{file: display, lineOff: doc.LineOff, aliases: aliases}
 	val := c.value(root, 0)
 	m, _ := val.(map[string]any)
 	_, hasAV := m["apiVersion"]
@@ -127,7 +127,7 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 		return out
 	}
 	if spec, ok := m["spec"].(map[string]any); ok && fsys != nil {
-		r := &resolver{fsys: fsys, dir: path.Dir(fpath), d: d}
+		r := &resolver{fsys: fsys, dir: path.Dir(fpath), d: d, aliases: aliases}
 		r.walk(spec, []any{"spec"}, 0)
 		out.problems = append(out.problems, r.problems...)
 	} else if ok {
@@ -139,7 +139,7 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string) deco
 	e := entityFrom(m)
 	e.Known = known
 	e.Origin = Origin{Pos: d.pos(nil), Doc: doc.Index, FS: fsys, Path: fpath}
-	if !known && e.Kind != "" && IsValidKind(e.Kind) {
+	if !known && !v.whole && e.Kind != "" && IsValidKind(e.Kind) {
 		msg, sev := unknownKindMessage(e.Kind, e.APIVersion)
 		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: sev, Message: msg})
 	}
@@ -356,6 +356,7 @@ type resolver struct {
 	d        *docNodes
 	problems []Problem
 	reads    int
+	aliases  *aliasBudget // the descriptor file's: placeholders' YAML spends it too
 }
 
 const maxPlaceholders = 100
@@ -420,8 +421,8 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 	if r.reads > maxPlaceholders {
 		return warn("more than %d placeholders in one entity; %s %s left unresolved", maxPlaceholders, key, s)
 	}
-	fp := path.Clean(path.Join(r.dir, s))
-	if path.IsAbs(s) || strings.HasPrefix(fp, "../") || fp == ".." {
+	fp, err := JoinInside(r.dir, s)
+	if err != nil {
 		return warn("%s %s points outside the catalog; the field is left unresolved", key, s)
 	}
 	st, err := fs.Stat(r.fsys, fp)
@@ -449,7 +450,7 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 		if len(docs) == 0 || docs[0].Err != nil {
 			return warn("$yaml %s is not valid YAML; the field is left unresolved", s)
 		}
-		c := &converter{file: fp}
+		c := &converter{file: fp, aliases: r.aliases}
 		v := c.value(docs[0].Root, 0)
 		if len(c.errs) > 0 {
 			return warn("$yaml %s: %s; the field is left unresolved", s, c.errs[0].Message)

@@ -7,7 +7,8 @@
 // Reading: LoadFS and LoadPaths walk files, directories and Location
 // entities; SplitDocuments parses each YAML/JSON document on its own (so one
 // bad document never hides the others) within bounds on size, depth and
-// alias expansion (MaxFileSize, MaxDepth, MaxValues). yaml.v3 is the parser
+// alias expansion (MaxFileSize, MaxDepth, MaxValues, and MaxAliasValues for a
+// whole file). yaml.v3 is the parser
 // of record; fastyaml.go is an accelerator for plain block YAML that builds
 // yaml.v3's exact node tree or declines (see SplitDocuments). Every problem is a
 // Problem printed "file:line:col: message"; errors make a document invalid,

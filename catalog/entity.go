@@ -212,7 +212,13 @@ type Entity struct {
 	Metadata   Metadata       `json:"metadata"`
 	Spec       map[string]any `json:"spec,omitempty"`
 	Relations  []Relation     `json:"relations,omitempty"`
-	Origin     Origin         `json:"origin"`
+	// SourceRelations are relations the source states itself, beside those
+	// spec fields make: a Backstage instance's own (its processors and
+	// providers, LDAP or GitHub org ingestion say, add some no spec field
+	// holds). Build merges them into Relations, each once, with the
+	// inverses of the types it knows; it never changes them.
+	SourceRelations []Relation `json:"sourceRelations,omitempty"`
+	Origin          Origin     `json:"origin"`
 	// Known is false for kinds callboard does not model: such entities are
 	// kept, searchable and shown raw.
 	Known bool `json:"known"`

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -89,38 +90,44 @@ func (o LoadOptions) display(p string) string {
 // LoadPaths loads OS paths: each a descriptor file, a directory (walked for
 // *.yaml, *.yml, *.json) or a Location file. File names in messages are
 // written the way the paths were given (relative paths stay relative).
+//
+// Each path is confined to its root (the directory given, or the folder of
+// the file given) through DirFS: Location targets, placeholders, TechDocs
+// folders and template skeletons read later through the entities' Origin.FS
+// cannot leave it, by ".." or by a symbolic link.
 func LoadPaths(ctx context.Context, paths []string) *Result {
 	res := &Result{}
-	cwd, _ := os.Getwd()
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			res.Problems = append(res.Problems, Problem{Pos: Position{File: p}, Message: "cannot resolve path: " + err.Error()})
 			continue
 		}
-		vol := filepath.VolumeName(abs)
-		rootDir := vol + string(filepath.Separator)
-		fsys := os.DirFS(rootDir)
-		rel := filepath.ToSlash(strings.TrimPrefix(abs, rootDir))
-		if rel == "" {
-			rel = "."
+		st, err := os.Stat(abs)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{Pos: Position{File: p}, Message: "cannot read: " + unwrapPath(err).Error()})
+			continue
 		}
-		relative := !filepath.IsAbs(p)
+		rootDir, rel := abs, "."
 		typed := filepath.ToSlash(p)
+		prefix := strings.TrimSuffix(typed, "/") + "/" // how files under the root are shown
+		if !st.IsDir() {
+			rootDir, rel = filepath.Dir(abs), filepath.Base(abs)
+			prefix = ""
+			if i := strings.LastIndexByte(typed, '/'); i >= 0 {
+				prefix = typed[:i+1]
+			}
+		}
+		fsys, err := DirFS(rootDir)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{Pos: Position{File: p}, Message: "cannot read: " + unwrapPath(err).Error()})
+			continue
+		}
 		display := func(fp string) string {
 			if fp == rel {
 				return typed
 			}
-			if rest, ok := strings.CutPrefix(fp, rel+"/"); ok {
-				return strings.TrimSuffix(typed, "/") + "/" + rest
-			}
-			full := filepath.Join(rootDir, filepath.FromSlash(fp))
-			if relative && cwd != "" {
-				if r, err := filepath.Rel(cwd, full); err == nil {
-					return filepath.ToSlash(r)
-				}
-			}
-			return filepath.ToSlash(full)
+			return prefix + fp
 		}
 		res.Merge(LoadFS(ctx, fsys, []string{rel}, LoadOptions{Source: "files", Display: display}))
 	}
@@ -264,8 +271,9 @@ func (l *loader) read(p string, explicit bool) fileResult {
 	// Each document is decoded as soon as it is parsed, so its node tree is
 	// dead before the next is parsed into the same (pooled) storage.
 	fp := fastParsers.Get().(*fastParser)
+	aliases := newAliasBudget()
 	eachDocument(display, data, fp, func(doc Document) {
-		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p))
+		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p, aliases))
 	})
 	fastParsers.Put(fp)
 	return fr
@@ -350,10 +358,10 @@ func (l *loader) follow(loc *Entity, stack []string) {
 				Message: "location target " + t + " is a URL: callboard does not fetch URLs when loading files (use a github: source)"})
 			continue
 		}
-		fp := path.Clean(path.Join(dir, filepath.ToSlash(t)))
-		if path.IsAbs(t) || fp == ".." || strings.HasPrefix(fp, "../") {
-			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: sev, Entity: loc.Ref(),
-				Message: "location target " + t + " points outside the catalog being read"})
+		fp, err := JoinInside(dir, filepath.ToSlash(t))
+		if err != nil {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: Error, Entity: loc.Ref(),
+				Message: "location target " + t + " points outside the catalog being read; it is not read"})
 			continue
 		}
 		var matches []string
@@ -371,6 +379,10 @@ func (l *loader) follow(loc *Entity, stack []string) {
 			sort.Strings(matches)
 		} else if _, err := fs.Stat(l.fsys, fp); err == nil {
 			matches = []string{fp}
+		} else if esc := (*EscapeError)(nil); errors.As(err, &esc) {
+			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: Error, Entity: loc.Ref(),
+				Message: "location target " + t + ": " + l.opts.display(fp) + " leads outside the catalog being read through a symbolic link; it is not read"})
+			continue
 		}
 		if len(matches) == 0 {
 			l.res.Problems = append(l.res.Problems, Problem{Pos: pos, Severity: sev, Entity: loc.Ref(),

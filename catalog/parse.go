@@ -29,7 +29,22 @@ const (
 	maxStructure = 150_000
 	// MaxDocuments is the most documents read from one file.
 	MaxDocuments = 20_000
+	// MaxAliasValues is the most values that aliases may expand to in one
+	// file, all its documents together. MaxValues alone let each of
+	// thousands of documents expand to its limit (milliseconds each, minutes
+	// for a file); with this, the work of reading a file is bounded by its
+	// size plus this many values.
+	MaxAliasValues = 2 * MaxValues
 )
+
+// aliasBudget is what is left of MaxAliasValues for one file; converters of
+// the file's documents share it.
+type aliasBudget struct {
+	left     int
+	reported bool
+}
+
+func newAliasBudget() *aliasBudget { return &aliasBudget{left: MaxAliasValues} }
 
 // Document is one YAML document of a file, parsed to a node tree that keeps
 // positions. Root is nil when the document could not be parsed (Err says why).
@@ -247,6 +262,10 @@ type converter struct {
 	values  int
 	errs    []Problem
 	failed  bool // budget or depth exceeded: stop converting
+	// aliases is the file's alias budget (nil: one of its own); inAlias
+	// counts the aliases being expanded around the current node.
+	aliases *aliasBudget
+	inAlias int
 }
 
 func (c *converter) pos(n *yaml.Node) Position {
@@ -269,9 +288,29 @@ func (c *converter) value(n *yaml.Node, depth int) any {
 	if c.failed || n == nil {
 		return nil
 	}
+	if n.Kind == yaml.AliasNode {
+		c.inAlias++
+		defer func() { c.inAlias-- }()
+	}
 	n = deref(n)
 	if n == nil || n.Kind == yaml.AliasNode {
 		return nil
+	}
+	if c.inAlias > 0 {
+		if c.aliases == nil {
+			c.aliases = newAliasBudget()
+		}
+		c.aliases.left--
+		if c.aliases.left < 0 {
+			c.failed = true
+			if !c.aliases.reported {
+				c.aliases.reported = true
+				c.errorf(n, "aliases in this file expand to more than %d values in all (an alias bomb?); this document and the file's later documents that use aliases are not read", MaxAliasValues)
+			} else {
+				c.errorf(n, "not read: the file's aliases already expanded to more than %d values", MaxAliasValues)
+			}
+			return nil
+		}
 	}
 	c.values++
 	if c.values > MaxValues {

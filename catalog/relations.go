@@ -66,7 +66,9 @@ func fieldsOf(kind string) []refField {
 // Build merges results into a Snapshot: duplicate entity references are
 // reported (the first one read wins), relations are computed in both
 // directions from the spec fields, and references to missing entities are
-// warnings at the position of the field. Build fills the entities' Relations
+// warnings at the position of the field. Relations a source stated itself
+// (Entity.SourceRelations) are merged in after those of the spec, without
+// duplicates. Build fills the entities' Relations
 // (any relations read from the files are replaced): pass freshly loaded
 // entities, not ones already in another snapshot. The field positions kept
 // for these messages are dropped once used.
@@ -271,8 +273,41 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 				}
 			}
 		}
+		pt.addSourceRelations(entities, byRef, i, first)
 	}
 	return pt
+}
+
+// addSourceRelations adds entity i's SourceRelations that its spec did not
+// already make (first is where its outgoing relations start in pt.out). A
+// target missing from the catalog is kept without a warning: the source
+// vouched for the relation, and may hold entities this catalog does not.
+func (pt *relPart) addSourceRelations(entities []*Entity, byRef map[Ref]int32, i, first int) {
+	e := entities[i]
+	for _, sr := range e.SourceRelations {
+		if sr.Type == "" || sr.Target.Kind == "" || sr.Target.Name == "" {
+			continue
+		}
+		r := sr.Target
+		if r.Namespace == "" {
+			r.Namespace = DefaultNamespace
+		}
+		lr := lowerRef(r)
+		j, ok := byRef[lr]
+		if ok {
+			r = entities[j].Ref()
+		} else {
+			j = -1
+		}
+		raw := rawRel{from: int32(i), to: j, typ: sr.Type, target: r}
+		if repeated(pt.out[first:], raw, lr) {
+			continue
+		}
+		pt.out = append(pt.out, raw)
+		if inv := inverseRel[sr.Type]; ok && inv != "" {
+			pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inv, target: e.Ref()})
+		}
+	}
 }
 
 // repeated reports whether an entity's relations so far already hold r (lr

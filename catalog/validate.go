@@ -182,6 +182,9 @@ func knownVersions(kind string) []string {
 type validator struct {
 	d        *docNodes
 	problems []Problem
+	// whole is set when one error said all there is to say about the
+	// document (not a descriptor, a template skeleton): no more checks.
+	whole bool
 }
 
 func (v *validator) errAt(path []any, format string, args ...any) {
@@ -362,6 +365,27 @@ var rootFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": t
 // validate checks the envelope, metadata and, for known kinds, the spec.
 // It returns whether the kind is one Backstage defines.
 func (v *validator) validate(root map[string]any) (known bool) {
+	_, hasAV := root["apiVersion"]
+	_, hasKind := root["kind"]
+	if !hasAV && !hasKind {
+		// A CI file, a Helm values file: say so once, not field by field.
+		keys := sortedKeys(root)
+		sort.SliceStable(keys, func(i, j int) bool {
+			a, b := v.d.pos([]any{keys[i], nil}), v.d.pos([]any{keys[j], nil})
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
+		if len(keys) > 5 {
+			keys = append(keys[:5], "…")
+		}
+		v.errAt(nil, "this is not a Backstage descriptor: it has no apiVersion or kind (its top-level fields are %s); an entity needs apiVersion, kind, metadata and spec", strings.Join(keys, ", "))
+		v.whole = true
+		return false
+	}
+	if field, text, ok := skeletonField(root); ok {
+		v.errAt(field, "this is an unrendered Software Template skeleton (%s is %q), not an entity: a template renders it; keep skeleton folders out of the catalog's locations", join(field), text)
+		v.whole = true
+		return false
+	}
 	extra := make([]string, 0)
 	for k := range root {
 		if !rootFields[k] {
@@ -551,7 +575,9 @@ func (v *validator) metadata(m map[string]any) {
 	}
 	for _, field := range []string{"labels", "annotations"} {
 		x, ok := m[field]
-		if !ok {
+		if !ok || x == nil && field == "annotations" {
+			// An empty annotations: is accepted by Backstage, which adds
+			// its location annotations before validating.
 			continue
 		}
 		mm, isMap := x.(map[string]any)
@@ -789,4 +815,26 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// templateMarker reports whether s holds template syntax: ${{ }}, {{ }}
+// (cookiecutter) or {% %}.
+func templateMarker(s string) bool {
+	return strings.Contains(s, "${{") || strings.Contains(s, "{%") ||
+		strings.Contains(s, "{{") && strings.Contains(s, "}}")
+}
+
+// skeletonField finds the identity field (kind, metadata.name or
+// metadata.namespace) of an unrendered template skeleton, with its text.
+func skeletonField(root map[string]any) ([]any, string, bool) {
+	if s, ok := root["kind"].(string); ok && templateMarker(s) {
+		return []any{"kind"}, s, true
+	}
+	meta, _ := root["metadata"].(map[string]any)
+	for _, k := range []string{"name", "namespace"} {
+		if s, ok := meta[k].(string); ok && templateMarker(s) {
+			return []any{"metadata", k}, s, true
+		}
+	}
+	return nil, "", false
 }

@@ -140,3 +140,32 @@ func TestProblemsOfADocumentReadDownTheFile(t *testing.T) {
 		t.Fatalf("problem lines %v, want 3 in file order: %v", lines, res.Problems)
 	}
 }
+
+// TestIssue19DescriptorsThatAreNotEntities: Backstage accepts an empty
+// annotations map; YAML that is no descriptor and a template skeleton each
+// get one error saying what they are.
+func TestIssue19DescriptorsThatAreNotEntities(t *testing.T) {
+	res := loadString(t, "x.yaml", componentHead+"metadata:\n  name: a\n  annotations:\nspec: {type: s, lifecycle: p, owner: t}\n")
+	if len(res.Entities) != 1 || len(res.Problems) != 0 {
+		t.Errorf("null annotations: entities %d, problems %v", len(res.Entities), res.Problems)
+	}
+	res = loadString(t, "x.yaml", componentHead+"metadata:\n  name: a\n  labels:\nspec: {type: s, lifecycle: p, owner: t}\n")
+	if len(errorsOf(res)) != 1 {
+		t.Errorf("null labels are still refused: %v", res.Problems)
+	}
+	cases := []struct{ name, src, want string }{
+		{"CI workflow", "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n", "x.yaml:1:1: this is not a Backstage descriptor: it has no apiVersion or kind (its top-level fields are on, jobs)"},
+		{"Helm values", "replicaCount: 1\nimage:\n  repository: nginx\nservice: {port: 80}\n", "x.yaml:1:1: this is not a Backstage descriptor: it has no apiVersion or kind (its top-level fields are replicaCount, image, service)"},
+		{"nunjucks skeleton", componentHead + "metadata:\n  name: ${{ values.name | dump }}\n  description: ${{ values.description }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: ${{ values.owner | dump }}\n",
+			`x.yaml:4:9: this is an unrendered Software Template skeleton (metadata.name is "${{ values.name | dump }}"), not an entity`},
+		{"cookiecutter skeleton", componentHead + "metadata:\n  name: \"{{ cookiecutter.component_id }}\"\nspec:\n  type: website\n  owner: \"{{ cookiecutter.owner }}\"\n",
+			`x.yaml:4:9: this is an unrendered Software Template skeleton (metadata.name is "{{ cookiecutter.component_id }}")`},
+	}
+	for _, c := range cases {
+		res := loadString(t, "x.yaml", c.src)
+		errs := errorsOf(res)
+		if len(errs) != 1 || !strings.HasPrefix(errs[0], c.want) {
+			t.Errorf("%s: errors %q, want one: %s", c.name, errs, c.want)
+		}
+	}
+}

@@ -2,8 +2,8 @@ package scaffold
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"path"
@@ -184,8 +184,8 @@ func location(t *Template, raw string) (fsPath string, abs *url.URL, err error) 
 	if strings.HasPrefix(raw, "/") {
 		return "", nil, fmt.Errorf("url %q is absolute; use a path relative to the template or an http(s) URL", raw)
 	}
-	p := path.Join(t.Dir, raw)
-	if !fs.ValidPath(p) {
+	p, err := catalog.JoinInside(t.Dir, raw)
+	if err != nil {
 		return "", nil, fmt.Errorf("url %q leaves the template's location", raw)
 	}
 	return p, nil, nil
@@ -207,12 +207,24 @@ func checkLocation(env *CheckEnv, raw string) error {
 		if len(env.AllowedHosts) > 0 {
 			allowed = "allowed: " + strings.Join(env.AllowedHosts, ", ")
 		}
-		return fmt.Errorf("url %q: host %s is not a configured template location (%s)", raw, u.Hostname(), allowed)
+		return &unreachableError{fmt.Sprintf("url %q: host %s is not a configured template location (%s)", raw, u.Hostname(), allowed)}
 	}
 	if !env.HasFetcher {
-		return fmt.Errorf("url %q: no fetcher is configured for remote templates", raw)
+		return &unreachableError{fmt.Sprintf("url %q: no fetcher is configured for remote templates", raw)}
 	}
 	return nil
+}
+
+// unreachableError is a check that fails because this callboard cannot
+// reach a remote template location: a real run refuses the template, a dry
+// run skips the step and says why.
+type unreachableError struct{ msg string }
+
+func (e *unreachableError) Error() string { return e.msg }
+
+func isUnreachable(err error) bool {
+	var u *unreachableError
+	return errors.As(err, &u)
 }
 
 func (a fetchAction) Check(env *CheckEnv, in map[string]any) error {
@@ -265,12 +277,13 @@ func (a fetchAction) Run(ctx context.Context, sc *StepContext, in map[string]any
 			opts.templateExt = "." + strings.TrimPrefix(v, ".")
 		}
 	}
+	// A skeleton sees values only, as in Backstage (not parameters, steps
+	// or user: ${{ parameters.x }} in a skeleton renders empty).
 	values, _ := in["values"].(map[string]any)
-	data := map[string]any{}
-	for k, v := range sc.Data {
-		data[k] = v
+	if values == nil {
+		values = map[string]any{}
 	}
-	data["values"] = templateData(values)
+	data := map[string]any{"values": values}
 	raw := inputString(in, "url")
 	fsPath, u, err := location(sc.Template, raw)
 	if err != nil {

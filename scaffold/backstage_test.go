@@ -90,9 +90,31 @@ func TestBackstageTemplatesParseValidateAndDryRun(t *testing.T) {
 				}
 			}})
 			if c.unsupported != "" {
+				// As Backstage's dry run: the step that cannot run is
+				// skipped, saying which and why, and the rest run.
+				if err != nil {
+					t.Fatalf("dry run: %v", err)
+				}
+				if len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0], c.unsupported) || !strings.Contains(p.Skipped[0], "no action") {
+					t.Errorf("skipped = %q, want the %s step named with why", p.Skipped, c.unsupported)
+				}
+				for _, s := range p.Job.Steps {
+					cannot := s.Action == c.unsupported
+					if cannot != (s.State == scaffold.StepSkipped && s.Error != "") || !cannot && s.State != scaffold.StepDone && s.State != scaffold.StepSkipped {
+						t.Errorf("dry run step %s (%s): %s %q", s.ID, s.Action, s.State, s.Error)
+					}
+				}
+				if p.Job.State != scaffold.JobSucceeded {
+					t.Errorf("dry run state %s: %s", p.Job.State, p.Job.Error)
+				}
+				// A real run refuses up front, naming the action.
+				job, err := r.Start(ctx, scaffold.Request{Template: tmpl, Params: c.params})
 				var cerr *scaffold.CheckError
 				if !errors.As(err, &cerr) || cerr.Action != c.unsupported || !strings.Contains(err.Error(), "unknown action") {
-					t.Fatalf("dry run err = %v, want an up-front unknown action %s", err, c.unsupported)
+					t.Fatalf("real run err = %v, want an up-front unknown action %s", err, c.unsupported)
+				}
+				if job != nil {
+					t.Errorf("a refused run made job %+v", job)
 				}
 				return
 			}

@@ -39,7 +39,7 @@ func (j *Job) StepLines() []string {
 	lines := make([]string, 0, len(j.Steps)+1)
 	for _, s := range j.Steps {
 		line := fmt.Sprintf("%s %s", marks[s.State], s.Name)
-		if s.State == StepFailed && s.Error != "" {
+		if (s.State == StepFailed || s.State == StepSkipped) && s.Error != "" {
 			line += ": " + s.Error
 		}
 		lines = append(lines, line)

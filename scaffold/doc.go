@@ -1,6 +1,6 @@
 // Package scaffold runs Backstage Software Templates (scaffolder.backstage.io/v1beta3):
 // the template model (template.go), parameter validation with JSON Schema
-// (params.go), the ${{ }} template language on gonja (lang.go), the in-memory
+// (params.go), the ${{ }} template language with Backstage's JavaScript semantics (lang.go, njk_*.go), the in-memory
 // workspace with its path checks (tree.go), the actions (action.go), the job
 // Runner with idempotency, progress events, resumable retries, queue workers
 // and dry runs (runner.go), following a job from chat on any replica

@@ -100,6 +100,12 @@ func (j *Job) Exists() []string {
 // ErrJobNotFound is returned by JobStore.Get for an unknown id.
 var ErrJobNotFound = errors.New("job not found")
 
+// ErrUnavailable marks an error of a JobStore or Queue that could not be
+// reached (its Redis is down): nothing was recorded or queued, and the
+// request may be tried again. The rest of such an error's text (addresses,
+// the network error) is for the log, not for chat.
+var ErrUnavailable = errors.New("the shared job store is unavailable")
+
 // JobStore keeps jobs. A Redis implementation uses SET NX on the key for
 // Create and a hash (or a JSON string) per job.
 type JobStore interface {

@@ -3,53 +3,34 @@ package scaffold
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"math"
-	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
-
-	"github.com/callboard/callboard/catalog"
-	"github.com/nikolalohinski/gonja/v2/builtins"
-	"github.com/nikolalohinski/gonja/v2/config"
-	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
 )
 
-// Lang is the template language: Nunjucks-style, variables written ${{ }}
-// and blocks {% %}, on gonja. It is safe for concurrent use.
+// Lang is the template language of Software Templates: ${{ }} expressions and
+// {% %} tags, the subset of Nunjucks 3.2.4 that Backstage's scaffolder
+// renders (nunjitsu), with JavaScript values and Backstage's filters. It is
+// evaluated by a purpose-built interpreter (njk_*.go) that reads no files and
+// stops at its budgets (Limits). A Lang is safe for concurrent use; ForJob
+// gives one that also counts a job's budget.
 type Lang struct {
-	cfg *config.Config
-	env *exec.Environment
+	limits Limits
+	job    *JobBudget
 }
 
-// NewLang builds the language with Backstage's filters added to gonja's.
-func NewLang() *Lang {
-	cfg := config.New()
-	cfg.VariableStartString = "${{"
-	cfg.VariableEndString = "}}"
-	cfg.KeepTrailingNewline = true
-	cfg.StrictUndefined = false
-	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
-	for name, fn := range map[string]exec.FilterFunction{
-		"parseRepoUrl":   filterParseRepoURL,
-		"parseEntityRef": filterParseEntityRef,
-		"pick":           filterPick,
-		"projectSlug":    filterProjectSlug,
-		"dump":           filterDump,
-		"jsonify":        filterDump,
-	} {
-		_ = filters.Register(name, fn)
-	}
-	env := &exec.Environment{
-		Context:           globals(),
-		Filters:           filters,
-		Tests:             builtins.Tests,
-		ControlStructures: builtins.ControlStructures,
-		Methods:           builtins.Methods,
-	}
-	return &Lang{cfg: cfg, env: env}
+// NewLang builds the language with the default budgets.
+func NewLang() *Lang { return &Lang{limits: DefaultLimits} }
+
+// NewLangWithLimits builds the language with other budgets.
+func NewLangWithLimits(l Limits) *Lang { return &Lang{limits: l} }
+
+// ForJob returns the language for one job: every file and expression it
+// renders draws on one job-wide budget of work and output.
+func (l *Lang) ForJob() *Lang {
+	return &Lang{limits: l.limits, job: NewJobBudget(l.limits)}
 }
 
 // TemplateError is an error in a template, with where it is.
@@ -58,6 +39,9 @@ type TemplateError struct {
 	Line    int
 	Col     int
 	Message string
+	// Budget is set when the template went over a budget (depth, work,
+	// output): such an error does not go away on a retry.
+	Budget bool
 }
 
 func (e *TemplateError) Error() string {
@@ -70,390 +54,199 @@ func (e *TemplateError) Error() string {
 	return e.File + ": " + e.Message
 }
 
-var (
-	parsePos = regexp.MustCompile(`\(Line: (\d+) Col: (\d+)(, near [^)]*)?\)`)
-	execPos  = regexp.MustCompile(`at line (\d+)`)
-)
-
-func templateError(file, src string, err error) error {
-	msg := err.Error()
-	msg = strings.Replace(msg, "failed to parse template '"+src+"': ", "", 1)
-	msg = strings.Replace(msg, "unable to execute template: ", "", 1)
-	te := &TemplateError{File: file}
-	if m := parsePos.FindStringSubmatch(msg); m != nil {
-		fmt.Sscan(m[1], &te.Line)
-		fmt.Sscan(m[2], &te.Col)
-		msg = strings.TrimSpace(strings.Replace(msg, m[0], strings.TrimPrefix(m[3], ", "), 1))
-	} else if m := execPos.FindStringSubmatch(msg); m != nil {
-		fmt.Sscan(m[1], &te.Line)
+// Unwrap makes errors.Is(err, ErrTemplateBudget) true for budget errors.
+func (e *TemplateError) Unwrap() error {
+	if e.Budget {
+		return ErrTemplateBudget
 	}
-	te.Message = msg
+	return nil
+}
+
+func templateError(file string, err error) error {
+	te := &TemplateError{File: file, Message: err.Error()}
+	var pe *parseError
+	var ee *evalError
+	switch {
+	case errors.As(err, &pe):
+		te.Line, te.Col = pe.p.line, pe.p.col
+	case errors.As(err, &ee):
+		te.Line, te.Col, te.Budget = ee.p.line, ee.p.col, ee.limit
+	}
 	return te
 }
 
-// jsOps turns the JavaScript comparison operators templates use in `if`
-// (===, !==) into the language's.
-func jsOps(s string) string {
-	if !strings.Contains(s, "==") {
-		return s
+func hasTemplate(src string) bool {
+	return strings.Contains(src, "${{") || strings.Contains(src, "{%") || strings.Contains(src, "{#")
+}
+
+func (l *Lang) newRenderer(data map[string]any) *renderer {
+	top := &frame{vars: make(map[string]any, len(data))}
+	for k, v := range data {
+		top.vars[k] = fromGo(v)
 	}
-	return strings.NewReplacer("!==", "!=", "===", "==").Replace(s)
+	return &renderer{lang: l, limits: l.limits, job: l.job, top: top, start: time.Now()}
+}
+
+func (l *Lang) parse(file, src string) ([]node, error) {
+	return l.parseMode(file, src, false)
+}
+
+func (l *Lang) parseMode(file, src string, compat bool) ([]node, error) {
+	if len(src) > l.limits.MaxFileSize {
+		return nil, &TemplateError{File: file, Budget: true, Message: fmt.Sprintf("the template is %d bytes, more than the %d allowed", len(src), l.limits.MaxFileSize)}
+	}
+	nodes, err := parseTemplate(src, compat)
+	if err != nil {
+		return nil, templateError(file, err)
+	}
+	return nodes, nil
 }
 
 // Render renders src (named file in errors) with data.
 func (l *Lang) Render(file, src string, data map[string]any) (string, error) {
-	if !strings.Contains(src, "${{") && !strings.Contains(src, "{%") && !strings.Contains(src, "{#") {
+	if !hasTemplate(src) {
 		return src, nil
 	}
-	loader, err := loaders.NewShiftedLoader(file, strings.NewReader(src), noLoader{})
+	nodes, err := l.parse(file, src)
 	if err != nil {
 		return "", err
 	}
-	tpl, err := exec.NewTemplate(file, l.cfg, loader, l.env)
-	if err != nil {
-		return "", templateError(file, src, err)
+	r := l.newRenderer(data)
+	defer r.finish()
+	out := &outBuf{r: r}
+	if err := r.renderNodes(nodes, r.top, out); err != nil {
+		return "", templateError(file, err)
 	}
-	out, err := renderSafely(tpl, l.withUndefined(src, data))
-	if err != nil {
-		return "", templateError(file, src, err)
-	}
-	return out, nil
+	return out.b.String(), nil
 }
 
-func renderSafely(tpl *exec.Template, data map[string]any) (out string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the template could not be evaluated: %v", r)
+// RenderCookiecutter renders src as fetch:template's cookiecutterCompat
+// (and callboard's fetch:cookiecutter) does: Jinja's {{ }} delimiters,
+// True/False/None, dict.items() and the like, with the values as
+// `cookiecutter` ({{ cookiecutter.name }}).
+func (l *Lang) RenderCookiecutter(file, src string, values any) (string, error) {
+	if !strings.Contains(src, "{{") && !hasTemplate(src) {
+		return src, nil
+	}
+	nodes, err := l.parseMode(file, src, true)
+	if err != nil {
+		return "", err
+	}
+	r := l.newRenderer(map[string]any{"cookiecutter": values})
+	defer r.finish()
+	r.compat = true
+	out := &outBuf{r: r}
+	if err := r.renderNodes(nodes, r.top, out); err != nil {
+		return "", templateError(file, err)
+	}
+	return out.b.String(), nil
+}
+
+// renderValue renders src as Backstage renders a step's input or output:
+// a template that is one ${{ expression }} keeps the expression's value (a
+// list stays a list); one tag whose text is JSON gives that JSON; anything
+// else is text. ok is false when the value is undefined.
+func (l *Lang) renderValue(file, src string, data map[string]any) (v any, ok bool, err error) {
+	if src == "" {
+		return nil, false, nil // empty output is undefined, as in Backstage
+	}
+	if !hasTemplate(src) {
+		return src, true, nil
+	}
+	nodes, err := l.parse(file, src)
+	if err != nil {
+		return nil, false, err
+	}
+	r := l.newRenderer(data)
+	defer r.finish()
+	if len(nodes) == 1 {
+		if o, isOut := nodes[0].(*outputNode); isOut {
+			val, err := r.eval(o.e, r.top)
+			if err != nil {
+				return nil, false, templateError(file, err)
+			}
+			if isUndefined(val) {
+				return nil, false, nil
+			}
+			return toGo(val), true, nil
 		}
-	}()
-	return tpl.ExecuteToString(exec.NewContext(data))
+	}
+	out := &outBuf{r: r}
+	if err := r.renderNodes(nodes, r.top, out); err != nil {
+		return nil, false, templateError(file, err)
+	}
+	text := out.b.String()
+	if text == "" {
+		return nil, false, nil
+	}
+	if len(nodes) == 1 {
+		if _, isText := nodes[0].(*textNode); !isText {
+			var j any
+			if json.Unmarshal([]byte(text), &j) == nil {
+				return j, true, nil
+			}
+		}
+	}
+	return text, true, nil
 }
-
-// noLoader refuses includes and imports: a skeleton can reach no other file.
-type noLoader struct{}
-
-func (noLoader) Read(name string) (io.Reader, error) {
-	return nil, fmt.Errorf("templates may not include other files (%s)", name)
-}
-func (noLoader) Resolve(name string) (string, error) {
-	return "", fmt.Errorf("templates may not include other files (%s)", name)
-}
-func (noLoader) Inherit(from string) (loaders.Loader, error) { return noLoader{}, nil }
-
-var wholeExpr = regexp.MustCompile(`^\s*\$\{\{([\s\S]*)\}\}\s*$`)
 
 // Eval evaluates a value of a step's input or the template's output: strings
 // are rendered, maps and lists walked. A string that is one whole expression
-// keeps the expression's type (a list stays a list, a number a number).
+// keeps the expression's type (a list stays a list, a number a number); a
+// map entry whose value renders undefined is left out, as Backstage leaves it.
 func (l *Lang) Eval(where string, v any, data map[string]any) (any, error) {
+	out, _, err := l.eval(where, v, data)
+	return out, err
+}
+
+func (l *Lang) eval(where string, v any, data map[string]any) (any, bool, error) {
 	switch x := v.(type) {
 	case string:
-		if m := wholeExpr.FindStringSubmatch(x); m != nil && !strings.Contains(m[1], "${{") && !strings.Contains(m[1], "}}") {
-			out, err := l.Render(where, "${{ ("+jsOps(m[1])+") | dump }}", data)
-			if err != nil {
-				// Some expressions (a if b else c) do not parse inside
-				// parentheses: render them as text instead.
-				return l.Render(where, jsOps(x), data)
-			}
-			if out == "" {
-				return nil, nil
-			}
-			var val any
-			if err := json.Unmarshal([]byte(out), &val); err != nil {
-				return out, nil
-			}
-			return val, nil
-		}
-		return l.Render(where, jsOps(x), data)
+		return l.renderValue(where, x, data)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			r, err := l.Eval(where+"."+k, e, data)
+			r, ok, err := l.eval(where+"."+k, e, data)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
-			out[k] = r
+			if ok {
+				out[k] = r
+			}
 		}
-		return out, nil
+		return out, true, nil
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			r, err := l.Eval(fmt.Sprintf("%s[%d]", where, i), e, data)
+			r, _, err := l.eval(fmt.Sprintf("%s[%d]", where, i), e, data)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			out[i] = r
 		}
-		return out, nil
+		return out, true, nil
 	}
-	return v, nil
+	return v, true, nil
 }
 
-// Truthy evaluates a step's `if`: a bool, or an expression.
+// Truthy evaluates a step's `if` as Backstage does: an empty list is false,
+// otherwise JavaScript's truth of the value.
 func (l *Lang) Truthy(where string, cond any, data map[string]any) (bool, error) {
 	v, err := l.Eval(where, cond, data)
 	if err != nil {
 		return false, err
 	}
-	switch x := v.(type) {
-	case nil:
-		return false, nil
-	case bool:
-		return x, nil
-	case string:
-		return x != "" && x != "false" && x != "False", nil
-	case float64:
-		return x != 0, nil
-	case []any:
-		return len(x) > 0, nil
-	case map[string]any:
-		return len(x) > 0, nil
+	if a, ok := v.([]any); ok {
+		return len(a) > 0, nil
 	}
-	return true, nil
+	return truthy(fromGo(v)), nil
 }
 
-// templateData prepares data for gonja: whole numbers become integers so
-// they print as 8080, not 8080.0.
-func templateData(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = templateData(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = templateData(e)
-		}
-		return out
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-	}
-	return v
-}
-
-func filterDump(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	data, err := json.Marshal(plain(in.Interface()))
-	if err != nil {
-		return exec.ValueError(err)
-	}
-	return exec.AsSafeValue(string(data))
-}
-
-// plain converts values gonja may hand to a filter into JSON-friendly ones.
-func plain(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = plain(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = e
-		}
-		return out
-	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = e
-		}
-		return out
-	case *exec.Value:
-		return plain(x.Interface())
-	}
-	return v
-}
-
-func filterParseRepoURL(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	r, err := ParseRepoURL(in.String(), nil)
-	if err != nil {
-		return exec.ValueError(err)
-	}
-	m := map[string]any{"host": r.Host, "owner": r.Owner, "repo": r.Repo}
-	for k, v := range map[string]string{"organization": r.Organization, "workspace": r.Workspace, "project": r.Project} {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	return exec.AsValue(m)
-}
-
-func filterProjectSlug(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	r, err := ParseRepoURL(in.String(), nil)
-	if err != nil {
-		return exec.ValueError(err)
-	}
-	owner := r.Owner
-	if owner == "" {
-		owner = r.Organization
-	}
-	return exec.AsValue(owner + "/" + r.Repo)
-}
-
-func filterParseEntityRef(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	defKind, defNS := "", ""
-	if len(params.Args) > 0 {
-		if m, ok := plain(params.Args[0].Interface()).(map[string]any); ok {
-			defKind, _ = m["defaultKind"].(string)
-			defNS, _ = m["defaultNamespace"].(string)
-		}
-	}
-	if v, ok := params.KwArgs["defaultKind"]; ok {
-		defKind = v.String()
-	}
-	if v, ok := params.KwArgs["defaultNamespace"]; ok {
-		defNS = v.String()
-	}
-	r, err := catalog.ParseRef(in.String(), defKind, defNS)
-	if err != nil {
-		return exec.ValueError(err)
-	}
-	return exec.AsValue(map[string]any{"kind": r.Kind, "namespace": r.Namespace, "name": r.Name})
-}
-
-func filterPick(e *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
-	if len(params.Args) != 1 {
-		return exec.ValueError(fmt.Errorf("pick takes one key"))
-	}
-	key := params.Args[0].String()
-	if m, ok := plain(in.Interface()).(map[string]any); ok {
-		return exec.AsValue(m[key])
-	}
-	return exec.AsValue(nil)
-}
+// templateData prepares data for templates. Values are converted to the
+// language's JavaScript values when rendered; this keeps the data as given.
+func templateData(v any) any { return v }
 
 // isBinary reports whether data is not text: NUL bytes or invalid UTF-8.
 func isBinary(data []byte) bool {
 	return bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data)
-}
-
-var (
-	exprStart  = regexp.MustCompile(`\$\{\{-?\s*(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
-	blockStart = regexp.MustCompile(`\{%-?\s*(?:if|elif)\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_]*)`)
-	keywords   = map[string]bool{"true": true, "false": true, "none": true, "True": true, "False": true, "None": true, "not": true, "loop": true}
-)
-
-// withUndefined binds names an expression starts with but data lacks to an
-// empty map, so that, as in Nunjucks, a lookup through an undefined name
-// (GitHub Actions' own ${{ github.ref }} in a workflow file) renders empty
-// instead of failing.
-func (l *Lang) withUndefined(src string, data map[string]any) map[string]any {
-	var extra []string
-	for _, re := range []*regexp.Regexp{exprStart, blockStart} {
-		for _, m := range re.FindAllStringSubmatch(src, -1) {
-			name := m[1]
-			if _, ok := data[name]; ok || keywords[name] || l.env.Context.Has(name) {
-				continue
-			}
-			extra = append(extra, name)
-		}
-	}
-	paths := dottedPath.FindAllString(src, -1)
-	if len(extra) == 0 && len(paths) == 0 {
-		return data
-	}
-	out := make(map[string]any, len(data)+len(extra))
-	for k, v := range data {
-		out[k] = v
-	}
-	for _, n := range extra {
-		out[n] = map[string]any{}
-	}
-	for _, p := range paths {
-		vivify(out, strings.Split(p, "."))
-	}
-	return out
-}
-
-var dottedPath = regexp.MustCompile(`\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){2,}`)
-
-// vivify makes every intermediate map of a dotted path exist (copying the maps
-// it changes), so a.b.c with a.b undefined renders empty as in Nunjucks.
-func vivify(m map[string]any, parts []string) {
-	for i := 0; i < len(parts)-1; i++ {
-		next, exists := m[parts[i]]
-		if !exists {
-			if i == 0 {
-				return // top-level names are handled by withUndefined
-			}
-			nm := map[string]any{}
-			m[parts[i]] = nm
-			m = nm
-			continue
-		}
-		nm, ok := next.(map[string]any)
-		if !ok {
-			return
-		}
-		c := make(map[string]any, len(nm))
-		for k, v := range nm {
-			c[k] = v
-		}
-		m[parts[i]] = c
-		m = c
-	}
-}
-
-// maxRange bounds range(): a template must not be able to stall the bot.
-const maxRange = 10000
-
-// globals are gonja's global functions, minus those that can run away
-// (lipsum, gettext), with a bounded range.
-func globals() *exec.Context {
-	ctx := exec.EmptyContext().Update(builtins.GlobalVariables)
-	for _, name := range []string{"cycler", "dict", "joiner", "namespace"} {
-		if v, ok := builtins.GlobalFunctions.Get(name); ok {
-			ctx.Set(name, v)
-		}
-	}
-	ctx.Set("range", boundedRange)
-	return ctx
-}
-
-func boundedRange(_ *exec.Evaluator, params *exec.VarArgs) ([]int, error) {
-	var start, stop, step = 0, 0, 1
-	args := params.Args
-	for _, a := range args {
-		if !a.IsInteger() {
-			return nil, fmt.Errorf("range takes integers: [start, ]stop[, step]")
-		}
-	}
-	switch len(args) {
-	case 1:
-		stop = args[0].Integer()
-	case 2:
-		start, stop = args[0].Integer(), args[1].Integer()
-	case 3:
-		start, stop, step = args[0].Integer(), args[1].Integer(), args[2].Integer()
-	default:
-		return nil, fmt.Errorf("range takes [start, ]stop[, step]")
-	}
-	if step == 0 {
-		return nil, fmt.Errorf("range step must not be 0")
-	}
-	n := (stop - start) / step
-	if (stop-start)%step != 0 {
-		n++
-	}
-	if n > maxRange {
-		return nil, fmt.Errorf("range of %d items is more than the %d allowed", n, maxRange)
-	}
-	var out []int
-	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
-		out = append(out, i)
-	}
-	return out, nil
 }

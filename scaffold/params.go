@@ -19,7 +19,10 @@ type Page struct {
 	Title    string
 	Schema   map[string]any
 	Required []string
-	schema   *jsonschema.Schema
+	// When is the page's condition (Backstage 4.3 `when:`), nil when the
+	// page is always shown: a hidden page is neither asked nor validated.
+	When   any
+	schema *jsonschema.Schema
 }
 
 // Param describes one parameter, for a reply that lists what to supply and
@@ -111,7 +114,7 @@ func parsePages(raw any) ([]Page, error) {
 		if !ok {
 			return nil, fmt.Errorf("page %d is not an object", i+1)
 		}
-		p := Page{Title: str(m["title"]), Schema: m}
+		p := Page{Title: str(m["title"]), Schema: m, When: m["when"]}
 		for _, s := range asList(m["required"]) {
 			if name, ok := s.(string); ok {
 				p.Required = append(p.Required, name)
@@ -329,8 +332,18 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 			values[p.Name] = jsonCopy(p.Default)
 		}
 	}
+	shown, hidden, err := t.shownPages(values)
+	if err != nil {
+		perr.Problems = append(perr.Problems, *err)
+		return nil, perr
+	}
+	for name := range hidden {
+		if _, given := raw[name]; !given {
+			delete(values, name) // a default of a page not shown is not used
+		}
+	}
 	for _, p := range params {
-		if _, given := raw[p.Name]; !p.Required || given {
+		if _, given := raw[p.Name]; !p.Required || given || hidden[p.Name] {
 			continue
 		}
 		if _, ok := values[p.Name]; !ok {
@@ -338,7 +351,7 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		}
 	}
 	for _, p := range params {
-		if p.Field != "RepoUrlPicker" {
+		if p.Field != "RepoUrlPicker" || hidden[p.Name] {
 			continue
 		}
 		s, ok := values[p.Name].(string)
@@ -350,7 +363,10 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		}
 	}
 	if len(perr.Missing) == 0 && len(perr.Problems) == 0 {
-		for _, pg := range t.Pages {
+		for i, pg := range t.Pages {
+			if !shown[i] {
+				continue
+			}
 			if err := pg.schema.Validate(jsonCopy(values)); err != nil {
 				perr.Problems = append(perr.Problems, schemaProblems(err, byName, perr)...)
 			}
@@ -647,4 +663,42 @@ func splitWords(s string) ([]word, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// whenLang evaluates pages' when: conditions.
+var whenLang = NewLang()
+
+// shownPages evaluates each page's when: against the parameters (given and
+// defaults): shown[i] for each page, and the parameters that appear only on
+// hidden pages.
+func (t *Template) shownPages(values map[string]any) (shown []bool, hidden map[string]bool, problem *ParamProblem) {
+	shown = make([]bool, len(t.Pages))
+	onShown, onHidden := map[string]bool{}, map[string]bool{}
+	data := map[string]any{"parameters": values}
+	for i, pg := range t.Pages {
+		shown[i] = true
+		if pg.When != nil {
+			ok, err := whenLang.Truthy(fmt.Sprintf("parameters page %d (%s) when", i+1, pg.Title), pg.When, data)
+			if err != nil {
+				return nil, nil, &ParamProblem{Rule: "when", Message: err.Error()}
+			}
+			shown[i] = ok
+		}
+		props := map[string]map[string]any{}
+		collectProps(pg.Schema, props)
+		for n := range props {
+			if shown[i] {
+				onShown[n] = true
+			} else {
+				onHidden[n] = true
+			}
+		}
+	}
+	hidden = map[string]bool{}
+	for n := range onHidden {
+		if !onShown[n] {
+			hidden[n] = true
+		}
+	}
+	return shown, hidden, nil
 }

@@ -40,6 +40,11 @@ type Runner struct {
 	// (bot.Dedupe.FirstSeen over Redis, across replicas): Requeue uses it so
 	// two retries of one failure clicked at once queue the job once.
 	Once func(ctx context.Context, key string) (bool, error)
+	// Redact turns an error's text into what a job record may keep: records
+	// are shown to any chat user (`scaffold status`, progress messages) and
+	// stored in Redis, so main sets it to strip secrets and internal
+	// addresses. Nil keeps the text. The whole error goes to Log.
+	Redact func(string) string
 	// SaveRetry is how long a job's save is retried while the store does
 	// not answer, 15 s by default.
 	SaveRetry time.Duration
@@ -121,6 +126,14 @@ func (r *Runner) actions() map[string]Action {
 }
 
 var defaultActions = DefaultActions()
+
+// public is err's text as a job record keeps it.
+func (r *Runner) public(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
+}
 
 func (r *Runner) log() *slog.Logger {
 	if r.Log != nil {
@@ -209,13 +222,22 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 	data := r.baseData(values, secrets, user)
 	lang := r.language()
 	var problems []string
-	for _, s := range t.Steps {
-		a, ok := r.actions()[s.Action]
-		if !ok {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q (callboard runs %s)", s.Action, strings.Join(r.actionNames(), ", "))}
+	if !dryRun {
+		// A real run refuses a template with a step callboard cannot run
+		// before anything else, naming the action.
+		for _, s := range t.Steps {
+			if _, ok := r.actions()[s.Action]; !ok {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: fmt.Sprintf("unknown action %q: callboard cannot run this template (it runs %s); nothing was done", s.Action, strings.Join(r.actionNames(), ", "))}
+			}
+			if why := r.cannotRun(s); why != "" {
+				return &CheckError{Step: s.ID, Action: s.Action, Message: why + "; nothing was done"}
+			}
 		}
-		if s.Each != nil {
-			return &CheckError{Step: s.ID, Action: s.Action, Message: "each (running a step once per item) is not supported yet"}
+	}
+	for _, s := range t.Steps {
+		a := r.actions()[s.Action]
+		if r.cannotRun(s) != "" {
+			continue // a dry run skips it, and says so, when it reaches it
 		}
 		if s.If != nil && !refersToSteps(s.If) {
 			ok, err := lang.Truthy(t.Pos.File+": step "+s.ID+" if", s.If, data)
@@ -255,6 +277,9 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		}
 		evaluated[deferredKey] = deferred
 		if err := a.Check(env, evaluated); err != nil {
+			if dryRun && isUnreachable(err) {
+				continue // the dry run skips it, and says so
+			}
 			return &CheckError{Step: s.ID, Action: s.Action, Message: err.Error()}
 		}
 	}
@@ -262,6 +287,18 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// cannotRun says why callboard cannot run step s ("" when it can): its
+// action is not one callboard has, or it uses each:.
+func (r *Runner) cannotRun(s Step) string {
+	if _, ok := r.actions()[s.Action]; !ok {
+		return "callboard has no action " + s.Action
+	}
+	if s.Each != nil {
+		return "callboard cannot run a step with each: (once per item) yet"
+	}
+	return ""
 }
 
 func (r *Runner) actionNames() []string {
@@ -405,7 +442,13 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 		// record, so the job reads as failed (nothing was created) and
 		// `Retry` can run it, rather than sitting "queued" for ever.
 		job.State = JobFailed
-		job.Error = fmt.Sprintf("the job could not be queued (%v); nothing was created: retry it", err)
+		// The cause (addresses, a network error) goes to the log; the
+		// record is read in chat.
+		r.log().Warn("a job could not be queued", slog.String("job", job.ID), slog.Any("err", err))
+		job.Error = "the job could not be queued (the shared job queue was unavailable); nothing was created: retry it"
+		if !errors.Is(err, ErrUnavailable) {
+			job.Error = "the job could not be queued; nothing was created: retry it"
+		}
 		job.Updated = r.now()
 		if serr := r.Store.Save(ctx, job); serr != nil {
 			r.log().Error("recording a job that could not be queued", slog.String("job", job.ID), slog.Any("err", serr))
@@ -538,7 +581,8 @@ func (r *Runner) work(ctx context.Context, queue Queue, consumer, id string, tem
 	t, err := templates(ctx, job.Template)
 	if err != nil {
 		job.State = JobFailed
-		job.Error = fmt.Sprintf("template %s: %v", job.Template, err)
+		r.log().Error("a queued job's template cannot be read", slog.String("job", job.ID), slog.Any("err", err))
+		job.Error = r.public(fmt.Sprintf("template %s: %v", job.Template, err))
 		_ = r.Store.Save(jctx, job)
 		return nil
 	}
@@ -623,6 +667,8 @@ type Preview struct {
 	Files []File
 	// CatalogInfo is the rendered catalog-info.yaml ("" when none).
 	CatalogInfo string
+	// Skipped says which steps the dry run could not run, and why.
+	Skipped []string
 }
 
 // DryRun renders everything and runs no side effect: publish steps report
@@ -636,6 +682,11 @@ func (r *Runner) DryRun(ctx context.Context, req Request) (*Preview, error) {
 	ws := NewWorkspace()
 	err = r.execute(ctx, req.Template, job, secrets, req.User, ws, true, req.Progress)
 	p := &Preview{Job: job, Files: ws.Files("")}
+	for _, st := range job.Steps {
+		if st.State == StepSkipped && st.Error != "" {
+			p.Skipped = append(p.Skipped, fmt.Sprintf("%s (%s): %s", st.Name, st.Action, st.Error))
+		}
+	}
 	if f, ok := ws.Get("catalog-info.yaml"); ok {
 		p.CatalogInfo = string(f.Data)
 	}
@@ -664,14 +715,23 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 	}
 	emit(-1)
-	lang := r.language()
+	// One budget of template work and output for the whole job (issue 15).
+	lang := r.language().ForJob()
 	data := r.baseData(job.Values, secrets, user)
 	steps := data["steps"].(map[string]any)
 	for i, s := range t.Steps {
 		rec := &job.Steps[i]
-		a, ok := r.actions()[s.Action]
-		if !ok {
-			return r.fail(job, rec, save, emit, i, fmt.Errorf("unknown action %q", s.Action))
+		a := r.actions()[s.Action]
+		if why := r.cannotRun(s); why != "" && dryRun {
+			// As Backstage's dry run skips the actions that cannot dry-run:
+			// say which and why, and run the rest.
+			rec.State = StepSkipped
+			rec.Error = "not run in the dry run: " + why + ", so a real run refuses this template"
+			steps[s.ID] = map[string]any{"output": map[string]any{}}
+			emit(i)
+			continue
+		} else if why != "" {
+			return r.fail(job, rec, save, emit, i, errors.New(why))
 		}
 		if rec.State == StepDone && a.SideEffects() {
 			steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
@@ -711,6 +771,16 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		if inMap == nil {
 			inMap = map[string]any{}
 		}
+		if dryRun {
+			env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
+			if err := a.Check(env, inMap); isUnreachable(err) {
+				rec.State = StepSkipped
+				rec.Error = "not run in the dry run: " + err.Error()
+				steps[s.ID] = map[string]any{"output": map[string]any{}}
+				emit(i)
+				continue
+			}
+		}
 		sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
 			Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),
 			Created: func(what string) {
@@ -739,10 +809,10 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 		emit(i)
 	}
-	out, err := r.renderOutput(t, data)
+	out, err := renderOutput(lang, t, data)
 	if err != nil {
 		job.State = JobFailed
-		job.Error = "rendering the template's output: " + err.Error()
+		job.Error = r.public("rendering the template's output: " + err.Error())
 		_ = save()
 		emit(-1)
 		return errors.New(job.Error)
@@ -833,10 +903,11 @@ func (r *Runner) saveRetrying(ctx context.Context, job *Job) error {
 
 func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(int), i int, err error) error {
 	rec.State = StepFailed
-	rec.Error = err.Error()
+	rec.Error = r.public(err.Error())
 	job.State = JobFailed
 	se := &StepError{Step: rec.ID, Action: rec.Action, Err: err, Exists: job.Exists()}
-	job.Error = se.Error()
+	r.log().Warn("scaffold step failed", slog.String("job", job.ID), slog.String("step", rec.ID), slog.Any("err", se))
+	job.Error = r.public(se.Error())
 	if serr := save(); serr != nil {
 		r.log().Error("saving a failed job", slog.String("job", job.ID), slog.Any("err", serr))
 	}
@@ -844,17 +915,51 @@ func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(in
 	return se
 }
 
-func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, error) {
+// renderOutput renders spec.output: links and text items whose `if` is
+// false are left out, as Backstage leaves them out.
+func renderOutput(lang *Lang, t *Template, data map[string]any) (*RunOutput, error) {
 	if t.Output == nil {
 		return &RunOutput{}, nil
 	}
-	v, err := r.language().Eval(t.Pos.File+": output", t.Output, data)
+	where := t.Pos.File + ": output"
+	out := &RunOutput{}
+	// items evaluates the entries of output.<key> whose if holds.
+	items := func(key string) ([]any, error) {
+		raw := t.Output[key]
+		if s, ok := raw.(string); ok {
+			v, err := lang.Eval(where+"."+key, s, data)
+			if err != nil {
+				return nil, err
+			}
+			return asList(v), nil
+		}
+		var kept []any
+		for i, item := range asList(raw) {
+			at := fmt.Sprintf("%s.%s[%d]", where, key, i)
+			if m, ok := item.(map[string]any); ok {
+				if cond, has := m["if"]; has {
+					ok, err := lang.Truthy(at+".if", cond, data)
+					if err != nil {
+						return nil, err
+					}
+					if !ok {
+						continue
+					}
+				}
+			}
+			v, err := lang.Eval(at, item, data)
+			if err != nil {
+				return nil, err
+			}
+			kept = append(kept, v)
+		}
+		return kept, nil
+	}
+	links, err := items("links")
 	if err != nil {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
-	out := &RunOutput{}
-	for _, l := range asList(m["links"]) {
+	for _, l := range links {
 		lm, _ := l.(map[string]any)
 		if lm == nil {
 			continue
@@ -865,7 +970,11 @@ func (r *Runner) renderOutput(t *Template, data map[string]any) (*RunOutput, err
 		}
 		out.Links = append(out.Links, link)
 	}
-	for _, x := range asList(m["text"]) {
+	texts, err := items("text")
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range texts {
 		switch tm := x.(type) {
 		case map[string]any:
 			out.Text = append(out.Text, fmt.Sprint(orEmpty(tm["content"])))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -119,7 +118,11 @@ func LoadTemplateFile(ctx context.Context, file string) (*Template, error) {
 		return nil, err
 	}
 	dir, base := filepath.Dir(abs), filepath.Base(abs)
-	res := catalog.LoadFS(ctx, os.DirFS(dir), []string{base}, catalog.LoadOptions{Source: "files", DisplayPrefix: filepath.ToSlash(filepath.Dir(file)) + "/"})
+	fsys, err := catalog.DirFS(dir)
+	if err != nil {
+		return nil, err
+	}
+	res := catalog.LoadFS(ctx, fsys, []string{base}, catalog.LoadOptions{Source: "files", DisplayPrefix: filepath.ToSlash(filepath.Dir(file)) + "/"})
 	for _, p := range res.Problems {
 		if p.Severity == catalog.Error {
 			return nil, fmt.Errorf("%s", p.String())

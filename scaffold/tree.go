@@ -156,11 +156,7 @@ func renderFile(l *Lang, display, rel string, data []byte, opts fetchOptions, ct
 	name := rel
 	if !opts.plain {
 		var err error
-		src := name
-		if opts.cookiecutter {
-			src = cookiecutter(src)
-		}
-		name, err = l.Render(display+" (file name)", src, ctx)
+		name, err = renderText(l, display+" (file name)", name, opts, ctx)
 		if err != nil {
 			return File{}, err
 		}
@@ -179,27 +175,20 @@ func renderFile(l *Lang, display, rel string, data []byte, opts fetchOptions, ct
 	if raw || isBinary(data) {
 		return File{Path: name, Data: data}, nil
 	}
-	src := string(data)
-	if opts.cookiecutter {
-		src = cookiecutter(src)
-	}
-	out, err := l.Render(display, src, ctx)
+	out, err := renderText(l, display, string(data), opts, ctx)
 	if err != nil {
 		return File{}, err
 	}
 	return File{Path: name, Data: []byte(out)}, nil
 }
 
-var cookieVar = regexp.MustCompile(`(^|[^$])\{\{`)
-
-// cookiecutter turns {{ cookiecutter.x }} into ${{ values.x }}.
-func cookiecutter(s string) string {
-	if !strings.Contains(s, "{{") {
-		return s
+// renderText renders a skeleton's file name or contents: with Jinja's
+// delimiters and the values as `cookiecutter` under cookiecutterCompat.
+func renderText(l *Lang, display, src string, opts fetchOptions, ctx map[string]any) (string, error) {
+	if opts.cookiecutter {
+		return l.RenderCookiecutter(display, src, ctx["values"])
 	}
-	s = cookieVar.ReplaceAllString(s, "$1$${{")
-	s = cookieVar.ReplaceAllString(s, "$1$${{") // adjacent {{}}{{}}
-	return strings.ReplaceAll(s, "cookiecutter.", "values.")
+	return l.Render(display, src, ctx)
 }
 
 // globRegexp compiles a copyWithoutTemplating glob: * within a name, ** across

@@ -148,7 +148,7 @@ func (r *Runner) Requeue(ctx context.Context, queue Queue, id string) (*Job, err
 	}
 	if err := queue.Enqueue(ctx, id); err != nil {
 		job.State = JobFailed
-		job.Error = fmt.Sprintf("the retry could not be queued (%v): retry it again", err)
+		job.Error = r.public(fmt.Sprintf("the retry could not be queued (%v): retry it again", err))
 		_ = r.Store.Save(context.WithoutCancel(ctx), job)
 		return job, fmt.Errorf("queueing job %s: %w", id, err)
 	}

@@ -102,3 +102,15 @@ func TestAskRunsFollowUpToTheEnd(t *testing.T) {
 		t.Fatalf("%v %+v", err, resp)
 	}
 }
+
+func TestAskRefusesCommandsOverTheLimit(t *testing.T) {
+	ran := false
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		ran = true
+		return &bot.Response{Text: "ran"}, nil
+	})
+	resp, err := Ask(t.Context(), h, bot.User{ID: "me"}, "who owns "+strings.Repeat("x", 900<<10), 0)
+	if err != nil || resp.Status != bot.StatusUsage || !strings.Contains(resp.Title+resp.Text, "too long") || ran {
+		t.Fatalf("Ask = %+v, %v (handler ran: %v)", resp, err, ran)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ import (
 func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page int) (*bot.Response, error) {
 	if user.Platform == "" {
 		user.Platform = bot.PlatformConsole
+	}
+	if resp := bot.TextTooLong(text); resp != nil {
+		return resp, nil
 	}
 	req := &bot.Request{Text: text, User: user, Platform: bot.PlatformConsole, Page: page, Received: time.Now()}
 	resp, err := h.Handle(ctx, req)
@@ -46,6 +50,9 @@ type Session struct {
 	Out     io.Writer
 	// Err receives problems with a line that are not answers (nil: Out).
 	Err io.Writer
+	// Log receives the causes of failed answers (nil: a text log on Err);
+	// the answer itself shows only bot.PublicMessage.
+	Log *slog.Logger
 	// JSON prints one JSON response per line instead of text.
 	JSON bool
 	// Prompt, when not empty, is printed before each line (on a terminal).
@@ -124,7 +131,11 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 		resp, err := Ask(ctx, s.Handler, s.User, text, page)
 		if err != nil {
 			st.Errors++
-			resp = &bot.Response{Title: "Something went wrong", Text: err.Error(), Status: bot.StatusError}
+			log := s.Log
+			if log == nil {
+				log = slog.New(slog.NewTextHandler(errw, nil))
+			}
+			resp = bot.ErrorResponse(ctx, log, err, "platform", "console")
 		}
 		switch resp.Status {
 		case bot.StatusNotFound, bot.StatusAmbiguous:

@@ -188,11 +188,16 @@ func (a *Adapter) Render(resp *bot.Response) []Message { return a.render.render(
 // answer runs the handler, turning an error or nil answer into a response
 // fit for the user (the cause goes to the log only).
 func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
+	if resp := bot.TextTooLong(req.Text); resp != nil {
+		a.log.WarnContext(ctx, "discord: command text over the limit; not run", "user", req.User.ID, "delivery", req.DeliveryID, "bytes", len(req.Text))
+		return resp
+	}
 	resp, err := a.cfg.Handler.Handle(ctx, req)
-	if err != nil || resp == nil {
-		a.log.ErrorContext(ctx, "discord: handler failed", "err", err, "user", req.User.ID, "delivery", req.DeliveryID)
-		return &bot.Response{Status: bot.StatusError, Ephemeral: true,
-			Text: "Something went wrong answering that. It has been logged; please try again in a moment."}
+	if err == nil && resp == nil {
+		err = errors.New("the handler gave no answer")
+	}
+	if err != nil {
+		return bot.ErrorResponse(ctx, a.log, err, "platform", "discord", "user", req.User.ID, "delivery", req.DeliveryID)
 	}
 	return resp
 }

@@ -130,6 +130,22 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if self != "" && m.Author.ID == self {
 		return
 	}
+	if resp := bot.TextTooLong(m.Content); resp != nil {
+		// Too long to read: answer only a message that is plainly for the
+		// bot (a DM, or one naming it), without parsing it.
+		if m.GuildID == "" || (self != "" && strings.Contains(m.Content, "<@"+self+">")) {
+			a.log.Warn("discord: message over the command limit; not read", "channel", m.ChannelID, "message", m.ID, "bytes", len(m.Content))
+			if s == nil {
+				s = a.cfg.Session
+			}
+			ctx, cancel := context.WithTimeout(a.ctx, a.cfg.TokenLife)
+			defer cancel()
+			if _, err := s.ChannelMessageSendComplex(m.ChannelID, a.send(resp, m.Reference()), discordgo.WithContext(ctx)); err != nil {
+				a.log.Error("discord: replying to a message failed", "err", err, "channel", m.ChannelID, "message", m.ID)
+			}
+		}
+		return
+	}
 	content := othersNamed(m.Message, self)
 	if role := ownRoleMentioned(s, m.Message, self); role != "" {
 		content = strings.ReplaceAll(content, "<@&"+role+">", "<@"+self+">")

@@ -179,6 +179,10 @@ func (a *Adapter) interact(ctx context.Context, start time.Time, in *discordgo.I
 	switch in.Type {
 	case discordgo.InteractionApplicationCommand:
 		text := commandText(in.ApplicationCommandData())
+		if resp := bot.TextTooLong(text); resp != nil {
+			a.log.Warn("discord: command text over the limit; not run", "interaction", in.ID, "bytes", len(text))
+			return wireResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: wire(a.render.render(resp)[0])}
+		}
 		return a.run(at, in, a.request(in, text, 0), false, written)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return a.autocomplete(in)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
@@ -26,9 +27,10 @@ type Refresher struct {
 	// OnRefresh, when set, is called after every source or repository
 	// refresh (for metrics). It must not block.
 	OnRefresh func(RefreshReport)
-	// FailureRetry is the first wait before trying again while a source has
-	// never loaded (30 s by default); it doubles up to the interval.
-	FailureRetry time.Duration
+	// RetryMin and RetryMax bound the wait between attempts at a source's
+	// first load (default 1s and 30s): Run retries a source that has never
+	// loaded with exponential backoff and jitter, not at the next interval.
+	RetryMin, RetryMax time.Duration
 
 	mu      sync.Mutex // guards results, status
 	results map[string]*catalog.Result
@@ -90,52 +92,109 @@ func NewRefresher(store *catalog.Store, interval time.Duration, log *slog.Logger
 func (r *Refresher) Store() *catalog.Store { return r.store }
 
 // Run refreshes every source now and then every interval until ctx is done.
-//
-// While a source has never loaded (GitHub down at a cold start) the next
-// try comes sooner, FailureRetry (30 s by default) doubling up to the
-// interval, so a catalog started from an older snapshot catches up soon
-// after GitHub is back.
+// A source that has never loaded (Backstage or GitHub still starting, say)
+// is retried sooner, with backoff from RetryMin to RetryMax, until it does.
 func (r *Refresher) Run(ctx context.Context) error {
-	retry := r.FailureRetry
-	if retry <= 0 {
-		retry = 30 * time.Second
-	}
-	wait := retry
+	_ = r.Refresh(ctx)
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	backoff := r.retryMin()
+	retry := time.NewTimer(0)
+	defer retry.Stop()
 	for {
-		next := r.interval
-		if err := r.Refresh(ctx); err != nil && ctx.Err() == nil && r.neverLoaded() {
-			next = min(wait, r.interval)
-			wait = min(2*wait, r.interval)
-		} else {
-			wait = retry
+		retry.Stop()
+		var retryC <-chan time.Time
+		if pending := r.pending(); len(pending) > 0 {
+			wait := jitter(backoff)
+			backoff = min(2*backoff, r.retryMax())
+			r.log.InfoContext(ctx, "catalog source not loaded yet; retrying soon", "sources", sourceNames(pending), "in", wait.Round(time.Millisecond).String())
+			retry.Reset(wait)
+			retryC = retry.C
 		}
-		t := time.NewTimer(next)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
+			_ = r.Refresh(ctx)
+		case <-retryC:
+			_ = r.refresh(ctx, r.pending())
 		}
 	}
+}
+
+func (r *Refresher) retryMin() time.Duration {
+	if r.RetryMin > 0 {
+		return r.RetryMin
+	}
+	return time.Second
+}
+
+func (r *Refresher) retryMax() time.Duration {
+	if r.RetryMax > 0 {
+		return max(r.RetryMax, r.retryMin())
+	}
+	return max(30*time.Second, r.retryMin())
+}
+
+// jitter spreads d over [d/2, d), so replicas started together do not
+// retry in step.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// Pending names the sources that have never loaded.
+func (r *Refresher) Pending() []string { return sourceNames(r.pending()) }
+
+// pending are the sources that have never loaded.
+func (r *Refresher) pending() []catalog.Source {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []catalog.Source
+	for _, s := range r.sources {
+		if st := r.status[s.Name()]; st == nil || st.LastSuccess.IsZero() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sourceNames(ss []catalog.Source) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name()
+	}
+	return out
 }
 
 // Refresh loads every source (in parallel) and swaps in a new snapshot. A
 // source that fails keeps its last good result; the returned error joins
 // the failures.
-func (r *Refresher) Refresh(ctx context.Context) error {
-	errs := make([]error, len(r.sources))
+func (r *Refresher) Refresh(ctx context.Context) error { return r.refresh(ctx, r.sources) }
+
+func (r *Refresher) refresh(ctx context.Context, sources []catalog.Source) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	errs := make([]error, len(sources))
+	took := make([]time.Duration, len(sources))
 	var wg sync.WaitGroup
-	for i, s := range r.sources {
+	for i, s := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			start := time.Now()
 			errs[i] = r.load(ctx, s)
+			took[i] = time.Since(start)
 		}()
 	}
 	wg.Wait()
 	snap := r.rebuild()
-	for i, s := range r.sources {
-		r.report(RefreshReport{Source: s.Name(), Err: errs[i]}, snap)
+	for i, s := range sources {
+		r.report(RefreshReport{Source: s.Name(), Duration: took[i], Err: errs[i]}, snap)
 	}
 	return errors.Join(errs...)
 }
@@ -143,25 +202,29 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 func (r *Refresher) load(ctx context.Context, s catalog.Source) error {
 	start := time.Now()
 	res, err := s.Load(ctx)
+	took := time.Since(start)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.status[s.Name()]
 	st.LastAttempt = start
 	if err != nil {
 		st.LastError = err.Error()
-		r.log.WarnContext(ctx, "catalog source refresh failed", "source", s.Name(), "err", err)
+		r.log.WarnContext(ctx, "catalog source refresh failed", "source", s.Name(), "duration", took.Round(time.Millisecond).String(), "err", err)
 		// An OrgSource's partial result is still its best knowledge.
 		if _, ok := s.(*OrgSource); ok && res != nil {
 			r.results[s.Name()] = res
 		}
 		return fmt.Errorf("%s: %w", s.Name(), err)
 	}
+	first := st.LastSuccess.IsZero()
 	st.LastError = ""
 	st.LastSuccess = time.Now()
 	if res == nil {
 		res = &catalog.Result{}
 	}
 	r.results[s.Name()] = res
+	r.log.InfoContext(ctx, "catalog source loaded", "source", s.Name(), "entities", len(res.Entities), "problems", len(res.Problems),
+		"duration", took.Round(time.Millisecond).String(), "first", first)
 	return nil
 }
 
@@ -297,16 +360,4 @@ func (r *Refresher) Status() Status {
 		out.Entities, out.Problems, out.Version = snap.Len(), len(snap.Problems()), snap.Version()
 	}
 	return out
-}
-
-// neverLoaded reports whether some source has not loaded once yet.
-func (r *Refresher) neverLoaded() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.sources {
-		if st := r.status[s.Name()]; st == nil || st.LastSuccess.IsZero() {
-			return true
-		}
-	}
-	return false
 }

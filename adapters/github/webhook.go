@@ -1,7 +1,6 @@
 package github
 
 import (
-	"container/list"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -13,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,11 +26,55 @@ type RepoRefresher interface {
 	RemoveRepo(org, repo string)
 }
 
+// Deliveries remembers which webhook deliveries were taken, for every
+// replica: adapters/redis's Dedupe implements it (SET NX, DEL); the default,
+// for one process, is in memory.
+type Deliveries interface {
+	// FirstSeen records key and reports whether it was new within ttl.
+	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Forget drops key, so a delivery whose work failed can be sent again.
+	Forget(ctx context.Context, key string) error
+}
+
+// RefreshBudget bounds how many repository refreshes webhooks may start:
+// Allow takes one token for key, false when none is left. adapters/redis's
+// RateLimiter shares one budget between replicas; the default is in memory.
+type RefreshBudget interface {
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+}
+
+// Defaults of a Webhook's abuse bounds.
+const (
+	// DeliveryTTL is how long a delivery id and a payload digest are
+	// remembered: GitHub lets a delivery be redelivered for three days.
+	DeliveryTTL = 72 * time.Hour
+	// RepoInterval is the least time between two refreshes of one
+	// repository that webhooks start; pushes in between are folded into
+	// one refresh at the end of the interval.
+	RepoInterval = 10 * time.Second
+	// RefreshesPerMinute is the default budget of webhook-started
+	// repository refreshes (a burst of as many, then as many a minute).
+	RefreshesPerMinute = 30
+)
+
 // Webhook is the http.Handler for POST /github/webhook. It verifies
-// X-Hub-Signature-256, ignores redelivered X-GitHub-Delivery ids it has
-// already handled, and turns push and repository events into repository
-// refreshes on its RepoRefresher. The refresh runs before the answer (a few
-// API calls for one repository), bounded by Timeout.
+// X-Hub-Signature-256 and turns push and repository events into repository
+// refreshes on its RepoRefresher, within bounds a flood of signed
+// deliveries cannot get past (GitHub's signature does not cover the
+// X-GitHub-Delivery header, so a captured delivery can be replayed with
+// fresh ids):
+//
+//   - a delivery id, and the digest of a payload (with its event), are taken
+//     once in Seen, shared by replicas when it is Redis: a redelivery or a
+//     replay under a new id does no work;
+//   - refreshes of one repository are at least RepoInterval apart: a burst
+//     of pushes to it becomes one refresh now and one at the interval's end;
+//   - every refresh a webhook starts takes a token from Budget; with none
+//     left the delivery is answered 202 and the periodic full refresh picks
+//     the change up.
+//
+// A refresh runs before the answer (a few API calls for one repository),
+// bounded by Timeout.
 type Webhook struct {
 	secret    []byte
 	refresher RepoRefresher
@@ -42,15 +84,29 @@ type Webhook struct {
 	// gives up on a delivery after 10).
 	Timeout time.Duration
 	Log     *slog.Logger
+	// Seen remembers deliveries (default: in memory, 10,000 keys).
+	Seen Deliveries
+	// Budget bounds refreshes (default: RefreshesPerMinute, in memory).
+	Budget RefreshBudget
+	// RepoInterval is the least time between refreshes of one repository
+	// (default RepoInterval).
+	RepoInterval time.Duration
 
-	seen *deliveries
+	repos *coalescer
 }
 
 // NewWebhook returns the handler. secret is the webhook secret configured on GitHub.
 func NewWebhook(secret string, r RepoRefresher) *Webhook {
-	return &Webhook{secret: []byte(secret), refresher: r, MaxBody: 25 << 20, Timeout: 9 * time.Second,
-		Log: slog.New(slog.DiscardHandler), seen: newDeliveries(10000)}
+	h := &Webhook{secret: []byte(secret), refresher: r, MaxBody: 25 << 20, Timeout: 9 * time.Second,
+		Log: slog.New(slog.DiscardHandler), Seen: newMemoryDeliveries(10000),
+		Budget: newMemoryBudget(RefreshesPerMinute, time.Minute), RepoInterval: RepoInterval}
+	h.repos = &coalescer{h: h, repos: map[string]*hookRepo{}}
+	return h
 }
+
+// Close stops the refreshes scheduled at the end of repositories'
+// intervals.
+func (h *Webhook) Close() { h.repos.close() }
 
 // Verify checks a X-Hub-Signature-256 value ("sha256=<hex>") for body in
 // constant time.
@@ -164,29 +220,59 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	delivery := req.Header.Get("X-GitHub-Delivery")
-	if delivery != "" && h.seen.has(delivery) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate delivery ignored"})
-		return
-	}
 	event := req.Header.Get("X-GitHub-Event")
+	digest := sha256.Sum256(body)
+	keys := []string{"github:payload:" + event + ":" + hex.EncodeToString(digest[:])}
+	if delivery != "" {
+		keys = append([]string{"github:delivery:" + delivery}, keys...)
+	}
+	var taken []string
+	for _, k := range keys {
+		first, err := h.Seen.FirstSeen(req.Context(), k, DeliveryTTL)
+		if err != nil {
+			// The store is down: the repository coalescing and the budget
+			// still bound the work, so the delivery is handled.
+			h.Log.WarnContext(req.Context(), "webhook dedupe failed; handling the delivery", "delivery", delivery, "err", err)
+			continue
+		}
+		if !first {
+			h.Log.InfoContext(req.Context(), "webhook delivery already handled", "event", event, "delivery", delivery,
+				"by", strings.SplitN(k, ":", 3)[1])
+			writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate delivery ignored"})
+			return
+		}
+		taken = append(taken, k)
+	}
+	forget := func(ctx context.Context) {
+		for _, k := range taken {
+			if err := h.Seen.Forget(ctx, k); err != nil {
+				h.Log.WarnContext(ctx, "webhook: cannot forget a failed delivery; a redelivery will be ignored", "delivery", delivery, "err", err)
+			}
+		}
+	}
 	var ev webhookEvent
 	if event != "ping" {
 		if err := json.Unmarshal(body, &ev); err != nil {
-			http.Error(w, "payload is not JSON: "+err.Error(), http.StatusBadRequest)
+			forget(req.Context())
+			http.Error(w, "payload is not JSON", http.StatusBadRequest)
 			return
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(req.Context()), h.Timeout)
 	defer cancel()
 	status, err := h.handle(ctx, event, ev)
-	if err != nil {
-		h.Log.WarnContext(ctx, "webhook refresh failed", "event", event, "delivery", delivery, "repo", ev.Repository.FullName, "err", err)
-		// Not marked as seen: a redelivery from GitHub retries it.
-		writeJSON(w, http.StatusBadGateway, map[string]string{"status": "refresh failed", "error": err.Error()})
+	if errors.Is(err, errBudgetSpent) {
+		h.Log.WarnContext(ctx, "webhook refresh budget spent; left to the periodic refresh", "event", event, "delivery", delivery, "repo", ev.Repository.FullName)
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "deferred: too many refreshes at once; the periodic refresh picks the change up"})
 		return
 	}
-	if delivery != "" {
-		h.seen.add(delivery)
+	if err != nil {
+		h.Log.WarnContext(ctx, "webhook refresh failed", "event", event, "delivery", delivery, "repo", ev.Repository.FullName, "err", err)
+		// Forgotten: a redelivery from GitHub retries it. The answer goes
+		// to GitHub's delivery log: no error text from inside.
+		forget(ctx)
+		writeJSON(w, http.StatusBadGateway, map[string]string{"status": "refresh failed; see callboard's log"})
+		return
 	}
 	h.Log.InfoContext(ctx, "webhook handled", "event", event, "delivery", delivery, "repo", ev.Repository.FullName, "status", status)
 	writeJSON(w, http.StatusOK, map[string]string{"status": status})
@@ -227,7 +313,7 @@ func (h *Webhook) handle(ctx context.Context, event string, ev webhookEvent) (st
 		if len(ev.Commits) > 0 && len(ev.Commits) < 20 && !r.Relevant(org, name, paths) {
 			return "ignored: no catalog or docs file changed", nil
 		}
-		return "refreshed " + org + "/" + name, r.RefreshRepo(ctx, org, name)
+		return h.repos.refresh(ctx, org, name)
 	case "repository":
 		switch ev.Action {
 		case "deleted":
@@ -240,7 +326,7 @@ func (h *Webhook) handle(ctx context.Context, event string, ev webhookEvent) (st
 			if !r.Watches(org) {
 				return "ignored: organisation not watched", nil
 			}
-			return "refreshed " + org + "/" + name, r.RefreshRepo(ctx, org, name)
+			return h.repos.refresh(ctx, org, name)
 		case "transferred":
 			if from := ev.Changes.Owner.From.Organization.Login; from != "" {
 				r.RemoveRepo(from, name)
@@ -251,12 +337,12 @@ func (h *Webhook) handle(ctx context.Context, event string, ev webhookEvent) (st
 			if !r.Watches(org) {
 				return "removed " + name, nil
 			}
-			return "refreshed " + org + "/" + name, r.RefreshRepo(ctx, org, name)
+			return h.repos.refresh(ctx, org, name)
 		case "created", "archived", "unarchived", "publicized", "privatized", "edited":
 			if !r.Watches(org) {
 				return "ignored: organisation not watched", nil
 			}
-			return "refreshed " + org + "/" + name, r.RefreshRepo(ctx, org, name)
+			return h.repos.refresh(ctx, org, name)
 		}
 		return "ignored: repository " + ev.Action, nil
 	case "installation_repositories":
@@ -271,7 +357,8 @@ func (h *Webhook) handle(ctx context.Context, event string, ev webhookEvent) (st
 		for _, rp := range ev.ReposAdded {
 			o, n := splitFull(rp, ev.Installation.Account.Login)
 			if r.Watches(o) {
-				errs = append(errs, r.RefreshRepo(ctx, o, n))
+				_, err := h.repos.refresh(ctx, o, n)
+				errs = append(errs, err)
 				done++
 			}
 		}
@@ -285,41 +372,4 @@ func splitFull(r webhookRepo, account string) (string, string) {
 		return o, n
 	}
 	return account, r.Name
-}
-
-// deliveries is a bounded LRU set of delivery ids.
-type deliveries struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	ids   map[string]*list.Element
-}
-
-func newDeliveries(max int) *deliveries {
-	return &deliveries{max: max, order: list.New(), ids: map[string]*list.Element{}}
-}
-
-func (d *deliveries) has(id string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if e, ok := d.ids[id]; ok {
-		d.order.MoveToFront(e)
-		return true
-	}
-	return false
-}
-
-func (d *deliveries) add(id string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if e, ok := d.ids[id]; ok {
-		d.order.MoveToFront(e)
-		return
-	}
-	d.ids[id] = d.order.PushFront(id)
-	for d.order.Len() > d.max {
-		old := d.order.Back()
-		d.order.Remove(old)
-		delete(d.ids, old.Value.(string))
-	}
 }

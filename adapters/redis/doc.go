@@ -4,6 +4,12 @@
 // fencing tokens, scaffold job records and the job queue (a Stream with a
 // consumer group), and the catalog snapshot bus.
 //
+// NewClient (and Open) is the one place a client is built: the mode (a
+// single node, Sentinel, or a Cluster, also detected from one address), TLS,
+// the ACL user, timeouts and retries. Messages between replicas go through
+// Channel, which is sharded pub/sub on a Cluster so a publisher's receiver
+// count is every subscriber.
+//
 // It implements interfaces declared by bot and scaffold and must not be
 // imported by them; it must not depend on chat platforms or GitHub.
 //

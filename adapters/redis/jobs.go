@@ -35,7 +35,7 @@ func (s *JobStore) Create(ctx context.Context, job *scaffold.Job) (*scaffold.Job
 	if job.Key != "" {
 		ok, err := s.C.SetNX(ctx, s.Prefix+"jobkey:"+job.Key, job.ID, s.ttl()).Result()
 		if err != nil {
-			return nil, false, fmt.Errorf("redis job store unavailable, request refused to avoid a duplicate: %w", err)
+			return nil, false, unavailable("redis job store unavailable, request refused to avoid a duplicate", err)
 		}
 		if !ok {
 			id, err := s.C.Get(ctx, s.Prefix+"jobkey:"+job.Key).Result()
@@ -60,10 +60,22 @@ func (s *JobStore) Create(ctx context.Context, job *scaffold.Job) (*scaffold.Job
 		if job.Key != "" {
 			s.C.Del(context.WithoutCancel(ctx), s.Prefix+"jobkey:"+job.Key)
 		}
-		return nil, false, fmt.Errorf("redis job store unavailable, request refused: %w", err)
+		return nil, false, unavailable("redis job store unavailable, request refused", err)
 	}
 	return nil, true, nil
 }
+
+// unavailableError is a Redis error that is scaffold.ErrUnavailable too, so
+// chat shows a plain sentence and the log keeps the cause.
+type unavailableError struct {
+	msg string
+	err error
+}
+
+func unavailable(msg string, err error) error { return &unavailableError{msg, err} }
+
+func (e *unavailableError) Error() string   { return e.msg + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{scaffold.ErrUnavailable, e.err} }
 
 // Get implements scaffold.JobStore.
 func (s *JobStore) Get(ctx context.Context, id string) (*scaffold.Job, error) {
@@ -186,7 +198,7 @@ func (q *Queue) ensureGroup(ctx context.Context) error {
 // Enqueue implements scaffold.Queue. An error means the id was not accepted.
 func (q *Queue) Enqueue(ctx context.Context, id string) error {
 	if err := q.C.XAdd(ctx, &goredis.XAddArgs{Stream: q.stream(), Values: map[string]any{"id": id}}).Err(); err != nil {
-		return fmt.Errorf("redis queue unavailable, job %s not enqueued: %w", id, err)
+		return unavailable(fmt.Sprintf("redis queue unavailable, job %s not enqueued", id), err)
 	}
 	return q.ensureGroup(ctx)
 }

@@ -11,7 +11,11 @@ import (
 // and Queue for scaffold.Runner, Catalog for the snapshot bus, Stash for chat
 // buttons' long payloads.
 type State struct {
-	Client  goredis.UniversalClient
+	Client goredis.UniversalClient
+	// Chosen is the mode the client was built in (single node, Sentinel or
+	// Cluster) and why, for the log.
+	Chosen  Chosen
+	prefix  string
 	Dedupe  *Dedupe
 	Limiter *RateLimiter
 	Audit   *Audit
@@ -23,15 +27,18 @@ type State struct {
 }
 
 // Open builds the client from o and the state over it, with a rate limit of
-// rate requests per second and burst per key. It does not dial: call Healthy.
+// rate requests per second and burst per key. It does not dial, except to
+// ask one address whether it is a Cluster: call Healthy.
 func Open(o Options, rate float64, burst int) (*State, error) {
-	c, err := NewClient(o)
+	c, chosen, err := newClient(o)
 	if err != nil {
 		return nil, err
 	}
 	p := o.Prefix()
 	return &State{
 		Client:  c,
+		Chosen:  chosen,
+		prefix:  p,
 		Dedupe:  &Dedupe{C: c, Prefix: p},
 		Limiter: &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
 		Audit:   &Audit{C: c, Prefix: p},
@@ -41,6 +48,11 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 		Catalog: &SnapshotBus{C: c, Prefix: p},
 		Stash:   &Stash{C: c, Prefix: p},
 	}, nil
+}
+
+// Channel is the pub/sub channel named name (after the key prefix).
+func (s *State) Channel(name string) Channel {
+	return Channel{C: s.Client, Name: s.prefix + name}
 }
 
 // Healthy reports whether Redis answers, for /readyz.

@@ -82,7 +82,9 @@ type wireSite struct {
 	Files  map[string]string `json:"files"`
 }
 
-func (b *SnapshotBus) channel() string { return b.Prefix + "catalog:published" }
+func (b *SnapshotBus) announcements() Channel {
+	return Channel{C: b.C, Name: b.Prefix + "catalog:published"}
+}
 func (b *SnapshotBus) current() string { return b.Prefix + "catalog:current" }
 func (b *SnapshotBus) key(v int64) string {
 	return b.Prefix + "catalog:snapshot:" + strconv.FormatInt(v, 10)
@@ -280,7 +282,7 @@ func (b *SnapshotBus) PublishBundle(ctx context.Context, bundle Bundle) (int64, 
 		// and a day of refreshes would otherwise stay in Redis.
 		_ = b.C.Expire(ctx, b.key(v-1), supersededKeep).Err()
 	}
-	if err := b.C.Publish(ctx, b.channel(), v).Err(); err != nil {
+	if _, err := b.announcements().Publish(ctx, v); err != nil {
 		return 0, fmt.Errorf("redis catalog notify: %w", err)
 	}
 	return v, nil
@@ -421,13 +423,13 @@ func (b *SnapshotBus) FollowBundle(ctx context.Context, apply func(version int64
 			apply(v, bundle)
 		}
 	}
-	sub := b.C.Subscribe(ctx, b.channel())
-	defer sub.Close()
-	if _, err := sub.Receive(ctx); err != nil {
+	sub, err := b.announcements().Subscribe(ctx)
+	if err != nil {
 		return fmt.Errorf("redis catalog subscribe: %w", err)
 	}
+	defer sub.Close()
 	load()
-	ch := sub.Channel()
+	ch := sub.Messages()
 	resync := time.NewTicker(30 * time.Second)
 	defer resync.Stop()
 	for {
@@ -438,9 +440,12 @@ func (b *SnapshotBus) FollowBundle(ctx context.Context, apply func(version int64
 			load()
 		case m, ok := <-ch:
 			if !ok {
-				return errors.New("redis catalog subscription closed")
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("redis catalog subscription ended: %w", sub.Err())
 			}
-			v, err := strconv.ParseInt(m.Payload, 10, 64)
+			v, err := strconv.ParseInt(m, 10, 64)
 			if err != nil || v <= last {
 				continue
 			}

@@ -28,6 +28,15 @@ func (d *Dedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (
 	return ok, nil
 }
 
+// Forget drops key, so it is new again (a webhook delivery whose work
+// failed, to be redelivered).
+func (d *Dedupe) Forget(ctx context.Context, key string) error {
+	if err := d.C.Del(ctx, d.Prefix+"dedupe:"+key).Err(); err != nil {
+		return fmt.Errorf("redis dedupe: %w", err)
+	}
+	return nil
+}
+
 // bucket is a token bucket: KEYS[1] hash {tokens, ts(ms)}; ARGV rate/s,
 // burst. The time is Redis' own, so replicas with skewed clocks agree.
 var bucket = goredis.NewScript(`

@@ -39,15 +39,17 @@ const (
 
 // run calls the handler; an error or a nil answer becomes an answer that says so.
 func (a *Adapter) run(ctx context.Context, req *bot.Request) *bot.Response {
+	if resp := bot.TextTooLong(req.Text); resp != nil {
+		a.log.Warn("slack: command text over the limit; not run", "user", req.User.ID, "channel", req.Channel, "bytes", len(req.Text))
+		return resp
+	}
 	resp, err := a.h.Handle(ctx, req)
 	if errors.Is(err, bot.ErrDuplicate) {
 		a.log.Info("slack: delivery already handled", "delivery", req.DeliveryID, "user", req.User.ID)
 		return duplicateNote()
 	}
 	if err != nil {
-		a.log.Error("slack: handler failed", "user", req.User.ID, "channel", req.Channel, "err", err)
-		return &bot.Response{Status: bot.StatusError, Ephemeral: true,
-			Text: "Something went wrong answering that. Try again in a minute; if it keeps failing, tell the callboard admins."}
+		return bot.ErrorResponse(ctx, a.log, err, "platform", "slack", "user", req.User.ID, "channel", req.Channel)
 	}
 	if resp == nil {
 		return &bot.Response{Status: bot.StatusError, Ephemeral: true, Text: "No answer came back for that. Try `help`."}
@@ -156,10 +158,10 @@ func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sin
 	mu.Lock()
 	defer mu.Unlock()
 	if err != nil {
-		a.log.Error("slack: slow work failed", "user", o.user, "command", o.command, "err", err)
-		m := Render(&bot.Response{Status: bot.StatusError, Title: "That did not finish",
-			Text: "It stopped with an error: " + userError(err) + "\nRun the command again; work already done is not repeated."},
-			a.renderOptions(o, 0, ""))
+		resp := bot.ErrorResponse(ctx, a.log, err, "platform", "slack", "user", o.user, "command", o.command, "during", "follow-up")
+		resp.Title = "That did not finish"
+		resp.Text += "\nRun the command again; work already done is not repeated."
+		m := Render(resp, a.renderOptions(o, 0, ""))
 		m.ReplaceOriginal = true
 		pending = &m
 	}
@@ -171,21 +173,6 @@ func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sin
 			a.log.Error("slack: could not deliver a result", "user", o.user, "err", err)
 		}
 	}
-}
-
-// userError is the part of err fit for a chat reply.
-func userError(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "it took longer than allowed"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "callboard was shutting down"
-	}
-	s := err.Error()
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
 }
 
 // responseURLSink posts to a response_url: at most five times within 30

@@ -25,6 +25,10 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 // HTTP and Socket Mode).
 func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	received := time.Now()
+	if resp := bot.TextTooLong(sc.Text); resp != nil {
+		a.log.Warn("slack: slash command text over the limit; not read", "command", sc.Command, "user", sc.UserID, "bytes", len(sc.Text))
+		return Render(resp, RenderOptions{})
+	}
 	text, ok := a.commandText(sc.Command, incomingText(sc.Text, "", false))
 	if !ok {
 		a.log.Warn("slack: slash command not configured", "command", sc.Command)

@@ -79,7 +79,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			thread = in.TimeStamp
 		}
 		// Without the bot's id (no authorizations), the mention it starts with is the bot's.
-		req = &bot.Request{Text: incomingText(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
+		req = &bot.Request{Text: incomingWithin(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: thread, user: in.User, inChannel: true}
 		ts = in.TimeStamp
@@ -89,7 +89,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		if in.ChannelType != "im" || !personMessage(in.SubType) || in.BotID != "" || in.User == "" {
 			return
 		}
-		text := incomingText(in.Text, self, self == "")
+		text := incomingWithin(in.Text, self, self == "")
 		if text == "" {
 			return // a file sent without a word
 		}
@@ -131,7 +131,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 	req.Platform = bot.PlatformSlack
 	req.DeliveryID = eventID
 	req.Received = time.Now()
-	o.command = req.Text
+	o.command = commandOf(req.Text)
 	a.background(func(ctx context.Context) {
 		a.identify(ctx, &req.User)
 		resp := a.run(ctx, req)

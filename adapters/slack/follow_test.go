@@ -96,13 +96,17 @@ func TestFollowFailureIsReportedNotSilent(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.BotToken = "" })
 	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
-			return fmt.Errorf("create repository acme/new-svc: name already exists")
+			return bot.NewUserError("The repository acme/new-svc already exists.",
+				fmt.Errorf(`POST "http://127.0.0.1:8443/api/v3/orgs/acme/repos": 422 name already exists`))
 		}}, nil
 	})
 	e.slash(t, "/callboard", "scaffold")
 	calls := e.fake.Wait("response_url", 1, 3*time.Second)
-	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), "name already exists") {
-		t.Fatalf("calls %+v", calls)
+	if len(calls) != 1 || !strings.Contains(string(calls[0].Body), "acme/new-svc already exists") {
+		t.Fatalf("%d calls; the failure's public message was not shown", len(calls))
+	}
+	if strings.Contains(string(calls[0].Body), "127.0.0.1") {
+		t.Errorf("the cause's internal address reached the user: %s", calls[0].Body)
 	}
 }
 

@@ -3,8 +3,11 @@ package slack
 import (
 	"strings"
 
+	"github.com/callboard/callboard/bot"
 	"github.com/slack-go/slack"
 )
+
+const maxText = bot.MaxTextBytes
 
 // Slack sends what people type with its control sequences: & < > as
 // &amp; &lt; &gt;, mentions as <@U123> or <@U123|name>, channels as
@@ -105,4 +108,22 @@ func botUserID(auths []slack.EventAuthorization) string {
 		}
 	}
 	return ""
+}
+
+// incomingWithin is incomingText for text within bot.MaxTextBytes; longer
+// text is returned as it came, unread, for run to refuse.
+func incomingWithin(s, self string, stripLeading bool) string {
+	if len(s) > maxText {
+		return s
+	}
+	return incomingText(s, self, stripLeading)
+}
+
+// commandOf is text as the command an answer's buttons repeat, or "" when
+// text is too long to be one.
+func commandOf(text string) string {
+	if len(text) > maxText {
+		return ""
+	}
+	return text
 }

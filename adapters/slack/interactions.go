@@ -156,8 +156,8 @@ func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
 		thread = cb.Message.Timestamp
 	}
 	// The person the message addressed (a mention it starts with) is not part of the question.
-	text := incomingText(cb.Message.Text, "", true)
-	o := origin{command: text, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+	text := incomingWithin(cb.Message.Text, "", true)
+	o := origin{command: commandOf(text), responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
 		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
 	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
 		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}}
@@ -271,9 +271,9 @@ func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin) {
 		cancel()
 	}
 	if err != nil {
-		a.log.Error("slack: views.open failed", "user", o.user, "err", err)
-		a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError,
-			Text: "The form could not be opened (" + err.Error() + "). Type the command with `name=value` for each field instead."}, RenderOptions{}))
+		resp := bot.ErrorResponse(ctx, a.log, bot.NewUserError("The form could not be opened. Type the command with `name=value` for each field instead.", err),
+			"platform", "slack", "user", o.user, "during", "views.open")
+		a.post(ctx, o, Render(resp, RenderOptions{}))
 	}
 }
 
@@ -323,7 +323,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 		return slack.NewErrorsViewSubmissionResponse(errs)
 	}
 	command := strings.TrimSpace(meta.Command + " " + strings.Join(args, " "))
-	o := origin{command: command, channel: meta.Channel, thread: meta.Thread, user: cb.User.ID, inChannel: true}
+	o := origin{command: commandOf(command), channel: meta.Channel, thread: meta.Thread, user: cb.User.ID, inChannel: true}
 	if o.channel == "" {
 		o.channel = cb.User.ID // a DM from the bot
 	}

@@ -111,9 +111,9 @@ func SitesFromSnapshotWith(ctx context.Context, snap *catalog.Snapshot, remote S
 			continue
 		}
 		target = strings.TrimSpace(target)
-		dir := path.Clean(path.Join(path.Dir(e.Origin.Path), target))
-		if path.IsAbs(target) || !fs.ValidPath(dir) {
-			problem(catalog.Error, "%q must be a path relative to the descriptor's folder, inside what was loaded", ref)
+		dir, err := catalog.JoinInside(path.Dir(e.Origin.Path), target)
+		if err != nil {
+			problem(catalog.Error, "%q must be a path relative to the descriptor's folder, inside what was loaded (%v)", ref, err)
 			continue
 		}
 		cfg, err := readConfig(e.Origin.FS, dir)
@@ -148,7 +148,10 @@ func LooseSite(osPath string) (Site, error) {
 			return Site{}, fmt.Errorf("docs site %s: not a folder (give the folder holding mkdocs.yml)", osPath)
 		}
 	}
-	fsys := os.DirFS(osPath)
+	fsys, err := catalog.DirFS(osPath)
+	if err != nil {
+		return Site{}, fmt.Errorf("docs site %s: %w", osPath, err)
+	}
 	cfg, err := readConfig(fsys, ".")
 	if err != nil {
 		return Site{}, fmt.Errorf("docs site %s: %w", osPath, err)

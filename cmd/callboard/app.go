@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/callboard/callboard/bot"
@@ -20,9 +21,17 @@ import (
 
 // AppOptions are what every entry point (ask, chat, serve) builds the bot from.
 type AppOptions struct {
-	// Catalogs are catalog paths (files, directories, Location files). Empty
-	// means the embedded example organisation.
+	// Catalogs are catalog paths (files, directories, Location files). Empty,
+	// with no Sources, means the embedded example organisation.
 	Catalogs []string
+	// Sources are remote catalog sources (a Backstage instance) Load reads
+	// beside Catalogs: the command line's; serve's Refresher reads its own.
+	Sources []catalog.Source
+	// RemoteOnly says the catalog comes only from remote sources that serve
+	// loads after start: NewApp loads nothing and starts with an empty
+	// snapshot (answers say the catalog is still loading, through
+	// App.SetLoading).
+	RemoteOnly bool
 	// Docs are TechDocs site paths for `docs` (beside the catalog's own sites).
 	Docs []string
 	// DocsBaseURL is docs.base_url: the pattern links to rendered pages follow.
@@ -36,6 +45,9 @@ type AppOptions struct {
 	InChannel bool
 	// Logger receives operational logs; nil discards them.
 	Logger *slog.Logger
+	// Secrets are the configured secret values: no answer, job record or
+	// status shows them (tokens are also recognised by their shape).
+	Secrets []string
 
 	// State for the middleware. Nil Dedupe and RateLimiter mean in-memory
 	// ones; nil Audit means no audit log. RateLimit (requests per second per
@@ -49,6 +61,10 @@ type AppOptions struct {
 
 	// Scaffold wires chat scaffolding (serve sets it); nil: dry runs only.
 	Scaffold *scaffoldSetup
+
+	// cfg is the --config file applyConfigFile read (nil: none), for the
+	// credentials of remote sources.
+	cfg *Config
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -68,6 +84,23 @@ type App struct {
 	// Scaffold runs the chat's scaffold jobs (workers call its Work).
 	Scaffold *scaffold.Runner
 	log      *slog.Logger
+	// loading, when set (by serve, before it serves), reports whether some
+	// catalog source has not loaded yet.
+	loading atomic.Pointer[func() bool]
+}
+
+// SetLoading tells the answers how to know that the catalog is still
+// loading (some remote source not read yet).
+func (a *App) SetLoading(f func() bool) { a.loading.Store(&f) }
+
+// catalogView is the App's Store as the bot sees it: with Loading.
+type catalogView struct{ a *App }
+
+func (v catalogView) Current() *catalog.Snapshot { return v.a.Store.Current() }
+
+func (v catalogView) Loading() bool {
+	f := v.a.loading.Load()
+	return f != nil && (*f)()
 }
 
 // docSearch adapts a docs.Holder to bot.DocSearcher.
@@ -103,11 +136,15 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	a := &App{Options: opts, Store: catalog.NewStore(nil), Docs: docs.NewHolder(nil), log: log}
-	if err := a.Load(ctx); err != nil {
+	if opts.RemoteOnly {
+		// An empty catalog until the first load, never the embedded example
+		// organisation in its place; answers say it is still loading.
+		a.Store.Swap(catalog.NewSnapshot(nil, nil))
+	} else if err := a.Load(ctx); err != nil {
 		return nil, err
 	}
 	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: a.Store, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel}); err != nil {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {
@@ -116,6 +153,8 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err
 	}
+	// Outermost: every answer and follow-up passes the redactor.
+	r.Use(bot.Redacting(bot.Redactor(opts.Secrets).Text))
 	r.Use(bot.Recovered(log))
 	if opts.Audit != nil {
 		r.Use(bot.Audited(opts.Audit, log))
@@ -145,14 +184,26 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 // and keeps the current snapshot.
 func (a *App) Load(ctx context.Context) error {
 	var res *catalog.Result
-	if len(a.Options.Catalogs) == 0 {
+	switch {
+	case len(a.Options.Catalogs) == 0 && len(a.Options.Sources) == 0:
 		if embeddedOrg == nil {
 			return errors.New("no --catalog given and this build has no embedded example organisation: pass --catalog PATH")
 		}
 		fsys, root := embeddedOrg()
 		res = catalog.LoadFS(ctx, fsys, []string{root}, catalog.LoadOptions{Source: "examples"})
-	} else {
+	case len(a.Options.Catalogs) == 0:
+		res = &catalog.Result{}
+	default:
 		res = catalog.LoadPaths(ctx, a.Options.Catalogs)
+	}
+	if len(a.Options.Sources) > 0 {
+		start := time.Now()
+		remote, err := loadSources(ctx, a.Options.Sources)
+		if err != nil {
+			return err
+		}
+		res.Merge(remote)
+		a.log.InfoContext(ctx, "remote catalog sources loaded", "sources", len(a.Options.Sources), "entities", len(remote.Entities), "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -205,10 +256,14 @@ func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
 }
 
 func (a *App) catalogNames() []string {
-	if len(a.Options.Catalogs) == 0 {
+	names := append([]string(nil), a.Options.Catalogs...)
+	for _, s := range a.Options.Sources {
+		names = append(names, s.Name())
+	}
+	if len(names) == 0 {
 		return []string{"the embedded example organisation"}
 	}
-	return a.Options.Catalogs
+	return names
 }
 
 // ProblemSummary is one line about load problems for a CLI's stderr ("" when none).
@@ -246,7 +301,7 @@ func (l *listFlag) Set(v string) error {
 
 // appFlags adds the flags every entry point shares to fs.
 func appFlags(fs *flag.FlagSet, o *AppOptions) {
-	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file); repeatable; default: the embedded example organisation")
+	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file) or backstage:URL (with BACKSTAGE_TOKEN or backstage.token_file); repeatable; default: the embedded example organisation")
 	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own; repeatable")
 	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE`: its local catalog sources (unless --catalog is given), docs.paths and docs.base_url")
 }

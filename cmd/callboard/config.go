@@ -18,7 +18,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callboard/callboard/adapters/backstage"
 	"github.com/callboard/callboard/adapters/github"
+	"github.com/callboard/callboard/adapters/redis"
 )
 
 // Config is callboard.yaml. Every key has a default (see defaultConfig);
@@ -35,6 +37,9 @@ type Config struct {
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
+
+	// Backstage is how to read backstage:URL catalog sources.
+	Backstage BackstageConfig `yaml:"backstage"`
 
 	// Secrets, filled from the environment and the *_file keys; never
 	// decoded from YAML and never logged.
@@ -101,12 +106,57 @@ type GitHubConfig struct {
 	WebhookSecretFile string `yaml:"webhook_secret_file"`
 }
 
+// BackstageConfig says how to read a Backstage instance's catalog
+// (backstage:URL sources) and where its UI is, for links.
+type BackstageConfig struct {
+	// TokenFile holds a token of Backstage's backend.auth.externalAccess
+	// (BACKSTAGE_TOKEN overrides it), sent as a bearer token.
+	TokenFile string `yaml:"token_file"`
+	// UIURL is the Backstage UI's base URL: entity and TechDocs links
+	// point there (and docs.base_url defaults to its TechDocs pages).
+	UIURL string `yaml:"ui_url"`
+	// tokenFromEnv: BACKSTAGE_TOKEN was set, so TokenFile is not re-read.
+	tokenFromEnv bool
+}
+
 // RedisConfig names the shared state; empty means in-memory (one replica).
 type RedisConfig struct {
-	URL          string   `yaml:"url"`
-	Addrs        []string `yaml:"addrs"`
-	MasterName   string   `yaml:"master_name"`
-	PasswordFile string   `yaml:"password_file"`
+	URL        string   `yaml:"url"`
+	Addrs      []string `yaml:"addrs"`
+	MasterName string   `yaml:"master_name"`
+	// Cluster says whether Redis is a Cluster; unset, one address is asked
+	// at start (CLUSTER INFO) and several addrs are a Cluster.
+	Cluster *bool `yaml:"cluster"`
+	// Username is the ACL user; the password is REDIS_PASSWORD or
+	// password_file.
+	Username     string         `yaml:"username"`
+	PasswordFile string         `yaml:"password_file"`
+	TLS          RedisTLSConfig `yaml:"tls"`
+}
+
+// RedisTLSConfig turns TLS on for every Redis connection (nodes, Sentinels,
+// Cluster nodes): when enabled, or when any file or the server name is set.
+// A rediss:// URL turns it on too.
+type RedisTLSConfig struct {
+	Enabled    bool   `yaml:"enabled"`
+	CAFile     string `yaml:"ca_file"`
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	ServerName string `yaml:"server_name"`
+}
+
+func (t RedisTLSConfig) on() bool {
+	return t.Enabled || t.CAFile != "" || t.CertFile != "" || t.KeyFile != "" || t.ServerName != ""
+}
+
+// redisOptions is the Redis configuration as the adapter takes it.
+func (c *Config) redisOptions() redis.Options {
+	o := redis.Options{URL: c.Redis.URL, Addrs: c.Redis.Addrs, MasterName: c.Redis.MasterName, Cluster: c.Redis.Cluster,
+		Username: c.Redis.Username, Password: c.secrets.RedisPassword}
+	if t := c.Redis.TLS; t.on() {
+		o.TLS = &redis.TLSOptions{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName}
+	}
+	return o
 }
 
 // LimitsConfig bounds how often one chat user may ask: a token bucket per
@@ -154,6 +204,7 @@ type Secrets struct {
 	GitHubPrivateKey    string
 	GitHubWebhookSecret string
 	RedisPassword       string
+	BackstageToken      string
 }
 
 // String never shows a secret, only which are set.
@@ -252,7 +303,7 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
-	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL"}
+	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL", "BACKSTAGE_TOKEN"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	cfg := defaultConfig()
@@ -272,6 +323,10 @@ func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	}
 	if errs := cfg.validate(pos); len(errs) > 0 {
 		return nil, errs
+	}
+	if cfg.Docs.BaseURL == "" && cfg.Backstage.UIURL != "" {
+		// TechDocs of a Backstage catalog are read on its UI.
+		cfg.Docs.BaseURL = strings.TrimRight(cfg.Backstage.UIURL, "/") + "/docs/{namespace}/{kind}/{name}/{path}"
 	}
 	return &cfg, nil
 }
@@ -441,6 +496,8 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.GitHubPrivateKey, "GITHUB_APP_PRIVATE_KEY", "github.private_key_file", c.GitHub.PrivateKeyFile)
 	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
+	read(&s.BackstageToken, "BACKSTAGE_TOKEN", "backstage.token_file", c.Backstage.TokenFile)
+	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
 	if v := getenv("DISCORD_APP_ID"); v != "" {
 		c.Discord.AppID = v
 	}
@@ -538,6 +595,17 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 		if strings.TrimSpace(s) == "" {
 			bad(fmt.Sprintf("catalog.sources[%d]", i), "must not be empty")
 		}
+		if backstage.IsSpec(s) {
+			// A token or password in the URL is refused here, redacted.
+			if _, err := backstage.FromSpec(s, backstage.Options{}); err != nil {
+				bad(fmt.Sprintf("catalog.sources[%d]", i), "%s", err)
+			}
+		}
+	}
+	if c.Backstage.UIURL != "" {
+		if _, err := backstage.FromSpec("backstage:https://backstage.invalid", backstage.Options{UIURL: c.Backstage.UIURL}); err != nil {
+			bad("backstage.ui_url", "must be the Backstage UI's http(s) base URL, without credentials or query; got %q", backstage.RedactURL(c.Backstage.UIURL))
+		}
 	}
 	if c.Docs.BaseURL != "" {
 		checkURL(bad, "docs.base_url", c.Docs.BaseURL)
@@ -594,6 +662,25 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	for i, a := range c.Redis.Addrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			bad(fmt.Sprintf("redis.addrs[%d]", i), "must be HOST:PORT; got %q", a)
+		}
+	}
+	if cl := c.Redis.Cluster; cl != nil {
+		if *cl && c.Redis.MasterName != "" {
+			bad("redis.cluster", "a Sentinel master (redis.master_name) is not a Cluster; drop one of them")
+		}
+		if !*cl && c.Redis.MasterName == "" && len(c.Redis.Addrs) > 1 {
+			bad("redis.cluster", "several redis.addrs without master_name are a Cluster's nodes; drop cluster: false or list one address")
+		}
+	}
+	if t := c.Redis.TLS; t.on() {
+		if (t.CertFile == "") != (t.KeyFile == "") {
+			bad("redis.tls.cert_file", "a client certificate needs both redis.tls.cert_file and redis.tls.key_file")
+		} else if _, err := (redis.TLSOptions{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile}).Config(); err != nil {
+			key := "redis.tls.ca_file"
+			if t.CAFile == "" || strings.Contains(err.Error(), "client certificate") {
+				key = "redis.tls.cert_file"
+			}
+			bad(key, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "redis tls ca_file: "), "redis tls "))
 		}
 	}
 	for i, r := range c.Scaffold.Policy {
@@ -660,8 +747,35 @@ func runConfig(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, err)
 		return 1
 	}
-	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), onOff(cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0))
+	fmt.Fprintf(env.Stdout, "%s: ok (slack %s, discord %s, redis %s)\n", *file, onOff(cfg.slackOn()), onOff(cfg.discordOn()), redisSummary(cfg))
 	return 0
+}
+
+// redisSummary is how `config check` describes the Redis set-up: off, or
+// on with its mode as far as the file says, TLS and the ACL user.
+func redisSummary(c *Config) string {
+	r := c.Redis
+	if r.URL == "" && len(r.Addrs) == 0 {
+		return "off"
+	}
+	var parts []string
+	switch {
+	case r.MasterName != "":
+		parts = append(parts, "sentinel")
+	case r.Cluster != nil && *r.Cluster, r.Cluster == nil && len(r.Addrs) > 1:
+		parts = append(parts, "cluster")
+	case r.Cluster != nil:
+		parts = append(parts, "single node")
+	default:
+		parts = append(parts, "cluster or single node, asked at start")
+	}
+	if r.TLS.on() || strings.HasPrefix(r.URL, "rediss://") {
+		parts = append(parts, "tls")
+	}
+	if r.Username != "" {
+		parts = append(parts, "user "+r.Username)
+	}
+	return "on: " + strings.Join(parts, ", ")
 }
 
 func onOff(b bool) string {
@@ -672,20 +786,23 @@ func onOff(b bool) string {
 }
 
 // applyConfigFile reads o.Config (when set) into o for `ask` and `chat`: its
-// local catalog sources when no --catalog was given, its docs paths after
-// --docs, and docs.base_url. GitHub and Backstage sources need `serve`; they
-// are named in the returned notes rather than silently dropped.
+// catalog sources when no --catalog was given, its docs paths after
+// --docs, and docs.base_url; then it takes the backstage:URL values among
+// the catalogs as remote sources (with the file's or the environment's
+// token). GitHub sources need `serve`; they are named in the returned notes
+// rather than silently dropped.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
-		return nil, nil
+		return nil, splitCLISources(o, getenv)
 	}
 	cfg, err := LoadConfig(o.Config, getenv)
 	if err != nil {
 		return nil, err
 	}
+	o.cfg = cfg
 	var local []string
 	for _, src := range cfg.Catalog.Sources {
-		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") {
+		if github.IsSourceSpec(src) {
 			notes = append(notes, fmt.Sprintf("%s: catalog source %q is read only by `callboard serve`", o.Config, src))
 			continue
 		}
@@ -696,5 +813,5 @@ func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string,
 	}
 	o.Docs = append(o.Docs, cfg.Docs.Paths...)
 	o.DocsBaseURL = cfg.Docs.BaseURL
-	return notes, nil
+	return notes, splitCLISources(o, getenv)
 }

@@ -8,8 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/callboard/callboard/bot"
 )
 
 // newLogger builds the process logger: JSON when format is json, or auto
@@ -32,25 +33,10 @@ func newLogger(out io.Writer, lc LogConfig, secrets []string) *slog.Logger {
 	return slog.New(requestIDHandler{h})
 }
 
-type redactor []string
+// redactor is bot.Redactor with the slog attribute rewriting main's logger needs.
+type redactor bot.Redactor
 
-// tokenShapes are credentials callboard holds without knowing their value in
-// advance (GitHub App installation tokens, minted hourly) or that a remote
-// error may echo: GitHub's ghp_/ghs_/gho_/ghu_/ghr_ and github_pat_ tokens,
-// Slack's xox?- and xapp- tokens. They are redacted by shape.
-var tokenShapes = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[a-z]-[A-Za-z0-9-]{10,}|xapp-[A-Za-z0-9-]{10,})`)
-
-func (r redactor) text(s string) string {
-	for _, v := range r {
-		if len(v) >= 4 && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	if strings.Contains(s, "gh") || strings.Contains(s, "xo") || strings.Contains(s, "xapp-") {
-		s = tokenShapes.ReplaceAllString(s, "[redacted]")
-	}
-	return s
-}
+func (r redactor) text(s string) string { return bot.Redactor(r).Text(s) }
 
 func (r redactor) attr(a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {

@@ -153,7 +153,7 @@ func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.refresh.FailureRetry = 200 * time.Millisecond
+		s.refresh.RetryMin, s.refresh.RetryMax = 100*time.Millisecond, 300*time.Millisecond
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() { defer close(done); _ = s.run(ctx) }()

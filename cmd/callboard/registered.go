@@ -358,8 +358,10 @@ type redisRegistered struct {
 	self   string // this replica, so its own announcements are skipped
 }
 
-func (k *redisRegistered) hash() string    { return k.prefix + "catalog:registered" }
-func (k *redisRegistered) channel() string { return k.prefix + "catalog:registered:new" }
+func (k *redisRegistered) hash() string { return k.prefix + "catalog:registered" }
+func (k *redisRegistered) channel() redis.Channel {
+	return redis.Channel{C: k.c, Name: k.prefix + "catalog:registered:new"}
+}
 
 func (k *redisRegistered) Put(ctx context.Context, location string, data []byte) error {
 	if err := k.jobs.FencedHSet(ctx, k.hash(), location, data); err != nil {
@@ -367,7 +369,7 @@ func (k *redisRegistered) Put(ctx context.Context, location string, data []byte)
 	}
 	// Should the announcement be lost, the other replicas still read the
 	// registration at their next rebuild.
-	_ = k.c.Publish(ctx, k.channel(), k.self+"\n"+location).Err()
+	_, _ = k.channel().Publish(ctx, k.self+"\n"+location)
 	return nil
 }
 
@@ -388,21 +390,24 @@ func (k *redisRegistered) All(ctx context.Context) (map[string][]byte, error) {
 }
 
 func (k *redisRegistered) Follow(ctx context.Context, f func(location string)) error {
-	sub := k.c.Subscribe(ctx, k.channel())
-	defer sub.Close()
-	if _, err := sub.Receive(ctx); err != nil {
+	sub, err := k.channel().Subscribe(ctx)
+	if err != nil {
 		return err
 	}
-	ch := sub.Channel()
+	defer sub.Close()
+	ch := sub.Messages()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case m, ok := <-ch:
 			if !ok {
-				return errors.New("subscription closed")
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return sub.Err()
 			}
-			from, loc, _ := strings.Cut(m.Payload, "\n")
+			from, loc, _ := strings.Cut(m, "\n")
 			if from != k.self && loc != "" {
 				f(loc)
 			}

@@ -88,6 +88,9 @@ flags:`)
 		for _, f := range p.Files {
 			fmt.Fprintf(env.Stdout, "  %s\n", f.Path)
 		}
+		for _, line := range p.Skipped {
+			fmt.Fprintf(env.Stdout, "skipped: %s\n", line)
+		}
 		if p.CatalogInfo != "" {
 			fmt.Fprintf(env.Stdout, "\ncatalog-info.yaml:\n%s", p.CatalogInfo)
 		}

@@ -49,7 +49,8 @@ func (a *App) scaffoldOptions() bot.ScaffoldOptions {
 	if store == nil {
 		store = scaffold.NewMemJobStore()
 	}
-	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Once: setup.Once, Log: a.log}
+	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Once: setup.Once, Log: a.log,
+		Redact: func(s string) string { return bot.PublicText(bot.Redactor(a.Options.Secrets).Text(s)) }}
 	if setup.Publisher != nil {
 		runner.Publisher = setup.Publisher
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/callboard/callboard/adapters/backstage"
 	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/redis"
@@ -103,21 +102,27 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus()}
 	var paths, specs []string
 	for _, src := range cfg.Catalog.Sources {
-		if github.IsSourceSpec(src) || strings.HasPrefix(src, "backstage:") {
+		if isRemoteSpec(src) {
 			specs = append(specs, src)
 		} else {
 			paths = append(paths, src)
 		}
 	}
-	opts := AppOptions{Catalogs: paths, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
-		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")}}
+	// With remote sources only, nothing is loaded before the Refresher's
+	// first load: never the embedded example organisation in place of the
+	// configured catalog. Answers say it is still loading; readiness too.
+	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
+		Secrets: cfg.secrets.values()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
-		st, err := redis.Open(redis.Options{URL: cfg.Redis.URL, Addrs: cfg.Redis.Addrs, MasterName: cfg.Redis.MasterName,
-			Password: cfg.secrets.RedisPassword, DialTimeout: time.Second}, cfg.Limits.PerUserRate, cfg.Limits.Burst)
+		ro := cfg.redisOptions()
+		ro.DialTimeout = time.Second
+		goredis.SetLogger(redisLog{log})
+		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
-		goredis.SetLogger(redisLog{log})
+		log.Info("redis mode chosen", "mode", string(st.Chosen.Mode), "why", st.Chosen.Why, "redis", ro.String())
 		s.redis = st
 		s.dedupe = s.failOpen.dedupe(st.Dedupe)
 		opts.Dedupe = s.dedupe
@@ -133,15 +138,10 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	s.app = app
-	if len(paths) == 0 && len(specs) > 0 {
-		// The embedded example organisation is for trying callboard out:
-		// never serve it in place of a configured remote catalog still
-		// loading (readiness says so meanwhile).
-		app.Store.Swap(catalog.NewSnapshot(nil, nil))
-		app.Docs.Swap(nil)
-	}
 	s.metrics = NewMetrics(app.Store, app.Docs)
-	s.metrics.ObserveRefresh(time.Since(start), nil)
+	if !opts.RemoteOnly {
+		s.metrics.ObserveRefresh(time.Since(start), nil)
+	}
 	app.Router.Use(s.metrics.Middleware())
 	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
 	s.loaded.Store(len(specs) == 0)
@@ -205,20 +205,9 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		sources = append(sources, sc.Registered) // what scaffold jobs registered (serve_scaffold.go)
 	}
 	for _, spec := range specs {
-		if strings.HasPrefix(spec, "backstage:") {
-			src, err := backstage.FromSpec(spec, "")
-			if err != nil {
-				return fmt.Errorf("catalog source %q: %w", spec, err)
-			}
-			sources = append(sources, src)
-			continue
-		}
-		if client == nil {
-			return fmt.Errorf("catalog source %q needs GITHUB_TOKEN or a GitHub App (github.app_id)", spec)
-		}
-		src, err := github.NewSourceFromSpec(client, spec, github.OrgOptions{})
+		src, err := remoteSource(spec, cfg, client)
 		if err != nil {
-			return fmt.Errorf("catalog source %q: %w", spec, err)
+			return err
 		}
 		sources = append(sources, src)
 	}
@@ -238,6 +227,14 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		// without Redis); docs follow each swap (serve_bus.go).
 		s.ingest = newIngest(s)
 		s.background = append(s.background, s.ingest.run)
+		// Until every source has loaded on the leader (or a follower has a
+		// snapshot from it), a lookup that finds nothing says so.
+		s.app.SetLoading(func() bool {
+			if s.ingest.leading.Load() {
+				return len(r.Pending()) > 0
+			}
+			return !s.loaded.Load()
+		})
 	}
 	if client != nil {
 		s.metrics.Register(github.NewCollector(client, s.refresh))
@@ -252,7 +249,20 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		})
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		s.mux.Handle("POST /github/webhook", github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest}))
+		hook := github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest})
+		hook.Log = s.log.With("component", "github-webhook")
+		if s.redis != nil {
+			// Deliveries and the refresh budget are shared by the replicas.
+			hook.Seen = s.redis.Dedupe
+			hook.Budget = &redis.RateLimiter{C: s.redis.Client, Prefix: s.redis.Dedupe.Prefix,
+				Rate: github.RefreshesPerMinute / 60.0, Burst: github.RefreshesPerMinute}
+		}
+		s.background = append(s.background, func(ctx context.Context) error {
+			<-ctx.Done()
+			hook.Close()
+			return nil
+		})
+		s.mux.Handle("POST /github/webhook", hook)
 	}
 	return nil
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/redis"
@@ -268,30 +267,29 @@ type webhookOp struct {
 	Repo string `json:"repo"`
 }
 
-func (in *ingest) opsChannel() string { return in.bus.Prefix + "catalog:webhook-ops" }
+func (in *ingest) opsChannel() redis.Channel { return in.s.redis.Channel("catalog:webhook-ops") }
 
 // forwarded carries out, on the leader, the webhook work followers hand over.
 func (in *ingest) forwarded(ctx context.Context) {
 	for ctx.Err() == nil {
-		sub := in.s.redis.Client.Subscribe(ctx, in.opsChannel())
-		if _, err := sub.Receive(ctx); err != nil {
-			_ = sub.Close()
+		sub, err := in.opsChannel().Subscribe(ctx)
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			sleep(ctx, time.Second)
 			continue
 		}
-		in.takeOver(ctx, sub.Channel())
-		_ = sub.Close()
+		in.takeOver(ctx, sub.Messages())
+		sub.Close()
 	}
 }
 
 // takeOver carries out the operations arriving on ch while leading, until
 // ctx is done or the subscription ends.
-func (in *ingest) takeOver(ctx context.Context, ch <-chan *goredis.Message) {
+func (in *ingest) takeOver(ctx context.Context, ch <-chan string) {
 	for {
-		var m *goredis.Message
+		var m string
 		select {
 		case <-ctx.Done():
 			return
@@ -305,7 +303,7 @@ func (in *ingest) takeOver(ctx context.Context, ch <-chan *goredis.Message) {
 			continue
 		}
 		var op webhookOp
-		if err := json.Unmarshal([]byte(m.Payload), &op); err != nil {
+		if err := json.Unmarshal([]byte(m), &op); err != nil {
 			continue
 		}
 		switch op.Op {
@@ -358,16 +356,28 @@ func (t webhookTarget) RemoveRepo(org, repo string) {
 	}
 }
 
+// handOver gives op to the leader: the receiver count of the leader's
+// channel (exact on a Cluster too: the channel is sharded there) tells that
+// it listens. A leader that is resubscribing (its connection was lost, or a
+// new one was just elected) is given a moment before the hand-over is
+// refused.
 func (in *ingest) handOver(ctx context.Context, op webhookOp) error {
 	data, _ := json.Marshal(op)
-	n, err := in.s.redis.Client.Publish(ctx, in.opsChannel(), data).Result()
-	if err != nil {
-		return fmt.Errorf("handing the refresh to the catalog leader: %w", err)
+	for try := 0; ; try++ {
+		n, err := in.opsChannel().Publish(ctx, data)
+		if err != nil {
+			in.s.log.Warn("handing webhook work to the catalog leader failed", "op", op.Op, "repo", op.Org+"/"+op.Repo, "err", err)
+			return errors.New("the catalog leader cannot be reached through Redis right now; the next full refresh will pick the change up")
+		}
+		if n > 0 {
+			return nil
+		}
+		if try == 4 || ctx.Err() != nil {
+			return errors.New("no catalog leader is listening yet; the next full refresh will pick the change up")
+		}
+		in.s.log.Info("no catalog leader listened to a webhook hand-over; trying again", "op", op.Op, "repo", op.Org+"/"+op.Repo)
+		sleep(ctx, 250*time.Millisecond)
 	}
-	if n == 0 {
-		return errors.New("no catalog leader is listening yet; the next full refresh will pick the change up")
-	}
-	return nil
 }
 
 // health adds, on a follower, where its catalog came from.

@@ -24,7 +24,8 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	quiet := fl.Bool("q", false, "print errors only (no warnings or notes)")
 	fl.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] PATH...")
-		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json) or a Location file.")
+		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json), a Location file,")
+		fmt.Fprintln(env.Stderr, "or backstage:URL (a Backstage instance's catalog, with BACKSTAGE_TOKEN).")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -38,7 +39,23 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		fl.Usage()
 		return 2
 	}
-	res := catalog.LoadPaths(ctx, fl.Args())
+	opts := AppOptions{Catalogs: fl.Args()}
+	if err := splitCLISources(&opts, env.Getenv); err != nil {
+		fmt.Fprintln(env.Stderr, "callboard validate:", err)
+		return 2
+	}
+	res := &catalog.Result{}
+	if len(opts.Catalogs) > 0 {
+		res = catalog.LoadPaths(ctx, opts.Catalogs)
+	}
+	if len(opts.Sources) > 0 {
+		remote, err := loadSources(ctx, opts.Sources)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "callboard validate:", err)
+			return 1
+		}
+		res.Merge(remote)
+	}
 	// Building the snapshot reports duplicates, dangling and kindless references.
 	snap := catalog.Build(res)
 	if !*quiet {

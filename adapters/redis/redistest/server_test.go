@@ -2,9 +2,12 @@ package redistest
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -70,5 +73,33 @@ func TestRestartKeepsAppendOnlyData(t *testing.T) {
 	s.Restart()
 	if v, err := c.Get(ctx, "k").Result(); err != nil || v != "v" {
 		t.Fatalf("after restart k = %q, %v", v, err)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopSharedCluster()
+	os.Exit(code)
+}
+
+// The shared Cluster has three masters covering every slot, reachable
+// through any one of them.
+func TestSharedClusterCoversEverySlot(t *testing.T) {
+	start := time.Now()
+	c := SharedCluster(t)
+	t.Logf("cluster up in %v", time.Since(start))
+	cl := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs[:1]})
+	defer cl.Close()
+	ctx := context.Background()
+	masters := map[string]bool{}
+	for i := range 30 {
+		key := fmt.Sprint("k", i)
+		if err := cl.Set(ctx, key, i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		masters[c.Addrs[c.MasterOf(t, key)]] = true
+	}
+	if len(masters) != 3 {
+		t.Fatalf("30 keys landed on %d masters, want 3", len(masters))
 	}
 }
