@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -14,8 +16,16 @@ import (
 // worker's record and registration writes are refused, and its heartbeat
 // learns it lost the job. A live lease keeps a duplicate entry's worker off.
 func TestLeaseFencesTheWorkerThatLostIt(t *testing.T) {
-	s := redistest.Start(t, redistest.Config{})
-	c := client(t, s)
+	t.Run("single", func(t *testing.T) { leaseFences(t, client(t, redistest.Start(t, redistest.Config{}))) })
+	// On a Cluster the record, its lease and epoch share a slot; the
+	// registration hash does not, and is fenced by a check then a write.
+	t.Run("cluster", func(t *testing.T) {
+		cl := redistest.SharedCluster(t)
+		leaseFences(t, open(t, Options{Addrs: cl.Addrs}).Client)
+	})
+}
+
+func leaseFences(t *testing.T, c goredis.UniversalClient) {
 	pfx := prefix()
 	store := &JobStore{C: c, Prefix: pfx}
 	q := &Queue{C: c, Prefix: pfx, Visibility: 300 * time.Millisecond}
