@@ -142,6 +142,7 @@ func (a *answers) commands() []Command {
 			Usage:   "whoami", Examples: []string{"whoami", "mine"},
 			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own. On the console (`callboard ask`/`chat`) set CALLBOARD_USER to your User's name (default: $USER) or CALLBOARD_EMAIL to its spec.profile.email.",
 			Handler: HandlerFunc(a.whoami),
+			Private: true,
 		},
 		{
 			Name: "search", Aliases: []string{"find", "lookup", "look up", "grep"},

@@ -24,13 +24,17 @@ func logger(l *slog.Logger) *slog.Logger {
 // Deduplicated drops requests whose DeliveryID was seen within ttl (retried
 // Slack events, repeated Discord interactions). A failing Dedupe is logged
 // and the request is answered: a duplicate answer beats none in an incident.
+// Like RateLimited and Audited, it waits on the store only within the
+// request's state budget (StateContext).
 func Deduplicated(d Dedupe, ttl time.Duration, log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
 			if req.DeliveryID == "" {
 				return next.Handle(ctx, req)
 			}
-			first, err := d.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, ttl)
+			sctx, done := StateContext(ctx)
+			first, err := d.FirstSeen(sctx, req.Platform+":"+req.DeliveryID, ttl)
+			done()
 			if err != nil {
 				logger(log).WarnContext(ctx, "dedupe unavailable; answering anyway", "platform", req.Platform, "delivery", req.DeliveryID, "err", err)
 			} else if !first {
@@ -46,7 +50,9 @@ func Deduplicated(d Dedupe, ttl time.Duration, log *slog.Logger) Middleware {
 func RateLimited(l RateLimiter, log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
-			ok, retry, err := l.Allow(ctx, req.Platform+":"+req.User.ID)
+			sctx, done := StateContext(ctx)
+			ok, retry, err := l.Allow(sctx, req.Platform+":"+req.User.ID)
+			done()
 			if err != nil {
 				logger(log).WarnContext(ctx, "rate limiter unavailable; allowing", "platform", req.Platform, "user", req.User.ID, "err", err)
 				return next.Handle(ctx, req)
@@ -81,7 +87,10 @@ func Audited(a Audit, log *slog.Logger) Middleware {
 			}
 			e := AuditEntry{Time: start.UTC(), Platform: req.Platform, UserID: req.User.ID, Channel: req.Channel,
 				Text: req.Text, Command: Parsed(req).Command, Status: st, Duration: time.Since(start)}
-			if aerr := a.Record(ctx, e); aerr != nil {
+			sctx, done := StateContext(ctx)
+			aerr := a.Record(sctx, e)
+			done()
+			if aerr != nil {
 				logger(log).WarnContext(ctx, "audit record failed", "user", req.User.ID, "err", aerr)
 			}
 			return resp, err

@@ -33,6 +33,10 @@ type Command struct {
 	// Hidden commands work but are not listed by help or registered as
 	// platform commands.
 	Hidden bool `json:"hidden,omitempty"`
+	// Private commands answer the asker only (their answers are always
+	// ephemeral): `whoami` shows an email. An adapter that must acknowledge
+	// before the answer is ready (Discord's deferral) asks Router.Private.
+	Private bool `json:"private,omitempty"`
 }
 
 // RouterOptions configure a Router. The zero value is usable.
@@ -256,7 +260,22 @@ func (r *Router) dispatch(ctx context.Context, req *Request) (*Response, error) 
 			Actions:   []Action{{Label: "help", Command: "help"}},
 		}, nil
 	}
-	return c.Handler.Handle(ctx, req)
+	resp, err := c.Handler.Handle(ctx, req)
+	if resp != nil && c.Private {
+		resp.Ephemeral = true
+	}
+	return resp, err
+}
+
+// Private reports whether the answer to req is for the asker only (its
+// command is Private), before running anything, so an adapter that
+// acknowledges early picks the right visibility.
+func (r *Router) Private(req *Request) bool {
+	inv := r.Parse(req.Text)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := r.byName[inv.Command]
+	return c != nil && c.Private
 }
 
 // WithInvocation returns a copy of req carrying inv, for handlers that call

@@ -355,6 +355,9 @@ func (s *scaffolding) jobResponse(j *scaffold.Job) *Response {
 		if j.State == scaffold.JobQueued && j.Attempts > 0 {
 			lines = append(lines, "Waiting for a worker to resume it.")
 		}
+		if j.State == scaffold.JobWaiting {
+			lines = append(lines, j.Waiting)
+		}
 	}
 	resp.Text = strings.Join(lines, "\n")
 	return resp
@@ -399,7 +402,7 @@ func (s *scaffolding) retry(ctx context.Context, req *Request, id string) (*Resp
 		resp := s.jobResponse(j)
 		resp.Text = "It already succeeded; nothing to retry.\n" + resp.Text
 		return resp, nil
-	case scaffold.JobQueued, scaffold.JobRunning:
+	case scaffold.JobQueued, scaffold.JobRunning, scaffold.JobWaiting:
 		resp := s.jobResponse(j)
 		resp.Text = fmt.Sprintf("It is %s and resumes by itself; nothing to retry.\n", j.State) + resp.Text
 		resp.Follow = s.follow(j.ID, resp)

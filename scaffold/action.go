@@ -392,9 +392,9 @@ func (publishAction) Run(ctx context.Context, sc *StepContext, in map[string]any
 	if err != nil {
 		return nil, fmt.Errorf("creating repository %s/%s/%s: %w", r.Host, r.Owner, r.Repo, err)
 	}
-	if repo.Created {
-		sc.Created("repository " + repo.HTMLURL)
-	}
+	// Found by the job's marker, it is this job's too: an attempt that died
+	// before saving what it made (a killed worker) created it.
+	sc.Created("repository " + repo.HTMLURL)
 	if repo.DefaultBranch != "" {
 		branch = repo.DefaultBranch
 	}

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -14,6 +15,9 @@ const (
 	JobRunning   JobState = "running"
 	JobSucceeded JobState = "succeeded"
 	JobFailed    JobState = "failed"
+	// JobWaiting is a job parked until ResumeAt (GitHub's rate limit): a
+	// worker resumes it then, without anyone asking.
+	JobWaiting JobState = "waiting"
 )
 
 // StepState is where one step is.
@@ -63,6 +67,11 @@ type Job struct {
 	Updated   time.Time    `json:"updated"`
 	// Attempts counts how many times the job was started (1 + retries).
 	Attempts int `json:"attempts"`
+	// Worker is the queue consumer running (or that last ran) the job.
+	Worker string `json:"worker,omitempty"`
+	// ResumeAt is when a waiting job continues, and Waiting why it waits.
+	ResumeAt time.Time `json:"resume_at,omitzero"`
+	Waiting  string    `json:"waiting,omitempty"`
 }
 
 // RunOutput is what a finished job shows (the template's spec.output rendered).
@@ -123,3 +132,65 @@ type Queue interface {
 	// handed out again after the implementation's visibility timeout.
 	Claim(ctx context.Context, consumer string) (id string, ack func(context.Context) error, err error)
 }
+
+// Claim is one worker's hold on a job, with its fencing token: every write
+// the worker makes for the job carries it (WithClaim), and a store refuses
+// the write with ErrClaimLost once another worker has taken the job.
+type Claim struct {
+	Job   string
+	Token int64
+}
+
+type claimKey struct{}
+
+// WithClaim returns ctx carrying c: writes made with it are fenced by c.
+func WithClaim(ctx context.Context, c Claim) context.Context {
+	return context.WithValue(ctx, claimKey{}, c)
+}
+
+// ClaimFrom returns the claim ctx carries, if any.
+func ClaimFrom(ctx context.Context) (Claim, bool) {
+	c, ok := ctx.Value(claimKey{}).(Claim)
+	return c, ok
+}
+
+// ErrClaimLost is returned by a fenced write, and by Leaser.Renew, once
+// another worker holds the job: the worker that gets it must change
+// nothing more and let the job go.
+var ErrClaimLost = errors.New("the claim on this job was lost to another worker")
+
+// ErrClaimHeld is returned by Leaser.Lease while another live worker holds
+// the job (a duplicate queue entry): the entry is left for later.
+var ErrClaimHeld = errors.New("another worker holds this job")
+
+// Leaser is a Queue whose claims are short and kept alive by a heartbeat
+// while the worker lives, so a dead worker's job is taken over within
+// seconds, and fenced, so a worker that lost its claim changes nothing.
+type Leaser interface {
+	// Lease takes the job id just claimed by consumer, with a new fencing
+	// token: writes under any older token fail from now on. ErrClaimHeld
+	// while another worker's lease is alive.
+	Lease(ctx context.Context, consumer, id string) (Claim, error)
+	// Renew extends c and consumer's claim of the queue entry;
+	// ErrClaimLost when another worker has the job now.
+	Renew(ctx context.Context, consumer string, c Claim) error
+	// Release gives c up (the job finished, was handed back or parked).
+	Release(ctx context.Context, c Claim) error
+	// Heartbeat is how often Renew must be called.
+	Heartbeat() time.Duration
+}
+
+// WaitError is a step failure that passes by itself at Until (GitHub's rate
+// limit): the job is parked until then and resumed without anyone asking.
+type WaitError struct {
+	Until time.Time
+	// Reason says who asked to wait ("GitHub's rate limit").
+	Reason string
+	Err    error
+}
+
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("%s: wait until %s: %v", e.Reason, e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }

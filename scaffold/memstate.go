@@ -86,8 +86,10 @@ func (s *MemJobStore) Save(ctx context.Context, job *Job) error {
 
 // MemQueue is a Queue in memory. A claimed id not acked within Visibility is
 // handed out again (to any consumer), as a Redis Stream's XAUTOCLAIM would.
+// It is a Leaser; MemJobStore does not check the tokens (one process).
 type MemQueue struct {
-	// Visibility is how long a claim lasts without an ack (default 5 minutes).
+	// Visibility is how long a claim lasts without an ack or a renewal
+	// (default 15 s).
 	Visibility time.Duration
 
 	mu      sync.Mutex
@@ -96,6 +98,15 @@ type MemQueue struct {
 	seq     uint64
 	signal  chan struct{}
 	now     func() time.Time
+	// leases and epochs are the Leaser's: the live lease of each job, and
+	// the last token given for it.
+	leases map[string]memLease
+	epochs map[string]int64
+}
+
+type memLease struct {
+	token int64
+	until time.Time
 }
 
 type claim struct {
@@ -106,7 +117,8 @@ type claim struct {
 
 // NewMemQueue returns an empty queue.
 func NewMemQueue() *MemQueue {
-	return &MemQueue{pending: map[string]claim{}, signal: make(chan struct{}, 1), now: time.Now}
+	return &MemQueue{pending: map[string]claim{}, signal: make(chan struct{}, 1), now: time.Now,
+		leases: map[string]memLease{}, epochs: map[string]int64{}}
 }
 
 // Enqueue implements Queue.
@@ -128,7 +140,7 @@ func (q *MemQueue) visibility() time.Duration {
 	if q.Visibility > 0 {
 		return q.Visibility
 	}
-	return 5 * time.Minute
+	return 15 * time.Second
 }
 
 func (q *MemQueue) take(consumer string) (string, uint64, bool) {
@@ -176,3 +188,49 @@ func (q *MemQueue) Claim(ctx context.Context, consumer string) (string, func(con
 		}
 	}
 }
+
+// Lease implements Leaser.
+func (q *MemQueue) Lease(ctx context.Context, consumer, id string) (Claim, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.now()
+	if l, ok := q.leases[id]; ok && now.Before(l.until) {
+		return Claim{}, ErrClaimHeld
+	}
+	q.epochs[id]++
+	c := Claim{Job: id, Token: q.epochs[id]}
+	q.leases[id] = memLease{token: c.Token, until: now.Add(q.visibility() * 9 / 10)}
+	return c, nil
+}
+
+// Renew implements Leaser.
+func (q *MemQueue) Renew(ctx context.Context, consumer string, c Claim) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l, ok := q.leases[c.Job]
+	now := q.now()
+	if !ok || l.token != c.Token {
+		return ErrClaimLost
+	}
+	q.leases[c.Job] = memLease{token: c.Token, until: now.Add(q.visibility() * 9 / 10)}
+	if p, ok := q.pending[c.Job]; ok && p.consumer == consumer {
+		p.at = now
+		q.pending[c.Job] = p
+	}
+	return nil
+}
+
+// Release implements Leaser.
+func (q *MemQueue) Release(ctx context.Context, c Claim) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if l, ok := q.leases[c.Job]; ok && l.token == c.Token {
+		delete(q.leases, c.Job)
+	}
+	return nil
+}
+
+// Heartbeat implements Leaser: a third of the visibility.
+func (q *MemQueue) Heartbeat() time.Duration { return q.visibility() / 3 }
+
+var _ Leaser = (*MemQueue)(nil)

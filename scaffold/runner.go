@@ -45,6 +45,9 @@ type Runner struct {
 	// stored in Redis, so main sets it to strip secrets and internal
 	// addresses. Nil keeps the text. The whole error goes to Log.
 	Redact func(string) string
+	// SaveRetry is how long a job's save is retried while the store does
+	// not answer, 15 s by default.
+	SaveRetry time.Duration
 
 	langOnce sync.Once
 	lang     *Lang
@@ -459,6 +462,13 @@ func (r *Runner) Submit(ctx context.Context, queue Queue, req Request) (*Job, er
 // job claimed again after a crash resumes at its unfinished step (the
 // markers make that safe); a finished or failed job is acknowledged and left
 // alone (failed jobs wait for Retry). templates finds a job's template by ref.
+//
+// When queue is a Leaser, the worker leases each job with a fencing token
+// (every write it makes for the job carries it) and renews the lease on a
+// heartbeat while it runs: a dead worker's job is taken over as soon as its
+// short lease lapses, and a worker that lost its lease changes nothing more.
+// A job parked on a rate limit (JobWaiting) stays in the queue, unacked,
+// and is resumed once its time has come.
 func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
 	for {
 		if ctx.Err() != nil {
@@ -477,10 +487,17 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 			r.handBack(ctx, queue, id, ack)
 			return nil
 		}
-		if err := r.work(ctx, id, templates, progress); errors.Is(err, ErrInterrupted) || (err != nil && ctx.Err() != nil) {
+		err = r.work(ctx, queue, consumer, id, templates, progress)
+		switch {
+		case errors.Is(err, errLeave):
+			// Parked, not due, held by a live worker or lost to another:
+			// the entry stays pending and comes back after its claim
+			// lapses; whoever holds the job acknowledges it.
+			continue
+		case errors.Is(err, ErrInterrupted) || (err != nil && ctx.Err() != nil):
 			r.handBack(ctx, queue, id, ack)
 			continue
-		} else if err != nil {
+		case err != nil:
 			// Not acknowledged: the job stays pending in the queue and is
 			// claimed again once its visibility timeout passes.
 			r.log().Error("a claimed job could not be read or saved; leaving it for another claim", slog.String("job", id), slog.Any("err", err))
@@ -491,6 +508,10 @@ func (r *Runner) Work(ctx context.Context, queue Queue, consumer string, templat
 		}
 	}
 }
+
+// errLeave marks a claimed job whose queue entry must be neither
+// acknowledged nor handed back.
+var errLeave = errors.New("claimed job left in the queue")
 
 // handBack returns a claimed job to the queue at once when the worker stops,
 // so another worker resumes it without waiting for the claim to expire.
@@ -511,7 +532,8 @@ func (r *Runner) handBack(ctx context.Context, queue Queue, id string, ack func(
 // work runs one claimed job. It returns an error only when the job could not
 // be read (the store is unavailable): the caller must then not acknowledge
 // it, or an accepted job would be lost. A job that no longer exists is done.
-func (r *Runner) work(ctx context.Context, id string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
+// errLeave: leave the entry in the queue.
+func (r *Runner) work(ctx context.Context, queue Queue, consumer, id string, templates func(ctx context.Context, ref string) (*Template, error), progress func(Event)) error {
 	job, err := r.Store.Get(ctx, id)
 	if errors.Is(err, ErrJobNotFound) {
 		r.log().Warn("claimed a job that no longer exists", slog.String("job", id))
@@ -520,22 +542,62 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 	if err != nil {
 		return err
 	}
-	if job.State == JobSucceeded || job.State == JobFailed {
+	if job.Finished() {
 		return nil
 	}
+	if job.State == JobWaiting && r.now().Before(job.ResumeAt) {
+		return errLeave
+	}
+	jctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if l, ok := queue.(Leaser); ok {
+		c, err := l.Lease(ctx, consumer, id)
+		if errors.Is(err, ErrClaimHeld) {
+			return errLeave
+		}
+		if err != nil {
+			return fmt.Errorf("leasing job %s: %w", id, err)
+		}
+		jctx = WithClaim(jctx, c)
+		stop := r.heartbeat(jctx, l, consumer, c, cancel)
+		defer func() {
+			stop()
+			rctx, rc := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer rc()
+			if err := l.Release(rctx, c); err != nil {
+				r.log().Debug("releasing a job's lease", slog.String("job", id), slog.Any("err", err))
+			}
+		}()
+		// Read again under the lease: another worker may have moved the
+		// job on before it was ours.
+		if job, err = r.Store.Get(jctx, id); err != nil {
+			return err
+		}
+		if job.Finished() {
+			return nil
+		}
+	}
+	job.Worker = consumer
 	t, err := templates(ctx, job.Template)
 	if err != nil {
 		job.State = JobFailed
 		r.log().Error("a queued job's template cannot be read", slog.String("job", job.ID), slog.Any("err", err))
 		job.Error = r.public(fmt.Sprintf("template %s: %v", job.Template, err))
-		_ = r.Store.Save(ctx, job)
+		_ = r.Store.Save(jctx, job)
 		return nil
 	}
 	var secrets map[string]any
 	if v, ok := r.secrets.Load(id); ok {
 		secrets = v.(map[string]any)
 	}
-	err = r.resume(ctx, t, job, secrets, progress)
+	err = r.resume(context.WithValue(jctx, parkKey{}, true), t, job, secrets, progress)
+	if errors.Is(context.Cause(jctx), ErrClaimLost) || errors.Is(err, ErrClaimLost) {
+		r.log().Warn("scaffold job lost to another worker; this one changes nothing more", slog.String("job", id), slog.String("consumer", consumer))
+		return fmt.Errorf("job %s: %w: %w", id, ErrClaimLost, errLeave)
+	}
+	if errors.Is(err, errParked) {
+		return fmt.Errorf("job %s: %w: %w", id, err, errLeave)
+	}
 	if !errors.Is(err, errNotSaved) && !errors.Is(err, ErrInterrupted) {
 		// Kept until the job is over: a job handed back at shutdown and
 		// resumed by this replica still has them.
@@ -552,6 +614,49 @@ func (r *Runner) work(ctx context.Context, id string, templates func(ctx context
 	}
 	return nil
 }
+
+// heartbeat renews c every l.Heartbeat() until stop is called; when another
+// worker has taken the job it cancels the job's context with ErrClaimLost.
+// A Redis that does not answer is retried at the next beat: should it stay
+// away past the lease, the job is someone else's and the fenced writes
+// refuse this worker's.
+func (r *Runner) heartbeat(ctx context.Context, l Leaser, consumer string, c Claim, cancel context.CancelCauseFunc) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(l.Heartbeat())
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), l.Heartbeat())
+			err := l.Renew(hctx, consumer, c)
+			hcancel()
+			if errors.Is(err, ErrClaimLost) {
+				cancel(ErrClaimLost)
+				return
+			}
+			if err != nil {
+				r.log().Warn("renewing a scaffold job's lease failed; retrying at the next beat", slog.String("job", c.Job), slog.Any("err", err))
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+// errParked marks a job parked until a rate limit resets.
+var errParked = errors.New("job parked until its wait is over")
+
+// parkKey marks the context of a queue worker's run: only a job some worker
+// will claim again may park (Start, run in the caller's process, fails).
+type parkKey struct{}
 
 // errNotSaved marks a failure to record a job's state in its JobStore.
 var errNotSaved = errors.New("job state not saved")
@@ -594,7 +699,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		if dryRun {
 			return nil
 		}
-		return r.Store.Save(ctx, job)
+		return r.saveRetrying(ctx, job)
 	}
 	emit := func(i int) {
 		if progress != nil {
@@ -604,6 +709,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 	}
 	job.State = JobRunning
+	job.ResumeAt, job.Waiting = time.Time{}, ""
 	job.Attempts++
 	if err := save(); err != nil {
 		return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
@@ -685,6 +791,10 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			// Stopped from outside (shutdown), not by the step's own fault.
 			return r.interrupt(ctx, job, rec, emit, i)
 		}
+		var wait *WaitError
+		if errors.As(err, &wait) && !dryRun && ctx.Value(parkKey{}) != nil {
+			return r.park(job, rec, save, emit, i, wait)
+		}
 		if err != nil {
 			return r.fail(job, rec, save, emit, i, err)
 		}
@@ -745,6 +855,50 @@ func (r *Runner) interrupt(ctx context.Context, job *Job, rec *StepRecord, emit 
 	}
 	emit(i)
 	return fmt.Errorf("job %s at step %s: %w", job.ID, rec.ID, ErrInterrupted)
+}
+
+// park records the job as waiting until w.Until, at step i (run again
+// then, with the job's marker, so nothing is created twice), says when it
+// continues, and returns errParked: the worker leaves its queue entry for
+// a claim once the time has come.
+func (r *Runner) park(job *Job, rec *StepRecord, save func() error, emit func(int), i int, w *WaitError) error {
+	rec.State = StepPending
+	rec.Error = ""
+	job.State = JobWaiting
+	job.ResumeAt = w.Until
+	job.Waiting = fmt.Sprintf("%s: it continues by itself at %s; nothing to do.", w.Reason, w.Until.UTC().Format("15:04 MST, 2 Jan"))
+	if err := save(); err != nil {
+		return fmt.Errorf("saving parked job %s: %w: %w", job.ID, errNotSaved, err)
+	}
+	emit(i)
+	r.log().Info("scaffold job parked", slog.String("job", job.ID), slog.String("step", rec.ID), slog.Time("until", w.Until), slog.Any("err", w.Err))
+	return fmt.Errorf("job %s at step %s: %w", job.ID, rec.ID, errParked)
+}
+
+// saveRetrying saves job, retrying for a while (SaveRetry) when the store
+// does not answer (a Redis restart): a step that has run is not to be lost
+// to a blip. A lost claim or a vanished job is final at once.
+func (r *Runner) saveRetrying(ctx context.Context, job *Job) error {
+	limit := r.SaveRetry
+	if limit <= 0 {
+		limit = 15 * time.Second
+	}
+	start, wait := time.Now(), 100*time.Millisecond
+	for {
+		err := r.Store.Save(ctx, job)
+		if err == nil || errors.Is(err, ErrClaimLost) || errors.Is(err, ErrJobNotFound) || ctx.Err() != nil || time.Since(start)+wait > limit {
+			return err
+		}
+		r.log().Warn("saving a scaffold job failed; retrying", slog.String("job", job.ID), slog.Any("err", err))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 func (r *Runner) fail(job *Job, rec *StepRecord, save func() error, emit func(int), i int, err error) error {

@@ -127,7 +127,7 @@ func (r *Runner) Requeue(ctx context.Context, queue Queue, id string) (*Job, err
 	switch job.State {
 	case JobSucceeded:
 		return job, nil
-	case JobQueued, JobRunning:
+	case JobQueued, JobRunning, JobWaiting:
 		return job, fmt.Errorf("job %s is %s: it resumes by itself, there is nothing to retry", id, job.State)
 	}
 	if r.Once != nil {

@@ -75,6 +75,10 @@ type Config struct {
 	// acknowledged as deferred and finished by editing it (default 2.5 s,
 	// under Discord's 3 s).
 	AckWithin time.Duration
+	// StateBudget is how long one interaction may wait on shared state
+	// (Redis) in all before dedupe, rate limit and audit fail open;
+	// bot.DefaultStateBudget by default.
+	StateBudget time.Duration
 	// TokenLife is how long an interaction token can edit its response
 	// (default 15 minutes less a margin); slow work is stopped after it.
 	TokenLife time.Duration

@@ -105,7 +105,14 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, http.StatusBadRequest, "interaction without id or token")
 		return
 	}
-	first, err := a.dedupe.FirstSeen(r.Context(), "discord:adapter:interaction:"+in.ID, replayTTL)
+	// Discord's 3 seconds run from here: the deferral timer starts now, and
+	// the replay check waits on shared state only within the request's
+	// budget, which the Router's middleware then share.
+	start := time.Now()
+	ctx := bot.WithStateBudget(r.Context(), a.cfg.StateBudget)
+	sctx, done := bot.StateContext(ctx)
+	first, err := a.dedupe.FirstSeen(sctx, "discord:adapter:interaction:"+in.ID, replayTTL)
+	done()
 	if err != nil {
 		// Losing a request is worse than answering one twice.
 		a.log.WarnContext(r.Context(), "discord: dedupe failed; answering anyway", "err", err, "interaction", in.ID)
@@ -118,7 +125,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	written := make(chan struct{})
 	defer close(written)
-	writeJSON(w, a.interact(in, written))
+	writeJSON(w, a.interact(ctx, start, in, written))
 }
 
 func (a *Adapter) refuse(w http.ResponseWriter, r *http.Request, code int, reason string) {
@@ -164,9 +171,11 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_, _ = w.Write(b)
 }
 
-// interact answers one verified interaction. written is closed once the
-// answer has been sent, so follow-up edits wait for it.
-func (a *Adapter) interact(in *discordgo.Interaction, written <-chan struct{}) wireResponse {
+// interact answers one verified interaction that arrived at start (ctx
+// carries its state budget). written is closed once the answer has been
+// sent, so follow-up edits wait for it.
+func (a *Adapter) interact(ctx context.Context, start time.Time, in *discordgo.Interaction, written <-chan struct{}) wireResponse {
+	at := arrival{ctx: ctx, start: start}
 	switch in.Type {
 	case discordgo.InteractionApplicationCommand:
 		text := commandText(in.ApplicationCommandData())
@@ -174,7 +183,7 @@ func (a *Adapter) interact(in *discordgo.Interaction, written <-chan struct{}) w
 			a.log.Warn("discord: command text over the limit; not run", "interaction", in.ID, "bytes", len(text))
 			return wireResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: wire(a.render.render(resp)[0])}
 		}
-		return a.run(in, a.request(in, text, 0), false, written)
+		return a.run(at, in, a.request(in, text, 0), false, written)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return a.autocomplete(in)
 	case discordgo.InteractionMessageComponent:
@@ -191,7 +200,7 @@ func (a *Adapter) interact(in *discordgo.Interaction, written <-chan struct{}) w
 			}
 			return wireResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: wire(parts[c.part])}
 		case clickReply, clickUpdate:
-			return a.run(in, a.request(in, c.command, c.page), c.kind == clickUpdate, written)
+			return a.run(at, in, a.request(in, c.command, c.page), c.kind == clickUpdate, written)
 		}
 		return a.notice(fmt.Errorf("that button does nothing"))
 	case discordgo.InteractionModalSubmit:
@@ -203,7 +212,7 @@ func (a *Adapter) interact(in *discordgo.Interaction, written <-chan struct{}) w
 			}
 			return a.notice(err)
 		}
-		return a.run(in, a.request(in, formText(c.command, data.Components), 0), false, written)
+		return a.run(at, in, a.request(in, formText(c.command, data.Components), 0), false, written)
 	}
 	return a.notice(fmt.Errorf("callboard does not handle interactions of type %d", in.Type))
 }
@@ -246,8 +255,16 @@ func displayName(u *discordgo.User, m *discordgo.Member) string {
 // run answers a request: inline (type 4, or 7 for update) when the answer is
 // ready within AckWithin and has no slow work; otherwise deferred (type 5,
 // or 6 for update) and finished by editing the original response.
-func (a *Adapter) run(in *discordgo.Interaction, req *bot.Request, update bool, written <-chan struct{}) wireResponse {
-	ctx, cancel := context.WithTimeout(a.ctx, a.cfg.TokenLife)
+func (a *Adapter) run(at arrival, in *discordgo.Interaction, req *bot.Request, update bool, written <-chan struct{}) wireResponse {
+	ctx, cancel := context.WithTimeout(bot.CarryStateBudget(a.ctx, at.ctx), a.cfg.TokenLife)
+	// Who sees the answer is decided now, before anything runs: a deferral
+	// cannot be made ephemeral later, and an answer for the asker only
+	// (whoami, with an email) must not be posted to the channel because it
+	// came late.
+	private := false
+	if p, ok := a.cfg.Handler.(privacy); ok {
+		private = p.Private(req)
+	}
 	const (
 		pending int32 = iota
 		inline
@@ -288,7 +305,7 @@ func (a *Adapter) run(in *discordgo.Interaction, req *bot.Request, update bool, 
 			return
 		}
 		if state.CompareAndSwap(pending, deferred) {
-			answered <- deferNow(resp.Ephemeral)
+			answered <- deferNow(resp.Ephemeral || private)
 		}
 		select { // the deferred answer must reach Discord before it can be edited
 		case <-written:
@@ -298,18 +315,30 @@ func (a *Adapter) run(in *discordgo.Interaction, req *bot.Request, update bool, 
 		a.finish(ctx, in, resp)
 	}()
 
-	timer := time.NewTimer(a.cfg.AckWithin)
+	timer := time.NewTimer(a.cfg.AckWithin - time.Since(at.start))
 	defer timer.Stop()
 	select {
 	case r := <-answered:
 		return r
 	case <-timer.C:
 		if state.CompareAndSwap(pending, deferred) {
-			a.log.Info("discord: slow answer deferred", "interaction", in.ID, "after", a.cfg.AckWithin)
-			return deferNow(false)
+			a.log.Info("discord: slow answer deferred", "interaction", in.ID, "after", a.cfg.AckWithin, "ephemeral", private)
+			return deferNow(private)
 		}
 		return <-answered
 	}
+}
+
+// arrival is when an interaction arrived and the context carrying its state budget.
+type arrival struct {
+	ctx   context.Context
+	start time.Time
+}
+
+// privacy is a handler (bot.Router) that tells, before answering, whether a
+// request's answer is for the asker only.
+type privacy interface {
+	Private(req *bot.Request) bool
 }
 
 // finish edits the original response with resp, then runs its slow work,

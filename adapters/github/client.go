@@ -92,11 +92,24 @@ type Client struct {
 	app       *ghinstallation.Transport
 }
 
+// defaultTransport bounds every stage of a call, so a GitHub that stops
+// answering cannot hold a worker (and its job) indefinitely: dialling and TLS
+// as net/http's default does, and 30 s for the response's headers.
+var defaultTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return t
+}()
+
+// requestTimeout bounds one request end to end, the Transport's retries and
+// their waits (Retry.MaxWait, 2 minutes by default) included.
+const requestTimeout = 3 * time.Minute
+
 // NewClient builds a Client from cfg.
 func NewClient(cfg Config) (*Client, error) {
 	base := cfg.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		base = defaultTransport
 	}
 	rt := &Transport{Base: base, Retry: cfg.Retry}
 	c := &Client{transport: rt}
@@ -129,10 +142,10 @@ func NewClient(cfg Config) (*Client, error) {
 			itr.BaseURL = strings.TrimSuffix(u, "/")
 		}
 		c.app = itr
-		hc = &http.Client{Transport: itr}
+		hc = &http.Client{Transport: itr, Timeout: requestTimeout}
 		c.GitHub = gh.NewClient(hc)
 	case cfg.Token != "":
-		c.GitHub = gh.NewClient(&http.Client{Transport: rt}).WithAuthToken(cfg.Token)
+		c.GitHub = gh.NewClient(&http.Client{Transport: rt, Timeout: requestTimeout}).WithAuthToken(cfg.Token)
 	default:
 		return nil, errors.New("github: no credentials: set GITHUB_TOKEN or the GitHub App settings (GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID, GITHUB_APP_PRIVATE_KEY_FILE)")
 	}

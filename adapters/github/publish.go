@@ -102,8 +102,7 @@ func (p *Publisher) isUser(ctx context.Context, c *Client, owner string) bool {
 	return strings.EqualFold(login, owner)
 }
 
-// EnsureRepository implements scaffold.Publisher.
-func (p *Publisher) EnsureRepository(ctx context.Context, spec scaffold.RepoSpec, marker string) (scaffold.Repo, error) {
+func (p *Publisher) ensureRepository(ctx context.Context, spec scaffold.RepoSpec, marker string) (scaffold.Repo, error) {
 	if err := ValidateRepoName(spec.Name); err != nil {
 		return scaffold.Repo{}, err
 	}
@@ -213,13 +212,13 @@ func checkPath(p string) error {
 
 func binary(b []byte) bool { return !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 }
 
-// Commit implements scaffold.Publisher. Calls: read the branch ref and its
+// commit is Commit. Calls: read the branch ref and its
 // head commit (plus the base's when the branch is new), then one tree, one
 // commit and one ref update. An empty repository first gets its first file
 // through the contents API (the Git Data API answers 409 there), and the
 // commit written on top is a root commit that replaces it, so the branch
 // history is the one commit.
-func (p *Publisher) Commit(ctx context.Context, host, owner, repo, branch, base string, files []scaffold.File, message, marker string) (string, error) {
+func (p *Publisher) commit(ctx context.Context, host, owner, repo, branch, base string, files []scaffold.File, message, marker string) (string, error) {
 	if len(files) == 0 {
 		return "", errors.New("nothing to commit: the tree has no files")
 	}
@@ -348,8 +347,7 @@ func (p *Publisher) initialise(ctx context.Context, c *Client, owner, repo, bran
 	return nil
 }
 
-// EnsurePullRequest implements scaffold.Publisher.
-func (p *Publisher) EnsurePullRequest(ctx context.Context, spec scaffold.PullRequestSpec) (scaffold.PullRequest, error) {
+func (p *Publisher) ensurePullRequest(ctx context.Context, spec scaffold.PullRequestSpec) (scaffold.PullRequest, error) {
 	if spec.Branch == "" || spec.Title == "" {
 		return scaffold.PullRequest{}, errors.New("a pull request needs a head branch and a title")
 	}

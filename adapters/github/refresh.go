@@ -113,6 +113,7 @@ func (r *Refresher) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 			_ = r.Refresh(ctx)

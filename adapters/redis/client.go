@@ -37,8 +37,10 @@ type Options struct {
 	TLS *TLSOptions
 	// KeyPrefix is put before every key ("callboard:" by default).
 	KeyPrefix string
-	// DialTimeout, ReadTimeout and WriteTimeout default to short values so an
-	// unavailable Redis fails an operation quickly.
+	// DialTimeout (1 s), ReadTimeout and WriteTimeout (2 s) default to short
+	// values so an unavailable Redis fails an operation quickly; a shorter
+	// context deadline wins (ContextTimeoutEnabled), so a caller with a
+	// small budget is never held longer on a hung socket.
 	DialTimeout, ReadTimeout, WriteTimeout time.Duration
 }
 
@@ -239,8 +241,13 @@ func universalOptions(o Options) (*goredis.UniversalOptions, error) {
 	}
 	u := &goredis.UniversalOptions{
 		Addrs: o.Addrs, MasterName: o.MasterName, Username: o.Username, Password: password, DB: o.DB,
-		DialTimeout: or(o.DialTimeout, 2*time.Second), ReadTimeout: or(o.ReadTimeout, 2*time.Second),
+		DialTimeout: or(o.DialTimeout, time.Second), ReadTimeout: or(o.ReadTimeout, 2*time.Second),
 		WriteTimeout: or(o.WriteTimeout, 2*time.Second),
+		// Without it go-redis ignores context deadlines on a connection that
+		// stopped answering and waits for ReadTimeout instead.
+		ContextTimeoutEnabled: true,
+		// Fail fast when every connection is busy on a hung server.
+		PoolTimeout: 2 * time.Second,
 		// Few, short retries: an unavailable Redis fails a request in about
 		// a second; the pool dials again on the next one by itself.
 		MaxRetries: 1, DialerRetries: 2, DialerRetryTimeout: 100 * time.Millisecond,

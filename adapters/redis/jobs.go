@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -92,11 +93,65 @@ func (s *JobStore) Get(ctx context.Context, id string) (*scaffold.Job, error) {
 	return &j, nil
 }
 
+// fencedSet replaces KEYS[1] (only when it exists: ARGV[3] "XX") with
+// ARGV[1], or sets the field ARGV[4] of the hash KEYS[1] (ARGV[3] "HSET"),
+// only while the lease KEYS[2] holds the token ARGV[2]: the write of a
+// worker that lost its claim is refused, atomically. When lease and epoch
+// (KEYS[3]) are both gone, Redis lost its data (restarted without
+// persistence): the worker still running the job restores them, and its
+// record, rather than drop a job no queue entry remembers any more.
+var fencedSet = goredis.NewScript(`
+local restored = false
+local cur = redis.call('GET', KEYS[2])
+if cur ~= ARGV[2] then
+  if cur or redis.call('EXISTS', KEYS[3]) == 1 then
+    return redis.error_reply('CLAIMLOST')
+  end
+  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[5])
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[6])
+  restored = true
+end
+if ARGV[3] == 'HSET' then
+  redis.call('HSET', KEYS[1], ARGV[4], ARGV[1])
+  return 1
+end
+if not restored and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+return 1
+`)
+
+// restoredLeaseTTL is the lease a worker restores after Redis lost its
+// data; its heartbeat renews it to the queue's own at the next beat.
+const restoredLeaseTTL = 10 * time.Second
+
+func isClaimLost(err error) bool { return err != nil && strings.Contains(err.Error(), "CLAIMLOST") }
+
+// leaseKey and epochKey carry the job's key as their hash tag, so on a
+// Cluster they live in the job record's slot and one script may touch all
+// three.
+func leaseKey(prefix, id string) string { return "{" + prefix + "job:" + id + "}:lease" }
+func epochKey(prefix, id string) string { return "{" + prefix + "job:" + id + "}:epoch" }
+
 // Save implements scaffold.JobStore (only an existing job is replaced).
+// With a scaffold.Claim on ctx for this job, the write is fenced: refused
+// with scaffold.ErrClaimLost once another worker leased the job.
 func (s *JobStore) Save(ctx context.Context, job *scaffold.Job) error {
 	data, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("redis job %s: %w", job.ID, err)
+	}
+	if c, ok := scaffold.ClaimFrom(ctx); ok && c.Job == job.ID {
+		n, err := fencedSet.Run(ctx, s.C, []string{s.Prefix + "job:" + job.ID, leaseKey(s.Prefix, job.ID), epochKey(s.Prefix, job.ID)},
+			data, c.Token, "XX", s.ttl().Milliseconds(), s.ttl().Milliseconds(), restoredLeaseTTL.Milliseconds()).Int()
+		switch {
+		case isClaimLost(err):
+			return fmt.Errorf("redis job %s: %w", job.ID, scaffold.ErrClaimLost)
+		case err != nil:
+			return fmt.Errorf("redis job %s: %w", job.ID, err)
+		case n == 0:
+			return scaffold.ErrJobNotFound
+		}
+		return nil
 	}
 	ok, err := s.C.SetArgs(ctx, s.Prefix+"job:"+job.ID, data, goredis.SetArgs{Mode: "XX", TTL: s.ttl()}).Result()
 	if errors.Is(err, goredis.Nil) || (err == nil && ok != "OK") {
@@ -114,10 +169,14 @@ func (s *JobStore) Save(ctx context.Context, job *scaffold.Job) error {
 type Queue struct {
 	C      goredis.UniversalClient
 	Prefix string
-	// Visibility is how long a claim lasts without an ack (default 5 minutes).
+	// Visibility is how long a claim lasts without an ack or a renewal
+	// (default 15 s): a dead worker's job is taken over after about that.
 	Visibility time.Duration
 	// Group is the consumer group (default "workers").
 	Group string
+
+	// entries maps consumer+"\n"+job id to the stream entry it claimed, for Renew.
+	entries sync.Map
 }
 
 func (q *Queue) stream() string { return q.Prefix + "jobs" }
@@ -148,7 +207,7 @@ func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Erro
 
 // Claim implements scaffold.Queue.
 func (q *Queue) Claim(ctx context.Context, consumer string) (string, func(context.Context) error, error) {
-	vis := or(q.Visibility, 5*time.Minute)
+	vis := q.visibility()
 	block := min(vis/2, time.Second)
 	if block < 10*time.Millisecond {
 		block = 10 * time.Millisecond
@@ -178,7 +237,11 @@ func (q *Queue) Claim(ctx context.Context, consumer string) (string, func(contex
 		for _, m := range msgs {
 			id, _ := m.Values["id"].(string)
 			msgID := m.ID
+			if id != "" {
+				q.entries.Store(consumer+"\n"+id, msgID)
+			}
 			ack := func(ctx context.Context) error {
+				q.entries.CompareAndDelete(consumer+"\n"+id, msgID)
 				if err := q.C.XAck(ctx, q.stream(), q.group(), msgID).Err(); err != nil {
 					return fmt.Errorf("redis queue ack %s: %w", id, err)
 				}
@@ -206,3 +269,116 @@ var (
 	_ scaffold.JobStore = (*JobStore)(nil)
 	_ scaffold.Queue    = (*Queue)(nil)
 )
+
+// FencedHSet sets field of the hash key to value; with a scaffold.Claim on
+// ctx the write is fenced like Save (a registration made by a job's worker
+// is refused once the job is another's).
+func (s *JobStore) FencedHSet(ctx context.Context, key, field string, value []byte) error {
+	c, ok := scaffold.ClaimFrom(ctx)
+	if !ok {
+		return s.C.HSet(ctx, key, field, value).Err()
+	}
+	err := fencedSet.Run(ctx, s.C, []string{key, leaseKey(s.Prefix, c.Job), epochKey(s.Prefix, c.Job)},
+		value, c.Token, "HSET", field, s.ttl().Milliseconds(), restoredLeaseTTL.Milliseconds()).Err()
+	if err != nil && strings.Contains(err.Error(), "CROSSSLOT") {
+		// On a Cluster the shared hash lives in another slot than the
+		// job's lease: check the lease, then write (a window of one
+		// round trip instead of none).
+		err = checkLease.Run(ctx, s.C, []string{leaseKey(s.Prefix, c.Job), epochKey(s.Prefix, c.Job)}, c.Token).Err()
+		if err == nil {
+			err = s.C.HSet(ctx, key, field, value).Err()
+		}
+	}
+	if isClaimLost(err) {
+		return fmt.Errorf("job %s: %w", c.Job, scaffold.ErrClaimLost)
+	}
+	return err
+}
+
+// checkLease fails with CLAIMLOST unless the lease KEYS[1] holds ARGV[1] (or
+// lease and epoch KEYS[2] are both gone with Redis' data).
+var checkLease = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] or (not cur and redis.call('EXISTS', KEYS[2]) == 0) then return 1 end
+return redis.error_reply('CLAIMLOST')
+`)
+
+// leaseJob takes a job's lease unless a live one exists: KEYS lease, epoch;
+// ARGV lease ms, epoch ms. Returns the new token, or 0 when held.
+var leaseJob = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local t = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], t, 'PX', ARGV[1])
+return t
+`)
+
+// renewJob extends the lease KEYS[1] held with token ARGV[1] by ARGV[2] ms, or
+// takes it again when it lapsed and nobody leased the job since (the epoch
+// KEYS[2] is still the token, or gone with all of Redis' data: then it is
+// restored, ARGV[3] ms). 0 when the job is another's.
+var renewJob = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+local epoch = redis.call('GET', KEYS[2])
+if cur == ARGV[1] or (not cur and (epoch == ARGV[1] or not epoch)) then
+  if not epoch then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3]) end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`)
+
+var releaseJob = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+func (q *Queue) visibility() time.Duration { return or(q.Visibility, 15*time.Second) }
+
+// leaseTTL is a little shorter than the visibility, so a lapsed claim of
+// the stream entry finds the lease lapsed too.
+func (q *Queue) leaseTTL() time.Duration { return q.visibility() * 9 / 10 }
+
+// Lease implements scaffold.Leaser.
+func (q *Queue) Lease(ctx context.Context, consumer, id string) (scaffold.Claim, error) {
+	t, err := leaseJob.Run(ctx, q.C, []string{leaseKey(q.Prefix, id), epochKey(q.Prefix, id)},
+		q.leaseTTL().Milliseconds(), (30 * 24 * time.Hour).Milliseconds()).Int64()
+	if err != nil {
+		return scaffold.Claim{}, fmt.Errorf("redis lease of job %s: %w", id, err)
+	}
+	if t == 0 {
+		return scaffold.Claim{}, scaffold.ErrClaimHeld
+	}
+	return scaffold.Claim{Job: id, Token: t}, nil
+}
+
+// Renew implements scaffold.Leaser: the lease, then the stream entry's
+// claim (XCLAIM with no minimum idle time resets it), so neither lapses
+// while the worker lives.
+func (q *Queue) Renew(ctx context.Context, consumer string, c scaffold.Claim) error {
+	n, err := renewJob.Run(ctx, q.C, []string{leaseKey(q.Prefix, c.Job), epochKey(q.Prefix, c.Job)}, c.Token, q.leaseTTL().Milliseconds(),
+		(30 * 24 * time.Hour).Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("redis renewing the lease of job %s: %w", c.Job, err)
+	}
+	if n == 0 {
+		return scaffold.ErrClaimLost
+	}
+	if v, ok := q.entries.Load(consumer + "\n" + c.Job); ok {
+		if err := q.C.XClaimJustID(ctx, &goredis.XClaimArgs{Stream: q.stream(), Group: q.group(), Consumer: consumer,
+			MinIdle: 0, Messages: []string{v.(string)}}).Err(); err != nil {
+			return fmt.Errorf("redis renewing the claim of job %s: %w", c.Job, err)
+		}
+	}
+	return nil
+}
+
+// Release implements scaffold.Leaser.
+func (q *Queue) Release(ctx context.Context, c scaffold.Claim) error {
+	return releaseJob.Run(ctx, q.C, []string{leaseKey(q.Prefix, c.Job)}, c.Token).Err()
+}
+
+// Heartbeat implements scaffold.Leaser: a third of the visibility.
+func (q *Queue) Heartbeat() time.Duration { return q.visibility() / 3 }
+
+var _ scaffold.Leaser = (*Queue)(nil)

@@ -51,6 +51,14 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserTTL is how long users.info answers (emails) are cached, 1 h by default.
 	UserTTL time.Duration
+	// UserMissTTL is how long a failed users.info is remembered (so every
+	// request does not wait on a Slack outage), 10 s by default: short, so
+	// the email is back soon after Slack recovers.
+	UserMissTTL time.Duration
+	// StateBudget is how long one request may wait on shared state (Redis)
+	// in all before dedupe, rate limit and audit fail open;
+	// bot.DefaultStateBudget by default.
+	StateBudget time.Duration
 	// TeamChannel resolves a group's entity ref to its Slack channel, so
 	// mentions of teams link their channels.
 	TeamChannel func(ref string) string
@@ -77,13 +85,15 @@ var DefaultAliases = map[string]string{
 
 // Adapter serves Slack's HTTP endpoints and Socket Mode for one bot.Handler.
 type Adapter struct {
-	cfg     Config
-	h       bot.Handler
-	api     *slack.Client // nil without a bot token
-	dedupe  bot.Dedupe
-	log     *slog.Logger
-	httpc   *http.Client
-	users   *memo[slack.User]
+	cfg    Config
+	h      bot.Handler
+	api    *slack.Client // nil without a bot token
+	dedupe bot.Dedupe
+	log    *slog.Logger
+	httpc  *http.Client
+	users  *memo[slack.User]
+	// misses are users whose users.info failed lately.
+	misses  *memo[struct{}]
 	answers *memo[*bot.Response]
 	// acks are the acknowledgements of recent slash commands by trigger id,
 	// given again when Slack delivers one a second time.
@@ -122,6 +132,9 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	if cfg.UserTTL <= 0 {
 		cfg.UserTTL = time.Hour
 	}
+	if cfg.UserMissTTL <= 0 {
+		cfg.UserMissTTL = 10 * time.Second
+	}
 	if cfg.FollowTimeout <= 0 {
 		cfg.FollowTimeout = 30 * time.Minute
 	}
@@ -138,6 +151,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		log:     cfg.Logger,
 		httpc:   cfg.HTTPClient,
 		users:   newMemo[slack.User](10000, cfg.UserTTL),
+		misses:  newMemo[struct{}](10000, cfg.UserMissTTL),
 		answers: newMemo[*bot.Response](2000, 30*time.Minute),
 		acks:    newMemo[Message](2000, 10*time.Minute),
 		aliases: map[string]string{},
@@ -246,8 +260,13 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			refuse("signature mismatch", err)
 			return
 		}
+		// One budget for every wait on shared state until the answer is
+		// written: Slack's 3 seconds are not Redis' to spend.
+		r = r.WithContext(bot.WithStateBudget(r.Context(), a.cfg.StateBudget))
 		if noReplay {
-			first, err := a.dedupe.FirstSeen(r.Context(), "slack:sig:"+r.Header.Get("X-Slack-Signature"), replayWindow)
+			sctx, done := bot.StateContext(r.Context())
+			first, err := a.dedupe.FirstSeen(sctx, "slack:sig:"+r.Header.Get("X-Slack-Signature"), replayWindow)
+			done()
 			if err != nil {
 				// The store is down: answering is better than refusing every request.
 				a.log.Error("slack: replay check failed", "err", err)

@@ -230,3 +230,24 @@ func TestPostMessageRetriesAfter429(t *testing.T) {
 		t.Errorf("retried after %v, before Retry-After", d)
 	}
 }
+
+// A users.info failure is remembered for seconds, not for the hour a real
+// answer is kept: once Slack recovers, the next request has the email.
+func TestUsersInfoFailureIsCachedBriefly(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.UserMissTTL = 300 * time.Millisecond })
+	e.fake.Fail("users.info", "fatal_error")
+	e.slash(t, "/callboard", "whoami")
+	e.slash(t, "/callboard", "whoami")
+	if n := len(e.fake.Calls("users.info")); n != 1 {
+		t.Fatalf("users.info called %d times during the miss window, want 1", n)
+	}
+	time.Sleep(400 * time.Millisecond)
+	e.slash(t, "/callboard", "whoami")
+	reqs := e.h.requests()
+	if len(reqs) != 3 || reqs[0].User.Email != "" || reqs[1].User.Email != "" || reqs[2].User.Email != "alice@example.com" {
+		for _, r := range reqs {
+			t.Logf("request user %+v", r.User)
+		}
+		t.Fatalf("emails after a users.info failure and Slack's recovery are wrong")
+	}
+}

@@ -326,13 +326,18 @@ func (a *Adapter) identify(ctx context.Context, u *bot.User) {
 		fillUser(u, cached)
 		return
 	}
+	if _, missed := a.misses.get(u.ID); missed {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	info, err := a.api.GetUserInfoContext(ctx, u.ID)
 	if err != nil {
 		a.log.Warn("slack: users.info failed; answering without the email", "user", u.ID, "err", err)
-		// Remember the miss briefly so every request does not wait on it.
-		a.users.set(u.ID, slack.User{ID: u.ID})
+		// Remember the miss for seconds (UserMissTTL), not for the hour a
+		// real answer is kept: so every request does not wait on a Slack
+		// outage, yet the email is back soon after it ends.
+		a.misses.set(u.ID, struct{}{})
 		return
 	}
 	a.users.set(u.ID, *info)

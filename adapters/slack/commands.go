@@ -35,16 +35,29 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		return Render(&bot.Response{Status: bot.StatusUsage, Ephemeral: true,
 			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{})
 	}
+	ctx = bot.WithStateBudget(ctx, a.cfg.StateBudget)
+	req := &bot.Request{
+		Text:     text,
+		User:     bot.User{Platform: bot.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},
+		Platform: bot.PlatformSlack,
+		Channel:  sc.ChannelID,
+		Received: received,
+	}
+	// users.info (Slack) runs beside the dedupe (Redis): neither waits on
+	// the other.
+	identified := make(chan struct{})
+	go func() { defer close(identified); a.identify(ctx, &req.User) }()
 	if sc.TriggerID != "" {
 		// Slack mints a trigger_id per invocation, so a second delivery of
 		// one (a proxy's retry, a Socket Mode envelope sent again) is known.
 		// Its own key: the Router's dedupe middleware uses
 		// "slack:"+DeliveryID, and must not see this one as already seen.
-		// Bounded: the answer must reach Slack within its 3 seconds even
-		// when Redis is slow; the command then runs (as with no dedupe).
-		dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		// Bounded by the request's state budget: the answer must reach
+		// Slack within its 3 seconds even when Redis is slow; the command
+		// then runs (as with no dedupe).
+		dctx, done := bot.StateContext(ctx)
 		first, err := a.dedupe.FirstSeen(dctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
-		cancel()
+		done()
 		if err != nil {
 			a.log.Error("slack: dedupe failed; running the slash command", "command", sc.Command, "err", err)
 		} else if !first {
@@ -58,17 +71,10 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 			return Render(duplicateNote(), RenderOptions{})
 		}
 	}
-	req := &bot.Request{
-		Text:     text,
-		User:     bot.User{Platform: bot.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},
-		Platform: bot.PlatformSlack,
-		Channel:  sc.ChannelID,
-		Received: received,
-	}
 	if sc.TriggerID != "" {
 		req.DeliveryID = "command:" + sc.TriggerID
 	}
-	a.identify(ctx, &req.User)
+	<-identified
 	resp := a.run(ctx, req)
 	m := a.present(resp, origin{
 		command:     text,

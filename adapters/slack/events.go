@@ -101,7 +101,9 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		return
 	}
 	if eventID != "" {
-		first, err := a.dedupe.FirstSeen(ctx, "slack:event:"+eventID, dedupeTTL)
+		sctx, done := bot.StateContext(ctx)
+		first, err := a.dedupe.FirstSeen(sctx, "slack:event:"+eventID, dedupeTTL)
+		done()
 		if err != nil {
 			a.log.Error("slack: dedupe failed; processing the event", "event", eventID, "err", err)
 		} else if !first {
@@ -112,7 +114,9 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 	if ts != "" {
 		// A mention in a DM arrives twice, as app_mention and as
 		// message.im, with different event ids: one message, one answer.
-		first, err := a.dedupe.FirstSeen(ctx, "slack:message:"+o.channel+":"+ts, dedupeTTL)
+		sctx, done := bot.StateContext(ctx)
+		first, err := a.dedupe.FirstSeen(sctx, "slack:message:"+o.channel+":"+ts, dedupeTTL)
+		done()
 		if err != nil {
 			a.log.Error("slack: dedupe failed; processing the event", "event", eventID, "err", err)
 		} else if !first {

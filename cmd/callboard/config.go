@@ -199,6 +199,12 @@ type ScaffoldConfig struct {
 	Locations     []string     `yaml:"locations"`
 	Policy        []PolicyRule `yaml:"policy"`
 	AllowUnlisted bool         `yaml:"allow_unlisted"`
+	// Workers is how many jobs this replica runs at once (0: none, it only
+	// takes requests).
+	Workers int `yaml:"workers"`
+	// ClaimTimeout is how long a worker's claim on a job lasts without its
+	// heartbeat: a dead replica's job is taken over after about that.
+	ClaimTimeout time.Duration `yaml:"claim_timeout"`
 }
 
 // PolicyRule lets the members of Groups run Templates.
@@ -264,12 +270,13 @@ func defaultConfig() Config {
 			ShutdownTimeout:   20 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Catalog: CatalogConfig{RefreshInterval: 15 * time.Minute},
-		Slack:   SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
-		Discord: DiscordConfig{Prefix: "!cb"},
-		Limits:  LimitsConfig{PerUserRate: 1, Burst: 10},
-		OnCall:  OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
-		Log:     LogConfig{Level: "info", Format: "auto"},
+		Catalog:  CatalogConfig{RefreshInterval: 15 * time.Minute},
+		Slack:    SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
+		Discord:  DiscordConfig{Prefix: "!cb"},
+		Limits:   LimitsConfig{PerUserRate: 1, Burst: 10},
+		OnCall:   OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
+		Log:      LogConfig{Level: "info", Format: "auto"},
+		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
 	}
 }
 
@@ -786,6 +793,12 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	if !(c.Limits.PerUserRate > 0) {
 		bad("limits.per_user_rate", "must be a positive number of requests per second such as 1 or 0.5; got %v", c.Limits.PerUserRate)
+	}
+	if c.Scaffold.Workers < 0 || c.Scaffold.Workers > 64 {
+		bad("scaffold.workers", "must be between 0 and 64; got %d", c.Scaffold.Workers)
+	}
+	if c.Scaffold.ClaimTimeout < time.Second || c.Scaffold.ClaimTimeout > 10*time.Minute {
+		bad("scaffold.claim_timeout", "must be between 1s and 10m; got %s", c.Scaffold.ClaimTimeout)
 	}
 	if c.Limits.Burst < 1 {
 		bad("limits.burst", "must be at least 1; got %d", c.Limits.Burst)

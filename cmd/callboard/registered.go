@@ -351,7 +351,9 @@ func (r *registered) follow(ctx context.Context) error {
 // redisRegistered keeps registrations in a hash and announces each on a
 // channel.
 type redisRegistered struct {
-	c      goredis.UniversalClient
+	c goredis.UniversalClient
+	// jobs fences a job worker's registration with its claim.
+	jobs   *redis.JobStore
 	prefix string
 	self   string // this replica, so its own announcements are skipped
 }
@@ -362,7 +364,7 @@ func (k *redisRegistered) channel() redis.Channel {
 }
 
 func (k *redisRegistered) Put(ctx context.Context, location string, data []byte) error {
-	if err := k.c.HSet(ctx, k.hash(), location, data).Err(); err != nil {
+	if err := k.jobs.FencedHSet(ctx, k.hash(), location, data); err != nil {
 		return err
 	}
 	// Should the announcement be lost, the other replicas still read the

@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/catalog"
 )
@@ -67,7 +68,7 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	defer cancel()
 
 	newReplica := func(name string) (*registered, *catalog.Store) {
-		r := newRegistered(&redisRegistered{c: client, prefix: "t:", self: name}, nil)
+		r := newRegistered(&redisRegistered{c: client, jobs: &redis.JobStore{C: client, Prefix: "t:"}, prefix: "t:", self: name}, nil)
 		st := replicaStore(t)
 		r.attach(st)
 		go func() { _ = r.follow(ctx) }()
@@ -112,7 +113,7 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	}
 
 	// A replica started later reads it from Redis at its first load.
-	c := newRegistered(&redisRegistered{c: client, prefix: "t:", self: "c"}, nil)
+	c := newRegistered(&redisRegistered{c: client, jobs: &redis.JobStore{C: client, Prefix: "t:"}, prefix: "t:", self: "c"}, nil)
 	c.attach(replicaStore(t))
 	res, err = c.Load(ctx)
 	if err != nil || len(res.Entities) != 1 || res.Entities[0].Ref() != ledgerExport {

@@ -95,13 +95,17 @@ type server struct {
 	ingest *ingest
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
+	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
+	dedupe   bot.Dedupe
+	failOpen failOpen
+	redisUp  *redisStatus
 	// background work (socket mode, gateway, refresh) run with run's context.
 	background []func(context.Context) error
 }
 
 // newServer builds everything from cfg; nothing listens yet.
 func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, mux: http.NewServeMux()}
+	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus()}
 	var paths, specs []string
 	for _, src := range cfg.Catalog.Sources {
 		if isRemoteSpec(src) {
@@ -126,9 +130,10 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		}
 		log.Info("redis mode chosen", "mode", string(st.Chosen.Mode), "why", st.Chosen.Why, "redis", ro.String())
 		s.redis = st
-		opts.Dedupe = st.Dedupe
-		opts.RateLimiter = st.Limiter
-		opts.Audit = st.Audit
+		s.dedupe = s.failOpen.dedupe(st.Dedupe)
+		opts.Dedupe = s.dedupe
+		opts.RateLimiter = s.failOpen.limiter(st.Limiter)
+		opts.Audit = s.failOpen.audit(st.Audit)
 	}
 	if err := opts.pagingFrom(cfg); err != nil {
 		return nil, err
@@ -150,6 +155,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 	}
 	app.Router.Use(s.metrics.Middleware())
+	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
 	s.loaded.Store(len(specs) == 0)
 
 	if err := s.wireGitHub(specs, paths); err != nil {
@@ -300,12 +306,8 @@ func (s *server) wireSlack() error {
 	if !cfg.slackOn() {
 		return nil
 	}
-	var dedupe bot.Dedupe
-	if s.redis != nil {
-		dedupe = s.redis.Dedupe
-	}
 	sc := slack.Config{
-		Dedupe:        dedupe,
+		Dedupe:        s.dedupe,
 		SigningSecret: cfg.secrets.SlackSigningSecret,
 		BotToken:      cfg.secrets.SlackBotToken,
 		APIURL:        cfg.Slack.APIURL,
@@ -352,7 +354,7 @@ func (s *server) wireDiscord() error {
 		dc.Session = sess
 	}
 	if s.redis != nil {
-		dc.Dedupe = s.redis.Dedupe
+		dc.Dedupe = s.dedupe
 		dc.Stash = s.redis.Stash
 	}
 	a, err := discord.New(dc)
@@ -373,20 +375,32 @@ func (s *server) wireDiscord() error {
 	return nil
 }
 
-// ready is why the server is not ready ("" when it is).
-func (s *server) notReady(ctx context.Context) []string {
+// notReady is why the server cannot serve (nil when it can). Ready means
+// able to answer: lookups come from memory, so a Redis that is away makes
+// no replica unready (Kubernetes would otherwise route to none while all
+// of them could answer); it is reported apart, by redisState.
+func (s *server) notReady(context.Context) []string {
 	var why []string
 	if !s.loaded.Load() || s.app.Store.Current() == nil || s.app.Store.Current().Len() == 0 {
 		why = append(why, "catalog not loaded yet")
 	}
-	if s.redis != nil {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		defer cancel()
-		if err := s.redis.Healthy(pctx); err != nil {
-			why = append(why, "redis unreachable: "+redisReason(err))
-		}
-	}
 	return why
+}
+
+// redisState pings the shared Redis: "ok", "unreachable: REASON", or ""
+// when none is configured. It also sets callboard_redis_up.
+func (s *server) redisState(ctx context.Context) string {
+	if s.redis == nil {
+		return ""
+	}
+	pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := s.redis.Healthy(pctx); err != nil {
+		s.redisUp.up.Store(0)
+		return "unreachable: " + redisReason(err)
+	}
+	s.redisUp.up.Store(1)
+	return "ok"
 }
 
 // redisReason keeps a Redis error's gist without addresses or credentials.
@@ -404,11 +418,17 @@ func redisReason(err error) string {
 }
 
 func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+	body := map[string]any{}
+	if rs := s.redisState(r.Context()); rs != "" {
+		body["redis"] = rs
+	}
 	if why := s.notReady(r.Context()); len(why) > 0 {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "reasons": why})
+		body["status"], body["reasons"] = "not ready", why
+		writeJSON(w, http.StatusServiceUnavailable, body)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "entities": s.app.Store.Current().Len()})
+	body["status"], body["entities"] = "ready", s.app.Store.Current().Len()
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

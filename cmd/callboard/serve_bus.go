@@ -104,6 +104,7 @@ func (in *ingest) lead(ctx context.Context) {
 			continue
 		}
 		log.Info("leading catalog ingestion", "fencing_token", lease.Token())
+		in.seed(ctx)
 		in.leading.Store(true)
 		in.leaderGauge.Set(1)
 		lctx, cancel := context.WithCancel(ctx)
@@ -133,6 +134,39 @@ func (in *ingest) lead(ctx context.Context) {
 	}
 }
 
+// seed gives a new leader that serves no catalog yet the newest snapshot
+// on the bus (the last leader's), before its own first read of the sources:
+// should GitHub be down at this cold start, it answers (and is ready) from
+// that snapshot, and the Refresher keeps it until every source has loaded.
+func (in *ingest) seed(ctx context.Context) {
+	if in.bus == nil || in.s.loaded.Load() {
+		return
+	}
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	b, v, err := in.bus.LoadBundle(lctx)
+	if err != nil {
+		if !errors.Is(err, redis.ErrNoSnapshot) {
+			in.s.log.Warn("cannot read the last published catalog; starting from the sources alone", "err", err)
+		}
+		return
+	}
+	in.apply(v, b)
+	in.s.log.Info("starting from the last published catalog while the sources are read", "version", v, "entities", b.Snapshot.Len())
+}
+
+// apply swaps in a bundle read from the bus.
+func (in *ingest) apply(v int64, b redis.Bundle) {
+	in.mu.Lock()
+	in.followed, in.version, in.appliedAt = &b, v, time.Now()
+	in.mu.Unlock()
+	in.s.app.Store.Swap(b.Snapshot)
+	in.s.metrics.ObserveRefresh(0, nil)
+	if b.Snapshot.Len() > 0 {
+		in.s.loaded.Store(true)
+	}
+}
+
 // follow applies every version the leader publishes, while not leading.
 func (in *ingest) follow(ctx context.Context) {
 	for ctx.Err() == nil {
@@ -140,14 +174,7 @@ func (in *ingest) follow(ctx context.Context) {
 			if in.leading.Load() {
 				return // ours, or older than what we hold
 			}
-			in.mu.Lock()
-			in.followed, in.version, in.appliedAt = &b, v, time.Now()
-			in.mu.Unlock()
-			in.s.app.Store.Swap(b.Snapshot)
-			in.s.metrics.ObserveRefresh(0, nil)
-			if b.Snapshot.Len() > 0 {
-				in.s.loaded.Store(true)
-			}
+			in.apply(v, b)
 			in.s.log.Info("catalog snapshot loaded from the leader", "version", v, "entities", b.Snapshot.Len(), "sites", len(b.Sites))
 		})
 		if ctx.Err() != nil {
@@ -182,8 +209,8 @@ func (in *ingest) followUps(ctx context.Context) {
 		if !same {
 			in.s.rebuildDocs(ctx, sites, probs)
 		}
-		if in.bus == nil || !in.leading.Load() {
-			continue
+		if in.bus == nil || !in.leading.Load() || in.fromBus(snap) {
+			continue // a snapshot that came from the bus is not published again
 		}
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		v, err := in.bus.PublishBundle(pctx, redis.Bundle{Snapshot: snap, Sites: sites})
@@ -208,11 +235,12 @@ func (in *ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites [
 	in.mu.Lock()
 	b := in.followed
 	same = b != nil && b == in.indexed
-	if b != nil && !in.leading.Load() {
+	bus := b != nil && (!in.leading.Load() || b.Snapshot == snap)
+	if bus {
 		in.indexed = b
 	}
 	in.mu.Unlock()
-	if b != nil && !in.leading.Load() {
+	if bus {
 		for _, d := range b.Dropped {
 			probs = append(probs, catalog.Problem{Severity: catalog.Warning, Pos: catalog.Position{File: "catalog leader"},
 				Message: "TechDocs site not carried to this replica: " + d})
@@ -223,6 +251,13 @@ func (in *ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites [
 	defer cancel()
 	sites, probs = docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
 	return sites, probs, false
+}
+
+// fromBus reports whether snap is the snapshot last read from the bus.
+func (in *ingest) fromBus(snap *catalog.Snapshot) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.followed != nil && in.followed.Snapshot == snap
 }
 
 // webhookOp is a webhook's work handed from a follower to the leader.

@@ -17,9 +17,6 @@ import (
 	"github.com/callboard/callboard/scaffold"
 )
 
-// scaffoldWorkers is how many jobs one replica runs at once.
-const scaffoldWorkers = 2
-
 // scaffoldWiring is chat scaffolding in `serve`: jobs in Redis (st.Jobs,
 // st.Queue) when it is configured, else in memory; Runner.Work loops on
 // every replica, so any of them finishes a job; the registered source; and
@@ -45,9 +42,9 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	// never share a consumer's pending claims.
 	w := &scaffoldWiring{s: s, consumer: fmt.Sprintf("%s-%d", host, os.Getpid()), jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "callboard_scaffold_jobs",
-		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back).",
+		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back), parked (waiting for a GitHub rate limit to reset).",
 	}, []string{"state"})}
-	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted"} {
+	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted", "parked"} {
 		w.jobs.WithLabelValues(st)
 	}
 	setup := &scaffoldSetup{Notifier: &scaffold.Notifier{}, Poll: time.Second}
@@ -80,11 +77,14 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	setup.Once = func(ctx context.Context, key string) (bool, error) { return dedupe.FirstSeen(ctx, key, 24*time.Hour) }
 	if s.redis != nil {
 		setup.Store = s.redis.Jobs
+		s.redis.Queue.Visibility = cfg.Scaffold.ClaimTimeout
 		queue = s.redis.Queue
-		setup.Registered = newRegistered(&redisRegistered{c: s.redis.Client, prefix: s.redis.Jobs.Prefix, self: host + "/" + newToken()}, s.log)
+		setup.Registered = newRegistered(&redisRegistered{c: s.redis.Client, jobs: s.redis.Jobs, prefix: s.redis.Jobs.Prefix, self: host + "/" + newToken()}, s.log)
 	} else {
 		setup.Store = scaffold.NewMemJobStore()
-		queue = scaffold.NewMemQueue()
+		mq := scaffold.NewMemQueue()
+		mq.Visibility = cfg.Scaffold.ClaimTimeout
+		queue = mq
 		setup.Registered = newRegistered(nil, s.log)
 	}
 	setup.Queue = countingQueue{Queue: queue, jobs: w.jobs}
@@ -129,7 +129,7 @@ func (w *scaffoldWiring) run(ctx context.Context) error {
 		wg.Wait()
 		return nil
 	}
-	for i := 0; i < scaffoldWorkers; i++ {
+	for i := 0; i < s.cfg.Scaffold.Workers; i++ {
 		consumer := fmt.Sprintf("%s-%d", w.consumer, i+1)
 		wg.Add(1)
 		go func() {
@@ -147,7 +147,7 @@ func (w *scaffoldWiring) run(ctx context.Context) error {
 			}
 		}()
 	}
-	s.log.Info("scaffold workers running", "workers", scaffoldWorkers, "consumer", w.consumer, "shared", s.redis != nil)
+	s.log.Info("scaffold workers running", "workers", s.cfg.Scaffold.Workers, "consumer", w.consumer, "shared", s.redis != nil)
 	wg.Wait()
 	return nil
 }
@@ -163,6 +163,8 @@ func (w *scaffoldWiring) progress(e scaffold.Event) {
 		w.jobs.WithLabelValues("succeeded").Inc()
 	case e.Job.State == scaffold.JobFailed:
 		w.jobs.WithLabelValues("failed").Inc()
+	case e.Job.State == scaffold.JobWaiting:
+		w.jobs.WithLabelValues("parked").Inc()
 	case e.Step >= 0 && e.Job.State == scaffold.JobQueued:
 		w.jobs.WithLabelValues("interrupted").Inc()
 	}
@@ -173,6 +175,19 @@ type countingQueue struct {
 	scaffold.Queue
 	jobs *prometheus.CounterVec
 }
+
+// The claims of both queues (Redis, memory) are leases: pass them on.
+func (q countingQueue) leaser() scaffold.Leaser { return q.Queue.(scaffold.Leaser) }
+func (q countingQueue) Lease(ctx context.Context, consumer, id string) (scaffold.Claim, error) {
+	return q.leaser().Lease(ctx, consumer, id)
+}
+func (q countingQueue) Renew(ctx context.Context, consumer string, c scaffold.Claim) error {
+	return q.leaser().Renew(ctx, consumer, c)
+}
+func (q countingQueue) Release(ctx context.Context, c scaffold.Claim) error {
+	return q.leaser().Release(ctx, c)
+}
+func (q countingQueue) Heartbeat() time.Duration { return q.leaser().Heartbeat() }
 
 func (q countingQueue) Enqueue(ctx context.Context, id string) error {
 	err := q.Queue.Enqueue(ctx, id)

@@ -160,6 +160,57 @@ func RunStateSuite(t *testing.T, newStore func(t *testing.T) scaffold.JobStore, 
 		}
 		_ = ack(ctx)
 	})
+	t.Run("RenewedClaimIsKeptAndALapsedOneIsTakenOver", func(t *testing.T) {
+		q := newQueue(t)
+		l, ok := q.(scaffold.Leaser)
+		if !ok {
+			t.Skip("the queue gives no leases")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Enqueue(ctx, "long"); err != nil {
+			t.Fatal(err)
+		}
+		id, _, err := q.Claim(ctx, "w1")
+		if err != nil || id != "long" {
+			t.Fatalf("Claim = %q, %v", id, err)
+		}
+		a, err := l.Lease(ctx, "w1", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Lease(ctx, "w2", id); !errors.Is(err, scaffold.ErrClaimHeld) {
+			t.Fatalf("second lease while held: %v, want ErrClaimHeld", err)
+		}
+		// w1 beats for twice the visibility: nobody else gets the entry.
+		short, cancel2 := context.WithTimeout(ctx, 2*visibility)
+		defer cancel2()
+		go func() {
+			for short.Err() == nil {
+				_ = l.Renew(ctx, "w1", a)
+				time.Sleep(visibility / 4)
+			}
+		}()
+		if got, _, err := q.Claim(short, "w2"); err == nil {
+			t.Fatalf("a renewed claim was handed out again: %q", got)
+		}
+		// w1 stops beating (killed): w2 gets the entry and a newer lease.
+		id, ack, err := q.Claim(ctx, "w2")
+		if err != nil || id != "long" {
+			t.Fatalf("reclaim = %q, %v", id, err)
+		}
+		b, err := l.Lease(ctx, "w2", id)
+		if err != nil || b.Token <= a.Token {
+			t.Fatalf("lease after the lapse = %+v (first %+v), %v", b, a, err)
+		}
+		if err := l.Renew(ctx, "w1", a); !errors.Is(err, scaffold.ErrClaimLost) {
+			t.Fatalf("the dead worker's renewal: %v, want ErrClaimLost", err)
+		}
+		if err := l.Release(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		_ = ack(ctx)
+	})
 	t.Run("ClaimStopsWhenContextIsDone", func(t *testing.T) {
 		q := newQueue(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

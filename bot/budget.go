@@ -1,0 +1,85 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// DefaultStateBudget is how long, in all, an answer may wait on shared state
+// (Redis: dedupe, rate limit, audit) before those checks fail open. Slack and
+// Discord give 3 seconds for the whole acknowledgement; a slow or hung Redis
+// must not spend them.
+const DefaultStateBudget = 300 * time.Millisecond
+
+type budgetKey struct{}
+
+// stateBudget is the time left for shared-state calls on one request's path.
+type stateBudget struct {
+	mu   sync.Mutex
+	left time.Duration
+}
+
+// WithStateBudget gives the request behind ctx d (DefaultStateBudget when
+// d <= 0) to spend waiting on shared state, in all, across every call that
+// takes its context from StateContext. A ctx that has a budget keeps it, so
+// an adapter can set one at the door and the Router's middleware share it.
+func WithStateBudget(ctx context.Context, d time.Duration) context.Context {
+	if _, ok := ctx.Value(budgetKey{}).(*stateBudget); ok {
+		return ctx
+	}
+	if d <= 0 {
+		d = DefaultStateBudget
+	}
+	return context.WithValue(ctx, budgetKey{}, &stateBudget{left: d})
+}
+
+// StateContext bounds one shared-state call by what is left of ctx's budget
+// (or by DefaultStateBudget when ctx has none); done, called when the call
+// returns, takes the time it spent from the budget. Once the budget is
+// spent the context comes back already cancelled, so the call fails at once
+// and the caller fails open. Calls made in parallel overlap in time, so
+// together they still wait at most the budget.
+func StateContext(ctx context.Context) (sctx context.Context, done func()) {
+	b, ok := ctx.Value(budgetKey{}).(*stateBudget)
+	if !ok {
+		c, cancel := context.WithTimeout(ctx, DefaultStateBudget)
+		return c, cancel
+	}
+	b.mu.Lock()
+	left := b.left
+	b.mu.Unlock()
+	if left <= 0 {
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		return c, cancel
+	}
+	start := time.Now()
+	c, cancel := context.WithTimeout(ctx, left)
+	return c, func() {
+		cancel()
+		b.mu.Lock()
+		b.left -= time.Since(start)
+		b.mu.Unlock()
+	}
+}
+
+// StateLeft is what remains of ctx's budget (DefaultStateBudget when it has none).
+func StateLeft(ctx context.Context) time.Duration {
+	b, ok := ctx.Value(budgetKey{}).(*stateBudget)
+	if !ok {
+		return DefaultStateBudget
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left
+}
+
+// CarryStateBudget returns to with from's budget (shared, not copied), for a
+// request whose work continues under another context.
+func CarryStateBudget(to, from context.Context) context.Context {
+	if b, ok := from.Value(budgetKey{}).(*stateBudget); ok {
+		return context.WithValue(to, budgetKey{}, b)
+	}
+	return to
+}
