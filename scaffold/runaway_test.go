@@ -25,8 +25,8 @@ func TestRunawayTemplatesAreStopped(t *testing.T) {
 			if len(r) > 100000 || (src != "${{ range(3) | join(',') }}" && !strings.Contains(r, "f:1")) {
 				t.Errorf("%s: rendered %.80q, want a positioned error", src, r)
 			}
-		case <-time.After(3 * time.Second):
-			t.Errorf("%s: still running after 3s", src)
+		case <-time.After(time.Minute): // a hang guard, not a speed target
+			t.Errorf("%s: still running after a minute", src)
 		}
 	}
 }
@@ -73,8 +73,11 @@ func TestTemplateBudgetsEndRunawaysWithAClearError(t *testing.T) {
 				if !strings.Contains(err.Error(), "budget") && !strings.Contains(err.Error(), "deeper") {
 					t.Errorf("error does not say what ran out: %v", err)
 				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("still running after 5s")
+			case <-time.After(time.Minute):
+				// A hang guard, not a speed target (the benchmarks hold
+				// those): every case ends well within the per-file time
+				// budget, but -race on a loaded machine is slow.
+				t.Fatal("still running after a minute: the budgets did not end it")
 			}
 		})
 	}
