@@ -90,7 +90,12 @@ type Client struct {
 	HTTP      *http.Client
 	transport *Transport
 	app       *ghinstallation.Transport
+	cache     *DiskCache
 }
+
+// UseCache keeps the answers of sources and readers made after it on disk
+// (nil: in memory only), so the next process asks conditionally.
+func (c *Client) UseCache(d *DiskCache) { c.cache = d }
 
 // NewClient builds a Client from cfg.
 func NewClient(cfg Config) (*Client, error) {

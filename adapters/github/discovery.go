@@ -43,6 +43,21 @@ type OrgOptions struct {
 	// MaxRateWait bounds a wait for the rate limit to reset (default 1h).
 	MaxRateWait time.Duration
 	Logger      *slog.Logger
+	// Progress, when set, is called as Load goes: once the repositories
+	// are listed, then after each repository is read (from one goroutine
+	// at a time).
+	Progress func(Progress)
+}
+
+// Progress is how far a Load has got.
+type Progress struct {
+	Org     string
+	Scanned int // repositories read so far
+	Total   int // repositories to read
+	Files   int // catalog and docs files found so far
+	// RateRemaining and RateLimit are the last rate-limit headers seen
+	// (RateLimit 0: none seen yet).
+	RateRemaining, RateLimit int
 }
 
 // OrgSource is a catalog.Source over the repositories of a GitHub
@@ -145,6 +160,25 @@ func (s *OrgSource) Load(ctx context.Context) (*catalog.Result, error) {
 	}
 	s.mu.Unlock()
 
+	var pmu sync.Mutex
+	prog := Progress{Org: s.org, Total: len(metas)}
+	report := func(files int, done bool) {
+		if s.opts.Progress == nil {
+			return
+		}
+		pmu.Lock()
+		defer pmu.Unlock()
+		prog.Files += files
+		if done {
+			prog.Scanned++
+		}
+		if s.client != nil {
+			st := s.client.Stats()
+			prog.RateRemaining, prog.RateLimit = st.Remaining, st.Limit
+		}
+		s.opts.Progress(prog)
+	}
+	report(0, false)
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, m := range metas {
@@ -157,6 +191,13 @@ func (s *OrgSource) Load(ctx context.Context) (*catalog.Result, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			s.refresh(ctx, m)
+			n := 0
+			s.mu.Lock()
+			if st := s.repos[strings.ToLower(m.Name)]; st != nil {
+				n = len(st.files)
+			}
+			s.mu.Unlock()
+			report(n, true)
 		}(m)
 	}
 	wg.Wait()
@@ -344,7 +385,7 @@ func (s *OrgSource) list(ctx context.Context) ([]repoMeta, error) {
 			continue
 		}
 		if f.status != 200 {
-			return nil, fmt.Errorf("list repositories of %s: no such organisation or user (%d)", s.org, f.status)
+			return nil, fmt.Errorf("list repositories of %s: %w (%d)", s.org, ErrNoSuchOwner, f.status)
 		}
 		var page []repoMeta
 		if err := json.Unmarshal(f.body, &page); err != nil {
