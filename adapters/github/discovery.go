@@ -303,6 +303,25 @@ func (s *OrgSource) Result() *catalog.Result {
 	return out
 }
 
+// RepoErrors returns the error of each repository whose last refresh
+// failed, by repository name.
+func (s *OrgSource) RepoErrors() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.repos))
+	for k, st := range s.repos {
+		if st.lastErr != nil {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	out := make([]error, 0, len(names))
+	for _, k := range names {
+		out = append(out, s.repos[k].lastErr)
+	}
+	return out
+}
+
 // Status reports each repository's state, by name.
 func (s *OrgSource) Status() []RepoStatus {
 	s.mu.Lock()

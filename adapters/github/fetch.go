@@ -82,7 +82,11 @@ func (e *apiError) Error() string {
 }
 
 func newConditional(c *Client) *conditional {
-	return &conditional{client: c, maxRateWait: time.Hour, disk: c.cache, entries: map[string]cached{}}
+	g := &conditional{client: c, maxRateWait: time.Hour, entries: map[string]cached{}}
+	if c != nil { // nil: a spec checked without a client
+		g.disk = c.cache
+	}
+	return g
 }
 
 // get fetches an API path. 404 and 409 are answers (status set, no error);
