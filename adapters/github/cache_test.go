@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,11 +36,16 @@ func cachedOrg(srv *githubtest.Server, n int) {
 // over the shared disk cache.
 func cliRun(t testing.TB, srv *githubtest.Server, cache *DiskCache) (int, time.Duration) {
 	t.Helper()
+	return cliRunWith(t, srv, cache, OrgOptions{})
+}
+
+func cliRunWith(t testing.TB, srv *githubtest.Server, cache *DiskCache, opts OrgOptions) (int, time.Duration) {
+	t.Helper()
 	c := newTestClient(t, srv)
 	if cache != nil {
 		c.UseCache(cache)
 	}
-	src, err := NewSourceFromSpec(c, "github:acme", OrgOptions{})
+	src, err := NewSourceFromSpec(c, "github:acme", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +115,57 @@ func TestDiskCacheSecondRunIsConditional(t *testing.T) {
 	}
 	t.Logf("100 repositories: first run %d requests (%.2f per repository) in %v; second run %d requests, %.1f%% 304, in %v",
 		firstCalls, float64(firstCalls)/repos, first.Round(time.Millisecond), secondCalls, 100*ratio, second.Round(time.Millisecond))
+}
+
+// TestDiskCacheTrustsAnUnchangedListing: with TrustUnchangedAfter, a
+// repository whose listing entry is the one recorded at its last read is
+// read from the cache without a request; a push changes the listing and
+// the repository is read again; a read that came too soon after the last
+// push is not trusted.
+func TestDiskCacheTrustsAnUnchangedListing(t *testing.T) {
+	const repos = 100
+	srv := githubtest.New(t)
+	cachedOrg(srv, repos)
+	cache, _ := NewDiskCache(t.TempDir(), 0)
+
+	// Pushed just now: an hour's margin trusts nothing.
+	cliRunWith(t, srv, cache, OrgOptions{TrustUnchangedAfter: time.Hour})
+	srv.ResetCalls()
+	cliRunWith(t, srv, cache, OrgOptions{TrustUnchangedAfter: time.Hour})
+	if n := srv.Requests(); n < repos {
+		t.Fatalf("a read within the margin was trusted: %d requests for %d repositories", n, repos)
+	}
+
+	opts := OrgOptions{TrustUnchangedAfter: time.Nanosecond}
+	cliRunWith(t, srv, cache, opts) // records the listings
+	srv.ResetCalls()
+	n, second := cliRunWith(t, srv, cache, opts)
+	if n != repos || srv.Requests() != 1 {
+		t.Fatalf("unchanged organisation: %d entities with %d requests, want %d with 1 (the listing): %v", n, srv.Requests(), repos, srv.Calls())
+	}
+	calls := srv.Requests()
+
+	time.Sleep(1100 * time.Millisecond) // pushed_at has one-second resolution
+	srv.Push("acme", "svc-042", "main", map[string]string{"catalog-info.yaml": component("svc-042", "team-z")}, nil)
+	srv.ResetCalls()
+	c := newTestClient(t, srv)
+	c.UseCache(cache)
+	src, _ := NewSourceFromSpec(c, "github:acme", opts)
+	res, err := src.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]any{}
+	for _, e := range res.Entities {
+		owners[e.Metadata.Name] = e.Spec["owner"]
+	}
+	if owners["svc-042"] != "team-z" || owners["svc-041"] != "team-a" {
+		t.Fatalf("after a push: svc-042 owner %v, svc-041 owner %v", owners["svc-042"], owners["svc-041"])
+	}
+	if srv.Requests() > 3 {
+		t.Fatalf("one pushed repository cost %d requests: %v", srv.Requests(), srv.Calls())
+	}
+	t.Logf("100 unchanged repositories read from the cache with %d request in %v", calls, second.Round(time.Millisecond))
 }
 
 // TestDiskCacheHoldsNoToken: entries are keyed and written by URL alone.
@@ -242,4 +299,47 @@ func BenchmarkCLIRunCold(b *testing.B) {
 		cliRun(b, srv, nil)
 	}
 	b.ReportMetric(float64(srv.Requests())/float64(b.N)/100, "requests/repo")
+}
+
+// slowTransport adds a round trip's latency to every request, as the way
+// to api.github.com has and the loopback fake has not.
+type slowTransport struct{ d time.Duration }
+
+func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	time.Sleep(s.d)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// BenchmarkCLIRunCachedLatency times a warm-cache read of 300
+// repositories with 30ms per request: the figure a person waits for;
+// conditional: every file asked with If-None-Match; trusted: unchanged
+// listings read from the cache (TrustUnchangedAfter, as the command line).
+func BenchmarkCLIRunCachedLatency(b *testing.B) {
+	b.Run("conditional", func(b *testing.B) { benchLatency(b, OrgOptions{}) })
+	b.Run("trusted", func(b *testing.B) { benchLatency(b, OrgOptions{TrustUnchangedAfter: time.Nanosecond}) })
+}
+
+func benchLatency(b *testing.B, opts OrgOptions) {
+	srv := githubtest.New(b)
+	srv.SetRateLimit(1<<30, time.Hour)
+	cachedOrg(srv, 300)
+	cache, _ := NewDiskCache(b.TempDir(), 0)
+	run := func() {
+		c, err := NewClient(Config{Token: githubtest.DefaultToken, BaseURL: srv.URL, Retry: fastRetry, Transport: slowTransport{30 * time.Millisecond}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.UseCache(cache)
+		src, _ := NewSourceFromSpec(c, "github:acme", opts)
+		if res, err := src.Load(context.Background()); err != nil || len(res.Entities) != 300 {
+			b.Fatalf("%v, %d entities", err, len(res.Entities))
+		}
+	}
+	run()
+	srv.ResetCalls()
+	b.ResetTimer()
+	for range b.N {
+		run()
+	}
+	b.ReportMetric(float64(srv.Requests())/float64(b.N), "requests/run")
 }

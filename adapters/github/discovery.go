@@ -3,7 +3,9 @@ package github
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +45,15 @@ type OrgOptions struct {
 	// MaxRateWait bounds a wait for the rate limit to reset (default 1h).
 	MaxRateWait time.Duration
 	Logger      *slog.Logger
+	// TrustUnchangedAfter, when positive and the client has a DiskCache,
+	// lets a repository whose entry in the organisation's listing is
+	// byte for byte the one recorded at its last complete read be read from
+	// the cache without a request (a push changes pushed_at, so the listing
+	// changes). A read is recorded only when it came this long after the
+	// repository's last push, so a listing that ran ahead of the files
+	// cannot pin an old read. The command line sets it; serve, which
+	// refreshes on webhooks, does not.
+	TrustUnchangedAfter time.Duration
 	// Progress, when set, is called as Load goes: once the repositories
 	// are listed, then after each repository is read (from one goroutine
 	// at a time).
@@ -84,6 +95,20 @@ type repoMeta struct {
 	Owner         struct {
 		Login string `json:"login"`
 	} `json:"owner"`
+	PushedAt time.Time `json:"pushed_at"`
+	// stamp is the SHA-256 of the repository's JSON in the listing.
+	stamp string
+}
+
+// decodeMeta reads one repository's JSON, stamped.
+func decodeMeta(raw []byte) (repoMeta, error) {
+	var m repoMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, err
+	}
+	sum := sha256.Sum256(raw)
+	m.stamp = hex.EncodeToString(sum[:])
+	return m, nil
 }
 
 type repoState struct {
@@ -380,8 +405,8 @@ func (s *OrgSource) list(ctx context.Context) ([]repoMeta, error) {
 				s.log.WarnContext(ctx, "configured repository not found", "repo", s.org+"/"+name)
 				continue
 			}
-			var m repoMeta
-			if err := json.Unmarshal(f.body, &m); err != nil {
+			m, err := decodeMeta(f.body)
+			if err != nil {
 				return nil, fmt.Errorf("read repository %s/%s: %w", s.org, name, err)
 			}
 			if s.wanted(m) {
@@ -406,11 +431,15 @@ func (s *OrgSource) list(ctx context.Context) ([]repoMeta, error) {
 		if f.status != 200 {
 			return nil, fmt.Errorf("list repositories of %s: %w (%d)", s.org, ErrNoSuchOwner, f.status)
 		}
-		var page []repoMeta
+		var page []json.RawMessage
 		if err := json.Unmarshal(f.body, &page); err != nil {
 			return nil, fmt.Errorf("list repositories of %s: %w", s.org, err)
 		}
-		for _, m := range page {
+		for _, raw := range page {
+			m, err := decodeMeta(raw)
+			if err != nil {
+				return nil, fmt.Errorf("list repositories of %s: %w", s.org, err)
+			}
 			if s.wanted(m) {
 				out = append(out, m)
 			}
@@ -449,7 +478,18 @@ func (s *OrgSource) refresh(ctx context.Context, m repoMeta) error {
 		s.mu.Unlock()
 		return nil
 	}
+	stampURL := ""
+	if d := s.get.disk; d != nil && s.opts.TrustUnchangedAfter > 0 && m.stamp != "" {
+		stampURL = "listing:" + s.client.url("repos/"+url.PathEscape(s.org)+"/"+url.PathEscape(m.Name), nil)
+		if c, ok := d.load(stampURL); ok && c.etag == m.stamp {
+			ctx = withCacheOnly(ctx)
+			stampURL = "" // recorded already
+		}
+	}
 	rr, err := s.read(ctx, m)
+	if err == nil && stampURL != "" && !m.PushedAt.IsZero() && time.Since(m.PushedAt) > s.opts.TrustUnchangedAfter {
+		s.get.disk.store(stampURL, cached{etag: m.stamp})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.lastAttempt = now

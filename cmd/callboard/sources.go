@@ -118,6 +118,10 @@ func splitCLISources(o *AppOptions, getenv func(string) string) error {
 				// reset time rather than wait for it.
 				MaxRateWait: time.Nanosecond,
 				Progress:    newProgressLine(o.stderr, o.Quiet).report,
+				// With the disk cache, a repository unchanged in the
+				// listing since a read made 5 minutes after its last push
+				// costs no request.
+				TrustUnchangedAfter: 5 * time.Minute,
 			})
 			if err != nil {
 				return fmt.Errorf("catalog source %q: %w", spec, err)
