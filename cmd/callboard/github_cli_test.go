@@ -192,3 +192,29 @@ func TestCLIGitHubErrorsSayWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// A url: TechDocs site on the same GitHub is read as serve reads it.
+func TestCLIGitHubReadsURLTechDocs(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddRepo("acme", "handbook", map[string]string{
+		"site/mkdocs.yml":    "site_name: Handbook\n",
+		"site/docs/index.md": "# Handbook\n\n## Key rotation\n\nRotate the signing keys every quarter with the keyctl tool.\n",
+	})
+	srv.AddRepo("acme", "portal", map[string]string{
+		"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: portal\n  annotations:\n    backstage.io/techdocs-ref: url:" + srv.URL + "/acme/handbook/tree/main/site\nspec:\n  type: website\n  lifecycle: production\n  owner: team-web\n",
+	})
+	cache := t.TempDir()
+	code, out, errs := runEnv(t, ghEnv(srv), "ask", "--catalog", "github:acme", "--cache", cache, "docs signing keys rotation")
+	if code != 0 || !strings.Contains(out, "keyctl") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, out, errs)
+	}
+	srv.ResetCalls()
+	if code, out, _ = runEnv(t, ghEnv(srv), "ask", "--catalog", "github:acme", "--cache", cache, "docs signing keys rotation"); code != 0 || !strings.Contains(out, "keyctl") {
+		t.Fatalf("second run: exit %d, stdout %q", code, out)
+	}
+	// Everything is a 304 but handbook's missing catalog-info.yaml (a 404
+	// is not kept).
+	if nm, n := srv.NotModified(), srv.Requests(); nm != n-1 {
+		t.Fatalf("second run: %d of %d answers were 304, want all but one: %v", nm, n, srv.Calls())
+	}
+}
