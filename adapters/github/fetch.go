@@ -89,6 +89,19 @@ func newConditional(c *Client) *conditional {
 	return g
 }
 
+// missingPrefix marks a kept 404 or 409 answer: its "etag" is the prefix
+// and the status (a real ETag is quoted, so never starts with it).
+const missingPrefix = "missing:"
+
+func missingStatus(c cached) (int, bool) {
+	v, ok := strings.CutPrefix(c.etag, missingPrefix)
+	if !ok {
+		return 0, false
+	}
+	st, err := strconv.Atoi(v)
+	return st, err == nil
+}
+
 type cacheOnlyKey struct{}
 
 // withCacheOnly marks ctx: answers the cache holds are taken without a
@@ -131,7 +144,13 @@ func (g *conditional) once(ctx context.Context, u string) (fetched, time.Duratio
 		c, have = g.disk.load(u)
 	}
 	if have && ctx.Value(cacheOnlyKey{}) != nil {
+		if st, ok := missingStatus(c); ok {
+			return fetched{status: st, body: c.body}, 0, nil
+		}
 		return fetched{status: 200, body: c.body, link: c.link, notModified: true}, 0, nil
+	}
+	if _, ok := missingStatus(c); ok {
+		have = false // an answer kept for cache-only reads: nothing to revalidate
 	}
 	if have && c.etag != "" {
 		req.Header.Set("If-None-Match", c.etag)
@@ -173,7 +192,9 @@ func (g *conditional) once(ctx context.Context, u string) (fetched, time.Duratio
 		delete(g.entries, u)
 		g.mu.Unlock()
 		if g.disk != nil {
-			g.disk.remove(u)
+			// GitHub sends no ETag with a 404 or 409: kept for reads of a
+			// repository known unchanged only (withCacheOnly).
+			g.disk.store(u, cached{etag: missingPrefix + strconv.Itoa(resp.StatusCode), body: body})
 		}
 		return fetched{status: resp.StatusCode, body: body}, 0, nil
 	}
