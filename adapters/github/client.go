@@ -90,6 +90,7 @@ type Client struct {
 	HTTP      *http.Client
 	transport *Transport
 	app       *ghinstallation.Transport
+	cache     *DiskCache
 }
 
 // defaultTransport bounds every stage of a call, so a GitHub that stops
@@ -104,6 +105,10 @@ var defaultTransport = func() http.RoundTripper {
 // requestTimeout bounds one request end to end, the Transport's retries and
 // their waits (Retry.MaxWait, 2 minutes by default) included.
 const requestTimeout = 3 * time.Minute
+
+// UseCache keeps the answers of sources and readers made after it on disk
+// (nil: in memory only), so the next process asks conditionally.
+func (c *Client) UseCache(d *DiskCache) { c.cache = d }
 
 // NewClient builds a Client from cfg.
 func NewClient(cfg Config) (*Client, error) {

@@ -3,7 +3,9 @@ package github
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +45,30 @@ type OrgOptions struct {
 	// MaxRateWait bounds a wait for the rate limit to reset (default 1h).
 	MaxRateWait time.Duration
 	Logger      *slog.Logger
+	// TrustUnchangedAfter, when positive and the client has a DiskCache,
+	// lets a repository whose entry in the organisation's listing is
+	// byte for byte the one recorded at its last complete read be read from
+	// the cache without a request (a push changes pushed_at, so the listing
+	// changes). A read is recorded only when it came this long after the
+	// repository's last push, so a listing that ran ahead of the files
+	// cannot pin an old read. The command line sets it; serve, which
+	// refreshes on webhooks, does not.
+	TrustUnchangedAfter time.Duration
+	// Progress, when set, is called as Load goes: once the repositories
+	// are listed, then after each repository is read (from one goroutine
+	// at a time).
+	Progress func(Progress)
+}
+
+// Progress is how far a Load has got.
+type Progress struct {
+	Org     string
+	Scanned int // repositories read so far
+	Total   int // repositories to read
+	Files   int // catalog and docs files found so far
+	// RateRemaining and RateLimit are the last rate-limit headers seen
+	// (RateLimit 0: none seen yet).
+	RateRemaining, RateLimit int
 }
 
 // OrgSource is a catalog.Source over the repositories of a GitHub
@@ -69,6 +95,20 @@ type repoMeta struct {
 	Owner         struct {
 		Login string `json:"login"`
 	} `json:"owner"`
+	PushedAt time.Time `json:"pushed_at"`
+	// stamp is the SHA-256 of the repository's JSON in the listing.
+	stamp string
+}
+
+// decodeMeta reads one repository's JSON, stamped.
+func decodeMeta(raw []byte) (repoMeta, error) {
+	var m repoMeta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, err
+	}
+	sum := sha256.Sum256(raw)
+	m.stamp = hex.EncodeToString(sum[:])
+	return m, nil
 }
 
 type repoState struct {
@@ -145,6 +185,25 @@ func (s *OrgSource) Load(ctx context.Context) (*catalog.Result, error) {
 	}
 	s.mu.Unlock()
 
+	var pmu sync.Mutex
+	prog := Progress{Org: s.org, Total: len(metas)}
+	report := func(files int, done bool) {
+		if s.opts.Progress == nil {
+			return
+		}
+		pmu.Lock()
+		defer pmu.Unlock()
+		prog.Files += files
+		if done {
+			prog.Scanned++
+		}
+		if s.client != nil {
+			st := s.client.Stats()
+			prog.RateRemaining, prog.RateLimit = st.Remaining, st.Limit
+		}
+		s.opts.Progress(prog)
+	}
+	report(0, false)
 	sem := make(chan struct{}, s.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, m := range metas {
@@ -157,6 +216,13 @@ func (s *OrgSource) Load(ctx context.Context) (*catalog.Result, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			s.refresh(ctx, m)
+			n := 0
+			s.mu.Lock()
+			if st := s.repos[strings.ToLower(m.Name)]; st != nil {
+				n = len(st.files)
+			}
+			s.mu.Unlock()
+			report(n, true)
 		}(m)
 	}
 	wg.Wait()
@@ -262,6 +328,25 @@ func (s *OrgSource) Result() *catalog.Result {
 	return out
 }
 
+// RepoErrors returns the error of each repository whose last refresh
+// failed, by repository name.
+func (s *OrgSource) RepoErrors() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, 0, len(s.repos))
+	for k, st := range s.repos {
+		if st.lastErr != nil {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	out := make([]error, 0, len(names))
+	for _, k := range names {
+		out = append(out, s.repos[k].lastErr)
+	}
+	return out
+}
+
 // Status reports each repository's state, by name.
 func (s *OrgSource) Status() []RepoStatus {
 	s.mu.Lock()
@@ -320,8 +405,8 @@ func (s *OrgSource) list(ctx context.Context) ([]repoMeta, error) {
 				s.log.WarnContext(ctx, "configured repository not found", "repo", s.org+"/"+name)
 				continue
 			}
-			var m repoMeta
-			if err := json.Unmarshal(f.body, &m); err != nil {
+			m, err := decodeMeta(f.body)
+			if err != nil {
 				return nil, fmt.Errorf("read repository %s/%s: %w", s.org, name, err)
 			}
 			if s.wanted(m) {
@@ -344,13 +429,17 @@ func (s *OrgSource) list(ctx context.Context) ([]repoMeta, error) {
 			continue
 		}
 		if f.status != 200 {
-			return nil, fmt.Errorf("list repositories of %s: no such organisation or user (%d)", s.org, f.status)
+			return nil, fmt.Errorf("list repositories of %s: %w (%d)", s.org, ErrNoSuchOwner, f.status)
 		}
-		var page []repoMeta
+		var page []json.RawMessage
 		if err := json.Unmarshal(f.body, &page); err != nil {
 			return nil, fmt.Errorf("list repositories of %s: %w", s.org, err)
 		}
-		for _, m := range page {
+		for _, raw := range page {
+			m, err := decodeMeta(raw)
+			if err != nil {
+				return nil, fmt.Errorf("list repositories of %s: %w", s.org, err)
+			}
 			if s.wanted(m) {
 				out = append(out, m)
 			}
@@ -389,7 +478,18 @@ func (s *OrgSource) refresh(ctx context.Context, m repoMeta) error {
 		s.mu.Unlock()
 		return nil
 	}
+	stampURL := ""
+	if d := s.get.disk; d != nil && s.opts.TrustUnchangedAfter > 0 && m.stamp != "" {
+		stampURL = "listing:" + s.client.url("repos/"+url.PathEscape(s.org)+"/"+url.PathEscape(m.Name), nil)
+		if c, ok := d.load(stampURL); ok && c.etag == m.stamp {
+			ctx = withCacheOnly(ctx)
+			stampURL = "" // recorded already
+		}
+	}
 	rr, err := s.read(ctx, m)
+	if err == nil && stampURL != "" && !m.PushedAt.IsZero() && time.Since(m.PushedAt) > s.opts.TrustUnchangedAfter {
+		s.get.disk.store(stampURL, cached{etag: m.stamp})
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.lastAttempt = now

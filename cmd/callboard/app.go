@@ -67,6 +67,17 @@ type AppOptions struct {
 	// credentials of remote sources.
 	cfg *Config
 
+	// DocsRemote reads url: TechDocs sites (the command line's GitHub
+	// sources set it); it becomes App.DocsRemote.
+	DocsRemote docs.SiteReader
+	// Quiet hides the progress of remote sources (-q); CacheDir and
+	// NoCache are --cache and --no-cache (GitHub answers kept on disk).
+	Quiet    bool
+	CacheDir string
+	NoCache  bool
+	// stderr receives progress while remote sources are read (a terminal only).
+	stderr io.Writer
+
 	// OnCall names who is on call now (PagerDuty, Opsgenie); nil: the
 	// embedded example organisation's example rota when it is served, else
 	// on-call answers from the catalog alone. OnCallStash caches its
@@ -166,7 +177,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{Options: opts, Store: catalog.NewStore(nil), Docs: docs.NewHolder(nil), log: log}
+	a := &App{Options: opts, Store: catalog.NewStore(nil), Docs: docs.NewHolder(nil), DocsRemote: opts.DocsRemote, log: log}
 	if opts.RemoteOnly {
 		// An empty catalog until the first load, never the embedded example
 		// organisation in its place; answers say it is still loading.
@@ -342,9 +353,17 @@ func (l *listFlag) Set(v string) error {
 
 // appFlags adds the flags every entry point shares to fs.
 func appFlags(fs *flag.FlagSet, o *AppOptions) {
-	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file) or backstage:URL (with BACKSTAGE_TOKEN or backstage.token_file); repeatable; default: the embedded example organisation")
+	fs.Var((*listFlag)(&o.Catalogs), "catalog", "catalog `PATH` (file, directory or Location file) github:ORG or github:ORG/REPO (with GITHUB_TOKEN or a GitHub App), or backstage:URL (with BACKSTAGE_TOKEN or backstage.token_file); repeatable; default: the embedded example organisation")
 	fs.Var((*listFlag)(&o.Docs), "docs", "TechDocs site `PATH` (a folder holding mkdocs.yml) to search besides the catalog's own (with no --catalog, instead of the example organisation's); repeatable")
-	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE`: its local catalog sources (unless --catalog is given), docs.paths and docs.base_url")
+	fs.StringVar(&o.Config, "config", "", "callboard.yaml `FILE`: its catalog sources (unless --catalog is given), docs.paths and docs.base_url")
+	cacheFlags(fs, o)
+}
+
+// cacheFlags are the flags of commands that read remote catalogs.
+func cacheFlags(fs *flag.FlagSet, o *AppOptions) {
+	fs.BoolVar(&o.Quiet, "q", false, "no progress on stderr while a GitHub organisation is read")
+	fs.StringVar(&o.CacheDir, "cache", "", "keep GitHub answers with their ETags in `DIR` (default: the user cache folder's callboard); safe to delete")
+	fs.BoolVar(&o.NoCache, "no-cache", false, "keep no GitHub answers on disk")
 }
 
 // parseInterspersed parses flags anywhere among args ("ask 'who owns x' --json")

@@ -47,6 +47,7 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard ask: --page %d: pages start at 1\n", *page)
 		return 2
 	}
+	opts.stderr = env.Stderr
 	notes, err := applyConfigFile(&opts, env.Getenv)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "callboard ask: %v\n", err)

@@ -41,6 +41,7 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard chat: unexpected argument %q (to ask one thing, use callboard ask)\n", fs.Arg(0))
 		return 2
 	}
+	opts.stderr = env.Stderr
 	notes, err := applyConfigFile(&opts, env.Getenv)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)

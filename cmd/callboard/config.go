@@ -1079,8 +1079,7 @@ func onOff(b bool) string {
 // catalog sources when no --catalog was given, its docs paths after
 // --docs, and docs.base_url; then it takes the backstage:URL values among
 // the catalogs as remote sources (with the file's or the environment's
-// token). GitHub sources need `serve`; they are named in the returned notes
-// rather than silently dropped.
+// token), and the github: ones with the GitHub credentials serve uses.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
 		if getenv("PAGERDUTY_TOKEN") != "" || getenv("OPSGENIE_API_KEY") != "" {
@@ -1102,16 +1101,8 @@ func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string,
 	if err := o.pagingFrom(cfg); err != nil {
 		return nil, err
 	}
-	var local []string
-	for _, src := range cfg.Catalog.Sources {
-		if github.IsSourceSpec(src) {
-			notes = append(notes, fmt.Sprintf("%s: catalog source %q is read only by `callboard serve`", o.Config, src))
-			continue
-		}
-		local = append(local, src)
-	}
 	if len(o.Catalogs) == 0 {
-		o.Catalogs = local
+		o.Catalogs = append([]string(nil), cfg.Catalog.Sources...)
 	}
 	o.Docs = append(o.Docs, cfg.Docs.Paths...)
 	o.DocsBaseURL = cfg.Docs.BaseURL

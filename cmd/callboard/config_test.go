@@ -119,11 +119,12 @@ func TestConfigCheckExitCodes(t *testing.T) {
 	}
 }
 
-// `ask --config` takes catalog sources, docs and base_url from the file, and
-// says which sources only serve reads.
+// `ask --config` takes catalog sources, docs and base_url from the file;
+// its github: sources need the GitHub credentials serve uses.
 func TestAskReadsConfigFile(t *testing.T) {
 	org, _ := filepath.Abs("../../examples/org/all.yaml")
-	good := writeConfig(t, "catalog:\n  sources: ["+org+", \"github:acme\"]\ndocs:\n  base_url: https://portal.example/docs/{namespace}/{kind}/{name}/{path}\n")
+	good := writeConfig(t, "catalog:\n  sources: ["+org+"]\ndocs:\n  base_url: https://portal.example/docs/{namespace}/{kind}/{name}/{path}\n")
+	withGitHub := writeConfig(t, "catalog:\n  sources: ["+org+", \"github:acme\"]\n")
 	bad := writeConfig(t, "docs:\n  base_ur: x\n")
 	tests := []struct {
 		name           string
@@ -131,7 +132,8 @@ func TestAskReadsConfigFile(t *testing.T) {
 		code           int
 		stdout, stderr string
 	}{
-		{"sources and base url from the file", []string{"ask", "--config", good, "--json", "docs refunds failing"}, 0, "https://portal.example/docs/default/component/", `"github:acme" is read only by ` + "`callboard serve`"},
+		{"sources and base url from the file", []string{"ask", "--config", good, "--json", "docs refunds failing"}, 0, "https://portal.example/docs/default/component/", ""},
+		{"github sources need credentials", []string{"ask", "--config", withGitHub, "help"}, 2, "", `"github:acme": no GitHub credentials: set GITHUB_TOKEN`},
 		{"bad file names the key", []string{"ask", "--config", bad, "help"}, 2, "", "docs.base_ur: unknown key"},
 		{"chat reads it too", []string{"chat", "--config", bad}, 2, "", "docs.base_ur: unknown key"},
 	}

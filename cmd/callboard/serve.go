@@ -196,10 +196,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	if len(specs) == 0 && sec.GitHubToken == "" && cfg.GitHub.AppID == 0 && sec.GitHubWebhookSecret == "" {
 		return nil
 	}
-	gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
-	if sec.GitHubPrivateKey != "" {
-		gc.PrivateKey = []byte(sec.GitHubPrivateKey)
-	}
+	gc := githubConfig(cfg)
 	var client *github.Client
 	if gc.Token != "" || gc.AppID != 0 {
 		c, err := github.NewClient(gc)

@@ -21,11 +21,15 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	asJSON := fl.Bool("json", false, "print one JSON object per document: {file, doc, kind, namespace, name, valid, errors}")
-	quiet := fl.Bool("q", false, "print errors only (no warnings or notes)")
+	quiet := fl.Bool("q", false, "print errors only (no warnings, notes or progress)")
+	var opts AppOptions
+	fl.StringVar(&opts.CacheDir, "cache", "", "keep GitHub answers with their ETags in `DIR` (default: the user cache folder's callboard); safe to delete")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "keep no GitHub answers on disk")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] PATH...")
+		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] [--cache DIR | --no-cache] PATH...")
 		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json), a Location file,")
-		fmt.Fprintln(env.Stderr, "or backstage:URL (a Backstage instance's catalog, with BACKSTAGE_TOKEN).")
+		fmt.Fprintln(env.Stderr, "github:ORG or github:ORG/REPO (with GITHUB_TOKEN or a GitHub App), or backstage:URL (a Backstage")
+		fmt.Fprintln(env.Stderr, "instance's catalog, with BACKSTAGE_TOKEN).")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -39,7 +43,7 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		fl.Usage()
 		return 2
 	}
-	opts := AppOptions{Catalogs: fl.Args()}
+	opts.Catalogs, opts.Quiet, opts.stderr = fl.Args(), *quiet, env.Stderr
 	if err := splitCLISources(&opts, env.Getenv); err != nil {
 		fmt.Fprintln(env.Stderr, "callboard validate:", err)
 		return 2

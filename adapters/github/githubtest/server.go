@@ -728,7 +728,19 @@ func (s *Server) route(method, p string) (string, handler) {
 		}
 	case n == 3 && seg[0] == "users" && seg[2] == "repos" && method == "GET":
 		u := seg[1]
-		return "/users/{username}/repos", func(rp *reply, req *http.Request, b []byte) { s.listRepos(rp, req, u) }
+		return "/users/{username}/repos", func(rp *reply, req *http.Request, b []byte) {
+			// GitHub answers 404 for a user that does not exist: here, one
+			// that is not the authenticated user and owns no repository.
+			known := strings.EqualFold(u, s.user)
+			for _, r := range s.repos {
+				known = known || strings.EqualFold(r.owner, u)
+			}
+			if !known {
+				rp.err(404, "Not Found", "/repos/repos#list-repositories-for-a-user")
+				return
+			}
+			s.listRepos(rp, req, u)
+		}
 	case n == 4 && seg[0] == "app" && seg[1] == "installations" && seg[3] == "access_tokens" && method == "POST":
 		id := seg[2]
 		return "/app/installations/{id}/access_tokens", func(rp *reply, req *http.Request, b []byte) { s.accessToken(rp, req, id) }
