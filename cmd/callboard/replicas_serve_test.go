@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,6 +30,31 @@ spec:
   owner: group:default/team-payments
 `
 
+// tinyServiceTemplate is a one-step Software Template (fetch ./skeleton with
+// the name filled in) for the replica tests' golden-paths repository.
+const tinyServiceTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: tiny-service}
+spec:
+  owner: group:default/team-payments
+  type: service
+  parameters:
+    - properties: {name: {type: string}}
+      required: [name]
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: "${{ parameters.name }}"}
+`
+
+// servesComponent reports whether s's current catalog holds component name.
+func servesComponent(s *server, name string) bool {
+	_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
+	return ok
+}
+
 // Several replicas share one Redis: one leads ingestion from GitHub and
 // publishes; the others answer from what it published, docs included, never
 // calling GitHub themselves; a webhook reaching a follower is carried out by
@@ -48,22 +71,7 @@ func TestReplicasShareOneIngestLeader(t *testing.T) {
 		"docs/runbook.md":   "# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n",
 	})
 	gh.AddRepo("acme", "golden-paths", map[string]string{
-		"catalog-info.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata: {name: tiny-service}
-spec:
-  owner: group:default/team-payments
-  type: service
-  parameters:
-    - properties: {name: {type: string}}
-      required: [name]
-  steps:
-    - id: fetch
-      action: fetch:template
-      input:
-        url: ./skeleton
-        values: {name: "${{ parameters.name }}"}
-`,
+		"catalog-info.yaml":          tinyServiceTemplate,
 		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec: {type: service, lifecycle: experimental, owner: group:default/team-payments}\n",
 		"skeleton/README.md":         "# ${{ values.name }}\n",
 	})
@@ -78,32 +86,9 @@ github:
 redis:
   url: %s
 `, gh.URL, rs.URL)
-	env := envOf(map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"})
-	type replica struct {
-		s      *server
-		cancel context.CancelFunc
-		done   chan struct{}
-	}
-	start := func() *replica {
-		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		r := &replica{s: s, cancel: cancel, done: make(chan struct{})}
-		go func() { defer close(r.done); _ = s.run(ctx) }()
-		t.Cleanup(func() { cancel(); <-r.done })
-		return r
-	}
-	has := func(r *replica, name string) bool {
-		snap := r.s.app.Store.Current()
-		_, ok := snap.Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
-		return ok
-	}
+	env := map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"}
+	start := func() *replica { return startReplica(t, cfgText, env, "", io.Discard) }
+	has := func(r *replica, name string) bool { return servesComponent(r.s, name) }
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
@@ -190,7 +175,7 @@ redis:
 	// what it followed rather than a catalog without GitHub's entities.
 	gh.Fail("", "", 1_000_000, githubtest.Fault{Status: 401, Message: "Bad credentials"})
 	gh.ResetCalls()
-	lead[0].cancel()
+	lead[0].stop()
 	<-lead[0].done
 	replicas = follow
 	waitFor("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
