@@ -786,6 +786,8 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 		{"server.idle_timeout", c.Server.IdleTimeout},
 		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
 		{"catalog.refresh_interval", c.Catalog.RefreshInterval},
+		{"oncall.cache_ttl", c.OnCall.CacheTTL},
+		{"oncall.timeout", c.OnCall.Timeout},
 	} {
 		if d.v <= 0 {
 			bad(d.path, "must be a positive duration such as 10s or 5m; got %s", d.v)
@@ -827,6 +829,12 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	if c.Docs.BaseURL != "" {
 		checkURL(bad, "docs.base_url", c.Docs.BaseURL)
+	}
+	if c.OnCall.PagerDuty.APIURL != "" {
+		checkURL(bad, "oncall.pagerduty.api_url", c.OnCall.PagerDuty.APIURL)
+	}
+	if c.OnCall.Opsgenie.APIURL != "" {
+		checkURL(bad, "oncall.opsgenie.api_url", c.OnCall.Opsgenie.APIURL)
 	}
 	oneOf("slack.mode", c.Slack.Mode, "http", "socket")
 	if !strings.HasPrefix(c.Slack.Command, "/") || strings.ContainsAny(c.Slack.Command, " \t") {

@@ -41,6 +41,12 @@ func TestLoadConfigRejectsBadInputWithPathAndLine(t *testing.T) {
 		{"zero rate", "limits:\n  per_user_rate: 0\n", "limits.per_user_rate: must be a positive number"},
 		{"no burst", "limits:\n  burst: 0\n", "limits.burst: must be at least 1; got 0"},
 		{"not yaml", "server: [\n", "callboard.yaml:1: not valid YAML: did not find expected node content"},
+		// oncall.* came with issue 17 after validate was written: a zero
+		// timeout or a URL without a scheme must not pass `config check`.
+		{"zero on-call timeout", "oncall:\n  timeout: 0s\n", ":2:3: oncall.timeout: must be a positive duration"},
+		{"negative on-call cache", "oncall:\n  cache_ttl: -1m\n", ":2:3: oncall.cache_ttl: must be a positive duration"},
+		{"pagerduty url without scheme", "oncall:\n  pagerduty:\n    api_url: api.pagerduty.com\n", `:3:5: oncall.pagerduty.api_url: must be an http(s) URL; got "api.pagerduty.com"`},
+		{"opsgenie url scheme", "oncall:\n  opsgenie:\n    api_url: ftp://api.opsgenie.com\n", "oncall.opsgenie.api_url: must be an http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
