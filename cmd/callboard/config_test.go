@@ -288,3 +288,37 @@ func TestServeRefusesAGitHubSourceWithoutCredentials(t *testing.T) {
 		}
 	}
 }
+
+// Every environment variable the configuration reads is a row (or named in
+// a row) of README.md's environment table, once: branches that each add a
+// variable keep the table complete and free of duplicates.
+func TestEveryConfigEnvVarIsDocumentedOnce(t *testing.T) {
+	asked := map[string]bool{}
+	if _, err := LoadConfig("", func(k string) string { asked[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range secretEnv {
+		asked[k] = true
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "| environment variable |")
+	if start < 0 {
+		t.Fatal("README.md has no environment variable table")
+	}
+	table := text[start:]
+	if end := strings.Index(table, "\n\n"); end >= 0 {
+		table = table[:end]
+	}
+	if len(asked) < 20 {
+		t.Fatalf("only %d variables seen; the recorder missed some: %v", len(asked), asked)
+	}
+	for k := range asked {
+		if n := strings.Count(table, "`"+k+"`"); n != 1 {
+			t.Errorf("README.md's environment table names `%s` %d times, want once", k, n)
+		}
+	}
+}
