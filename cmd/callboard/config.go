@@ -233,6 +233,9 @@ type Secrets struct {
 	BackstageToken      string
 	PagerDutyToken      string
 	OpsgenieAPIKey      string
+	// RedisURLPassword is the password inside redis.url / REDIS_URL
+	// (redis://user:PASSWORD@host), redacted like the others.
+	RedisURLPassword string
 }
 
 // String never shows a secret, only which are set.
@@ -735,6 +738,9 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	}
 	if v := getenv("REDIS_URL"); v != "" {
 		c.Redis.URL = v
+	}
+	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil {
+		s.RedisURLPassword, _ = u.User.Password()
 	}
 	return errs
 }

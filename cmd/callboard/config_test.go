@@ -322,3 +322,28 @@ func TestEveryConfigEnvVarIsDocumentedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A password inside the Redis URL is a secret like REDIS_PASSWORD: the log
+// redactor gets it, whether the URL came from the file or REDIS_URL.
+func TestRedisURLPasswordIsRedacted(t *testing.T) {
+	for _, tt := range []struct{ name, file, env string }{
+		{"REDIS_URL", "", "rediss://cb:pw-in-env-7Hq@redis.internal:6380/0"},
+		{"redis.url", "redis:\n  url: redis://:pw-in-file-3Zx@redis.internal:6379\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = writeConfig(t, tt.file)
+			}
+			cfg, err := LoadConfig(path, envOf(map[string]string{"REDIS_URL": tt.env}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			newLogger(&logs, LogConfig{Level: "info", Format: "text"}, cfg.secrets.values()).Info("dialing", "url", cfg.Redis.URL)
+			if strings.Contains(logs.String(), "pw-in-") || !strings.Contains(logs.String(), "redis.internal") {
+				t.Fatalf("log line %q: the password is shown or the host is lost", logs.String())
+			}
+		})
+	}
+}
