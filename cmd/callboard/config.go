@@ -1097,14 +1097,8 @@ func onOff(b bool) string {
 // rather than silently dropped.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
-		if getenv("PAGERDUTY_TOKEN") != "" || getenv("OPSGENIE_API_KEY") != "" {
-			cfg, err := LoadConfig("", getenv)
-			if err != nil {
-				return nil, err
-			}
-			if err := o.pagingFrom(cfg); err != nil {
-				return nil, err
-			}
+		if err := o.pagingFrom(cliConfig(o, getenv)); err != nil {
+			return nil, err
 		}
 		return nil, splitCLISources(o, getenv)
 	}
