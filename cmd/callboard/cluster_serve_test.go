@@ -66,13 +66,7 @@ func (rs *replicaSet) has(s *server, name string) bool { return servesComponent(
 
 func (rs *replicaSet) waitFor(what string, cond func() bool) {
 	rs.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			rs.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(rs.t, what, 30*time.Second, cond)
 }
 
 func (rs *replicaSet) followers() []*server {

@@ -89,18 +89,9 @@ redis:
 	env := map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"}
 	start := func() *replica { return startReplica(t, cfgText, env, "", io.Discard) }
 	has := func(r *replica, name string) bool { return servesComponent(r.s, name) }
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	until := func(what string, cond func() bool) { t.Helper(); waitFor(t, what, 15*time.Second, cond) }
 	replicas := []*replica{start(), start(), start()}
-	waitFor("every replica to serve the ledger", func() bool {
+	until("every replica to serve the ledger", func() bool {
 		for _, r := range replicas {
 			if !has(r, "ledger") || r.s.notReady(t.Context()) != nil {
 				return false
@@ -130,7 +121,7 @@ redis:
 		}
 		// Docs reach followers in the bundle, not from files they lack.
 		var hits []docs.Hit
-		waitFor("the follower's doc index", func() bool {
+		until("the follower's doc index", func() bool {
 			hits, _ = f.s.app.Docs.Current().Search("reconciliation lag", docs.SearchOptions{})
 			return len(hits) > 0
 		})
@@ -161,7 +152,7 @@ redis:
 	if rec.Code != http.StatusOK {
 		t.Fatalf("webhook on a follower: %d %s", rec.Code, rec.Body)
 	}
-	waitFor("every replica to see the pushed change", func() bool {
+	until("every replica to see the pushed change", func() bool {
 		for _, r := range replicas {
 			if !has(r, "ledger-v2") {
 				return false
@@ -178,9 +169,9 @@ redis:
 	lead[0].stop()
 	<-lead[0].done
 	replicas = follow
-	waitFor("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
+	until("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
 	newLead, _ := leaders()
-	waitFor("the new leader to try GitHub", func() bool { return gh.Requests() > 0 })
+	until("the new leader to try GitHub", func() bool { return gh.Requests() > 0 })
 	time.Sleep(time.Second) // the failing read (with its retries) runs; a publish would reach the followers
 	for _, src := range newLead[0].s.refresh.Status().Sources {
 		if strings.HasPrefix(src.Name, "github:") && !src.LastSuccess.IsZero() {
@@ -195,7 +186,7 @@ redis:
 	// GitHub recovers: the new leader's next refresh reads it and publishes.
 	gh.ClearFaults()
 	go func() { _ = newLead[0].s.refresh.Refresh(t.Context()) }()
-	waitFor("the new leader's own read of GitHub", func() bool {
+	until("the new leader's own read of GitHub", func() bool {
 		for _, src := range newLead[0].s.refresh.Status().Sources {
 			if src.LastSuccess.IsZero() {
 				return false
