@@ -70,6 +70,19 @@ func (a *answers) escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.
 	return chain
 }
 
+// escalationField renders the chain from escalation as one field,
+// "Team (channel) → Parent (channel) → …", channels in the platform's form.
+func escalationField(chain []*catalog.Entity, platform string) Field {
+	parts := make([]string, len(chain))
+	for i, g := range chain {
+		parts[i] = displayName(g)
+		if ch := channelOf(g, platform); ch != "" {
+			parts[i] += " (" + ch + ")"
+		}
+	}
+	return Field{Name: "Escalation", Value: strings.Join(parts, " → ")}
+}
+
 // contactFields are a team's or user's email and channel.
 func contactFields(o *catalog.Entity, platform string) []Field {
 	var out []Field
@@ -243,14 +256,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	if kindOf(o) == catalog.KindGroup {
 		chain := a.escalation(s, o)
 		if len(chain) > 1 {
-			parts := make([]string, len(chain))
-			for i, g := range chain {
-				parts[i] = displayName(g)
-				if ch := channelOf(g, req.Platform); ch != "" {
-					parts[i] += " (" + ch + ")"
-				}
-			}
-			resp.Fields = append(resp.Fields, Field{Name: "Escalation", Value: strings.Join(parts, " → ")})
+			resp.Fields = append(resp.Fields, escalationField(chain, req.Platform))
 		}
 	}
 	if len(covers) <= 1 {
@@ -1017,6 +1023,9 @@ func (a *answers) search(ctx context.Context, req *Request) (*Response, error) {
 		}
 		return hits[i].e.Ref().Key() < hits[j].e.Ref().Key()
 	})
+	if len(hits) == 0 && a.loading() {
+		return stillLoading(), nil
+	}
 	if len(hits) == 0 {
 		res := resolveWith(s, a.lookups.get(s), q, nil)
 		if res.Entity != nil {

@@ -127,7 +127,7 @@ func channelOf(e *catalog.Entity, platform string) string {
 		switch {
 		case name != "":
 			return "#" + strings.TrimPrefix(name, "#")
-		case legacy != "" && !isSlackChannelID(strings.TrimPrefix(legacy, "#")):
+		case legacy != "" && !IsSlackChannelID(strings.TrimPrefix(legacy, "#")):
 			return legacy
 		}
 		return ""
@@ -141,7 +141,7 @@ func channelOf(e *catalog.Entity, platform string) string {
 			return discord
 		}
 	case PlatformSlack:
-		if id == "" && isSlackChannelID(strings.TrimPrefix(legacy, "#")) {
+		if id == "" && IsSlackChannelID(strings.TrimPrefix(legacy, "#")) {
 			id = strings.TrimPrefix(legacy, "#")
 		}
 		if id != "" {
@@ -160,8 +160,9 @@ func channelOf(e *catalog.Entity, platform string) string {
 	return discord
 }
 
-// isSlackChannelID reports whether s looks like a Slack channel id (C… or G…).
-func isSlackChannelID(s string) bool {
+// IsSlackChannelID reports whether s looks like a Slack channel id (C… or G…).
+// The Slack adapter uses it too, to decide between <#id> and #name.
+func IsSlackChannelID(s string) bool {
 	if len(s) < 9 || (s[0] != 'C' && s[0] != 'G') {
 		return false
 	}

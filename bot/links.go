@@ -267,15 +267,7 @@ func (a *answers) linkAnswer(ctx context.Context, req *Request, k linkKind) (*Re
 			chainOf = o
 		}
 		if kindOf(chainOf) == catalog.KindGroup {
-			chain := a.escalation(s, chainOf)
-			parts := make([]string, len(chain))
-			for i, g := range chain {
-				parts[i] = displayName(g)
-				if ch := channelOf(g, req.Platform); ch != "" {
-					parts[i] += " (" + ch + ")"
-				}
-			}
-			resp.Fields = append(resp.Fields, Field{Name: "Escalation", Value: strings.Join(parts, " → ")})
+			resp.Fields = append(resp.Fields, escalationField(a.escalation(s, chainOf), req.Platform))
 		}
 		resp.Links = links
 		if from != nil && from != e {

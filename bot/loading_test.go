@@ -33,6 +33,14 @@ func TestLookupsWhileTheCatalogLoadsSayStillLoading(t *testing.T) {
 		{"a partial snapshot, still loading", local, true, "who owns ledger", "The catalog is still loading"},
 		{"a partial snapshot answers what it holds", local, true, "team team-a", "team-a"},
 		{"loaded", local, false, "who owns ledger", "Nothing in the catalog is called"},
+		{"search, still loading", local, true, "search ledger", "The catalog is still loading"},
+		{"runbook, still loading", local, true, "runbook ledger", "The catalog is still loading"},
+		{"escalation, still loading", local, true, "escalation ledger", "The catalog is still loading"},
+		{"oncall, still loading", local, true, "oncall ledger", "The catalog is still loading"},
+		{"deps, still loading", local, true, "deps ledger", "The catalog is still loading"},
+		{"ledger is down, still loading", local, true, "ledger is down", "The catalog is still loading"},
+		{"docs, still loading", local, true, "docs ledger", "The catalog is still loading"},
+		{"search, loaded", local, false, "search ledger", "No catalog entity matches"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

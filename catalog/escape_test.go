@@ -15,6 +15,14 @@ func escapeTree(t *testing.T, files map[string]string) (base string) {
 	base = t.TempDir()
 	files["outside/x.yaml"] = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: stolen}\nspec: {type: service, lifecycle: production, owner: team-a}\n"
 	files["outside/secret.txt"] = "TOKEN-FROM-THE-HOST"
+	writeTree(t, base, files)
+	return base
+}
+
+// writeTree writes files (slash paths under base → contents). It is
+// catalogtest.WriteFiles, which this package's own tests cannot import.
+func writeTree(t *testing.T, base string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(base, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -24,7 +32,6 @@ func escapeTree(t *testing.T, files map[string]string) (base string) {
 			t.Fatal(err)
 		}
 	}
-	return base
 }
 
 func locationYAML(targets ...string) string {
@@ -64,15 +71,7 @@ func TestLoadPathsStaysInsideTheCatalogFolder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			base := escapeTree(t, map[string]string{})
-			for name, body := range tc.files(base) {
-				p := filepath.Join(base, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeTree(t, base, tc.files(base))
 			if tc.link != "" {
 				if err := os.Symlink(filepath.Join(base, "outside", "x.yaml"), filepath.Join(base, "cat", tc.link)); err != nil {
 					t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/catalogtest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -58,15 +59,7 @@ func TestTemplateFilesStayInsideTheTemplateFolder(t *testing.T) {
 				"cat/t/template.yaml":   strings.NewReplacer("%ACTION%", tc.action, "%URL%", tc.url).Replace(escapeTemplate),
 				"cat/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: l}\nspec: {targets: [./t/template.yaml]}\n",
 			}
-			for name, body := range files {
-				p := filepath.Join(base, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			catalogtest.WriteFiles(t, base, files)
 			if tc.link {
 				if err := os.Symlink(filepath.Join(base, "outside"), filepath.Join(base, "cat", "t", "skeleton")); err != nil {
 					t.Fatal(err)

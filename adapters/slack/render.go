@@ -182,23 +182,11 @@ func channelLink(ref string, teamChannel func(string) string) string {
 	switch {
 	case ch == "":
 		return ""
-	case isChannelID(ch):
+	case bot.IsSlackChannelID(ch):
 		return "<#" + ch + ">"
 	default:
 		return "#" + escape(ch)
 	}
-}
-
-func isChannelID(s string) bool {
-	if len(s) < 9 || (s[0] != 'C' && s[0] != 'G') {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func buttonUnits(prefix string, buttons []*slack.ButtonBlockElement) []unit {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/catalogtest"
 )
 
 // A TechDocs site is read from inside the catalog folder only: a dir: ref
@@ -14,17 +15,6 @@ import (
 // refused with a problem naming the entity or the folder, and no page of
 // the outside site reaches the index.
 func TestDocsSitesStayInsideTheCatalogFolder(t *testing.T) {
-	write := func(base string, files map[string]string) {
-		for name, body := range files {
-			p := filepath.Join(base, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	outside := map[string]string{
 		"outside/mkdocs.yml":    "site_name: Outside\n",
 		"outside/docs/index.md": "# Host secrets\n\nzanzibartoken lives here.\n",
@@ -43,8 +33,8 @@ func TestDocsSitesStayInsideTheCatalogFolder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			base := t.TempDir()
-			write(base, outside)
-			write(base, tc.files)
+			catalogtest.WriteFiles(t, base, outside)
+			catalogtest.WriteFiles(t, base, tc.files)
 			if tc.link {
 				if err := os.Symlink(filepath.Join(base, "outside", "docs"), filepath.Join(base, "cat", "site", "docs")); err != nil {
 					t.Fatal(err)

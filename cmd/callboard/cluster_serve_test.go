@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/bot"
-	"github.com/callboard/callboard/catalog"
 )
 
 // replicaSet is three `serve` replicas of one configuration over a GitHub
@@ -35,22 +32,7 @@ func startReplicaSet(t *testing.T, redisYAML string) *replicaSet {
 	gh.AddToken("marker-cluster-token-5c2d")
 	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": ledgerDescriptor})
 	gh.AddRepo("acme", "golden-paths", map[string]string{
-		"catalog-info.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata: {name: tiny-service}
-spec:
-  owner: group:default/team-payments
-  type: service
-  parameters:
-    - properties: {name: {type: string}}
-      required: [name]
-  steps:
-    - id: fetch
-      action: fetch:template
-      input:
-        url: ./skeleton
-        values: {name: "${{ parameters.name }}"}
-`,
+		"catalog-info.yaml":  tinyServiceTemplate,
 		"skeleton/README.md": "# ${{ values.name }}\n",
 	})
 	cfgText := fmt.Sprintf(`server:
@@ -62,23 +44,11 @@ catalog:
 github:
   api_url: %s
 %s`, gh.URL, redisYAML)
-	env := envOf(map[string]string{"GITHUB_TOKEN": "marker-cluster-token-5c2d", "GITHUB_WEBHOOK_SECRET": "hook-secret-88"})
+	env := map[string]string{"GITHUB_TOKEN": "marker-cluster-token-5c2d", "GITHUB_WEBHOOK_SECRET": "hook-secret-88"}
 	rs := &replicaSet{t: t, gh: gh}
 	for range 3 {
-		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
-		if err != nil {
-			t.Fatal(err)
-		}
 		l := &syncBuffer{}
-		s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(l, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { defer close(done); _ = s.run(ctx) }()
-		t.Cleanup(func() { cancel(); <-done })
-		rs.replicas = append(rs.replicas, s)
+		rs.replicas = append(rs.replicas, startReplica(t, cfgText, env, "", l).s)
 		rs.logs = append(rs.logs, l)
 	}
 	rs.waitFor("every replica to serve the ledger", func() bool {
@@ -92,20 +62,11 @@ github:
 	return rs
 }
 
-func (rs *replicaSet) has(s *server, name string) bool {
-	_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
-	return ok
-}
+func (rs *replicaSet) has(s *server, name string) bool { return servesComponent(s, name) }
 
 func (rs *replicaSet) waitFor(what string, cond func() bool) {
 	rs.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			rs.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(rs.t, what, 30*time.Second, cond)
 }
 
 func (rs *replicaSet) followers() []*server {

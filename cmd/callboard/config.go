@@ -233,6 +233,9 @@ type Secrets struct {
 	BackstageToken      string
 	PagerDutyToken      string
 	OpsgenieAPIKey      string
+	// RedisURLPassword is the password inside redis.url / REDIS_URL
+	// (redis://user:PASSWORD@host), redacted like the others.
+	RedisURLPassword string
 }
 
 // String never shows a secret, only which are set.
@@ -736,6 +739,9 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	if v := getenv("REDIS_URL"); v != "" {
 		c.Redis.URL = v
 	}
+	if u, err := url.Parse(c.Redis.URL); err == nil && u.User != nil {
+		s.RedisURLPassword, _ = u.User.Password()
+	}
 	return errs
 }
 
@@ -786,6 +792,8 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 		{"server.idle_timeout", c.Server.IdleTimeout},
 		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
 		{"catalog.refresh_interval", c.Catalog.RefreshInterval},
+		{"oncall.cache_ttl", c.OnCall.CacheTTL},
+		{"oncall.timeout", c.OnCall.Timeout},
 	} {
 		if d.v <= 0 {
 			bad(d.path, "must be a positive duration such as 10s or 5m; got %s", d.v)
@@ -827,6 +835,12 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	if c.Docs.BaseURL != "" {
 		checkURL(bad, "docs.base_url", c.Docs.BaseURL)
+	}
+	if c.OnCall.PagerDuty.APIURL != "" {
+		checkURL(bad, "oncall.pagerduty.api_url", c.OnCall.PagerDuty.APIURL)
+	}
+	if c.OnCall.Opsgenie.APIURL != "" {
+		checkURL(bad, "oncall.opsgenie.api_url", c.OnCall.Opsgenie.APIURL)
 	}
 	oneOf("slack.mode", c.Slack.Mode, "http", "socket")
 	if !strings.HasPrefix(c.Slack.Command, "/") || strings.ContainsAny(c.Slack.Command, " \t") {
@@ -1082,14 +1096,8 @@ func onOff(b bool) string {
 // token), and the github: ones with the GitHub credentials serve uses.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
-		if getenv("PAGERDUTY_TOKEN") != "" || getenv("OPSGENIE_API_KEY") != "" {
-			cfg, err := LoadConfig("", getenv)
-			if err != nil {
-				return nil, err
-			}
-			if err := o.pagingFrom(cfg); err != nil {
-				return nil, err
-			}
+		if err := o.pagingFrom(cliConfig(o, getenv)); err != nil {
+			return nil, err
 		}
 		return nil, splitCLISources(o, getenv)
 	}

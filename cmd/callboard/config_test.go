@@ -41,6 +41,12 @@ func TestLoadConfigRejectsBadInputWithPathAndLine(t *testing.T) {
 		{"zero rate", "limits:\n  per_user_rate: 0\n", "limits.per_user_rate: must be a positive number"},
 		{"no burst", "limits:\n  burst: 0\n", "limits.burst: must be at least 1; got 0"},
 		{"not yaml", "server: [\n", "callboard.yaml:1: not valid YAML: did not find expected node content"},
+		// oncall.* came with issue 17 after validate was written: a zero
+		// timeout or a URL without a scheme must not pass `config check`.
+		{"zero on-call timeout", "oncall:\n  timeout: 0s\n", ":2:3: oncall.timeout: must be a positive duration"},
+		{"negative on-call cache", "oncall:\n  cache_ttl: -1m\n", ":2:3: oncall.cache_ttl: must be a positive duration"},
+		{"pagerduty url without scheme", "oncall:\n  pagerduty:\n    api_url: api.pagerduty.com\n", `:3:5: oncall.pagerduty.api_url: must be an http(s) URL; got "api.pagerduty.com"`},
+		{"opsgenie url scheme", "oncall:\n  opsgenie:\n    api_url: ftp://api.opsgenie.com\n", "oncall.opsgenie.api_url: must be an http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,5 +288,64 @@ func TestServeRefusesAGitHubSourceWithoutCredentials(t *testing.T) {
 		if code != 1 || !strings.Contains(errb.String(), tt.want) {
 			t.Errorf("%v: exit %d, stderr %q, want 1 and %q", tt.args, code, errb.String(), tt.want)
 		}
+	}
+}
+
+// Every environment variable the configuration reads is a row (or named in
+// a row) of README.md's environment table, once: branches that each add a
+// variable keep the table complete and free of duplicates.
+func TestEveryConfigEnvVarIsDocumentedOnce(t *testing.T) {
+	asked := map[string]bool{}
+	if _, err := LoadConfig("", func(k string) string { asked[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range secretEnv {
+		asked[k] = true
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "| environment variable |")
+	if start < 0 {
+		t.Fatal("README.md has no environment variable table")
+	}
+	table := text[start:]
+	if end := strings.Index(table, "\n\n"); end >= 0 {
+		table = table[:end]
+	}
+	if len(asked) < 20 {
+		t.Fatalf("only %d variables seen; the recorder missed some: %v", len(asked), asked)
+	}
+	for k := range asked {
+		if n := strings.Count(table, "`"+k+"`"); n != 1 {
+			t.Errorf("README.md's environment table names `%s` %d times, want once", k, n)
+		}
+	}
+}
+
+// A password inside the Redis URL is a secret like REDIS_PASSWORD: the log
+// redactor gets it, whether the URL came from the file or REDIS_URL.
+func TestRedisURLPasswordIsRedacted(t *testing.T) {
+	for _, tt := range []struct{ name, file, env string }{
+		{"REDIS_URL", "", "rediss://cb:pw-in-env-7Hq@redis.internal:6380/0"},
+		{"redis.url", "redis:\n  url: redis://:pw-in-file-3Zx@redis.internal:6379\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = writeConfig(t, tt.file)
+			}
+			cfg, err := LoadConfig(path, envOf(map[string]string{"REDIS_URL": tt.env}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			newLogger(&logs, LogConfig{Level: "info", Format: "text"}, cfg.secrets.values()).Info("dialing", "url", cfg.Redis.URL)
+			if strings.Contains(logs.String(), "pw-in-") || !strings.Contains(logs.String(), "redis.internal") {
+				t.Fatalf("log line %q: the password is shown or the host is lost", logs.String())
+			}
+		})
 	}
 }

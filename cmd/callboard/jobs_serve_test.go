@@ -42,14 +42,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 	queue.Visibility = 300 * time.Millisecond
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: queue,
 		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: newRegistered(nil, nil)}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := NewApp(ctx, AppOptions{Scaffold: setup})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Scaffold.Work(ctx, setup.Queue, "w1", app.templateByRef, setup.Notifier.Notify) }()
-	a := &scaffoldApp{app: app, gh: gh, setup: setup}
+	a := runScaffoldApp(t, gh, setup, nil)
 
 	start := time.Now()
 	resp := a.ask(t, priya, "EvPark", scaffoldLedgerExport)
@@ -85,7 +78,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 	if c := gh.Repo("tallybird", "ledger-export").Commits("main"); len(c) != 1 {
 		t.Errorf("%d commits, want 1", len(c))
 	}
-	if _, ok := app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); !ok {
+	if _, ok := a.app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); !ok {
 		t.Error("not registered after resuming")
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -39,13 +38,8 @@ func TestScaffoldFailureShowsNoSecretOrInternalAddress(t *testing.T) {
 	rc := rs.Client(t)
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: &redis.JobStore{C: rc, Prefix: "cb:"}, Queue: scaffold.NewMemQueue(),
 		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: newRegistered(nil, nil)}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	app, err := NewApp(ctx, AppOptions{Scaffold: setup})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Scaffold.Work(ctx, setup.Queue, "test", app.templateByRef, setup.Notifier.Notify) }()
+	app := runScaffoldApp(t, gh, setup, nil).app
+	ctx := t.Context()
 	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 100, githubtest.Fault{Status: 422,
 		Message: "tree rejected for " + leakedToken + "; see " + gh.URL + "/internal/debug"})
 

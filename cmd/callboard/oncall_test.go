@@ -26,7 +26,9 @@ func TestAskNamesWhoIsOnCallFromPagerDuty(t *testing.T) {
 		{Level: 1, User: pagerdutytest.User{ID: "PU1", Name: "A. Archer", Email: "alice@acme.example"}, ScheduleID: "S1", Schedule: "Payments primary", Start: end.Add(-time.Hour), End: end},
 		{Level: 2, User: pagerdutytest.User{ID: "PU2", Name: "Bob B.", Email: "bob@acme.example"}, ScheduleID: "S2", Schedule: "Payments secondary", Start: end.Add(-time.Hour), End: end},
 	}})
-	vars := map[string]string{"PAGERDUTY_TOKEN": "pd-secret-token", "PAGERDUTY_API_URL": pd.URL}
+	// GITHUB_APP_ID is bad but has nothing to do with `ask`: it must not
+	// stop it (the command line reads only the variables it needs).
+	vars := map[string]string{"PAGERDUTY_TOKEN": "pd-secret-token", "PAGERDUTY_API_URL": pd.URL, "GITHUB_APP_ID": "not-a-number"}
 	code, out, errs := runEnv(t, vars, "ask", "--catalog", orgCatalog, "who is on call for the payments api right now?")
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errs)

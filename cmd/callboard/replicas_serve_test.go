@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,6 +30,31 @@ spec:
   owner: group:default/team-payments
 `
 
+// tinyServiceTemplate is a one-step Software Template (fetch ./skeleton with
+// the name filled in) for the replica tests' golden-paths repository.
+const tinyServiceTemplate = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: tiny-service}
+spec:
+  owner: group:default/team-payments
+  type: service
+  parameters:
+    - properties: {name: {type: string}}
+      required: [name]
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values: {name: "${{ parameters.name }}"}
+`
+
+// servesComponent reports whether s's current catalog holds component name.
+func servesComponent(s *server, name string) bool {
+	_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
+	return ok
+}
+
 // Several replicas share one Redis: one leads ingestion from GitHub and
 // publishes; the others answer from what it published, docs included, never
 // calling GitHub themselves; a webhook reaching a follower is carried out by
@@ -48,22 +71,7 @@ func TestReplicasShareOneIngestLeader(t *testing.T) {
 		"docs/runbook.md":   "# Runbook\n\n## Reconciliation lag\n\nRestart the reconciler when the lag alarm fires.\n",
 	})
 	gh.AddRepo("acme", "golden-paths", map[string]string{
-		"catalog-info.yaml": `apiVersion: scaffolder.backstage.io/v1beta3
-kind: Template
-metadata: {name: tiny-service}
-spec:
-  owner: group:default/team-payments
-  type: service
-  parameters:
-    - properties: {name: {type: string}}
-      required: [name]
-  steps:
-    - id: fetch
-      action: fetch:template
-      input:
-        url: ./skeleton
-        values: {name: "${{ parameters.name }}"}
-`,
+		"catalog-info.yaml":          tinyServiceTemplate,
 		"skeleton/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec: {type: service, lifecycle: experimental, owner: group:default/team-payments}\n",
 		"skeleton/README.md":         "# ${{ values.name }}\n",
 	})
@@ -78,44 +86,12 @@ github:
 redis:
   url: %s
 `, gh.URL, rs.URL)
-	env := envOf(map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"})
-	type replica struct {
-		s      *server
-		cancel context.CancelFunc
-		done   chan struct{}
-	}
-	start := func() *replica {
-		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		r := &replica{s: s, cancel: cancel, done: make(chan struct{})}
-		go func() { defer close(r.done); _ = s.run(ctx) }()
-		t.Cleanup(func() { cancel(); <-r.done })
-		return r
-	}
-	has := func(r *replica, name string) bool {
-		snap := r.s.app.Store.Current()
-		_, ok := snap.Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
-		return ok
-	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	env := map[string]string{"GITHUB_TOKEN": "marker-replica-token-4a1b", "GITHUB_WEBHOOK_SECRET": "hook-secret-77"}
+	start := func() *replica { return startReplica(t, cfgText, env, "", io.Discard) }
+	has := func(r *replica, name string) bool { return servesComponent(r.s, name) }
+	until := func(what string, cond func() bool) { t.Helper(); waitFor(t, what, 15*time.Second, cond) }
 	replicas := []*replica{start(), start(), start()}
-	waitFor("every replica to serve the ledger", func() bool {
+	until("every replica to serve the ledger", func() bool {
 		for _, r := range replicas {
 			if !has(r, "ledger") || r.s.notReady(t.Context()) != nil {
 				return false
@@ -145,7 +121,7 @@ redis:
 		}
 		// Docs reach followers in the bundle, not from files they lack.
 		var hits []docs.Hit
-		waitFor("the follower's doc index", func() bool {
+		until("the follower's doc index", func() bool {
 			hits, _ = f.s.app.Docs.Current().Search("reconciliation lag", docs.SearchOptions{})
 			return len(hits) > 0
 		})
@@ -176,7 +152,7 @@ redis:
 	if rec.Code != http.StatusOK {
 		t.Fatalf("webhook on a follower: %d %s", rec.Code, rec.Body)
 	}
-	waitFor("every replica to see the pushed change", func() bool {
+	until("every replica to see the pushed change", func() bool {
 		for _, r := range replicas {
 			if !has(r, "ledger-v2") {
 				return false
@@ -190,12 +166,12 @@ redis:
 	// what it followed rather than a catalog without GitHub's entities.
 	gh.Fail("", "", 1_000_000, githubtest.Fault{Status: 401, Message: "Bad credentials"})
 	gh.ResetCalls()
-	lead[0].cancel()
+	lead[0].stop()
 	<-lead[0].done
 	replicas = follow
-	waitFor("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
+	until("a new leader", func() bool { l, _ := leaders(); return len(l) == 1 })
 	newLead, _ := leaders()
-	waitFor("the new leader to try GitHub", func() bool { return gh.Requests() > 0 })
+	until("the new leader to try GitHub", func() bool { return gh.Requests() > 0 })
 	time.Sleep(time.Second) // the failing read (with its retries) runs; a publish would reach the followers
 	for _, src := range newLead[0].s.refresh.Status().Sources {
 		if strings.HasPrefix(src.Name, "github:") && !src.LastSuccess.IsZero() {
@@ -210,7 +186,7 @@ redis:
 	// GitHub recovers: the new leader's next refresh reads it and publishes.
 	gh.ClearFaults()
 	go func() { _ = newLead[0].s.refresh.Refresh(t.Context()) }()
-	waitFor("the new leader's own read of GitHub", func() bool {
+	until("the new leader's own read of GitHub", func() bool {
 		for _, src := range newLead[0].s.refresh.Status().Sources {
 			if src.LastSuccess.IsZero() {
 				return false

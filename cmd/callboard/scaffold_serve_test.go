@@ -45,6 +45,13 @@ func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *s
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: scaffold.NewMemQueue(),
 		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: newRegistered(nil, nil),
 		Admins: []catalog.Ref{catalog.MustParseRef("user:default/grace.mbeki")}}
+	return runScaffoldApp(t, gh, setup, dedupe)
+}
+
+// runScaffoldApp builds the App around setup and starts one worker on its
+// queue, as `serve` wires them; both stop when the test ends.
+func runScaffoldApp(t *testing.T, gh *githubtest.Server, setup *scaffoldSetup, dedupe bot.Dedupe) *scaffoldApp {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	app, err := NewApp(ctx, AppOptions{Scaffold: setup, Dedupe: dedupe})

@@ -122,7 +122,6 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		Secrets: cfg.secrets.values()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
-		ro.DialTimeout = time.Second
 		goredis.SetLogger(redisLog{log})
 		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {

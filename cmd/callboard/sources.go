@@ -45,9 +45,10 @@ func remoteSource(spec string, cfg *Config, gh *github.Client) (catalog.Source, 
 	return nil, fmt.Errorf("catalog source %q is not a remote source (github:ORG, github:ORG/REPO, backstage:URL)", spec)
 }
 
-// cliConfig is the configuration the command line reads remote sources
-// with: the --config file's when one was given, else the defaults and the
-// environment's secrets alone (BACKSTAGE_TOKEN), so a bad unrelated
+// cliConfig is the configuration the command line reads remote sources and
+// asks paging tools with: the --config file's when one was given, else the
+// defaults and the environment variables those need alone (BACKSTAGE_TOKEN,
+// PAGERDUTY_TOKEN, OPSGENIE_API_KEY and their API URLs), so a bad unrelated
 // variable does not stop `ask`.
 func cliConfig(o *AppOptions, getenv func(string) string) *Config {
 	if o.cfg != nil {
@@ -55,6 +56,10 @@ func cliConfig(o *AppOptions, getenv func(string) string) *Config {
 	}
 	cfg := defaultConfig()
 	cfg.secrets.BackstageToken = getenv("BACKSTAGE_TOKEN")
+	cfg.secrets.PagerDutyToken = getenv("PAGERDUTY_TOKEN")
+	cfg.secrets.OpsgenieAPIKey = getenv("OPSGENIE_API_KEY")
+	cfg.OnCall.PagerDuty.APIURL = getenv("PAGERDUTY_API_URL")
+	cfg.OnCall.Opsgenie.APIURL = getenv("OPSGENIE_API_URL")
 	return &cfg
 }
 
