@@ -1,0 +1,43 @@
+package scaffold
+
+import (
+	"errors"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+// TestLongChainsAreASyntaxErrorNotAStackOverflow: a+a+…+a, x|f|…|f and
+// x.a.….a parse without recursion but evaluate recursively, as deep as
+// they are long. A 4 MB template holds a chain of a million links, past
+// the Go stack's limit: a fatal error recover cannot catch, killing serve
+// on a chat dry run. The stack limit is lowered here so a 100k-link chain
+// shows it.
+func TestLongChainsAreASyntaxErrorNotAStackOverflow(t *testing.T) {
+	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	l := NewLang()
+	const n = 100000
+	for name, src := range map[string]string{
+		"plus":    "${{ 1" + strings.Repeat("+1", n) + " }}",
+		"concat":  "${{ 'a'" + strings.Repeat("~'a'", n) + " }}",
+		"and":     "${{ 1" + strings.Repeat(" and 1", n) + " }}",
+		"or":      "${{ 0" + strings.Repeat(" or 0", n) + " }}",
+		"in":      "${{ 1" + strings.Repeat(" in [1]", n) + " }}",
+		"filters": "${{ 'a'" + strings.Repeat("|upper", n) + " }}",
+		"lookups": "${{ x" + strings.Repeat(".a", n) + " }}",
+		"indexes": "${{ x" + strings.Repeat("[0]", n) + " }}",
+		"calls":   "${{ f" + strings.Repeat("()", n) + " }}",
+		"nested":  "${{ " + strings.Repeat("(1"+strings.Repeat("+1", 1000), 200) + strings.Repeat(")", 200) + " }}",
+	} {
+		_, err := l.Render("chain.txt", src, map[string]any{"x": map[string]any{}})
+		var te *TemplateError
+		if !errors.As(err, &te) || te.File != "chain.txt" || !strings.Contains(te.Message, "nested more than") {
+			t.Errorf("%s: err = %v, want a nesting error naming chain.txt", name, err)
+		}
+	}
+	// Chains as long as people write still render.
+	out, err := l.Render("ok.txt", "${{ 0"+strings.Repeat("+1", 1000)+" }}${{ 'a'"+strings.Repeat("|upper", 500)+" }}", nil)
+	if err != nil || out != "1000A" {
+		t.Errorf("a 1000-link chain = %q, %v; want 1000A", out, err)
+	}
+}
