@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLongChainsAreASyntaxErrorNotAStackOverflow: a+a+…+a, x|f|…|f and
@@ -39,5 +40,36 @@ func TestLongChainsAreASyntaxErrorNotAStackOverflow(t *testing.T) {
 	out, err := l.Render("ok.txt", "${{ 0"+strings.Repeat("+1", 1000)+" }}${{ 'a'"+strings.Repeat("|upper", 500)+" }}", nil)
 	if err != nil || out != "1000A" {
 		t.Errorf("a 1000-link chain = %q, %v; want 1000A", out, err)
+	}
+}
+
+// TestSliceAndBatchCountsAreBudgeted: slice(n) makes n arrays and
+// batch(n, fill) pads to n items, whatever the input's length; a huge n
+// ran for minutes (slice) or ran out of memory (batch's fill).
+func TestSliceAndBatchCountsAreBudgeted(t *testing.T) {
+	l := NewLang()
+	for _, src := range []string{
+		"${{ [1, 2, 3] | slice(2000000000) | length }}",
+		"${{ [1] | batch(2000000000, 'x') | length }}",
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := l.Render("skeleton/evil.txt", src, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			var te *TemplateError
+			if !errors.As(err, &te) || te.File != "skeleton/evil.txt" || !te.Budget || te.Line != 1 {
+				t.Errorf("%s: err = %v, want a budget TemplateError at skeleton/evil.txt:1", src, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still running after 5s", src)
+		}
+	}
+	// Ordinary counts still work as in Nunjucks.
+	out, err := l.Render("f", "${{ [1, 2, 3] | slice(2) | length }} ${{ [1, 2, 3] | batch(2, 'z') | last | join }}", nil)
+	if err != nil || out != "2 3z" {
+		t.Errorf("slice/batch = %q, %v; want \"2 3z\"", out, err)
 	}
 }
