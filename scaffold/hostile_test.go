@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"errors"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -12,12 +13,12 @@ import (
 // x.a.….a parse without recursion but evaluate recursively, as deep as
 // they are long. A 4 MB template holds a chain of a million links, past
 // the Go stack's limit: a fatal error recover cannot catch, killing serve
-// on a chat dry run. The stack limit is lowered here so a 100k-link chain
-// shows it.
+// on a chat dry run. The stack limit is lowered here so a 20k-link chain
+// (within the token bound) shows it.
 func TestLongChainsAreASyntaxErrorNotAStackOverflow(t *testing.T) {
-	defer debug.SetMaxStack(debug.SetMaxStack(64 << 20))
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
 	l := NewLang()
-	const n = 100000
+	const n = 20000
 	for name, src := range map[string]string{
 		"plus":    "${{ 1" + strings.Repeat("+1", n) + " }}",
 		"concat":  "${{ 'a'" + strings.Repeat("~'a'", n) + " }}",
@@ -28,7 +29,7 @@ func TestLongChainsAreASyntaxErrorNotAStackOverflow(t *testing.T) {
 		"lookups": "${{ x" + strings.Repeat(".a", n) + " }}",
 		"indexes": "${{ x" + strings.Repeat("[0]", n) + " }}",
 		"calls":   "${{ f" + strings.Repeat("()", n) + " }}",
-		"nested":  "${{ " + strings.Repeat("(1"+strings.Repeat("+1", 1000), 200) + strings.Repeat(")", 200) + " }}",
+		"nested":  "${{ " + strings.Repeat("(1"+strings.Repeat("+1", 1000), 30) + strings.Repeat(")", 30) + " }}",
 	} {
 		_, err := l.Render("chain.txt", src, map[string]any{"x": map[string]any{}})
 		var te *TemplateError
@@ -71,5 +72,24 @@ func TestSliceAndBatchCountsAreBudgeted(t *testing.T) {
 	out, err := l.Render("f", "${{ [1, 2, 3] | slice(2) | length }} ${{ [1, 2, 3] | batch(2, 'z') | last | join }}", nil)
 	if err != nil || out != "2 3z" {
 		t.Errorf("slice/batch = %q, %v; want \"2 3z\"", out, err)
+	}
+}
+
+// TestAHugeExpressionIsRefusedBeforeItsTokensFillMemory: a 3 MB expression
+// of [0][0]… was a million tokens, ~850 MB allocated, before the parser
+// refused it.
+func TestAHugeExpressionIsRefusedBeforeItsTokensFillMemory(t *testing.T) {
+	src := "${{ x" + strings.Repeat("[0]", 1_000_000) + " }}"
+	l := NewLang()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := l.Render("big.txt", src, nil)
+	runtime.ReadMemStats(&after)
+	var te *TemplateError
+	if !errors.As(err, &te) || te.File != "big.txt" || te.Line != 1 {
+		t.Fatalf("err = %v, want a TemplateError at big.txt:1", err)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 128 {
+		t.Errorf("refusing a %d KB expression allocated %d MB, want at most 128", len(src)>>10, mb)
 	}
 }

@@ -379,6 +379,12 @@ type token struct {
 	p    pos
 }
 
+// maxExprTokens bounds one expression's tokens: each is 48 bytes, so a
+// 4 MB template that is one expression of [0][0]… was ~150 MB of tokens
+// (and several times that in garbage while the slice grew) before the
+// parser looked at any of them.
+const maxExprTokens = 250_000
+
 func tokenize(s string, base pos) ([]token, error) {
 	var toks []token
 	line, col := base.line, base.col
@@ -397,6 +403,9 @@ func tokenize(s string, base pos) ([]token, error) {
 	for i < len(s) {
 		c := s[i]
 		p := pos{line, col}
+		if len(toks) >= maxExprTokens {
+			return nil, &parseError{p, fmt.Sprintf("expression longer than %d tokens", maxExprTokens)}
+		}
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			adv(1)
