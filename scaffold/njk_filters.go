@@ -1160,6 +1160,10 @@ func fSlice(r *renderer, p pos, in any, args []any) (any, error) {
 	if slices <= 0 {
 		return nil, fmt.Errorf("slice count must be positive")
 	}
+	// Each of the slices is an array, however few items there are.
+	if err := r.step(p, int64(slices)); err != nil {
+		return nil, err
+	}
 	fill := argAt(args, 1)
 	n := len(arr.items)
 	per := n / slices
@@ -1201,6 +1205,10 @@ func fBatch(r *renderer, p pos, in any, args []any) (any, error) {
 	}
 	if truthy(fill) && len(out.items) > 0 {
 		last := out.items[len(out.items)-1].(*jsArray)
+		// The fill pads the last batch to size, however large size is.
+		if err := r.step(p, int64(size-len(last.items))); err != nil {
+			return nil, err
+		}
 		for len(last.items) < size {
 			last.items = append(last.items, fill)
 		}

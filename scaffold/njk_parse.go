@@ -13,6 +13,13 @@ import (
 // exhaust the Go stack.
 const maxParseDepth = 256
 
+// maxExprDepth bounds how deep an expression's tree is, chains included:
+// a+a+…+a, x|f|f|…|f and x.a.a.….a are as deep as they are long, and their
+// evaluation recurses that deep (a million-long chain, which a 4 MB
+// template holds, overflows the Go stack, a fatal error recover cannot
+// catch).
+const maxExprDepth = 2048
+
 type pos struct{ line, col int }
 
 // node is a template node (text, output, tag).
@@ -372,6 +379,12 @@ type token struct {
 	p    pos
 }
 
+// maxExprTokens bounds one expression's tokens: each is 48 bytes, so a
+// 4 MB template that is one expression of [0][0]… was ~150 MB of tokens
+// (and several times that in garbage while the slice grew) before the
+// parser looked at any of them.
+const maxExprTokens = 250_000
+
 func tokenize(s string, base pos) ([]token, error) {
 	var toks []token
 	line, col := base.line, base.col
@@ -390,6 +403,9 @@ func tokenize(s string, base pos) ([]token, error) {
 	for i < len(s) {
 		c := s[i]
 		p := pos{line, col}
+		if len(toks) >= maxExprTokens {
+			return nil, &parseError{p, fmt.Sprintf("expression longer than %d tokens", maxExprTokens)}
+		}
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			adv(1)
@@ -496,6 +512,9 @@ type exprParser struct {
 	toks  []token
 	i     int
 	depth int
+	// tree is the depth of the tree being built: depth plus the links
+	// of the chains (a + b + c) around the current token.
+	tree int
 	// compat is cookiecutterCompat: True, False and None are literals.
 	compat bool
 }
@@ -554,8 +573,26 @@ func (p *exprParser) expectOp(s string) error {
 
 func (p *exprParser) enter() error {
 	p.depth++
+	p.tree++
 	if p.depth > maxParseDepth {
 		return p.fail(fmt.Sprintf("expression nested more than %d deep", maxParseDepth))
+	}
+	if p.tree > maxExprDepth {
+		return p.fail(fmt.Sprintf("expression nested more than %d deep (a chain of operators, filters or lookups counts each link)", maxExprDepth))
+	}
+	return nil
+}
+
+func (p *exprParser) leave() { p.depth--; p.tree-- }
+
+func (p *exprParser) restoreTree(n int) { p.tree = n }
+
+// link adds one link of a chain (a binary operator, a filter, a lookup or
+// a call) to the tree's depth; the caller restores p.tree when the chain ends.
+func (p *exprParser) link() error {
+	p.tree++
+	if p.tree > maxExprDepth {
+		return p.fail(fmt.Sprintf("expression nested more than %d deep (a chain of operators, filters or lookups counts each link)", maxExprDepth))
 	}
 	return nil
 }
@@ -564,7 +601,7 @@ func (p *exprParser) parseExpr() (expr, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { p.depth-- }()
+	defer p.leave()
 	start := p.peek().p
 	cond, err := p.parseOr()
 	if err != nil {
@@ -587,9 +624,13 @@ func (p *exprParser) parseExpr() (expr, error) {
 }
 
 func (p *exprParser) parseOr() (expr, error) {
+	defer p.restoreTree(p.tree)
 	l, err := p.parseAnd()
 	for err == nil && p.isName("or") {
 		t := p.next()
+		if err = p.link(); err != nil {
+			break
+		}
 		var r expr
 		r, err = p.parseAnd()
 		l = &binExpr{p: t.p, op: "or", l: l, r: r}
@@ -598,9 +639,13 @@ func (p *exprParser) parseOr() (expr, error) {
 }
 
 func (p *exprParser) parseAnd() (expr, error) {
+	defer p.restoreTree(p.tree)
 	l, err := p.parseNot()
 	for err == nil && p.isName("and") {
 		t := p.next()
+		if err = p.link(); err != nil {
+			break
+		}
 		var r expr
 		r, err = p.parseNot()
 		l = &binExpr{p: t.p, op: "and", l: l, r: r}
@@ -614,7 +659,7 @@ func (p *exprParser) parseNot() (expr, error) {
 		if err := p.enter(); err != nil {
 			return nil, err
 		}
-		defer func() { p.depth-- }()
+		defer p.leave()
 		e, err := p.parseNot()
 		return &unaryExpr{p: t.p, op: "not", e: e}, err
 	}
@@ -622,8 +667,12 @@ func (p *exprParser) parseNot() (expr, error) {
 }
 
 func (p *exprParser) parseIn() (expr, error) {
+	defer p.restoreTree(p.tree)
 	l, err := p.parseIs()
 	for err == nil {
+		if err = p.link(); err != nil {
+			break
+		}
 		t := p.peek()
 		not := false
 		if p.isName("not") && p.toks[p.i+1].kind == tName && p.toks[p.i+1].s == "in" {
@@ -716,9 +765,13 @@ func (p *exprParser) parseBin(level int) (expr, error) {
 	if level == len(binLevels) {
 		return p.parseUnary(false)
 	}
+	defer p.restoreTree(p.tree)
 	l, err := p.parseBin(level + 1)
 	for err == nil && p.isOpIn(binLevels[level]) {
 		t := p.next()
+		if err = p.link(); err != nil {
+			break
+		}
 		var r expr
 		r, err = p.parseBin(level + 1)
 		l = &binExpr{p: t.p, op: t.s, l: l, r: r}
@@ -730,7 +783,7 @@ func (p *exprParser) parseUnary(noFilters bool) (expr, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
-	defer func() { p.depth-- }()
+	defer p.leave()
 	var e expr
 	var err error
 	if p.isOp("-") || p.isOp("+") {
@@ -750,8 +803,12 @@ func (p *exprParser) parseUnary(noFilters bool) (expr, error) {
 }
 
 func (p *exprParser) parseFilters(e expr) (expr, error) {
+	defer p.restoreTree(p.tree)
 	for p.isOp("|") {
 		p.next()
+		if err := p.link(); err != nil {
+			return nil, err
+		}
 		f, err := p.parseFilterCall()
 		if err != nil {
 			return nil, err
@@ -930,8 +987,14 @@ func (p *exprParser) parsePrimary() (expr, error) {
 }
 
 func (p *exprParser) parsePostfix(e expr) (expr, error) {
+	defer p.restoreTree(p.tree)
 	for {
 		t := p.peek()
+		if p.isOp("(") || p.isOp("[") || p.isOp(".") {
+			if err := p.link(); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case p.isOp("("):
 			p.next()

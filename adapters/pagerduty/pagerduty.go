@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sort"
@@ -219,6 +220,8 @@ func pagingError(err error, limit *rateLimit, what string) error {
 		pe.Reason = fmt.Sprintf("refused our API token (HTTP %d)", api.StatusCode)
 	case errors.As(err, &api):
 		pe.Reason = fmt.Sprintf("answered HTTP %d", api.StatusCode)
+	case errors.Is(err, errTooLarge) || strings.Contains(err.Error(), errTooLarge.Error()): // the library wraps it with %v
+		pe.Reason = "sent an answer too large to read"
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		pe.Reason = "did not answer in time"
 	default:
@@ -250,7 +253,50 @@ type retryTransport struct {
 	maxWait time.Duration
 }
 
+// MaxBody bounds a PagerDuty answer: the client library reads a body
+// whole (io.ReadAll), and a page of 100 on-calls with users is well under
+// a megabyte.
+const MaxBody = 8 << 20
+
+// errTooLarge is an answer longer than MaxBody.
+var errTooLarge = fmt.Errorf("answer longer than %d bytes", MaxBody)
+
+// RoundTrip implements http.RoundTripper; every body it returns ends in
+// errTooLarge past MaxBody.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.roundTrip(req)
+	if resp != nil && resp.Body != nil {
+		resp.Body = &boundedBody{rc: resp.Body, left: MaxBody}
+	}
+	return resp, err
+}
+
+// boundedBody reads at most left bytes, then fails with errTooLarge.
+type boundedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more says whether the body ends here.
+		var one [1]byte
+		if n, err := b.rc.Read(one[:]); n == 0 && err != nil {
+			return 0, err
+		}
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
+
+func (t *retryTransport) roundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
 		return resp, err

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +202,36 @@ func TestOnCallNowLooksUpUsersWhenNotIncluded(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("user U1 looked up %d times, want once", n)
+	}
+}
+
+// TestAnAnswerLargerThanMaxBodyIsRefused: the client library reads a body
+// whole, so a PagerDuty (or whatever PAGERDUTY_API_URL points at) that
+// streams without end would fill the replica's memory.
+func TestAnAnswerLargerThanMaxBodyIsRefused(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"service": {"id": "PBIG", "name": "`)
+		chunk := strings.Repeat("a", 1<<20)
+		for i := 0; i <= pagerduty.MaxBody>>20; i++ {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `"}}`)
+	}))
+	defer hs.Close()
+	c, err := pagerduty.New(pagerduty.Options{Token: "pd-token", APIURL: hs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.OnCallNow(context.Background(), map[string]string{"pagerduty.com/service-id": "PBIG"})
+	var pe *bot.PagingError
+	if !errors.As(err, &pe) || pe.Reason != "sent an answer too large to read" {
+		name := 0
+		if r != nil {
+			name = len(r.Target)
+		}
+		t.Fatalf("err = %v (a rota target of %d bytes), want a PagingError saying the answer is too large", err, name)
 	}
 }
