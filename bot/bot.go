@@ -39,6 +39,11 @@ type Request struct {
 	Page int `json:"page,omitempty"`
 	// Received is when the adapter received the request.
 	Received time.Time `json:"received"`
+	// ReplyTo is the platform's address for updating the answer later, in
+	// the adapter's own form (Slack: the response_url; Discord: application
+	// id "/" interaction token), when it gave one. It is a short-lived
+	// credential: never shown or logged, hence not in JSON.
+	ReplyTo string `json:"-"`
 
 	// parsed is set by the Router (see Parsed and Args).
 	parsed *Invocation

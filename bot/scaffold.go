@@ -27,6 +27,10 @@ type ScaffoldOptions struct {
 	// read from Runner.Store every Poll (default 1s).
 	Notifier *scaffold.Notifier
 	Poll     time.Duration
+	// Replies posts a job's result to the request's message when no reply
+	// follows the job any more (its replica died); follow-ups mark
+	// themselves alive in it. Nil: only the following reply updates it.
+	Replies *JobReplies
 	// Admins may retry anyone's job; others only their own.
 	Admins []catalog.Ref
 	// NotConfigured tells, when publishing is off, how to turn it on.
@@ -141,6 +145,13 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 		return resp, nil
 	}
 	sreq := scaffold.Request{Template: t, Params: raw, User: s.userRef(req), Requester: requester(req)}
+	if req.ReplyTo != "" {
+		issued := req.Received
+		if issued.IsZero() {
+			issued = time.Now()
+		}
+		sreq.Reply = &scaffold.ReplyAddress{Platform: req.Platform, Address: req.ReplyTo, Issued: issued}
+	}
 	if !dry && s.publishing() {
 		return s.submit(ctx, req, t, sreq)
 	}
@@ -299,9 +310,20 @@ func (s *scaffolding) follow(id string, first *Response) func(context.Context, f
 			wake = ch
 		}
 		last := first.Title + "\n" + first.Text
+		if s.o.Replies != nil {
+			// While this reply follows, a worker elsewhere leaves the
+			// message to it.
+			defer s.o.Replies.watching(ctx, id)()
+		}
 		err := scaffold.Watch(ctx, s.o.Runner.Store, id, wake, s.o.Poll, func(j *scaffold.Job) error {
 			r := s.jobResponse(j)
 			if k := r.Title + "\n" + r.Text; k != last {
+				if s.o.Replies != nil && !s.o.Replies.take(ctx, j) {
+					// A worker posted this outcome already (this reply
+					// was taken for dead meanwhile): never twice.
+					last = k
+					return nil
+				}
 				last = k
 				return update(r)
 			}

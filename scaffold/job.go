@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -72,7 +73,34 @@ type Job struct {
 	// ResumeAt is when a waiting job continues, and Waiting why it waits.
 	ResumeAt time.Time `json:"resume_at,omitzero"`
 	Waiting  string    `json:"waiting,omitempty"`
+	// Reply is where the chat platform lets the request's message be
+	// updated, kept so a worker on another replica can post the result
+	// when the reply that followed the job died with its replica.
+	Reply *ReplyAddress `json:"reply,omitempty"`
 }
+
+// ReplyAddress is a chat platform's address for updating the message that
+// answered a request (a Slack response_url; a Discord application id and
+// interaction token). It works as a credential for as long as it lives, so
+// it is kept with the job but never shown: its String and LogValue say only
+// which platform it is for.
+type ReplyAddress struct {
+	Platform string `json:"platform"`
+	// Address is opaque here; the platform's adapter reads it.
+	Address string `json:"address"`
+	// Issued is when the platform gave it (its lifetime counts from then).
+	Issued time.Time `json:"issued"`
+}
+
+func (a *ReplyAddress) String() string {
+	if a == nil {
+		return "none"
+	}
+	return a.Platform + " reply address [redacted]"
+}
+
+// LogValue keeps the address out of logs.
+func (a *ReplyAddress) LogValue() slog.Value { return slog.StringValue(a.String()) }
 
 // RunOutput is what a finished job shows (the template's spec.output rendered).
 type RunOutput struct {

@@ -67,6 +67,8 @@ type Request struct {
 	User catalog.Ref
 	// Requester is the chat account asking ("slack:U0123"), kept on the job.
 	Requester string
+	// Reply, when set, is kept on a new job (Job.Reply).
+	Reply *ReplyAddress
 	// Progress, when set, is called after every step changes state.
 	Progress func(Event)
 }
@@ -363,6 +365,7 @@ func (r *Runner) create(ctx context.Context, req Request) (job *Job, secrets map
 	}
 	job = r.newJob(req.Template, req.Key, req.User, values)
 	job.Requester = req.Requester
+	job.Reply = req.Reply
 	existing, created, err := r.Store.Create(ctx, job)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("recording the job: %w", err)

@@ -238,8 +238,23 @@ func (a *Adapter) request(in *discordgo.Interaction, text string, page int) *bot
 		user.ID = u.ID
 		user.Name = displayName(u, in.Member)
 	}
-	return &bot.Request{Text: strings.TrimSpace(text), User: user, Platform: bot.PlatformDiscord, Channel: in.ChannelID,
+	req := &bot.Request{Text: strings.TrimSpace(text), User: user, Platform: bot.PlatformDiscord, Channel: in.ChannelID,
 		DeliveryID: in.ID, Page: page, Received: a.cfg.Now()}
+	if in.AppID != "" && in.Token != "" {
+		req.ReplyTo = in.AppID + "/" + in.Token
+	}
+	return req
+}
+
+// Reply implements bot.Replier: it edits the original response of the
+// interaction addr names (bot.Request.ReplyTo: application id "/"
+// interaction token) to resp, as a follow-up on another replica would have.
+func (a *Adapter) Reply(ctx context.Context, addr string, resp *bot.Response) error {
+	app, token, ok := strings.Cut(addr, "/")
+	if !ok || app == "" || token == "" {
+		return errors.New("discord: the reply address is not an application id and interaction token")
+	}
+	return a.edit(ctx, &discordgo.Interaction{AppID: app, Token: token}, resp, false)
 }
 
 func displayName(u *discordgo.User, m *discordgo.Member) string {

@@ -246,6 +246,21 @@ func (a *Adapter) postResponseURL(ctx context.Context, url string, m Message) er
 	})
 }
 
+// Reply implements bot.Replier: it replaces the message a request was
+// answered with by posting resp to addr, the request's response_url
+// (bot.Request.ReplyTo), as a follow-up on another replica would have.
+func (a *Adapter) Reply(ctx context.Context, addr string, resp *bot.Response) error {
+	if !strings.HasPrefix(addr, "https://") && !strings.HasPrefix(addr, "http://") {
+		return errors.New("slack: the reply address is not a response_url")
+	}
+	m := Render(resp, RenderOptions{TeamChannel: a.cfg.TeamChannel, values: a.values})
+	m.ReplaceOriginal = true
+	if resp.Ephemeral {
+		m.ResponseType = slack.ResponseTypeEphemeral
+	}
+	return a.postResponseURL(ctx, addr, m)
+}
+
 // chatSink posts one message with chat.postMessage and updates it with chat.update.
 type chatSink struct {
 	a       *Adapter

@@ -42,6 +42,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		Platform: bot.PlatformSlack,
 		Channel:  sc.ChannelID,
 		Received: received,
+		ReplyTo:  sc.ResponseURL,
 	}
 	// users.info (Slack) runs beside the dedupe (Redis): neither waits on
 	// the other.

@@ -97,7 +97,7 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 		o.command, o.page = v.Command, v.Page
 		ask := func() *bot.Response {
 			req := &bot.Request{Text: v.Command, Page: v.Page, User: user, Platform: bot.PlatformSlack,
-				Channel: o.channel, Thread: o.thread, Received: time.Now()}
+				Channel: o.channel, Thread: o.thread, Received: time.Now(), ReplyTo: o.responseURL}
 			a.identify(ctx, &req.User)
 			return a.run(ctx, req)
 		}
@@ -160,7 +160,7 @@ func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
 	o := origin{command: commandOf(text), responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
 		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
 	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
-		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}}
+		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, ReplyTo: cb.ResponseURL}
 	a.background(func(ctx context.Context) {
 		req.Received = time.Now()
 		a.identify(ctx, &req.User)

@@ -36,6 +36,9 @@ type scaffoldSetup struct {
 	Registered *registered
 	// NotConfigured says how to turn publishing on, when it is off.
 	NotConfigured string
+	// Replies posts a job's outcome to its request's message when the
+	// replica following it died (nil: only the following reply does).
+	Replies *bot.JobReplies
 }
 
 // scaffoldOptions builds the Runner (kept as a.Scaffold, for workers) and
@@ -58,7 +61,7 @@ func (a *App) scaffoldOptions() bot.ScaffoldOptions {
 		runner.Registrar = setup.Registered
 	}
 	a.Scaffold = runner
-	o := bot.ScaffoldOptions{Catalog: a.Store, Runner: runner, Notifier: setup.Notifier, Poll: setup.Poll, Admins: setup.Admins, NotConfigured: setup.NotConfigured}
+	o := bot.ScaffoldOptions{Catalog: a.Store, Runner: runner, Notifier: setup.Notifier, Poll: setup.Poll, Admins: setup.Admins, NotConfigured: setup.NotConfigured, Replies: setup.Replies}
 	if setup.Publisher != nil {
 		o.Queue = setup.Queue
 		if o.Queue == nil {

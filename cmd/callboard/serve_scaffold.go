@@ -88,6 +88,12 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 		setup.Registered = newRegistered(nil, s.log)
 	}
 	setup.Queue = countingQueue{Queue: queue, jobs: w.jobs}
+	// A job's outcome reaches its message even when the replica that took
+	// the request (and followed the job) died: the worker posts it.
+	setup.Replies = &bot.JobReplies{Watch: bot.NewMemoryStash(), Once: setup.Once, Repliers: s.replier, Log: s.log}
+	if s.redis != nil {
+		setup.Replies.Watch = s.redis.Stash
+	}
 	sec := cfg.secrets
 	if sec.GitHubToken != "" || cfg.GitHub.AppID != 0 {
 		gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
@@ -156,6 +162,7 @@ func (w *scaffoldWiring) run(ctx context.Context) error {
 // and counts the job's state.
 func (w *scaffoldWiring) progress(e scaffold.Event) {
 	w.setup.Notifier.Notify(e)
+	w.setup.Replies.Settled(e.Job)
 	switch {
 	case e.Step < 0 && e.Job.State == scaffold.JobRunning:
 		w.jobs.WithLabelValues("running").Inc()
@@ -168,6 +175,18 @@ func (w *scaffoldWiring) progress(e scaffold.Event) {
 	case e.Step >= 0 && e.Job.State == scaffold.JobQueued:
 		w.jobs.WithLabelValues("interrupted").Inc()
 	}
+}
+
+// replier is the platform's adapter, to post a job's outcome to a message
+// (nil when that platform is not configured).
+func (s *server) replier(platform string) bot.Replier {
+	switch {
+	case platform == bot.PlatformSlack && s.slack != nil:
+		return s.slack
+	case platform == bot.PlatformDiscord && s.discord != nil:
+		return s.discord
+	}
+	return nil
 }
 
 // countingQueue counts what is queued.
