@@ -770,7 +770,7 @@ func kindCounts(es []*catalog.Entity) string {
 	var parts []string
 	for _, k := range kindOrder {
 		if n[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+			parts = append(parts, countOf(n[k], k))
 			delete(n, k)
 		}
 	}
@@ -780,9 +780,29 @@ func kindCounts(es []*catalog.Entity) string {
 	}
 	sort.Strings(rest)
 	for _, k := range rest {
-		parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+		parts = append(parts, countOf(n[k], k))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// countOf is "1 system", "5 components", "3 APIs": a kind counted in words.
+func countOf(n int, kind string) string {
+	word := strings.ToLower(kind)
+	if word == "api" {
+		word = "API"
+	}
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	switch {
+	case strings.HasSuffix(word, "s"), strings.HasSuffix(word, "x"), strings.HasSuffix(word, "ch"), strings.HasSuffix(word, "sh"):
+		word += "es"
+	case strings.HasSuffix(word, "y") && len(word) > 1 && !strings.ContainsRune("aeiou", rune(word[len(word)-2])):
+		word = word[:len(word)-1] + "ies"
+	default:
+		word += "s"
+	}
+	return fmt.Sprintf("%d %s", n, word)
 }
 
 func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {

@@ -114,3 +114,29 @@ func TestAskRefusesCommandsOverTheLimit(t *testing.T) {
 		t.Fatalf("Ask = %+v, %v (handler ran: %v)", resp, err, ran)
 	}
 }
+
+func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text)
+		return &bot.Response{Title: `"search" matches 2 entities`, Status: bot.StatusAmbiguous, Suggestions: []bot.Suggestion{
+			{Label: "api:default/search — grpc", Command: "owner api:default/search"},
+			{Label: "component:default/search — service", Command: "owner component:default/search"},
+		}}, nil
+	})
+	var out bytes.Buffer
+	s := &Session{Handler: h, In: strings.NewReader("who owns search\n2\n"), Out: &out}
+	if _, err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "who owns search,owner component:default/search"; strings.Join(seen, ",") != want {
+		t.Errorf("ran %v, want %s", seen, want)
+	}
+	// Each choice is listed once, numbered.
+	if n := strings.Count(out.String(), "owner component:default/search"); n != 2 { // two answers, once each
+		t.Errorf("choice listed %d times in two answers, want 2:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), "[2] component:default/search — service") {
+		t.Errorf("choices not numbered:\n%s", out.String())
+	}
+}

@@ -79,15 +79,12 @@ func Render(w io.Writer, resp *bot.Response) error {
 			fmt.Fprintf(&b, "  %s: %s\n", l.Title, l.URL)
 		}
 	}
-	if len(resp.Suggestions) > 0 && len(resp.Actions) == 0 {
+	if len(resp.Suggestions) > 0 {
+		// One set of choices, numbered like the actions: typing the
+		// number in chat runs the choice.
 		b.WriteString("\n")
-		for _, s := range resp.Suggestions {
-			fmt.Fprintf(&b, "  - %s  (%s)\n", s.Label, s.Command)
-		}
-	} else if len(resp.Suggestions) > 0 {
-		b.WriteString("\n")
-		for _, s := range resp.Suggestions {
-			fmt.Fprintf(&b, "  - %s\n", s.Label)
+		for i, s := range resp.Suggestions {
+			fmt.Fprintf(&b, "  [%d] %s  (%s)\n", i+1, s.Label, s.Command)
 		}
 	}
 	if resp.Page != nil && resp.Page.Total > 1 {
@@ -96,6 +93,7 @@ func Render(w io.Writer, resp *bot.Response) error {
 	if len(resp.Actions) > 0 {
 		b.WriteString("\n")
 		for i, a := range resp.Actions {
+			i += len(resp.Suggestions)
 			cmd := a.Command
 			if a.Page > 0 {
 				cmd += fmt.Sprintf(" (page %d)", a.Page+1)

@@ -177,8 +177,19 @@ func pick(last *bot.Response, text string) (bot.Action, bool) {
 		return bot.Action{}, false
 	}
 	n, err := strconv.Atoi(text)
-	if err != nil || n < 1 || n > len(last.Actions) {
+	all := choices(last)
+	if err != nil || n < 1 || n > len(all) {
 		return bot.Action{}, false
 	}
-	return last.Actions[n-1], true
+	return all[n-1], true
+}
+
+// choices are the numbered choices of an answer as Render lists them: its
+// suggestions, then its actions.
+func choices(resp *bot.Response) []bot.Action {
+	out := make([]bot.Action, 0, len(resp.Suggestions)+len(resp.Actions))
+	for _, s := range resp.Suggestions {
+		out = append(out, bot.Action{Label: s.Label, Command: s.Command})
+	}
+	return append(out, resp.Actions...)
 }

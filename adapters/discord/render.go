@@ -165,13 +165,6 @@ func blocksOf(resp *bot.Response) []block {
 		}
 		blocks = append(blocks, block{title: "Documentation", description: strings.Join(hits, "\n\n")})
 	}
-	if len(resp.Suggestions) > 0 {
-		lines := make([]string, len(resp.Suggestions))
-		for i, s := range resp.Suggestions {
-			lines[i] = fmt.Sprintf("• %s — `%s`", s.Label, s.Command)
-		}
-		blocks = append(blocks, block{title: "Did you mean", description: strings.Join(lines, "\n")})
-	}
 	if len(blocks) == 0 {
 		blocks = append(blocks, block{description: "No answer."})
 	}
