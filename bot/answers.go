@@ -384,7 +384,7 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 		return bad, nil
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: displayName(e), Text: e.Metadata.Description}
+	resp := &Response{Title: displayName(e), Text: e.Metadata.Description, foldText: true}
 	kind := e.Kind
 	if t := e.SpecString("type"); t != "" {
 		kind += " · " + t
@@ -824,7 +824,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		g = o
 	}
 	ref := g.Ref()
-	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description, foldText: true}
 	if t := g.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
 	}
@@ -1087,7 +1087,7 @@ func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = e.DisplayName()
-	resp.Text = e.Metadata.Description
+	resp.Text, resp.foldText = e.Metadata.Description, true
 	resp.Fields = append(resp.Fields, Field{Name: "Ref", Value: ref, Short: true})
 	if t := e.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
@@ -1127,7 +1127,7 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 		e = sys
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description}
+	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description, foldText: true}
 	if or, ok := ownerRef(s, e); ok {
 		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: refLabel(s, or), Short: true})
 		if o, ok := s.Get(or); ok {

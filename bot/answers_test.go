@@ -3,6 +3,8 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -446,6 +448,43 @@ func TestKindCountsReadAsWords(t *testing.T) {
 	} {
 		if got := bot.CountOf(c.n, c.kind); got != c.want {
 			t.Errorf("CountOf(%d, %q) = %q, want %q", c.n, c.kind, got, c.want)
+		}
+	}
+}
+
+func TestLongDescriptionIsFoldedBelowTheKeyFacts(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("The ledger keeps every posting ever made. ", 700) // ~29,000 characters
+	yaml := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\n" +
+		"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: big\n  description: \"" + long + "\"\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRouter(t, loadSnapshot(t, dir, "catalog-info.yaml"), nil)
+	for _, q := range []string{"info big", "component big"} {
+		resp := ask(t, r, q)
+		if resp.Status != bot.StatusOK {
+			t.Fatalf("%s: %s\n%s", q, resp.Status, flat(resp))
+		}
+		if n := len([]rune(resp.Text)); n > 700 {
+			t.Errorf("%s: opening text is %d characters, want the description folded", q, n)
+		}
+		if !strings.Contains(flat(resp), "team-a") {
+			t.Errorf("%s: owner missing:\n%.400s", q, flat(resp))
+		}
+		if len(resp.Sections) == 0 {
+			t.Fatalf("%s: no sections; want the description last:\n%.400s", q, flat(resp))
+		}
+		last := resp.Sections[len(resp.Sections)-1]
+		if last.Title != "Description" || last.Text != strings.TrimSpace(long) {
+			t.Errorf("%s: last section %q holds %d characters, want the whole description", q, last.Title, len(last.Text))
+		}
+	}
+	// A short description stays where it is.
+	short := ask(t, orgRouter(t), "info ledger")
+	for _, s := range short.Sections {
+		if s.Title == "Description" {
+			t.Errorf("short description folded: %+v", s)
 		}
 	}
 }

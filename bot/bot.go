@@ -77,6 +77,10 @@ type Response struct {
 	// Modal, when set, asks the adapter to collect values in a form (Slack
 	// modal) where it can; elsewhere the Text already says what to supply.
 	Modal *Modal `json:"modal,omitempty"`
+
+	// foldText marks Text as an entity's description, which okFor folds
+	// when long so that the key facts come first.
+	foldText bool
 }
 
 // Status of an answer.
