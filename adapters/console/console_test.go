@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,41 @@ func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "[2] component:default/search — service") {
 		t.Errorf("choices not numbered:\n%s", out.String())
+	}
+}
+
+// rw is a terminal's two ends in memory: keys typed in, what it shows out.
+type rw struct {
+	in  io.Reader
+	out bytes.Buffer
+}
+
+func (r *rw) Read(p []byte) (int, error)  { return r.in.Read(p) }
+func (r *rw) Write(p []byte) (int, error) { return r.out.Write(p) }
+
+func TestSessionOnALineEditorHasHistoryAndIgnoresBlankLines(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text)
+		return &bot.Response{Title: "answer to " + req.Text, Status: bot.StatusOK}, nil
+	})
+	// Type a command, a blank line, then the up arrow (ESC [ A) to recall
+	// the command and run it again, then Ctrl-D.
+	dev := &rw{in: strings.NewReader("who owns ledger\r\r\x1b[A\r\x04")}
+	ed := NewEditor(dev, "callboard> ")
+	s := &Session{Handler: h, Editor: ed, Out: ed, Prompt: "callboard> "}
+	if _, err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "who owns ledger,who owns ledger"; strings.Join(seen, ",") != want {
+		t.Errorf("ran %q, want %q (history recall; the blank line runs nothing)\n%q", seen, want, dev.out.String())
+	}
+	shown := dev.out.String()
+	if strings.Contains(shown, "^[[A") {
+		t.Errorf("arrow key printed raw:\n%q", shown)
+	}
+	// Each answer is shown before the next prompt.
+	if i, j := strings.Index(shown, "answer to who owns ledger"), strings.LastIndex(shown, "callboard> "); i < 0 || j < i {
+		t.Errorf("answer not printed before the last prompt:\n%q", shown)
 	}
 }

@@ -57,6 +57,32 @@ type Session struct {
 	JSON bool
 	// Prompt, when not empty, is printed before each line (on a terminal).
 	Prompt string
+	// Editor, when set, reads the lines instead of In: a line editor with
+	// history on a terminal (it prints the prompt itself).
+	Editor LineReader
+}
+
+// LineReader reads one line at a time; io.EOF ends the session.
+type LineReader interface {
+	ReadLine() (string, error)
+}
+
+// readLine is the session's line source: the Editor, or In line by line.
+func (s *Session) readLine() func() (string, error) {
+	if s.Editor != nil {
+		return s.Editor.ReadLine
+	}
+	sc := bufio.NewScanner(s.In)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	return func() (string, error) {
+		if sc.Scan() {
+			return sc.Text(), nil
+		}
+		if err := sc.Err(); err != nil {
+			return "", err
+		}
+		return "", io.EOF
+	}
 }
 
 // Stats counts what a session answered.
@@ -76,26 +102,46 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 		errw = s.Out
 	}
 	lines := make(chan string)
+	want := make(chan struct{})
 	readErr := make(chan error, 1)
 	done := make(chan struct{})
 	defer close(done)
+	read := s.readLine()
+	// Lines are read one at a time, when the loop asks: a line editor
+	// prints its prompt when it starts reading, so it must not start
+	// before the last answer has been printed.
 	go func() {
-		sc := bufio.NewScanner(s.In)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
+		for {
 			select {
-			case lines <- sc.Text():
+			case <-want:
+			case <-done:
+				return
+			}
+			line, err := read()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				readErr <- err
+				close(lines)
+				return
+			}
+			select {
+			case lines <- line:
 			case <-done:
 				return
 			}
 		}
-		readErr <- sc.Err()
-		close(lines)
 	}()
 	var last *bot.Response
 	for {
-		if s.Prompt != "" {
+		if s.Prompt != "" && s.Editor == nil {
 			fmt.Fprint(s.Out, s.Prompt)
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case want <- struct{}{}:
 		}
 		var line string
 		var ok bool
