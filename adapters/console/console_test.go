@@ -177,3 +177,32 @@ func TestSessionOnALineEditorHasHistoryAndIgnoresBlankLines(t *testing.T) {
 		t.Errorf("answer not printed before the last prompt:\n%q", shown)
 	}
 }
+
+func TestTextAnswersShowNoRawMarkdown(t *testing.T) {
+	resp := &bot.Response{
+		Title:    "**ledger** is owned by _Team Payments_",
+		Text:     "Run `deploy ledger` first.\n```\nmake deploy\n```\nSee [the runbook](https://runbooks.example/ledger) and ledger_db_main stays as is.",
+		Fields:   []bot.Field{{Name: "Owner", Value: "**Team Payments** (_group:team-payments_)"}},
+		Sections: []bot.Section{{Title: "**Owns**", Items: []bot.Item{{Text: "_ledger_", Detail: "**service**"}}}},
+		Status:   bot.StatusOK,
+	}
+	var b bytes.Buffer
+	if err := Render(&b, resp); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, raw := range []string{"**", "_Team", "Payments_", "```", "](", "_ledger_", "_group"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("raw Markdown %q shown:\n%s", raw, out)
+		}
+	}
+	for _, want := range []string{"ledger is owned by Team Payments", "make deploy", "the runbook <https://runbooks.example/ledger>", "ledger_db_main", "`deploy ledger`",
+		"Owner: Team Payments (group:team-payments)", "  - ledger — service"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if resp.Title != "**ledger** is owned by _Team Payments_" {
+		t.Errorf("Render changed the response it was given: %q", resp.Title)
+	}
+}
