@@ -16,14 +16,16 @@ func init() {
 // runValidate is `callboard validate [--json] PATH...`: problems as
 // file:line:col: message lines (or one JSON object per document with
 // --json); exit 1 when anything is invalid, 0 otherwise, 2 on usage errors.
-// Warnings (dangling references, unknown kinds) never change the exit code.
+// Warnings (dangling references, unknown kinds) change the exit code only
+// with --strict, which makes them fail the run too (for CI).
 func runValidate(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	asJSON := fl.Bool("json", false, "print one JSON object per document: {file, doc, kind, namespace, name, valid, errors}")
 	quiet := fl.Bool("q", false, "print errors only (no warnings or notes)")
+	strict := fl.Bool("strict", false, "warnings fail too (exit 1): an unknown kind such as a typo'd kind: Componnet, a dangling reference")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] PATH...")
+		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] [--strict] PATH...")
 		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json), a Location file,")
 		fmt.Fprintln(env.Stderr, "or backstage:URL (a Backstage instance's catalog, with BACKSTAGE_TOKEN).")
 		fl.PrintDefaults()
@@ -76,13 +78,13 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 			}
 		}
 		for _, p := range problems {
-			if !*quiet || p.Severity == catalog.Error {
+			if !*quiet || p.Severity == catalog.Error || *strict {
 				fmt.Fprintln(env.Stderr, p.String())
 			}
 		}
 	} else {
 		for _, p := range problems {
-			if !*quiet || p.Severity == catalog.Error {
+			if !*quiet || p.Severity == catalog.Error || *strict {
 				fmt.Fprintln(env.Stdout, p.String())
 			}
 		}
@@ -95,10 +97,12 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 			invalid++
 		}
 	}
-	errs := 0
+	errs, warns := 0, 0
 	for _, p := range problems {
 		if p.Severity == catalog.Error {
 			errs++
+		} else if p.Severity == catalog.Warning {
+			warns++
 		}
 	}
 	if !*asJSON {
@@ -115,9 +119,12 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		if n := errs - inDocs; n > 0 {
 			other = fmt.Sprintf("; %d other %s (missing Location targets, duplicate entities, unreadable files)", n, plural(n, "error", "errors"))
 		}
+		if *strict && warns > 0 {
+			other += fmt.Sprintf("; %d %s, which fail the run with --strict", warns, plural(warns, "warning", "warnings"))
+		}
 		fmt.Fprintf(env.Stderr, "%d entity documents valid, %d invalid%s\n", valid, invalid, other)
 	}
-	if invalid > 0 || errs > 0 {
+	if invalid > 0 || errs > 0 || (*strict && warns > 0) {
 		return 1
 	}
 	return 0
