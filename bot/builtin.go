@@ -236,6 +236,9 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		if len(res.Candidates) > 1 && prefer != nil && shareable {
 			if o, ok := sharedOwner(s, res.Candidates); ok {
 				if _, found := s.Get(o); found {
+					if req.parsed != nil {
+						req.parsed.subject, req.parsed.snap = res.Candidates[0], s
+					}
 					return s, res.Candidates[0], res.Candidates, nil
 				}
 			}
@@ -253,6 +256,7 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		return nil, nil, nil, resp
 	}
 	if req.parsed != nil {
+		req.parsed.subject, req.parsed.snap = res.Entity, s
 		switch res.By {
 		case "fuzzy":
 			req.parsed.assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
@@ -296,6 +300,9 @@ func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Ephemeral = !a.InChannel
 	if resp.foldText {
 		foldDescription(resp)
+	}
+	if req.parsed != nil && req.parsed.subject != nil && resp.Entity == nil {
+		resp.Entity = entityData(req.parsed.snap, req.parsed.subject)
 	}
 	if req.parsed != nil && req.parsed.assumed != "" {
 		resp.Text = strings.TrimSpace(req.parsed.assumed + "\n\n" + resp.Text)

@@ -39,7 +39,13 @@ func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page in
 		}
 		resp = last
 	}
-	return resp, nil
+	// The answer as data (--json): what was asked and the entities listed.
+	c := *resp
+	c.Query = text
+	if c.Refs == nil {
+		c.Refs = bot.RefsOf(&c)
+	}
+	return &c, nil
 }
 
 // Session is an interactive (or piped) conversation: one command per line.
