@@ -70,7 +70,7 @@ func TestChatJSONLinesAreData(t *testing.T) {
 	var owner, ambiguous struct {
 		Query  string `json:"query"`
 		Entity *struct {
-			Ref       struct{ Kind, Namespace, Name string } `json:"ref"`
+			Ref       struct{ Kind, Namespace, Name string }  `json:"ref"`
 			Owner     *struct{ Kind, Namespace, Name string } `json:"owner"`
 			Relations []struct {
 				Type   string `json:"type"`
