@@ -390,7 +390,7 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 		return bad, nil
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: displayName(e), Text: e.Metadata.Description}
+	resp := &Response{Title: displayName(e), Text: e.Metadata.Description, foldText: true}
 	kind := e.Kind
 	if t := e.SpecString("type"); t != "" {
 		kind += " · " + t
@@ -776,7 +776,7 @@ func kindCounts(es []*catalog.Entity) string {
 	var parts []string
 	for _, k := range kindOrder {
 		if n[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+			parts = append(parts, countOf(n[k], k))
 			delete(n, k)
 		}
 	}
@@ -786,9 +786,29 @@ func kindCounts(es []*catalog.Entity) string {
 	}
 	sort.Strings(rest)
 	for _, k := range rest {
-		parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+		parts = append(parts, countOf(n[k], k))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// countOf is "1 system", "5 components", "3 APIs": a kind counted in words.
+func countOf(n int, kind string) string {
+	word := strings.ToLower(kind)
+	if word == "api" {
+		word = "API"
+	}
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	switch {
+	case strings.HasSuffix(word, "s"), strings.HasSuffix(word, "x"), strings.HasSuffix(word, "ch"), strings.HasSuffix(word, "sh"):
+		word += "es"
+	case strings.HasSuffix(word, "y") && len(word) > 1 && !strings.ContainsRune("aeiou", rune(word[len(word)-2])):
+		word = word[:len(word)-1] + "ies"
+	default:
+		word += "s"
+	}
+	return fmt.Sprintf("%d %s", n, word)
 }
 
 func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
@@ -810,7 +830,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		g = o
 	}
 	ref := g.Ref()
-	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description, foldText: true}
 	if t := g.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
 	}
@@ -1076,7 +1096,7 @@ func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = e.DisplayName()
-	resp.Text = e.Metadata.Description
+	resp.Text, resp.foldText = e.Metadata.Description, true
 	resp.Fields = append(resp.Fields, Field{Name: "Ref", Value: ref, Short: true})
 	if t := e.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
@@ -1116,7 +1136,7 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 		e = sys
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description}
+	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description, foldText: true}
 	if or, ok := ownerRef(s, e); ok {
 		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: refLabel(s, or), Short: true})
 		if o, ok := s.Get(or); ok {

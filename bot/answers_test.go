@@ -3,6 +3,8 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,18 +95,24 @@ func TestAmbiguousNamesOfferClickableChoices(t *testing.T) {
 		t.Fatalf("status = %q, want ambiguous\n%s", resp.Status, flat(resp))
 	}
 	want := map[string]bool{"owner api:default/search": false, "owner component:default/search": false}
-	for _, a := range resp.Actions {
-		if _, ok := want[a.Command]; ok {
-			want[a.Command] = true
+	for _, s := range resp.Suggestions {
+		if _, ok := want[s.Command]; ok {
+			want[s.Command] = true
 		}
 	}
 	for cmd, seen := range want {
 		if !seen {
-			t.Errorf("no action %q in %+v", cmd, resp.Actions)
+			t.Errorf("no choice %q in %+v", cmd, resp.Suggestions)
 		}
 	}
 	if len(resp.Suggestions) != 2 {
 		t.Errorf("suggestions = %+v, want 2", resp.Suggestions)
+	}
+	// One set of choices: the same commands are not offered again as actions.
+	for _, a := range resp.Actions {
+		if _, dup := want[a.Command]; dup {
+			t.Errorf("choice %q offered twice (also as an action)", a.Command)
+		}
 	}
 	// Clicking a choice answers.
 	for cmd := range want {
@@ -296,7 +304,7 @@ func TestLongAnswersPageWithANextPageAction(t *testing.T) {
 
 func TestTeam(t *testing.T) {
 	runAnswerCases(t, orgRouter(t), []answerCase{
-		{text: "team payments-team", status: bot.StatusOK, title: "Team Payments", has: []string{"Parent: ACME Inc (group:acme)", "Channel: #payments", "## Members", "Alice Archer (user:alice) | member alice@acme.example", "## Owns", "Payments API (component:payments-api) | component · service · production", "Owns: 1 system, 2 component, 1 api"}},
+		{text: "team payments-team", status: bot.StatusOK, title: "Team Payments", has: []string{"Parent: ACME Inc (group:acme)", "Channel: #payments", "## Members", "Alice Archer (user:alice) | member alice@acme.example", "## Owns", "Payments API (component:payments-api) | component · service · production", "Owns: 1 system, 2 components, 1 API"}},
 		{text: "who is in payments-team?", status: bot.StatusOK, title: "Team Payments"},
 		{text: "team acme", status: bot.StatusOK, has: []string{"Child teams: group:payments-team, group:checkout-team, group:platform"}},
 		{text: "team nobody-team", status: bot.StatusNotFound},
@@ -321,7 +329,7 @@ func TestWhoamiMapsChatUsers(t *testing.T) {
 		}
 	}
 	resp := askAs(t, r, "mine", bot.User{Platform: bot.PlatformSlack, ID: "U0ALICE"}, 0)
-	if !strings.Contains(flat(resp), "Teams: Team Payments") || !strings.Contains(flat(resp), "Your teams own: 1 system, 2 component, 1 api") {
+	if !strings.Contains(flat(resp), "Teams: Team Payments") || !strings.Contains(flat(resp), "Your teams own: 1 system, 2 components, 1 API") {
 		t.Errorf("mine: %s", flat(resp))
 	}
 	resp = askAs(t, r, "whoami", bot.User{Platform: bot.PlatformSlack, ID: "U999"}, 0)
@@ -352,7 +360,7 @@ func TestAPIAndSystem(t *testing.T) {
 		{text: "api payments-http", status: bot.StatusOK, has: []string{"## Provided by", "Payments API (component:payments-api)", "## Consumed by (1)", "checkout (component)"}},
 		{text: `api "Payments HTTP API"`, status: bot.StatusOK, title: "Payments HTTP API"},
 		{text: "apis payments-api", status: bot.StatusOK, has: []string{"## Provides", "api:payments-http"}},
-		{text: "system payments", status: bot.StatusOK, has: []string{"Parts: 2 component, 1 api, 1 resource", "Domain: commerce (domain)", "Channel: #payments"}},
+		{text: "system payments", status: bot.StatusOK, has: []string{"Parts: 2 components, 1 API, 1 resource", "Domain: commerce (domain)", "Channel: #payments"}},
 		{text: "domain commerce", status: bot.StatusOK, has: []string{"Parts: 2 system"}},
 		{text: "system ledger", status: bot.StatusOK, title: "payments (system)"},
 		{text: "system orphan", status: bot.StatusOK, title: "not part of a system"},
@@ -427,5 +435,56 @@ func TestDocsParsesTheEntityAndPages(t *testing.T) {
 	resp = ask(t, newRouter(t, s, &docsFake{}), "docs nothing here")
 	if resp.Status != bot.StatusNotFound {
 		t.Errorf("no hits: %s", flat(resp))
+	}
+}
+
+func TestKindCountsReadAsWords(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		kind, want string
+	}{
+		{1, "system", "1 system"}, {5, "component", "5 components"}, {3, "api", "3 APIs"}, {1, "api", "1 API"},
+		{2, "resource", "2 resources"}, {2, "template", "2 templates"}, {4, "user", "4 users"},
+	} {
+		if got := bot.CountOf(c.n, c.kind); got != c.want {
+			t.Errorf("CountOf(%d, %q) = %q, want %q", c.n, c.kind, got, c.want)
+		}
+	}
+}
+
+func TestLongDescriptionIsFoldedBelowTheKeyFacts(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("The ledger keeps every posting ever made. ", 700) // ~29,000 characters
+	yaml := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\n" +
+		"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: big\n  description: \"" + long + "\"\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRouter(t, loadSnapshot(t, dir, "catalog-info.yaml"), nil)
+	for _, q := range []string{"info big", "component big"} {
+		resp := ask(t, r, q)
+		if resp.Status != bot.StatusOK {
+			t.Fatalf("%s: %s\n%s", q, resp.Status, flat(resp))
+		}
+		if n := len([]rune(resp.Text)); n > 700 {
+			t.Errorf("%s: opening text is %d characters, want the description folded", q, n)
+		}
+		if !strings.Contains(flat(resp), "team-a") {
+			t.Errorf("%s: owner missing:\n%.400s", q, flat(resp))
+		}
+		if len(resp.Sections) == 0 {
+			t.Fatalf("%s: no sections; want the description last:\n%.400s", q, flat(resp))
+		}
+		last := resp.Sections[len(resp.Sections)-1]
+		if last.Title != "Description" || last.Text != strings.TrimSpace(long) {
+			t.Errorf("%s: last section %q holds %d characters, want the whole description", q, last.Title, len(last.Text))
+		}
+	}
+	// A short description stays where it is.
+	short := ask(t, orgRouter(t), "info ledger")
+	for _, s := range short.Sections {
+		if s.Title == "Description" {
+			t.Errorf("short description folded: %+v", s)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"github.com/callboard/callboard/catalog"
+
 	"context"
 	"time"
 )
@@ -82,6 +84,63 @@ type Response struct {
 	// Modal, when set, asks the adapter to collect values in a form (Slack
 	// modal) where it can; elsewhere the Text already says what to supply.
 	Modal *Modal `json:"modal,omitempty"`
+
+	// The answer as data, for scripts (--json); adapters do not show it.
+	// Query is the command line asked (set by the console).
+	Query string `json:"query,omitempty"`
+	// Entity is the entity the answer is about, when it is about one.
+	Entity *EntityData `json:"entity,omitempty"`
+	// Refs are the entities the answer lists (items, choices), in order.
+	Refs []catalog.Ref `json:"refs,omitempty"`
+
+	// foldText marks Text as an entity's description, which okFor folds
+	// when long so that the key facts come first.
+	foldText bool
+}
+
+// EntityData is an entity as data: its ref, owner, relations and links.
+type EntityData struct {
+	Ref       catalog.Ref        `json:"ref"`
+	Title     string             `json:"title,omitempty"`
+	Owner     *catalog.Ref       `json:"owner,omitempty"`
+	Relations []catalog.Relation `json:"relations,omitempty"`
+	Links     []catalog.Link     `json:"links,omitempty"`
+}
+
+// entityData is e as data (s resolves its owner).
+func entityData(s *catalog.Snapshot, e *catalog.Entity) *EntityData {
+	d := &EntityData{Ref: e.Ref(), Title: e.Metadata.Title, Relations: e.Relations, Links: e.Metadata.Links}
+	if s != nil {
+		if o, ok := ownerRef(s, e); ok {
+			d.Owner = &o
+		}
+	}
+	return d
+}
+
+// RefsOf lists the entities resp names in its items and choices, each once,
+// in order (for Response.Refs).
+func RefsOf(resp *Response) []catalog.Ref {
+	var out []catalog.Ref
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s == "" || seen[s] {
+			return
+		}
+		seen[s] = true
+		if r, err := catalog.ParseRef(s, "", catalog.DefaultNamespace); err == nil {
+			out = append(out, r)
+		}
+	}
+	for _, sec := range resp.Sections {
+		for _, it := range sec.Items {
+			add(it.Ref)
+		}
+	}
+	for _, sg := range resp.Suggestions {
+		add(sg.Ref)
+	}
+	return out
 }
 
 // Status of an answer.

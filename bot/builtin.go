@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callboard/callboard/catalog"
 )
@@ -236,6 +237,9 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		if len(res.Candidates) > 1 && prefer != nil && shareable {
 			if o, ok := sharedOwner(s, res.Candidates); ok {
 				if _, found := s.Get(o); found {
+					if req.parsed != nil {
+						req.parsed.subject, req.parsed.snap = res.Candidates[0], s
+					}
 					return s, res.Candidates[0], res.Candidates, nil
 				}
 			}
@@ -253,6 +257,7 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		return nil, nil, nil, resp
 	}
 	if req.parsed != nil {
+		req.parsed.subject, req.parsed.snap = res.Entity, s
 		switch res.By {
 		case "fuzzy":
 			req.parsed.assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
@@ -294,6 +299,12 @@ func (a *answers) examples(c Command) []string {
 func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = !a.InChannel
+	if resp.foldText {
+		foldDescription(resp)
+	}
+	if req.parsed != nil && req.parsed.subject != nil && resp.Entity == nil {
+		resp.Entity = entityData(req.parsed.snap, req.parsed.subject)
+	}
 	if req.parsed != nil && req.parsed.assumed != "" {
 		resp.Text = strings.TrimSpace(req.parsed.assumed + "\n\n" + resp.Text)
 	}
@@ -377,4 +388,39 @@ func (a *answers) okHelp(resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = true
 	return resp
+}
+
+// Descriptions longer than foldAt code points are folded: the answer opens
+// with their first foldHead code points and the key facts (owner, fields),
+// and the whole text follows as the last section, so that on a platform
+// that splits long answers the facts are in part 1.
+const (
+	foldAt   = 1200
+	foldHead = 600
+)
+
+func foldDescription(resp *Response) {
+	resp.foldText = false
+	text := strings.TrimSpace(resp.Text)
+	if utf8.RuneCountInString(text) <= foldAt {
+		return
+	}
+	head := text
+	n := 0
+	for i := range text {
+		if n == foldHead {
+			head = text[:i]
+			break
+		}
+		n++
+	}
+	// End the opening at a paragraph, sentence or word break.
+	for _, sep := range []string{"\n\n", ". ", " "} {
+		if i := strings.LastIndex(head, sep); i > len(head)/2 {
+			head = head[:i+len(strings.TrimRight(sep, " \n"))]
+			break
+		}
+	}
+	resp.Text = strings.TrimSpace(head) + " … (the full description is below)"
+	resp.Sections = append(resp.Sections, Section{Title: "Description", Text: text})
 }

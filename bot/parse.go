@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"github.com/callboard/callboard/catalog"
+
 	"strings"
 	"unicode"
 )
@@ -20,6 +22,10 @@ type Invocation struct {
 
 	// assumed is set when resolution guessed at a typo (shown in the answer).
 	assumed string
+	// subject is the entity the argument resolved to, in snapshot snap
+	// (for the answer's data, Response.Entity).
+	subject *catalog.Entity
+	snap    *catalog.Snapshot
 }
 
 // Args returns the argument text the Router parsed for req ("" before routing).

@@ -393,7 +393,8 @@ func isKindWord(w string) bool { _, ok := kindWords[strings.ToLower(w)]; return 
 func kindWord(w string) string { return kindWords[strings.ToLower(w)] }
 
 // unresolved turns a failed Resolution into the answer: ambiguous choices
-// or "did you mean", each a command the person can click.
+// or "did you mean", each a command the person can click. The choices are
+// Suggestions only (not also Actions): adapters show one set of choices.
 func unresolved(res Resolution, command, query string) *Response {
 	if len(res.Candidates) > 0 {
 		resp := &Response{
@@ -410,7 +411,6 @@ func unresolved(res Resolution, command, query string) *Response {
 			}
 			cmd := command + " " + ref
 			resp.Suggestions = append(resp.Suggestions, Suggestion{Label: label, Command: cmd, Ref: ref})
-			resp.Actions = append(resp.Actions, Action{Label: shortRef(e.Ref()), Command: cmd})
 		}
 		return resp
 	}
@@ -429,7 +429,6 @@ func unresolved(res Resolution, command, query string) *Response {
 		ref := m.Entity.Ref().String()
 		cmd := command + " " + ref
 		resp.Suggestions = append(resp.Suggestions, Suggestion{Label: ref + " — " + displayName(m.Entity), Command: cmd, Ref: ref})
-		resp.Actions = append(resp.Actions, Action{Label: shortRef(m.Entity.Ref()), Command: cmd})
 	}
 	return resp
 }

@@ -483,6 +483,11 @@ func paramResponse(t *scaffold.Template, perr *scaffold.ParamError) *Response {
 		if p.Default != nil {
 			in.Default = fmt.Sprint(p.Default)
 		}
+		if p.Field == "RepoUrlPicker" {
+			// The form of the value is not guessable: show it.
+			in.Placeholder = "github.com?owner=ORG&repo=NAME"
+			in.Hint = strings.TrimSpace(in.Hint + " The repository as github.com?owner=ORG&repo=NAME.")
+		}
 		modal.Inputs = append(modal.Inputs, in)
 	}
 	resp.Text = strings.TrimRight(b.String(), "\n")

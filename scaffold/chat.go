@@ -41,6 +41,8 @@ func (j *Job) StepLines() []string {
 		line := fmt.Sprintf("%s %s", marks[s.State], s.Name)
 		if (s.State == StepFailed || s.State == StepSkipped) && s.Error != "" {
 			line += ": " + s.Error
+		} else if s.DryRun && s.State == StepDone {
+			line = "○ " + s.Name + ": " + s.Outcome()
 		}
 		lines = append(lines, line)
 	}

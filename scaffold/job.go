@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -44,6 +45,32 @@ type StepRecord struct {
 	// Created lists what this step made exist outside callboard
 	// ("repository github.com/acme/ledger", "pull request #4").
 	Created []string `json:"created,omitempty"`
+	// DryRun is set on a step with side effects that a dry run went
+	// through without performing them: Output says what it would make.
+	DryRun bool `json:"dryRun,omitempty"`
+}
+
+// Outcome says what a finished step did, for progress lines: its state, or
+// for a dry run's side-effect step what it would have done ("dry run:
+// nothing created; would create repository https://github.com/acme/x").
+func (s StepRecord) Outcome() string {
+	if !s.DryRun || s.State != StepDone {
+		return string(s.State)
+	}
+	str := func(k string) string { v, _ := s.Output[k].(string); return v }
+	var would string
+	switch s.Action {
+	case "publish:github":
+		would = "would create repository " + str("remoteUrl")
+	case "publish:github:pull-request":
+		would = "would open a pull request on " + strings.TrimSuffix(str("remoteUrl"), "/pull/0")
+	case "catalog:register":
+		would = "would register " + str("entityRef")
+	}
+	if strings.HasSuffix(would, " ") || would == "" {
+		return "dry run: nothing done"
+	}
+	return "dry run: nothing created; " + would
 }
 
 // Job is one run of a template. It is plain data (JSON-serialisable) so a

@@ -806,6 +806,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 		}
 		rec.Output = jsonCopy(out).(map[string]any)
 		rec.State = StepDone
+		rec.DryRun = dryRun && a.SideEffects()
 		steps[s.ID] = map[string]any{"output": templateData(rec.Output)}
 		if err := save(); err != nil {
 			return fmt.Errorf("saving job %s after step %s: %w: %w", job.ID, s.ID, errNotSaved, err)

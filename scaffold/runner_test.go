@@ -354,3 +354,29 @@ func TestChatHelpersListTemplatesAndSteps(t *testing.T) {
 		t.Errorf("lines\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestStepOutcomeSaysWhatADryRunDid(t *testing.T) {
+	cases := []struct {
+		rec  scaffold.StepRecord
+		want string
+	}{
+		{scaffold.StepRecord{Action: "publish:github", State: scaffold.StepDone}, "done"},
+		{scaffold.StepRecord{Action: "publish:github", State: scaffold.StepDone, DryRun: true, Output: map[string]any{"remoteUrl": "https://github.com/acme/x"}},
+			"dry run: nothing created; would create repository https://github.com/acme/x"},
+		{scaffold.StepRecord{Action: "publish:github:pull-request", State: scaffold.StepDone, DryRun: true, Output: map[string]any{"remoteUrl": "https://github.com/acme/x/pull/0"}},
+			"dry run: nothing created; would open a pull request on https://github.com/acme/x"},
+		{scaffold.StepRecord{Action: "catalog:register", State: scaffold.StepDone, DryRun: true, Output: map[string]any{"entityRef": "component:default/x"}},
+			"dry run: nothing created; would register component:default/x"},
+		{scaffold.StepRecord{Action: "catalog:register", State: scaffold.StepDone, DryRun: true}, "dry run: nothing done"},
+	}
+	for _, c := range cases {
+		if got := c.rec.Outcome(); got != c.want {
+			t.Errorf("%s: Outcome() = %q, want %q", c.rec.Action, got, c.want)
+		}
+	}
+	job := &scaffold.Job{Steps: []scaffold.StepRecord{cases[1].rec}}
+	job.Steps[0].Name = "Publish"
+	if got := job.StepLines()[0]; got != "○ Publish: "+cases[1].want {
+		t.Errorf("chat step line = %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +113,96 @@ func TestAskRefusesCommandsOverTheLimit(t *testing.T) {
 	resp, err := Ask(t.Context(), h, bot.User{ID: "me"}, "who owns "+strings.Repeat("x", 900<<10), 0)
 	if err != nil || resp.Status != bot.StatusUsage || !strings.Contains(resp.Title+resp.Text, "too long") || ran {
 		t.Fatalf("Ask = %+v, %v (handler ran: %v)", resp, err, ran)
+	}
+}
+
+func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text)
+		return &bot.Response{Title: `"search" matches 2 entities`, Status: bot.StatusAmbiguous, Suggestions: []bot.Suggestion{
+			{Label: "api:default/search — grpc", Command: "owner api:default/search"},
+			{Label: "component:default/search — service", Command: "owner component:default/search"},
+		}}, nil
+	})
+	var out bytes.Buffer
+	s := &Session{Handler: h, In: strings.NewReader("who owns search\n2\n"), Out: &out}
+	if _, err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "who owns search,owner component:default/search"; strings.Join(seen, ",") != want {
+		t.Errorf("ran %v, want %s", seen, want)
+	}
+	// Each choice is listed once, numbered.
+	if n := strings.Count(out.String(), "owner component:default/search"); n != 2 { // two answers, once each
+		t.Errorf("choice listed %d times in two answers, want 2:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), "[2] component:default/search — service") {
+		t.Errorf("choices not numbered:\n%s", out.String())
+	}
+}
+
+// rw is a terminal's two ends in memory: keys typed in, what it shows out.
+type rw struct {
+	in  io.Reader
+	out bytes.Buffer
+}
+
+func (r *rw) Read(p []byte) (int, error)  { return r.in.Read(p) }
+func (r *rw) Write(p []byte) (int, error) { return r.out.Write(p) }
+
+func TestSessionOnALineEditorHasHistoryAndIgnoresBlankLines(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text)
+		return &bot.Response{Title: "answer to " + req.Text, Status: bot.StatusOK}, nil
+	})
+	// Type a command, a blank line, then the up arrow (ESC [ A) to recall
+	// the command and run it again, then Ctrl-D.
+	dev := &rw{in: strings.NewReader("who owns ledger\r\r\x1b[A\r\x04")}
+	ed := NewEditor(dev, "callboard> ")
+	s := &Session{Handler: h, Editor: ed, Out: ed, Prompt: "callboard> "}
+	if _, err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := "who owns ledger,who owns ledger"; strings.Join(seen, ",") != want {
+		t.Errorf("ran %q, want %q (history recall; the blank line runs nothing)\n%q", seen, want, dev.out.String())
+	}
+	shown := dev.out.String()
+	if strings.Contains(shown, "^[[A") {
+		t.Errorf("arrow key printed raw:\n%q", shown)
+	}
+	// Each answer is shown before the next prompt.
+	if i, j := strings.Index(shown, "answer to who owns ledger"), strings.LastIndex(shown, "callboard> "); i < 0 || j < i {
+		t.Errorf("answer not printed before the last prompt:\n%q", shown)
+	}
+}
+
+func TestTextAnswersShowNoRawMarkdown(t *testing.T) {
+	resp := &bot.Response{
+		Title:    "**ledger** is owned by _Team Payments_",
+		Text:     "Run `deploy ledger` first.\n```\nmake deploy\n```\nSee [the runbook](https://runbooks.example/ledger) and ledger_db_main stays as is.",
+		Fields:   []bot.Field{{Name: "Owner", Value: "**Team Payments** (_group:team-payments_)"}},
+		Sections: []bot.Section{{Title: "**Owns**", Items: []bot.Item{{Text: "_ledger_", Detail: "**service**"}}}},
+		Status:   bot.StatusOK,
+	}
+	var b bytes.Buffer
+	if err := Render(&b, resp); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, raw := range []string{"**", "_Team", "Payments_", "```", "](", "_ledger_", "_group"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("raw Markdown %q shown:\n%s", raw, out)
+		}
+	}
+	for _, want := range []string{"ledger is owned by Team Payments", "make deploy", "the runbook <https://runbooks.example/ledger>", "ledger_db_main", "`deploy ledger`",
+		"Owner: Team Payments (group:team-payments)", "  - ledger — service"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if resp.Title != "**ledger** is owned by _Team Payments_" {
+		t.Errorf("Render changed the response it was given: %q", resp.Title)
 	}
 }

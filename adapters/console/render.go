@@ -23,6 +23,7 @@ func RenderJSON(w io.Writer, resp *bot.Response) error {
 // Render writes resp as readable text. Actions are numbered so a chat
 // session can run one by its number; nothing in resp is left out.
 func Render(w io.Writer, resp *bot.Response) error {
+	resp = plainResponse(resp)
 	var b strings.Builder
 	if resp.Title != "" {
 		b.WriteString(resp.Title + "\n")
@@ -79,15 +80,12 @@ func Render(w io.Writer, resp *bot.Response) error {
 			fmt.Fprintf(&b, "  %s: %s\n", l.Title, l.URL)
 		}
 	}
-	if len(resp.Suggestions) > 0 && len(resp.Actions) == 0 {
+	if len(resp.Suggestions) > 0 {
+		// One set of choices, numbered like the actions: typing the
+		// number in chat runs the choice.
 		b.WriteString("\n")
-		for _, s := range resp.Suggestions {
-			fmt.Fprintf(&b, "  - %s  (%s)\n", s.Label, s.Command)
-		}
-	} else if len(resp.Suggestions) > 0 {
-		b.WriteString("\n")
-		for _, s := range resp.Suggestions {
-			fmt.Fprintf(&b, "  - %s\n", s.Label)
+		for i, s := range resp.Suggestions {
+			fmt.Fprintf(&b, "  [%d] %s  (%s)\n", i+1, s.Label, s.Command)
 		}
 	}
 	if resp.Page != nil && resp.Page.Total > 1 {
@@ -96,6 +94,7 @@ func Render(w io.Writer, resp *bot.Response) error {
 	if len(resp.Actions) > 0 {
 		b.WriteString("\n")
 		for i, a := range resp.Actions {
+			i += len(resp.Suggestions)
 			cmd := a.Command
 			if a.Page > 0 {
 				cmd += fmt.Sprintf(" (page %d)", a.Page+1)
@@ -147,4 +146,38 @@ func indent(s, prefix string) string {
 
 func indentRest(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// plainResponse is a copy of resp with its light Markdown rendered for a
+// terminal (see plain).
+func plainResponse(in *bot.Response) *bot.Response {
+	r := *in
+	r.Title, r.Text = plain(r.Title), plain(r.Text)
+	r.Fields = plainFields(r.Fields)
+	r.Sections = make([]bot.Section, len(in.Sections))
+	for i, s := range in.Sections {
+		s.Title, s.Text, s.Fields = plain(s.Title), plain(s.Text), plainFields(s.Fields)
+		items := make([]bot.Item, len(s.Items))
+		for j, it := range s.Items {
+			it.Text, it.Detail = plain(it.Text), plain(it.Detail)
+			items[j] = it
+		}
+		s.Items = items
+		r.Sections[i] = s
+	}
+	r.Docs = make([]bot.DocHit, len(in.Docs))
+	for i, d := range in.Docs {
+		d.Title, d.Heading, d.Snippet = plain(d.Title), plain(d.Heading), plain(d.Snippet)
+		r.Docs[i] = d
+	}
+	return &r
+}
+
+func plainFields(in []bot.Field) []bot.Field {
+	out := make([]bot.Field, len(in))
+	for i, f := range in {
+		f.Name, f.Value = plain(f.Name), plain(f.Value)
+		out[i] = f
+	}
+	return out
 }

@@ -39,7 +39,13 @@ func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page in
 		}
 		resp = last
 	}
-	return resp, nil
+	// The answer as data (--json): what was asked and the entities listed.
+	c := *resp
+	c.Query = text
+	if c.Refs == nil {
+		c.Refs = bot.RefsOf(&c)
+	}
+	return &c, nil
 }
 
 // Session is an interactive (or piped) conversation: one command per line.
@@ -57,6 +63,32 @@ type Session struct {
 	JSON bool
 	// Prompt, when not empty, is printed before each line (on a terminal).
 	Prompt string
+	// Editor, when set, reads the lines instead of In: a line editor with
+	// history on a terminal (it prints the prompt itself).
+	Editor LineReader
+}
+
+// LineReader reads one line at a time; io.EOF ends the session.
+type LineReader interface {
+	ReadLine() (string, error)
+}
+
+// readLine is the session's line source: the Editor, or In line by line.
+func (s *Session) readLine() func() (string, error) {
+	if s.Editor != nil {
+		return s.Editor.ReadLine
+	}
+	sc := bufio.NewScanner(s.In)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	return func() (string, error) {
+		if sc.Scan() {
+			return sc.Text(), nil
+		}
+		if err := sc.Err(); err != nil {
+			return "", err
+		}
+		return "", io.EOF
+	}
 }
 
 // Stats counts what a session answered.
@@ -76,26 +108,46 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 		errw = s.Out
 	}
 	lines := make(chan string)
+	want := make(chan struct{})
 	readErr := make(chan error, 1)
 	done := make(chan struct{})
 	defer close(done)
+	read := s.readLine()
+	// Lines are read one at a time, when the loop asks: a line editor
+	// prints its prompt when it starts reading, so it must not start
+	// before the last answer has been printed.
 	go func() {
-		sc := bufio.NewScanner(s.In)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
+		for {
 			select {
-			case lines <- sc.Text():
+			case <-want:
+			case <-done:
+				return
+			}
+			line, err := read()
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				readErr <- err
+				close(lines)
+				return
+			}
+			select {
+			case lines <- line:
 			case <-done:
 				return
 			}
 		}
-		readErr <- sc.Err()
-		close(lines)
 	}()
 	var last *bot.Response
 	for {
-		if s.Prompt != "" {
+		if s.Prompt != "" && s.Editor == nil {
 			fmt.Fprint(s.Out, s.Prompt)
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case want <- struct{}{}:
 		}
 		var line string
 		var ok bool
@@ -177,8 +229,19 @@ func pick(last *bot.Response, text string) (bot.Action, bool) {
 		return bot.Action{}, false
 	}
 	n, err := strconv.Atoi(text)
-	if err != nil || n < 1 || n > len(last.Actions) {
+	all := choices(last)
+	if err != nil || n < 1 || n > len(all) {
 		return bot.Action{}, false
 	}
-	return last.Actions[n-1], true
+	return all[n-1], true
+}
+
+// choices are the numbered choices of an answer as Render lists them: its
+// suggestions, then its actions.
+func choices(resp *bot.Response) []bot.Action {
+	out := make([]bot.Action, 0, len(resp.Suggestions)+len(resp.Actions))
+	for _, s := range resp.Suggestions {
+		out = append(out, bot.Action{Label: s.Label, Command: s.Command})
+	}
+	return append(out, resp.Actions...)
 }

@@ -165,13 +165,6 @@ func blocksOf(resp *bot.Response) []block {
 		}
 		blocks = append(blocks, block{title: "Documentation", description: strings.Join(hits, "\n\n")})
 	}
-	if len(resp.Suggestions) > 0 {
-		lines := make([]string, len(resp.Suggestions))
-		for i, s := range resp.Suggestions {
-			lines[i] = fmt.Sprintf("• %s — `%s`", s.Label, s.Command)
-		}
-		blocks = append(blocks, block{title: "Did you mean", description: strings.Join(lines, "\n")})
-	}
 	if len(blocks) == 0 {
 		blocks = append(blocks, block{description: "No answer."})
 	}
@@ -245,9 +238,18 @@ func isBackLabel(label string) bool {
 // embeds and fields.
 func embedsOf(b block, color int) []*discordgo.MessageEmbed {
 	title, desc := plain(b.title), b.description
-	if runeLen(title) > maxTitle {
+	if mention.MatchString(title) {
+		// Discord shows <#id> and <@id> raw in an embed title: a heading
+		// naming a channel or a person opens the description instead.
 		desc = joinNonEmpty("\n", "**"+strings.TrimSpace(title)+"**", desc)
-		title = cut(title, maxTitle)
+		title = ""
+	}
+	if runeLen(title) > maxTitle {
+		// Cut once: the title shows what fits, the description goes on
+		// with the rest (not the whole title again).
+		head, rest := splitTitle(strings.TrimSpace(title), maxTitle-1)
+		title = head + "…"
+		desc = joinNonEmpty("\n", "**…"+rest+"**", desc)
 	}
 	budget := maxEmbedTotal - footerReserve
 	chunks := splitText(desc, maxDescription)
@@ -264,6 +266,11 @@ func embedsOf(b block, color int) []*discordgo.MessageEmbed {
 		}
 		if strings.TrimSpace(value) == "" {
 			value = "\u200b"
+		}
+		if mention.MatchString(name) {
+			// Likewise in a field name: the mention moves into the value.
+			value = "**" + name + "**\n" + value
+			name = "\u200b"
 		}
 		if runeLen(name) > maxFieldName {
 			value = "**" + name + "**\n" + value
@@ -282,6 +289,17 @@ func embedsOf(b block, color int) []*discordgo.MessageEmbed {
 		}
 	}
 	return out
+}
+
+// splitTitle splits s after at most max code points, at a space when one
+// is in the second half.
+func splitTitle(s string, max int) (string, string) {
+	lim := byteOffset(s, max)
+	at := lim
+	if i := strings.LastIndexByte(s[:lim], ' '); i > lim/2 {
+		at = i
+	}
+	return strings.TrimRight(s[:at], " "), strings.TrimLeft(s[at:], " ")
 }
 
 // pack groups embeds into messages of at most maxEmbeds embeds and
@@ -362,6 +380,10 @@ func cut(s string, max int) string {
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// mention is a Discord channel, user or role mention, which renders only in
+// descriptions, field values and content.
+var mention = regexp.MustCompile(`<(#|@!?|@&)[0-9]{5,25}>`)
 
 var mdLink = regexp.MustCompile(`\[([^\]]*)\]\(([^)\s]*)\)`)
 

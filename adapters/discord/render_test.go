@@ -273,3 +273,53 @@ func TestMemoryDedupeRemembersWithinTTL(t *testing.T) {
 		}
 	}
 }
+
+func TestLongTitleIsCutOnceNotRepeated(t *testing.T) {
+	words := make([]string, 60)
+	for i := range words {
+		words[i] = fmt.Sprintf("word%02d", i)
+	}
+	title := strings.Join(words, " ") // 419 characters
+	r := &renderer{shelf: newShelf(100, time.Hour, time.Now)}
+	msgs := r.render(&bot.Response{Title: title, Text: "body", Status: bot.StatusOK})
+	e := msgs[0].Embeds[0]
+	if runeLen(e.Title) > maxTitle || !strings.HasSuffix(e.Title, "…") {
+		t.Fatalf("title %q (%d)", e.Title, runeLen(e.Title))
+	}
+	all := e.Title + " " + e.Description
+	for _, w := range words {
+		if n := strings.Count(all, w); n != 1 {
+			t.Errorf("%s shown %d times in title and description, want once:\n%s", w, n, all)
+		}
+	}
+	if !strings.Contains(e.Description, "body") {
+		t.Errorf("description lost the text: %q", e.Description)
+	}
+}
+
+func TestMentionsAreNotLeftRawInTitles(t *testing.T) {
+	r := &renderer{shelf: newShelf(100, time.Hour, time.Now)}
+	msgs := r.render(&bot.Response{Title: "3 entities affected", Status: bot.StatusOK, Sections: []bot.Section{
+		{Title: "Team Payments · <#1187340000000000101> — 2", Items: []bot.Item{{Text: "ledger"}}},
+	}, Fields: []bot.Field{{Name: "Escalation", Value: "Team Payments (<#1187340000000000101>) → ACME"}}})
+	var sawSection bool
+	for _, e := range msgs[0].Embeds {
+		if strings.Contains(e.Title, "<#") {
+			t.Errorf("embed title shows a raw mention: %q", e.Title)
+		}
+		for _, f := range e.Fields {
+			if strings.Contains(f.Name, "<#") {
+				t.Errorf("field name shows a raw mention: %q", f.Name)
+			}
+			if f.Name == "Escalation" && !strings.Contains(f.Value, "<#1187340000000000101>") {
+				t.Errorf("escalation value lost its mention: %q", f.Value)
+			}
+		}
+		if strings.HasPrefix(e.Description, "**Team Payments · <#1187340000000000101> — 2**\n• ledger") {
+			sawSection = true
+		}
+	}
+	if !sawSection {
+		t.Errorf("section heading with its channel mention not in a description: %+v", msgs[0].Embeds)
+	}
+}

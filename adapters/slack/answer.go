@@ -81,13 +81,21 @@ func (a *Adapter) present(resp *bot.Response, o origin) Message {
 	if resp.Ephemeral {
 		o.inChannel = false
 	}
-	m := a.render(resp, o, 0, "")
-	if resp.Modal != nil {
-		if o.triggerID != "" && a.api != nil {
-			modal := *resp.Modal
-			a.background(func(ctx context.Context) { a.openModal(ctx, &modal, o) })
+	if resp.Modal != nil && o.triggerID != "" && a.api != nil {
+		// The form asks for what is missing: the acknowledgement says only
+		// that it opens, not the "needs more" text as well. Should the form
+		// fail to open, that text is posted then, with why.
+		modal, full := *resp.Modal, *resp
+		full.Follow = nil
+		a.background(func(ctx context.Context) { a.openModal(ctx, &modal, o, &full) })
+		m := a.render(&bot.Response{Text: "Opening the form: " + modal.Title + "…", Status: resp.Status, Ephemeral: true}, o, 0, "")
+		if resp.Follow != nil {
+			follow := resp.Follow
+			a.background(func(ctx context.Context) { a.follow(ctx, follow, o) })
 		}
+		return m
 	}
+	m := a.render(resp, o, 0, "")
 	if resp.Follow != nil {
 		follow := resp.Follow
 		a.background(func(ctx context.Context) { a.follow(ctx, follow, o) })

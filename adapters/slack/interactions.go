@@ -263,7 +263,7 @@ func placeholder(in bot.ModalInput) *slack.TextBlockObject {
 func inputBlockID(name string) string { return "in_" + shorten(name, 200) }
 
 // openModal opens the form on the trigger (valid for 3 s).
-func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin) {
+func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin, full *bot.Response) {
 	view, err := modalView(m, o)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -274,6 +274,9 @@ func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin) {
 		resp := bot.ErrorResponse(ctx, a.log, bot.NewUserError("The form could not be opened. Type the command with `name=value` for each field instead.", err),
 			"platform", "slack", "user", o.user, "during", "views.open")
 		a.post(ctx, o, Render(resp, RenderOptions{}))
+		if full != nil {
+			a.post(ctx, o, Render(full, RenderOptions{}))
+		}
 	}
 }
 

@@ -225,3 +225,17 @@ func TestMessageShortcutAnswersInTheThread(t *testing.T) {
 		t.Fatalf("posted %v", url.Values(p))
 	}
 }
+
+// The ack of a command that opens a form says so, and does not post the
+// "needs more" text as well.
+func TestModalAckDoesNotRepeatTheForm(t *testing.T) {
+	e := newEnv(t, nil)
+	_, ack := e.slash(t, "/callboard", "scaffold")
+	if len(e.fake.Wait("views.open", 1, 2*time.Second)) != 1 {
+		t.Fatalf("views.open not called")
+	}
+	all := ack.Text + string(ack.Blocks)
+	if strings.Contains(all, "Fill in the form") || !strings.Contains(all, "Opening the form") {
+		t.Errorf("ack %q %s, want only that the form opens", ack.Text, ack.Blocks)
+	}
+}

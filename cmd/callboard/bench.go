@@ -58,7 +58,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 		N: *n, Concurrency: *conc, Rate: *rate, Handler: h, Commands: commands, Timeout: *timeout,
 	})
 	if *asJSON {
-		_ = json.NewEncoder(env.Stdout).Encode(res)
+		_ = json.NewEncoder(env.Stdout).Encode(benchJSONOf(res))
 	} else {
 		fmt.Fprintf(env.Stdout, "%v\n", res)
 		if res.FirstError != "" {
@@ -107,4 +107,23 @@ func benchCommands(snap *catalog.Snapshot, k int) []string {
 		}
 	}
 	return out
+}
+
+// benchJSON is bench --json: every quantity names its unit.
+type benchJSON struct {
+	Requests            int     `json:"requests"`
+	Errors              int     `json:"errors"`
+	DurationSeconds     float64 `json:"durationSeconds"`
+	ThroughputPerSecond float64 `json:"throughputPerSecond"`
+	P50Ms               float64 `json:"p50Ms"`
+	P90Ms               float64 `json:"p90Ms"`
+	P99Ms               float64 `json:"p99Ms"`
+	MaxMs               float64 `json:"maxMs"`
+	FirstError          string  `json:"firstError,omitempty"`
+}
+
+func benchJSONOf(r slackadapter.BenchResult) benchJSON {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return benchJSON{Requests: r.Requests, Errors: r.Errors, DurationSeconds: r.Duration.Seconds(), ThroughputPerSecond: r.Throughput,
+		P50Ms: ms(r.P50), P90Ms: ms(r.P90), P99Ms: ms(r.P99), MaxMs: ms(r.Max), FirstError: r.FirstError}
 }

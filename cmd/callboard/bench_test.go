@@ -14,15 +14,32 @@ func TestBenchReportsLatencyOverAGeneratedCatalog(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 	}
+	// Every quantity names its unit (issue 24): no bare nanosecond counts.
 	var res struct {
-		Requests int
-		Errors   int
-		P99      int64
+		Requests            int     `json:"requests"`
+		Errors              int     `json:"errors"`
+		DurationSeconds     float64 `json:"durationSeconds"`
+		ThroughputPerSecond float64 `json:"throughputPerSecond"`
+		P50Ms               float64 `json:"p50Ms"`
+		P99Ms               float64 `json:"p99Ms"`
+		MaxMs               float64 `json:"maxMs"`
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(out.Bytes(), &keys); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	for k := range keys {
+		switch k {
+		case "requests", "errors", "durationSeconds", "throughputPerSecond", "p50Ms", "p90Ms", "p99Ms", "maxMs", "firstError":
+		default:
+			t.Errorf("bench --json field %q names no unit: %s", k, out.String())
+		}
 	}
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
-	if res.Requests != 150 || res.Errors != 0 || res.P99 <= 0 {
+	if res.Requests != 150 || res.Errors != 0 || res.P99Ms <= 0 || res.P99Ms > 60_000 || res.P50Ms > res.P99Ms || res.MaxMs < res.P99Ms ||
+		res.DurationSeconds <= 0 || res.ThroughputPerSecond <= 0 {
 		t.Fatalf("%+v", res)
 	}
 }

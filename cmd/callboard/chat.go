@@ -5,7 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+
+	"golang.org/x/term"
 
 	"github.com/callboard/callboard/adapters/console"
 )
@@ -62,12 +65,41 @@ flags:`)
 	if isTerminal(env.Stdin) && !*jsonOut {
 		sess.Prompt = "callboard> "
 		fmt.Fprintf(env.Stdout, "callboard: %d entities loaded. Type help, or quit.\n", app.Store.Current().Len())
+		if restore, ok := lineEditor(sess, env); ok {
+			defer restore()
+		}
 	}
 	if _, err := sess.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// lineEditor gives a session on a terminal line editing and history (arrow
+// keys, Ctrl-A/E, Ctrl-D or Ctrl-C to end) with golang.org/x/term, when
+// both stdin and stdout are the terminal. It returns the function that puts
+// the terminal back.
+func lineEditor(sess *console.Session, env *Env) (func(), bool) {
+	in, ok1 := env.Stdin.(*os.File)
+	out, ok2 := env.Stdout.(*os.File)
+	if !ok1 || !ok2 || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
+		return nil, false
+	}
+	state, err := term.MakeRaw(int(in.Fd()))
+	if err != nil {
+		return nil, false
+	}
+	t := console.NewEditor(struct {
+		io.Reader
+		io.Writer
+	}{in, out}, sess.Prompt)
+	if w, h, err := term.GetSize(int(out.Fd())); err == nil {
+		_ = t.SetSize(w, h)
+	}
+	// In raw mode a newline must be written as CR LF: the terminal does it.
+	sess.Editor, sess.Out, sess.Err = t, t, t
+	return func() { _ = term.Restore(int(in.Fd()), state) }, true
 }
 
 // isTerminal reports whether r is a terminal (a character device).

@@ -55,3 +55,53 @@ func TestChatRejectsArguments(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// --json is data: each line carries the query it answers, the entity it is
+// about (ref, owner, typed relations, links) and the entities it lists.
+func TestChatJSONLinesAreData(t *testing.T) {
+	code, out, errs := run(t, "who owns payments-api\nwho owns search\n", "chat", "--catalog", orgCatalog, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), out)
+	}
+	var owner, ambiguous struct {
+		Query  string `json:"query"`
+		Entity *struct {
+			Ref       struct{ Kind, Namespace, Name string }  `json:"ref"`
+			Owner     *struct{ Kind, Namespace, Name string } `json:"owner"`
+			Relations []struct {
+				Type   string `json:"type"`
+				Target struct{ Kind, Name string }
+			} `json:"relations"`
+			Links []struct{ URL, Type string } `json:"links"`
+		} `json:"entity"`
+		Refs []struct{ Kind, Namespace, Name string } `json:"refs"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &ambiguous); err != nil {
+		t.Fatal(err)
+	}
+	if owner.Query != "who owns payments-api" || ambiguous.Query != "who owns search" {
+		t.Errorf("queries %q, %q", owner.Query, ambiguous.Query)
+	}
+	e := owner.Entity
+	if e == nil || e.Ref.Kind != "component" || e.Ref.Namespace != "default" || e.Ref.Name != "payments-api" ||
+		e.Owner == nil || e.Owner.Kind != "group" || e.Owner.Name != "payments-team" {
+		t.Fatalf("entity data: %+v", e)
+	}
+	var dependsOnLedger bool
+	for _, r := range e.Relations {
+		dependsOnLedger = dependsOnLedger || (r.Type == "dependsOn" && r.Target.Name == "ledger")
+	}
+	if !dependsOnLedger || len(e.Links) == 0 || e.Links[0].URL == "" {
+		t.Errorf("relations or links missing: %+v", e)
+	}
+	if len(ambiguous.Refs) != 2 || ambiguous.Refs[0].Name != "search" || ambiguous.Refs[1].Name != "search" || ambiguous.Entity != nil {
+		t.Errorf("ambiguous refs %+v entity %+v", ambiguous.Refs, ambiguous.Entity)
+	}
+}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/discord/discordtest"
+	"github.com/callboard/callboard/catalog"
 )
 
 func TestDiscordRegister(t *testing.T) {
@@ -87,5 +90,20 @@ func TestDiscordRegister(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// serve's Discord autocomplete answers from the live catalog (it was never
+// wired: every choice list came back empty).
+func TestDiscordCompleterAnswersFromTheCatalog(t *testing.T) {
+	res := catalog.LoadFS(context.Background(), os.DirFS("testdata"), []string{"org.yaml"}, catalog.LoadOptions{Source: "files"})
+	store := catalog.NewStore(catalog.Build(res))
+	c := discordCompleter(store)
+	got := c.Complete(context.Background(), discord.KindEntity, "sear", 25)
+	if len(got) < 2 || !strings.HasSuffix(got[0].Value, ":default/search") || !strings.HasSuffix(got[1].Value, ":default/search") {
+		t.Errorf("entity choices for sear: %+v", got)
+	}
+	if got := c.Complete(context.Background(), discord.KindTemplate, "", 25); len(got) != 0 {
+		t.Errorf("template choices from a catalog without templates: %+v", got)
 	}
 }

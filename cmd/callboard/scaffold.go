@@ -145,7 +145,7 @@ func progressPrinter(w io.Writer, total int) func(scaffold.Event) {
 		if s.State == scaffold.StepRunning {
 			return
 		}
-		line := fmt.Sprintf("[%d/%d] %s (%s): %s", e.Step+1, total, s.ID, s.Action, s.State)
+		line := fmt.Sprintf("[%d/%d] %s (%s): %s", e.Step+1, total, s.ID, s.Action, s.Outcome())
 		if s.Error != "" {
 			line += ": " + s.Error
 		}

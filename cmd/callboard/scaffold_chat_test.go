@@ -22,7 +22,9 @@ func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
 		Modal  *struct {
 			Command string `json:"command"`
 			Inputs  []struct {
-				Name string `json:"name"`
+				Name        string `json:"name"`
+				Placeholder string `json:"placeholder"`
+				Hint        string `json:"hint"`
 			} `json:"inputs"`
 		} `json:"modal"`
 	}
@@ -36,6 +38,13 @@ func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
 	var names []string
 	for _, in := range resp.Modal.Inputs {
 		names = append(names, in.Name)
+		// The repository's odd form is shown where it is asked for.
+		if in.Name == "repoUrl" && (in.Placeholder != "github.com?owner=ORG&repo=NAME" || !strings.Contains(in.Hint, "github.com?owner=ORG&repo=NAME")) {
+			t.Errorf("repoUrl input gives no hint of its form: %+v", in)
+		}
+	}
+	if !strings.Contains(strings.Join(names, ","), "repoUrl") {
+		t.Errorf("form does not ask for repoUrl: %v", names)
 	}
 	if got := strings.Join(names, ","); !strings.Contains(got, "owner") || strings.Contains(got, "name") {
 		t.Errorf("modal asks for %q; want the missing ones (owner…), not the given name", got)

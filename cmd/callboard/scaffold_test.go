@@ -26,7 +26,9 @@ func TestScaffoldDryRunWritesRenderedFilesAndExitCodes(t *testing.T) {
 	}{
 		{"dry run renders every file", append([]string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT"}, okParams...), 0,
 			[]string{"rendered 3 files", "docs/index.md", "name: \"runbooks\"", "Repository: https://github.com/acme/runbooks"},
-			[]string{"[1/3] fetch (fetch:template): done", "[2/3] publish (publish:github): done", "[3/3] register (catalog:register): done"}},
+			[]string{"[1/3] fetch (fetch:template): done", // A dry run says what it did: nothing, and what a real run would do.
+				"[2/3] publish (publish:github): dry run: nothing created; would create repository https://github.com/acme/runbooks",
+				"[3/3] register (catalog:register): dry run: nothing created; would register component:default/runbooks"}},
 		{"missing parameters are listed", []string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "name=x"}, 2, nil,
 			[]string{"needs:", "description=...", "repoUrl=github.com?owner=ORG&repo=NAME"}},
 		{"invalid parameter names the rule", append([]string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "repoUrl=gitlab.com?owner=a&repo=b"}, okParams[:3]...), 2, nil,

@@ -341,7 +341,8 @@ func (s *server) wireDiscord() error {
 	if err != nil {
 		return errors.New("discord: DISCORD_PUBLIC_KEY (or discord.public_key_file) must be the application's hex Ed25519 public key")
 	}
-	dc := discord.Config{PublicKey: pk, Handler: s.app.Router, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes}
+	dc := discord.Config{PublicKey: pk, Handler: s.app.Router, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes,
+		Completer: discordCompleter(s.app.Store)}
 	if cfg.secrets.DiscordBotToken != "" {
 		sess, err := discord.NewSession(cfg.secrets.DiscordBotToken, "")
 		if err != nil {
@@ -605,4 +606,17 @@ func (h refreshHealth) CatalogHealth() []bot.SourceHealth {
 		out = append(out, sh)
 	}
 	return out
+}
+
+// discordCompleter answers /owner, /info… and /scaffold autocomplete from
+// the current catalog: entity names ranked as info resolves them, and
+// template names.
+func discordCompleter(store *catalog.Store) discord.Completer {
+	return discord.CompleterFunc(func(ctx context.Context, kind, prefix string, limit int) []discord.Choice {
+		var out []discord.Choice
+		for _, c := range bot.Complete(store.Current(), kind == discord.KindTemplate, prefix, limit) {
+			out = append(out, discord.Choice{Name: c.Label, Value: c.Value})
+		}
+		return out
+	})
 }

@@ -16,17 +16,19 @@ func init() {
 // runValidate is `callboard validate [--json] PATH...`: problems as
 // file:line:col: message lines (or one JSON object per document with
 // --json); exit 1 when anything is invalid, 0 otherwise, 2 on usage errors.
-// Warnings (dangling references, unknown kinds) never change the exit code.
+// Warnings (dangling references, unknown kinds) change the exit code only
+// with --strict, which makes them fail the run too (for CI).
 func runValidate(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	asJSON := fl.Bool("json", false, "print one JSON object per document: {file, doc, kind, namespace, name, valid, errors}")
 	quiet := fl.Bool("q", false, "print errors only (no warnings, notes or progress)")
+	strict := fl.Bool("strict", false, "warnings fail too (exit 1): an unknown kind such as a typo'd kind: Componnet, a dangling reference")
 	var opts AppOptions
 	fl.StringVar(&opts.CacheDir, "cache", "", "keep GitHub answers with their ETags in `DIR` (default: the user cache folder's callboard); safe to delete")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "keep no GitHub answers on disk")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] [--cache DIR | --no-cache] PATH...")
+		fmt.Fprintln(env.Stderr, "usage: callboard validate [--json] [-q] [--strict] [--cache DIR | --no-cache] PATH...")
 		fmt.Fprintln(env.Stderr, "\nPATH is a descriptor file, a directory (walked for *.yaml, *.yml, *.json), a Location file,")
 		fmt.Fprintln(env.Stderr, "github:ORG or github:ORG/REPO (with GITHUB_TOKEN or a GitHub App), or backstage:URL (a Backstage")
 		fmt.Fprintln(env.Stderr, "instance's catalog, with BACKSTAGE_TOKEN).")
@@ -80,13 +82,13 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 			}
 		}
 		for _, p := range problems {
-			if !*quiet || p.Severity == catalog.Error {
+			if !*quiet || p.Severity == catalog.Error || *strict {
 				fmt.Fprintln(env.Stderr, p.String())
 			}
 		}
 	} else {
 		for _, p := range problems {
-			if !*quiet || p.Severity == catalog.Error {
+			if !*quiet || p.Severity == catalog.Error || *strict {
 				fmt.Fprintln(env.Stdout, p.String())
 			}
 		}
@@ -99,10 +101,12 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 			invalid++
 		}
 	}
-	errs := 0
+	errs, warns := 0, 0
 	for _, p := range problems {
 		if p.Severity == catalog.Error {
 			errs++
+		} else if p.Severity == catalog.Warning {
+			warns++
 		}
 	}
 	if !*asJSON {
@@ -119,9 +123,12 @@ func runValidate(ctx context.Context, env *Env, args []string) int {
 		if n := errs - inDocs; n > 0 {
 			other = fmt.Sprintf("; %d other %s (missing Location targets, duplicate entities, unreadable files)", n, plural(n, "error", "errors"))
 		}
+		if *strict && warns > 0 {
+			other += fmt.Sprintf("; %d %s, which fail the run with --strict", warns, plural(warns, "warning", "warnings"))
+		}
 		fmt.Fprintf(env.Stderr, "%d entity documents valid, %d invalid%s\n", valid, invalid, other)
 	}
-	if invalid > 0 || errs > 0 {
+	if invalid > 0 || errs > 0 || (*strict && warns > 0) {
 		return 1
 	}
 	return 0

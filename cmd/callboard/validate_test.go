@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -120,5 +122,38 @@ func TestValidateSummaryCountsErrorsOutsideDocuments(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "3 entity documents valid, 0 invalid; 2 other errors") {
 		t.Errorf("summary: %s", stderr)
+	}
+}
+
+func TestValidateStrictMakesWarningsFail(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "catalog-info.yaml")
+	doc := "apiVersion: backstage.io/v1alpha1\nkind: Componnet\nmetadata:\n  name: typo\nspec:\n  type: service\n  owner: nobody\n"
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", "validate", path)
+	if code != 0 || !strings.Contains(out, `kind "Componnet"`) {
+		t.Fatalf("without --strict: exit %d, want 0 with the warning shown\n%s%s", code, out, errs)
+	}
+	code, out, errs = run(t, "", "validate", "--strict", "-q", path)
+	if code != 1 || !strings.Contains(out, `kind "Componnet"`) || !strings.Contains(errs, "which fail the run with --strict") {
+		t.Errorf("--strict: exit %d, want 1 with the warning shown and counted\n%s%s", code, out, errs)
+	}
+	clean := filepath.Join(dir, "clean.yaml")
+	doc = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
+	if err := os.WriteFile(clean, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs = run(t, "", "validate", "--strict", clean); code != 0 {
+		t.Errorf("--strict on a clean catalog: exit %d, want 0\n%s%s", code, out, errs)
+	}
+}
+
+// The README's exit-code table: ambiguous answers exit 1, like not found.
+func TestAskAmbiguousExitsOne(t *testing.T) {
+	code, out, errs := run(t, "", "ask", "--catalog", orgCatalog, "who owns search")
+	if code != 1 || !strings.Contains(out, "owner api:default/search") {
+		t.Errorf("exit %d, want 1 with the choices listed\n%s%s", code, out, errs)
 	}
 }

@@ -1,0 +1,4 @@
+package bot
+
+// CountOf is countOf for the external tests.
+var CountOf = countOf
