@@ -30,19 +30,8 @@ func TestKilledReplicasJobIsFinishedByAnother(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and starts processes")
 	}
-	bin := buildBinary(t)
-	rs := redistest.Start(t, redistest.Config{})
-	gh := githubtest.New(t)
-	gh.AddOrg("tallybird")
-	// The commit's tree waits a minute (a secondary rate limit the client
-	// waits out): the worker is killed during that wait.
-	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 1, githubtest.TooManyRequests(time.Minute))
-	slackFake := slacktest.New()
-	defer slackFake.Close()
 	const secret = "marker-signing-secret-20c"
-	start := func(name string, workers int) *proc {
-		return startProc(t, bin, name, killConfig(t, gh.URL, rs.URL, workers), "GITHUB_TOKEN="+githubtest.DefaultToken, "SLACK_SIGNING_SECRET="+secret)
-	}
+	start, rs, gh, slackFake := killScene(t, secret)
 	// a takes the chat request and follows the message; b and c run jobs.
 	a, b, c := start("a", 0), start("b", 2), start("c", 2)
 	for _, p := range []*proc{a, b, c} {
@@ -129,6 +118,25 @@ func killConfig(t *testing.T, ghURL, redisURL string, workers int) string {
 		freeAddr(t), examples, ghURL, redisURL, workers)
 }
 
+// killScene is what both kill tests stand on: the built binary, a private
+// Redis, a fake GitHub whose commit tree waits a minute (a secondary rate
+// limit the client waits out, so a replica can be killed during that wait)
+// and a fake Slack; start runs one replica with that many workers.
+func killScene(t *testing.T, secret string) (start func(name string, workers int) *proc, rs *redistest.Server, gh *githubtest.Server, slackFake *slacktest.Server) {
+	t.Helper()
+	bin := buildBinary(t)
+	rs = redistest.Start(t, redistest.Config{})
+	gh = githubtest.New(t)
+	gh.AddOrg("tallybird")
+	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 1, githubtest.TooManyRequests(time.Minute))
+	slackFake = slacktest.New()
+	t.Cleanup(slackFake.Close)
+	start = func(name string, workers int) *proc {
+		return startProc(t, bin, name, killConfig(t, gh.URL, rs.URL, workers), "GITHUB_TOKEN="+githubtest.DefaultToken, "SLACK_SIGNING_SECRET="+secret)
+	}
+	return start, rs, gh, slackFake
+}
+
 // startProc starts bin serve with cfg until the test ends (its logs are
 // shown if the test fails).
 func startProc(t *testing.T, bin, name, cfg string, env ...string) *proc {
@@ -190,18 +198,10 @@ func TestKilledReplicasMessageGetsTheResultFromTheReplicaThatFinished(t *testing
 	if testing.Short() {
 		t.Skip("builds the binary and starts processes")
 	}
-	bin := buildBinary(t)
-	rs := redistest.Start(t, redistest.Config{})
-	gh := githubtest.New(t)
-	gh.AddOrg("tallybird")
-	// The commit's tree waits a minute: a is killed during that wait.
-	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 1, githubtest.TooManyRequests(time.Minute))
-	slackFake := slacktest.New()
-	defer slackFake.Close()
 	const secret = "marker-signing-secret-20d"
-	env := []string{"GITHUB_TOKEN=" + githubtest.DefaultToken, "SLACK_SIGNING_SECRET=" + secret}
+	start, rs, gh, slackFake := killScene(t, secret)
 	// a alone at first: it takes the request and runs the job.
-	a := startProc(t, bin, "a", killConfig(t, gh.URL, rs.URL, 1), env...)
+	a := start("a", 1)
 	waitReady(t, a.base, 30*time.Second)
 	ru := slackFake.ResponseURL()
 	body := []byte(url.Values{"command": {"/callboard"}, "text": {scaffoldLedgerExport}, "user_id": {priya}, "team_id": {"T1"},
@@ -217,7 +217,7 @@ func TestKilledReplicasMessageGetsTheResultFromTheReplicaThatFinished(t *testing
 	if w := redisJob(t, rc, id).Worker; workerPID(t, w) != a.cmd.Process.Pid {
 		t.Fatalf("job %s runs on %q, not a", id, w)
 	}
-	b := startProc(t, bin, "b", killConfig(t, gh.URL, rs.URL, 1), env...)
+	b := start("b", 1)
 	waitReady(t, b.base, 30*time.Second)
 	if err := a.cmd.Process.Kill(); err != nil { // SIGKILL: the follow-up dies mid-way
 		t.Fatal(err)
