@@ -112,6 +112,11 @@ func (s *Source) Load(ctx context.Context) (*catalog.Result, error) {
 	return res, nil
 }
 
+// maxAnswerBytes bounds one answer of the catalog API: a page of 500
+// entities is a few MB, so this leaves room for large entities while a
+// runaway or hostile answer cannot take the replica's memory.
+const maxAnswerBytes = 64 << 20
+
 func (s *Source) pageSize() int {
 	if s.PageSize <= 0 {
 		return 500
@@ -191,9 +196,12 @@ func (s *Source) getJSON(ctx context.Context, p string, q url.Values, v any) err
 		return fmt.Errorf("backstage %s: cannot reach it: %w", s.base, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes+1))
 	if err != nil {
 		return fmt.Errorf("backstage %s: reading %s: %w", s.base, p, err)
+	}
+	if len(body) > maxAnswerBytes {
+		return fmt.Errorf("backstage %s: GET %s answered more than %d MiB in one page; lower the page size (a page holds %d entities)", s.base, p, maxAnswerBytes>>20, s.pageSize())
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:

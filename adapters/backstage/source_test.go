@@ -120,3 +120,24 @@ func TestLoadReportsANonCatalogAnswer(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestLoadRefusesAnAnswerPastItsBound: a page larger than maxAnswerBytes is
+// refused with a sentence naming the bound, not read whole (nor cut and
+// then misread as JSON).
+func TestLoadRefusesAnAnswerPastItsBound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"items":[`)
+		chunk := bytes.Repeat([]byte(" "), 1<<20)
+		for range maxAnswerBytes>>20 + 1 {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = io.WriteString(w, `]}`)
+	}))
+	defer srv.Close()
+	_, err := New(srv.URL, token).Load(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "more than 64 MiB in one page") {
+		t.Fatalf("err = %v, want the page bound named", err)
+	}
+}
