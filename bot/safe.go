@@ -158,6 +158,17 @@ func redactResponse(r *Response, redact func(string) string) {
 			s.Items[j].Detail = redact(s.Items[j].Detail)
 		}
 	}
+	// Buttons and links leave the process too (a button's command echoes
+	// what was asked; a link may carry a token in its query).
+	for i := range r.Actions {
+		r.Actions[i].Label, r.Actions[i].Command = redact(r.Actions[i].Label), redact(r.Actions[i].Command)
+	}
+	for i := range r.Suggestions {
+		r.Suggestions[i].Label, r.Suggestions[i].Command = redact(r.Suggestions[i].Label), redact(r.Suggestions[i].Command)
+	}
+	for i := range r.Links {
+		r.Links[i].Title, r.Links[i].URL = redact(r.Links[i].Title), redact(r.Links[i].URL)
+	}
 	if f := r.Follow; f != nil {
 		r.Follow = func(ctx context.Context, send func(*Response) error) error {
 			return f(ctx, func(next *Response) error {

@@ -1096,6 +1096,13 @@ func onOff(b bool) string {
 // token), and the github: ones with the GitHub credentials serve uses.
 func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string, err error) {
 	if o.Config == "" {
+		// The answers' redactor knows every secret the run was given, as
+		// serve's does: here the environment's.
+		for _, k := range secretEnv {
+			if v := getenv(k); v != "" {
+				o.Secrets = append(o.Secrets, v)
+			}
+		}
 		if err := o.pagingFrom(cliConfig(o, getenv)); err != nil {
 			return nil, err
 		}
@@ -1106,6 +1113,7 @@ func applyConfigFile(o *AppOptions, getenv func(string) string) (notes []string,
 		return nil, err
 	}
 	o.cfg = cfg
+	o.Secrets = append(o.Secrets, cfg.secrets.values()...)
 	if err := o.pagingFrom(cfg); err != nil {
 		return nil, err
 	}

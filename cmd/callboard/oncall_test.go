@@ -89,3 +89,17 @@ spec: {type: service, lifecycle: production, owner: pay}
 		t.Fatalf("exit %d:\n%s%s", code, out, errs)
 	}
 }
+
+// TestAskRedactsTheSecretsItWasGiven: ask and chat pass the secrets of
+// their environment to the answers' redactor, as serve does, so a secret
+// typed into a question (pasted by mistake) is not printed back.
+func TestAskRedactsTheSecretsItWasGiven(t *testing.T) {
+	const secret = "plain-secret-7731-not-a-token-shape"
+	_, stdout, stderr := runEnv(t, map[string]string{"BACKSTAGE_TOKEN": secret}, "ask", "who owns "+secret)
+	if strings.Contains(stdout+stderr, secret) {
+		t.Fatalf("the secret was printed back:\n%s%s", stdout, stderr)
+	}
+	if _, stdout, _ := runEnv(t, nil, "ask", "who owns "+secret); !strings.Contains(stdout, secret) {
+		t.Fatalf("without the secret configured the question should be echoed (the test would prove nothing):\n%s", stdout)
+	}
+}
