@@ -59,6 +59,9 @@ type AppOptions struct {
 	RateLimit   float64
 	Burst       int
 	Audit       bot.Audit
+	// Metrics counts every request outermost and watches the App's
+	// catalog and docs index (nil: no metrics).
+	Metrics *Metrics
 
 	// Scaffold wires chat scaffolding (serve sets it); nil: dry runs only.
 	Scaffold *scaffoldSetup
@@ -199,11 +202,25 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err
 	}
-	// Outermost: every answer and follow-up passes the redactor.
-	r.Use(bot.Redacting(bot.Redactor(opts.Secrets).Text))
-	r.Use(bot.Recovered(log))
+	r.Use(a.middleware()...)
+	a.Router = r
+	return a, nil
+}
+
+// middleware is the Router's middleware in order, outermost first: metrics
+// (so refusals, duplicates and failures are counted as the asker saw them),
+// the redactor (every answer and follow-up passes it), recovery, the audit
+// log, dedupe and the rate limit.
+func (a *App) middleware() []bot.Middleware {
+	opts, log := a.Options, a.log
+	var mw []bot.Middleware
+	if opts.Metrics != nil {
+		opts.Metrics.watch(a.Store, a.Docs)
+		mw = append(mw, opts.Metrics.Middleware())
+	}
+	mw = append(mw, bot.Redacting(bot.Redactor(opts.Secrets).Text), bot.Recovered(log))
 	if opts.Audit != nil {
-		r.Use(bot.Audited(opts.Audit, log))
+		mw = append(mw, bot.Audited(opts.Audit, log))
 	}
 	d := opts.Dedupe
 	if d == nil {
@@ -213,16 +230,15 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
 	}
-	r.Use(bot.Deduplicated(d, ttl, log))
+	mw = append(mw, bot.Deduplicated(d, ttl, log))
 	if opts.RateLimiter != nil || (opts.RateLimit > 0 && opts.Burst > 0) {
 		rl := opts.RateLimiter
 		if rl == nil {
 			rl = bot.NewMemoryRateLimiter(opts.RateLimit, opts.Burst)
 		}
-		r.Use(bot.RateLimited(rl, log))
+		mw = append(mw, bot.RateLimited(rl, log))
 	}
-	a.Router = r
-	return a, nil
+	return mw
 }
 
 // Load reads the catalog again and swaps it in; requests in flight keep

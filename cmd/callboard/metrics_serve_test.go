@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -33,6 +38,59 @@ func TestSourceRefreshErrorsCountedPerSource(t *testing.T) {
 		}
 		if got := d.GetCounter().GetValue(); got != tt.want {
 			t.Errorf("%s %s: %v errors; want %v", tt.source, tt.repo, got, tt.want)
+		}
+	}
+}
+
+// Every request is counted as the asker saw it: metrics are the outermost
+// middleware, so a request the rate limit denied, a delivery dropped as a
+// duplicate and a command that failed each reach callboard_requests_total.
+func TestServeCountsDeniedDuplicateAndFailedRequests(t *testing.T) {
+	cfg, err := LoadConfig(writeConfig(t, "limits:\n  per_user_rate: 0.001\n  burst: 1\ncatalog:\n  sources: [testdata/org.yaml]\n"), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServer(t.Context(), cfg, newLogger(io.Discard, cfg.Log, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A team's plug-in that fails.
+	s.app.Router.MustRegister(bot.Command{Name: "boom", Summary: "fails", Usage: "boom",
+		Handler: bot.HandlerFunc(func(context.Context, *bot.Request) (*bot.Response, error) {
+			return nil, errors.New("the plug-in's backend is down")
+		})})
+	ask := func(user, delivery, text string) {
+		t.Helper()
+		req := &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: user}, DeliveryID: delivery}
+		_, err := s.app.Router.Handle(t.Context(), req)
+		if err != nil && !errors.Is(err, bot.ErrDuplicate) {
+			t.Fatalf("%s %q: %v", user, text, err)
+		}
+	}
+	ask("U1", "d1", "help") // ok
+	ask("U1", "d2", "help") // denied: burst 1
+	ask("U2", "d3", "help") // ok
+	ask("U2", "d3", "help") // the same delivery again: duplicate
+	ask("U3", "d4", "boom") // error
+
+	rec := httptest.NewRecorder()
+	s.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`callboard_requests_total{command="help",outcome="ok",platform="slack"} 2`,
+		`callboard_requests_total{command="help",outcome="denied",platform="slack"} 1`,
+		`callboard_requests_total{command="help",outcome="duplicate",platform="slack"} 1`,
+		`callboard_requests_total{command="boom",outcome="error",platform="slack"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		for _, l := range strings.Split(body, "\n") {
+			if strings.HasPrefix(l, "callboard_requests_total") {
+				t.Log(l)
+			}
 		}
 	}
 }

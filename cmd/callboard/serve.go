@@ -143,17 +143,17 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err := s.wireScaffold(&opts); err != nil {
 		return nil, err
 	}
+	s.metrics = NewMetrics(nil, nil)
+	opts.Metrics = s.metrics
 	start := time.Now()
 	app, err := NewApp(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	s.app = app
-	s.metrics = NewMetrics(app.Store, app.Docs)
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 	}
-	app.Router.Use(s.metrics.Middleware())
 	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
 	s.loaded.Store(len(specs) == 0)
 
