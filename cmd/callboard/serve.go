@@ -25,6 +25,7 @@ import (
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 func init() {
@@ -90,9 +91,9 @@ type server struct {
 	redis   *redis.State
 	slack   *slack.Adapter
 	discord *discord.Adapter
-	refresh *github.Refresher
+	refresh *ingest.Refresher
 	// ingest shares remote sources between replicas (nil: files only).
-	ingest *ingest
+	ingest *replicas
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
@@ -220,8 +221,8 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		sources = append(sources, src)
 	}
 	if len(sources) > 0 && len(specs) > 0 {
-		r := github.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
-		r.OnRefresh = func(rep github.RefreshReport) {
+		r := ingest.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
+		r.OnRefresh = func(rep ingest.RefreshReport) {
 			s.metrics.ObserveSourceRefresh(rep.Source, rep.Repo, rep.Err)
 			if rep.Repo == "" {
 				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
@@ -582,8 +583,8 @@ func (s *server) wireAdmin() error {
 // Error texts pass the same redaction as log lines: an admin's reply is no
 // place for a token a remote error happened to echo.
 type refreshHealth struct {
-	r      *github.Refresher
-	in     *ingest
+	r      *ingest.Refresher
+	in     *replicas
 	redact redactor
 }
 

@@ -23,7 +23,7 @@ import (
 // catalog sources (GitHub, a Backstage instance) and publishes snapshots.
 const IngestLock = "catalog-ingest"
 
-// ingest is how replicas share one view of remote catalog sources. With
+// replicas is how replicas share one view of remote catalog sources. With
 // Redis, one replica (the holder of IngestLock) runs the Refresher and
 // publishes every snapshot it swaps in, with its TechDocs sites, on the
 // SnapshotBus; the others follow the bus and answer from what the leader
@@ -31,7 +31,7 @@ const IngestLock = "catalog-ingest"
 // deliveries that reach a follower are handed to the leader through Redis.
 // Without Redis the one process is always the leader and nothing is
 // published.
-type ingest struct {
+type replicas struct {
 	s      *server
 	bus    *redis.SnapshotBus
 	locker bot.Locker
@@ -51,8 +51,8 @@ type ingest struct {
 	leaderGauge prometheus.Gauge
 }
 
-func newIngest(s *server) *ingest {
-	in := &ingest{s: s, swapped: make(chan struct{}, 1), leaderGauge: prometheus.NewGauge(prometheus.GaugeOpts{
+func newIngest(s *server) *replicas {
+	in := &replicas{s: s, swapped: make(chan struct{}, 1), leaderGauge: prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "callboard_catalog_ingest_leader",
 		Help: "1 while this replica holds the catalog ingest lock and reads the remote sources, else 0.",
 	})}
@@ -74,7 +74,7 @@ func newIngest(s *server) *ingest {
 
 // run is the background work: lead when the lock is ours, follow the bus
 // otherwise, and index docs (and publish, as leader) after every swap.
-func (in *ingest) run(ctx context.Context) error {
+func (in *replicas) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	work := func(f func(context.Context)) {
 		wg.Add(1)
@@ -91,7 +91,7 @@ func (in *ingest) run(ctx context.Context) error {
 
 // lead waits for the ingest lock, runs the Refresher while the lease holds,
 // and goes back to waiting when it is lost.
-func (in *ingest) lead(ctx context.Context) {
+func (in *replicas) lead(ctx context.Context) {
 	log := in.s.log
 	for ctx.Err() == nil {
 		lease, err := in.locker.Acquire(ctx, IngestLock)
@@ -138,7 +138,7 @@ func (in *ingest) lead(ctx context.Context) {
 // on the bus (the last leader's), before its own first read of the sources:
 // should GitHub be down at this cold start, it answers (and is ready) from
 // that snapshot, and the Refresher keeps it until every source has loaded.
-func (in *ingest) seed(ctx context.Context) {
+func (in *replicas) seed(ctx context.Context) {
 	if in.bus == nil || in.s.loaded.Load() {
 		return
 	}
@@ -156,7 +156,7 @@ func (in *ingest) seed(ctx context.Context) {
 }
 
 // apply swaps in a bundle read from the bus.
-func (in *ingest) apply(v int64, b redis.Bundle) {
+func (in *replicas) apply(v int64, b redis.Bundle) {
 	in.mu.Lock()
 	in.followed, in.version, in.appliedAt = &b, v, time.Now()
 	in.mu.Unlock()
@@ -168,7 +168,7 @@ func (in *ingest) apply(v int64, b redis.Bundle) {
 }
 
 // follow applies every version the leader publishes, while not leading.
-func (in *ingest) follow(ctx context.Context) {
+func (in *replicas) follow(ctx context.Context) {
 	for ctx.Err() == nil {
 		err := in.bus.FollowBundle(ctx, func(v int64, b redis.Bundle) {
 			if in.leading.Load() {
@@ -188,7 +188,7 @@ func (in *ingest) follow(ctx context.Context) {
 // followUps indexes the documentation of each snapshot swapped in and, on
 // the leader, publishes the snapshot with its sites. Swaps that come close
 // together (a refresh of several sources) are taken as one.
-func (in *ingest) followUps(ctx context.Context) {
+func (in *replicas) followUps(ctx context.Context) {
 	last := in.s.app.Store.Current()
 	for {
 		select {
@@ -231,7 +231,7 @@ func (in *ingest) followUps(ctx context.Context) {
 // snapshots all derive from the last bundle it applied (plus entities
 // registered since, whose docs live in repositories not read yet), so it
 // indexes that bundle's sites; same reports they are the ones indexed last.
-func (in *ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
+func (in *replicas) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
 	in.mu.Lock()
 	b := in.followed
 	same = b != nil && b == in.indexed
@@ -254,7 +254,7 @@ func (in *ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites [
 }
 
 // fromBus reports whether snap is the snapshot last read from the bus.
-func (in *ingest) fromBus(snap *catalog.Snapshot) bool {
+func (in *replicas) fromBus(snap *catalog.Snapshot) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.followed != nil && in.followed.Snapshot == snap
@@ -267,10 +267,10 @@ type webhookOp struct {
 	Repo string `json:"repo"`
 }
 
-func (in *ingest) opsChannel() redis.Channel { return in.s.redis.Channel("catalog:webhook-ops") }
+func (in *replicas) opsChannel() redis.Channel { return in.s.redis.Channel("catalog:webhook-ops") }
 
 // forwarded carries out, on the leader, the webhook work followers hand over.
-func (in *ingest) forwarded(ctx context.Context) {
+func (in *replicas) forwarded(ctx context.Context) {
 	for ctx.Err() == nil {
 		sub, err := in.opsChannel().Subscribe(ctx)
 		if err != nil {
@@ -287,7 +287,7 @@ func (in *ingest) forwarded(ctx context.Context) {
 
 // takeOver carries out the operations arriving on ch while leading, until
 // ctx is done or the subscription ends.
-func (in *ingest) takeOver(ctx context.Context, ch <-chan string) {
+func (in *replicas) takeOver(ctx context.Context, ch <-chan string) {
 	for {
 		var m string
 		select {
@@ -321,7 +321,7 @@ func (in *ingest) takeOver(ctx context.Context, ch <-chan string) {
 
 // webhookTarget is the github.RepoRefresher webhooks drive: the Refresher
 // itself on the leader; on a follower, a hand-over to the leader.
-type webhookTarget struct{ in *ingest }
+type webhookTarget struct{ in *replicas }
 
 var _ github.RepoRefresher = webhookTarget{}
 
@@ -361,7 +361,7 @@ func (t webhookTarget) RemoveRepo(org, repo string) {
 // it listens. A leader that is resubscribing (its connection was lost, or a
 // new one was just elected) is given a moment before the hand-over is
 // refused.
-func (in *ingest) handOver(ctx context.Context, op webhookOp) error {
+func (in *replicas) handOver(ctx context.Context, op webhookOp) error {
 	data, _ := json.Marshal(op)
 	for try := 0; ; try++ {
 		n, err := in.opsChannel().Publish(ctx, data)
@@ -381,7 +381,7 @@ func (in *ingest) handOver(ctx context.Context, op webhookOp) error {
 }
 
 // health adds, on a follower, where its catalog came from.
-func (in *ingest) health() []bot.SourceHealth {
+func (in *replicas) health() []bot.SourceHealth {
 	if in.bus == nil || in.leading.Load() {
 		return nil
 	}
