@@ -8,22 +8,23 @@ import (
 
 // State is every shared-state implementation over one client, as main wires
 // them: Dedupe, Limiter and Audit for bot.Router, Locker for leadership, Jobs
-// and Queue for scaffold.Runner, Catalog for the snapshot bus, Stash for chat
-// buttons' long payloads.
+// and Queue for scaffold.Runner, Catalog for the snapshot bus and HandOver
+// for webhook work (catalog/ingest), Stash for chat buttons' long payloads.
 type State struct {
 	Client goredis.UniversalClient
 	// Chosen is the mode the client was built in (single node, Sentinel or
 	// Cluster) and why, for the log.
-	Chosen  Chosen
-	prefix  string
-	Dedupe  *Dedupe
-	Limiter *RateLimiter
-	Audit   *Audit
-	Locker  *Locker
-	Jobs    *JobStore
-	Queue   *Queue
-	Catalog *SnapshotBus
-	Stash   *Stash
+	Chosen   Chosen
+	prefix   string
+	Dedupe   *Dedupe
+	Limiter  *RateLimiter
+	Audit    *Audit
+	Locker   *Locker
+	Jobs     *JobStore
+	Queue    *Queue
+	Catalog  *SnapshotBus
+	HandOver HandOver
+	Stash    *Stash
 }
 
 // Open builds the client from o and the state over it, with a rate limit of
@@ -36,18 +37,25 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 	}
 	p := o.Prefix()
 	return &State{
-		Client:  c,
-		Chosen:  chosen,
-		prefix:  p,
-		Dedupe:  &Dedupe{C: c, Prefix: p},
-		Limiter: &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
-		Audit:   &Audit{C: c, Prefix: p},
-		Locker:  &Locker{C: c, Prefix: p},
-		Jobs:    &JobStore{C: c, Prefix: p},
-		Queue:   &Queue{C: c, Prefix: p},
-		Catalog: &SnapshotBus{C: c, Prefix: p},
-		Stash:   &Stash{C: c, Prefix: p},
+		Client:   c,
+		Chosen:   chosen,
+		prefix:   p,
+		Dedupe:   &Dedupe{C: c, Prefix: p},
+		Limiter:  &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
+		Audit:    &Audit{C: c, Prefix: p},
+		Locker:   &Locker{C: c, Prefix: p},
+		Jobs:     &JobStore{C: c, Prefix: p},
+		Queue:    &Queue{C: c, Prefix: p},
+		Catalog:  &SnapshotBus{C: c, Prefix: p},
+		HandOver: HandOver{C: c, Prefix: p},
+		Stash:    &Stash{C: c, Prefix: p},
 	}, nil
+}
+
+// Registrations are the entities scaffold jobs registered, shared by the
+// replicas; self names this replica.
+func (s *State) Registrations(self string) *Registrations {
+	return &Registrations{C: s.Client, Jobs: s.Jobs, Prefix: s.prefix, Self: self}
 }
 
 // Channel is the pub/sub channel named name (after the key prefix).

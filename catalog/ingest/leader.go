@@ -1,8 +1,7 @@
-package main
+package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,60 +9,107 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"log/slog"
 
-	"github.com/callboard/callboard/adapters/github"
-	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
 
-// IngestLock is the leader lock of the replica that reads the remote
-// catalog sources (GitHub, a Backstage instance) and publishes snapshots.
-const IngestLock = "catalog-ingest"
+// Lock is the leader lock of the replica that reads the remote catalog
+// sources (GitHub, a Backstage instance) and publishes snapshots.
+const Lock = "catalog-ingest"
 
-// replicas is how replicas share one view of remote catalog sources. With
-// Redis, one replica (the holder of IngestLock) runs the Refresher and
+// Bus carries snapshots from the leader to the other replicas
+// (redis.SnapshotBus).
+type Bus interface {
+	// PublishBundle stores b as a new version and tells the followers.
+	PublishBundle(ctx context.Context, b Bundle) (int64, error)
+	// LoadBundle reads the current version (ErrNoSnapshot: none yet).
+	LoadBundle(ctx context.Context) (Bundle, int64, error)
+	// FollowBundle calls apply with every new version until ctx ends.
+	FollowBundle(ctx context.Context, apply func(version int64, b Bundle)) error
+}
+
+// Bundle is what one published version holds.
+type Bundle struct {
+	Snapshot *catalog.Snapshot
+	// Sites are the TechDocs sites to index. On Load each one's FS is an
+	// in-memory copy of the files published (mkdocs.yml and Markdown).
+	Sites []docs.Site
+	// Dropped names the sites left out of the bundle (over MaxDocBytes, or
+	// unreadable), so a follower can report them rather than lose them
+	// silently.
+	Dropped []string
+}
+
+// ErrNoSnapshot is returned by a Bus's LoadBundle when nothing was
+// published yet.
+var ErrNoSnapshot = errors.New("no catalog snapshot published")
+
+// Options are what an Ingest is built from.
+type Options struct {
+	// Store is the live catalog; Refresher fills it from the sources.
+	Store     *catalog.Store
+	Refresher *Refresher
+	// Locker elects the leader (nil: in memory, this process leads).
+	Locker bot.Locker
+	// Bus and HandOver connect the replicas (nil: one process; nothing is
+	// published and webhooks refresh here).
+	Bus      Bus
+	HandOver HandOver
+	// DocsRemote reads url: TechDocs sites (nil: they are named as not read).
+	DocsRemote docs.SiteReader
+	// Index rebuilds the documentation index after a swap.
+	Index func(ctx context.Context, sites []docs.Site, probs []catalog.Problem)
+	// Loaded reports whether a catalog already serves (a new leader then
+	// skips the last published one).
+	Loaded func() bool
+	// Applied is called after a snapshot from the leader is swapped in.
+	Applied func(version int64, b Bundle)
+	Log     *slog.Logger
+}
+
+// Ingest is how replicas share one view of remote catalog sources. With
+// Redis, one replica (the holder of Lock) runs the Refresher and
 // publishes every snapshot it swaps in, with its TechDocs sites, on the
-// SnapshotBus; the others follow the bus and answer from what the leader
+// Bus; the others follow the bus and answer from what the leader
 // published, so only one replica spends GitHub's rate limit. Webhook
-// deliveries that reach a follower are handed to the leader through Redis.
+// deliveries that reach a follower are handed to the leader (HandOver).
 // Without Redis the one process is always the leader and nothing is
 // published.
-type replicas struct {
-	s      *server
-	bus    *redis.SnapshotBus
+type Ingest struct {
+	o      Options
+	log    *slog.Logger
+	bus    Bus
 	locker bot.Locker
 
 	leading atomic.Bool
 	// followed is the last bundle applied from the bus (nil on a leader
 	// that never followed): its snapshot and when it came.
 	mu        sync.Mutex
-	followed  *redis.Bundle
-	indexed   *redis.Bundle // the bundle whose sites the doc index holds
+	followed  *Bundle
+	indexed   *Bundle // the bundle whose sites the doc index holds
 	version   int64
 	appliedAt time.Time
 
 	// swapped wakes the follow-up worker (docs and publishing) after a swap.
 	swapped chan struct{}
-	// leaderGauge is 1 while this replica leads ingestion.
-	leaderGauge prometheus.Gauge
 }
 
-func newIngest(s *server) *replicas {
-	in := &replicas{s: s, swapped: make(chan struct{}, 1), leaderGauge: prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "callboard_catalog_ingest_leader",
-		Help: "1 while this replica holds the catalog ingest lock and reads the remote sources, else 0.",
-	})}
-	s.metrics.Register(in.leaderGauge)
-	if s.redis != nil {
-		in.bus = s.redis.Catalog
-		in.locker = s.redis.Locker
-	} else {
+// New builds an Ingest; nothing runs before Run.
+func New(o Options) *Ingest {
+	in := &Ingest{o: o, log: o.Log, bus: o.Bus, locker: o.Locker, swapped: make(chan struct{}, 1)}
+	if in.log == nil {
+		in.log = slog.New(slog.DiscardHandler)
+	}
+	if in.locker == nil {
 		in.locker = bot.NewMemoryLocker()
 	}
-	s.app.Store.OnSwap(func(*catalog.Snapshot) {
+	if in.o.Index == nil {
+		in.o.Index = func(context.Context, []docs.Site, []catalog.Problem) {}
+	}
+	o.Store.OnSwap(func(*catalog.Snapshot) {
 		select {
 		case in.swapped <- struct{}{}:
 		default:
@@ -72,9 +118,29 @@ func newIngest(s *server) *replicas {
 	return in
 }
 
-// run is the background work: lead when the lock is ours, follow the bus
-// otherwise, and index docs (and publish, as leader) after every swap.
-func (in *replicas) run(ctx context.Context) error {
+// Leading reports whether this replica leads ingestion now.
+func (in *Ingest) Leading() bool { return in.leading.Load() }
+
+// Version is the bus version this replica last applied or published (0: none).
+func (in *Ingest) Version() int64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.version
+}
+
+// Loading reports whether the catalog is still loading: on the leader,
+// some source has never loaded; on a follower, no snapshot arrived yet.
+func (in *Ingest) Loading() bool {
+	if in.leading.Load() {
+		return len(in.o.Refresher.Pending()) > 0
+	}
+	return in.o.Loaded == nil || !in.o.Loaded()
+}
+
+// Run is the background work: lead when the lock is ours, follow the bus
+// otherwise, and index docs (and publish, as leader) after every swap. It
+// returns when ctx is done, every goroutine it started stopped.
+func (in *Ingest) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	work := func(f func(context.Context)) {
 		wg.Add(1)
@@ -91,10 +157,10 @@ func (in *replicas) run(ctx context.Context) error {
 
 // lead waits for the ingest lock, runs the Refresher while the lease holds,
 // and goes back to waiting when it is lost.
-func (in *replicas) lead(ctx context.Context) {
-	log := in.s.log
+func (in *Ingest) lead(ctx context.Context) {
+	log := in.log
 	for ctx.Err() == nil {
-		lease, err := in.locker.Acquire(ctx, IngestLock)
+		lease, err := in.locker.Acquire(ctx, Lock)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -106,7 +172,6 @@ func (in *replicas) lead(ctx context.Context) {
 		log.Info("leading catalog ingestion", "fencing_token", lease.Token())
 		in.seed(ctx)
 		in.leading.Store(true)
-		in.leaderGauge.Set(1)
 		lctx, cancel := context.WithCancel(ctx)
 		go func() {
 			select {
@@ -119,15 +184,14 @@ func (in *replicas) lead(ctx context.Context) {
 		// Only the leader listens for webhook work followers hand over, so a
 		// hand-over with no leader listening is known (and refused).
 		var fwd sync.WaitGroup
-		if in.bus != nil {
+		if in.bus != nil && in.o.HandOver != nil {
 			fwd.Add(1)
 			go func() { defer fwd.Done(); in.forwarded(lctx) }()
 		}
-		_ = in.s.refresh.Run(lctx)
+		_ = in.o.Refresher.Run(lctx)
 		cancel()
 		fwd.Wait()
 		in.leading.Store(false)
-		in.leaderGauge.Set(0)
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		_ = lease.Release(rctx)
 		rcancel()
@@ -138,49 +202,48 @@ func (in *replicas) lead(ctx context.Context) {
 // on the bus (the last leader's), before its own first read of the sources:
 // should GitHub be down at this cold start, it answers (and is ready) from
 // that snapshot, and the Refresher keeps it until every source has loaded.
-func (in *replicas) seed(ctx context.Context) {
-	if in.bus == nil || in.s.loaded.Load() {
+func (in *Ingest) seed(ctx context.Context) {
+	if in.bus == nil || (in.o.Loaded != nil && in.o.Loaded()) {
 		return
 	}
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	b, v, err := in.bus.LoadBundle(lctx)
 	if err != nil {
-		if !errors.Is(err, redis.ErrNoSnapshot) {
-			in.s.log.Warn("cannot read the last published catalog; starting from the sources alone", "err", err)
+		if !errors.Is(err, ErrNoSnapshot) {
+			in.log.Warn("cannot read the last published catalog; starting from the sources alone", "err", err)
 		}
 		return
 	}
 	in.apply(v, b)
-	in.s.log.Info("starting from the last published catalog while the sources are read", "version", v, "entities", b.Snapshot.Len())
+	in.log.Info("starting from the last published catalog while the sources are read", "version", v, "entities", b.Snapshot.Len())
 }
 
 // apply swaps in a bundle read from the bus.
-func (in *replicas) apply(v int64, b redis.Bundle) {
+func (in *Ingest) apply(v int64, b Bundle) {
 	in.mu.Lock()
 	in.followed, in.version, in.appliedAt = &b, v, time.Now()
 	in.mu.Unlock()
-	in.s.app.Store.Swap(b.Snapshot)
-	in.s.metrics.ObserveRefresh(0, nil)
-	if b.Snapshot.Len() > 0 {
-		in.s.loaded.Store(true)
+	in.o.Store.Swap(b.Snapshot)
+	if in.o.Applied != nil {
+		in.o.Applied(v, b)
 	}
 }
 
 // follow applies every version the leader publishes, while not leading.
-func (in *replicas) follow(ctx context.Context) {
+func (in *Ingest) follow(ctx context.Context) {
 	for ctx.Err() == nil {
-		err := in.bus.FollowBundle(ctx, func(v int64, b redis.Bundle) {
+		err := in.bus.FollowBundle(ctx, func(v int64, b Bundle) {
 			if in.leading.Load() {
 				return // ours, or older than what we hold
 			}
 			in.apply(v, b)
-			in.s.log.Info("catalog snapshot loaded from the leader", "version", v, "entities", b.Snapshot.Len(), "sites", len(b.Sites))
+			in.log.Info("catalog snapshot loaded from the leader", "version", v, "entities", b.Snapshot.Len(), "sites", len(b.Sites))
 		})
 		if ctx.Err() != nil {
 			return
 		}
-		in.s.log.Warn("following the catalog leader failed; retrying", "err", err)
+		in.log.Warn("following the catalog leader failed; retrying", "err", err)
 		sleep(ctx, time.Second)
 	}
 }
@@ -188,8 +251,8 @@ func (in *replicas) follow(ctx context.Context) {
 // followUps indexes the documentation of each snapshot swapped in and, on
 // the leader, publishes the snapshot with its sites. Swaps that come close
 // together (a refresh of several sources) are taken as one.
-func (in *replicas) followUps(ctx context.Context) {
-	last := in.s.app.Store.Current()
+func (in *Ingest) followUps(ctx context.Context) {
+	last := in.o.Store.Current()
 	for {
 		select {
 		case <-ctx.Done():
@@ -197,7 +260,7 @@ func (in *replicas) followUps(ctx context.Context) {
 		case <-in.swapped:
 		}
 		sleep(ctx, 100*time.Millisecond)
-		snap := in.s.app.Store.Current()
+		snap := in.o.Store.Current()
 		if ctx.Err() != nil {
 			return
 		}
@@ -207,22 +270,22 @@ func (in *replicas) followUps(ctx context.Context) {
 		last = snap
 		sites, probs, same := in.sitesFor(ctx, snap)
 		if !same {
-			in.s.rebuildDocs(ctx, sites, probs)
+			in.o.Index(ctx, sites, probs)
 		}
 		if in.bus == nil || !in.leading.Load() || in.fromBus(snap) {
 			continue // a snapshot that came from the bus is not published again
 		}
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		v, err := in.bus.PublishBundle(pctx, redis.Bundle{Snapshot: snap, Sites: sites})
+		v, err := in.bus.PublishBundle(pctx, Bundle{Snapshot: snap, Sites: sites})
 		cancel()
 		if err != nil {
-			in.s.log.Warn("publishing the catalog snapshot failed; followers keep the previous one", "err", err)
+			in.log.Warn("publishing the catalog snapshot failed; followers keep the previous one", "err", err)
 			continue
 		}
 		in.mu.Lock()
 		in.version, in.appliedAt = v, time.Now()
 		in.mu.Unlock()
-		in.s.log.Info("catalog snapshot published", "version", v, "entities", snap.Len(), "sites", len(sites))
+		in.log.Info("catalog snapshot published", "version", v, "entities", snap.Len(), "sites", len(sites))
 	}
 }
 
@@ -231,7 +294,7 @@ func (in *replicas) followUps(ctx context.Context) {
 // snapshots all derive from the last bundle it applied (plus entities
 // registered since, whose docs live in repositories not read yet), so it
 // indexes that bundle's sites; same reports they are the ones indexed last.
-func (in *replicas) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
+func (in *Ingest) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites []docs.Site, probs []catalog.Problem, same bool) {
 	in.mu.Lock()
 	b := in.followed
 	same = b != nil && b == in.indexed
@@ -249,110 +312,97 @@ func (in *replicas) sitesFor(ctx context.Context, snap *catalog.Snapshot) (sites
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	sites, probs = docs.SitesFromSnapshotWith(ctx, snap, in.s.app.DocsRemote)
+	sites, probs = docs.SitesFromSnapshotWith(ctx, snap, in.o.DocsRemote)
 	return sites, probs, false
 }
 
 // fromBus reports whether snap is the snapshot last read from the bus.
-func (in *replicas) fromBus(snap *catalog.Snapshot) bool {
+func (in *Ingest) fromBus(snap *catalog.Snapshot) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.followed != nil && in.followed.Snapshot == snap
 }
 
-// webhookOp is a webhook's work handed from a follower to the leader.
-type webhookOp struct {
+// Op is a webhook's work handed from a follower to the leader.
+type Op struct {
 	Op   string `json:"op"` // "refresh" or "remove"
 	Org  string `json:"org"`
 	Repo string `json:"repo"`
 }
 
-func (in *replicas) opsChannel() redis.Channel { return in.s.redis.Channel("catalog:webhook-ops") }
+// HandOver carries Ops from followers to the leader (redis.HandOver; in
+// memory, MemoryHandOver).
+type HandOver interface {
+	// Send gives op to whoever receives and returns how many did.
+	Send(ctx context.Context, op Op) (int64, error)
+	// Receive calls f with each Op sent, once it is listening, until ctx
+	// is done or the connection fails (its error).
+	Receive(ctx context.Context, f func(Op)) error
+}
 
 // forwarded carries out, on the leader, the webhook work followers hand over.
-func (in *replicas) forwarded(ctx context.Context) {
+func (in *Ingest) forwarded(ctx context.Context) {
 	for ctx.Err() == nil {
-		sub, err := in.opsChannel().Subscribe(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			sleep(ctx, time.Second)
-			continue
-		}
-		in.takeOver(ctx, sub.Messages())
-		sub.Close()
+		_ = in.o.HandOver.Receive(ctx, func(op Op) { in.takeOver(ctx, op) })
+		sleep(ctx, time.Second)
 	}
 }
 
-// takeOver carries out the operations arriving on ch while leading, until
-// ctx is done or the subscription ends.
-func (in *replicas) takeOver(ctx context.Context, ch <-chan string) {
-	for {
-		var m string
-		select {
-		case <-ctx.Done():
-			return
-		case msg, ok := <-ch:
-			if !ok {
-				return
-			}
-			m = msg
+// takeOver carries out an operation handed over while leading.
+func (in *Ingest) takeOver(ctx context.Context, op Op) {
+	if !in.leading.Load() {
+		return
+	}
+	switch op.Op {
+	case "refresh":
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if err := in.o.Refresher.RefreshRepo(rctx, op.Org, op.Repo); err != nil {
+			in.log.Warn("refresh handed over by a follower failed", "repo", op.Org+"/"+op.Repo, "err", err)
 		}
-		if !in.leading.Load() {
-			continue
-		}
-		var op webhookOp
-		if err := json.Unmarshal([]byte(m), &op); err != nil {
-			continue
-		}
-		switch op.Op {
-		case "refresh":
-			rctx, cancel := context.WithTimeout(ctx, time.Minute)
-			if err := in.s.refresh.RefreshRepo(rctx, op.Org, op.Repo); err != nil {
-				in.s.log.Warn("refresh handed over by a follower failed", "repo", op.Org+"/"+op.Repo, "err", err)
-			}
-			cancel()
-		case "remove":
-			in.s.refresh.RemoveRepo(op.Org, op.Repo)
-		}
+		cancel()
+	case "remove":
+		in.o.Refresher.RemoveRepo(op.Org, op.Repo)
 	}
 }
 
-// webhookTarget is the github.RepoRefresher webhooks drive: the Refresher
-// itself on the leader; on a follower, a hand-over to the leader.
-type webhookTarget struct{ in *replicas }
+// Webhooks is what GitHub webhooks drive (a github.RepoRefresher): the
+// Refresher itself on the leader; on a follower, a hand-over to the leader.
+func (in *Ingest) Webhooks() Webhooks { return Webhooks{in} }
 
-var _ github.RepoRefresher = webhookTarget{}
+// Webhooks is Ingest.Webhooks.
+type Webhooks struct{ in *Ingest }
 
-func (t webhookTarget) Watches(org string) bool { return t.in.s.refresh.Watches(org) }
+// Watches reports whether some source reads org.
+func (t Webhooks) Watches(org string) bool { return t.in.o.Refresher.Watches(org) }
 
 // Relevant is only known to the replica holding each repository's state:
 // a follower hands every push over and lets the leader's conditional
 // requests make an unchanged repository cheap.
-func (t webhookTarget) Relevant(org, repo string, paths []string) bool {
+func (t Webhooks) Relevant(org, repo string, paths []string) bool {
 	if t.in.bus == nil || t.in.leading.Load() {
-		return t.in.s.refresh.Relevant(org, repo, paths)
+		return t.in.o.Refresher.Relevant(org, repo, paths)
 	}
 	return true
 }
 
-func (t webhookTarget) RefreshRepo(ctx context.Context, org, repo string) error {
+// RefreshRepo re-reads one repository of org, on the leader.
+func (t Webhooks) RefreshRepo(ctx context.Context, org, repo string) error {
 	if t.in.bus == nil || t.in.leading.Load() {
-		return t.in.s.refresh.RefreshRepo(ctx, org, repo)
+		return t.in.o.Refresher.RefreshRepo(ctx, org, repo)
 	}
-	return t.in.handOver(ctx, webhookOp{Op: "refresh", Org: org, Repo: repo})
+	return t.in.handOver(ctx, Op{Op: "refresh", Org: org, Repo: repo})
 }
 
-func (t webhookTarget) RemoveRepo(org, repo string) {
+// RemoveRepo drops a repository of org, on the leader.
+func (t Webhooks) RemoveRepo(org, repo string) {
 	if t.in.bus == nil || t.in.leading.Load() {
-		t.in.s.refresh.RemoveRepo(org, repo)
+		t.in.o.Refresher.RemoveRepo(org, repo)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := t.in.handOver(ctx, webhookOp{Op: "remove", Org: org, Repo: repo}); err != nil {
-		t.in.s.log.Warn("cannot hand a repository removal to the catalog leader", "repo", org+"/"+repo, "err", err)
+	if err := t.in.handOver(ctx, Op{Op: "remove", Org: org, Repo: repo}); err != nil {
+		t.in.log.Warn("cannot hand a repository removal to the catalog leader", "repo", org+"/"+repo, "err", err)
 	}
 }
 
@@ -361,12 +411,14 @@ func (t webhookTarget) RemoveRepo(org, repo string) {
 // it listens. A leader that is resubscribing (its connection was lost, or a
 // new one was just elected) is given a moment before the hand-over is
 // refused.
-func (in *replicas) handOver(ctx context.Context, op webhookOp) error {
-	data, _ := json.Marshal(op)
+func (in *Ingest) handOver(ctx context.Context, op Op) error {
+	if in.o.HandOver == nil {
+		return errors.New("no catalog leader is listening yet; the next full refresh will pick the change up")
+	}
 	for try := 0; ; try++ {
-		n, err := in.opsChannel().Publish(ctx, data)
+		n, err := in.o.HandOver.Send(ctx, op)
 		if err != nil {
-			in.s.log.Warn("handing webhook work to the catalog leader failed", "op", op.Op, "repo", op.Org+"/"+op.Repo, "err", err)
+			in.log.Warn("handing webhook work to the catalog leader failed", "op", op.Op, "repo", op.Org+"/"+op.Repo, "err", err)
 			return errors.New("the catalog leader cannot be reached through Redis right now; the next full refresh will pick the change up")
 		}
 		if n > 0 {
@@ -375,13 +427,14 @@ func (in *replicas) handOver(ctx context.Context, op webhookOp) error {
 		if try == 4 || ctx.Err() != nil {
 			return errors.New("no catalog leader is listening yet; the next full refresh will pick the change up")
 		}
-		in.s.log.Info("no catalog leader listened to a webhook hand-over; trying again", "op", op.Op, "repo", op.Org+"/"+op.Repo)
+		in.log.Info("no catalog leader listened to a webhook hand-over; trying again", "op", op.Op, "repo", op.Org+"/"+op.Repo)
 		sleep(ctx, 250*time.Millisecond)
 	}
 }
 
-// health adds, on a follower, where its catalog came from.
-func (in *replicas) health() []bot.SourceHealth {
+// Health is, on a follower, where its catalog came from (nil on the leader
+// or a single process: the Refresher's Status says it).
+func (in *Ingest) Health() []bot.SourceHealth {
 	if in.bus == nil || in.leading.Load() {
 		return nil
 	}

@@ -1,8 +1,9 @@
-package main
+package ingest_test
 
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 const registeredDescriptor = `apiVersion: backstage.io/v1alpha1
@@ -61,17 +63,34 @@ func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
 	}
 }
 
+// The registrations are shared through Redis, and through the in-memory
+// twin (replicas in one process): both behave alike.
 func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testing.T) {
-	srv := redistest.Start(t, redistest.Config{})
-	client := srv.Client(t)
+	t.Run("redis", func(t *testing.T) {
+		srv := redistest.Start(t, redistest.Config{})
+		client := srv.Client(t)
+		testRegistry(t, func(self string) ingest.Registrations {
+			return &redis.Registrations{C: client, Jobs: &redis.JobStore{C: client, Prefix: "t:"}, Prefix: "t:", Self: self}
+		})
+	})
+	t.Run("memory", func(t *testing.T) {
+		testRegistry(t, ingest.NewMemoryRegistrations().View)
+	})
+}
+
+func testRegistry(t *testing.T, kv func(self string) ingest.Registrations) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
 
-	newReplica := func(name string) (*registered, *catalog.Store) {
-		r := newRegistered(&redisRegistered{c: client, jobs: &redis.JobStore{C: client, Prefix: "t:"}, prefix: "t:", self: name}, nil)
+	newReplica := func(name string) (*ingest.Registry, *catalog.Store) {
+		r := ingest.NewRegistry(kv(name), nil)
 		st := replicaStore(t)
-		r.attach(st)
-		go func() { _ = r.follow(ctx) }()
+		r.Attach(st)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = r.Run(ctx) }()
 		return r, st
 	}
 	a, storeA := newReplica("a")
@@ -91,7 +110,7 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	if got := storeA.Current().OwnedBy(catalog.MustParseRef("group:default/team-payments")); len(got) != 2 {
 		t.Errorf("team-payments owns %d entities, want 2", len(got))
 	}
-	if e.Origin.Source != RegisteredSource || e.Origin.Pos.File != "https://github.com/tallybird/ledger-export/blob/main/catalog-info.yaml" {
+	if e.Origin.Source != ingest.SourceName || e.Origin.Pos.File != "https://github.com/tallybird/ledger-export/blob/main/catalog-info.yaml" {
 		t.Errorf("origin %+v", e.Origin)
 	}
 	// Copy-on-write: the snapshot readers held is unchanged.
@@ -113,8 +132,8 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	}
 
 	// A replica started later reads it from Redis at its first load.
-	c := newRegistered(&redisRegistered{c: client, jobs: &redis.JobStore{C: client, Prefix: "t:"}, prefix: "t:", self: "c"}, nil)
-	c.attach(replicaStore(t))
+	c := ingest.NewRegistry(kv("c"), nil)
+	c.Attach(replicaStore(t))
 	res, err = c.Load(ctx)
 	if err != nil || len(res.Entities) != 1 || res.Entities[0].Ref() != ledgerExport {
 		t.Fatalf("new replica's load: %+v %v", res, err)
@@ -133,21 +152,21 @@ func TestRegisteredEntityIsLiveAtOnceKeptByRebuildsAndSharedByReplicas(t *testin
 	if err != nil || len(res.Entities) != 0 {
 		t.Fatalf("after discovery the registered source still gives %d entities (%v)", len(res.Entities), err)
 	}
-	if n, _ := client.HLen(ctx, "t:catalog:registered").Result(); n != 0 {
-		t.Errorf("%d registrations left in Redis", n)
+	if all, _ := kv("d").All(ctx); len(all) != 0 {
+		t.Errorf("%d registrations left in the shared store", len(all))
 	}
 	// Retired on a, it stays retired on b: a snapshot without it (the
 	// entity gone from GitHub too) is not given it back.
 	storeB.Swap(replicaStore(t).Current())
-	time.Sleep(300 * time.Millisecond) // the swap hook's re-check runs
+	time.Sleep(300 * time.Millisecond) // Run's re-check after the swap runs
 	if _, ok := storeB.Current().Get(ledgerExport); ok {
 		t.Error("a registration retired on another replica came back on b")
 	}
 }
 
 func TestRegisteringABadDescriptorSaysWhereAndWhat(t *testing.T) {
-	r := newRegistered(nil, nil)
-	r.attach(replicaStore(t))
+	r := ingest.NewRegistry(nil, nil)
+	r.Attach(replicaStore(t))
 	_, err := r.Register(context.Background(), []byte("kind: Component\nmetadata:\n  name: Not_Valid!\n"), "https://github.com/tallybird/x/blob/main/catalog-info.yaml")
 	if err == nil || !strings.Contains(err.Error(), "https://github.com/tallybird/x/blob/main/catalog-info.yaml") {
 		t.Fatalf("err = %v; want the location and the problem", err)

@@ -197,7 +197,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {
-		opts.Scaffold.Registered.attach(a.Store)
+		opts.Scaffold.Registered.Attach(a.Store)
 	}
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err

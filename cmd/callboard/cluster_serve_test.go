@@ -72,7 +72,7 @@ func (rs *replicaSet) waitFor(what string, cond func() bool) {
 func (rs *replicaSet) followers() []*server {
 	var out []*server
 	for _, s := range rs.replicas {
-		if !s.ingest.leading.Load() {
+		if !s.ingest.Leading() {
 			out = append(out, s)
 		}
 	}
@@ -197,7 +197,7 @@ func TestReplicasThroughSentinelAcrossAFailover(t *testing.T) {
 			if s.notReady(t.Context()) != nil {
 				return false
 			}
-			if s.ingest.leading.Load() {
+			if s.ingest.Leading() {
 				leaders++
 			}
 		}

@@ -360,3 +360,14 @@ func postSlackSigned(t *testing.T, url, secret string, body []byte) (*http.Respo
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
 }
+
+func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -41,7 +42,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 	queue := scaffold.NewMemQueue()
 	queue.Visibility = 300 * time.Millisecond
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: queue,
-		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: newRegistered(nil, nil)}
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: ingest.NewRegistry(nil, nil)}
 	a := runScaffoldApp(t, gh, setup, nil)
 
 	start := time.Now()

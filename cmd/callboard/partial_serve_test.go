@@ -163,9 +163,7 @@ func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
 	// The first leader reads GitHub and publishes, then goes away.
 	first, stop, done := start()
 	waitFor(t, "the first leader to publish", 15*time.Second, func() bool {
-		first.ingest.mu.Lock()
-		defer first.ingest.mu.Unlock()
-		return has(first, "ledger") && first.ingest.version > 0
+		return has(first, "ledger") && first.ingest.Version() > 0
 	})
 	stop()
 	<-done
@@ -177,7 +175,7 @@ func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
 		return has(fresh, "ledger") && fresh.notReady(t.Context()) == nil
 	})
 	waitFor(t, "the fresh replica to try GitHub", 10*time.Second, func() bool { return gh.Requests() > 0 })
-	if !fresh.ingest.leading.Load() {
+	if !fresh.ingest.Leading() {
 		t.Fatal("the fresh replica is not the ingest leader")
 	}
 	for _, src := range fresh.refresh.Status().Sources {

@@ -101,7 +101,7 @@ redis:
 	})
 	leaders := func() (lead []*replica, follow []*replica) {
 		for _, r := range replicas {
-			if r.s.ingest.leading.Load() {
+			if r.s.ingest.Leading() {
 				lead = append(lead, r)
 			} else {
 				follow = append(follow, r)

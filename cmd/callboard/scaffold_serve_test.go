@@ -17,6 +17,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -43,7 +44,7 @@ func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *s
 		t.Fatal(err)
 	}
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: scaffold.NewMemQueue(),
-		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: newRegistered(nil, nil),
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: ingest.NewRegistry(nil, nil),
 		Admins: []catalog.Ref{catalog.MustParseRef("user:default/grace.mbeki")}}
 	return runScaffoldApp(t, gh, setup, dedupe)
 }

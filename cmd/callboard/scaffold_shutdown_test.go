@@ -16,6 +16,7 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -94,7 +95,7 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 		t.Errorf("%d commits, want one", len(c))
 	}
 	// b registered it in its catalog; a's reply never claimed success.
-	if _, ok := b.app.Store.Current().Get(ledgerExport); !ok {
+	if _, ok := b.app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); !ok {
 		t.Error("replica b's catalog lacks the new component")
 	}
 	// The job was handed back, never failed: replica a's reply did not say

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -93,7 +94,7 @@ type server struct {
 	discord *discord.Adapter
 	refresh *ingest.Refresher
 	// ingest shares remote sources between replicas (nil: files only).
-	ingest *replicas
+	ingest *ingest.Ingest
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
@@ -233,17 +234,12 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		}
 		s.refresh = r
 		// The Refresher runs on the ingest leader only (every process
-		// without Redis); docs follow each swap (serve_bus.go).
-		s.ingest = newIngest(s)
-		s.background = append(s.background, s.ingest.run)
+		// without Redis); docs follow each swap.
+		s.ingest = s.newIngest(r)
+		s.background = append(s.background, s.ingest.Run)
 		// Until every source has loaded on the leader (or a follower has a
 		// snapshot from it), a lookup that finds nothing says so.
-		s.app.SetLoading(func() bool {
-			if s.ingest.leading.Load() {
-				return len(r.Pending()) > 0
-			}
-			return !s.loaded.Load()
-		})
+		s.app.SetLoading(s.ingest.Loading)
 	}
 	if client != nil {
 		s.metrics.Register(github.NewCollector(client, s.refresh))
@@ -258,7 +254,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		})
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		hook := github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest})
+		hook := github.NewWebhook(sec.GitHubWebhookSecret, s.ingest.Webhooks())
 		hook.Log = s.log.With("component", "github-webhook")
 		if s.redis != nil {
 			// Deliveries and the refresh budget are shared by the replicas.
@@ -274,6 +270,33 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		s.mux.Handle("POST /github/webhook", hook)
 	}
 	return nil
+}
+
+// newIngest shares r's work between the replicas: through Redis when it is
+// configured, else this process leads.
+func (s *server) newIngest(r *ingest.Refresher) *ingest.Ingest {
+	o := ingest.Options{Store: s.app.Store, Refresher: r, DocsRemote: s.app.DocsRemote, Index: s.rebuildDocs, Log: s.log,
+		Loaded: s.loaded.Load,
+		Applied: func(_ int64, b ingest.Bundle) {
+			s.metrics.ObserveRefresh(0, nil)
+			if b.Snapshot.Len() > 0 {
+				s.loaded.Store(true)
+			}
+		}}
+	if s.redis != nil {
+		o.Locker, o.Bus, o.HandOver = s.redis.Locker, s.redis.Catalog, s.redis.HandOver
+	}
+	in := ingest.New(o)
+	s.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "callboard_catalog_ingest_leader",
+		Help: "1 while this replica holds the catalog ingest lock and reads the remote sources, else 0.",
+	}, func() float64 {
+		if in.Leading() {
+			return 1
+		}
+		return 0
+	}))
+	return in
 }
 
 // reloadFiles reloads local catalog files every refresh interval.
@@ -584,14 +607,14 @@ func (s *server) wireAdmin() error {
 // place for a token a remote error happened to echo.
 type refreshHealth struct {
 	r      *ingest.Refresher
-	in     *replicas
+	in     *ingest.Ingest
 	redact redactor
 }
 
 func (h refreshHealth) CatalogHealth() []bot.SourceHealth {
 	var out []bot.SourceHealth
 	if h.in != nil {
-		if f := h.in.health(); f != nil {
+		if f := h.in.Health(); f != nil {
 			// A follower's own Refresher is idle: say where its catalog came from.
 			for i := range f {
 				f[i].LastError = h.redact.text(f[i].LastError)

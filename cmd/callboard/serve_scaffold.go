@@ -14,6 +14,7 @@ import (
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -79,13 +80,13 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 		setup.Store = s.redis.Jobs
 		s.redis.Queue.Visibility = cfg.Scaffold.ClaimTimeout
 		queue = s.redis.Queue
-		setup.Registered = newRegistered(&redisRegistered{c: s.redis.Client, jobs: s.redis.Jobs, prefix: s.redis.Jobs.Prefix, self: host + "/" + newToken()}, s.log)
+		setup.Registered = ingest.NewRegistry(s.redis.Registrations(host+"/"+newToken()), s.log)
 	} else {
 		setup.Store = scaffold.NewMemJobStore()
 		mq := scaffold.NewMemQueue()
 		mq.Visibility = cfg.Scaffold.ClaimTimeout
 		queue = mq
-		setup.Registered = newRegistered(nil, s.log)
+		setup.Registered = ingest.NewRegistry(nil, s.log)
 	}
 	setup.Queue = countingQueue{Queue: queue, jobs: w.jobs}
 	// A job's outcome reaches its message even when the replica that took
@@ -129,7 +130,7 @@ func (w *scaffoldWiring) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if w.setup.Registered != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = w.setup.Registered.follow(ctx) }()
+		go func() { defer wg.Done(); _ = w.setup.Registered.Run(ctx) }()
 	}
 	if w.setup.Publisher == nil {
 		wg.Wait()
