@@ -108,14 +108,7 @@ type server struct {
 // newServer builds everything from cfg; nothing listens yet.
 func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus()}
-	var paths, specs []string
-	for _, src := range cfg.Catalog.Sources {
-		if isRemoteSpec(src) {
-			specs = append(specs, src)
-		} else {
-			paths = append(paths, src)
-		}
-	}
+	paths, specs := splitSources(cfg.Catalog.Sources)
 	// With remote sources only, nothing is loaded before the Refresher's
 	// first load: never the embedded example organisation in place of the
 	// configured catalog. Answers say it is still loading; readiness too.
@@ -215,7 +208,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		sources = append(sources, sc.Registered) // what scaffold jobs registered (serve_scaffold.go)
 	}
 	for _, spec := range specs {
-		src, err := remoteSource(spec, cfg, client)
+		src, err := remoteSource(spec, cfg, client, github.OrgOptions{})
 		if err != nil {
 			return err
 		}
