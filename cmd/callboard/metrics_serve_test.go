@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/callboard/callboard/adapters/github/githubtest"
+	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
@@ -92,5 +96,34 @@ func TestServeCountsDeniedDuplicateAndFailedRequests(t *testing.T) {
 				t.Log(l)
 			}
 		}
+	}
+}
+
+// serve builds one GitHub client, so every call callboard makes to GitHub
+// (here a scaffold job publishing) is counted by the collector /metrics
+// serves: callboard_github_api_calls_total equals the requests GitHub saw.
+func TestServeCountsEveryGitHubCallOnOneClient(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	gh := githubtest.New(t)
+	gh.AddOrg("tallybird")
+	r := startReplica(t, scaffoldConfig(t, gh.URL, rs.URL, ""), map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken}, "a", nil)
+	resp, err := r.s.app.Router.Handle(t.Context(), &bot.Request{Text: scaffoldLedgerExport, Platform: bot.PlatformSlack, DeliveryID: "EvOneClient",
+		User: bot.User{Platform: bot.PlatformSlack, ID: priya}, Received: time.Now()})
+	if err != nil || resp.Follow == nil {
+		t.Fatalf("%v: %+v", err, resp)
+	}
+	id := jobID(t, resp)
+	waitFor(t, "the job to finish", time.Minute, func() bool {
+		j, err := r.s.app.Scaffold.Store.Get(t.Context(), id)
+		return err == nil && j.Finished()
+	})
+	if gh.Requests() == 0 {
+		t.Fatal("the job sent GitHub nothing; the test proves nothing")
+	}
+	rec := httptest.NewRecorder()
+	r.s.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	want := fmt.Sprintf("callboard_github_api_calls_total %d\n", gh.Requests())
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %q:\n%s", want, grepLines(rec.Body.String(), "callboard_github_api_calls_total"))
 	}
 }

@@ -93,6 +93,8 @@ type server struct {
 	slack   *slack.Adapter
 	discord *discord.Adapter
 	refresh *ingest.Refresher
+	// github is the one GitHub client (nil: no credentials).
+	github *github.Client
 	// ingest shares remote sources between replicas (nil: files only).
 	ingest *ingest.Ingest
 	// loaded is set once a catalog snapshot is serving.
@@ -134,6 +136,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	}
 	if s.redis != nil {
 		opts.OnCallStash = s.redis.Stash
+	}
+	if err := s.openGitHub(); err != nil {
+		return nil, err
 	}
 	if err := s.wireScaffold(&opts); err != nil {
 		return nil, err
@@ -184,21 +189,32 @@ func (p pathSource) Load(ctx context.Context) (*catalog.Result, error) {
 	return catalog.LoadPaths(ctx, p), nil
 }
 
+// openGitHub builds the one GitHub client (a token or a GitHub App) that
+// discovery, TechDocs, template fetching, publishing and the metrics
+// collector share, so they share its rate-limit state and App tokens too.
+// s.github stays nil without credentials.
+func (s *server) openGitHub() error {
+	gc := githubConfig(s.cfg)
+	if gc.Token == "" && gc.AppID == 0 {
+		return nil
+	}
+	c, err := github.NewClient(gc)
+	if err != nil {
+		return fmt.Errorf("github: %w", err)
+	}
+	s.github = c
+	return nil
+}
+
 func (s *server) wireGitHub(specs, paths []string) error {
 	cfg := s.cfg
 	sec := cfg.secrets
 	if len(specs) == 0 && sec.GitHubToken == "" && cfg.GitHub.AppID == 0 && sec.GitHubWebhookSecret == "" {
 		return nil
 	}
-	gc := githubConfig(cfg)
-	var client *github.Client
-	if gc.Token != "" || gc.AppID != 0 {
-		c, err := github.NewClient(gc)
-		if err != nil {
-			return fmt.Errorf("github: %w", err)
-		}
-		client = c
-		s.app.DocsRemote = github.NewTechDocsReader(c, github.TechDocsOptions{}) // url: TechDocs sites on this GitHub
+	client := s.github
+	if client != nil {
+		s.app.DocsRemote = github.NewTechDocsReader(client, github.TechDocsOptions{}) // url: TechDocs sites on this GitHub
 	}
 	var sources []catalog.Source
 	if len(paths) > 0 {

@@ -95,16 +95,7 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	if s.redis != nil {
 		setup.Replies.Watch = s.redis.Stash
 	}
-	sec := cfg.secrets
-	if sec.GitHubToken != "" || cfg.GitHub.AppID != 0 {
-		gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
-		if sec.GitHubPrivateKey != "" {
-			gc.PrivateKey = []byte(sec.GitHubPrivateKey)
-		}
-		client, err := github.NewClient(gc)
-		if err != nil {
-			return fmt.Errorf("github (scaffolding): %w", err)
-		}
+	if client := s.github; client != nil {
 		setup.Publisher = github.NewPublisher(client)
 		// Remote skeletons on the configured template locations are read
 		// with the same credentials.
