@@ -93,6 +93,8 @@ type server struct {
 	slack   *slack.Adapter
 	discord *discord.Adapter
 	refresh *ingest.Refresher
+	// admins are catalog.admins, read once.
+	admins []catalog.Ref
 	// github is the one GitHub client (nil: no credentials).
 	github *github.Client
 	// ingest shares remote sources between replicas (nil: files only).
@@ -137,6 +139,11 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if s.redis != nil {
 		opts.OnCallStash = s.redis.Stash
 	}
+	admins, errs := cfg.admins()
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	s.admins = admins
 	if err := s.openGitHub(); err != nil {
 		return nil, err
 	}
@@ -597,14 +604,7 @@ func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []cat
 
 // wireAdmin registers `catalog status` for catalog.admins.
 func (s *server) wireAdmin() error {
-	o := bot.AdminOptions{Catalog: s.app.Store}
-	for _, a := range s.cfg.Catalog.Admins {
-		ref, err := catalog.ParseRef(a, "user", "default")
-		if err != nil {
-			return fmt.Errorf("catalog.admins: %q: %w", a, err)
-		}
-		o.Admins = append(o.Admins, ref)
-	}
+	o := bot.AdminOptions{Catalog: s.app.Store, Admins: s.admins}
 	if s.refresh != nil {
 		o.Health = refreshHealth{r: s.refresh, in: s.ingest, redact: redactor(s.cfg.secrets.values())}
 	}

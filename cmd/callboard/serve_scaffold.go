@@ -13,7 +13,6 @@ import (
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/bot"
-	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -63,13 +62,7 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 			setup.AllowedHosts = append(setup.AllowedHosts, strings.TrimSuffix(l, "/"))
 		}
 	}
-	for _, a := range cfg.Catalog.Admins {
-		ref, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace)
-		if err != nil {
-			return fmt.Errorf("catalog.admins: %q: %w", a, err)
-		}
-		setup.Admins = append(setup.Admins, ref)
-	}
+	setup.Admins = s.admins
 	var queue scaffold.Queue
 	dedupe := bot.Dedupe(bot.NewMemoryDedupe())
 	if s.redis != nil {
