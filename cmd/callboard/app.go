@@ -310,17 +310,30 @@ func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
 	if len(a.Options.Catalogs) > 0 || len(a.Options.Docs) == 0 {
 		sites, probs = docs.SitesFromSnapshotWith(ctx, s, a.DocsRemote)
 	}
-	for _, p := range a.Options.Docs {
-		site, err := docs.LooseSite(p)
-		if err != nil {
-			return err
-		}
-		sites = append(sites, site)
+	loose, err := looseSites(a.Options.Docs)
+	if err != nil {
+		return err
 	}
+	sites = append(sites, loose...)
 	probs = append(probs, a.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: a.Options.DocsBaseURL})...)
 	a.Problems = append(a.Problems, probs...)
 	a.log.InfoContext(ctx, "docs indexed", "sites", len(sites), "problems", len(probs))
 	return ctx.Err()
+}
+
+// looseSites reads the TechDocs sites named by --docs and docs.paths. A
+// site that cannot be read is an error everywhere: the index is not
+// rebuilt (the previous one keeps serving) and the error is reported.
+func looseSites(paths []string) ([]docs.Site, error) {
+	var sites []docs.Site
+	for _, p := range paths {
+		site, err := docs.LooseSite(p)
+		if err != nil {
+			return nil, err
+		}
+		sites = append(sites, site)
+	}
+	return sites, nil
 }
 
 func (a *App) catalogNames() []string {

@@ -593,11 +593,12 @@ func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []cat
 	// keeps the old index when cancelled).
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	for _, p := range s.cfg.Docs.Paths {
-		if site, err := docs.LooseSite(p); err == nil {
-			sites = append(sites, site)
-		}
+	loose, err := looseSites(s.cfg.Docs.Paths)
+	if err != nil {
+		s.log.Warn("docs not indexed after refresh; the previous index keeps serving", "err", err)
+		return
 	}
+	sites = append(sites, loose...)
 	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: s.cfg.Docs.BaseURL})...)
 	s.log.Info("docs indexed after refresh", "sites", len(sites), "problems", len(probs))
 }
