@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -61,6 +63,23 @@ func (s *State) Registrations(self string) *Registrations {
 // Channel is the pub/sub channel named name (after the key prefix).
 func (s *State) Channel(name string) Channel {
 	return Channel{C: s.Client, Name: s.prefix + name}
+}
+
+// RateLimiter is a rate limit of rate per second and burst per key, beside
+// the request limiter (the GitHub webhook's refresh budget).
+func (s *State) RateLimiter(rate float64, burst int) *RateLimiter {
+	return &RateLimiter{C: s.Client, Prefix: s.prefix, Rate: rate, Burst: burst}
+}
+
+// SetLogger sends go-redis's own messages to log (redacted like every
+// line) instead of the standard logger. It is process-wide, as go-redis's
+// logger is.
+func SetLogger(log *slog.Logger) { goredis.SetLogger(redisLog{log}) }
+
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // Healthy reports whether Redis answers, for /readyz.

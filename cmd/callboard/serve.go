@@ -17,7 +17,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/github"
@@ -121,7 +120,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		Secrets: cfg.secrets.values()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
-		goredis.SetLogger(redisLog{log})
+		redis.SetLogger(log)
 		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
@@ -275,8 +274,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		if s.redis != nil {
 			// Deliveries and the refresh budget are shared by the replicas.
 			hook.Seen = s.redis.Dedupe
-			hook.Budget = &redis.RateLimiter{C: s.redis.Client, Prefix: s.redis.Dedupe.Prefix,
-				Rate: github.RefreshesPerMinute / 60.0, Burst: github.RefreshesPerMinute}
+			hook.Budget = s.redis.RateLimiter(github.RefreshesPerMinute/60.0, github.RefreshesPerMinute)
 		}
 		s.background = append(s.background, func(ctx context.Context) error {
 			<-ctx.Done()
@@ -576,14 +574,6 @@ func (s *server) run(ctx context.Context) error {
 		return nil
 	}
 	return runErr
-}
-
-// redisLog sends go-redis's own messages to slog (redacted like every line)
-// instead of the standard logger.
-type redisLog struct{ log *slog.Logger }
-
-func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
-	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // rebuildDocs indexes the TechDocs sites of the snapshot a refresh swapped
