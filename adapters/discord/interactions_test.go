@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -517,5 +518,36 @@ func TestParsePublicKey(t *testing.T) {
 		if _, err := ParsePublicKey(bad); err == nil {
 			t.Fatalf("%q accepted", bad)
 		}
+	}
+}
+
+// Slow work that fails shows the message written for users (and a
+// reference), never the cause: as on Slack, through bot.FollowUpFailed.
+func TestFollowFailureShowsThePublicMessageNotTheCause(t *testing.T) {
+	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+			return bot.NewUserError("The repository acme/new-svc already exists.",
+				fmt.Errorf(`POST "http://127.0.0.1:8443/api/v3/orgs/acme/repos": 422 name already exists`))
+		}}, nil
+	}, nil)
+	body := commandPayload("scaffold", opt("template", "go-service"), opt("params", "name=new-svc"))
+	var in discordgo.Interaction
+	if err := jsonUnmarshal(body, &in); err != nil {
+		t.Fatal(err)
+	}
+	if a := f.interact(body); a.Type != 5 {
+		t.Fatalf("type %d, want 5 (deferred): %s", a.Type, a.raw)
+	}
+	f.shutdown()
+	final := f.api.Original("app1", in.Token)
+	if final == nil || len(final.Embeds) == 0 {
+		t.Fatalf("original is %+v", final)
+	}
+	text := final.Content + final.Embeds[0].Title + "\n" + final.Embeds[0].Description
+	if !strings.Contains(text, "acme/new-svc already exists") || !strings.Contains(text, "reference ") {
+		t.Errorf("the failure's public message was not shown: %q", text)
+	}
+	if strings.Contains(text, "127.0.0.1") || strings.Contains(text, "422") {
+		t.Errorf("the cause reached the user: %q", text)
 	}
 }
