@@ -279,7 +279,7 @@ func (a *Adapter) run(at arrival, in *discordgo.Interaction, req *bot.Request, u
 	// (whoami, with an email) must not be posted to the channel because it
 	// came late.
 	private := false
-	if p, ok := a.cfg.Handler.(privacy); ok {
+	if p, ok := a.h.(privacy); ok {
 		private = p.Private(req)
 	}
 	const (

@@ -439,16 +439,14 @@ func TestFirstEditRetriesWhileDiscordHasNotTakenTheAckIn(t *testing.T) {
 
 func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
 	shared := newMemoryDedupe(100, time.Now)
-	f := newFixture(t, nil, func(c *Config) {
-		inner := c.Handler
-		// What the Router's Deduplicated middleware does with the same store.
-		c.Handler = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-			if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
-				t.Errorf("router saw %q as a duplicate", req.DeliveryID)
-			}
-			return inner.Handle(ctx, req)
-		})
-		c.Dedupe = shared
+	f := newFixture(t, nil, func(c *Config) { c.Dedupe = shared })
+	inner := f.a.h
+	// What the Router's Deduplicated middleware does with the same store.
+	f.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
+			t.Errorf("router saw %q as a duplicate", req.DeliveryID)
+		}
+		return inner.Handle(ctx, req)
 	})
 	f.interact(commandPayload("owner", opt("entity", "x")))
 	f.a.OnMessage(gatewaySession(f), messageEvent("m5", "g1", "!cb help", ada))

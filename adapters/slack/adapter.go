@@ -187,6 +187,25 @@ func (a *Adapter) Close() error {
 	return nil
 }
 
+// Shutdown lets background work (follow-ups of slow answers) finish until
+// ctx is done, then stops it as Close does: the grace period discord's
+// Shutdown gives too. It returns ctx.Err() when work had to be stopped.
+func (a *Adapter) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		a.cancel()
+		return nil
+	case <-ctx.Done():
+		_ = a.Close()
+		return ctx.Err()
+	}
+}
+
 // Paths served by ServeHTTP.
 const (
 	PathCommands     = "/slack/commands"

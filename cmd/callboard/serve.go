@@ -379,7 +379,7 @@ func (s *server) wireDiscord() error {
 	if err != nil {
 		return errors.New("discord: DISCORD_PUBLIC_KEY (or discord.public_key_file) must be the application's hex Ed25519 public key")
 	}
-	dc := discord.Config{PublicKey: pk, Handler: s.app.Router, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes,
+	dc := discord.Config{PublicKey: pk, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes,
 		Completer: discordCompleter(s.app.Store)}
 	if cfg.secrets.DiscordBotToken != "" {
 		sess, err := discord.NewSession(cfg.secrets.DiscordBotToken, "")
@@ -392,7 +392,7 @@ func (s *server) wireDiscord() error {
 		dc.Dedupe = s.dedupe
 		dc.Stash = s.redis.Stash
 	}
-	a, err := discord.New(dc)
+	a, err := discord.New(dc, s.app.Router)
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
@@ -564,7 +564,9 @@ func (s *server) run(ctx context.Context) error {
 		}
 	}
 	if s.slack != nil {
-		_ = s.slack.Close()
+		if err := s.slack.Shutdown(sctx); err != nil {
+			s.log.Warn("slack follow-ups cut short", "err", err)
+		}
 	}
 	if s.redis != nil {
 		_ = s.redis.Close()
