@@ -51,7 +51,7 @@ type Bundle = ingest.Bundle
 var _ ingest.Bus = (*SnapshotBus)(nil)
 
 // wireBundle is the JSON of a Bundle. Version 1 of the format was the bare
-// entity array; LoadVersion reads both.
+// entity array; LoadVersionBundle reads both.
 type wireBundle struct {
 	Format   int               `json:"format"`
 	Entities []*catalog.Entity `json:"entities"`
@@ -316,12 +316,6 @@ func (b *SnapshotBus) LoadBundle(ctx context.Context) (Bundle, int64, error) {
 	}
 	bundle, err := b.LoadVersionBundle(ctx, v)
 	return bundle, v, err
-}
-
-// LoadVersion reads one published version.
-func (b *SnapshotBus) LoadVersion(ctx context.Context, v int64) (*catalog.Snapshot, error) {
-	bundle, err := b.LoadVersionBundle(ctx, v)
-	return bundle.Snapshot, err
 }
 
 // LoadVersionBundle reads one published version with its documentation.
