@@ -39,7 +39,8 @@ func adapter(lib ...string) layer {
 
 var layers = map[string]layer{
 	// The domain.
-	"catalog":                   {imports: []string{"gopkg.in/yaml.v3"}, never: []string{module}},
+	"catalog":                   {imports: []string{"catalog/internal/fastyaml", "gopkg.in/yaml.v3"}, never: []string{module}},
+	"catalog/internal/fastyaml": {imports: []string{"gopkg.in/yaml.v3"}, never: []string{module}},
 	"catalog/catalogtest":       {imports: []string{"catalog"}, never: platforms},
 	"catalog/docs":              {imports: []string{"catalog", "golang.org/x/text/", "gopkg.in/yaml.v3"}, never: platforms},
 	"scaffold":                  {imports: []string{"catalog", "github.com/santhosh-tekuri/jsonschema/", "golang.org/x/text/", "gopkg.in/yaml.v3"}, never: platforms},
