@@ -202,38 +202,14 @@ func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
 	return resp
 }
 
-// memoryDedupe is the in-memory fallback for bot.Dedupe: at most max keys.
-type memoryDedupe struct {
-	mu   sync.Mutex
-	max  int
-	now  func() time.Time
-	seen map[string]time.Time // key → expiry
-}
+// memoryDedupe is the in-memory fallback for bot.Dedupe: a bot.Cache of at
+// most max keys, on the adapter's clock.
+type memoryDedupe struct{ seen *bot.Cache[struct{}] }
 
 func newMemoryDedupe(max int, now func() time.Time) *memoryDedupe {
-	return &memoryDedupe{max: max, now: now, seen: map[string]time.Time{}}
+	return &memoryDedupe{seen: bot.NewCache[struct{}](max, now)}
 }
 
 func (d *memoryDedupe) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	if exp, ok := d.seen[key]; ok && now.Before(exp) {
-		return false, nil
-	}
-	if len(d.seen) >= d.max {
-		for k, exp := range d.seen {
-			if !now.Before(exp) {
-				delete(d.seen, k)
-			}
-		}
-		for k := range d.seen { // still full: drop arbitrary entries
-			if len(d.seen) < d.max {
-				break
-			}
-			delete(d.seen, k)
-		}
-	}
-	d.seen[key] = now.Add(ttl)
-	return true, nil
+	return d.seen.Add(key, struct{}{}, ttl), nil
 }

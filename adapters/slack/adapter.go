@@ -157,7 +157,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {
-		a.dedupe = newLocalDedupe()
+		a.dedupe = bot.NewMemoryDedupe()
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
