@@ -110,7 +110,7 @@ type server struct {
 
 // newServer builds everything from cfg; nothing listens yet.
 func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus()}
+	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil)}
 	paths, specs := splitSources(cfg.Catalog.Sources)
 	// With remote sources only, nothing is loaded before the Refresher's
 	// first load: never the embedded example organisation in place of the
@@ -149,7 +149,6 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err := s.wireScaffold(&opts); err != nil {
 		return nil, err
 	}
-	s.metrics = NewMetrics(nil, nil)
 	opts.Metrics = s.metrics
 	start := time.Now()
 	app, err := NewApp(ctx, opts)

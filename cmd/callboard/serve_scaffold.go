@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,49 +97,25 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	}
 	w.setup = setup
 	opts.Scaffold = setup
-	s.background = append(s.background, w.run)
+	s.metrics.Register(w.jobs)
+	// Registrations made elsewhere, and re-added after every swap.
+	s.background = append(s.background, setup.Registered.Run)
+	if setup.Publisher != nil {
+		s.background = append(s.background, w.run)
+	}
 	return nil
 }
 
 // newToken is a short random id (a replica's own, for its announcements).
 func newToken() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
 
-// run registers the metric and runs the workers until ctx ends. On
+// run runs the workers until ctx ends (scaffold.Runner.Workers). On
 // shutdown a worker stops taking jobs; a job it was running is recorded
 // queued at its step and handed back to the queue, for another replica.
 func (w *scaffoldWiring) run(ctx context.Context) error {
 	s := w.s
-	s.metrics.Register(w.jobs)
-	var wg sync.WaitGroup
-	if w.setup.Registered != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = w.setup.Registered.Run(ctx) }()
-	}
-	if w.setup.Publisher == nil {
-		wg.Wait()
-		return nil
-	}
-	for i := 0; i < s.cfg.Scaffold.Workers; i++ {
-		consumer := fmt.Sprintf("%s-%d", w.consumer, i+1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				err := s.app.Scaffold.Work(ctx, w.setup.Queue, consumer, s.app.templateByRef, w.progress)
-				if err == nil || ctx.Err() != nil {
-					return
-				}
-				s.log.Warn("scaffold worker: claiming jobs failed; retrying", "consumer", consumer, "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-		}()
-	}
 	s.log.Info("scaffold workers running", "workers", s.cfg.Scaffold.Workers, "consumer", w.consumer, "shared", s.redis != nil)
-	wg.Wait()
-	return nil
+	return s.app.Scaffold.Workers(ctx, s.cfg.Scaffold.Workers, w.setup.Queue, w.consumer, s.app.templateByRef, w.progress)
 }
 
 // progress passes a worker's event to the chat replies watching the job
