@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -370,4 +372,15 @@ func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// openMain is serve's Main for cfg, opened as runServe opens it; Close (or
+// Run, when it ends) releases it.
+func openMain(ctx context.Context, cfg *Config, log *slog.Logger) (*Main, error) {
+	m := NewMain(cfg, log)
+	if err := m.Open(ctx); err != nil {
+		_ = m.Close()
+		return nil, err
+	}
+	return m, nil
 }

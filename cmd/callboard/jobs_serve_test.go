@@ -95,7 +95,7 @@ func texts(rs []*bot.Response) string {
 // replica runs one `serve` of cfgText in this process until the test ends
 // (stop ends it sooner, gracefully).
 type replica struct {
-	s    *server
+	s    *Main
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -109,13 +109,13 @@ func startReplica(t *testing.T, cfgText string, env map[string]string, name stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(logs, nil)).With("replica", name))
+	s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(logs, nil)).With("replica", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	r := &replica{s: s, stop: stop, done: make(chan struct{})}
-	go func() { defer close(r.done); _ = s.run(ctx) }()
+	go func() { defer close(r.done); _ = s.Run(ctx) }()
 	t.Cleanup(func() { stop(); <-r.done })
 	return r
 }

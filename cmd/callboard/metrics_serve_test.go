@@ -54,7 +54,7 @@ func TestServeCountsDeniedDuplicateAndFailedRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, newLogger(io.Discard, cfg.Log, nil))
+	s, err := openMain(t.Context(), cfg, newLogger(io.Discard, cfg.Log, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ spec:
 `
 
 // servesComponent reports whether s's current catalog holds component name.
-func servesComponent(s *server, name string) bool {
+func servesComponent(s *Main, name string) bool {
 	_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
 	return ok
 }

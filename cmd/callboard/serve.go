@@ -69,20 +69,27 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	log := newLogger(env.Stderr, cfg.Log, cfg.secrets.values())
-	s, err := newServer(ctx, cfg, log)
-	if err != nil {
+	m := NewMain(cfg, log)
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	if err := s.run(ctx); err != nil {
+	if err := m.Run(ctx); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// server is one running callboard: the App, the adapters and the HTTP server.
-type server struct {
+// Main is `callboard serve` (the shape of benbjohnson/wtf's Main): runServe
+// parses the flags and the configuration, Open builds every part, Run
+// serves until its context ends and shuts down, Close releases what Open
+// took. It holds the App (the catalog, the Router and its middleware, as
+// ask and chat have it), the one client of each outside party, the
+// adapters, the catalog's ingest and the scaffold workers. End-to-end tests
+// run the same Main.
+type Main struct {
 	cfg     *Config
 	log     *slog.Logger
 	app     *App
@@ -104,13 +111,30 @@ type server struct {
 	dedupe   bot.Dedupe
 	failOpen failOpen
 	redisUp  *redisStatus
-	// background work (socket mode, gateway, refresh) run with run's context.
+	// scaffold is chat scaffolding as Open wired it (serve_scaffold.go):
+	// its workers' consumer name and the callboard_scaffold_jobs counter.
+	scaffold *scaffoldSetup
+	consumer string
+	jobs     *prometheus.CounterVec
+	// background work (socket mode, gateway, refresh, workers: each a Run)
+	// started by Run with its context.
 	background []func(context.Context) error
+	closeOnce  sync.Once
 }
 
-// newServer builds everything from cfg; nothing listens yet.
-func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil)}
+// NewMain returns serve's Main for cfg (LoadConfig's, checked), logging
+// to log. Nothing is built before Open.
+func NewMain(cfg *Config, log *slog.Logger) *Main {
+	return &Main{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil)}
+}
+
+// Open builds every part from the configuration, each outside party once
+// (Redis, GitHub, Slack, Discord): the App with its middleware, the
+// catalog's ingest, scaffolding, the adapters and the HTTP routes. Nothing
+// listens and no background work runs before Run. After an error, Close
+// releases what was opened.
+func (s *Main) Open(ctx context.Context) error {
+	cfg, log := s.cfg, s.log
 	paths, specs := splitSources(cfg.Catalog.Sources)
 	// With remote sources only, nothing is loaded before the Refresher's
 	// first load: never the embedded example organisation in place of the
@@ -123,7 +147,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		redis.SetLogger(log)
 		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
-			return nil, fmt.Errorf("redis: %w", err)
+			return fmt.Errorf("redis: %w", err)
 		}
 		log.Info("redis mode chosen", "mode", string(st.Chosen.Mode), "why", st.Chosen.Why, "redis", ro.String())
 		s.redis = st
@@ -133,27 +157,27 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		opts.Audit = s.failOpen.audit(st.Audit)
 	}
 	if err := opts.pagingFrom(cfg); err != nil {
-		return nil, err
+		return err
 	}
 	if s.redis != nil {
 		opts.OnCallStash = s.redis.Stash
 	}
 	admins, errs := cfg.admins()
 	if len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
 	s.admins = admins
 	if err := s.openGitHub(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireScaffold(&opts); err != nil {
-		return nil, err
+		return err
 	}
 	opts.Metrics = s.metrics
 	start := time.Now()
 	app, err := NewApp(ctx, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.app = app
 	if !opts.RemoteOnly {
@@ -163,26 +187,26 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s.loaded.Store(len(specs) == 0)
 
 	if err := s.wireGitHub(specs, paths); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireAdmin(); err != nil {
-		return nil, err
+		return err
 	}
 	if len(specs) == 0 {
 		s.background = append(s.background, s.reloadFiles)
 	}
 	if err := s.wireSlack(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireDiscord(); err != nil {
-		return nil, err
+		return err
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
-	return s, nil
+	return nil
 }
 
 // pathSource is the local catalog paths as a catalog.Source, so a
@@ -198,7 +222,7 @@ func (p pathSource) Load(ctx context.Context) (*catalog.Result, error) {
 // discovery, TechDocs, template fetching, publishing and the metrics
 // collector share, so they share its rate-limit state and App tokens too.
 // s.github stays nil without credentials.
-func (s *server) openGitHub() error {
+func (s *Main) openGitHub() error {
 	gc := githubConfig(s.cfg)
 	if gc.Token == "" && gc.AppID == 0 {
 		return nil
@@ -211,7 +235,7 @@ func (s *server) openGitHub() error {
 	return nil
 }
 
-func (s *server) wireGitHub(specs, paths []string) error {
+func (s *Main) wireGitHub(specs, paths []string) error {
 	cfg := s.cfg
 	sec := cfg.secrets
 	if len(specs) == 0 && sec.GitHubToken == "" && cfg.GitHub.AppID == 0 && sec.GitHubWebhookSecret == "" {
@@ -287,7 +311,7 @@ func (s *server) wireGitHub(specs, paths []string) error {
 
 // newIngest shares r's work between the replicas: through Redis when it is
 // configured, else this process leads.
-func (s *server) newIngest(r *ingest.Refresher) *ingest.Ingest {
+func (s *Main) newIngest(r *ingest.Refresher) *ingest.Ingest {
 	o := ingest.Options{Store: s.app.Store, Refresher: r, DocsRemote: s.app.DocsRemote, Index: s.rebuildDocs, Log: s.log,
 		Loaded: s.loaded.Load,
 		Applied: func(_ int64, b ingest.Bundle) {
@@ -312,8 +336,20 @@ func (s *server) newIngest(r *ingest.Refresher) *ingest.Ingest {
 	return in
 }
 
+// Close releases what Open took (the Redis client); Run calls it when it
+// ends, and it may be called again.
+func (s *Main) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.redis != nil {
+			err = s.redis.Close()
+		}
+	})
+	return err
+}
+
 // reloadFiles reloads local catalog files every refresh interval.
-func (s *server) reloadFiles(ctx context.Context) error {
+func (s *Main) reloadFiles(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Catalog.RefreshInterval)
 	defer t.Stop()
 	for {
@@ -334,7 +370,7 @@ func (s *server) reloadFiles(ctx context.Context) error {
 	}
 }
 
-func (s *server) wireSlack() error {
+func (s *Main) wireSlack() error {
 	cfg := s.cfg
 	if !cfg.slackOn() {
 		return nil
@@ -369,7 +405,7 @@ func (s *server) wireSlack() error {
 	return nil
 }
 
-func (s *server) wireDiscord() error {
+func (s *Main) wireDiscord() error {
 	cfg := s.cfg
 	if !cfg.discordOn() {
 		return nil
@@ -413,7 +449,7 @@ func (s *server) wireDiscord() error {
 // able to answer: lookups come from memory, so a Redis that is away makes
 // no replica unready (Kubernetes would otherwise route to none while all
 // of them could answer); it is reported apart, by redisState.
-func (s *server) notReady(context.Context) []string {
+func (s *Main) notReady(context.Context) []string {
 	var why []string
 	if !s.loaded.Load() || s.app.Store.Current() == nil || s.app.Store.Current().Len() == 0 {
 		why = append(why, "catalog not loaded yet")
@@ -423,7 +459,7 @@ func (s *server) notReady(context.Context) []string {
 
 // redisState pings the shared Redis: "ok", "unreachable: REASON", or ""
 // when none is configured. It also sets callboard_redis_up.
-func (s *server) redisState(ctx context.Context) string {
+func (s *Main) redisState(ctx context.Context) string {
 	if s.redis == nil {
 		return ""
 	}
@@ -451,7 +487,7 @@ func redisReason(err error) string {
 	return "error"
 }
 
-func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+func (s *Main) serveReady(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{}
 	if rs := s.redisState(r.Context()); rs != "" {
 		body["redis"] = rs
@@ -473,7 +509,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // handler is the mux behind request ids, body limits and access counting.
-func (s *server) handler() http.Handler {
+func (s *Main) handler() http.Handler {
 	max := s.cfg.Server.MaxBodyBytes
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -511,11 +547,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// run listens until ctx is done, then shuts down gracefully: stop
+// Run listens until ctx is done, then shuts down gracefully: stop
 // accepting, let acknowledgements in flight finish (within
 // server.shutdown_timeout), stop background work (releasing the gateway's
 // leader lock) and wait for follow-ups.
-func (s *server) run(ctx context.Context) error {
+func (s *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Server.Addr, err)
@@ -567,9 +603,7 @@ func (s *server) run(ctx context.Context) error {
 			s.log.Warn("slack follow-ups cut short", "err", err)
 		}
 	}
-	if s.redis != nil {
-		_ = s.redis.Close()
-	}
+	_ = s.Close()
 	s.log.Info("stopped")
 	if errors.Is(runErr, http.ErrServerClosed) {
 		return nil
@@ -579,7 +613,7 @@ func (s *server) run(ctx context.Context) error {
 
 // rebuildDocs indexes the TechDocs sites of the snapshot a refresh swapped
 // in (and the docs.paths sites), so documentation search follows the catalog.
-func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []catalog.Problem) {
+func (s *Main) rebuildDocs(ctx context.Context, sites []docs.Site, probs []catalog.Problem) {
 	// Bounded, and stopped with the background work on shutdown (Rebuild
 	// keeps the old index when cancelled).
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -595,7 +629,7 @@ func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []cat
 }
 
 // wireAdmin registers `catalog status` for catalog.admins.
-func (s *server) wireAdmin() error {
+func (s *Main) wireAdmin() error {
 	o := bot.AdminOptions{Catalog: s.app.Store, Admins: s.admins}
 	if s.refresh != nil {
 		o.Health = refreshHealth{r: s.refresh, in: s.ingest, redact: redactor(s.cfg.secrets.values())}
