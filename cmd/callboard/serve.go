@@ -9,10 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -467,24 +465,10 @@ func (s *Main) redisState(ctx context.Context) string {
 	defer cancel()
 	if err := s.redis.Healthy(pctx); err != nil {
 		s.redisUp.up.Store(0)
-		return "unreachable: " + redisReason(err)
+		return "unreachable: " + redis.Reason(err)
 	}
 	s.redisUp.up.Store(1)
 	return "ok"
-}
-
-// redisReason keeps a Redis error's gist without addresses or credentials.
-func redisReason(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
-		return "connection refused"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timeout"
-	case strings.Contains(err.Error(), "NOAUTH"), strings.Contains(err.Error(), "WRONGPASS"):
-		return "authentication failed"
-	}
-	return "error"
 }
 
 func (s *Main) serveReady(w http.ResponseWriter, r *http.Request) {
