@@ -729,7 +729,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			// As Backstage's dry run skips the actions that cannot dry-run:
 			// say which and why, and run the rest.
 			rec.State = StepSkipped
-			rec.Error = "not run in the dry run: " + why + ", so a real run refuses this template"
+			rec.Error = r.public("not run in the dry run: " + why + ", so a real run refuses this template")
 			steps[s.ID] = map[string]any{"output": map[string]any{}}
 			emit(i)
 			continue
@@ -778,7 +778,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
 			if err := a.Check(env, inMap); isUnreachable(err) {
 				rec.State = StepSkipped
-				rec.Error = "not run in the dry run: " + err.Error()
+				rec.Error = r.public("not run in the dry run: " + err.Error())
 				steps[s.ID] = map[string]any{"output": map[string]any{}}
 				emit(i)
 				continue

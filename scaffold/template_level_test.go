@@ -226,3 +226,21 @@ func TestARunawaySkeletonFailsItsJobOnceNamingTheFile(t *testing.T) {
 		t.Errorf("job %s after %d attempts; want failed after one", p.Job.State, p.Job.Attempts)
 	}
 }
+
+// The reason a dry run gives for a step it did not run goes through the
+// runner's redactor, as a failed step's error does: it quotes the step's
+// input (a URL), which may carry a token.
+func TestDryRunSkipReasonIsRedacted(t *testing.T) {
+	tmpl := memTemplate(t, levelFiles())
+	r := &scaffold.Runner{Store: scaffold.NewMemJobStore(), Redact: func(s string) string {
+		return strings.ReplaceAll(s, "backstage/community", "[redacted]")
+	}}
+	p, err := r.DryRun(context.Background(), scaffold.Request{Template: tmpl, Params: map[string]string{"name": "ledger", "kind": "service", "port": "9090"}})
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	all := strings.Join(p.Skipped, "\n") + "\n" + strings.Join(p.Job.StepLines(), "\n")
+	if strings.Contains(all, "backstage/community") || !strings.Contains(all, "[redacted]") {
+		t.Errorf("dry-run skip reasons bypass the redactor:\n%s", all)
+	}
+}
