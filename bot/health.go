@@ -82,29 +82,10 @@ func RegisterHealth(r *Router, o HealthOptions) error {
 				}
 				g = oe
 			}
-			teams := subTeams(s, g)
+			teams := health.TeamAndBelow(s, g.Ref())
 			return a.okFor(req, HealthAnswer(s, rep.For(teams...), displayName(g), o.Worst, req.Platform)), nil
 		}),
 	})
-}
-
-// subTeams are g and the groups below it.
-func subTeams(s *catalog.Snapshot, g *catalog.Entity) []catalog.Ref {
-	out := []catalog.Ref{g.Ref()}
-	seen := map[string]bool{g.Ref().Key(): true}
-	for i := 0; i < len(out) && len(out) < 10000; i++ {
-		e, ok := s.Get(out[i])
-		if !ok {
-			continue
-		}
-		for _, c := range e.RelationTargets(catalog.RelParentOf) {
-			if !seen[c.Key()] {
-				seen[c.Key()] = true
-				out = append(out, c)
-			}
-		}
-	}
-	return out
 }
 
 // severityMark is how a finding's severity reads in a list.
@@ -129,11 +110,6 @@ func HealthAnswer(s *catalog.Snapshot, rep *health.Report, whom string, worst in
 	} else {
 		resp.Text = fmt.Sprintf("%d %s checked: %d %s, %d %s, %d %s.", rep.Entities, plural(rep.Entities, "entity", "entities"),
 			c.Error, plural(c.Error, "error", "errors"), c.Warning, plural(c.Warning, "warning", "warnings"), c.Info, plural(c.Info, "note", "notes"))
-	}
-	resp.Fields = []Field{
-		{Name: "Score", Value: fmt.Sprintf("%d/100", rep.Score), Short: true},
-		{Name: "Errors", Value: fmt.Sprint(c.Error), Short: true},
-		{Name: "Warnings", Value: fmt.Sprint(c.Warning), Short: true},
 	}
 	if w := rep.Worst(worst); len(w) > 0 {
 		sec := Section{Title: "Worst items"}

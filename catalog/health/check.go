@@ -326,7 +326,7 @@ func (ck *checker) deprecated(e *catalog.Entity, team *tally) {
 		for _, u := range users[:min(len(users), maxRelated)] {
 			names = append(names, u.Name)
 		}
-		msg = fmt.Sprintf("deprecated, yet %d production %s still depend on it: %s", len(users), plural(len(users), "component", "components"), strings.Join(names, ", "))
+		msg = fmt.Sprintf("deprecated, yet %d production %s on it: %s", len(users), plural(len(users), "component still depends", "components still depend"), strings.Join(names, ", "))
 		if len(users) > maxRelated {
 			msg += fmt.Sprintf(" and %d more", len(users)-maxRelated)
 		}

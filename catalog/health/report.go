@@ -267,3 +267,22 @@ func Diff(prev, cur State) Changes {
 	}
 	return c
 }
+
+// TeamAndBelow is group g and the groups below it (parentOf), each once.
+func TeamAndBelow(s *catalog.Snapshot, g catalog.Ref) []catalog.Ref {
+	out := []catalog.Ref{g}
+	seen := map[string]bool{g.Key(): true}
+	for i := 0; i < len(out) && len(out) < 10000; i++ {
+		e, ok := s.Get(out[i])
+		if !ok {
+			continue
+		}
+		for _, c := range e.RelationTargets(catalog.RelParentOf) {
+			if !seen[c.Key()] {
+				seen[c.Key()] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
