@@ -88,6 +88,9 @@ type Digest struct {
 	// Channel names a team's channel for the Poster ("" skips the team);
 	// nil: its Slack channel (SlackChannel).
 	Channel func(*catalog.Entity) string
+	// Redact, when set, passes over every digest before it is posted (the
+	// answers' redactor: no configured secret reaches a channel).
+	Redact func(string) string
 	// Clock is nil for the wall clock.
 	Clock  Clock
 	Logger *slog.Logger
@@ -203,6 +206,9 @@ func (d *Digest) Send(ctx context.Context, tick time.Time) (int, error) {
 		}
 		cur := rep.TeamState(g.Ref())
 		if resp := digestAnswer(s, g, prev, cur, tick.In(d.loc())); resp != nil {
+			if d.Redact != nil {
+				redactResponse(resp, d.Redact)
+			}
 			if _, err := d.Poster.Post(ctx, channelOf(g), resp); err != nil {
 				// Its state stays: the next digest lists changes since the last one it got.
 				errs = append(errs, fmt.Errorf("%s: posting: %w", g.Ref(), err))

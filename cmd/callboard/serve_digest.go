@@ -12,7 +12,13 @@ import (
 // in memory (one process).
 func (s *server) wireDigest() error {
 	d := s.cfg.Health.Digest
-	if (d.Enabled != nil && !*d.Enabled) || s.slack == nil || s.cfg.secrets.SlackBotToken == "" {
+	if d.Enabled != nil && !*d.Enabled {
+		return nil
+	}
+	if s.slack == nil || s.cfg.secrets.SlackBotToken == "" {
+		if d.Enabled != nil {
+			s.log.Warn("health.digest is enabled but Slack has no bot token (SLACK_BOT_TOKEN or slack.bot_token_file): no digests are posted")
+		}
 		return nil
 	}
 	sched, err := bot.ParseSchedule(d.Schedule)
@@ -24,7 +30,7 @@ func (s *server) wireDigest() error {
 		return err
 	}
 	dg := &bot.Digest{Catalog: catalogView{s.app}, Reports: &bot.HealthReports{Rules: s.cfg.Health.rules()}, Poster: s.slack,
-		Schedule: sched, Location: loc, Logger: s.log.With("component", "health-digest")}
+		Schedule: sched, Location: loc, Redact: bot.Redactor(s.cfg.secrets.values()).Text, Logger: s.log.With("component", "health-digest")}
 	if s.redis != nil {
 		dg.Locker, dg.State = s.redis.Locker, s.redis.Stash
 	} else {

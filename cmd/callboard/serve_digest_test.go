@@ -109,7 +109,7 @@ kind: Component
 metadata:
   name: ledger
   links: [{url: "https://runbooks.example.com/ledger", type: runbook}]
-spec: {type: service, lifecycle: production, owner: team-ledger}
+spec: {type: service, lifecycle: production, owner: team-ledger, dependsOn: [resource:digest-signing-secret-9d1]}
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -244,6 +244,16 @@ health:
 			}
 			if n := len(posts("quiet")); n != 0 {
 				t.Errorf("team-quiet: %d digests, want none (nothing to fix, nothing changed)", n)
+			}
+			// A configured secret that happens to appear in the catalog (a
+			// dangling reference named like it) never reaches a channel.
+			for _, c := range fake.Calls("chat.postMessage") {
+				if strings.Contains(string(c.Body), "digest-signing-secret-9d1") {
+					t.Errorf("a digest shows the signing secret:\n%s", c.Blocks)
+				}
+			}
+			if !strings.Contains(b, "dangling-relation") {
+				t.Errorf("the open problems lack ledger's dangling relation:\n%s", b)
 			}
 		})
 	}
