@@ -9,6 +9,7 @@ import (
 
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/catalogtest"
 	"github.com/callboard/callboard/catalog/health"
 )
 
@@ -144,6 +145,19 @@ func TestParseSchedule(t *testing.T) {
 	for _, bad := range []string{"every monday", "61 * * * *", "CRON_TZ=Europe/Paris 0 9 * * 1"} {
 		if _, err := bot.ParseSchedule(bad); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// BenchmarkHealthAnswer100k is a `health` answer on 100,000 entities the
+// first time after a swap: the check and the answer built from it.
+func BenchmarkHealthAnswer100k(b *testing.B) {
+	s := catalogtest.Snapshot(catalogtest.Options{N: 100_000, Seed: 1})
+	b.ResetTimer()
+	for b.Loop() {
+		resp := bot.HealthAnswer(s, health.Check(s, nil), "the organisation", 10, bot.PlatformSlack)
+		if len(resp.Sections) == 0 {
+			b.Fatal("no worst items")
 		}
 	}
 }

@@ -193,14 +193,29 @@ func (ck *checker) owner(e *catalog.Entity, team *tally) {
 	ck.check(e, team, RuleUnknownOwner, msg, missing)
 }
 
+// inverseOnly are the relation types no spec field makes: Build adds them
+// as inverses, only towards entities that exist.
+func inverseOnly(typ string) bool {
+	switch typ {
+	case catalog.RelOwnerOf, catalog.RelHasPart, catalog.RelDependencyOf, catalog.RelAPIProvidedBy, catalog.RelAPIConsumedBy:
+		return true
+	}
+	return false
+}
+
 func (ck *checker) dangling(e *catalog.Entity, team *tally) {
 	n := 0
 	var missing []catalog.Ref
+	// A source's own relations may be of any type, to anything.
+	sourced := len(e.SourceRelations) > 0
 	for _, r := range e.Relations {
 		if r.Type == catalog.RelOwnedBy {
 			continue
 		}
 		n++
+		if !sourced && inverseOnly(r.Type) {
+			continue
+		}
 		if _, ok := ck.get(r.Target); !ok {
 			missing = append(missing, r.Target)
 		}
