@@ -3,8 +3,8 @@ package health_test
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"runtime"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -318,8 +318,8 @@ func BenchmarkHealth100k(b *testing.B) {
 // they are checked like the others.
 func TestSourceRelationsToMissingEntitiesDangle(t *testing.T) {
 	e := &catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Component", Known: true,
-		Metadata: catalog.Metadata{Name: "svc", Namespace: "default"},
-		Spec:     map[string]any{"type": "service", "lifecycle": "experimental"},
+		Metadata:        catalog.Metadata{Name: "svc", Namespace: "default"},
+		Spec:            map[string]any{"type": "service", "lifecycle": "experimental"},
 		SourceRelations: []catalog.Relation{{Type: catalog.RelDependencyOf, Target: catalog.Ref{Kind: "component", Namespace: "default", Name: "ghost"}}}}
 	r := health.Check(catalog.Build(&catalog.Result{Entities: []*catalog.Entity{e}}), nil)
 	if got := rulesFound(r)[health.RuleDanglingRelation]; len(got) != 1 || got[0] != "svc" {
