@@ -3,5 +3,7 @@
 // built-in command handlers, and middleware (dedupe, rate limits, audit).
 // It declares the state interfaces it needs; adapters implement them.
 //
-// It depends on catalog and scaffold, never on a chat platform, GitHub or Redis.
+// It depends on catalog (catalog/health for the health command and digest),
+// scaffold and robfig/cron (digest schedules), never on a chat platform,
+// GitHub or Redis.
 package bot

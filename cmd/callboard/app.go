@@ -16,6 +16,7 @@ import (
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/catalog/health"
 	"github.com/callboard/callboard/examples"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -86,6 +87,9 @@ type AppOptions struct {
 	OnCallStash bot.Stash
 	// OnCallTTL and OnCallTimeout are oncall.cache_ttl and oncall.timeout.
 	OnCallTTL, OnCallTimeout time.Duration
+
+	// HealthRules are health.rules (nil: the --config file's, else defaults).
+	HealthRules health.Config
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -197,6 +201,9 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 		opts.Scaffold.Registered.attach(a.Store)
 	}
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
+		return nil, err
+	}
+	if err := registerHealth(r, a); err != nil { // health.go
 		return nil, err
 	}
 	// Outermost: every answer and follow-up passes the redactor.

@@ -41,6 +41,7 @@ type Config struct {
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
 	OnCall   OnCallConfig   `yaml:"oncall"`
+	Health   HealthConfig   `yaml:"health"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -288,6 +289,7 @@ func defaultConfig() Config {
 		OnCall:   OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:      LogConfig{Level: "info", Format: "auto"},
 		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
+		Health:   defaultHealthConfig(),
 	}
 }
 
@@ -944,6 +946,7 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "auto", "json", "text")
+	errs = append(errs, c.healthProblems(pos)...) // health.go
 	return errs
 }
 

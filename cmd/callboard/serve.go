@@ -99,6 +99,8 @@ type server struct {
 	dedupe   bot.Dedupe
 	failOpen failOpen
 	redisUp  *redisStatus
+	// digest posts the teams' health digests (serve_digest.go); nil: off.
+	digest *bot.Digest
 	// background work (socket mode, gateway, refresh) run with run's context.
 	background []func(context.Context) error
 }
@@ -119,7 +121,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	// configured catalog. Answers say it is still loading; readiness too.
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
-		Secrets: cfg.secrets.values()}
+		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
 		goredis.SetLogger(redisLog{log})
@@ -170,6 +172,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	if err := s.wireDiscord(); err != nil {
+		return nil, err
+	}
+	if err := s.wireDigest(); err != nil { // serve_digest.go
 		return nil, err
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
