@@ -384,7 +384,9 @@ func TestThreeReplicasPostOneCardPerGroup(t *testing.T) {
 		return n
 	}
 	send(bot.AlertFiring)
-	waitFor(t, "every delivery handled", func() bool { return total(bot.AlertPosted) == len(services) && len(fake.Calls("chat.postMessage")) >= len(services) })
+	waitFor(t, "every delivery handled", func() bool {
+		return total(bot.AlertPosted) == len(services) && len(fake.Calls("chat.postMessage")) >= len(services)
+	})
 	send(bot.AlertResolved)
 	waitFor(t, "every resolve handled", func() bool { return total(bot.AlertUpdated) >= len(services) })
 	// Every delivery ends posted, updated or a duplicate.
