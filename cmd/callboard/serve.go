@@ -172,6 +172,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err := s.wireDiscord(); err != nil {
 		return nil, err
 	}
+	if err := s.wireAlerts(); err != nil {
+		return nil, err
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
