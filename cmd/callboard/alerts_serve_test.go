@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,6 +181,17 @@ func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
 		}
 	}
 
+	// "I'm on it", clicked in Slack: the thread says who took it.
+	clickButton(t, base+"/slack/interactions", "sign", card, "I'm on it", fake.ResponseURL())
+	waitUntil(t, "who took it in the thread", func() bool {
+		for _, m := range fake.Messages(card.Channel) {
+			if m.ThreadTS == card.TS && strings.Contains(string(m.Blocks), `\u003c@U0MATEO\u003e is on it`) {
+				return true
+			}
+		}
+		return false
+	})
+
 	postAlert(t, am, labels, ann, started, time.Now().Add(-time.Second))
 	waitUntil(t, "the card updated as resolved", func() bool {
 		for _, m := range fake.Messages(card.Channel) {
@@ -209,6 +221,60 @@ func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), token) {
 		t.Error("the webhook token reached the log")
+	}
+}
+
+// clickButton sends Slack's signed block_actions payload for the button
+// labelled label on message m, as user U0MATEO.
+func clickButton(t *testing.T, url, secret string, m slacktest.Message, label, responseURL string) {
+	t.Helper()
+	var blocks []struct {
+		Elements []struct {
+			Type     string `json:"type"`
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+			Text     struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	var actionID, value string
+	for _, b := range blocks {
+		for _, el := range b.Elements {
+			if el.Type == "button" && strings.HasPrefix(el.Text.Text, label) {
+				actionID, value = el.ActionID, el.Value
+			}
+		}
+	}
+	if actionID == "" {
+		t.Fatalf("no button %q on the card:\n%s", label, m.Blocks)
+	}
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "api_app_id": "A123456", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+		"user":         map[string]any{"id": "U0MATEO", "username": "mateo", "name": "mateo", "team_id": "T0001"},
+		"container":    map[string]any{"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false},
+		"team":         map[string]any{"id": "T0001", "domain": "example"},
+		"channel":      map[string]any{"id": m.Channel, "name": strings.TrimPrefix(m.Channel, "#")},
+		"response_url": responseURL,
+		"actions": []map[string]any{{"action_id": actionID, "block_id": "b1", "type": "button", "value": value,
+			"text": map[string]any{"type": "plain_text", "text": label}, "action_ts": "1700000001.000200"}},
+	})
+	body := []byte("payload=" + neturl.QueryEscape(string(payload)))
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	ts, sig := slacktest.Sign(secret, time.Now(), body)
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the click answered %d", resp.StatusCode)
 	}
 }
 
