@@ -393,9 +393,11 @@ func (a *answers) alertCard(ctx context.Context, r AlertRouting, platform string
 			resp.Actions = append(resp.Actions, Action{Label: "docs", Command: "docs " + ref})
 		}
 	}
-	if c := r.SeverityChannels[sev]; c != "" && sev != "" {
-		card.Channel = c
-		card.Unrouted = ""
+	for k, c := range r.SeverityChannels {
+		if sev != "" && c != "" && strings.EqualFold(k, sev) {
+			card.Channel = c
+			card.Unrouted = ""
+		}
 	}
 	resp.Text = strings.Join(text, "\n")
 	for _, l := range alertLinks(g) {

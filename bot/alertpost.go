@@ -122,6 +122,11 @@ type AlertsConfig struct {
 	StateTTL time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Redact passes every text of a card (serve gives it the configured
+	// secrets); PublicText is always applied too, so internal addresses
+	// (an alert's Prometheus at host:9090) never reach chat: a link to
+	// one is left out.
+	Redact func(string) string
 }
 
 // Alerts turns webhook deliveries into owner cards: one message per alert
@@ -328,7 +333,7 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 				"source", g.Source, "group", id, "entity", card.Entity, "title", card.Response.Title)
 			return nil
 		}
-		msg, err := x.cfg.Poster.Post(ctx, card.Channel, card.Response)
+		msg, err := x.cfg.Poster.Post(ctx, card.Channel, x.public(card.Response))
 		if err != nil {
 			return fmt.Errorf("post alert card in %s: %w", card.Channel, err)
 		}
@@ -349,10 +354,10 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 	default:
 		card := x.a.alertCard(ctx, x.cfg.Routing, x.cfg.Platform, g, id)
 		x.addTaken(card.Response, st)
-		if err := x.cfg.Poster.Update(ctx, st.Channel, st.Message, card.Response); err != nil {
+		if err := x.cfg.Poster.Update(ctx, st.Channel, st.Message, x.public(card.Response)); err != nil {
 			return fmt.Errorf("update alert card in %s: %w", st.Channel, err)
 		}
-		if _, err := x.cfg.Poster.ReplyInThread(ctx, st.Channel, st.Message, &Response{Text: changeLine(g, st, x.cfg.Now()), Status: StatusOK}); err != nil {
+		if _, err := x.cfg.Poster.ReplyInThread(ctx, st.Channel, st.Message, x.public(&Response{Text: changeLine(g, st, x.cfg.Now()), Status: StatusOK})); err != nil {
 			return fmt.Errorf("reply in the alert card's thread in %s: %w", st.Channel, err)
 		}
 		st.Status = g.Status
@@ -371,6 +376,26 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 		x.log.Info("alerts: card updated", "source", g.Source, "group", id, "status", g.Status)
 		return nil
 	}
+}
+
+// public makes resp fit for chat: links to internal addresses left out,
+// every text redacted.
+func (x *Alerts) public(resp *Response) *Response {
+	redact := func(s string) string {
+		if x.cfg.Redact != nil {
+			s = x.cfg.Redact(s)
+		}
+		return PublicText(s)
+	}
+	links := resp.Links[:0]
+	for _, l := range resp.Links {
+		if PublicText(l.URL) == l.URL {
+			links = append(links, l)
+		}
+	}
+	resp.Links = links
+	redactResponse(resp, redact)
+	return resp
 }
 
 func (x *Alerts) put(ctx context.Context, id string, st *AlertState) error {
@@ -474,7 +499,7 @@ func (x *Alerts) take(ctx context.Context, req *Request) (*Response, error) {
 	if contains(st.TakenBy, who) {
 		return &Response{Status: StatusOK, Ephemeral: true, Text: "You are already on it: the thread says so."}, nil
 	}
-	if _, err := x.cfg.Poster.ReplyInThread(ctx, st.Channel, st.Message, &Response{Status: StatusOK, Text: "🙋 " + who + " is on it."}); err != nil {
+	if _, err := x.cfg.Poster.ReplyInThread(ctx, st.Channel, st.Message, x.public(&Response{Status: StatusOK, Text: "🙋 " + who + " is on it."})); err != nil {
 		return nil, fmt.Errorf("post in the alert card's thread: %w", err)
 	}
 	st.TakenBy = append(st.TakenBy, who)

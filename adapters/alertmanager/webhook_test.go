@@ -417,3 +417,24 @@ func TestThreeReplicasPostOneCardPerGroup(t *testing.T) {
 		t.Fatalf("posted %d, updated %d; want %d each", total(bot.AlertPosted), total(bot.AlertUpdated), len(services))
 	}
 }
+
+func TestCardsCarryNoSecretNorInternalAddress(t *testing.T) {
+	fake := slacktest.New()
+	t.Cleanup(fake.Close)
+	r := newReplica(t, fake, bot.NewMemoryAlertStore(), bot.AlertRouting{FallbackChannel: "#alerts"})
+	a := alertOn(map[string]string{"alertname": "Leak", "service": "ledger"}, bot.AlertFiring, incidentClock)
+	a.GeneratorURL = "http://10.0.0.7:9090/graph?g0.expr=up"
+	a.Annotations = map[string]string{"summary": "token xoxb-1234567890-abcdefghij seen on 10.1.2.3:9100", "dashboard": "http://grafana.internal:3000/d/ledger"}
+	deliver(t, r.url, token, notification("g-leak", bot.AlertFiring, a))
+	waitFor(t, "the card", func() bool { top, _ := cards(fake); return len(top) == 1 })
+	top, _ := cards(fake)
+	b := string(top[0].Blocks) + top[0].Text
+	for _, leak := range []string{"xoxb-1234567890", "10.1.2.3", "10.0.0.7", "grafana.internal"} {
+		if strings.Contains(b, leak) {
+			t.Errorf("the card shows %q:\n%s", leak, b)
+		}
+	}
+	if !strings.Contains(b, "https://runbooks.tallybird.example.com/ledger") {
+		t.Errorf("public links were dropped too:\n%s", b)
+	}
+}
