@@ -149,7 +149,7 @@ func (s *server) wireAlerts() error {
 		Routing: bot.AlertRouting{EntityLabel: a.EntityLabel, Labels: a.Labels, SeverityLabel: a.SeverityLabel,
 			SeverityChannels: a.SeverityChannels, FallbackChannel: a.FallbackChannel},
 		Platform: platform, Poster: poster, Store: store, Logger: s.log.With("log", "alerts"),
-		Redact: bot.Redactor(cfg.secrets.values()).Text,
+		Redact:  bot.Redactor(cfg.secrets.values()).Text,
 		Outcome: func(source, outcome string) { m.outcomes.WithLabelValues(source, outcome).Inc() },
 	})
 	if err != nil {
