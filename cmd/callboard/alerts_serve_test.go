@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/adapters/pagerduty"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 )
 
@@ -114,22 +115,23 @@ func postAlert(t *testing.T, am string, labels, annotations map[string]string, s
 	}
 }
 
-// The real Alertmanager, its webhook receiver pointed at serve with a
-// bearer token: an alert on ledger becomes one card in ledger's channel in
-// the Slack fake; resolved, the same card is updated and the thread says so.
-func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
-	alertmanagerBin(t)
+// serveAlerts runs serve on the embedded example organisation with Slack
+// pointed at a fake and env added; it returns serve's base URL.
+func serveAlerts(t *testing.T, env map[string]string) (string, *slacktest.Server, *syncBuffer) {
+	t.Helper()
 	fake := slacktest.New()
 	t.Cleanup(fake.Close)
-	const token = "am-e2e-token"
 	addr := freeAddr(t)
-	cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf("server:\n  addr: %s\n  shutdown_timeout: 2s\nalerts:\n  fallback_channel: C0FALLBACK1\n", addr)),
-		envOf(map[string]string{"SLACK_SIGNING_SECRET": "sign", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.APIURL(), "ALERTMANAGER_WEBHOOK_TOKEN": token}))
+	full := map[string]string{"SLACK_SIGNING_SECRET": "sign", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": fake.APIURL()}
+	for k, v := range env {
+		full[k] = v
+	}
+	cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf("server:\n  addr: %s\n  shutdown_timeout: 2s\nalerts:\n  fallback_channel: C0FALLBACK1\n", addr)), envOf(full))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
-	s, err := newServer(t.Context(), cfg, newLogger(&logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
+	logs := &syncBuffer{}
+	s, err := newServer(t.Context(), cfg, newLogger(logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +153,16 @@ func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
 		}
 		return err == nil
 	})
+	return base, fake, logs
+}
+
+// The real Alertmanager, its webhook receiver pointed at serve with a
+// bearer token: an alert on ledger becomes one card in ledger's channel in
+// the Slack fake; resolved, the same card is updated and the thread says so.
+func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
+	alertmanagerBin(t)
+	const token = "am-e2e-token"
+	base, fake, logs := serveAlerts(t, map[string]string{"ALERTMANAGER_WEBHOOK_TOKEN": token})
 	if code, _ := postStatus(t, base+"/alertmanager/webhook", "", []byte(`{}`)); code != http.StatusUnauthorized {
 		t.Fatalf("webhook without the token answered %d, want 401", code)
 	}
@@ -303,5 +315,56 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// PagerDuty's signed v3 events through serve: the incident on service
+// PLDG4RM is ledger's card; acknowledged and resolved follow in its thread.
+func TestPagerDutyIncidentBecomesACard(t *testing.T) {
+	const secret = "pd-e2e-secret"
+	base, fake, logs := serveAlerts(t, map[string]string{"PAGERDUTY_WEBHOOK_SECRET": secret})
+	ev := func(id, typ string) []byte {
+		return []byte(fmt.Sprintf(`{"event":{"id":%q,"event_type":%q,"resource_type":"incident","occurred_at":%q,
+"agent":{"id":"PU1","summary":"Mateo Álvarez","type":"user_reference"},
+"data":{"id":"Q1LEDGER","type":"incident","html_url":"https://acme.pagerduty.com/incidents/Q1LEDGER","number":7,"status":"triggered",
+"created_at":%q,"title":"Ledger writes failing","urgency":"high","service":{"id":"PLDG4RM","summary":"Ledger","type":"service_reference"}}}}`,
+			id, typ, time.Now().UTC().Format(time.RFC3339), time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)))
+	}
+	send := func(body []byte, sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/pagerduty/webhook", bytes.NewReader(body))
+		req.Header.Set("X-PagerDuty-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	trig := ev("E1", "incident.triggered")
+	if code := send(trig, pagerduty.Sign("forged", trig)); code != http.StatusUnauthorized {
+		t.Fatalf("a forged signature answered %d", code)
+	}
+	for _, b := range [][]byte{trig, trig, ev("E2", "incident.acknowledged"), ev("E3", "incident.resolved")} {
+		if code := send(b, pagerduty.Sign(secret, b)); code != http.StatusOK {
+			t.Fatalf("signed event answered %d", code)
+		}
+	}
+	waitUntil(t, "the card resolved with two thread lines", func() bool {
+		var top, replies int
+		for _, m := range fake.Messages("") {
+			if m.ThreadTS == "" && strings.Contains(string(m.Blocks), "Resolved") {
+				top++
+			} else if m.ThreadTS != "" {
+				replies++
+			}
+		}
+		return top == 1 && replies == 2
+	})
+	msgs := fake.Messages("")
+	if len(msgs) != 3 || !strings.Contains(string(msgs[0].Blocks), "Ledger writes failing") || !strings.Contains(string(msgs[1].Blocks), "Acknowledged by Mateo") {
+		t.Fatalf("messages: %d\n%s\n%s", len(msgs), msgs[0].Blocks, msgs[1].Blocks)
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Error("the webhook secret reached the log")
 	}
 }
