@@ -24,6 +24,11 @@ type AlertPoster interface {
 	ReplyInThread(ctx context.Context, channel, id string, resp *Response) (string, error)
 }
 
+// ErrChannelUnusable is a channel the bot cannot post in (no such channel,
+// not a member, archived): retrying will not help, the fallback channel may.
+// Posters wrap their platform's error with it.
+var ErrChannelUnusable = errors.New("the bot cannot post in this channel")
+
 // RetryLaterError is a refusal that names when to try again (a platform's
 // 429 with Retry-After).
 type RetryLaterError struct {
@@ -334,6 +339,18 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 			return nil
 		}
 		msg, err := x.cfg.Poster.Post(ctx, card.Channel, x.public(card.Response))
+		if fb := x.cfg.Routing.FallbackChannel; errors.Is(err, ErrChannelUnusable) && fb != "" && fb != card.Channel {
+			// The catalog names a channel the bot cannot use: the card goes
+			// to the fallback channel saying so, rather than nowhere.
+			x.log.Warn("alerts: cannot post in the catalog's channel; using the fallback channel", "group", id, "channel", card.Channel, "err", err)
+			note := fmt.Sprintf("Posted here because the bot cannot post in %s, the channel the catalog names: invite it there, or fix the channel annotation.", card.Channel)
+			if card.Response.Text != "" {
+				note = card.Response.Text + "\n" + note
+			}
+			card.Response.Text = note
+			card.Channel = fb
+			msg, err = x.cfg.Poster.Post(ctx, card.Channel, x.public(card.Response))
+		}
 		if err != nil {
 			return fmt.Errorf("post alert card in %s: %w", card.Channel, err)
 		}

@@ -438,3 +438,19 @@ func TestCardsCarryNoSecretNorInternalAddress(t *testing.T) {
 		t.Errorf("public links were dropped too:\n%s", b)
 	}
 }
+
+func TestCardGoesToTheFallbackWhenTheCatalogsChannelRefusesTheBot(t *testing.T) {
+	fake := slacktest.New()
+	t.Cleanup(fake.Close)
+	r := newReplica(t, fake, bot.NewMemoryAlertStore(), bot.AlertRouting{FallbackChannel: "C0FALLBACK1"})
+	fake.Fail("chat.postMessage", "not_in_channel")
+	deliver(t, r.url, token, notification("g-nic", bot.AlertFiring, alertOn(map[string]string{"alertname": "X", "service": "ledger"}, bot.AlertFiring, incidentClock)))
+	waitFor(t, "the card", func() bool { return r.out.get(bot.AlertPosted) == 1 })
+	top, _ := cards(fake)
+	if len(top) != 1 || top[0].Channel != "C0FALLBACK1" || !strings.Contains(string(top[0].Blocks), "cannot post in #ledger-oncall") {
+		t.Fatalf("cards: %+v", top)
+	}
+	if n := r.out.get(bot.AlertRetried); n != 0 {
+		t.Fatalf("%d retries of a channel that refuses the bot", n)
+	}
+}

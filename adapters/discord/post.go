@@ -67,5 +67,11 @@ func postError(what, channel string, err error) error {
 		}
 		return &bot.RetryLaterError{After: after, Err: fmt.Errorf("discord: %s in %s: rate limited", what, channel)}
 	}
+	if errors.As(err, &rest) && rest.Message != nil {
+		switch rest.Message.Code {
+		case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
+			return fmt.Errorf("discord: %s in %s: %w: %w", what, channel, bot.ErrChannelUnusable, err)
+		}
+	}
 	return fmt.Errorf("discord: %s in %s: %w", what, channel, err)
 }

@@ -66,5 +66,12 @@ func postError(method, channel string, err error) error {
 	if errors.As(err, &rl) {
 		return &bot.RetryLaterError{After: rl.RetryAfter, Err: fmt.Errorf("slack %s in %s: rate limited", method, channel)}
 	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "channel_not_found", "not_in_channel", "is_archived", "restricted_action", "cannot_reply_to_message":
+			return fmt.Errorf("slack %s in %s: %w: %w", method, channel, bot.ErrChannelUnusable, err)
+		}
+	}
 	return fmt.Errorf("slack %s in %s: %w", method, channel, err)
 }
