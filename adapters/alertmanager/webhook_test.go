@@ -454,3 +454,34 @@ func TestCardGoesToTheFallbackWhenTheCatalogsChannelRefusesTheBot(t *testing.T) 
 		t.Fatalf("%d retries of a channel that refuses the bot", n)
 	}
 }
+
+func TestFullQueueAsksAlertmanagerToDeliverAgain(t *testing.T) {
+	fake := slacktest.New()
+	t.Cleanup(fake.Close)
+	sl, err := slack.New(slack.Config{SigningSecret: "sign", BotToken: "xoxb-test", APIURL: fake.APIURL()}, bot.NewRouter(bot.RouterOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &outcomes{}
+	// Not running: nothing leaves the queue of one.
+	al, err := bot.NewAlerts(bot.AlertsConfig{Catalog: exampleStore(), Poster: sl, QueueSize: 1, Outcome: out.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := alertmanager.New(alertmanager.Config{Token: token, Submit: al.Submit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	body := notification("g", bot.AlertFiring, alertOn(map[string]string{"alertname": "X"}, bot.AlertFiring, incidentClock))
+	if code := deliver(t, srv.URL, token, body); code != http.StatusOK {
+		t.Fatalf("first delivery: %d", code)
+	}
+	if code := deliver(t, srv.URL, token, body); code != http.StatusServiceUnavailable {
+		t.Fatalf("delivery to a full queue: %d, want 503 so that Alertmanager retries", code)
+	}
+	if out.get(bot.AlertRefused) != 1 {
+		t.Fatal("the refusal is not counted")
+	}
+}
