@@ -224,13 +224,29 @@ func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
 	if top != 1 || replies != 1 {
 		t.Fatalf("%d cards and %d resolve lines in the thread; want 1 and 1", top, replies)
 	}
-	_, metrics := status(t, base+"/metrics")
-	for _, want := range []string{`callboard_alert_deliveries_total{outcome="posted",source="alertmanager"} 1`, `callboard_alert_deliveries_total{outcome="updated",source="alertmanager"} 1`,
-		`callboard_alert_webhook_refused_total{reason="token",source="alertmanager"} 1`} {
-		if !strings.Contains(metrics, want) {
-			t.Errorf("metrics lack %s", want)
+	// It fires again after resolving: a new message, the old one kept.
+	postAlert(t, am, labels, ann, time.Now(), time.Time{})
+	waitUntil(t, "a new card for the re-fire", func() bool {
+		n := 0
+		for _, m := range fake.Messages("") {
+			if m.ThreadTS == "" {
+				n++
+			}
 		}
-	}
+		return n == 2
+	})
+	// The outcome is counted just after the post returns: wait for it.
+	wants := []string{`callboard_alert_deliveries_total{outcome="posted",source="alertmanager"} 2`, `callboard_alert_deliveries_total{outcome="updated",source="alertmanager"} 1`,
+		`callboard_alert_webhook_refused_total{reason="token",source="alertmanager"} 1`}
+	waitUntil(t, "the metrics "+strings.Join(wants, ", "), func() bool {
+		_, metrics := status(t, base+"/metrics")
+		for _, want := range wants {
+			if !strings.Contains(metrics, want) {
+				return false
+			}
+		}
+		return true
+	})
 	if strings.Contains(logs.String(), token) {
 		t.Error("the webhook token reached the log")
 	}
