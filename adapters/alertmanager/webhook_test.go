@@ -64,7 +64,7 @@ type replica struct {
 	out    *outcomes
 }
 
-func newReplica(t *testing.T, fake *slacktest.Server, store bot.AlertStore, routing bot.AlertRouting) *replica {
+func newReplica(t testing.TB, fake *slacktest.Server, store bot.AlertStore, routing bot.AlertRouting) *replica {
 	t.Helper()
 	rt, err := rota.Load(examples.FS, examples.Rota)
 	if err != nil {
@@ -130,7 +130,7 @@ func alertOn(labels map[string]string, status string, started time.Time) amAlert
 	return a
 }
 
-func deliver(t *testing.T, url, bearer string, body []byte) int {
+func deliver(t testing.TB, url, bearer string, body []byte) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -147,7 +147,7 @@ func deliver(t *testing.T, url, bearer string, body []byte) int {
 }
 
 // waitFor polls cond for up to a minute (a guard against hangs, not a speed check).
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
