@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,8 @@ type AlertGroup struct {
 	ServiceID string `json:"serviceId,omitempty"`
 	// Note is a change worth a line in the thread besides the status: "acknowledged by Ana".
 	Note string `json:"note,omitempty"`
+	// Truncated counts alerts of the group the source left out (Alertmanager's max_alerts).
+	Truncated int `json:"truncated,omitempty"`
 	// Event is the source's event ("incident.acknowledged"), distinct per
 	// change, so an event that changes no status is still told once.
 	Event string `json:"event,omitempty"`
@@ -103,7 +106,7 @@ func (g *AlertGroup) Name() string {
 // digest identifies the group's state: its status, each alert's status, and
 // the note, so a redelivery of the same state changes nothing.
 func (g *AlertGroup) digest() string {
-	parts := []string{g.Status, g.Note, g.Event}
+	parts := []string{g.Status, g.Note, g.Event + "#" + strconv.Itoa(g.Truncated)}
 	for _, a := range g.Alerts {
 		parts = append(parts, a.Fingerprint+"="+a.Status+"@"+a.Name+"@"+a.StartsAt.UTC().Format(time.RFC3339Nano))
 	}
@@ -313,6 +316,9 @@ func (a *answers) alertCard(ctx context.Context, r AlertRouting, platform string
 	var text []string
 	if d := alertDescription(g); d != "" {
 		text = append(text, d)
+	}
+	if g.Truncated > 0 {
+		text = append(text, fmt.Sprintf("%d more alerts of this group were not sent (Alertmanager's max_alerts).", g.Truncated))
 	}
 	if n := len(g.Alerts); n > 1 {
 		firing := 0

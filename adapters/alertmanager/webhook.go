@@ -171,5 +171,8 @@ func Decode(body []byte) (bot.AlertGroup, error) {
 		g.Alerts = append(g.Alerts, bot.Alert{Name: labels["alertname"], Status: a.Status, Labels: labels, Annotations: ann,
 			StartsAt: a.StartsAt, EndsAt: a.EndsAt, Fingerprint: a.Fingerprint, GeneratorURL: a.GeneratorURL})
 	}
+	if n.TruncatedAlerts > 0 {
+		g.Truncated = n.TruncatedAlerts
+	}
 	return g, nil
 }

@@ -485,3 +485,29 @@ func TestFullQueueAsksAlertmanagerToDeliverAgain(t *testing.T) {
 		t.Fatal("the refusal is not counted")
 	}
 }
+
+func TestDecodeKeepsWhatAlertmanagerSays(t *testing.T) {
+	body := []byte(`{"version":"4","groupKey":"{}:{alertname=\"Err\"}","truncatedAlerts":250,"status":"firing","receiver":"callboard",
+"groupLabels":{"alertname":"Err"},"commonLabels":{"alertname":"Err","service":"ledger"},"commonAnnotations":{"summary":"errors"},
+"externalURL":"https://alertmanager.example.com","alerts":[{"status":"firing","labels":{"alertname":"Err","service":"ledger","pod":"a"},
+"annotations":{},"startsAt":"2026-12-07T20:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"https://prometheus.example.com/graph","fingerprint":"f1"}]}`)
+	g, err := alertmanager.Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := g.Alerts[0]
+	if g.Key != `{}:{alertname="Err"}` || g.Truncated != 250 || g.URL != "https://alertmanager.example.com" || a.Name != "Err" ||
+		a.Fingerprint != "f1" || a.Annotations["summary"] != "errors" || !a.StartsAt.Equal(time.Date(2026, 12, 7, 20, 0, 0, 0, time.UTC)) {
+		t.Fatalf("decoded %+v", g)
+	}
+	for _, bad := range []struct{ body, want string }{
+		{`{"version":"4","status":"firing","alerts":[{"status":"firing"}]}`, "groupKey"},
+		{`{"version":"4","groupKey":"g","status":"pending","alerts":[{"status":"firing"}]}`, `status "pending"`},
+		{`{"version":"4","groupKey":"g","status":"firing","alerts":[]}`, "alerts is empty"},
+		{`{"version":"4","groupKey":"g","status":"firing","alerts":[{"status":"x"}]}`, "alerts[0].status"},
+	} {
+		if _, err := alertmanager.Decode([]byte(bad.body)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v, want an error naming %s", bad.body, err, bad.want)
+		}
+	}
+}

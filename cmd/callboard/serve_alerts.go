@@ -162,7 +162,7 @@ func (s *server) wireAlerts() error {
 	}
 	if am {
 		h, err := alertmanager.New(alertmanager.Config{Token: cfg.secrets.AlertmanagerToken, AllowNoToken: a.Alertmanager.AllowNoToken,
-			Submit: alerts.Submit, Logger: s.log, Refused: func(r string) { m.refused.WithLabelValues(bot.AlertSourceAlertmanager, r).Inc() }})
+			Submit: alerts.Submit, Logger: s.log, MaxBody: cfg.Server.MaxBodyBytes, Refused: func(r string) { m.refused.WithLabelValues(bot.AlertSourceAlertmanager, r).Inc() }})
 		if err != nil {
 			return err
 		}
