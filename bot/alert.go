@@ -395,9 +395,7 @@ func (a *answers) alertCard(ctx context.Context, r AlertRouting, platform string
 			Action{Label: "on-call", Command: "oncall " + ref},
 			Action{Label: "runbook", Command: "runbook " + ref},
 		)
-		if a.Docs != nil {
-			resp.Actions = append(resp.Actions, Action{Label: "docs", Command: "docs " + ref})
-		}
+		resp.Actions = append(resp.Actions, a.docsAction(e)...)
 	}
 	for k, c := range r.SeverityChannels {
 		if sev != "" && c != "" && strings.EqualFold(k, sev) {

@@ -187,7 +187,7 @@ func TestAlertmanagerAlertBecomesACardUpdatedOnResolve(t *testing.T) {
 	if card.Channel != "#ledger-oncall" {
 		t.Fatalf("card posted in %q, want ledger's #ledger-oncall", card.Channel)
 	}
-	for _, want := range []string{"Firing", "LedgerHighErrorRate", "Ledger", "Team Ledger", "Teams affected", "https://wiki.example.com/runbooks/ledger-5xx", "I'm on it"} {
+	for _, want := range []string{"Firing", "LedgerHighErrorRate", "Ledger", "Team Ledger", "Teams affected", "https://wiki.example.com/runbooks/ledger-5xx", "I'm on it", "impact component:default/ledger", "docs component:default/ledger"} {
 		if !strings.Contains(b, want) {
 			t.Errorf("card lacks %q:\n%s", want, b)
 		}
