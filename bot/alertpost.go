@@ -61,6 +61,8 @@ type AlertState struct {
 	// TakenBy are who pressed "I'm on it", as shown.
 	TakenBy []string  `json:"takenBy,omitempty"`
 	Updated time.Time `json:"updated"`
+	// Shown is the card as last posted, so "I'm on it" can add who took it.
+	Shown *Response `json:"shown,omitempty"`
 }
 
 // AlertStore keeps alert groups' state and serialises work on one group
@@ -338,7 +340,8 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 				"source", g.Source, "group", id, "entity", card.Entity, "title", card.Response.Title)
 			return nil
 		}
-		msg, err := x.cfg.Poster.Post(ctx, card.Channel, x.public(card.Response))
+		shown := x.public(card.Response)
+		msg, err := x.cfg.Poster.Post(ctx, card.Channel, shown)
 		if fb := x.cfg.Routing.FallbackChannel; errors.Is(err, ErrChannelUnusable) && fb != "" && fb != card.Channel {
 			// The catalog names a channel the bot cannot use: the card goes
 			// to the fallback channel saying so, rather than nowhere.
@@ -349,7 +352,8 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 			}
 			card.Response.Text = note
 			card.Channel = fb
-			msg, err = x.cfg.Poster.Post(ctx, card.Channel, x.public(card.Response))
+			shown = x.public(card.Response)
+			msg, err = x.cfg.Poster.Post(ctx, card.Channel, shown)
 		}
 		if err != nil {
 			return fmt.Errorf("post alert card in %s: %w", card.Channel, err)
@@ -359,7 +363,7 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 			n = st.Card + 1
 		}
 		nst := &AlertState{Card: n, Channel: card.Channel, Message: msg, Status: g.Status, Seen: []string{digest},
-			LastStart: start, Entity: card.Entity, Updated: x.cfg.Now()}
+			LastStart: start, Entity: card.Entity, Updated: x.cfg.Now(), Shown: shown}
 		if err := x.put(ctx, id, nst); err != nil {
 			// The card is up; a retry would post it again. Log loudly
 			// rather than duplicate.
@@ -371,13 +375,15 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 	default:
 		card := x.a.alertCard(ctx, x.cfg.Routing, x.cfg.Platform, g, id)
 		x.addTaken(card.Response, st)
-		if err := x.cfg.Poster.Update(ctx, st.Channel, st.Message, x.public(card.Response)); err != nil {
+		shown := x.public(card.Response)
+		if err := x.cfg.Poster.Update(ctx, st.Channel, st.Message, shown); err != nil {
 			return fmt.Errorf("update alert card in %s: %w", st.Channel, err)
 		}
 		if _, err := x.cfg.Poster.ReplyInThread(ctx, st.Channel, st.Message, x.public(&Response{Text: changeLine(g, st, x.cfg.Now()), Status: StatusOK})); err != nil {
 			return fmt.Errorf("reply in the alert card's thread in %s: %w", st.Channel, err)
 		}
 		st.Status = g.Status
+		st.Shown = shown
 		st.Seen = append(st.Seen, digest)
 		if len(st.Seen) > 32 {
 			st.Seen = st.Seen[len(st.Seen)-32:]
@@ -419,11 +425,18 @@ func (x *Alerts) put(ctx context.Context, id string, st *AlertState) error {
 	return x.cfg.Store.Put(ctx, id, st, x.cfg.StateTTL)
 }
 
-// addTaken shows who is on it on an updated card.
+// addTaken shows who is on it on the card (replacing what it said).
 func (x *Alerts) addTaken(resp *Response, st *AlertState) {
-	if len(st.TakenBy) > 0 {
-		resp.Fields = append(resp.Fields, Field{Name: "On it", Value: strings.Join(st.TakenBy, ", ")})
+	fields := resp.Fields[:0:0]
+	for _, f := range resp.Fields {
+		if f.Name != "On it" {
+			fields = append(fields, f)
+		}
 	}
+	if len(st.TakenBy) > 0 {
+		fields = append(fields, Field{Name: "On it", Value: strings.Join(st.TakenBy, ", ")})
+	}
+	resp.Fields = fields
 }
 
 // changeLine is the thread's line for a change of the group.
@@ -520,6 +533,16 @@ func (x *Alerts) take(ctx context.Context, req *Request) (*Response, error) {
 		return nil, fmt.Errorf("post in the alert card's thread: %w", err)
 	}
 	st.TakenBy = append(st.TakenBy, who)
+	if st.Shown != nil {
+		// The card says who is on it too, not only its thread.
+		shown := *st.Shown
+		x.addTaken(&shown, st)
+		if err := x.cfg.Poster.Update(ctx, st.Channel, st.Message, x.public(&shown)); err != nil {
+			x.log.Warn("alerts: card not updated with who took it (the thread says so)", "group", id, "err", err)
+		} else {
+			st.Shown = &shown
+		}
+	}
 	if err := x.put(ctx, id, st); err != nil {
 		x.log.Warn("alerts: who took it not saved", "group", id, "err", err)
 	}

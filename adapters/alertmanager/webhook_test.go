@@ -208,13 +208,16 @@ func TestAlertBecomesOwnerCardInTheTeamChannelThenResolves(t *testing.T) {
 	if len(replies) != 1 || replies[0].ThreadTS != card.TS || !strings.Contains(string(replies[0].Blocks), `\u003c@U0MATEO\u003e is on it`) {
 		t.Fatalf("thread after take: %+v", replies)
 	}
+	if top, _ := cards(fake); top[0].Updates != 1 || !strings.Contains(string(top[0].Blocks), "*On it*") || !strings.Contains(string(top[0].Blocks), `\u003c@U0MATEO\u003e`) {
+		t.Fatalf("the card does not say who took it:\n%s", top[0].Blocks)
+	}
 
 	resolved := notification(`{}:{alertname="HighErrorRate"}`, bot.AlertResolved, alertOn(labels, bot.AlertResolved, started))
 	deliver(t, r.url, token, resolved)
 	waitFor(t, "the update", func() bool { return r.out.get(bot.AlertUpdated) == 1 })
 	top, replies = cards(fake)
-	if len(top) != 1 || top[0].Updates != 1 {
-		t.Fatalf("after resolve: %d cards, %d updates; want the one card updated", len(top), top[0].Updates)
+	if len(top) != 1 || top[0].Updates != 2 {
+		t.Fatalf("after resolve: %d cards, %d updates; want the one card updated again", len(top), top[0].Updates)
 	}
 	if b := string(top[0].Blocks); !strings.Contains(b, "Resolved") || strings.Contains(b, "I'm on it") || !strings.Contains(b, "On it") {
 		t.Fatalf("resolved card:\n%s", b)
