@@ -2,7 +2,8 @@
 // through go-redis' UniversalClient (single node, Sentinel or Cluster):
 // delivery dedupe, per-user rate limits, the audit stream, the leader lock with
 // fencing tokens, scaffold job records and the job queue (a Stream with a
-// consumer group), and the catalog snapshot bus.
+// consumer group), the catalog snapshot bus, and alert groups' cards and
+// locks (AlertStore).
 //
 // NewClient (and Open) is the one place a client is built: the mode (a
 // single node, Sentinel, or a Cluster, also detected from one address), TLS,

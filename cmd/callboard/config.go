@@ -42,6 +42,8 @@ type Config struct {
 	Log      LogConfig      `yaml:"log"`
 	OnCall   OnCallConfig   `yaml:"oncall"`
 	Health   HealthConfig   `yaml:"health"`
+	// Alerts turns alert webhooks into owner cards (serve_alerts.go).
+	Alerts AlertsConfig `yaml:"alerts"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -242,6 +244,10 @@ type Secrets struct {
 	BackstageToken        string
 	PagerDutyToken        string
 	OpsgenieAPIKey        string
+	// AlertmanagerToken and PagerDutyWebhookSecret authenticate the alert
+	// webhooks (serve_alerts.go).
+	AlertmanagerToken      string
+	PagerDutyWebhookSecret string
 	// RedisURLPassword is the password inside redis.url / REDIS_URL
 	// (redis://user:PASSWORD@host), redacted like the others.
 	RedisURLPassword string
@@ -722,6 +728,8 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
 	read(&s.PagerDutyToken, "PAGERDUTY_TOKEN", "oncall.pagerduty.secret_file", c.OnCall.PagerDuty.SecretFile)
 	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
+	read(&s.AlertmanagerToken, "ALERTMANAGER_WEBHOOK_TOKEN", "alerts.alertmanager.token_file", c.Alerts.Alertmanager.TokenFile)
+	read(&s.PagerDutyWebhookSecret, "PAGERDUTY_WEBHOOK_SECRET", "alerts.pagerduty.secret_file", c.Alerts.PagerDuty.SecretFile)
 	if v := getenv("PAGERDUTY_API_URL"); v != "" {
 		c.OnCall.PagerDuty.APIURL = v
 	}
@@ -875,6 +883,7 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	if c.slackOn() && c.Slack.Mode == "http" && c.secrets.SlackSigningSecret == "" {
 		bad("slack.signing_secret_file", "Slack in http mode needs SLACK_SIGNING_SECRET or slack.signing_secret_file")
 	}
+	c.validateAlerts(bad)
 	if strings.TrimSpace(c.Discord.Prefix) == "" {
 		bad("discord.prefix", "must not be empty")
 	}

@@ -177,6 +177,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	if err := s.wireDigest(); err != nil { // serve_digest.go
 		return nil, err
 	}
+	if err := s.wireAlerts(); err != nil {
+		return nil, err
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

@@ -70,6 +70,44 @@ type Server struct {
 	urls   map[string]*responseURL
 	seq    int
 	sock   socket
+	posted []*Message
+}
+
+// Message is a message as the channel shows it now: posted with
+// chat.postMessage, changed by chat.update.
+type Message struct {
+	Channel string
+	TS      string
+	// ThreadTS is the parent's ts for a reply in a thread.
+	ThreadTS string
+	Text     string
+	Blocks   json.RawMessage
+	// Updates counts the chat.update calls that changed it.
+	Updates int
+}
+
+// Messages returns the messages in channel (all channels when ""), in the
+// order they were posted, as they are now. Replies in threads are included,
+// with ThreadTS set.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.posted {
+		if channel == "" || m.Channel == channel {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+func (s *Server) findMessage(channel, ts string) *Message {
+	for _, m := range s.posted {
+		if m.Channel == channel && m.TS == ts {
+			return m
+		}
+	}
+	return nil
 }
 
 // New starts a fake on a loopback port.
@@ -282,7 +320,12 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
-	ts := fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
+	s.mu.Lock()
+	s.seq++
+	// Slack's ts is unique per channel; the sequence keeps two posts in one
+	// microsecond apart.
+	ts := fmt.Sprintf("%d.%06d", now.Unix(), (now.Nanosecond()/1000+s.seq)%1000000)
+	s.mu.Unlock()
 	switch method {
 	case "auth.test":
 		s.record(c)
@@ -309,6 +352,23 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			fail(err.code)
 			return
 		}
+		ch := c.Params.Get("channel")
+		s.mu.Lock()
+		switch method {
+		case "chat.postMessage":
+			thread := c.Params.Get("thread_ts")
+			s.posted = append(s.posted, &Message{Channel: ch, TS: ts, ThreadTS: thread, Text: c.Params.Get("text"), Blocks: c.Blocks})
+		case "chat.update":
+			m := s.findMessage(ch, c.Params.Get("ts"))
+			if m == nil {
+				s.mu.Unlock()
+				fail("message_not_found")
+				return
+			}
+			m.Text, m.Blocks = c.Params.Get("text"), c.Blocks
+			m.Updates++
+		}
+		s.mu.Unlock()
 		s.record(c)
 		switch method {
 		case "chat.postMessage":
