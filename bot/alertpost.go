@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -141,10 +142,13 @@ type AlertsConfig struct {
 // across replicas and redeliveries through the AlertStore; retried with
 // backoff when the platform refuses.
 type Alerts struct {
-	cfg   AlertsConfig
-	a     *answers
-	queue chan AlertGroup
-	log   *slog.Logger
+	cfg AlertsConfig
+	a   *answers
+	// queues has one queue per worker; a group always goes to the same
+	// one, so one replica shows a group's deliveries in the order they
+	// came (acknowledged before resolved), while groups run side by side.
+	queues []chan AlertGroup
+	log    *slog.Logger
 }
 
 // NewAlerts checks cfg and returns Alerts; call Run to start posting.
@@ -183,7 +187,17 @@ func NewAlerts(cfg AlertsConfig) (*Alerts, error) {
 		cfg.Platform = PlatformSlack
 	}
 	a := &answers{Options: Options{Catalog: cfg.Catalog, OnCall: cfg.OnCall, OnCallTimeout: cfg.OnCallTimeout, Docs: cfg.Docs, Now: cfg.Now, PageSize: 15}}
-	return &Alerts{cfg: cfg, a: a, queue: make(chan AlertGroup, cfg.QueueSize), log: logger(cfg.Logger)}, nil
+	x := &Alerts{cfg: cfg, a: a, log: logger(cfg.Logger)}
+	for range cfg.Workers {
+		x.queues = append(x.queues, make(chan AlertGroup, max(1, cfg.QueueSize/cfg.Workers)))
+	}
+	return x, nil
+}
+
+// queueOf is the queue group g goes to: always the same for one group.
+func (x *Alerts) queueOf(g *AlertGroup) chan AlertGroup {
+	h := sha256.Sum256([]byte(g.Source + "\x00" + g.Key))
+	return x.queues[int(binary.BigEndian.Uint32(h[:4])%uint32(len(x.queues)))]
 }
 
 // AlertGroupID is the short id of a group, used as its state key and
@@ -203,7 +217,7 @@ func (x *Alerts) outcome(g *AlertGroup, o string) {
 // ErrAlertQueueFull (counted as refused).
 func (x *Alerts) Submit(g AlertGroup) error {
 	select {
-	case x.queue <- g:
+	case x.queueOf(&g) <- g:
 		return nil
 	default:
 		x.outcome(&g, AlertRefused)
@@ -216,26 +230,29 @@ func (x *Alerts) Submit(g AlertGroup) error {
 // logged as not posted, one line per group.
 func (x *Alerts) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	for range x.cfg.Workers {
+	for _, q := range x.queues {
 		wg.Go(func() {
 			for {
 				select {
 				case <-ctx.Done():
 					return
-				case g := <-x.queue:
+				case g := <-q:
 					x.deliver(ctx, &g)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for {
-		select {
-		case g := <-x.queue:
-			x.outcome(&g, AlertFailed)
-			x.log.Error("alerts: card not posted: shutting down", "source", g.Source, "group", AlertGroupID(&g), "status", g.Status)
-		default:
-			return
+	for _, q := range x.queues {
+	drain:
+		for {
+			select {
+			case g := <-q:
+				x.outcome(&g, AlertFailed)
+				x.log.Error("alerts: card not posted: shutting down", "source", g.Source, "group", AlertGroupID(&g), "status", g.Status)
+			default:
+				break drain
+			}
 		}
 	}
 }

@@ -133,6 +133,29 @@ func (d *Digest) Run(ctx context.Context) error {
 	}
 }
 
+// postRetrying posts resp, waiting out a platform's rate limit (a
+// RetryLaterError, honouring its Retry-After up to a minute) a few times:
+// a digest that a 429 refused would otherwise wait a week.
+func postRetrying(ctx context.Context, p Poster, channel string, resp *Response) (string, error) {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
+		ts, err := p.Post(ctx, channel, resp)
+		var rl *RetryLaterError
+		if err == nil || !errors.As(err, &rl) || attempt == 4 {
+			return ts, err
+		}
+		pause := min(max(rl.After, wait), time.Minute)
+		wait *= 2
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", err
+		case <-t.C:
+		}
+	}
+}
+
 // digestState is what a team's last digest left in State.
 type digestState struct {
 	Tick  int64        `json:"tick"`
@@ -209,7 +232,7 @@ func (d *Digest) Send(ctx context.Context, tick time.Time) (int, error) {
 			if d.Redact != nil {
 				redactResponse(resp, d.Redact)
 			}
-			if _, err := d.Poster.Post(ctx, channelOf(g), resp); err != nil {
+			if _, err := postRetrying(ctx, d.Poster, channelOf(g), resp); err != nil {
 				// Its state stays: the next digest lists changes since the last one it got.
 				errs = append(errs, fmt.Errorf("%s: posting: %w", g.Ref(), err))
 				continue

@@ -2,10 +2,12 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
@@ -159,5 +161,36 @@ func BenchmarkHealthAnswer100k(b *testing.B) {
 		if len(resp.Sections) == 0 {
 			b.Fatal("no worst items")
 		}
+	}
+}
+
+// flakyPoster refuses its first post with a rate limit, then accepts.
+type flakyPoster struct {
+	calls  int
+	posted []string
+}
+
+func (p *flakyPoster) Post(_ context.Context, channel string, _ *bot.Response) (string, error) {
+	p.calls++
+	if p.calls == 1 {
+		return "", &bot.RetryLaterError{After: 10 * time.Millisecond, Err: errors.New("ratelimited")}
+	}
+	p.posted = append(p.posted, channel)
+	return "1.1", nil
+}
+
+// A digest that the platform rate-limits is posted once the limit has
+// passed, not dropped until the next scheduled time.
+func TestDigestWaitsOutARateLimit(t *testing.T) {
+	res := catalog.LoadFS(context.Background(), fstest.MapFS{"c.yaml": {Data: []byte(healthOrg)}}, []string{"c.yaml"}, catalog.LoadOptions{})
+	p := &flakyPoster{}
+	d := &bot.Digest{Catalog: catalog.NewStore(catalog.Build(res)), Reports: &bot.HealthReports{}, Poster: p,
+		Locker: bot.NewMemoryLocker(), State: bot.NewMemoryStash()}
+	n, err := d.Send(context.Background(), time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	if err != nil || n == 0 {
+		t.Fatalf("Send = %d, %v", n, err)
+	}
+	if p.calls != n+1 || len(p.posted) != n {
+		t.Errorf("%d calls for %d digests posted (%v); want the refused one posted again", p.calls, n, p.posted)
 	}
 }

@@ -514,3 +514,49 @@ func TestDecodeKeepsWhatAlertmanagerSays(t *testing.T) {
 		}
 	}
 }
+
+// One replica shows a group's deliveries in the order they came, however
+// many groups arrive at once: a group's second alert and then its
+// resolution make two thread lines in that order, never a resolved card
+// followed by an "older firing state" dropped as stale.
+func TestDeliveriesOfOneGroupAreShownInOrder(t *testing.T) {
+	fake := slacktest.New()
+	t.Cleanup(fake.Close)
+	r := newReplica(t, fake, bot.NewMemoryAlertStore(), bot.AlertRouting{FallbackChannel: "#alerts-unrouted"})
+	started := incidentClock.Add(-15 * time.Minute)
+	const groups = 24
+	for i := range groups {
+		key := fmt.Sprintf(`{}:{alertname="Order%d"}`, i)
+		a := alertOn(map[string]string{"alertname": fmt.Sprintf("Order%d", i), "service": "ledger"}, bot.AlertFiring, started)
+		b := alertOn(map[string]string{"alertname": fmt.Sprintf("Order%d", i), "service": "ledger", "instance": "b"}, bot.AlertFiring, started.Add(time.Minute))
+		for _, body := range [][]byte{
+			notification(key, bot.AlertFiring, a),
+			notification(key, bot.AlertFiring, a, b),
+			notification(key, bot.AlertResolved, alertOn(a.Labels, bot.AlertResolved, started), alertOn(b.Labels, bot.AlertResolved, started.Add(time.Minute))),
+		} {
+			if code := deliver(t, r.url, token, body); code != http.StatusOK {
+				t.Fatalf("delivery answered %d", code)
+			}
+		}
+	}
+	waitFor(t, "every group handled", func() bool {
+		return r.out.get(bot.AlertPosted)+r.out.get(bot.AlertUpdated)+r.out.get(bot.AlertStale) >= 3*groups
+	})
+	if n := r.out.get(bot.AlertStale); n != 0 {
+		t.Errorf("%d deliveries were shown out of order and dropped as stale", n)
+	}
+	top, replies := cards(fake)
+	if len(top) != groups {
+		t.Fatalf("%d cards, want %d", len(top), groups)
+	}
+	thread := map[string][]string{}
+	for _, m := range replies {
+		thread[m.ThreadTS] = append(thread[m.ThreadTS], m.Text+string(m.Blocks))
+	}
+	for _, c := range top {
+		lines := thread[c.TS]
+		if len(lines) != 2 || !strings.Contains(lines[0], "2 of 2 alerts firing") || !strings.Contains(lines[1], "Resolved at") {
+			t.Errorf("card %s: thread %q, want the change and then the resolution", c.TS, lines)
+		}
+	}
+}
