@@ -3,6 +3,8 @@ package scaffold
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -234,3 +236,38 @@ func (q *MemQueue) Release(ctx context.Context, c Claim) error {
 func (q *MemQueue) Heartbeat() time.Duration { return q.visibility() / 3 }
 
 var _ Leaser = (*MemQueue)(nil)
+
+// ListJobs implements JobLister.
+func (s *MemJobStore) ListJobs(ctx context.Context, q JobQuery) ([]*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	var out []*Job
+	for _, data := range s.byID {
+		j, err := copyJob(data)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		if q.Matches(j) {
+			out = append(out, j)
+		}
+	}
+	s.mu.Unlock()
+	SortJobs(out)
+	if len(out) > q.Max() {
+		out = out[:q.Max()]
+	}
+	return out, nil
+}
+
+// SortJobs orders jobs newest first (ties by id, so the order is stable).
+func SortJobs(jobs []*Job) {
+	slices.SortFunc(jobs, func(a, b *Job) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
