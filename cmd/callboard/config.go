@@ -41,6 +41,7 @@ type Config struct {
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
 	OnCall   OnCallConfig   `yaml:"oncall"`
+	Status   StatusConfig   `yaml:"status"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -233,6 +234,7 @@ type Secrets struct {
 	BackstageToken      string
 	PagerDutyToken      string
 	OpsgenieAPIKey      string
+	StatusToken         string
 	// RedisURLPassword is the password inside redis.url / REDIS_URL
 	// (redis://user:PASSWORD@host), redacted like the others.
 	RedisURLPassword string
@@ -349,7 +351,7 @@ func redactedLoad(path string, getenv func(string) string, forServe bool) (*Conf
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
 	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL",
-	"BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY"}
+	"BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY", "CALLBOARD_STATUS_TOKEN"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	return loadConfigChecked(path, getenv, false)
@@ -711,6 +713,7 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
 	read(&s.PagerDutyToken, "PAGERDUTY_TOKEN", "oncall.pagerduty.secret_file", c.OnCall.PagerDuty.SecretFile)
 	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
+	read(&s.StatusToken, "CALLBOARD_STATUS_TOKEN", "status.token_file", c.Status.TokenFile)
 	if v := getenv("PAGERDUTY_API_URL"); v != "" {
 		c.OnCall.PagerDuty.APIURL = v
 	}
