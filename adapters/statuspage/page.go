@@ -116,7 +116,9 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, p.report(r.Context()))
 	case r.URL.Path == PathPage:
 		if !p.authorized(r) {
-			p.render(w, http.StatusUnauthorized, view{Login: true})
+			// The login page itself is a page like any other (200), so a
+			// browser logs no failed load; the data stays behind the token.
+			p.render(w, http.StatusOK, view{Login: true})
 			return
 		}
 		rep := p.report(r.Context())

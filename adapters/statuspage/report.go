@@ -27,6 +27,9 @@ type Report struct {
 	// Replicas what each replica serves.
 	Leader   string    `json:"leader,omitempty"`
 	Replicas []Replica `json:"replicas"`
+	// LeaderNote says why there is no leader, when there is none to have
+	// (every replica reads its own local files).
+	LeaderNote string `json:"leader_note,omitempty"`
 	// Docs is the documentation index.
 	Docs Docs `json:"docs"`
 	// Jobs are the scaffold jobs by state, with the failed ones' errors.
@@ -197,7 +200,7 @@ func (r Report) redacted(f func(string) string) Report {
 		return r
 	}
 	out := r
-	out.Replica, out.Leader, out.Redis = f(r.Replica), f(r.Leader), f(r.Redis)
+	out.Replica, out.Leader, out.Redis, out.LeaderNote = f(r.Replica), f(r.Leader), f(r.Redis), f(r.LeaderNote)
 	out.Sources = make([]Source, len(r.Sources))
 	for i, s := range r.Sources {
 		s.Name, s.Error = f(s.Name), f(s.Error)

@@ -21,6 +21,7 @@ import (
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/statuspage"
+	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -140,7 +141,7 @@ func (s *server) wireStatus() error {
 		return nil
 	}
 	p, err := statuspage.New(statuspage.Options{Token: s.cfg.secrets.StatusToken, Report: s.statusReport,
-		Redact: redactor(s.cfg.secrets.values()).text, Logger: s.log.With("component", "status")})
+		Redact: func(t string) string { return bot.PublicText(redactor(s.cfg.secrets.values()).text(t)) }, Logger: s.log.With("component", "status")})
 	if err != nil {
 		return err
 	}
@@ -148,10 +149,18 @@ func (s *server) wireStatus() error {
 	return nil
 }
 
-// heartbeat writes this replica's record until ctx ends.
+// heartbeat writes this replica's record until ctx ends: every
+// heartbeatEvery, and at once when a new snapshot is swapped in.
 func (s *server) heartbeat(ctx context.Context) error {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
+	swapped := make(chan struct{}, 1)
+	s.app.Store.OnSwap(func(*catalog.Snapshot) {
+		select {
+		case swapped <- struct{}{}:
+		default:
+		}
+	})
 	for {
 		bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		if err := s.redis.Replicas.Beat(bctx, s.beat()); err != nil && ctx.Err() == nil {
@@ -162,6 +171,10 @@ func (s *server) heartbeat(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-swapped:
+			// A follower records the published version just after the
+			// swap: let it (and a burst of swaps) settle first.
+			sleep(ctx, time.Second)
 		}
 	}
 }
@@ -280,6 +293,9 @@ func (s *server) statusReplicas(ctx context.Context, rep *statuspage.Report) {
 		}
 	}
 	sort.Slice(beats, func(i, j int) bool { return beats[i].ID < beats[j].ID })
+	if s.ingest == nil {
+		rep.LeaderNote = "none: every replica reads the local catalog files itself"
+	}
 	for _, b := range beats {
 		rep.Replicas = append(rep.Replicas, statuspage.Replica{ID: b.ID, Version: b.Version, Entities: b.Entities, Leader: b.Leader, Seen: b.Seen, Self: b.ID == self.ID})
 		if b.Leader && rep.Leader == "" {
