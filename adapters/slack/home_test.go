@@ -168,3 +168,30 @@ func TestHomeViewOfAHugeAnswerFitsSlacksLimit(t *testing.T) {
 		t.Error("the cut is not said")
 	}
 }
+
+// A button of the Home tab has no channel and no response_url: its answer
+// goes to the person's DM with the app.
+func TestAppHomeButtonsAnswerInTheDM(t *testing.T) {
+	e, g := homeEnv(t)
+	close(g.open)
+	e.post(t, PathEvents, "application/json", homeOpened("EvHOME3", "U05PRIYA04", "home"), time.Now(), testSecret, nil)
+	calls := e.fake.Wait("views.publish", 1, time.Minute)
+	if len(calls) != 1 {
+		t.Fatalf("views.publish: %+v", calls)
+	}
+	id, value := buttonValue(t, calls[0].Blocks, "what I own")
+	payload := blockActionsPayload(id, value, "", false)
+	payload["user"] = map[string]any{"id": "U05PRIYA04", "username": "priya", "name": "priya", "team_id": "T0001"}
+	delete(payload, "channel")
+	delete(payload, "response_url")
+	payload["container"] = map[string]any{"type": "view", "view_id": "V0HOME"}
+	payload["view"] = map[string]any{"id": "V0HOME", "type": "home", "callback_id": "callboard_home"}
+	resp, _ := e.post(t, PathInteractions, formType, interactionBody(payload), time.Now(), testSecret, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("click answered %d", resp.StatusCode)
+	}
+	posts := e.fake.Wait("chat.postMessage", 1, time.Minute)
+	if len(posts) != 1 || posts[0].Params.Get("channel") != "U05PRIYA04" || !strings.Contains(blockText(t, posts[0].Blocks), "You are Priya Raman") {
+		t.Fatalf("the button's answer: %+v", posts)
+	}
+}
