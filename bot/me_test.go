@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +80,51 @@ func TestMeTellsAnUnknownPersonHowToLinkThemselves(t *testing.T) {
 	if resp.Status != bot.StatusNotFound || !strings.Contains(got, "slack.com/user-id: U0NEWBIE") || !strings.Contains(got, "## Your recent scaffold jobs\nNone yet") {
 		t.Errorf("unknown person:\n%s", got)
 	}
+}
+
+// BenchmarkMe100k: the `me` page (the Slack Home tab) of a team member in a
+// 100,000-entity catalog, among 2,000 scaffold jobs.
+// go test ./bot -run '^$' -bench Me100k -benchtime 2000x
+func BenchmarkMe100k(b *testing.B) {
+	s := big(b)
+	var who string
+	for _, e := range s.Entities() {
+		if e.Kind == "User" && len(e.Relations) > 0 {
+			who = e.Metadata.Name
+			break
+		}
+	}
+	if who == "" {
+		b.Fatal("no User with a team in the generated catalog")
+	}
+	jobs := scaffold.NewMemJobStore()
+	for i := range 2000 {
+		requester := fmt.Sprintf("console:someone-%d", i%200)
+		if i%100 == 0 {
+			requester = "console:" + who
+		}
+		j := &scaffold.Job{ID: fmt.Sprintf("job-%d", i), Template: "template:default/go-service", Requester: requester, State: scaffold.JobSucceeded, Created: incidentClock.Add(time.Duration(i) * time.Minute)}
+		if _, _, err := jobs.Create(context.Background(), j); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalog.NewStore(s), Jobs: jobs}); err != nil {
+		b.Fatal(err)
+	}
+	u := bot.User{Platform: bot.PlatformConsole, ID: who}
+	askAs(b, r, "me", u, 0) // builds the per-snapshot lookup once
+	d := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		resp, err := r.Handle(context.Background(), &bot.Request{Text: "me", User: u, Platform: u.Platform})
+		d = append(d, time.Since(start))
+		if err != nil || resp.Status != bot.StatusOK {
+			b.Fatalf("me: %v %+v", err, resp)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
 }
