@@ -197,7 +197,7 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.tokenMatches(strings.TrimSpace(r.PostForm.Get("token"))) {
-		p.o.Logger.Warn("status page: login refused", "remote", r.RemoteAddr)
+		p.o.Logger.Warn("status page: login refused: wrong token")
 		p.render(w, http.StatusUnauthorized, view{Login: true, Failed: true})
 		return
 	}
