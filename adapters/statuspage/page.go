@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -52,7 +53,18 @@ type Options struct {
 type Page struct {
 	o   Options
 	key []byte // HMAC key of session cookies, derived from the token
+
+	mu    sync.Mutex
+	fails []time.Time // refused logins within the last failWindow
 }
+
+// At most maxFails wrong tokens per failWindow are checked (per process):
+// guessing is slowed to a crawl, while a person who mistypes is not locked
+// out for long.
+const (
+	maxFails   = 10
+	failWindow = time.Minute
+)
 
 //go:embed page.html
 var files embed.FS
@@ -196,7 +208,13 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
+	if p.tooManyFails() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(failWindow/time.Second)))
+		http.Error(w, "Too many wrong tokens were tried; wait a minute and try again.", http.StatusTooManyRequests)
+		return
+	}
 	if !p.tokenMatches(strings.TrimSpace(r.PostForm.Get("token"))) {
+		p.failed()
 		p.o.Logger.Warn("status page: login refused: wrong token")
 		p.render(w, http.StatusUnauthorized, view{Login: true, Failed: true})
 		return
@@ -204,6 +222,28 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request) {
 	exp := strconv.FormatInt(p.o.Now().Add(sessionLife).Unix(), 10)
 	http.SetCookie(w, p.cookie(r, exp+"."+p.sign(exp), int(sessionLife/time.Second)))
 	http.Redirect(w, r, PathPage, http.StatusSeeOther)
+}
+
+func (p *Page) recentFails() []time.Time {
+	cut := p.o.Now().Add(-failWindow)
+	i := 0
+	for i < len(p.fails) && p.fails[i].Before(cut) {
+		i++
+	}
+	p.fails = p.fails[i:]
+	return p.fails
+}
+
+func (p *Page) tooManyFails() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.recentFails()) >= maxFails
+}
+
+func (p *Page) failed() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails = append(p.recentFails(), p.o.Now())
 }
 
 func (p *Page) cookie(r *http.Request, value string, maxAge int) *http.Cookie {

@@ -239,3 +239,27 @@ func TestGitHubLinksOnlyForGitHubFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestGuessingTheTokenIsSlowedDown(t *testing.T) {
+	now := clock
+	p, _ := New(Options{Token: testToken, Report: func(context.Context) Report { return sampleReport() }, Now: func() time.Time { return now }})
+	login := func(token string) int {
+		req := httptest.NewRequest(http.MethodPost, PathLogin, strings.NewReader(url.Values{"token": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, req)
+		return w.Code
+	}
+	for i := range maxFails {
+		if c := login("guess"); c != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, c)
+		}
+	}
+	if c := login(testToken); c != http.StatusTooManyRequests {
+		t.Fatalf("after %d wrong tokens the right one was checked: %d", maxFails, c)
+	}
+	now = now.Add(failWindow + time.Second)
+	if c := login(testToken); c != http.StatusSeeOther {
+		t.Fatalf("a minute later: %d", c)
+	}
+}
