@@ -134,7 +134,9 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rep := p.report(r.Context())
-		p.render(w, http.StatusOK, view{Report: &rep})
+		hidden := 0
+		rep.Problems, hidden = capProblems(rep.Problems, maxShownProblems)
+		p.render(w, http.StatusOK, view{Report: &rep, HiddenProblems: hidden})
 	default:
 		http.NotFound(w, r)
 	}
@@ -153,6 +155,35 @@ type view struct {
 	Login  bool
 	Failed bool
 	Report *Report
+	// HiddenProblems is how many problems the page leaves to /status.json.
+	HiddenProblems int
+}
+
+// maxShownProblems bounds the problems the HTML page lists (a large broken
+// catalog has thousands); /status.json has them all.
+const maxShownProblems = 500
+
+// capProblems keeps the first max problems, in file order, and says how
+// many it left out.
+func capProblems(files []FileProblems, max int) ([]FileProblems, int) {
+	var out []FileProblems
+	shown, hidden := 0, 0
+	for _, f := range files {
+		switch {
+		case shown >= max:
+			hidden += len(f.Problems)
+		case shown+len(f.Problems) > max:
+			keep := max - shown
+			hidden += len(f.Problems) - keep
+			f.Problems = f.Problems[:keep]
+			out = append(out, f)
+			shown = max
+		default:
+			out = append(out, f)
+			shown += len(f.Problems)
+		}
+	}
+	return out, hidden
 }
 
 func (p *Page) render(w http.ResponseWriter, code int, v view) {

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +262,50 @@ func TestGuessingTheTokenIsSlowedDown(t *testing.T) {
 	now = now.Add(failWindow + time.Second)
 	if c := login(testToken); c != http.StatusSeeOther {
 		t.Fatalf("a minute later: %d", c)
+	}
+}
+
+// BenchmarkPage renders the page of a report with 1,000 problems in 100
+// files (it lists the first 500 and leaves the rest to /status.json).
+// go test ./adapters/statuspage -run '^$' -bench Page
+func BenchmarkPage(b *testing.B) {
+	rep := sampleReport()
+	var raw []RawProblem
+	for i := range 1000 {
+		raw = append(raw, RawProblem{File: "github.com/acme/repo-" + strconv.Itoa(i%100) + "/catalog-info.yaml", Line: i, Severity: "warning", Message: "spec.owner: group:default/ghost does not exist"})
+	}
+	rep.Problems, rep.ProblemCount = GroupProblems(raw), len(raw)
+	p, _ := New(Options{Token: testToken, Report: func(context.Context) Report { return rep }})
+	req := httptest.NewRequest(http.MethodGet, PathPage, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	w := httptest.NewRecorder()
+	p.ServeHTTP(w, req)
+	if !strings.Contains(w.Body.String(), "…and 500 more: ") {
+		b.Fatal("the page does not cap its problems")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func TestPageListsAtMostItsShareOfProblems(t *testing.T) {
+	files := []FileProblems{{File: "a", Problems: make([]Problem, 3)}, {File: "b", Problems: make([]Problem, 4)}, {File: "c", Problems: make([]Problem, 2)}}
+	for max, want := range map[int]string{9: "[a:3 b:4 c:2] 0", 5: "[a:3 b:2] 4", 3: "[a:3] 6", 0: "[] 9"} {
+		out, hidden := capProblems(files, max)
+		var got []string
+		for _, f := range out {
+			got = append(got, f.File+":"+strconv.Itoa(len(f.Problems)))
+		}
+		if s := "[" + strings.Join(got, " ") + "] " + strconv.Itoa(hidden); s != want {
+			t.Errorf("cap %d = %s, want %s", max, s, want)
+		}
+	}
+	if len(files[1].Problems) != 4 {
+		t.Error("capping changed the report")
 	}
 }
