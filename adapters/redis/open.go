@@ -24,6 +24,8 @@ type State struct {
 	Queue   *Queue
 	Catalog *SnapshotBus
 	Stash   *Stash
+	// Replicas are the replicas' heartbeats (the status page).
+	Replicas *Replicas
 }
 
 // Open builds the client from o and the state over it, with a rate limit of
@@ -36,17 +38,18 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 	}
 	p := o.Prefix()
 	return &State{
-		Client:  c,
-		Chosen:  chosen,
-		prefix:  p,
-		Dedupe:  &Dedupe{C: c, Prefix: p},
-		Limiter: &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
-		Audit:   &Audit{C: c, Prefix: p},
-		Locker:  &Locker{C: c, Prefix: p},
-		Jobs:    &JobStore{C: c, Prefix: p},
-		Queue:   &Queue{C: c, Prefix: p},
-		Catalog: &SnapshotBus{C: c, Prefix: p},
-		Stash:   &Stash{C: c, Prefix: p},
+		Client:   c,
+		Chosen:   chosen,
+		prefix:   p,
+		Dedupe:   &Dedupe{C: c, Prefix: p},
+		Limiter:  &RateLimiter{C: c, Prefix: p, Rate: rate, Burst: burst},
+		Audit:    &Audit{C: c, Prefix: p},
+		Locker:   &Locker{C: c, Prefix: p},
+		Jobs:     &JobStore{C: c, Prefix: p},
+		Queue:    &Queue{C: c, Prefix: p},
+		Catalog:  &SnapshotBus{C: c, Prefix: p},
+		Stash:    &Stash{C: c, Prefix: p},
+		Replicas: &Replicas{C: c, Prefix: p},
 	}, nil
 }
 

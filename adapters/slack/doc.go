@@ -3,7 +3,9 @@
 // into bot.Request, calls a bot.Handler, and renders bot.Response as Block Kit
 // within Slack's limits, paginating rather than truncating. Slow answers
 // (Response.Follow) are acknowledged at once and finished through
-// response_url or chat.postMessage/chat.update.
+// response_url or chat.postMessage/chat.update. The App Home tab is the
+// `me` command's answer, published with views.publish in the background each
+// time a person opens it (app_home_opened).
 //
 // It depends on bot (the domain) and slack-go; it must not depend on other
 // adapters, on catalog internals or on cmd. Subpackage slacktest is an

@@ -194,7 +194,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout}); err != nil {
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout, Jobs: appJobs{a}}); err != nil {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {

@@ -44,6 +44,7 @@ type Config struct {
 	Health   HealthConfig   `yaml:"health"`
 	// Alerts turns alert webhooks into owner cards (serve_alerts.go).
 	Alerts AlertsConfig `yaml:"alerts"`
+	Status StatusConfig `yaml:"status"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -248,6 +249,7 @@ type Secrets struct {
 	// webhooks (serve_alerts.go).
 	AlertmanagerToken      string
 	PagerDutyWebhookSecret string
+	StatusToken            string
 	// RedisURLPassword is the password inside redis.url / REDIS_URL
 	// (redis://user:PASSWORD@host), redacted like the others.
 	RedisURLPassword string
@@ -365,7 +367,8 @@ func redactedLoad(path string, getenv func(string) string, forServe bool) (*Conf
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
 	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL",
-	"REDIS_SENTINEL_PASSWORD", "BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY"}
+	"REDIS_SENTINEL_PASSWORD", "BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY", "CALLBOARD_STATUS_TOKEN",
+	"ALERTMANAGER_WEBHOOK_TOKEN", "PAGERDUTY_WEBHOOK_SECRET"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	return loadConfigChecked(path, getenv, false)
@@ -730,6 +733,7 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
 	read(&s.AlertmanagerToken, "ALERTMANAGER_WEBHOOK_TOKEN", "alerts.alertmanager.token_file", c.Alerts.Alertmanager.TokenFile)
 	read(&s.PagerDutyWebhookSecret, "PAGERDUTY_WEBHOOK_SECRET", "alerts.pagerduty.secret_file", c.Alerts.PagerDuty.SecretFile)
+	read(&s.StatusToken, "CALLBOARD_STATUS_TOKEN", "status.token_file", c.Status.TokenFile)
 	if v := getenv("PAGERDUTY_API_URL"); v != "" {
 		c.OnCall.PagerDuty.APIURL = v
 	}

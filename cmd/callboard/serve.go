@@ -28,7 +28,7 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "serve Slack, Discord and GitHub webhooks, /healthz, /readyz and /metrics", run: runServe})
+	register(command{name: "serve", summary: "serve Slack, Discord and GitHub webhooks, /healthz, /readyz, /metrics and /status", run: runServe})
 }
 
 func runServe(ctx context.Context, env *Env, args []string) int {
@@ -103,11 +103,13 @@ type server struct {
 	digest *bot.Digest
 	// background work (socket mode, gateway, refresh) run with run's context.
 	background []func(context.Context) error
+	// stat is the status page's state (status.go).
+	stat *statusState
 }
 
 // newServer builds everything from cfg; nothing listens yet.
 func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus()}
+	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), stat: newStatusState()}
 	var paths, specs []string
 	for _, src := range cfg.Catalog.Sources {
 		if isRemoteSpec(src) {
@@ -154,6 +156,7 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s.metrics = NewMetrics(app.Store, app.Docs)
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
+		s.observeLoad(start, nil)
 	}
 	app.Router.Use(s.metrics.Middleware())
 	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
@@ -178,6 +181,9 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		return nil, err
 	}
 	if err := s.wireAlerts(); err != nil {
+		return nil, err
+	}
+	if err := s.wireStatus(); err != nil {
 		return nil, err
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -298,6 +304,7 @@ func (s *server) reloadFiles(ctx context.Context) error {
 				return nil
 			}
 			s.metrics.ObserveRefresh(time.Since(start), err)
+			s.observeLoad(start, err)
 			if err != nil {
 				s.log.WarnContext(ctx, "catalog reload failed; the previous snapshot keeps serving", "err", err)
 			}

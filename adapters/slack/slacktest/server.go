@@ -389,6 +389,35 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		}
 		s.record(c)
 		reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "V" + strconv.FormatInt(now.UnixNano(), 36)}})
+	case "views.publish":
+		// Slack answers invalid_arguments for a missing user or a view
+		// that is not a Home tab, and keeps the last view published per user.
+		var body struct {
+			View *struct {
+				Type   string          `json:"type"`
+				Blocks json.RawMessage `json:"blocks"`
+			} `json:"view"`
+		}
+		_ = json.Unmarshal(c.Body, &body)
+		if c.Params.Get("user_id") == "" || body.View == nil || body.View.Type != "home" {
+			fail("invalid_arguments")
+			return
+		}
+		if err := CheckBlocks(c.Blocks, 100); err != nil {
+			fail(err.code)
+			return
+		}
+		s.mu.Lock()
+		_, known := s.users[c.Params.Get("user_id")]
+		anyUser := len(s.users) == 0 // a fake told of no users knows everyone
+		s.mu.Unlock()
+		if !known && !anyUser {
+			fail("user_not_found")
+			return
+		}
+		s.record(c)
+		reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "V" + strconv.FormatInt(now.UnixNano(), 36), "type": "home",
+			"blocks": body.View.Blocks}})
 	case "users.info":
 		s.mu.Lock()
 		u, ok := s.users[c.Params.Get("user")]
