@@ -15,7 +15,7 @@ const module = "github.com/callboard/callboard/"
 
 // domain are the packages that know no outside party: adapters implement
 // what they declare and may import them.
-var domain = []string{"bot", "catalog", "catalog/docs", "catalog/ingest", "scaffold"}
+var domain = []string{"bot", "catalog", "catalog/docs", "catalog/health", "catalog/ingest", "scaffold"}
 
 // layer is what one of our packages may import directly (our packages by
 // path inside the module, others by import path or prefix ending in "/"),
@@ -43,9 +43,10 @@ var layers = map[string]layer{
 	"catalog/internal/fastyaml": {imports: []string{"gopkg.in/yaml.v3"}, never: []string{module}},
 	"catalog/catalogtest":       {imports: []string{"catalog"}, never: platforms},
 	"catalog/docs":              {imports: []string{"catalog", "golang.org/x/text/", "gopkg.in/yaml.v3"}, never: platforms},
+	"catalog/health":            {imports: []string{"catalog"}, never: platforms},
 	"scaffold":                  {imports: []string{"catalog", "github.com/santhosh-tekuri/jsonschema/", "golang.org/x/text/", "gopkg.in/yaml.v3"}, never: platforms},
 	"scaffold/scaffoldtest":     {imports: []string{"scaffold", "catalog"}, never: platforms},
-	"bot":                       {imports: []string{"catalog", "scaffold"}, never: platforms},
+	"bot":                       {imports: []string{"catalog", "catalog/health", "scaffold", "github.com/robfig/cron/"}, never: platforms},
 	"bot/bottest":               {imports: []string{"bot", "adapters/pagerduty", "adapters/pagerduty/pagerdutytest"}, never: []string{module + "cmd/"}},
 	"catalog/ingest":            {imports: []string{"bot", "catalog", "catalog/docs"}, never: platforms},
 	"catalog/ingest/ingesttest": {imports: []string{"catalog/ingest"}, never: platforms},
@@ -54,6 +55,8 @@ var layers = map[string]layer{
 	// One outside party each; never another adapter.
 	"adapters/backstage":               adapter(),
 	"adapters/backstage/backstagetest": {},
+	"adapters/alertmanager":            adapter(),
+	"adapters/statuspage":              {never: []string{module}},
 	"adapters/console":                 adapter("golang.org/x/term"),
 	"adapters/discord":                 adapter("github.com/bwmarrin/discordgo"),
 	"adapters/discord/discordtest":     {imports: []string{"github.com/bwmarrin/discordgo"}},
@@ -74,7 +77,7 @@ var layers = map[string]layer{
 	// speaks an outside party's library itself.
 	"cmd/callboard": {
 		imports: append([]string{"adapters/", "examples", "catalog/catalogtest", "github.com/prometheus/client_golang/",
-			"golang.org/x/term", "gopkg.in/yaml.v3"}, domain...),
+			"github.com/prometheus/client_model/", "golang.org/x/term", "gopkg.in/yaml.v3"}, domain...),
 	},
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/scaffold"
 )
 
 // DocSearcher searches documentation (catalog/docs, adapted by main).
@@ -36,6 +37,8 @@ type Options struct {
 	OnCallTimeout time.Duration
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Jobs, when set, lists scaffold jobs: `me` shows the asker's recent ones.
+	Jobs scaffold.JobLister
 }
 
 // answers holds what the built-in handlers share.
@@ -46,7 +49,7 @@ type answers struct {
 }
 
 // RegisterBuiltins registers the built-in commands on r: help, owner,
-// oncall, info, deps, dependents, team, whoami, search, api, system and
+// oncall, info, deps, dependents, team, whoami, me, search, api, system and
 // (with Options.Docs) docs. Set RouterOptions{Default: "info", Empty: "help"}
 // on r so a bare name shows its card.
 func RegisterBuiltins(r *Router, opts Options) error {
@@ -138,11 +141,19 @@ func (a *answers) commands() []Command {
 			Handler: HandlerFunc(a.team),
 		},
 		{
-			Name: "whoami", Aliases: []string{"mine", "me", "my services", "what do i own", "who am i"},
+			Name: "whoami", Aliases: []string{"mine", "my services", "what do i own", "who am i"},
 			Summary: "you, as the catalog knows you, and what your teams own",
 			Usage:   "whoami", Examples: []string{"whoami", "mine"},
 			Help:    "Finds your catalog User by the slack.com/user-id or discord.com/user-id annotation, then by email, and lists your teams and what they own. On the console (`callboard ask`/`chat`) set CALLBOARD_USER to your User's name (default: $USER) or CALLBOARD_EMAIL to its spec.profile.email.",
 			Handler: HandlerFunc(a.whoami),
+			Private: true,
+		},
+		{
+			Name: "me", Aliases: []string{"home", "my home", "my page"},
+			Summary: "your page: you, your teams, what they own, who is on call for them, your scaffold jobs",
+			Usage:   "me", Examples: []string{"me"},
+			Help:    "Shows who you are in the catalog (or how to link yourself), your teams and what they own with each thing's lifecycle, who is on call for your teams now, and your recent scaffold jobs. On Slack it is also the bot's Home tab.",
+			Handler: HandlerFunc(a.me),
 			Private: true,
 		},
 		{

@@ -3,5 +3,12 @@
 // built-in command handlers, and middleware (dedupe, rate limits, audit).
 // It declares the state interfaces it needs; adapters implement them.
 //
-// It depends on catalog and scaffold, never on a chat platform, GitHub or Redis.
+// Alerts (alert.go, alertpost.go) turns alert groups from webhooks into
+// owner cards: the entity an alert maps to, its owner, on-call and blast
+// radius, posted through an AlertPoster once per group and state across
+// replicas (AlertStore), retried with backoff.
+//
+// It depends on catalog (catalog/health for the health command and digest),
+// scaffold and robfig/cron (digest schedules), never on a chat platform,
+// GitHub or Redis.
 package bot

@@ -429,6 +429,11 @@ func (r *resolver) resolve(m map[string]any, p []any) any {
 	if err != nil {
 		return warn("%s %s cannot be read (%v); the field is left unresolved", key, s, unwrapPath(err))
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or device would block the load (or never end): only
+		// regular files are read.
+		return warn("%s %s is not a regular file; the field is left unresolved", key, s)
+	}
 	if st.Size() > MaxFileSize {
 		return warn("%s %s is larger than %d bytes; the field is left unresolved", key, s, MaxFileSize)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Snapshot is an immutable, indexed view of the whole catalog. Build one with
@@ -25,6 +26,7 @@ type Snapshot struct {
 	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
+	built    time.Time
 }
 
 func (s *Snapshot) addAnno(key annoKey, id int32) {
@@ -103,6 +105,7 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 		extraIn:  make(map[Ref][]edge),
 		out:      make([][]adj, n),
 		problems: problems,
+		built:    time.Now(),
 	}
 	if s.byRef == nil {
 		s.byRef = make(map[Ref]int32, n)
@@ -210,6 +213,9 @@ func (s *Snapshot) Problems() []Problem { return s.problems }
 
 // Version is the snapshot's sequence number in its Store (0 before it is stored).
 func (s *Snapshot) Version() uint64 { return s.version }
+
+// Built is when the snapshot was made.
+func (s *Snapshot) Built() time.Time { return s.built }
 
 func (s *Snapshot) list(ids []int32) []*Entity {
 	if len(ids) == 0 {

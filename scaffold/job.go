@@ -249,3 +249,39 @@ func (e *WaitError) Error() string {
 }
 
 func (e *WaitError) Unwrap() error { return e.Err }
+
+// JobQuery selects jobs for JobLister.ListJobs. With Requester and User both
+// empty it selects every job; with either set, the jobs that person asked for
+// (a job matches when its Requester or its User is the one given).
+type JobQuery struct {
+	// Requester is a chat account ("slack:U0123").
+	Requester string
+	// User is a catalog User's entity ref ("user:default/jane.doe").
+	User string
+	// Limit is the most jobs returned (default 20).
+	Limit int
+}
+
+// Max is q.Limit or its default.
+func (q JobQuery) Max() int {
+	if q.Limit <= 0 {
+		return 20
+	}
+	return q.Limit
+}
+
+// Matches reports whether j is selected by q (ignoring Limit).
+func (q JobQuery) Matches(j *Job) bool {
+	if q.Requester == "" && q.User == "" {
+		return true
+	}
+	return (q.Requester != "" && j.Requester == q.Requester) || (q.User != "" && j.User == q.User)
+}
+
+// JobLister lists recent jobs, newest (by Created) first: a person's own
+// (App Home, `me`) or everyone's (the operator status page). Both job
+// stores implement it; a store that keeps jobs for a limited time lists
+// only those it still keeps.
+type JobLister interface {
+	ListJobs(ctx context.Context, q JobQuery) ([]*Job, error)
+}

@@ -3,6 +3,8 @@ package scaffold
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,11 +15,21 @@ type MemJobStore struct {
 	mu    sync.Mutex
 	byID  map[string][]byte
 	byKey map[string]string
+	// meta is what ListJobs selects and orders by, so a listing decodes
+	// only the jobs it returns.
+	meta map[string]jobMeta
 }
+
+type jobMeta struct {
+	requester, user string
+	created         time.Time
+}
+
+func metaOf(j *Job) jobMeta { return jobMeta{j.Requester, j.User, j.Created} }
 
 // NewMemJobStore returns an empty store.
 func NewMemJobStore() *MemJobStore {
-	return &MemJobStore{byID: map[string][]byte{}, byKey: map[string]string{}}
+	return &MemJobStore{byID: map[string][]byte{}, byKey: map[string]string{}, meta: map[string]jobMeta{}}
 }
 
 func copyJob(data []byte) (*Job, error) {
@@ -46,6 +58,7 @@ func (s *MemJobStore) Create(ctx context.Context, job *Job) (*Job, bool, error) 
 		return nil, false, err
 	}
 	s.byID[job.ID] = data
+	s.meta[job.ID] = metaOf(job)
 	if job.Key != "" {
 		s.byKey[job.Key] = job.ID
 	}
@@ -81,6 +94,7 @@ func (s *MemJobStore) Save(ctx context.Context, job *Job) error {
 		return ErrJobNotFound
 	}
 	s.byID[job.ID] = data
+	s.meta[job.ID] = metaOf(job)
 	return nil
 }
 
@@ -234,3 +248,50 @@ func (q *MemQueue) Release(ctx context.Context, c Claim) error {
 func (q *MemQueue) Heartbeat() time.Duration { return q.visibility() / 3 }
 
 var _ Leaser = (*MemQueue)(nil)
+
+// ListJobs implements JobLister.
+func (s *MemJobStore) ListJobs(ctx context.Context, q JobQuery) ([]*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	type hit struct {
+		id string
+		jobMeta
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hits []hit
+	for id, m := range s.meta {
+		if q.Matches(&Job{Requester: m.requester, User: m.user}) {
+			hits = append(hits, hit{id, m})
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := b.created.Compare(a.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	if len(hits) > q.Max() {
+		hits = hits[:q.Max()]
+	}
+	out := make([]*Job, 0, len(hits))
+	for _, h := range hits {
+		j, err := copyJob(s.byID[h.id])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// SortJobs orders jobs newest first (ties by id, so the order is stable).
+func SortJobs(jobs []*Job) {
+	slices.SortFunc(jobs, func(a, b *Job) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -292,15 +293,69 @@ func (r *Runner) Check(t *Template, values, secrets map[string]any, user catalog
 }
 
 // cannotRun says why callboard cannot run step s ("" when it can): its
-// action is not one callboard has, or it uses each:.
+// action is not one callboard has.
 func (r *Runner) cannotRun(s Step) string {
 	if _, ok := r.actions()[s.Action]; !ok {
 		return "callboard has no action " + s.Action
 	}
-	if s.Each != nil {
-		return "callboard cannot run a step with each: (once per item) yet"
-	}
 	return ""
+}
+
+// maxEachItems bounds the iterations of one step's each: (a parameter the
+// user fills can be a list of any length).
+const maxEachItems = 1000
+
+// eachItems evaluates a step's each: into its iterations, as Backstage
+// does: a list gives {key: index (a string), value: item}, an object
+// {key, value} for each entry (in key order here: our YAML maps keep none).
+// nil when the step has no each:.
+func eachItems(lang *Lang, where string, each any, data map[string]any) ([]map[string]any, error) {
+	if each == nil {
+		return nil, nil
+	}
+	v, err := lang.Eval(where, each, data)
+	if err != nil {
+		return nil, err
+	}
+	var items []map[string]any
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			items = append(items, map[string]any{"key": strconv.Itoa(i), "value": e})
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			items = append(items, map[string]any{"key": k, "value": x[k]})
+		}
+	default:
+		return nil, fmt.Errorf("%s: each: must be a list or an object, not %s", where, describeValue(v))
+	}
+	if len(items) > maxEachItems {
+		return nil, fmt.Errorf("%s: each: has %d items; at most %d are run", where, len(items), maxEachItems)
+	}
+	return items, nil
+}
+
+// describeValue names v's type for an error message, with the value when short.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing (it rendered undefined or null)"
+	case string:
+		if len(x) > 40 {
+			return "a string"
+		}
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("the boolean %v", x)
+	default:
+		return fmt.Sprintf("%T", v)
+	}
 }
 
 func (r *Runner) actionNames() []string {
@@ -729,7 +784,7 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			// As Backstage's dry run skips the actions that cannot dry-run:
 			// say which and why, and run the rest.
 			rec.State = StepSkipped
-			rec.Error = "not run in the dry run: " + why + ", so a real run refuses this template"
+			rec.Error = r.public("not run in the dry run: " + why + ", so a real run refuses this template")
 			steps[s.ID] = map[string]any{"output": map[string]any{}}
 			emit(i)
 			continue
@@ -766,40 +821,57 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 			return fmt.Errorf("saving job %s: %w: %w", job.ID, errNotSaved, err)
 		}
 		emit(i)
-		in, err := lang.Eval(t.Pos.File+": step "+s.ID+" input", s.Input, data)
+		iters, err := eachItems(lang, t.Pos.File+": step "+s.ID, s.Each, data)
 		if err != nil {
 			return r.fail(job, rec, save, emit, i, err)
 		}
-		inMap, _ := in.(map[string]any)
-		if inMap == nil {
-			inMap = map[string]any{}
+		each := s.Each != nil
+		if !each {
+			iters = []map[string]any{nil}
 		}
-		if dryRun {
-			env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
-			if err := a.Check(env, inMap); isUnreachable(err) {
+		var out map[string]any
+		skipped := false
+		for _, it := range iters {
+			if each {
+				data["each"] = it
+			}
+			o, skip, err := r.runStep(ctx, t, job, rec, s, a, ws, lang, data, dryRun)
+			delete(data, "each")
+			if err != nil {
+				var wait *WaitError
+				switch {
+				case ctx.Err() != nil && !dryRun:
+					// Stopped from outside (shutdown), not by the step's own fault.
+					return r.interrupt(ctx, job, rec, emit, i)
+				case errors.As(err, &wait) && !dryRun && ctx.Value(parkKey{}) != nil:
+					return r.park(job, rec, save, emit, i, wait)
+				}
+				return r.fail(job, rec, save, emit, i, err)
+			}
+			if skip != "" {
 				rec.State = StepSkipped
-				rec.Error = "not run in the dry run: " + err.Error()
+				rec.Error = r.public("not run in the dry run: " + skip)
 				steps[s.ID] = map[string]any{"output": map[string]any{}}
 				emit(i)
+				skipped = true
+				break
+			}
+			if !each {
+				out = o
 				continue
 			}
+			// As Backstage collects them: with each:, every output name
+			// holds the list of the iterations' values.
+			if out == nil {
+				out = map[string]any{}
+			}
+			for k, v := range o {
+				list, _ := out[k].([]any)
+				out[k] = append(list, v)
+			}
 		}
-		sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
-			Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),
-			Created: func(what string) {
-				rec.Created = appendOnce(rec.Created, what)
-			}}
-		out, err := a.Run(ctx, sc, inMap)
-		if err != nil && ctx.Err() != nil && !dryRun {
-			// Stopped from outside (shutdown), not by the step's own fault.
-			return r.interrupt(ctx, job, rec, emit, i)
-		}
-		var wait *WaitError
-		if errors.As(err, &wait) && !dryRun && ctx.Value(parkKey{}) != nil {
-			return r.park(job, rec, save, emit, i, wait)
-		}
-		if err != nil {
-			return r.fail(job, rec, save, emit, i, err)
+		if skipped {
+			continue
 		}
 		if out == nil {
 			out = map[string]any{}
@@ -828,6 +900,33 @@ func (r *Runner) execute(ctx context.Context, t *Template, job *Job, secrets map
 	}
 	emit(-1)
 	return nil
+}
+
+// runStep evaluates step s's input against data and runs its action once.
+// In a dry run, an action that cannot run here (a remote template location,
+// publishing with nothing configured) is not run: skip says why.
+func (r *Runner) runStep(ctx context.Context, t *Template, job *Job, rec *StepRecord, s Step, a Action, ws *Workspace, lang *Lang, data map[string]any, dryRun bool) (out map[string]any, skip string, err error) {
+	in, err := lang.Eval(t.Pos.File+": step "+s.ID+" input", s.Input, data)
+	if err != nil {
+		return nil, "", err
+	}
+	inMap, _ := in.(map[string]any)
+	if inMap == nil {
+		inMap = map[string]any{}
+	}
+	if dryRun {
+		env := &CheckEnv{Template: t, AllowedHosts: r.AllowedHosts, HasFetcher: r.Fetcher != nil, HasPublisher: r.Publisher != nil, HasRegistrar: r.Registrar != nil, DryRun: true}
+		if err := a.Check(env, inMap); isUnreachable(err) {
+			return nil, err.Error(), nil
+		}
+	}
+	sc := &StepContext{Job: job, Template: t, Workspace: ws, Lang: lang, Data: data, DryRun: dryRun, Marker: Marker(job.ID),
+		Publisher: r.Publisher, Registrar: r.Registrar, Fetcher: r.Fetcher, Log: r.log(),
+		Created: func(what string) {
+			rec.Created = appendOnce(rec.Created, what)
+		}}
+	out, err = a.Run(ctx, sc, inMap)
+	return out, "", err
 }
 
 func appendOnce(list []string, s string) []string {

@@ -19,7 +19,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		return &discordgo.ApplicationCommandOption{Type: str, Name: "entity", Description: desc, Required: required, Autocomplete: true}
 	}
 	return []*discordgo.ApplicationCommand{
-		{Name: "callboard", Description: "Ask callboard anything: who owns X, impact X, docs Q, scaffold T …",
+		{Name: "callboard", Description: "Ask callboard anything: who owns X, impact X, docs Q, scaffold T, me (your page) …",
 			Options: []*discordgo.ApplicationCommandOption{
 				{Type: str, Name: "query", Description: "A command, e.g. \"who owns payments-api\" or \"help\"", Required: true, MaxLength: 1000},
 			}},

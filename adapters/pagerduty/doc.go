@@ -5,6 +5,9 @@
 // escalation policy, then /oncalls for that policy with users included. It
 // implements bot.OnCall.
 //
+// webhook.go receives PagerDuty's webhooks v3 (incident triggered,
+// acknowledged, resolved) verified by X-PagerDuty-Signature, as bot.AlertGroups.
+//
 // It depends on bot and go-pagerduty; bot never imports it. The token goes
 // only into the Authorization header, never into an error or a log line.
 package pagerduty

@@ -28,7 +28,14 @@ type Options struct {
 	// Password, when empty, is read from PasswordFile. It is never logged.
 	Password     string
 	PasswordFile string
-	DB           int
+	// SentinelUsername and SentinelPassword (or SentinelPasswordFile) are
+	// what the Sentinels themselves require (requirepass in sentinel.conf),
+	// apart from the data nodes' Username and Password. Empty: the Sentinels
+	// are asked without credentials.
+	SentinelUsername     string
+	SentinelPassword     string
+	SentinelPasswordFile string
+	DB                   int
 	// Cluster says whether Redis is a Cluster. Nil decides by itself: several
 	// Addrs (without MasterName) are a Cluster; one address (or a URL) is
 	// asked with CLUSTER INFO at start, as a managed service's configuration
@@ -241,8 +248,20 @@ func universalOptions(o Options) (*goredis.UniversalOptions, error) {
 		}
 		password = strings.TrimSpace(string(b))
 	}
+	sentinelPassword := o.SentinelPassword
+	if sentinelPassword == "" && o.SentinelPasswordFile != "" {
+		b, err := os.ReadFile(o.SentinelPasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("redis sentinel password file: %w", err)
+		}
+		sentinelPassword = strings.TrimSpace(string(b))
+	}
+	if (o.SentinelUsername != "" || sentinelPassword != "") && o.MasterName == "" {
+		return nil, errors.New("redis: sentinel credentials are set but master_name is not: they are for a Sentinel set-up")
+	}
 	u := &goredis.UniversalOptions{
 		Addrs: o.Addrs, MasterName: o.MasterName, Username: o.Username, Password: password, DB: o.DB,
+		SentinelUsername: o.SentinelUsername, SentinelPassword: sentinelPassword,
 		DialTimeout: or(o.DialTimeout, time.Second), ReadTimeout: or(o.ReadTimeout, 2*time.Second),
 		WriteTimeout: or(o.WriteTimeout, 2*time.Second),
 		// Without it go-redis ignores context deadlines on a connection that

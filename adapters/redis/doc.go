@@ -2,9 +2,10 @@
 // through go-redis' UniversalClient (single node, Sentinel or Cluster):
 // delivery dedupe, per-user rate limits, the audit stream, the leader lock with
 // fencing tokens, scaffold job records and the job queue (a Stream with a
-// consumer group), and for catalog/ingest the snapshot bus, the webhook
-// hand-over to the ingest leader (HandOver) and the registrations of
-// scaffolded entities (Registrations).
+// consumer group), alert groups' cards and locks (AlertStore), the replicas'
+// heartbeats, and for catalog/ingest the snapshot bus, the webhook hand-over
+// to the ingest leader (HandOver) and the registrations of scaffolded
+// entities (Registrations).
 //
 // NewClient (and Open) is the one place a client is built: the mode (a
 // single node, Sentinel, or a Cluster, also detected from one address), TLS,

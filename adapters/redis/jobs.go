@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +63,107 @@ func (s *JobStore) Create(ctx context.Context, job *scaffold.Job) (*scaffold.Job
 		}
 		return nil, false, unavailable("redis job store unavailable, request refused", err)
 	}
+	s.index(ctx, job)
 	return nil, true, nil
+}
+
+// Jobs are listed from sorted sets of ids scored by creation time: one of
+// every job (trimmed to the newest listAllMax) and one per requester and per
+// user (the newest listPersonMax), expiring with the records.
+const (
+	listAllMax    = 10000
+	listPersonMax = 200
+)
+
+func (s *JobStore) indexKeys(job *scaffold.Job) map[string]int64 {
+	keys := map[string]int64{s.Prefix + "jobs:recent": listAllMax}
+	if job.Requester != "" {
+		keys[s.Prefix+"jobs:requester:"+job.Requester] = listPersonMax
+	}
+	if job.User != "" {
+		keys[s.Prefix+"jobs:user:"+job.User] = listPersonMax
+	}
+	return keys
+}
+
+// index records a created job in the list indexes. The job is stored
+// already; an index that cannot be written only leaves it out of lists, so
+// the failure is logged, not returned.
+func (s *JobStore) index(ctx context.Context, job *scaffold.Job) {
+	created := job.Created
+	if created.IsZero() {
+		created = time.Now()
+	}
+	_, err := s.C.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for key, keep := range s.indexKeys(job) {
+			p.ZAdd(ctx, key, goredis.Z{Score: float64(created.UnixMilli()), Member: job.ID})
+			p.ZRemRangeByRank(ctx, key, 0, -keep-1)
+			p.Expire(ctx, key, s.ttl())
+		}
+		return nil
+	})
+	if err != nil {
+		slog.WarnContext(ctx, "redis job store: job not indexed for lists", "job", job.ID, "err", err)
+	}
+}
+
+// ListJobs implements scaffold.JobLister.
+func (s *JobStore) ListJobs(ctx context.Context, q scaffold.JobQuery) ([]*scaffold.Job, error) {
+	var keys []string
+	if q.Requester == "" && q.User == "" {
+		keys = append(keys, s.Prefix+"jobs:recent")
+	}
+	if q.Requester != "" {
+		keys = append(keys, s.Prefix+"jobs:requester:"+q.Requester)
+	}
+	if q.User != "" {
+		keys = append(keys, s.Prefix+"jobs:user:"+q.User)
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, key := range keys {
+		got, err := s.C.ZRevRange(ctx, key, 0, int64(q.Max())-1).Result()
+		if err != nil {
+			return nil, unavailable("redis job store unavailable, jobs not listed", err)
+		}
+		for _, id := range got {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	// One GET per job in a pipeline: on a Cluster the records live in
+	// different slots, which one MGET may not span.
+	cmds := make([]*goredis.StringCmd, len(ids))
+	if _, err := s.C.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, s.Prefix+"job:"+id)
+		}
+		return nil
+	}); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, unavailable("redis job store unavailable, jobs not listed", err)
+	}
+	var out []*scaffold.Job
+	for i, c := range cmds {
+		data, err := c.Bytes()
+		if errors.Is(err, goredis.Nil) {
+			continue // expired since it was indexed
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis job %s: %w", ids[i], err)
+		}
+		var j scaffold.Job
+		if err := json.Unmarshal(data, &j); err != nil {
+			return nil, fmt.Errorf("redis job %s: stored record is not valid JSON: %w", ids[i], err)
+		}
+		out = append(out, &j)
+	}
+	scaffold.SortJobs(out)
+	if len(out) > q.Max() {
+		out = out[:q.Max()]
+	}
+	return out, nil
 }
 
 // unavailableError is a Redis error that is scaffold.ErrUnavailable too, so

@@ -303,6 +303,37 @@ func TestSentinelSetUp(t *testing.T) {
 	writeKeys(t, st.Client, prefix(), 5)
 }
 
+// A hardened Sentinel set-up: the Sentinel has a password of its own
+// (requirepass in sentinel.conf) apart from the data nodes'. With both the
+// client finds the master and works; without the Sentinel's it fails with
+// an error that does not carry either password.
+func TestSentinelWithPasswords(t *testing.T) {
+	sn := redistest.StartSentinelWith(t, redistest.SentinelConfig{Password: "data-s3cret", SentinelPassword: "sentinel-s3cret"})
+	pwFile := filepath.Join(t.TempDir(), "sentinel-password")
+	if err := os.WriteFile(pwFile, []byte("sentinel-s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	st := open(t, Options{Addrs: []string{sn.Addr}, MasterName: sn.MasterName, Password: "data-s3cret", SentinelPasswordFile: pwFile})
+	if err := st.Healthy(ctx); err != nil {
+		t.Fatalf("with both passwords: %v", err)
+	}
+	writeKeys(t, st.Client, prefix(), 5)
+
+	bad := open(t, Options{Addrs: []string{sn.Addr}, MasterName: sn.MasterName, Password: "data-s3cret"})
+	err := bad.Healthy(ctx)
+	if err == nil {
+		t.Fatal("without the Sentinel's password the client reached Redis")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error carries a password: %v", err)
+	}
+	if _, err := Open(Options{Addrs: []string{sn.Master}, SentinelPassword: "x"}, 10, 10); err == nil || !strings.Contains(err.Error(), "master_name is not") {
+		t.Errorf("sentinel credentials without master_name: %v", err)
+	}
+}
+
 // TLS with a private authority and a client certificate, and an ACL user
 // whose password comes from a file: the user's rights are the ones applied.
 func TestTLSAndACLUser(t *testing.T) {

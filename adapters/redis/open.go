@@ -27,6 +27,10 @@ type State struct {
 	Catalog  *SnapshotBus
 	HandOver HandOver
 	Stash    *Stash
+	// Replicas are the replicas' heartbeats (the status page).
+	Replicas *Replicas
+	// Alerts keeps alert groups' cards and locks.
+	Alerts *AlertStore
 }
 
 // Open builds the client from o and the state over it, with a rate limit of
@@ -51,6 +55,8 @@ func Open(o Options, rate float64, burst int) (*State, error) {
 		Catalog:  &SnapshotBus{C: c, Prefix: p},
 		HandOver: HandOver{C: c, Prefix: p},
 		Stash:    &Stash{C: c, Prefix: p},
+		Replicas: &Replicas{C: c, Prefix: p},
+		Alerts:   &AlertStore{C: c, Prefix: p},
 	}, nil
 }
 

@@ -296,6 +296,11 @@ return 0
 // supersededKeep is how long a replaced version stays readable.
 const supersededKeep = 10 * time.Minute
 
+// maxBundleBytes bounds what one published catalog unpacks to (a million
+// entities with their docs is a few hundred megabytes). A variable so a
+// test can lower it.
+var maxBundleBytes int64 = 2 << 30
+
 // ErrNoSnapshot is returned by Load when nothing was published yet.
 var ErrNoSnapshot = ingest.ErrNoSnapshot
 
@@ -331,9 +336,14 @@ func (b *SnapshotBus) LoadVersionBundle(ctx context.Context, v int64) (Bundle, e
 	if err != nil {
 		return Bundle{}, fmt.Errorf("catalog snapshot %d: not gzip: %w", v, err)
 	}
-	raw, err := io.ReadAll(zr)
+	raw, err := io.ReadAll(io.LimitReader(zr, maxBundleBytes+1))
 	if err != nil {
 		return Bundle{}, fmt.Errorf("catalog snapshot %d: %w", v, err)
+	}
+	if int64(len(raw)) > maxBundleBytes {
+		// A few compressed bytes can unpack to gigabytes: a corrupt or
+		// hostile key must not take every follower's memory with it.
+		return Bundle{}, fmt.Errorf("catalog snapshot %d: unpacks to more than %d bytes; not loaded", v, maxBundleBytes)
 	}
 	var wb wireBundle
 	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '[' {

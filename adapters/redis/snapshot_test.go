@@ -253,3 +253,26 @@ func TestCurrentVersionOnlyMovesForward(t *testing.T) {
 		t.Fatalf("current = %d after an older publish, want 50", cur)
 	}
 }
+
+// A key that unpacks to more than the bound (a gzip bomb, or a corrupt
+// write) is refused with the bound named, before its bytes are all read.
+func TestBundleThatUnpacksPastTheBoundIsRefused(t *testing.T) {
+	s := redistest.Start(t, redistest.Config{})
+	pfx := prefix()
+	ctx := context.Background()
+	c := client(t, s)
+	old := maxBundleBytes
+	maxBundleBytes = 1 << 20
+	t.Cleanup(func() { maxBundleBytes = old })
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(bytes.Repeat([]byte(" "), 4<<20))
+	_ = zw.Close()
+	if err := c.Set(ctx, pfx+"catalog:snapshot:9", buf.Bytes(), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (&SnapshotBus{C: c, Prefix: pfx}).LoadVersionBundle(ctx, 9)
+	if err == nil || !strings.Contains(err.Error(), "unpacks to more than 1048576 bytes") {
+		t.Fatalf("LoadVersionBundle = %v, want the bound named", err)
+	}
+}

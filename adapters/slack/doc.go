@@ -6,7 +6,9 @@
 // response_url or chat.postMessage/chat.update; a failure there is shown
 // through bot.FollowUpFailed, and Shutdown gives them a grace period.
 // New(cfg, handler) and Shutdown(ctx) are the contract every chat adapter
-// keeps (adapters/discord has the same shape).
+// keeps (adapters/discord has the same shape). The App Home tab is the
+// `me` command's answer, published with views.publish in the background each
+// time a person opens it (app_home_opened).
 //
 // It depends on bot (the domain) and slack-go; it must not depend on other
 // adapters, on catalog internals or on cmd. Subpackage slacktest is an

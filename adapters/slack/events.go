@@ -65,6 +65,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 	var req *bot.Request
 	var o origin
 	var ts string // the message's own timestamp
+	var home *slackevents.AppHomeOpenedEvent
 	self := ""
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 		self = botUserID(cb.Authorizations)
@@ -97,6 +98,12 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: in.ThreadTimeStamp, user: in.User, inChannel: true}
 		ts = in.TimeStamp
+	case *slackevents.AppHomeOpenedEvent:
+		// The messages tab opens too; only the Home tab is built.
+		if in.Tab != "home" || in.User == "" {
+			return
+		}
+		home = in
 	default:
 		return
 	}
@@ -123,6 +130,10 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			a.log.Info("slack: message already answered from another event", "event", eventID, "channel", o.channel, "ts", ts)
 			return
 		}
+	}
+	if home != nil {
+		a.appHome(eventID, home, ev.TeamID)
+		return
 	}
 	if a.api == nil {
 		a.log.Error("slack: cannot answer a mention or DM without a bot token (SLACK_BOT_TOKEN)", "event", eventID)

@@ -82,6 +82,11 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 		inChannel:   !cb.Container.IsEphemeral,
 		share:       cb.Container.IsEphemeral,
 	}
+	if o.responseURL == "" && o.channel == "" && cb.View.Type == slack.VTHomeTab {
+		// A button of the Home tab: the answer goes to the person's DM
+		// with the app (a user id as channel opens it).
+		o.channel, o.inChannel, o.share = cb.User.ID, true, false
+	}
 	user := bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}
 	a.background(func(ctx context.Context) {
 		v, err := a.values.decode(ctx, act.Value)

@@ -19,6 +19,9 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 	}
 	var m struct {
 		Features struct {
+			AppHome struct {
+				HomeTab bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
 			SlashCommands []struct {
 				Command, URL, Description string
 			} `yaml:"slash_commands"`
@@ -70,7 +73,10 @@ func TestManifestMatchesTheAdapter(t *testing.T) {
 	if path(m.Settings.Events.RequestURL) != PathEvents || path(m.Settings.Interactivity.RequestURL) != PathInteractions || !m.Settings.Interactivity.Enabled {
 		t.Errorf("events/interactivity URLs: %+v", m.Settings)
 	}
-	for _, ev := range []string{"app_mention", "message.im"} {
+	if !m.Features.AppHome.HomeTab {
+		t.Error("the Home tab is not enabled, so app_home_opened never comes")
+	}
+	for _, ev := range []string{"app_mention", "message.im", "app_home_opened"} {
 		if !slices.Contains(m.Settings.Events.BotEvents, ev) {
 			t.Errorf("event %s not subscribed", ev)
 		}

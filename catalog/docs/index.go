@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/callboard/callboard/catalog"
@@ -61,6 +62,8 @@ type Stats struct {
 	// the memory the index holds.
 	TextBytes  int64 `json:"text_bytes"`
 	IndexBytes int64 `json:"index_bytes"`
+	// Built is when the index was finished (the status page shows it).
+	Built time.Time `json:"built"`
 }
 
 // Index is an immutable search index over the sections of some sites. It is
@@ -442,6 +445,7 @@ func (b *builder) finish() *Index {
 	ix.stats.Sections = len(ix.secs)
 	ix.stats.Terms = len(ix.vocab)
 	ix.stats.IndexBytes = ix.estimateBytes()
+	ix.stats.Built = time.Now()
 	ix.scratch.New = func() any { return newScratch(len(ix.secs), len(ix.vocab)) }
 	return ix
 }

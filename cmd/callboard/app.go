@@ -16,6 +16,7 @@ import (
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/catalog/health"
 	"github.com/callboard/callboard/examples"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -89,6 +90,9 @@ type AppOptions struct {
 	OnCallStash bot.Stash
 	// OnCallTTL and OnCallTimeout are oncall.cache_ttl and oncall.timeout.
 	OnCallTTL, OnCallTimeout time.Duration
+
+	// HealthRules are health.rules (nil: the --config file's, else defaults).
+	HealthRules health.Config
 }
 
 // App is callboard assembled: the catalog Store and the Router with the
@@ -193,13 +197,16 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout}); err != nil {
+	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalogView{a}, Docs: docSearch{a.Docs}, PageSize: opts.PageSize, InChannel: opts.InChannel, OnCall: oc, OnCallTimeout: opts.OnCallTimeout, Jobs: appJobs{a}}); err != nil {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {
 		opts.Scaffold.Registered.Attach(a.Store)
 	}
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
+		return nil, err
+	}
+	if err := registerHealth(r, a); err != nil { // health.go
 		return nil, err
 	}
 	r.Use(a.middleware()...)

@@ -41,6 +41,10 @@ type Config struct {
 	Limits   LimitsConfig   `yaml:"limits"`
 	Log      LogConfig      `yaml:"log"`
 	OnCall   OnCallConfig   `yaml:"oncall"`
+	Health   HealthConfig   `yaml:"health"`
+	// Alerts turns alert webhooks into owner cards (serve_alerts.go).
+	Alerts AlertsConfig `yaml:"alerts"`
+	Status StatusConfig `yaml:"status"`
 
 	// Backstage is how to read backstage:URL catalog sources.
 	Backstage BackstageConfig `yaml:"backstage"`
@@ -140,6 +144,11 @@ type RedisConfig struct {
 	Username     string         `yaml:"username"`
 	PasswordFile string         `yaml:"password_file"`
 	TLS          RedisTLSConfig `yaml:"tls"`
+	// SentinelUsername is the Sentinels' own ACL user; their password is
+	// REDIS_SENTINEL_PASSWORD or sentinel_password_file (apart from the
+	// data nodes', as requirepass in sentinel.conf is).
+	SentinelUsername     string `yaml:"sentinel_username"`
+	SentinelPasswordFile string `yaml:"sentinel_password_file"`
 }
 
 // RedisTLSConfig turns TLS on for every Redis connection (nodes, Sentinels,
@@ -160,7 +169,8 @@ func (t RedisTLSConfig) on() bool {
 // redisOptions is the Redis configuration as the adapter takes it.
 func (c *Config) redisOptions() redis.Options {
 	o := redis.Options{URL: c.Redis.URL, Addrs: c.Redis.Addrs, MasterName: c.Redis.MasterName, Cluster: c.Redis.Cluster,
-		Username: c.Redis.Username, Password: c.secrets.RedisPassword}
+		Username: c.Redis.Username, Password: c.secrets.RedisPassword,
+		SentinelUsername: c.Redis.SentinelUsername, SentinelPassword: c.secrets.RedisSentinelPassword}
 	if t := c.Redis.TLS; t.on() {
 		o.TLS = &redis.TLSOptions{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName}
 	}
@@ -230,9 +240,16 @@ type Secrets struct {
 	GitHubPrivateKey    string
 	GitHubWebhookSecret string
 	RedisPassword       string
-	BackstageToken      string
-	PagerDutyToken      string
-	OpsgenieAPIKey      string
+	// RedisSentinelPassword is what the Sentinels themselves require.
+	RedisSentinelPassword string
+	BackstageToken        string
+	PagerDutyToken        string
+	OpsgenieAPIKey        string
+	// AlertmanagerToken and PagerDutyWebhookSecret authenticate the alert
+	// webhooks (serve_alerts.go).
+	AlertmanagerToken      string
+	PagerDutyWebhookSecret string
+	StatusToken            string
 	// RedisURLPassword is the password inside redis.url / REDIS_URL
 	// (redis://user:PASSWORD@host), redacted like the others.
 	RedisURLPassword string
@@ -280,6 +297,7 @@ func defaultConfig() Config {
 		OnCall:   OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:      LogConfig{Level: "info", Format: "auto"},
 		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
+		Health:   defaultHealthConfig(),
 	}
 }
 
@@ -349,7 +367,8 @@ func redactedLoad(path string, getenv func(string) string, forServe bool) (*Conf
 // secretEnv are the environment variables that hold secrets.
 var secretEnv = []string{"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DISCORD_PUBLIC_KEY",
 	"DISCORD_BOT_TOKEN", "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET", "REDIS_PASSWORD", "REDIS_URL",
-	"BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY"}
+	"REDIS_SENTINEL_PASSWORD", "BACKSTAGE_TOKEN", "PAGERDUTY_TOKEN", "OPSGENIE_API_KEY", "CALLBOARD_STATUS_TOKEN",
+	"ALERTMANAGER_WEBHOOK_TOKEN", "PAGERDUTY_WEBHOOK_SECRET"}
 
 func loadConfig(path string, getenv func(string) string) (*Config, error) {
 	return loadConfigChecked(path, getenv, false)
@@ -707,10 +726,14 @@ func (c *Config) readSecrets(getenv func(string) string, pos map[string][2]int) 
 	read(&s.GitHubPrivateKey, "GITHUB_APP_PRIVATE_KEY", "github.private_key_file", c.GitHub.PrivateKeyFile)
 	read(&s.GitHubWebhookSecret, "GITHUB_WEBHOOK_SECRET", "github.webhook_secret_file", c.GitHub.WebhookSecretFile)
 	read(&s.RedisPassword, "REDIS_PASSWORD", "redis.password_file", c.Redis.PasswordFile)
+	read(&s.RedisSentinelPassword, "REDIS_SENTINEL_PASSWORD", "redis.sentinel_password_file", c.Redis.SentinelPasswordFile)
 	read(&s.BackstageToken, "BACKSTAGE_TOKEN", "backstage.token_file", c.Backstage.TokenFile)
 	c.Backstage.tokenFromEnv = getenv("BACKSTAGE_TOKEN") != ""
 	read(&s.PagerDutyToken, "PAGERDUTY_TOKEN", "oncall.pagerduty.secret_file", c.OnCall.PagerDuty.SecretFile)
 	read(&s.OpsgenieAPIKey, "OPSGENIE_API_KEY", "oncall.opsgenie.secret_file", c.OnCall.Opsgenie.SecretFile)
+	read(&s.AlertmanagerToken, "ALERTMANAGER_WEBHOOK_TOKEN", "alerts.alertmanager.token_file", c.Alerts.Alertmanager.TokenFile)
+	read(&s.PagerDutyWebhookSecret, "PAGERDUTY_WEBHOOK_SECRET", "alerts.pagerduty.secret_file", c.Alerts.PagerDuty.SecretFile)
+	read(&s.StatusToken, "CALLBOARD_STATUS_TOKEN", "status.token_file", c.Status.TokenFile)
 	if v := getenv("PAGERDUTY_API_URL"); v != "" {
 		c.OnCall.PagerDuty.APIURL = v
 	}
@@ -864,6 +887,7 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	if c.slackOn() && c.Slack.Mode == "http" && c.secrets.SlackSigningSecret == "" {
 		bad("slack.signing_secret_file", "Slack in http mode needs SLACK_SIGNING_SECRET or slack.signing_secret_file")
 	}
+	c.validateAlerts(bad)
 	if strings.TrimSpace(c.Discord.Prefix) == "" {
 		bad("discord.prefix", "must not be empty")
 	}
@@ -892,6 +916,13 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	if c.Redis.MasterName != "" && len(c.Redis.Addrs) == 0 {
 		bad("redis.master_name", "a Sentinel master needs redis.addrs (the sentinels)")
+	}
+	if c.Redis.MasterName == "" && (c.Redis.SentinelUsername != "" || c.Redis.SentinelPasswordFile != "") {
+		key := "redis.sentinel_username"
+		if c.Redis.SentinelUsername == "" {
+			key = "redis.sentinel_password_file"
+		}
+		bad(key, "Sentinel credentials need redis.master_name (they are for a Sentinel set-up)")
 	}
 	for i, a := range c.Redis.Addrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
@@ -928,6 +959,7 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "auto", "json", "text")
+	errs = append(errs, c.healthProblems(pos)...) // health.go
 	return errs
 }
 

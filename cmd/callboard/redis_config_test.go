@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/redis/redistest"
@@ -101,5 +102,48 @@ func TestRedisTLSAndUserFromConfig(t *testing.T) {
 	}
 	if first, err := st.Dedupe.FirstSeen(ctx, "slack:T1:Ev1", 0); err != nil || !first {
 		t.Fatalf("dedupe: %v %v", first, err)
+	}
+}
+
+// A Sentinel with a password of its own: redis.sentinel_password_file and
+// REDIS_SENTINEL_PASSWORD reach the client, apart from the data nodes'
+// REDIS_PASSWORD, and the Sentinel's password is redacted like the others.
+func TestRedisSentinelPasswordFromConfig(t *testing.T) {
+	sn := redistest.StartSentinelWith(t, redistest.SentinelConfig{Password: "data-pw-marker", SentinelPassword: "sentinel-pw-marker"})
+	pwFile := filepath.Join(t.TempDir(), "sentinel-password")
+	if err := os.WriteFile(pwFile, []byte("sentinel-pw-marker\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, extra string
+		env         map[string]string
+	}{
+		{"file", "  sentinel_password_file: " + pwFile + "\n", map[string]string{"REDIS_PASSWORD": "data-pw-marker"}},
+		{"environment", "", map[string]string{"REDIS_PASSWORD": "data-pw-marker", "REDIS_SENTINEL_PASSWORD": "sentinel-pw-marker"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := fmt.Sprintf("redis:\n  addrs: [%s]\n  master_name: %s\n%s", sn.Addr, sn.MasterName, tc.extra)
+			cfg, err := LoadConfig(writeConfig(t, text), envOf(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := cfg.secrets.String(); strings.Contains(s, "marker") || !strings.Contains(s, "RedisSentinelPassword") {
+				t.Errorf("secrets: %s", s)
+			}
+			st, err := redis.Open(cfg.redisOptions(), 1, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := st.Healthy(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	_, err := LoadConfig(writeConfig(t, "redis:\n  url: redis://127.0.0.1:1\n  sentinel_username: sn\n"), envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "redis.sentinel_username") || !strings.Contains(err.Error(), "need redis.master_name") {
+		t.Errorf("sentinel credentials without master_name: %v", err)
 	}
 }

@@ -27,7 +27,7 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "serve Slack, Discord and GitHub webhooks, /healthz, /readyz and /metrics", run: runServe})
+	register(command{name: "serve", summary: "serve Slack, Discord and GitHub webhooks, /healthz, /readyz, /metrics and /status", run: runServe})
 }
 
 func runServe(ctx context.Context, env *Env, args []string) int {
@@ -114,6 +114,10 @@ type Main struct {
 	scaffold *scaffoldSetup
 	consumer string
 	jobs     *prometheus.CounterVec
+	// digest posts the teams' health digests (serve_digest.go); nil: off.
+	digest *bot.Digest
+	// stat is the status page's state (status.go).
+	stat *statusState
 	// background work (socket mode, gateway, refresh, workers: each a Run)
 	// started by Run with its context.
 	background []func(context.Context) error
@@ -123,7 +127,7 @@ type Main struct {
 // NewMain returns serve's Main for cfg (LoadConfig's, checked), logging
 // to log. Nothing is built before Open.
 func NewMain(cfg *Config, log *slog.Logger) *Main {
-	return &Main{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil)}
+	return &Main{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil), stat: newStatusState()}
 }
 
 // Open builds every part from the configuration, each outside party once
@@ -139,7 +143,7 @@ func (s *Main) Open(ctx context.Context) error {
 	// configured catalog. Answers say it is still loading; readiness too.
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
-		Secrets: cfg.secrets.values()}
+		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
 		redis.SetLogger(log)
@@ -180,6 +184,7 @@ func (s *Main) Open(ctx context.Context) error {
 	s.app = app
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
+		s.observeLoad(start, nil)
 	}
 	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
 	s.loaded.Store(len(specs) == 0)
@@ -197,6 +202,15 @@ func (s *Main) Open(ctx context.Context) error {
 		return err
 	}
 	if err := s.wireDiscord(); err != nil {
+		return err
+	}
+	if err := s.wireDigest(); err != nil { // serve_digest.go
+		return err
+	}
+	if err := s.wireAlerts(); err != nil {
+		return err
+	}
+	if err := s.wireStatus(); err != nil {
 		return err
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -361,6 +375,7 @@ func (s *Main) reloadFiles(ctx context.Context) error {
 				return nil
 			}
 			s.metrics.ObserveRefresh(time.Since(start), err)
+			s.observeLoad(start, err)
 			if err != nil {
 				s.log.WarnContext(ctx, "catalog reload failed; the previous snapshot keeps serving", "err", err)
 			}

@@ -16,6 +16,57 @@ import (
 // visibility is how long the queue's claims last without an ack: keep it
 // short (e.g. 200ms), as the suite waits for an unacked id to come back.
 func RunStateSuite(t *testing.T, newStore func(t *testing.T) scaffold.JobStore, newQueue func(t *testing.T) scaffold.Queue, visibility time.Duration) {
+	t.Run("ListJobsSelectsAPersonsJobsNewestFirst", func(t *testing.T) {
+		s := newStore(t)
+		l, ok := s.(scaffold.JobLister)
+		if !ok {
+			t.Fatalf("%T does not implement scaffold.JobLister", s)
+		}
+		ctx := context.Background()
+		base := time.Now().UTC().Truncate(time.Second)
+		for i, who := range []struct{ requester, user string }{
+			{"slack:U1", "user:default/jane"}, {"slack:U2", "user:default/omar"}, {"discord:9", "user:default/jane"},
+			{"slack:U1", ""}, {"slack:U2", ""},
+		} {
+			j := sampleJob(fmt.Sprintf("job-%d", i), fmt.Sprintf("key-%d", i))
+			j.Requester, j.User = who.requester, who.user
+			j.Created = base.Add(time.Duration(i) * time.Minute)
+			if _, _, err := s.Create(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A state change after creation is what a list shows.
+		j, _ := s.Get(ctx, "job-0")
+		j.State, j.Error = scaffold.JobFailed, "publish: repository exists"
+		if err := s.Save(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(q scaffold.JobQuery) string {
+			jobs, err := l.ListJobs(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, j := range jobs {
+				out = append(out, j.ID+"/"+string(j.State))
+			}
+			return fmt.Sprint(out)
+		}
+		for _, c := range []struct {
+			q    scaffold.JobQuery
+			want string
+		}{
+			{scaffold.JobQuery{Requester: "slack:U1", User: "user:default/jane"}, "[job-3/queued job-2/queued job-0/failed]"},
+			{scaffold.JobQuery{Requester: "slack:U1", User: "user:default/jane", Limit: 2}, "[job-3/queued job-2/queued]"},
+			{scaffold.JobQuery{User: "user:default/omar"}, "[job-1/queued]"},
+			{scaffold.JobQuery{Requester: "slack:U9"}, "[]"},
+			{scaffold.JobQuery{}, "[job-4/queued job-3/queued job-2/queued job-1/queued job-0/failed]"},
+		} {
+			if got := ids(c.q); got != c.want {
+				t.Errorf("ListJobs(%+v) = %s, want %s", c.q, got, c.want)
+			}
+		}
+	})
 	t.Run("CreateThenGetReturnsTheJob", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()

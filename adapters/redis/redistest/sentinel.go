@@ -24,16 +24,37 @@ type Sentinel struct {
 	// (as started: after a failover the replica is the master).
 	Addr, Master, Replica string
 
+	// Password is the data nodes' requirepass and SentinelPassword the
+	// sentinel's (both empty: none), as StartSentinelWith was given them.
+	Password, SentinelPassword string
+
 	dir   string
 	mu    sync.Mutex
 	procs map[string]*exec.Cmd
 }
 
+// SentinelConfig is how StartSentinelWith protects the set-up.
+type SentinelConfig struct {
+	// Password is required by the master and the replica (requirepass,
+	// with masterauth between them and auth-pass in the sentinel).
+	Password string
+	// SentinelPassword is required by the sentinel itself (requirepass in
+	// sentinel.conf), as a hardened deployment sets it.
+	SentinelPassword string
+}
+
 // StartSentinel starts a Sentinel set-up, stopped when the test ends.
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
+	return StartSentinelWith(t, SentinelConfig{})
+}
+
+// StartSentinelWith starts a Sentinel set-up with passwords, stopped when the
+// test ends.
+func StartSentinelWith(t testing.TB, c SentinelConfig) *Sentinel {
+	t.Helper()
 	require(t, "redis-server", Missing)
-	s := &Sentinel{MasterName: "callboard-master", dir: t.TempDir(), procs: map[string]*exec.Cmd{}}
+	s := &Sentinel{MasterName: "callboard-master", Password: c.Password, SentinelPassword: c.SentinelPassword, dir: t.TempDir(), procs: map[string]*exec.Cmd{}}
 	t.Cleanup(s.stop)
 	var ports []string
 	for range 3 {
@@ -46,6 +67,9 @@ func StartSentinel(t testing.TB) *Sentinel {
 			t.Fatal(err)
 		}
 		args := append([]string{"--bind", "127.0.0.1", "--port", port, "--dir", d, "--save", "", "--appendonly", "no"}, extra...)
+		if c.Password != "" {
+			args = append(args, "--requirepass", c.Password, "--masterauth", c.Password)
+		}
 		s.start(t, name, d, args...)
 	}
 	data("master", ports[0])
@@ -58,19 +82,27 @@ func StartSentinel(t testing.TB) *Sentinel {
 		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %s 1", s.MasterName, ports[0]),
 		"sentinel down-after-milliseconds " + s.MasterName + " 1000",
 		"sentinel failover-timeout " + s.MasterName + " 5000",
-		"",
-	}, "\n")
+	}, "\n") + "\n"
+	if c.Password != "" {
+		text += "sentinel auth-pass " + s.MasterName + " " + c.Password + "\n"
+	}
+	if c.SentinelPassword != "" {
+		text += "requirepass " + c.SentinelPassword + "\n"
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s.start(t, "sentinel", s.dir, conf, "--sentinel")
-	for _, a := range []string{s.Master, s.Replica, s.Addr} {
-		if err := waitPing(a, nil, 10*time.Second); err != nil {
+	for _, a := range []string{s.Master, s.Replica} {
+		if err := waitPing(a, &goredis.Options{Password: c.Password}, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := waitPing(s.Addr, &goredis.Options{Password: c.SentinelPassword}, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	// The sentinel learns of the replica from the master; a failover needs it.
-	sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addr})
+	sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addr, Password: c.SentinelPassword})
 	defer sc.Close()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -121,7 +153,7 @@ func (s *Sentinel) stop() {
 // CurrentMaster is the master's address as the sentinel names it now.
 func (s *Sentinel) CurrentMaster(t testing.TB) string {
 	t.Helper()
-	sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addr})
+	sc := goredis.NewSentinelClient(&goredis.Options{Addr: s.Addr, Password: s.SentinelPassword})
 	defer sc.Close()
 	a, err := sc.GetMasterAddrByName(context.Background(), s.MasterName).Result()
 	if err != nil {

@@ -70,6 +70,44 @@ type Server struct {
 	urls   map[string]*responseURL
 	seq    int
 	sock   socket
+	posted []*Message
+}
+
+// Message is a message as the channel shows it now: posted with
+// chat.postMessage, changed by chat.update.
+type Message struct {
+	Channel string
+	TS      string
+	// ThreadTS is the parent's ts for a reply in a thread.
+	ThreadTS string
+	Text     string
+	Blocks   json.RawMessage
+	// Updates counts the chat.update calls that changed it.
+	Updates int
+}
+
+// Messages returns the messages in channel (all channels when ""), in the
+// order they were posted, as they are now. Replies in threads are included,
+// with ThreadTS set.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.posted {
+		if channel == "" || m.Channel == channel {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+func (s *Server) findMessage(channel, ts string) *Message {
+	for _, m := range s.posted {
+		if m.Channel == channel && m.TS == ts {
+			return m
+		}
+	}
+	return nil
 }
 
 // New starts a fake on a loopback port.
@@ -282,7 +320,12 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now()
-	ts := fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)
+	s.mu.Lock()
+	s.seq++
+	// Slack's ts is unique per channel; the sequence keeps two posts in one
+	// microsecond apart.
+	ts := fmt.Sprintf("%d.%06d", now.Unix(), (now.Nanosecond()/1000+s.seq)%1000000)
+	s.mu.Unlock()
 	switch method {
 	case "auth.test":
 		s.record(c)
@@ -309,6 +352,23 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			fail(err.code)
 			return
 		}
+		ch := c.Params.Get("channel")
+		s.mu.Lock()
+		switch method {
+		case "chat.postMessage":
+			thread := c.Params.Get("thread_ts")
+			s.posted = append(s.posted, &Message{Channel: ch, TS: ts, ThreadTS: thread, Text: c.Params.Get("text"), Blocks: c.Blocks})
+		case "chat.update":
+			m := s.findMessage(ch, c.Params.Get("ts"))
+			if m == nil {
+				s.mu.Unlock()
+				fail("message_not_found")
+				return
+			}
+			m.Text, m.Blocks = c.Params.Get("text"), c.Blocks
+			m.Updates++
+		}
+		s.mu.Unlock()
 		s.record(c)
 		switch method {
 		case "chat.postMessage":
@@ -329,6 +389,35 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		}
 		s.record(c)
 		reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "V" + strconv.FormatInt(now.UnixNano(), 36)}})
+	case "views.publish":
+		// Slack answers invalid_arguments for a missing user or a view
+		// that is not a Home tab, and keeps the last view published per user.
+		var body struct {
+			View *struct {
+				Type   string          `json:"type"`
+				Blocks json.RawMessage `json:"blocks"`
+			} `json:"view"`
+		}
+		_ = json.Unmarshal(c.Body, &body)
+		if c.Params.Get("user_id") == "" || body.View == nil || body.View.Type != "home" {
+			fail("invalid_arguments")
+			return
+		}
+		if err := CheckBlocks(c.Blocks, 100); err != nil {
+			fail(err.code)
+			return
+		}
+		s.mu.Lock()
+		_, known := s.users[c.Params.Get("user_id")]
+		anyUser := len(s.users) == 0 // a fake told of no users knows everyone
+		s.mu.Unlock()
+		if !known && !anyUser {
+			fail("user_not_found")
+			return
+		}
+		s.record(c)
+		reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "V" + strconv.FormatInt(now.UnixNano(), 36), "type": "home",
+			"blocks": body.View.Blocks}})
 	case "users.info":
 		s.mu.Lock()
 		u, ok := s.users[c.Params.Get("user")]

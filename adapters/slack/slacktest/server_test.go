@@ -113,3 +113,37 @@ func TestResponseURLAllowsFiveUsesWithinThirtyMinutes(t *testing.T) {
 		t.Fatalf("last call %+v", calls[len(calls)-1])
 	}
 }
+
+func TestViewsPublishChecksTheViewAsSlackDoes(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.AddUser(User{ID: "U1", Name: "alice"})
+	api := slack.New("xoxb-test", slack.OptionAPIURL(s.APIURL()))
+	ctx := context.Background()
+	section := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "hello", false, false), nil, nil)
+	home := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: []slack.Block{section}}}
+	if _, err := api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: "U1", View: home}); err != nil {
+		t.Fatalf("a valid home view: %v", err)
+	}
+	if c := s.Calls("views.publish"); len(c) != 1 || c[0].Params.Get("user_id") != "U1" || !strings.Contains(string(c[0].Blocks), "hello") {
+		t.Fatalf("recorded %+v", c)
+	}
+	modal := home
+	modal.Type = slack.VTModal
+	var many []slack.Block
+	for range 101 {
+		many = append(many, section)
+	}
+	for name, c := range map[string]struct {
+		req  slack.PublishViewContextRequest
+		code string
+	}{
+		"not a home view": {slack.PublishViewContextRequest{UserID: "U1", View: modal}, "invalid_arguments"},
+		"unknown user":    {slack.PublishViewContextRequest{UserID: "U404", View: home}, "user_not_found"},
+		"101 blocks":      {slack.PublishViewContextRequest{UserID: "U1", View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: many}}}, "invalid_blocks"},
+	} {
+		if _, err := api.PublishViewContext(ctx, c.req); err == nil || !strings.Contains(err.Error(), c.code) {
+			t.Errorf("%s: err %v, want %s", name, err, c.code)
+		}
+	}
+}
