@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -189,4 +190,56 @@ func mapFS(files map[string]string) fstest.MapFS {
 		m[name] = &fstest.MapFile{Data: []byte(data)}
 	}
 	return m
+}
+
+// blockingKV is shared storage that never answers until released, and
+// counts the calls made to it.
+type blockingKV struct {
+	release chan struct{}
+	calls   *atomic.Int32
+}
+
+func (b blockingKV) wait(ctx context.Context) error {
+	b.calls.Add(1)
+	select {
+	case <-b.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+func (b blockingKV) Put(ctx context.Context, _ string, _ []byte) error { return b.wait(ctx) }
+func (b blockingKV) Delete(ctx context.Context, _ string) error        { return b.wait(ctx) }
+func (b blockingKV) All(ctx context.Context) (map[string][]byte, error) {
+	return nil, b.wait(ctx)
+}
+func (b blockingKV) Follow(ctx context.Context, _ func(string)) error { return b.wait(ctx) }
+
+// A catalog swap only signals Run: once Run has returned, swaps make the
+// Registry touch the shared store no more (they used to start goroutines
+// with context.Background that outlived shutdown and the Redis close).
+func TestRegistryWorkStopsWithRun(t *testing.T) {
+	kv := blockingKV{release: make(chan struct{}), calls: new(atomic.Int32)}
+	defer close(kv.release)
+	r := ingest.NewRegistry(kv, nil)
+	st := replicaStore(t)
+	r.Attach(st)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	st.Swap(replicaStore(t).Current()) // Run takes it up and waits on the store
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not return after its context was cancelled")
+	}
+	after := kv.calls.Load()
+	for range 20 {
+		st.Swap(replicaStore(t).Current())
+	}
+	time.Sleep(200 * time.Millisecond) // work a swap started would have begun by now
+	if n := kv.calls.Load() - after; n != 0 {
+		t.Fatalf("%d calls to the shared store after Run returned", n)
+	}
 }
