@@ -92,6 +92,8 @@ type Response struct {
 	Entity *EntityData `json:"entity,omitempty"`
 	// Refs are the entities the answer lists (items, choices), in order.
 	Refs []catalog.Ref `json:"refs,omitempty"`
+	// OnCall is who is on call now (owner and on-call answers).
+	OnCall *OnCallData `json:"onCall,omitempty"`
 
 	// foldText marks Text as an entity's description, which okFor folds
 	// when long so that the key facts come first.
