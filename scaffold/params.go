@@ -175,7 +175,10 @@ func asList(v any) []any {
 }
 
 // Params lists every parameter of every page (including those that appear
-// only under dependencies/oneOf), required ones first within a page.
+// only under dependencies/oneOf), page by page in the template's own order:
+// a page's ui:order when it has one ("*" standing for the rest), else the
+// order the template writes them in (Template.Order), as Backstage's form
+// shows them.
 func (t *Template) Params() []Param {
 	var out []Param
 	seen := map[string]bool{}
@@ -190,9 +193,15 @@ func (t *Template) Params() []Param {
 		for n := range props {
 			names = append(names, n)
 		}
+		var written []string
+		if pi < len(t.Order) {
+			written = t.Order[pi]
+		}
+		rank := formRank(pg.Schema["ui:order"], written)
 		sort.Slice(names, func(i, j int) bool {
-			if req[names[i]] != req[names[j]] {
-				return req[names[i]]
+			ri, rj := rank(names[i]), rank(names[j])
+			if ri != rj {
+				return ri < rj
 			}
 			return names[i] < names[j]
 		})
@@ -205,6 +214,44 @@ func (t *Template) Params() []Param {
 		}
 	}
 	return out
+}
+
+// formRank orders a page's properties: by ui:order (its "*" standing for
+// the properties it does not name, which otherwise come last), and among
+// the rest by the order written. Names known to neither come last.
+func formRank(uiOrder any, written []string) func(string) int {
+	pos := make(map[string]int, len(written))
+	for i, n := range written {
+		if _, dup := pos[n]; !dup {
+			pos[n] = i
+		}
+	}
+	byUI := map[string]int{}
+	star := -1
+	for i, v := range asList(uiOrder) {
+		n := fmt.Sprint(v)
+		if n == "*" {
+			star = i
+			continue
+		}
+		if _, dup := byUI[n]; !dup {
+			byUI[n] = i
+		}
+	}
+	if star < 0 {
+		star = len(asList(uiOrder))
+	}
+	const span = 1 << 20
+	return func(n string) int {
+		if i, ok := byUI[n]; ok {
+			return i * span
+		}
+		w, ok := pos[n]
+		if !ok {
+			w = span - 1
+		}
+		return star*span + w
+	}
 }
 
 // collectProps gathers properties of a schema, of its dependencies' oneOf /
