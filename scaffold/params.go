@@ -39,8 +39,10 @@ type Param struct {
 	Pattern     string   `json:"pattern,omitempty"`
 	// Field is ui:field (OwnerPicker, EntityPicker, RepoUrlPicker, ...).
 	Field string `json:"field,omitempty"`
-	// AllowedHosts is ui:options.allowedHosts of a RepoUrlPicker.
-	AllowedHosts []string `json:"allowedHosts,omitempty"`
+	// AllowedHosts and AllowedOwners are ui:options.allowedHosts and
+	// allowedOwners of a RepoUrlPicker.
+	AllowedHosts  []string `json:"allowedHosts,omitempty"`
+	AllowedOwners []string `json:"allowedOwners,omitempty"`
 	// AllowedKinds is ui:options.allowedKinds of an OwnerPicker or EntityPicker.
 	AllowedKinds []string `json:"allowedKinds,omitempty"`
 	// Secret is true for ui:widget password: never echoed, never stored.
@@ -53,7 +55,11 @@ type Param struct {
 func (p Param) Hint() string {
 	switch {
 	case p.Field == "RepoUrlPicker":
-		return p.Name + "=github.com?owner=ORG&repo=NAME"
+		owner := "ORG"
+		if len(p.AllowedOwners) == 1 {
+			owner = p.AllowedOwners[0]
+		}
+		return p.Name + "=" + p.RepoHost() + "?owner=" + owner + "&repo=NAME"
 	case len(p.Enum) > 0:
 		return p.Name + "=" + strings.Join(p.Enum, "|")
 	case p.Type == "boolean":
@@ -64,6 +70,72 @@ func (p Param) Hint() string {
 		return p.Name + "=N"
 	}
 	return p.Name + "=..."
+}
+
+// RepoHost is the host a RepoUrlPicker's value gets when none is given:
+// its first allowed host, else github.com.
+func (p Param) RepoHost() string {
+	if len(p.AllowedHosts) > 0 {
+		return p.AllowedHosts[0]
+	}
+	return "github.com"
+}
+
+// Parts of a RepoUrlPicker's value that can be given apart, as a form asks
+// for them: repoUrl.owner=tallybird repoUrl.repo=ledger-export (and
+// repoUrl.host when several hosts are allowed) make
+// repoUrl=github.com?owner=tallybird&repo=ledger-export.
+const (
+	RepoPartHost  = ".host"
+	RepoPartOwner = ".owner"
+	RepoPartRepo  = ".repo"
+)
+
+// joinRepoParts returns raw with each RepoUrlPicker parameter given in
+// parts (NAME.owner, NAME.repo, NAME.host) joined into NAME; a lone
+// allowed owner or host is used when that part is not given.
+func (t *Template) joinRepoParts(raw map[string]string) map[string]string {
+	var out map[string]string
+	for _, p := range t.Params() {
+		if p.Field != "RepoUrlPicker" {
+			continue
+		}
+		host, hasHost := raw[p.Name+RepoPartHost]
+		owner, hasOwner := raw[p.Name+RepoPartOwner]
+		repo, hasRepo := raw[p.Name+RepoPartRepo]
+		if !hasHost && !hasOwner && !hasRepo {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(raw))
+			for k, v := range raw {
+				out[k] = v
+			}
+		}
+		delete(out, p.Name+RepoPartHost)
+		delete(out, p.Name+RepoPartOwner)
+		delete(out, p.Name+RepoPartRepo)
+		if _, whole := raw[p.Name]; whole {
+			continue // the whole value wins; its own checks apply
+		}
+		if strings.TrimSpace(host) == "" {
+			host = p.RepoHost()
+		}
+		if strings.TrimSpace(owner) == "" && len(p.AllowedOwners) == 1 {
+			owner = p.AllowedOwners[0]
+		}
+		q := url.Values{}
+		q.Set("owner", strings.TrimSpace(owner))
+		q.Set("repo", strings.TrimSpace(repo))
+		out[p.Name] = strings.TrimSpace(host) + "?owner=" + q.Get("owner") + "&repo=" + q.Get("repo")
+		if strings.ContainsAny(owner+repo, "&?=#") {
+			out[p.Name] = strings.TrimSpace(host) + "?" + q.Encode()
+		}
+	}
+	if out == nil {
+		return raw
+	}
+	return out
 }
 
 // Problem is one parameter that is wrong.
@@ -317,6 +389,9 @@ func paramOf(name string, p map[string]any, required bool, page int) Param {
 		for _, h := range asList(opts["allowedHosts"]) {
 			out.AllowedHosts = append(out.AllowedHosts, fmt.Sprint(h))
 		}
+		for _, o := range asList(opts["allowedOwners"]) {
+			out.AllowedOwners = append(out.AllowedOwners, fmt.Sprint(o))
+		}
 		for _, k := range asList(opts["allowedKinds"]) {
 			out.AllowedKinds = append(out.AllowedKinds, fmt.Sprint(k))
 		}
@@ -342,6 +417,7 @@ func (t *Template) propSchema(name string) (map[string]any, bool) {
 func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 	perr := &ParamError{}
 	values := map[string]any{}
+	raw = t.joinRepoParts(raw)
 	params := t.Params()
 	byName := map[string]Param{}
 	for _, p := range params {
@@ -405,8 +481,12 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		if !ok {
 			continue
 		}
-		if _, err := ParseRepoURL(s, p.AllowedHosts); err != nil {
+		r, err := ParseRepoURL(s, p.AllowedHosts)
+		if err != nil {
 			perr.Problems = append(perr.Problems, ParamProblem{Param: p.Name, Rule: "repoUrl", Message: fmt.Sprintf("parameter '%s': %v", p.Name, err)})
+		} else if len(p.AllowedOwners) > 0 && !contains(p.AllowedOwners, r.Owner) {
+			perr.Problems = append(perr.Problems, ParamProblem{Param: p.Name, Rule: "allowedOwners",
+				Message: fmt.Sprintf("parameter '%s': owner %s is not allowed (allowed: %s)", p.Name, r.Owner, strings.Join(p.AllowedOwners, ", "))})
 		}
 	}
 	if len(perr.Missing) == 0 && len(perr.Problems) == 0 {
@@ -424,6 +504,51 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		return nil, perr
 	}
 	return values, nil
+}
+
+// Form is what a form should ask for, given the values raw already holds
+// and the parameters the last check found missing: those (required), then
+// the optional parameters not yet given, each in the template's order and
+// leaving out those only on pages hidden by their when:. Secret optional
+// parameters are left out (a form field would show them).
+func (t *Template) Form(raw map[string]string, missing []Param) (required, optional []Param) {
+	raw = t.joinRepoParts(raw)
+	need := map[string]bool{}
+	for _, p := range missing {
+		need[p.Name] = true
+	}
+	values := map[string]any{}
+	for k, v := range raw {
+		values[k] = v
+	}
+	params := t.Params()
+	for _, p := range params {
+		if _, ok := values[p.Name]; !ok && p.Default != nil {
+			values[p.Name] = jsonCopy(p.Default)
+		}
+	}
+	_, hidden, _ := t.shownPages(values)
+	known := map[string]bool{}
+	for _, p := range params {
+		known[p.Name] = true
+		if _, given := raw[p.Name]; given || hidden[p.Name] {
+			continue
+		}
+		switch {
+		case need[p.Name]:
+			p.Required = true
+			required = append(required, p)
+		case !p.Secret:
+			p.Required = false
+			optional = append(optional, p)
+		}
+	}
+	for _, p := range missing { // required by a rule Params does not list
+		if !known[p.Name] {
+			required = append(required, p)
+		}
+	}
+	return required, optional
 }
 
 func dedupe(e *ParamError) {

@@ -195,8 +195,25 @@ type modalMeta struct {
 func modalView(m *bot.Modal, o origin) (slack.ModalViewRequest, error) {
 	meta := modalMeta{Command: m.Command, Channel: o.channel, Thread: o.thread}
 	var blocks []slack.Block
+	more := false
 	for _, in := range m.Inputs {
+		if !in.Required && !more {
+			// The optional fields come after the required ones, under
+			// their own heading, so the form reads as "this, and if you
+			// like, that".
+			if len(blocks)+2 > maxModalBlocks {
+				break
+			}
+			more = true
+			if len(blocks) > 0 {
+				blocks = append(blocks, slack.NewDividerBlock())
+			}
+			blocks = append(blocks, slack.NewContextBlock("more", plainText("More options (optional): leave them as they are to use the template's defaults.")))
+		}
 		if len(blocks) == maxModalBlocks {
+			if more {
+				break // the optional fields that do not fit keep their defaults
+			}
 			return slack.ModalViewRequest{}, errors.New("the form has more than 100 fields")
 		}
 		meta.Inputs = append(meta.Inputs, in.Name)
