@@ -1050,7 +1050,7 @@ func (a *answers) search(ctx context.Context, req *Request) (*Response, error) {
 		return hits[i].e.Ref().Key() < hits[j].e.Ref().Key()
 	})
 	if len(hits) == 0 && a.loading() {
-		return stillLoading(), nil
+		return a.stillLoading(), nil
 	}
 	if len(hits) == 0 {
 		res := resolveWith(s, a.lookups.get(s), q, nil)
