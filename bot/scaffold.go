@@ -568,6 +568,10 @@ func formInputs(p scaffold.Param, raw map[string]string) []ModalInput {
 		if p.Default != nil {
 			in.Default = formDefault(p.Default)
 		}
+		if len(p.ItemEnum) > 0 {
+			in.Hint = strings.TrimSpace(in.Hint + " Any of " + strings.Join(p.ItemEnum, ", ") + ", separated by commas.")
+			in.Placeholder = strings.Join(p.ItemEnum, ",")
+		}
 		return []ModalInput{in}
 	}
 	var out []ModalInput

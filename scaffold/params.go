@@ -33,6 +33,8 @@ type Param struct {
 	Description string   `json:"description,omitempty"`
 	Type        string   `json:"type"` // string, number, integer, boolean, array, object
 	Enum        []string `json:"enum,omitempty"`
+	// ItemEnum is the choice of each item of an array (items.enum).
+	ItemEnum []string `json:"itemEnum,omitempty"`
 	EnumNames   []string `json:"enumNames,omitempty"`
 	Default     any      `json:"default,omitempty"`
 	Required    bool     `json:"required,omitempty"`
@@ -64,6 +66,8 @@ func (p Param) Hint() string {
 		return p.Name + "=" + strings.Join(p.Enum, "|")
 	case p.Type == "boolean":
 		return p.Name + "=true|false"
+	case p.Type == "array" && len(p.ItemEnum) > 0:
+		return p.Name + "=" + strings.Join(p.ItemEnum, ",")
 	case p.Type == "array":
 		return p.Name + "=a,b,c"
 	case p.Type == "number" || p.Type == "integer":
@@ -375,6 +379,11 @@ func paramOf(name string, p map[string]any, required bool, page int) Param {
 	}
 	for _, e := range asList(p["enum"]) {
 		out.Enum = append(out.Enum, fmt.Sprint(e))
+	}
+	if items, ok := p["items"].(map[string]any); ok && out.Type == "array" {
+		for _, e := range asList(items["enum"]) {
+			out.ItemEnum = append(out.ItemEnum, fmt.Sprint(e))
+		}
 	}
 	for _, e := range asList(p["enumNames"]) {
 		out.EnumNames = append(out.EnumNames, fmt.Sprint(e))
