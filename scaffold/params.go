@@ -34,11 +34,11 @@ type Param struct {
 	Type        string   `json:"type"` // string, number, integer, boolean, array, object
 	Enum        []string `json:"enum,omitempty"`
 	// ItemEnum is the choice of each item of an array (items.enum).
-	ItemEnum []string `json:"itemEnum,omitempty"`
-	EnumNames   []string `json:"enumNames,omitempty"`
-	Default     any      `json:"default,omitempty"`
-	Required    bool     `json:"required,omitempty"`
-	Pattern     string   `json:"pattern,omitempty"`
+	ItemEnum  []string `json:"itemEnum,omitempty"`
+	EnumNames []string `json:"enumNames,omitempty"`
+	Default   any      `json:"default,omitempty"`
+	Required  bool     `json:"required,omitempty"`
+	Pattern   string   `json:"pattern,omitempty"`
 	// Field is ui:field (OwnerPicker, EntityPicker, RepoUrlPicker, ...).
 	Field string `json:"field,omitempty"`
 	// AllowedHosts and AllowedOwners are ui:options.allowedHosts and
