@@ -387,9 +387,24 @@ func fieldErrors(resp *bot.Response, inputs []string) map[string]string {
 	lower := strings.ToLower(msg)
 	names := append([]string(nil), inputs...)
 	sort.SliceStable(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
-	for _, n := range names {
-		if strings.Contains(lower, strings.ToLower(n)) {
-			errs[inputBlockID(n)] = msg
+	// Messages name a parameter quoted ("parameter 'name': …"); a value
+	// asked in parts (repoUrl.owner, repoUrl.repo) is named whole. Else
+	// any mention of a field's name.
+	for _, named := range []func(n string) bool{
+		func(n string) bool { return strings.Contains(lower, "'"+strings.ToLower(n)+"'") },
+		func(n string) bool {
+			base, _, ok := strings.Cut(n, ".")
+			return ok && strings.Contains(lower, "'"+strings.ToLower(base)+"'")
+		},
+		func(n string) bool { return strings.Contains(lower, strings.ToLower(n)) },
+	} {
+		for _, n := range names {
+			if named(n) {
+				errs[inputBlockID(n)] = msg
+			}
+		}
+		if len(errs) > 0 {
+			break
 		}
 	}
 	if len(errs) == 0 {

@@ -380,9 +380,17 @@ func TestSlackFormSubmissionRunsTheJob(t *testing.T) {
 		"in_port":         {"v": map[string]any{"type": "plain_text_input", "value": "9090"}},
 		"in_visibility":   {"v": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "internal", "text": map[string]any{"type": "plain_text", "text": "internal"}}}},
 	}
-	payload, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": priya},
-		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": sent.View.CallbackID, "private_metadata": sent.View.PrivateMetadata, "state": map[string]any{"values": values}}})
-	if ack := post(slack.PathInteractions, []byte(url.Values{"payload": {string(payload)}}.Encode())); !strings.Contains(string(ack), `"clear"`) {
+	submit := func(values map[string]map[string]any) string {
+		payload, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": priya},
+			"view": map[string]any{"id": "V1", "type": "modal", "callback_id": sent.View.CallbackID, "private_metadata": sent.View.PrivateMetadata, "state": map[string]any{"values": values}}})
+		return string(post(slack.PathInteractions, []byte(url.Values{"payload": {string(payload)}}.Encode())))
+	}
+	// A bad repository name is shown beside the field it was typed in.
+	bad := map[string]map[string]any{"in_owner": values["in_owner"], "in_repoUrl.repo": {"v": map[string]any{"type": "plain_text_input", "value": "ledger/export"}}}
+	if ack := submit(bad); !strings.Contains(ack, `"in_repoUrl.repo":"`) || !strings.Contains(ack, "GitHub allows only letters") {
+		t.Errorf("a bad repository name: %s", ack)
+	}
+	if ack := submit(values); !strings.Contains(ack, `"clear"`) {
 		t.Fatalf("submission refused: %s", ack)
 	}
 	deadline := time.Now().Add(20 * time.Second)
