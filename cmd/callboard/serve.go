@@ -226,8 +226,9 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	if sc := s.app.Options.Scaffold; sc != nil && sc.Registered != nil {
 		sources = append(sources, sc.Registered) // what scaffold jobs registered (serve_scaffold.go)
 	}
+	progress := newLoadProgress()
 	for _, spec := range specs {
-		src, err := remoteSource(spec, cfg, client)
+		src, err := remoteSource(spec, cfg, client, progress.report)
 		if err != nil {
 			return err
 		}
@@ -256,6 +257,12 @@ func (s *server) wireGitHub(specs, paths []string) error {
 				return len(r.Pending()) > 0
 			}
 			return !s.loaded.Load()
+		})
+		s.app.SetLoadingProgress(func() string {
+			if !s.ingest.leading.Load() {
+				return "another replica reads the sources; this one answers once it has published them."
+			}
+			return progress.text(r.Pending())
 		})
 	}
 	if client != nil {

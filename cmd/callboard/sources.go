@@ -24,7 +24,7 @@ func isRemoteSpec(spec string) bool { return github.IsSourceSpec(spec) || backst
 // Refresher and the command line (ask, chat, validate) read the same
 // sources the same way. gh is the GitHub client for github: sources (nil
 // when none is configured).
-func remoteSource(spec string, cfg *Config, gh *github.Client) (catalog.Source, error) {
+func remoteSource(spec string, cfg *Config, gh *github.Client, progress func(github.Progress)) (catalog.Source, error) {
 	switch {
 	case backstage.IsSpec(spec):
 		o := backstage.Options{Token: cfg.secrets.BackstageToken, UIURL: cfg.Backstage.UIURL}
@@ -36,7 +36,7 @@ func remoteSource(spec string, cfg *Config, gh *github.Client) (catalog.Source, 
 		if gh == nil {
 			return nil, fmt.Errorf("catalog source %q needs GITHUB_TOKEN or a GitHub App (github.app_id)", spec)
 		}
-		src, err := github.NewSourceFromSpec(gh, spec, github.OrgOptions{})
+		src, err := github.NewSourceFromSpec(gh, spec, github.OrgOptions{Progress: progress})
 		if err != nil {
 			return nil, fmt.Errorf("catalog source %q: %w", spec, err)
 		}
@@ -101,7 +101,7 @@ func splitCLISources(o *AppOptions, getenv func(string) string) error {
 	for _, spec := range o.Catalogs {
 		switch {
 		case backstage.IsSpec(spec):
-			src, err := remoteSource(spec, cliConfig(o, getenv), nil)
+			src, err := remoteSource(spec, cliConfig(o, getenv), nil, nil)
 			if err != nil {
 				return err
 			}
