@@ -231,7 +231,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: entityLabel(o), Short: true})
 	resp.Fields = append(resp.Fields, contactFields(o, req.Platform)...)
-	if rota, _, _ := a.liveOnCall(ctx, s, e); rota != nil {
+	rota, rotaFrom, note := a.liveOnCall(ctx, s, e)
+	resp.OnCall = onCallData(a.lookups.get(s), rota, rotaFrom, note, req.Platform)
+	if rota != nil {
 		var now []string
 		for _, sh := range rota.Shifts {
 			if !sh.Next && sh.Level <= 1 {
@@ -289,6 +291,7 @@ func (a *answers) oncall(ctx context.Context, req *Request) (*Response, error) {
 	}
 	resp := &Response{}
 	rota, rotaFrom, note := a.liveOnCall(ctx, s, subject)
+	resp.OnCall = onCallData(l, rota, rotaFrom, note, req.Platform)
 	from, f, links := a.onCall(s, subject)
 	var text []string
 	if len(covers) > 1 {
@@ -575,6 +578,9 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	s, e, bad := a.resolveArg(WithInvocation(req, inv), preferOwned)
 	if bad != nil {
 		return bad, nil
+	}
+	if req.parsed != nil { // resolveArg set the copy's; okFor reads req's
+		req.parsed.subject, req.parsed.snap = e, s
 	}
 	// The walk yields entity indexes; only the rows on the page shown are
 	// turned into text, but every hit is counted and grouped. The index
@@ -1044,7 +1050,7 @@ func (a *answers) search(ctx context.Context, req *Request) (*Response, error) {
 		return hits[i].e.Ref().Key() < hits[j].e.Ref().Key()
 	})
 	if len(hits) == 0 && a.loading() {
-		return stillLoading(), nil
+		return a.stillLoading(), nil
 	}
 	if len(hits) == 0 {
 		res := resolveWith(s, a.lookups.get(s), q, nil)

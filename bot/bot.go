@@ -92,6 +92,8 @@ type Response struct {
 	Entity *EntityData `json:"entity,omitempty"`
 	// Refs are the entities the answer lists (items, choices), in order.
 	Refs []catalog.Ref `json:"refs,omitempty"`
+	// OnCall is who is on call now (owner and on-call answers).
+	OnCall *OnCallData `json:"onCall,omitempty"`
 
 	// foldText marks Text as an entity's description, which okFor folds
 	// when long so that the key facts come first.
@@ -224,8 +226,14 @@ type DocHit struct {
 type Modal struct {
 	Title string `json:"title"`
 	// Command is run with the submitted values appended as key=value.
-	Command string       `json:"command"`
-	Inputs  []ModalInput `json:"inputs"`
+	Command string `json:"command"`
+	// Inputs are the required fields, then the optional ones (Required
+	// false), each in the template's order.
+	Inputs []ModalInput `json:"inputs"`
+	// More, when set, is run instead of Command by a platform that shows
+	// only the required inputs (Discord's form holds five fields): its
+	// answer offers to run Command or to set the optional ones first.
+	More string `json:"more,omitempty"`
 }
 
 // ModalInput is one field of a Modal.

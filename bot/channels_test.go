@@ -59,3 +59,33 @@ func TestOnCallPeopleAreMentionedOnTheirPlatform(t *testing.T) {
 		{text: "oncall warehouse", status: bot.StatusOK, title: "No on-call is recorded for warehouse", has: []string{"Channel: #data-team"}},
 	})
 }
+
+// The on-call people are data too (--json): ref, email, chat ids and the
+// mention of the platform asked from.
+func TestOnCallPeopleAreData(t *testing.T) {
+	r := channelsRouter(t)
+	for _, tc := range []struct{ text, platform, mention string }{
+		{"who is on call for gateway", bot.PlatformSlack, "<@U0DANA1234>"},
+		{"who owns gateway", bot.PlatformDiscord, "<@118734000000000777>"},
+		{"oncall gateway", bot.PlatformConsole, ""},
+	} {
+		resp := askAs(t, r, tc.text, bot.User{Platform: tc.platform, ID: "tester"}, 0)
+		d := resp.OnCall
+		if d == nil || len(d.People) != 1 {
+			t.Fatalf("%s on %s: on-call data %+v", tc.text, tc.platform, d)
+		}
+		p := d.People[0]
+		if d.Source != "Test rota" || d.From == nil || d.From.String() != "group:default/sre" || d.Example {
+			t.Errorf("%s: source %q from %v example %v", tc.text, d.Source, d.From, d.Example)
+		}
+		if p.Level != 1 || p.Next || p.Name != "Dana Diaz" || p.Ref == nil || p.Ref.String() != "user:default/dana" ||
+			p.SlackUserID != "U0DANA1234" || p.DiscordUserID != "118734000000000777" || p.Mention != tc.mention ||
+			!p.End.Equal(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s on %s: person now %+v", tc.text, tc.platform, p)
+		}
+	}
+	resp := askAs(t, r, "oncall warehouse", bot.User{Platform: bot.PlatformConsole, ID: "tester"}, 0)
+	if resp.OnCall != nil {
+		t.Errorf("nobody recorded, yet on-call data %+v", resp.OnCall)
+	}
+}

@@ -267,7 +267,11 @@ func (a *answers) linkAnswer(ctx context.Context, req *Request, k linkKind) (*Re
 			chainOf = o
 		}
 		if kindOf(chainOf) == catalog.KindGroup {
-			resp.Fields = append(resp.Fields, escalationField(a.escalation(s, chainOf), req.Platform))
+			chain := a.escalation(s, chainOf)
+			resp.Fields = append(resp.Fields, escalationField(chain, req.Platform))
+			for _, g := range chain { // the teams in turn, as data (--json)
+				resp.Refs = append(resp.Refs, g.Ref())
+			}
 		}
 		resp.Links = links
 		if from != nil && from != e {

@@ -121,10 +121,14 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 		return s.retry(ctx, req, rest[1])
 	}
 	var name string
-	dry := false
+	dry, step := false, ""
 	for _, w := range rest {
 		if w == "--dry-run" || w == "dry-run" {
 			dry = true
+			continue
+		}
+		if w == flagOptions || w == flagOptionsForm {
+			step = w
 			continue
 		}
 		if name != "" {
@@ -143,6 +147,9 @@ func (s *scaffolding) scaffold(ctx context.Context, req *Request) (*Response, er
 			resp.Suggestions = append(resp.Suggestions, Suggestion{Label: c.Ref.Name, Command: "scaffold " + c.Ref.Name, Ref: c.Ref.String()})
 		}
 		return resp, nil
+	}
+	if step != "" {
+		return formStep(t, raw, dry, step), nil
 	}
 	sreq := scaffold.Request{Template: t, Params: raw, User: s.userRef(req), Requester: requester(req)}
 	if req.ReplyTo != "" {
@@ -201,11 +208,7 @@ func (s *scaffolding) refusal(t *scaffold.Template, raw map[string]string, dry b
 	}
 	var perr *scaffold.ParamError
 	if errors.As(err, &perr) {
-		resp := paramResponse(t, perr)
-		if resp.Modal != nil {
-			resp.Modal.Command = modalCommand(t, raw, dry)
-		}
-		return resp
+		return paramResponse(t, raw, dry, perr)
 	}
 	var denied *scaffold.DeniedError
 	if errors.As(err, &denied) {
@@ -459,19 +462,27 @@ func (s *scaffolding) mayRetry(req *Request, j *scaffold.Job) bool {
 	return false
 }
 
-// paramResponse lists what to supply and builds the form a platform can show.
-func paramResponse(t *scaffold.Template, perr *scaffold.ParamError) *Response {
+// paramResponse lists what to supply and builds the form a platform can
+// show: the missing parameters, then the optional ones not yet given
+// (Required false: a platform shows them apart, or in a second step).
+func paramResponse(t *scaffold.Template, raw map[string]string, dry bool, perr *scaffold.ParamError) *Response {
 	resp := &Response{Status: StatusUsage, Ephemeral: true, Title: "Template " + t.Ref.Name + " needs more"}
 	var b strings.Builder
 	for _, p := range perr.Problems {
 		b.WriteString("- " + p.Message + "\n")
 	}
-	modal := &Modal{Title: t.DisplayName(), Command: "scaffold " + t.Ref.Name}
 	if len(perr.Missing) > 0 {
 		b.WriteString("Supply:\n")
 	}
 	for _, p := range perr.Missing {
 		line := "- `" + p.Hint() + "`"
+		if p.Field == "RepoUrlPicker" {
+			line += " (or `" + p.Name + scaffold.RepoPartRepo + "=NAME`"
+			if len(p.AllowedOwners) != 1 {
+				line += " with `" + p.Name + scaffold.RepoPartOwner + "=ORG`"
+			}
+			line += ")"
+		}
 		if p.Title != "" {
 			line += " " + p.Title
 		}
@@ -479,22 +490,125 @@ func paramResponse(t *scaffold.Template, perr *scaffold.ParamError) *Response {
 			line += ": " + p.Description
 		}
 		b.WriteString(line + "\n")
-		in := ModalInput{Name: p.Name, Label: firstNonEmpty(p.Title, p.Name), Hint: p.Description, Required: true, Options: p.Enum}
-		if p.Default != nil {
-			in.Default = fmt.Sprint(p.Default)
-		}
-		if p.Field == "RepoUrlPicker" {
-			// The form of the value is not guessable: show it.
-			in.Placeholder = "github.com?owner=ORG&repo=NAME"
-			in.Hint = strings.TrimSpace(in.Hint + " The repository as github.com?owner=ORG&repo=NAME.")
-		}
-		modal.Inputs = append(modal.Inputs, in)
 	}
 	resp.Text = strings.TrimRight(b.String(), "\n")
-	if len(modal.Inputs) > 0 {
-		resp.Modal = modal
+	if len(perr.Missing) > 0 {
+		required, optional := t.Form(raw, perr.Missing)
+		modal := &Modal{Title: t.DisplayName(), Command: modalCommand(t, raw, dry)}
+		for _, p := range required {
+			modal.Inputs = append(modal.Inputs, formInputs(p, raw)...)
+		}
+		for _, p := range optional {
+			modal.Inputs = append(modal.Inputs, formInputs(p, raw)...)
+		}
+		if len(optional) > 0 {
+			modal.More = modal.Command + " " + flagOptions
+		}
+		if len(modal.Inputs) > 0 {
+			resp.Modal = modal
+		}
 	}
 	return resp
+}
+
+// The steps of a form shown in two parts (a platform whose form holds few
+// fields, Discord's five): the required values come with flagOptions, and
+// the answer offers to run now or to set the optional ones first; that
+// button runs flagOptionsForm, whose answer is the form of optional ones.
+const (
+	flagOptions     = "--options"
+	flagOptionsForm = "--options-form"
+)
+
+// formStep answers a form's second step (flagOptions, flagOptionsForm).
+func formStep(t *scaffold.Template, raw map[string]string, dry bool, step string) *Response {
+	run := modalCommand(t, raw, dry)
+	if _, err := t.Values(raw); err != nil {
+		var perr *scaffold.ParamError
+		if errors.As(err, &perr) {
+			return paramResponse(t, raw, dry, perr)
+		}
+		return &Response{Status: StatusError, Ephemeral: true, Title: "Template " + t.Ref.Name + " cannot run", Text: PublicText(err.Error())}
+	}
+	_, optional := t.Form(raw, nil)
+	verb := "Create"
+	if dry {
+		verb = "Dry run"
+	}
+	if len(optional) == 0 {
+		return &Response{Status: StatusOK, Ephemeral: true, Title: t.DisplayName() + ": ready", Text: "Every parameter is set.",
+			Actions: []Action{{Label: verb, Command: run}}}
+	}
+	names := make([]string, len(optional))
+	for i, p := range optional {
+		names[i] = firstNonEmpty(p.Title, p.Name)
+	}
+	if step == flagOptionsForm {
+		modal := &Modal{Title: "Options: " + t.DisplayName(), Command: run}
+		for _, p := range optional {
+			modal.Inputs = append(modal.Inputs, formInputs(p, raw)...)
+		}
+		return &Response{Status: StatusOK, Ephemeral: true, Title: "More options for " + t.Ref.Name,
+			Text: "Optional: " + strings.Join(names, ", ") + ". Add them as key=value to `" + run + "`.", Modal: modal,
+			Actions: []Action{{Label: verb, Command: run}}}
+	}
+	return &Response{Status: StatusOK, Ephemeral: true, Title: t.DisplayName() + ": ready",
+		Text:    "Optional parameters keep their defaults unless you set them: " + strings.Join(names, ", ") + ".",
+		Actions: []Action{{Label: verb, Command: run}, {Label: "More options…", Command: run + " " + flagOptionsForm}}}
+}
+
+// formInputs are the fields asking for p: one, or for a repository
+// location (RepoUrlPicker) its owner and name apart (and its host when
+// several are allowed), which scaffold joins into the value the template
+// takes (github.com?owner=ORG&repo=NAME).
+func formInputs(p scaffold.Param, raw map[string]string) []ModalInput {
+	label := firstNonEmpty(p.Title, p.Name)
+	if p.Field != "RepoUrlPicker" {
+		in := ModalInput{Name: p.Name, Label: label, Hint: p.Description, Required: p.Required, Options: p.Enum}
+		if p.Default != nil {
+			in.Default = formDefault(p.Default)
+		}
+		if len(p.ItemEnum) > 0 {
+			in.Hint = strings.TrimSpace(in.Hint + " Any of " + strings.Join(p.ItemEnum, ", ") + ", separated by commas.")
+			in.Placeholder = strings.Join(p.ItemEnum, ",")
+		}
+		return []ModalInput{in}
+	}
+	var out []ModalInput
+	where := p.RepoHost()
+	if len(p.AllowedHosts) > 1 {
+		out = append(out, ModalInput{Name: p.Name + scaffold.RepoPartHost, Label: label + ": host", Required: p.Required, Options: p.AllowedHosts, Default: p.AllowedHosts[0]})
+		where = "the host chosen"
+	}
+	if len(p.AllowedOwners) == 1 {
+		where += "/" + p.AllowedOwners[0]
+	} else {
+		in := ModalInput{Name: p.Name + scaffold.RepoPartOwner, Label: label + ": owner", Required: p.Required, Options: p.AllowedOwners,
+			Hint: "The organisation (or user) on " + where + " that will own the repository.", Placeholder: "ORG"}
+		if len(p.AllowedOwners) > 0 {
+			in.Default = p.AllowedOwners[0]
+		}
+		out = append(out, in)
+		where += "/ORG"
+	}
+	repo := ModalInput{Name: p.Name + scaffold.RepoPartRepo, Label: label + ": name", Required: p.Required, Placeholder: "NAME",
+		Hint: strings.TrimSpace(p.Description + " The new repository, " + where + "/NAME: letters, digits, '-', '_' and '.'.")}
+	if n := raw["name"]; n != "" && scaffold.CheckRepoName(n) == nil {
+		repo.Default = n
+	}
+	return append(out, repo)
+}
+
+// formDefault is a default value as a form field holds it (a list as a,b).
+func formDefault(v any) string {
+	if l, ok := v.([]any); ok {
+		parts := make([]string, len(l))
+		for i, x := range l {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ",")
+	}
+	return fmt.Sprint(v)
 }
 
 func firstNonEmpty(a, b string) string {

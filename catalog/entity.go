@@ -222,6 +222,10 @@ type Entity struct {
 	// Known is false for kinds callboard does not model: such entities are
 	// kept, searchable and shown raw.
 	Known bool `json:"known"`
+	// ParamOrder is, for a Template, the names of each spec.parameters
+	// page's properties in the order the template writes them (Spec, a
+	// decoded map, has no order; a form follows the template's).
+	ParamOrder [][]string `json:"paramOrder,omitempty"`
 
 	// refPos holds where each value of a reference field (spec.owner,
 	// spec.dependsOn, …) was written, for messages about it.

@@ -33,14 +33,18 @@ type Param struct {
 	Description string   `json:"description,omitempty"`
 	Type        string   `json:"type"` // string, number, integer, boolean, array, object
 	Enum        []string `json:"enum,omitempty"`
-	EnumNames   []string `json:"enumNames,omitempty"`
-	Default     any      `json:"default,omitempty"`
-	Required    bool     `json:"required,omitempty"`
-	Pattern     string   `json:"pattern,omitempty"`
+	// ItemEnum is the choice of each item of an array (items.enum).
+	ItemEnum  []string `json:"itemEnum,omitempty"`
+	EnumNames []string `json:"enumNames,omitempty"`
+	Default   any      `json:"default,omitempty"`
+	Required  bool     `json:"required,omitempty"`
+	Pattern   string   `json:"pattern,omitempty"`
 	// Field is ui:field (OwnerPicker, EntityPicker, RepoUrlPicker, ...).
 	Field string `json:"field,omitempty"`
-	// AllowedHosts is ui:options.allowedHosts of a RepoUrlPicker.
-	AllowedHosts []string `json:"allowedHosts,omitempty"`
+	// AllowedHosts and AllowedOwners are ui:options.allowedHosts and
+	// allowedOwners of a RepoUrlPicker.
+	AllowedHosts  []string `json:"allowedHosts,omitempty"`
+	AllowedOwners []string `json:"allowedOwners,omitempty"`
 	// AllowedKinds is ui:options.allowedKinds of an OwnerPicker or EntityPicker.
 	AllowedKinds []string `json:"allowedKinds,omitempty"`
 	// Secret is true for ui:widget password: never echoed, never stored.
@@ -53,17 +57,89 @@ type Param struct {
 func (p Param) Hint() string {
 	switch {
 	case p.Field == "RepoUrlPicker":
-		return p.Name + "=github.com?owner=ORG&repo=NAME"
+		owner := "ORG"
+		if len(p.AllowedOwners) == 1 {
+			owner = p.AllowedOwners[0]
+		}
+		return p.Name + "=" + p.RepoHost() + "?owner=" + owner + "&repo=NAME"
 	case len(p.Enum) > 0:
 		return p.Name + "=" + strings.Join(p.Enum, "|")
 	case p.Type == "boolean":
 		return p.Name + "=true|false"
+	case p.Type == "array" && len(p.ItemEnum) > 0:
+		return p.Name + "=" + strings.Join(p.ItemEnum, ",")
 	case p.Type == "array":
 		return p.Name + "=a,b,c"
 	case p.Type == "number" || p.Type == "integer":
 		return p.Name + "=N"
 	}
 	return p.Name + "=..."
+}
+
+// RepoHost is the host a RepoUrlPicker's value gets when none is given:
+// its first allowed host, else github.com.
+func (p Param) RepoHost() string {
+	if len(p.AllowedHosts) > 0 {
+		return p.AllowedHosts[0]
+	}
+	return "github.com"
+}
+
+// Parts of a RepoUrlPicker's value that can be given apart, as a form asks
+// for them: repoUrl.owner=tallybird repoUrl.repo=ledger-export (and
+// repoUrl.host when several hosts are allowed) make
+// repoUrl=github.com?owner=tallybird&repo=ledger-export.
+const (
+	RepoPartHost  = ".host"
+	RepoPartOwner = ".owner"
+	RepoPartRepo  = ".repo"
+)
+
+// joinRepoParts returns raw with each RepoUrlPicker parameter given in
+// parts (NAME.owner, NAME.repo, NAME.host) joined into NAME; a lone
+// allowed owner or host is used when that part is not given.
+func (t *Template) joinRepoParts(raw map[string]string) map[string]string {
+	var out map[string]string
+	for _, p := range t.Params() {
+		if p.Field != "RepoUrlPicker" {
+			continue
+		}
+		host, hasHost := raw[p.Name+RepoPartHost]
+		owner, hasOwner := raw[p.Name+RepoPartOwner]
+		repo, hasRepo := raw[p.Name+RepoPartRepo]
+		if !hasHost && !hasOwner && !hasRepo {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(raw))
+			for k, v := range raw {
+				out[k] = v
+			}
+		}
+		delete(out, p.Name+RepoPartHost)
+		delete(out, p.Name+RepoPartOwner)
+		delete(out, p.Name+RepoPartRepo)
+		if _, whole := raw[p.Name]; whole {
+			continue // the whole value wins; its own checks apply
+		}
+		if strings.TrimSpace(host) == "" {
+			host = p.RepoHost()
+		}
+		if strings.TrimSpace(owner) == "" && len(p.AllowedOwners) == 1 {
+			owner = p.AllowedOwners[0]
+		}
+		q := url.Values{}
+		q.Set("owner", strings.TrimSpace(owner))
+		q.Set("repo", strings.TrimSpace(repo))
+		out[p.Name] = strings.TrimSpace(host) + "?owner=" + q.Get("owner") + "&repo=" + q.Get("repo")
+		if strings.ContainsAny(owner+repo, "&?=#") {
+			out[p.Name] = strings.TrimSpace(host) + "?" + q.Encode()
+		}
+	}
+	if out == nil {
+		return raw
+	}
+	return out
 }
 
 // Problem is one parameter that is wrong.
@@ -175,7 +251,10 @@ func asList(v any) []any {
 }
 
 // Params lists every parameter of every page (including those that appear
-// only under dependencies/oneOf), required ones first within a page.
+// only under dependencies/oneOf), page by page in the template's own order:
+// a page's ui:order when it has one ("*" standing for the rest), else the
+// order the template writes them in (Template.Order), as Backstage's form
+// shows them.
 func (t *Template) Params() []Param {
 	var out []Param
 	seen := map[string]bool{}
@@ -190,9 +269,15 @@ func (t *Template) Params() []Param {
 		for n := range props {
 			names = append(names, n)
 		}
+		var written []string
+		if pi < len(t.Order) {
+			written = t.Order[pi]
+		}
+		rank := formRank(pg.Schema["ui:order"], written)
 		sort.Slice(names, func(i, j int) bool {
-			if req[names[i]] != req[names[j]] {
-				return req[names[i]]
+			ri, rj := rank(names[i]), rank(names[j])
+			if ri != rj {
+				return ri < rj
 			}
 			return names[i] < names[j]
 		})
@@ -205,6 +290,44 @@ func (t *Template) Params() []Param {
 		}
 	}
 	return out
+}
+
+// formRank orders a page's properties: by ui:order (its "*" standing for
+// the properties it does not name, which otherwise come last), and among
+// the rest by the order written. Names known to neither come last.
+func formRank(uiOrder any, written []string) func(string) int {
+	pos := make(map[string]int, len(written))
+	for i, n := range written {
+		if _, dup := pos[n]; !dup {
+			pos[n] = i
+		}
+	}
+	byUI := map[string]int{}
+	star := -1
+	for i, v := range asList(uiOrder) {
+		n := fmt.Sprint(v)
+		if n == "*" {
+			star = i
+			continue
+		}
+		if _, dup := byUI[n]; !dup {
+			byUI[n] = i
+		}
+	}
+	if star < 0 {
+		star = len(asList(uiOrder))
+	}
+	const span = 1 << 20
+	return func(n string) int {
+		if i, ok := byUI[n]; ok {
+			return i * span
+		}
+		w, ok := pos[n]
+		if !ok {
+			w = span - 1
+		}
+		return star*span + w
+	}
 }
 
 // collectProps gathers properties of a schema, of its dependencies' oneOf /
@@ -257,6 +380,11 @@ func paramOf(name string, p map[string]any, required bool, page int) Param {
 	for _, e := range asList(p["enum"]) {
 		out.Enum = append(out.Enum, fmt.Sprint(e))
 	}
+	if items, ok := p["items"].(map[string]any); ok && out.Type == "array" {
+		for _, e := range asList(items["enum"]) {
+			out.ItemEnum = append(out.ItemEnum, fmt.Sprint(e))
+		}
+	}
 	for _, e := range asList(p["enumNames"]) {
 		out.EnumNames = append(out.EnumNames, fmt.Sprint(e))
 	}
@@ -269,6 +397,9 @@ func paramOf(name string, p map[string]any, required bool, page int) Param {
 	if opts, ok := p["ui:options"].(map[string]any); ok {
 		for _, h := range asList(opts["allowedHosts"]) {
 			out.AllowedHosts = append(out.AllowedHosts, fmt.Sprint(h))
+		}
+		for _, o := range asList(opts["allowedOwners"]) {
+			out.AllowedOwners = append(out.AllowedOwners, fmt.Sprint(o))
 		}
 		for _, k := range asList(opts["allowedKinds"]) {
 			out.AllowedKinds = append(out.AllowedKinds, fmt.Sprint(k))
@@ -295,6 +426,7 @@ func (t *Template) propSchema(name string) (map[string]any, bool) {
 func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 	perr := &ParamError{}
 	values := map[string]any{}
+	raw = t.joinRepoParts(raw)
 	params := t.Params()
 	byName := map[string]Param{}
 	for _, p := range params {
@@ -358,8 +490,12 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		if !ok {
 			continue
 		}
-		if _, err := ParseRepoURL(s, p.AllowedHosts); err != nil {
+		r, err := ParseRepoURL(s, p.AllowedHosts)
+		if err != nil {
 			perr.Problems = append(perr.Problems, ParamProblem{Param: p.Name, Rule: "repoUrl", Message: fmt.Sprintf("parameter '%s': %v", p.Name, err)})
+		} else if len(p.AllowedOwners) > 0 && !contains(p.AllowedOwners, r.Owner) {
+			perr.Problems = append(perr.Problems, ParamProblem{Param: p.Name, Rule: "allowedOwners",
+				Message: fmt.Sprintf("parameter '%s': owner %s is not allowed (allowed: %s)", p.Name, r.Owner, strings.Join(p.AllowedOwners, ", "))})
 		}
 	}
 	if len(perr.Missing) == 0 && len(perr.Problems) == 0 {
@@ -377,6 +513,51 @@ func (t *Template) Values(raw map[string]string) (map[string]any, error) {
 		return nil, perr
 	}
 	return values, nil
+}
+
+// Form is what a form should ask for, given the values raw already holds
+// and the parameters the last check found missing: those (required), then
+// the optional parameters not yet given, each in the template's order and
+// leaving out those only on pages hidden by their when:. Secret optional
+// parameters are left out (a form field would show them).
+func (t *Template) Form(raw map[string]string, missing []Param) (required, optional []Param) {
+	raw = t.joinRepoParts(raw)
+	need := map[string]bool{}
+	for _, p := range missing {
+		need[p.Name] = true
+	}
+	values := map[string]any{}
+	for k, v := range raw {
+		values[k] = v
+	}
+	params := t.Params()
+	for _, p := range params {
+		if _, ok := values[p.Name]; !ok && p.Default != nil {
+			values[p.Name] = jsonCopy(p.Default)
+		}
+	}
+	_, hidden, _ := t.shownPages(values)
+	known := map[string]bool{}
+	for _, p := range params {
+		known[p.Name] = true
+		if _, given := raw[p.Name]; given || hidden[p.Name] {
+			continue
+		}
+		switch {
+		case need[p.Name]:
+			p.Required = true
+			required = append(required, p)
+		case !p.Secret:
+			p.Required = false
+			optional = append(optional, p)
+		}
+	}
+	for _, p := range missing { // required by a rule Params does not list
+		if !known[p.Name] {
+			required = append(required, p)
+		}
+	}
+	return required, optional
 }
 
 func dedupe(e *ParamError) {

@@ -23,8 +23,11 @@ type Template struct {
 	Owner       string
 	Type        string
 	Pages       []Page
-	Steps       []Step
-	Output      map[string]any
+	// Order is, per page, the parameters' names in the order the template
+	// writes them (catalog.Entity.ParamOrder); Params follows it.
+	Order  [][]string
+	Steps  []Step
+	Output map[string]any
 	// FS and Dir locate the files beside the template (skeletons): relative
 	// step urls are read from FS at path.Join(Dir, url).
 	FS  fs.FS
@@ -76,6 +79,7 @@ func ParseTemplate(e *catalog.Entity) (*Template, error) {
 		return nil, fmt.Errorf("%s: template %s: spec.parameters: %w", where, e.Metadata.Name, err)
 	}
 	t.Pages = pages
+	t.Order = e.ParamOrder
 	raw, ok := e.Spec["steps"].([]any)
 	if !ok {
 		return nil, fmt.Errorf("%s: template %s: spec.steps must be a list of steps", where, e.Metadata.Name)

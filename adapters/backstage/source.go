@@ -315,6 +315,9 @@ func (s *Source) convert(i int, raw json.RawMessage, res *catalog.Result) {
 			Labels: w.Metadata.Labels, Annotations: w.Metadata.Annotations, Tags: w.Metadata.Tags, Links: w.Metadata.Links},
 		Known: known[strings.ToLower(w.Kind)],
 	}
+	if strings.EqualFold(w.Kind, catalog.KindTemplate) {
+		e.ParamOrder = catalog.TemplateParamOrder(raw) // the form's order, which a map loses
+	}
 	// Backstage's own relations, from its processors and providers: kept,
 	// and merged with those of spec by catalog.Build.
 	for _, r := range w.Relations {

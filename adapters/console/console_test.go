@@ -142,6 +142,23 @@ func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
 	}
 }
 
+// Piped text: a blank line runs nothing (it printed the whole help).
+func TestSessionIgnoresBlankPipedLines(t *testing.T) {
+	var seen []string
+	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		seen = append(seen, req.Text)
+		return &bot.Response{Title: "answer to " + req.Text, Status: bot.StatusOK}, nil
+	})
+	var out bytes.Buffer
+	s := &Session{Handler: h, In: strings.NewReader("\nwho owns search\n  \n\n"), Out: &out}
+	if _, err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(seen, ",") != "who owns search" {
+		t.Errorf("ran %q, want only the one command", seen)
+	}
+}
+
 // rw is a terminal's two ends in memory: keys typed in, what it shows out.
 type rw struct {
 	in  io.Reader

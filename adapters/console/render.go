@@ -112,7 +112,11 @@ func Render(w io.Writer, resp *bot.Response) error {
 			if in.Label != "" {
 				line += " — " + in.Label
 			}
-			if in.Default != "" {
+			switch {
+			case in.Default != "" && in.Required:
+				// A form's suggested value; left out on a command line it is missing.
+				line += " [e.g. " + in.Default + "]"
+			case in.Default != "":
 				line += " [default " + in.Default + "]"
 			}
 			if len(in.Options) > 0 {

@@ -167,7 +167,9 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 		case "quit", "exit", "bye", `\q`:
 			return st, nil
 		}
-		if text == "" && s.Prompt != "" {
+		if text == "" && !s.JSON {
+			// A blank line asks nothing (with --json it still gets its
+			// answer, so a script reading one line per line keeps in step).
 			continue
 		}
 		page := 0

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -458,15 +459,58 @@ func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
 func TestModalThatDoesNotFitFallsBackToAMessage(t *testing.T) {
 	inputs := make([]bot.ModalInput, 6)
 	for i := range inputs {
-		inputs[i] = bot.ModalInput{Name: "p" + strconv.Itoa(i)}
+		inputs[i] = bot.ModalInput{Name: "p" + strconv.Itoa(i), Required: true}
 	}
 	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 		return &bot.Response{Text: "Supply p0=… to p5=…", Status: bot.StatusUsage,
-			Modal: &bot.Modal{Title: "Too many", Command: "scaffold big", Inputs: inputs}}, nil
+			Modal: &bot.Modal{Title: "Too many", Command: "scaffold big", Inputs: inputs, More: "scaffold big --options"}}, nil
 	}, nil)
 	a := f.interact(commandPayload("scaffold", opt("template", "big")))
 	if a.Type != 4 || !strings.Contains(a.text(), "Supply p0") {
 		t.Fatalf("%s", a.raw)
+	}
+}
+
+// A form with more fields than Discord's five shows the required ones and
+// runs More on submission (the bot's second step offers the optional ones);
+// without More, the optional fields past the fifth are left to defaults.
+func TestModalShowsTheRequiredFieldsFirst(t *testing.T) {
+	inputs := []bot.ModalInput{{Name: "name", Required: true}, {Name: "owner", Required: true}}
+	for i := 0; i < 6; i++ {
+		inputs = append(inputs, bot.ModalInput{Name: "opt" + strconv.Itoa(i)})
+	}
+	for _, tc := range []struct {
+		more, wantID string
+		wantFields   int
+	}{
+		{"scaffold svc --options", "cb1:f:scaffold svc --options", 2},
+		{"", "cb1:f:scaffold svc", 5},
+	} {
+		f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+			return &bot.Response{Text: "Supply name=… and owner=…", Status: bot.StatusUsage,
+				Modal: &bot.Modal{Title: "Service", Command: "scaffold svc", Inputs: inputs, More: tc.more}}, nil
+		}, nil)
+		a := f.interact(commandPayload("scaffold", opt("template", "svc")))
+		var m struct {
+			Data struct {
+				CustomID   string `json:"custom_id"`
+				Components []struct {
+					Components []struct {
+						CustomID string `json:"custom_id"`
+						Required bool   `json:"required"`
+					} `json:"components"`
+				} `json:"components"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(a.raw, &m); err != nil || a.Type != 9 {
+			t.Fatalf("want a modal: %s", a.raw)
+		}
+		if m.Data.CustomID != tc.wantID || len(m.Data.Components) != tc.wantFields {
+			t.Fatalf("more %q: %s", tc.more, a.raw)
+		}
+		if c := m.Data.Components[0].Components[0]; c.CustomID != "name" || !c.Required || m.Data.Components[1].Components[0].CustomID != "owner" {
+			t.Errorf("the required fields come first: %s", a.raw)
+		}
 	}
 }
 

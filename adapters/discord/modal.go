@@ -2,6 +2,7 @@ package discord
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -9,15 +10,39 @@ import (
 	"github.com/callboard/callboard/bot"
 )
 
-// modal renders a bot.Modal as a Discord modal (type 9). It reports false
-// when the form does not fit Discord's (at most 5 text inputs), in which case
-// the answer is shown as a message, whose text says what to supply.
+// modal renders a bot.Modal as a Discord modal (type 9), which holds at
+// most 5 fields: all of them when they fit; else the required ones, whose
+// submission runs m.More (the bot then offers the optional ones in a
+// second form); else, when only optional fields do not fit, the first five
+// (the rest keep their defaults). It reports false when the required fields
+// alone do not fit, in which case the answer is shown as a message, whose
+// text says what to supply.
 func (r *renderer) modal(m *bot.Modal) (wireModal, bool) {
-	if m == nil || len(m.Inputs) == 0 || len(m.Inputs) > maxModalInputs || strings.TrimSpace(m.Command) == "" {
+	if m == nil || len(m.Inputs) == 0 || strings.TrimSpace(m.Command) == "" {
 		return wireModal{}, false
 	}
+	inputs, command := m.Inputs, m.Command
+	if len(inputs) > maxModalInputs {
+		required := 0
+		for _, in := range inputs {
+			if in.Required {
+				required++
+			}
+		}
+		switch {
+		case required > maxModalInputs:
+			return wireModal{}, false
+		case m.More != "" && required > 0:
+			inputs, command = onlyRequired(inputs), m.More
+		default:
+			if !sort.SliceIsSorted(inputs, func(i, j int) bool { return inputs[i].Required && !inputs[j].Required }) {
+				return wireModal{}, false
+			}
+			inputs = inputs[:maxModalInputs]
+		}
+	}
 	var rows []discordgo.MessageComponent
-	for _, in := range m.Inputs {
+	for _, in := range inputs {
 		if in.Name == "" || runeLen(in.Name) > maxCustomID {
 			return wireModal{}, false
 		}
@@ -41,15 +66,25 @@ func (r *renderer) modal(m *bot.Modal) (wireModal, bool) {
 			Value: cut(in.Default, 4000), Placeholder: cut(placeholder, maxPlaceholder), MaxLength: 4000,
 		}}})
 	}
-	id := idPrefix + "f:" + m.Command
+	id := idPrefix + "f:" + command
 	if runeLen(id) > maxCustomID {
-		id = idPrefix + "F:" + r.shelf.put(m.Command)
+		id = idPrefix + "F:" + r.shelf.put(command)
 	}
 	title := m.Title
 	if title == "" {
 		title = "callboard"
 	}
 	return wireModal{CustomID: id, Title: cut(plain(title), maxModalTitle), Components: rows}, true
+}
+
+func onlyRequired(inputs []bot.ModalInput) []bot.ModalInput {
+	var out []bot.ModalInput
+	for _, in := range inputs {
+		if in.Required {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 // formCommand resolves a modal's custom_id body to its command.

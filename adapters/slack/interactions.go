@@ -200,8 +200,25 @@ type modalMeta struct {
 func modalView(m *bot.Modal, o origin) (slack.ModalViewRequest, error) {
 	meta := modalMeta{Command: m.Command, Channel: o.channel, Thread: o.thread}
 	var blocks []slack.Block
+	more := false
 	for _, in := range m.Inputs {
+		if !in.Required && !more {
+			// The optional fields come after the required ones, under
+			// their own heading, so the form reads as "this, and if you
+			// like, that".
+			if len(blocks)+2 > maxModalBlocks {
+				break
+			}
+			more = true
+			if len(blocks) > 0 {
+				blocks = append(blocks, slack.NewDividerBlock())
+			}
+			blocks = append(blocks, slack.NewContextBlock("more", plainText("More options (optional): leave them as they are to use the template's defaults.")))
+		}
 		if len(blocks) == maxModalBlocks {
+			if more {
+				break // the optional fields that do not fit keep their defaults
+			}
 			return slack.ModalViewRequest{}, errors.New("the form has more than 100 fields")
 		}
 		meta.Inputs = append(meta.Inputs, in.Name)
@@ -375,9 +392,24 @@ func fieldErrors(resp *bot.Response, inputs []string) map[string]string {
 	lower := strings.ToLower(msg)
 	names := append([]string(nil), inputs...)
 	sort.SliceStable(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
-	for _, n := range names {
-		if strings.Contains(lower, strings.ToLower(n)) {
-			errs[inputBlockID(n)] = msg
+	// Messages name a parameter quoted ("parameter 'name': …"); a value
+	// asked in parts (repoUrl.owner, repoUrl.repo) is named whole. Else
+	// any mention of a field's name.
+	for _, named := range []func(n string) bool{
+		func(n string) bool { return strings.Contains(lower, "'"+strings.ToLower(n)+"'") },
+		func(n string) bool {
+			base, _, ok := strings.Cut(n, ".")
+			return ok && strings.Contains(lower, "'"+strings.ToLower(base)+"'")
+		},
+		func(n string) bool { return strings.Contains(lower, strings.ToLower(n)) },
+	} {
+		for _, n := range names {
+			if named(n) {
+				errs[inputBlockID(n)] = msg
+			}
+		}
+		if len(errs) > 0 {
+			break
 		}
 	}
 	if len(errs) == 0 {

@@ -122,7 +122,9 @@ func TestModalOpensAndSubmitsItsValues(t *testing.T) {
 	if n := len([]rune(sent.View.Title.Text)); n > 24 {
 		t.Errorf("modal title has %d characters, Slack allows 24", n)
 	}
-	if len(sent.View.Blocks) != 3 || sent.View.Blocks[0].Optional || !sent.View.Blocks[1].Optional {
+	// The required field, then the optional ones under their own heading.
+	b := sent.View.Blocks
+	if len(b) != 5 || b[0].BlockID != "in_name" || b[0].Optional || b[2].BlockID != "more" || !b[3].Optional || !b[4].Optional {
 		t.Fatalf("blocks %+v", sent.View.Blocks)
 	}
 

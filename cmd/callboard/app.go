@@ -115,6 +115,8 @@ type App struct {
 	// loading, when set (by serve, before it serves), reports whether some
 	// catalog source has not loaded yet.
 	loading atomic.Pointer[func() bool]
+	// progress, when set, says how far that load has got.
+	progress atomic.Pointer[func() string]
 }
 
 // SetLoading tells the answers how to know that the catalog is still
@@ -125,6 +127,16 @@ func (a *App) SetLoading(f func() bool) { a.loading.Store(&f) }
 type catalogView struct{ a *App }
 
 func (v catalogView) Current() *catalog.Snapshot { return v.a.Store.Current() }
+
+// SetLoadingProgress tells the answers how far the load has got.
+func (a *App) SetLoadingProgress(f func() string) { a.progress.Store(&f) }
+
+func (v catalogView) LoadingProgress() string {
+	if f := v.a.progress.Load(); f != nil {
+		return (*f)()
+	}
+	return ""
+}
 
 func (v catalogView) Loading() bool {
 	f := v.a.loading.Load()

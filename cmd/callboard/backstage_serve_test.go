@@ -110,6 +110,8 @@ func TestServeLoadsABackstageThatComesUpLate(t *testing.T) {
 	}
 	if r := ask(t, s, "who owns ledger-api"); !strings.Contains(r.Title, "still loading") {
 		t.Fatalf("before the first load the bot says %q", r.Title)
+	} else if !strings.Contains(r.Text, "So far: the Backstage catalog: no answer yet (retrying)") || strings.Contains(r.Text, bsAddr) {
+		t.Errorf("the answer should say how far the load is, without Backstage's address: %q", r.Text)
 	}
 
 	time.Sleep(1700 * time.Millisecond)

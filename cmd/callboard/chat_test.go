@@ -105,3 +105,24 @@ func TestChatJSONLinesAreData(t *testing.T) {
 		t.Errorf("ambiguous refs %+v entity %+v", ambiguous.Refs, ambiguous.Entity)
 	}
 }
+
+// An escalation answer lists its teams, in turn, as data.
+func TestAskJSONEscalationListsItsTeams(t *testing.T) {
+	code, out, errs := run(t, "", "ask", "--json", "escalation checkout")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var v struct {
+		Refs []struct{ Kind, Name string } `json:"refs"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range v.Refs {
+		got = append(got, r.Kind+":"+r.Name)
+	}
+	if strings.Join(got, " ") != "group:team-checkout group:customer-products group:tallybird" {
+		t.Errorf("escalation refs %v", got)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -101,5 +102,65 @@ func TestAskRedactsTheSecretsItWasGiven(t *testing.T) {
 	}
 	if _, stdout, _ := runEnv(t, nil, "ask", "who owns "+secret); !strings.Contains(stdout, secret) {
 		t.Fatalf("without the secret configured the question should be echoed (the test would prove nothing):\n%s", stdout)
+	}
+}
+
+// TestAskJSONCarriesTheOnCallPeople: with --json, who is on call now is
+// data (issue 24): each person's catalog ref, email, chat id and shift,
+// found through PagerDuty; without a PagerDuty token, why nobody is named.
+func TestAskJSONCarriesTheOnCallPeople(t *testing.T) {
+	pd := pagerdutytest.New(t, "tok")
+	end := time.Now().Add(5 * time.Hour).UTC().Truncate(time.Second)
+	pd.AddService(pagerdutytest.Service{ID: "PAY123", Name: "Payments", PolicyID: "PEP1", OnCalls: []pagerdutytest.OnCall{
+		{Level: 1, User: pagerdutytest.User{ID: "PU1", Name: "A. Archer", Email: "alice@acme.example"}, ScheduleID: "S1", Schedule: "Payments primary", Start: end.Add(-time.Hour), End: end},
+		{Level: 2, User: pagerdutytest.User{ID: "PU9", Name: "Zed Outsider", Email: "zed@elsewhere.example"}, ScheduleID: "S2", Schedule: "Payments secondary", Start: end.Add(-time.Hour), End: end},
+	}})
+	type person struct {
+		Level       int
+		Name, Email string
+		Schedule    string
+		End         time.Time
+		Ref         *struct{ Kind, Namespace, Name string }
+		SlackUserID string `json:"slackUserId"`
+	}
+	var got struct {
+		Query  string
+		OnCall *struct {
+			Source, Target, Unavailable string
+			From                        *struct{ Kind, Name string }
+			People                      []person
+		} `json:"onCall"`
+	}
+	for _, q := range []string{"oncall payments-api", "who owns payments-api"} {
+		got.OnCall = nil
+		code, out, errs := runEnv(t, map[string]string{"PAGERDUTY_TOKEN": "tok", "PAGERDUTY_API_URL": pd.URL}, "ask", "--json", "--catalog", orgCatalog, q)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s%s", q, code, out, errs)
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		d := got.OnCall
+		if got.Query != q || d == nil || d.Source != "PagerDuty" || d.From == nil || d.From.Name != "payments-team" || len(d.People) != 2 {
+			t.Fatalf("%s: on-call data %+v\n%s", q, d, out)
+		}
+		alice, zed := d.People[0], d.People[1]
+		if alice.Level != 1 || alice.Name != "Alice Archer" || alice.Email != "alice@acme.example" || alice.Schedule != "Payments primary" ||
+			!alice.End.Equal(end) || alice.Ref == nil || alice.Ref.Kind != "user" || alice.Ref.Namespace != "default" || alice.Ref.Name != "alice" ||
+			alice.SlackUserID != "U0ALICE" {
+			t.Errorf("%s: level 1 %+v", q, alice)
+		}
+		// Someone the catalog does not know keeps PagerDuty's name, no ref.
+		if zed.Level != 2 || zed.Name != "Zed Outsider" || zed.Ref != nil || zed.SlackUserID != "" {
+			t.Errorf("%s: level 2 %+v", q, zed)
+		}
+	}
+	got.OnCall = nil
+	_, out, _ := runEnv(t, map[string]string{}, "ask", "--json", "--catalog", orgCatalog, "oncall payments-api")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.OnCall == nil || len(got.OnCall.People) != 0 || !strings.Contains(got.OnCall.Unavailable, "PAGERDUTY_TOKEN") {
+		t.Errorf("without a token: %+v", got.OnCall)
 	}
 }

@@ -26,11 +26,15 @@ func runScaffold(ctx context.Context, env *Env, args []string) int {
 	tmplPath := fs.String("template", "", "the template.yaml `PATH` to run")
 	out := fs.String("out", "", "`DIR` to write the rendered files to (with --dry-run)")
 	key := fs.String("key", "", "idempotency `KEY`: running twice with one key creates one repository")
+	var opts AppOptions
+	appFlags(fs, &opts)
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, `usage: callboard scaffold --dry-run --template PATH --out DIR [key=value]...
-       callboard scaffold --template PATH [--key KEY] [key=value]...
+		fmt.Fprintln(env.Stderr, `usage: callboard scaffold --dry-run (--template PATH | TEMPLATE) --out DIR [key=value]...
+       callboard scaffold (--template PATH | TEMPLATE) [--key KEY] [key=value]...
 
-Runs a Backstage Software Template (scaffolder.backstage.io/v1beta3). With
+Runs a Backstage Software Template (scaffolder.backstage.io/v1beta3), read
+from --template PATH or named as TEMPLATE from the catalog (--catalog, as
+ask reads it; the embedded example organisation by default). With
 --dry-run it renders every file into DIR and publishes nothing; without, it
 publishes to GitHub (GITHUB_TOKEN or the GitHub App settings, GITHUB_API_URL).
 A progress line per step goes to stderr.
@@ -46,8 +50,12 @@ flags:`)
 		}
 		return 2
 	}
-	if *tmplPath == "" {
-		fmt.Fprintln(env.Stderr, "callboard scaffold: --template PATH is required")
+	var name string
+	if *tmplPath == "" && len(rest) > 0 && !strings.Contains(rest[0], "=") {
+		name, rest = rest[0], rest[1:]
+	}
+	if *tmplPath == "" && name == "" {
+		fmt.Fprintln(env.Stderr, "callboard scaffold: name a template of the catalog (callboard ask templates lists them) or give --template PATH")
 		fs.Usage()
 		return 2
 	}
@@ -68,8 +76,13 @@ flags:`)
 		}
 		params[k] = v
 	}
-	tmpl, err := scaffold.LoadTemplateFile(ctx, *tmplPath)
-	if err != nil {
+	var tmpl *scaffold.Template
+	if name != "" {
+		var code int
+		if tmpl, code = catalogTemplate(ctx, env, opts, name); tmpl == nil {
+			return code
+		}
+	} else if tmpl, err = scaffold.LoadTemplateFile(ctx, *tmplPath); err != nil {
 		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
 		return 1
 	}
@@ -122,6 +135,48 @@ flags:`)
 	}
 	printOutput(env.Stdout, job)
 	return 0
+}
+
+// catalogTemplate finds the template called name (its name, ref or title)
+// in the catalog the flags name, as ask loads it; else it says which
+// templates there are, with the exit code (2: an unknown name).
+func catalogTemplate(ctx context.Context, env *Env, opts AppOptions, name string) (*scaffold.Template, int) {
+	opts.stderr = env.Stderr
+	notes, err := applyConfigFile(&opts, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
+		return nil, 2
+	}
+	for _, n := range notes {
+		fmt.Fprintln(env.Stderr, n)
+	}
+	app, err := NewApp(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
+		return nil, 1
+	}
+	ts, errs := scaffold.Templates(app.Store.Current())
+	var names []string
+	for _, t := range ts {
+		if strings.EqualFold(t.Ref.Name, name) || strings.EqualFold(t.Ref.String(), name) || strings.EqualFold(t.Title, name) {
+			return t, 0
+		}
+		names = append(names, t.Ref.Name)
+	}
+	where := "the catalog"
+	if len(opts.Catalogs) == 0 && opts.Config == "" {
+		where = "the example organisation (no --catalog given)"
+	}
+	switch {
+	case len(names) > 0:
+		fmt.Fprintf(env.Stderr, "callboard scaffold: no template called %q in %s; available: %s\n", name, where, strings.Join(names, ", "))
+	default:
+		fmt.Fprintf(env.Stderr, "callboard scaffold: no template called %q: %s has no usable templates; give --template PATH\n", name, where)
+	}
+	for _, err := range errs {
+		fmt.Fprintf(env.Stderr, "  not usable: %v\n", err)
+	}
+	return nil, 2
 }
 
 // refRegistrar stands in for the live catalog on the command line: it reads

@@ -38,16 +38,23 @@ func TestChatTemplatesAndScaffoldDryRun(t *testing.T) {
 	var names []string
 	for _, in := range resp.Modal.Inputs {
 		names = append(names, in.Name)
-		// The repository's odd form is shown where it is asked for.
-		if in.Name == "repoUrl" && (in.Placeholder != "github.com?owner=ORG&repo=NAME" || !strings.Contains(in.Hint, "github.com?owner=ORG&repo=NAME")) {
-			t.Errorf("repoUrl input gives no hint of its form: %+v", in)
+		// The repository is asked as its name, the form of the whole value
+		// (github.com?owner=tallybird&repo=NAME) built by callboard.
+		if in.Name == "repoUrl.repo" && (in.Placeholder != "NAME" || !strings.Contains(in.Hint, "github.com/tallybird/NAME")) {
+			t.Errorf("repoUrl input gives no hint of where the repository goes: %+v", in)
 		}
 	}
-	if !strings.Contains(strings.Join(names, ","), "repoUrl") {
-		t.Errorf("form does not ask for repoUrl: %v", names)
+	// The missing ones in the template's order, then the optional ones.
+	if got := strings.Join(names, ","); got != "owner,description,repoUrl.repo,system,port,features,visibility" {
+		t.Errorf("modal asks for %q", got)
 	}
-	if got := strings.Join(names, ","); !strings.Contains(got, "owner") || strings.Contains(got, "name") {
-		t.Errorf("modal asks for %q; want the missing ones (owner…), not the given name", got)
+	code, out, _ = run(t, "", "ask", `scaffold go-service name=ledger-export owner=team-payments description=d repoUrl.repo=ledger-export --dry-run`)
+	if code != 0 || !strings.Contains(out, "Dry run of go-service") {
+		t.Errorf("the repository given as its name: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "", "ask", `scaffold go-service name=ledger-export owner=team-payments description=d repoUrl.repo=ledger-export repoUrl.owner=elsewhere --dry-run`)
+	if code != 2 || !strings.Contains(out, "owner elsewhere is not allowed (allowed: tallybird)") {
+		t.Errorf("an owner allowedOwners does not name: exit %d\n%s", code, out)
 	}
 
 	const full = `scaffold go-service name=ledger-export owner=team-payments description="Exports ledger entries" repoUrl=github.com?owner=tallybird&repo=ledger-export`

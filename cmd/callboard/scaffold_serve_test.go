@@ -1,16 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callboard/callboard/adapters/discord"
+	"github.com/callboard/callboard/adapters/discord/discordtest"
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/slack"
@@ -311,36 +319,79 @@ func TestSlackFormSubmissionRunsTheJob(t *testing.T) {
 		}
 		return b
 	}
-	post(slack.PathCommands, []byte(url.Values{"command": {"/callboard"}, "text": {`scaffold go-service name=ledger-export description="Exports \"ledger\" entries"`},
+	ack := post(slack.PathCommands, []byte(url.Values{"command": {"/callboard"}, "text": {`scaffold go-service name=ledger-export description="Exports \"ledger\" entries"`},
 		"user_id": {priya}, "channel_id": {"C1"}, "team_id": {"T1"}, "trigger_id": {"1.2.3"}, "response_url": {fake.ResponseURL()}}.Encode()))
 	opened := fake.Wait("views.open", 1, 3*time.Second)
 	if len(opened) != 1 {
 		t.Fatal("no form opened")
+	}
+	// The ack says the form opens; the "needs more" text is not posted as well.
+	if strings.Contains(string(ack), "needs more") || !strings.Contains(string(ack), "Opening the form") {
+		t.Errorf("ack %s", ack)
 	}
 	var sent struct {
 		View struct {
 			CallbackID      string `json:"callback_id"`
 			PrivateMetadata string `json:"private_metadata"`
 			Blocks          []struct {
-				BlockID string `json:"block_id"`
+				Type     string `json:"type"`
+				BlockID  string `json:"block_id"`
+				Optional bool   `json:"optional"`
+				Element  struct {
+					InitialValue  string `json:"initial_value"`
+					InitialOption *struct {
+						Value string `json:"value"`
+					} `json:"initial_option"`
+				} `json:"element"`
 			} `json:"blocks"`
 		} `json:"view"`
 	}
 	if err := json.Unmarshal(opened[0].Body, &sent); err != nil {
 		t.Fatal(err)
 	}
-	values := map[string]map[string]any{
-		"in_owner":   {"v": map[string]any{"type": "plain_text_input", "value": "team-payments"}},
-		"in_repoUrl": {"v": map[string]any{"type": "plain_text_input", "value": "github.com?owner=tallybird&repo=ledger-export"}},
-	}
+	// What is missing, in the template's order: the owner, then the
+	// repository's name (its owner is the one allowedOwners names, so not
+	// asked; the name defaults to the service's); then, under a heading,
+	// the optional parameters not given, with their defaults.
+	var order []string
+	initial := map[string]string{}
 	for _, b := range sent.View.Blocks {
-		if _, ok := values[b.BlockID]; !ok {
-			t.Errorf("the form asks for %s, already given or not needed", b.BlockID)
+		id := b.BlockID
+		if b.Type != "input" {
+			id = b.Type
+		} else if b.Optional {
+			id += "?"
+		}
+		order = append(order, id)
+		initial[b.BlockID] = b.Element.InitialValue
+		if b.Element.InitialOption != nil {
+			initial[b.BlockID] = b.Element.InitialOption.Value
 		}
 	}
-	payload, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": priya},
-		"view": map[string]any{"id": "V1", "type": "modal", "callback_id": sent.View.CallbackID, "private_metadata": sent.View.PrivateMetadata, "state": map[string]any{"values": values}}})
-	if ack := post(slack.PathInteractions, []byte(url.Values{"payload": {string(payload)}}.Encode())); !strings.Contains(string(ack), `"clear"`) {
+	want := "in_owner in_repoUrl.repo divider context in_system? in_port? in_features? in_visibility?"
+	if got := strings.Join(order, " "); got != want {
+		t.Fatalf("form blocks\n %s\nwant\n %s", got, want)
+	}
+	if initial["in_repoUrl.repo"] != "ledger-export" || initial["in_port"] != "8080" || initial["in_system"] != "developer-platform" || initial["in_visibility"] != "private" {
+		t.Errorf("initial values %v", initial)
+	}
+	values := map[string]map[string]any{
+		"in_owner":        {"v": map[string]any{"type": "plain_text_input", "value": "team-payments"}},
+		"in_repoUrl.repo": {"v": map[string]any{"type": "plain_text_input", "value": "ledger-export"}},
+		"in_port":         {"v": map[string]any{"type": "plain_text_input", "value": "9090"}},
+		"in_visibility":   {"v": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "internal", "text": map[string]any{"type": "plain_text", "text": "internal"}}}},
+	}
+	submit := func(values map[string]map[string]any) string {
+		payload, _ := json.Marshal(map[string]any{"type": "view_submission", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": priya},
+			"view": map[string]any{"id": "V1", "type": "modal", "callback_id": sent.View.CallbackID, "private_metadata": sent.View.PrivateMetadata, "state": map[string]any{"values": values}}})
+		return string(post(slack.PathInteractions, []byte(url.Values{"payload": {string(payload)}}.Encode())))
+	}
+	// A bad repository name is shown beside the field it was typed in.
+	bad := map[string]map[string]any{"in_owner": values["in_owner"], "in_repoUrl.repo": {"v": map[string]any{"type": "plain_text_input", "value": "ledger/export"}}}
+	if ack := submit(bad); !strings.Contains(ack, `"in_repoUrl.repo":"`) || !strings.Contains(ack, "GitHub allows only letters") {
+		t.Errorf("a bad repository name: %s", ack)
+	}
+	if ack := submit(values); !strings.Contains(ack, `"clear"`) {
 		t.Fatalf("submission refused: %s", ack)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -354,8 +405,124 @@ func TestSlackFormSubmissionRunsTheJob(t *testing.T) {
 	if !strings.Contains(last, "Scaffolded ledger-export") || !strings.Contains(last, "registered component:default/ledger-export") {
 		t.Fatalf("the posted message did not reach the job's end: %s", last)
 	}
-	files := a.gh.Repo("tallybird", "ledger-export").Files("")
+	for _, api := range []string{"chat.postMessage", "chat.postEphemeral", "response_url"} {
+		for _, c := range fake.Calls(api) {
+			if strings.Contains(string(c.Body), "needs more") {
+				t.Errorf("%s posted the 'needs more' text beside the form: %s", api, c.Body)
+			}
+		}
+	}
+	repo := a.gh.Repo("tallybird", "ledger-export")
+	files := repo.Files("")
+	if !strings.Contains(files["cmd/ledger-export/main.go"], `Addr: ":9090"`) || repo.Visibility() != "internal" {
+		t.Errorf("the optional values set in the form were not used: visibility %s\n%s", repo.Visibility(), files["cmd/ledger-export/main.go"])
+	}
 	if !strings.Contains(files["catalog-info.yaml"], `Exports \"ledger\" entries`) && !strings.Contains(files["catalog-info.yaml"], `Exports "ledger" entries`) {
 		t.Errorf("the description given before the form did not survive it:\n%s", files["catalog-info.yaml"])
+	}
+}
+
+// TestDiscordFormAsksTheRequiredThenOffersTheOptional: Discord's form holds
+// five fields, so /scaffold shows the required ones in the template's
+// order; its submission offers Create or "More options…", whose form holds
+// the optional ones; that submission runs the job with every value. Signed
+// interactions through the real adapter and bot.
+func TestDiscordFormAsksTheRequiredThenOffersTheOptional(t *testing.T) {
+	a := newScaffoldApp(t, nil, nil)
+	api := discordtest.NewServer()
+	defer api.Close()
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	ad, err := discord.New(discord.Config{PublicKey: pub, Session: api.Session("bot-token")}, a.app.Router)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ad.Close()
+	n := 0
+	interact := func(typ int, data map[string]any) (int, map[string]any) {
+		t.Helper()
+		n++
+		body, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("9%017d", n), "application_id": "app1", "type": typ, "token": fmt.Sprintf("tok-%d", n),
+			"version": 1, "guild_id": "g1", "channel_id": "c1", "member": map[string]any{"user": map[string]any{"id": "u42", "username": "priya"}},
+			"message": map[string]any{"id": "m1", "channel_id": "c1", "content": ""}, "data": data})
+		stamp := strconv.FormatInt(time.Now().Unix(), 10)
+		r := httptest.NewRequest("POST", "/discord/interactions", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("X-Signature-Timestamp", stamp)
+		r.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(key, append([]byte(stamp), body...))))
+		w := httptest.NewRecorder()
+		ad.ServeHTTP(w, r)
+		var out struct {
+			Type int            `json:"type"`
+			Data map[string]any `json:"data"`
+		}
+		if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &out) != nil {
+			t.Fatalf("interaction %d: %d %s", n, w.Code, w.Body)
+		}
+		return out.Type, out.Data
+	}
+	fields := func(data map[string]any) (names []string) {
+		rows, _ := data["components"].([]any)
+		for _, r := range rows {
+			for _, c := range r.(map[string]any)["components"].([]any) {
+				names = append(names, c.(map[string]any)["custom_id"].(string))
+			}
+		}
+		return names
+	}
+	submit := func(customID string, values map[string]string) (int, map[string]any) {
+		var rows []any
+		for k, v := range values {
+			rows = append(rows, map[string]any{"type": 1, "components": []any{map[string]any{"type": 4, "custom_id": k, "value": v}}})
+		}
+		return interact(5, map[string]any{"custom_id": customID, "components": rows})
+	}
+
+	typ, form := interact(2, map[string]any{"id": "cmd1", "name": "scaffold", "type": 1, "options": []any{map[string]any{"name": "template", "type": 3, "value": "go-service"}}})
+	if typ != 9 {
+		t.Fatalf("/scaffold go-service answered type %d, want the form (9) alone: %v", typ, form)
+	}
+	if got := strings.Join(fields(form), " "); got != "name owner description repoUrl.repo" {
+		t.Errorf("first form asks %q, want the required ones in the template's order", got)
+	}
+	typ, ready := submit(form["custom_id"].(string), map[string]string{"name": "ledger-export", "owner": "team-payments", "description": "Exports ledger entries", "repoUrl.repo": "ledger-export"})
+	if typ != 4 {
+		t.Fatalf("submission answered type %d: %v", typ, ready)
+	}
+	var moreID string
+	raw, _ := json.Marshal(ready)
+	for _, r := range ready["components"].([]any) {
+		for _, c := range r.(map[string]any)["components"].([]any) {
+			if b := c.(map[string]any); b["label"] == "More options…" {
+				moreID = b["custom_id"].(string)
+			}
+		}
+	}
+	if moreID == "" || !strings.Contains(string(raw), "System, HTTP port, Extras, Visibility") || !strings.Contains(string(raw), `"Create"`) {
+		t.Fatalf("after the required fields, want Create and More options…: %s", raw)
+	}
+	if a.gh.Repo("tallybird", "ledger-export") != nil {
+		t.Fatal("the first form's submission already created the repository")
+	}
+	typ, options := interact(3, map[string]any{"custom_id": moreID, "component_type": 2})
+	if typ != 9 {
+		t.Fatalf("More options… answered type %d: %v", typ, options)
+	}
+	if got := strings.Join(fields(options), " "); got != "system port features visibility" {
+		t.Errorf("options form asks %q", got)
+	}
+	if typ, _ := submit(options["custom_id"].(string), map[string]string{"port": "9090", "visibility": "internal"}); typ != 4 && typ != 5 {
+		t.Fatalf("options submission answered type %d", typ)
+	}
+	deadline := time.Now().Add(time.Minute)
+	var repo *githubtest.RepoView
+	for time.Now().Before(deadline) && (repo == nil || repo.Files("")["cmd/ledger-export/main.go"] == "") {
+		time.Sleep(20 * time.Millisecond)
+		repo = a.gh.Repo("tallybird", "ledger-export")
+	}
+	if repo == nil {
+		t.Fatal("no repository was created")
+	}
+	if main := repo.Files("")["cmd/ledger-export/main.go"]; !strings.Contains(main, `Addr: ":9090"`) || repo.Visibility() != "internal" {
+		t.Fatalf("the job did not use both forms' values: visibility %q\n%s", repo.Visibility(), main)
 	}
 }

@@ -34,7 +34,14 @@ func TestScaffoldDryRunWritesRenderedFilesAndExitCodes(t *testing.T) {
 		{"invalid parameter names the rule", append([]string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "repoUrl=gitlab.com?owner=a&repo=b"}, okParams[:3]...), 2, nil,
 			[]string{"parameter 'repoUrl': host gitlab.com is not allowed"}},
 		{"not key=value is usage", []string{"scaffold", "--dry-run", "--template", docs, "--out", "OUT", "oops"}, 2, nil, []string{`"oops" is not a key=value parameter`}},
-		{"no template is usage", []string{"scaffold", "--dry-run", "--out", "OUT"}, 2, nil, []string{"--template PATH is required"}},
+		{"no template is usage", []string{"scaffold", "--dry-run", "--out", "OUT"}, 2, nil, []string{"name a template of the catalog", "or give --template PATH"}},
+		// A template of the catalog by name: the embedded example organisation's by default.
+		{"a template of the catalog by name", []string{"scaffold", "--dry-run", "go-service", "--out", "OUT", "name=ledger-export", "owner=team-payments", "description=d", "repoUrl.repo=ledger-export"}, 0,
+			[]string{"rendered 11 files", "cmd/ledger-export/main.go"}, []string{"would create repository https://github.com/tallybird/ledger-export"}},
+		{"a template of --catalog by name", []string{"scaffold", "--dry-run", "--catalog", filepath.Join(backstageTemplates, "docs-template"), "docs-template", "--out", "OUT"}, 2, nil,
+			[]string{"needs:", "description=..."}},
+		{"an unknown template name lists the catalog's", []string{"scaffold", "--dry-run", "go-servic", "--out", "OUT"}, 2, nil,
+			[]string{`no template called "go-servic" in the example organisation (no --catalog given); available: add-runbook, go-service, techdocs-site`}},
 		{"unreadable template fails", []string{"scaffold", "--dry-run", "--template", "nope.yaml", "--out", "OUT"}, 1, nil, []string{"nope.yaml"}},
 		// As Backstage's dry run: a step whose action callboard lacks is
 		// skipped, saying which and why, and the rest run (a real run
@@ -69,6 +76,9 @@ func TestScaffoldDryRunWritesRenderedFilesAndExitCodes(t *testing.T) {
 				slug := "acme/runbooks"
 				if strings.Contains(c.name, "unsupported") {
 					slug = "acme/shop"
+				}
+				if strings.Contains(c.name, "by name") {
+					slug = "tallybird/ledger-export"
 				}
 				if err != nil || !strings.Contains(string(data), "github.com/project-slug: "+slug) {
 					t.Errorf("written catalog-info.yaml: %s %v", data, err)

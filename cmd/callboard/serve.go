@@ -264,8 +264,9 @@ func (s *Main) wireGitHub(specs, paths []string) error {
 	if sc := s.app.Options.Scaffold; sc != nil && sc.Registered != nil {
 		sources = append(sources, sc.Registered) // what scaffold jobs registered (serve_scaffold.go)
 	}
+	progress := newLoadProgress()
 	for _, spec := range specs {
-		src, err := remoteSource(spec, cfg, client, github.OrgOptions{})
+		src, err := remoteSource(spec, cfg, client, github.OrgOptions{Progress: progress.report})
 		if err != nil {
 			return err
 		}
@@ -290,6 +291,12 @@ func (s *Main) wireGitHub(specs, paths []string) error {
 		// Until every source has loaded on the leader (or a follower has a
 		// snapshot from it), a lookup that finds nothing says so.
 		s.app.SetLoading(s.ingest.Loading)
+		s.app.SetLoadingProgress(func() string {
+			if !s.ingest.Leading() {
+				return "another replica reads the sources; this one answers once it has published them."
+			}
+			return progress.text(r.Pending())
+		})
 	}
 	if client != nil {
 		s.metrics.Register(github.NewCollector(client, s.refresh))

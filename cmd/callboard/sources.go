@@ -37,8 +37,8 @@ func splitSources(specs []string) (paths, remote []string) {
 // catalog.Source that reads it, with the credentials of cfg: serve's
 // Refresher and the command line (ask, chat, validate) read the same
 // sources the same way. gh is the GitHub client for github: sources (nil
-// when none is configured); org how an organisation is read (the command
-// line reports progress and does not wait for a spent rate limit).
+// when none is configured); org how an organisation is read (its
+// progress; the command line does not wait for a spent rate limit).
 func remoteSource(spec string, cfg *Config, gh *github.Client, org github.OrgOptions) (catalog.Source, error) {
 	switch {
 	case backstage.IsSpec(spec):
