@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// Cache is a bounded, expiring in-process map: the one every in-memory
-// store of callboard keeps (MemoryStash, MemoryDedupe, the Slack adapter's
-// memories and the Discord adapter's shelf). When it is full, the entry
+// Cache is a bounded, expiring in-process map: the one the in-memory
+// stores of callboard keep (MemoryStash, the Slack adapter's memories, the
+// Discord adapter's shelf and fallback dedupe). MemoryDedupe, on every
+// request's path, keeps its own expiry-ordered set. When it is full, the entry
 // stored first goes first; an entry is gone once its time is up.
 type Cache[V any] struct {
 	mu    sync.Mutex

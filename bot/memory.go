@@ -9,24 +9,37 @@ import (
 	"time"
 )
 
-// MemoryDedupe is a Dedupe for one process: a Cache of the keys seen, at
-// most MemoryDedupeMax of them (the first seen forgotten first).
-type MemoryDedupe struct{ seen *Cache[struct{}] }
-
-// MemoryDedupeMax bounds the keys a MemoryDedupe remembers.
-const MemoryDedupeMax = 1 << 16
+// MemoryDedupe is a Dedupe for one process.
+type MemoryDedupe struct {
+	mu   sync.Mutex
+	seen map[string]time.Time // key → expiry
+	next time.Time            // next sweep of expired keys
+}
 
 // NewMemoryDedupe returns an empty MemoryDedupe.
-func NewMemoryDedupe() *MemoryDedupe {
-	return &MemoryDedupe{seen: NewCache[struct{}](MemoryDedupeMax, nil)}
-}
+func NewMemoryDedupe() *MemoryDedupe { return &MemoryDedupe{seen: map[string]time.Time{}} }
 
 // FirstSeen implements Dedupe.
 func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	return d.seen.Add(key, struct{}{}, ttl), nil
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if now.After(d.next) {
+		for k, exp := range d.seen {
+			if !now.Before(exp) {
+				delete(d.seen, k)
+			}
+		}
+		d.next = now.Add(time.Minute)
+	}
+	if exp, ok := d.seen[key]; ok && now.Before(exp) {
+		return false, nil
+	}
+	d.seen[key] = now.Add(ttl)
+	return true, nil
 }
 
 // MemoryRateLimiter is a token bucket per key, for one process.
