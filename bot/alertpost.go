@@ -349,6 +349,13 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 		x.outcome(g, AlertStale)
 		x.log.Info("alerts: older firing state after the card resolved; ignored", "source", g.Source, "group", id)
 		return nil
+	case st != nil && st.Status != AlertResolved && g.Status == AlertResolved && start.Before(st.LastStart):
+		// A resolution of alerts older than those the card shows firing
+		// (a delivery that waited in another replica's backoff while the
+		// group re-fired) must not mark the newer firing card resolved.
+		x.outcome(g, AlertStale)
+		x.log.Info("alerts: older resolution after the group fired again; ignored", "source", g.Source, "group", id)
+		return nil
 	case st == nil || (st.Status == AlertResolved && g.Status != AlertResolved):
 		card := x.a.alertCard(ctx, x.cfg.Routing, x.cfg.Platform, g, id)
 		if card.Channel == "" {
@@ -410,7 +417,9 @@ func (x *Alerts) Handle(ctx context.Context, g *AlertGroup) error {
 		}
 		st.Updated = x.cfg.Now()
 		if err := x.put(ctx, id, st); err != nil {
-			return fmt.Errorf("save alert group state: %w", err)
+			// The card and its thread line are up; a retry would post the
+			// line again. Log loudly rather than repeat it.
+			x.log.Error("alerts: card updated but its state not saved; a redelivery may add its thread line again", "group", id, "err", err)
 		}
 		x.outcome(g, AlertUpdated)
 		x.log.Info("alerts: card updated", "source", g.Source, "group", id, "status", g.Status)
@@ -434,6 +443,15 @@ func (x *Alerts) public(resp *Response) *Response {
 		}
 	}
 	resp.Links = links
+	for i := range resp.Sections {
+		for j, it := range resp.Sections[i].Items {
+			// An alert's generatorURL names the Prometheus that fired it,
+			// often an internal host: the item stays, without its link.
+			if PublicText(it.URL) != it.URL {
+				resp.Sections[i].Items[j].URL = ""
+			}
+		}
+	}
 	redactResponse(resp, redact)
 	return resp
 }

@@ -127,8 +127,21 @@ func (d *Digest) Run(ctx context.Context) error {
 		if err := d.clock().SleepUntil(ctx, next); err != nil {
 			return nil
 		}
-		if _, err := d.Send(ctx, next); err != nil && ctx.Err() == nil {
-			logger(d.Logger).WarnContext(ctx, "health digest incomplete", "tick", next.Format(time.RFC3339), "err", err)
+		// A tick that finds the catalog still loading (every replica
+		// restarted around it) waits for it, up to an hour, rather than
+		// skipping the week's digest; teams already sent are not sent again.
+		for waited := time.Duration(0); ; waited += digestLoadWait {
+			_, err := d.Send(ctx, next)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			if !errors.Is(err, errNoCatalog) || waited >= time.Hour {
+				logger(d.Logger).WarnContext(ctx, "health digest incomplete", "tick", next.Format(time.RFC3339), "err", err)
+				break
+			}
+			if d.clock().SleepUntil(ctx, d.clock().Now().Add(digestLoadWait)) != nil {
+				return nil
+			}
 		}
 	}
 }
@@ -155,6 +168,13 @@ func postRetrying(ctx context.Context, p Poster, channel string, resp *Response)
 		}
 	}
 }
+
+// errNoCatalog: a digest's time came before the first catalog load.
+var errNoCatalog = errors.New("no catalog loaded yet")
+
+// digestLoadWait is how long a digest waits between looks at a catalog
+// that is still loading.
+const digestLoadWait = 30 * time.Second
 
 // digestState is what a team's last digest left in State.
 type digestState struct {
@@ -188,7 +208,7 @@ func (d *Digest) Send(ctx context.Context, tick time.Time) (int, error) {
 	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
 	s := d.Catalog.Current()
 	if s == nil || s.Len() == 0 {
-		return 0, errors.New("no catalog loaded")
+		return 0, errNoCatalog
 	}
 	rep := d.Reports.Of(s)
 	channelOf := d.Channel

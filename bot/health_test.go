@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -166,16 +167,31 @@ func BenchmarkHealthAnswer100k(b *testing.B) {
 
 // flakyPoster refuses its first post with a rate limit, then accepts.
 type flakyPoster struct {
+	mu     sync.Mutex
 	calls  int
 	posted []string
+	// clock, when set, is read at each post into at.
+	clock *fastClock
+	at    []time.Time
+}
+
+func (p *flakyPoster) postedNow() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.posted...)
 }
 
 func (p *flakyPoster) Post(_ context.Context, channel string, _ *bot.Response) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.calls++
 	if p.calls == 1 {
 		return "", &bot.RetryLaterError{After: 10 * time.Millisecond, Err: errors.New("ratelimited")}
 	}
 	p.posted = append(p.posted, channel)
+	if p.clock != nil {
+		p.at = append(p.at, p.clock.Now())
+	}
 	return "1.1", nil
 }
 
@@ -192,5 +208,71 @@ func TestDigestWaitsOutARateLimit(t *testing.T) {
 	}
 	if p.calls != n+1 || len(p.posted) != n {
 		t.Errorf("%d calls for %d digests posted (%v); want the refused one posted again", p.calls, n, p.posted)
+	}
+}
+
+// lateCatalog has no snapshot for its first looks, as while serve loads.
+type lateCatalog struct {
+	mu    sync.Mutex
+	looks int
+	s     *catalog.Snapshot
+}
+
+func (c *lateCatalog) Current() *catalog.Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.looks++
+	if c.looks <= 2 {
+		return nil
+	}
+	return c.s
+}
+
+// fastClock jumps to whatever time is waited for.
+type fastClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fastClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fastClock) SleepUntil(ctx context.Context, t time.Time) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	return nil
+}
+
+// A scheduled time that comes while the catalog is still loading waits for
+// the load and then sends, rather than skipping to next week.
+func TestDigestWaitsForTheFirstCatalogLoad(t *testing.T) {
+	res := catalog.LoadFS(context.Background(), fstest.MapFS{"c.yaml": {Data: []byte(healthOrg)}}, []string{"c.yaml"}, catalog.LoadOptions{})
+	sched, err := bot.ParseSchedule("0 9 * * 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fastClock{now: time.Date(2026, 12, 7, 8, 59, 0, 0, time.UTC)}
+	p := &flakyPoster{calls: 1, clock: clock} // no rate limit: every post lands
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &bot.Digest{Catalog: &lateCatalog{s: catalog.Build(res)}, Reports: &bot.HealthReports{}, Poster: p, Schedule: sched,
+		Locker: bot.NewMemoryLocker(), State: bot.NewMemoryStash(), Clock: clock}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	deadline := time.Now().Add(time.Minute)
+	for len(p.postedNow()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no digest posted once the catalog loaded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if first := p.at[0]; first.After(time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("the digest of Monday 09:00 went out at %s: the week's digest was skipped", first)
 	}
 }

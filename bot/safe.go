@@ -166,6 +166,7 @@ func redactResponse(r *Response, redact func(string) string) {
 		for j := range s.Items {
 			s.Items[j].Text = redact(s.Items[j].Text)
 			s.Items[j].Detail = redact(s.Items[j].Detail)
+			s.Items[j].URL = redact(s.Items[j].URL)
 		}
 	}
 	// Buttons and links leave the process too (a button's command echoes

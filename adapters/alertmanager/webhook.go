@@ -91,7 +91,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, rea
 	if h.cfg.Refused != nil {
 		h.cfg.Refused(reason)
 	}
-	h.log.Warn("alertmanager webhook: request refused", "reason", reason, "remote", r.RemoteAddr, "detail", msg)
+	h.log.Warn("alertmanager webhook: request refused", "reason", reason, "detail", msg)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="callboard"`)
 	}

@@ -428,11 +428,14 @@ func TestCardsCarryNoSecretNorInternalAddress(t *testing.T) {
 	a := alertOn(map[string]string{"alertname": "Leak", "service": "ledger"}, bot.AlertFiring, incidentClock)
 	a.GeneratorURL = "http://10.0.0.7:9090/graph?g0.expr=up"
 	a.Annotations = map[string]string{"summary": "token xoxb-1234567890-abcdefghij seen on 10.1.2.3:9100", "dashboard": "http://grafana.internal:3000/d/ledger"}
-	deliver(t, r.url, token, notification("g-leak", bot.AlertFiring, a))
+	// A second alert in the group: the card lists each alert, with its link.
+	a2 := alertOn(map[string]string{"alertname": "Leak", "service": "ledger", "instance": "b"}, bot.AlertFiring, incidentClock)
+	a2.GeneratorURL = "http://prometheus-0.monitoring:9090/graph?g0.expr=up"
+	deliver(t, r.url, token, notification("g-leak", bot.AlertFiring, a, a2))
 	waitFor(t, "the card", func() bool { top, _ := cards(fake); return len(top) == 1 })
 	top, _ := cards(fake)
 	b := string(top[0].Blocks) + top[0].Text
-	for _, leak := range []string{"xoxb-1234567890", "10.1.2.3", "10.0.0.7", "grafana.internal"} {
+	for _, leak := range []string{"xoxb-1234567890", "10.1.2.3", "10.0.0.7", "grafana.internal", "prometheus-0.monitoring"} {
 		if strings.Contains(b, leak) {
 			t.Errorf("the card shows %q:\n%s", leak, b)
 		}
@@ -558,5 +561,35 @@ func TestDeliveriesOfOneGroupAreShownInOrder(t *testing.T) {
 		if len(lines) != 2 || !strings.Contains(lines[0], "2 of 2 alerts firing") || !strings.Contains(lines[1], "Resolved at") {
 			t.Errorf("card %s: thread %q, want the change and then the resolution", c.TS, lines)
 		}
+	}
+}
+
+// A resolution of the alerts of an earlier firing, arriving after the
+// group fired again (it waited in another replica's backoff), leaves the
+// new firing card as it is.
+func TestOldResolutionDoesNotResolveARefiredCard(t *testing.T) {
+	fake := slacktest.New()
+	t.Cleanup(fake.Close)
+	r := newReplica(t, fake, bot.NewMemoryAlertStore(), bot.AlertRouting{FallbackChannel: "#alerts-unrouted"})
+	labels := map[string]string{"alertname": "Refire", "service": "ledger"}
+	first, again := incidentClock.Add(-time.Hour), incidentClock.Add(-time.Minute)
+	key := `{}:{alertname="Refire"}`
+	oldResolved := notification(key, bot.AlertResolved, alertOn(labels, bot.AlertResolved, first))
+	for i, body := range [][]byte{
+		notification(key, bot.AlertFiring, alertOn(labels, bot.AlertFiring, first)),
+		oldResolved,
+		notification(key, bot.AlertFiring, alertOn(labels, bot.AlertFiring, again)),
+	} {
+		deliver(t, r.url, token, body)
+		want := []int{1, 2, 3}[i]
+		waitFor(t, "the delivery handled", func() bool { return r.out.get(bot.AlertPosted)+r.out.get(bot.AlertUpdated) == want })
+	}
+	deliver(t, r.url, token, oldResolved)
+	waitFor(t, "the late resolution handled", func() bool {
+		return r.out.get(bot.AlertStale)+r.out.get(bot.AlertDuplicate)+r.out.get(bot.AlertUpdated) > 1
+	})
+	top, _ := cards(fake)
+	if len(top) != 2 || !strings.Contains(string(top[1].Blocks), "Firing") || top[1].Updates != 0 {
+		t.Fatalf("after a late resolution of the first firing: %d cards; the second: %d updates\n%s", len(top), top[len(top)-1].Updates, top[len(top)-1].Blocks)
 	}
 }

@@ -35,7 +35,7 @@ func (a *Adapter) ReplyInThread(ctx context.Context, channel, id string, resp *b
 func (a *Adapter) Update(ctx context.Context, channel, id string, resp *bot.Response) error {
 	w := wire(a.render.render(resp)[0])
 	edit := &discordgo.MessageEdit{ID: id, Channel: channel, Content: &w.Content, Embeds: &w.Embeds, Components: &w.Components, AllowedMentions: noMentions}
-	_, err := a.cfg.Session.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
+	_, err := a.cfg.Session.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 	return postError("edit a message", channel, err)
 }
 
@@ -43,7 +43,7 @@ func (a *Adapter) postRef(ctx context.Context, channel string, resp *bot.Respons
 	if channel == "" {
 		return "", errors.New("discord: no channel to post to")
 	}
-	m, err := a.cfg.Session.ChannelMessageSendComplex(channel, a.send(resp, ref), discordgo.WithContext(ctx))
+	m, err := a.cfg.Session.ChannelMessageSendComplex(channel, a.send(resp, ref), discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 	if err != nil {
 		return "", postError("post a message", channel, err)
 	}

@@ -47,7 +47,6 @@ func TestPostUpdateAndReplyOnDiscord(t *testing.T) {
 
 func TestPostRateLimitSaysWhenToRetry(t *testing.T) {
 	f := newFixture(t, nil, nil)
-	f.a.cfg.Session.ShouldRetryOnRateLimit = false
 	f.api.RateLimit(http.MethodPost, "channels/", 1, 3*time.Second, false)
 	_, err := f.a.Post(context.Background(), "112233445566778899", &bot.Response{Text: "x"})
 	var rl *bot.RetryLaterError

@@ -131,7 +131,7 @@ func (h *Webhook) refuse(w http.ResponseWriter, r *http.Request, status int, rea
 	if h.cfg.Refused != nil {
 		h.cfg.Refused(reason)
 	}
-	h.log.Warn("pagerduty webhook: request refused", "reason", reason, "remote", r.RemoteAddr, "detail", msg)
+	h.log.Warn("pagerduty webhook: request refused", "reason", reason, "detail", msg)
 	http.Error(w, msg, status)
 }
 

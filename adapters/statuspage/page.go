@@ -77,10 +77,18 @@ var tmpl = template.Must(template.New("page.html").Funcs(template.FuncMap{
 	"problems": func(n int) string { return plural(n, "problem", "problems") },
 }).ParseFS(files, "page.html"))
 
+// MinTokenLength is the shortest status token New accepts.
+const MinTokenLength = 16
+
 // New returns the page, or an error when no token is configured.
 func New(o Options) (*Page, error) {
 	if strings.TrimSpace(o.Token) == "" {
 		return nil, errors.New("status page: no token configured (CALLBOARD_STATUS_TOKEN or status.token_file)")
+	}
+	if n := len(strings.TrimSpace(o.Token)); n < MinTokenLength {
+		// The page is reachable wherever serve is: a short token could be
+		// guessed. Never say what the token is, only how long it must be.
+		return nil, fmt.Errorf("status page: the token (CALLBOARD_STATUS_TOKEN or status.token_file) has %d characters; use at least %d, random (openssl rand -hex 16)", n, MinTokenLength)
 	}
 	if o.Report == nil {
 		return nil, errors.New("status page: no report")
@@ -202,7 +210,17 @@ func (p *Page) render(w http.ResponseWriter, code int, v view) {
 // session cookie. Both compare in constant time.
 func (p *Page) authorized(r *http.Request) bool {
 	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return p.tokenMatches(strings.TrimSpace(auth))
+		// Wrong bearer tokens count against the same limit as the login
+		// form's: neither door allows more guesses than the other.
+		if p.tooManyFails() {
+			return false
+		}
+		if p.tokenMatches(strings.TrimSpace(auth)) {
+			return true
+		}
+		p.failed()
+		p.o.Logger.Warn("status page: request refused: wrong bearer token")
+		return false
 	}
 	c, err := r.Cookie(CookieName)
 	if err != nil {

@@ -263,6 +263,33 @@ func TestGuessingTheTokenIsSlowedDown(t *testing.T) {
 	if c := login(testToken); c != http.StatusSeeOther {
 		t.Fatalf("a minute later: %d", c)
 	}
+	// The bearer header is the same door: its wrong guesses count too.
+	bearer := func(token string) int {
+		req := httptest.NewRequest(http.MethodGet, PathJSON, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, req)
+		return w.Code
+	}
+	now = now.Add(failWindow + time.Second)
+	for range maxFails {
+		bearer("guess")
+	}
+	if c := bearer(testToken); c != http.StatusUnauthorized {
+		t.Fatalf("after %d wrong bearer tokens the right one was checked: %d", maxFails, c)
+	}
+	if c := login(testToken); c != http.StatusTooManyRequests {
+		t.Fatalf("wrong bearer tokens did not count for the form: %d", c)
+	}
+}
+
+// A short token could be guessed: the page refuses to start with one,
+// saying how long it must be and never what it is.
+func TestShortTokenIsRefused(t *testing.T) {
+	_, err := New(Options{Token: "hunter2", Report: func(context.Context) Report { return Report{} }})
+	if err == nil || !strings.Contains(err.Error(), "has 7 characters; use at least 16") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
 }
 
 // BenchmarkPage renders the page of a report with 1,000 problems in 100

@@ -159,6 +159,15 @@ flags:`)
 	if s := app.ProblemSummary(); s != "" {
 		fmt.Fprintln(env.Stderr, s)
 	}
+	// A catalog that could not all be read fails the gate as validate
+	// does: the findings would miss what the broken files hold. (A docs
+	// site that does not build is not the catalog's fault: no-docs is.)
+	loadFailed := 0
+	for _, p := range app.Store.Current().Problems() {
+		if p.Severity == catalog.Error {
+			loadFailed++
+		}
+	}
 	var rules health.Config
 	if opts.cfg != nil {
 		rules = opts.cfg.Health.rules()
@@ -191,7 +200,10 @@ flags:`)
 			rep.Entities, plural(rep.Entities, "entity", "entities"), c.Error, plural(c.Error, "error", "errors"),
 			c.Warning, plural(c.Warning, "warning", "warnings"), c.Info, plural(c.Info, "note", "notes"))
 	}
-	if rep.Errors() > 0 {
+	if loadFailed > 0 {
+		fmt.Fprintf(env.Stderr, "callboard health: %d %s in the catalog files (see callboard validate): failing\n", loadFailed, plural(loadFailed, "error", "errors"))
+	}
+	if rep.Errors() > 0 || loadFailed > 0 {
 		return 1
 	}
 	return 0

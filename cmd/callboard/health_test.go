@@ -35,6 +35,9 @@ func TestHealthExitCodesGateCI(t *testing.T) {
 		{"bad flag", []string{"health", "--jsn"}, 2, nil, "flag provided but not defined: -jsn"},
 		{"unknown rule in config", []string{"health", "--config", badRule, "--catalog", "testdata/health/clean.yaml"}, 2, nil, `:3:5: health.rules.no-owners: unknown health rule "no-owners"`},
 		{"missing catalog", []string{"health", "--catalog", "testdata/health/none.yaml"}, 1, nil, "none.yaml"},
+		// A clean file beside one that does not parse: the gate fails, as
+		// validate's does, rather than scoring what it could read 100/100.
+		{"a file that cannot be read fails", []string{"health", "--catalog", "testdata/health/unreadable"}, 1, nil, "1 error in the catalog files (see callboard validate): failing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

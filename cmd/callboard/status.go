@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -229,7 +230,7 @@ func (s *Main) statusReport(ctx context.Context) statuspage.Report {
 			}
 			raw = append(raw, statuspage.RawProblem{File: p.Pos.File, Line: p.Pos.Line, Col: p.Pos.Col, Severity: sev, Message: p.Message})
 		}
-		rep.Problems, rep.ProblemCount = statuspage.GroupProblems(raw), len(raw)
+		rep.Problems, rep.ProblemCount = statuspage.GroupProblems(raw, s.gitHubHosts()...), len(raw)
 	}
 	rep.Sources = s.statusSources(snap)
 	rep.Redis = s.redisState(ctx)
@@ -382,4 +383,15 @@ func labelOf(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
+}
+
+// gitHubHosts is the GitHub Enterprise host files are read from (named as
+// discovery names them, by the API URL's host), so the page links their
+// problems too; none for github.com, which the page always knows.
+func (s *Main) gitHubHosts() []string {
+	u, err := url.Parse(s.cfg.GitHub.APIURL)
+	if s.cfg.GitHub.APIURL == "" || err != nil || u.Hostname() == "" || u.Hostname() == "api.github.com" {
+		return nil
+	}
+	return []string{u.Hostname()}
 }

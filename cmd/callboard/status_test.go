@@ -112,3 +112,19 @@ func TestMeInServeListsTheAskersJobs(t *testing.T) {
 		t.Errorf("me: %q, jobs %q", resp.Title, jobs)
 	}
 }
+
+// Files read from a GitHub Enterprise host (GITHUB_API_URL) are linked on
+// the page as github.com's are; github.com itself needs no host named.
+func TestStatusLinksGitHubEnterpriseFiles(t *testing.T) {
+	for _, tc := range []struct{ api, want string }{
+		{"https://ghe.acme.example/api/v3", "https://ghe.acme.example/acme/ledger/blob/HEAD/catalog-info.yaml"},
+		{"", ""},
+		{"https://api.github.com/", ""},
+	} {
+		s := &Main{cfg: &Config{GitHub: GitHubConfig{APIURL: tc.api}}}
+		got := statuspage.GroupProblems([]statuspage.RawProblem{{File: "ghe.acme.example/acme/ledger/catalog-info.yaml", Line: 3}}, s.gitHubHosts()...)
+		if len(got) != 1 || got[0].URL != tc.want {
+			t.Errorf("api %q: %+v, want the file linked as %q", tc.api, got, tc.want)
+		}
+	}
+}
