@@ -124,13 +124,14 @@ func Build(results ...*Result) *Snapshot {
 	// outgoing ones are resolved in parallel over ranges of entities, each
 	// range keeping its own lists, joined in range order afterwards.
 	parts := relationParts(entities, byRef, invalid)
-	outN := 0
+	outN, invN := 0, 0
 	for _, pt := range parts {
 		problems = append(problems, pt.problems...)
 		outN += len(pt.out)
+		invN += len(pt.inverses)
 	}
 	out := make([]rawRel, 0, outN)
-	var inverses []rawRel
+	inverses := make([]rawRel, 0, invN) // pre-sized: no regrowth copying strings
 	for _, pt := range parts {
 		out = append(out, pt.out...)
 		inverses = append(inverses, pt.inverses...)
