@@ -751,6 +751,20 @@ func byKindItems(es []*catalog.Entity, detail func(*catalog.Entity) string) []It
 	return items
 }
 
+// teamRowsOf is g's members then what it owns, each sorted by kind and
+// name: computed on the first request for g and kept with the snapshot's
+// lookup, so it is never served for another snapshot.
+func (a *answers) teamRowsOf(s *catalog.Snapshot, g *catalog.Entity, members, owned []*catalog.Entity) []kindRow {
+	l := a.lookups.get(s)
+	if v, ok := l.teamRows.Load(g); ok {
+		return v.([]kindRow)
+	}
+	rows := appendByKind(make([]kindRow, 0, len(members)+len(owned)), members, true)
+	rows = appendByKind(rows, owned, false)
+	l.teamRows.Store(g, rows)
+	return rows
+}
+
 // kindRow is an entity to list, with its sort keys computed once.
 type kindRow struct {
 	e      *catalog.Entity
@@ -869,10 +883,9 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	if len(owned) > 0 {
 		resp.Fields = append(resp.Fields, Field{Name: "Owns", Value: kindCounts(owned), Short: true})
 	}
-	// One paged list: members first, then what it owns by kind. Items are
-	// built for the page shown only.
-	rows := appendByKind(make([]kindRow, 0, len(members)+len(owned)), members, true)
-	rows = appendByKind(rows, owned, false)
+	// One paged list: members first, then what it owns by kind, sorted
+	// once per snapshot. Items are built for the page shown only.
+	rows := a.teamRowsOf(s, g, members, owned)
 	var mem, own []Item
 	for _, r := range pageOf(a, req, resp, rows) {
 		it := Item{Text: entityLabel(r.e), Ref: r.e.Ref().String()}
