@@ -15,7 +15,7 @@ func TestExpiryQueuePopsInExpiryOrder(t *testing.T) {
 	var want []int64
 	for i := range 2000 {
 		e := r.Int64N(500) // many equal expiries too
-		q.push(expiring{key: strconv.Itoa(i), exp: e})
+		q.push(expiring{key: keyDigest{uint64(i)}, exp: e})
 		want = append(want, e)
 	}
 	slices.Sort(want)
@@ -44,7 +44,7 @@ func TestMemoryDedupeForgetsKeysAsTheyExpireInTimeOrder(t *testing.T) {
 	}
 	// The probes below live a nanosecond: they only make a call happen.
 	seen := func(key string) bool {
-		_, ok := d.seen[key]
+		_, ok := d.seen[d.digest(key)]
 		return ok
 	}
 	now = now.Add(2 * time.Minute)

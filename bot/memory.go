@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math"
 	"sync"
@@ -18,17 +19,30 @@ type MemoryDedupe struct {
 	Max int
 
 	mu      sync.Mutex
-	seen    map[string]int64 // key → expiry, Unix nanoseconds
-	queue   expiryQueue      // the same keys, soonest expiry first
+	seen    map[keyDigest]int64 // key → expiry, Unix nanoseconds
+	queue   expiryQueue         // the same keys, soonest expiry first
 	evicted uint64
 	now     func() time.Time
+	seeds   [2]maphash.Seed
 }
 
-// DefaultDedupeMax is MemoryDedupe's bound by default: about 25 MB of keys.
+// keyDigest is a key as 128 bits of two seeded hashes: 16 bytes a key
+// whatever its length (a Slack signature key is 77), with a chance of two
+// of a million keys meeting below 2⁻⁸⁸.
+type keyDigest [2]uint64
+
+func (d *MemoryDedupe) digest(key string) keyDigest {
+	return keyDigest{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
+}
+
+// DefaultDedupeMax is MemoryDedupe's bound by default: about 16 MB of keys
+// (a key takes some 64 bytes: its digest in the map and in the queue).
 const DefaultDedupeMax = 1 << 18
 
 // NewMemoryDedupe returns an empty MemoryDedupe.
-func NewMemoryDedupe() *MemoryDedupe { return &MemoryDedupe{seen: map[string]int64{}, now: time.Now} }
+func NewMemoryDedupe() *MemoryDedupe {
+	return &MemoryDedupe{seen: map[keyDigest]int64{}, now: time.Now, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
 
 // FirstSeen implements Dedupe.
 func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
@@ -41,7 +55,8 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	for len(d.queue) > 0 && d.queue[0].exp <= now {
 		d.drop()
 	}
-	if _, ok := d.seen[key]; ok {
+	k := d.digest(key)
+	if _, ok := d.seen[k]; ok {
 		return false, nil
 	}
 	max := d.Max
@@ -53,8 +68,8 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 		d.evicted++
 	}
 	exp := now + int64(ttl)
-	d.seen[key] = exp
-	d.queue.push(expiring{key: key, exp: exp})
+	d.seen[k] = exp
+	d.queue.push(expiring{key: k, exp: exp})
 	return true, nil
 }
 
@@ -83,7 +98,7 @@ func (d *MemoryDedupe) Evicted() uint64 {
 
 // expiring is a key and when it expires (Unix nanoseconds).
 type expiring struct {
-	key string
+	key keyDigest
 	exp int64
 }
 
@@ -109,7 +124,6 @@ func (q *expiryQueue) pop() expiring {
 	top := h[0]
 	n := len(h) - 1
 	h[0] = h[n]
-	h[n] = expiring{} // let the key's string go
 	h = h[:n]
 	for i := 0; ; {
 		l, small := 2*i+1, i
