@@ -30,6 +30,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	handler := fs.String("handler", "router", "what answers: router (the built-in commands over the catalog) or echo (a fixed answer, to measure the adapter alone)")
 	against := fs.String("against", "", "measure these servers side by side, each in its own process: `LIST` of floor (reads, checks the signature, writes a fixed reply) and callboard (the real serve over the generated catalog), e.g. floor,callboard")
 	ask := fs.String("ask", "mix", "with --against, what is asked: owns (who owns), team, or mix")
+	binary := fs.String("binary", "", "with --against, the callboard `BINARY` whose serve is measured (default: this one), to compare builds")
 	serveFl := fs.Bool("serve-floor", false, "serve the floor server on --addr (bench --against starts it)")
 	addr := fs.String("addr", "127.0.0.1:0", "with --serve-floor, listen on `HOST:PORT`")
 	if err := fs.Parse(args); err != nil {
@@ -58,7 +59,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 				return 2
 			}
 		}
-		servers, err := benchAgainst(ctx, env, names, *entities, *n, *conc, *rate, *ask, *timeout)
+		servers, err := benchAgainst(ctx, env, names, *entities, *n, *conc, *rate, *ask, *binary, *timeout)
 		printAgainst(env, servers, *asJSON)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "bench:", err)

@@ -41,7 +41,7 @@ type benchServer struct {
 // after the other, each in its own process so that its CPU and memory are
 // its own: "floor" (reads the body, checks the signature, writes a fixed
 // reply) and "callboard" (the real `serve` over the generated catalog).
-func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, conc int, rate float64, ask string, timeout time.Duration) ([]benchServer, error) {
+func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, conc int, rate float64, ask, binary string, timeout time.Duration) ([]benchServer, error) {
 	snap := benchCatalog(entities)
 	commands := benchAsk(snap, ask, 64)
 	dir, err := os.MkdirTemp("", "callboard-bench-")
@@ -70,7 +70,13 @@ func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, co
 			return out, fmt.Errorf("--against: unknown server %q (floor or callboard)", name)
 		}
 		fmt.Fprintf(env.Stderr, "bench: %s: starting\n", name)
-		s, err := benchOneServer(ctx, name, args, n, conc, rate, commands, timeout)
+		exe := binary
+		if name == "floor" || exe == "" {
+			if exe, err = os.Executable(); err != nil {
+				return out, err
+			}
+		}
+		s, err := benchOneServer(ctx, name, exe, args, n, conc, rate, commands, timeout)
 		out = append(out, s)
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", name, err)
@@ -109,12 +115,8 @@ func benchAsk(snap *catalog.Snapshot, ask string, k int) []string {
 	return out
 }
 
-func benchOneServer(ctx context.Context, name string, args []string, n, conc int, rate float64, commands []string, timeout time.Duration) (benchServer, error) {
+func benchOneServer(ctx context.Context, name, exe string, args []string, n, conc int, rate float64, commands []string, timeout time.Duration) (benchServer, error) {
 	res := benchServer{Name: name}
-	exe, err := os.Executable()
-	if err != nil {
-		return res, err
-	}
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return res, err
