@@ -45,9 +45,12 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		ReplyTo:  sc.ResponseURL,
 	}
 	// users.info (Slack) runs beside the dedupe (Redis): neither waits on
-	// the other.
-	identified := make(chan struct{})
-	go func() { defer close(identified); a.identify(ctx, &req.User) }()
+	// the other. A user already known needs no goroutine.
+	var identified chan struct{}
+	if !a.identifyKnown(&req.User) {
+		identified = make(chan struct{})
+		go func() { defer close(identified); a.identify(ctx, &req.User) }()
+	}
 	if sc.TriggerID != "" {
 		// Slack mints a trigger_id per invocation, so a second delivery of
 		// one (a proxy's retry, a Socket Mode envelope sent again) is known.
@@ -75,7 +78,9 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	if sc.TriggerID != "" {
 		req.DeliveryID = "command:" + sc.TriggerID
 	}
-	<-identified
+	if identified != nil {
+		<-identified
+	}
 	resp := a.run(ctx, req)
 	m := a.present(resp, origin{
 		command:     text,
