@@ -35,9 +35,11 @@ func (d *MemoryDedupe) digest(key string) keyDigest {
 	return keyDigest{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
 }
 
-// DefaultDedupeMax is MemoryDedupe's bound by default: about 16 MB of keys
-// (a key takes some 64 bytes: its digest in the map and in the queue).
-const DefaultDedupeMax = 1 << 18
+// DefaultDedupeMax is MemoryDedupe's bound by default: about 5 MB of keys
+// (a key takes some 70 bytes: its digest in the map and in the queue). It
+// holds every key of the last 10 minutes up to 109 new keys a second;
+// beyond, the keys closest to expiry are forgotten early.
+const DefaultDedupeMax = 1 << 16
 
 // NewMemoryDedupe returns an empty MemoryDedupe.
 func NewMemoryDedupe() *MemoryDedupe {
