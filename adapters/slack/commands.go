@@ -2,7 +2,9 @@ package slack
 
 import (
 	"context"
+	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/callboard/callboard/bot"
@@ -11,14 +13,48 @@ import (
 
 // serveCommand answers a slash command. Catalog answers come straight back
 // in the HTTP response; slow ones are acknowledged and finished later.
-func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
-	sc, err := slack.SlashCommandParse(r)
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	sc, err := parseSlashCommand(r, body)
 	if err != nil {
 		a.log.Warn("slack: unreadable slash command", "err", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	writeJSON(w, a.command(r.Context(), sc))
+}
+
+// parseSlashCommand is slack.SlashCommandParse on the body already read:
+// for the form Slack sends (urlencoded, no URL query) it parses body once,
+// without ParseForm reading it again and copying the values into r.Form;
+// anything else goes to SlashCommandParse itself.
+func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error) {
+	if r.URL.RawQuery != "" || len(body) > 10<<20 || r.Form != nil || r.PostForm != nil {
+		return slack.SlashCommandParse(r)
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/x-www-form-urlencoded" {
+		return slack.SlashCommandParse(r)
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return slack.SlashCommand{}, err
+	}
+	return slack.SlashCommand{
+		Token:               v.Get("token"),
+		TeamID:              v.Get("team_id"),
+		TeamDomain:          v.Get("team_domain"),
+		EnterpriseID:        v.Get("enterprise_id"),
+		EnterpriseName:      v.Get("enterprise_name"),
+		IsEnterpriseInstall: v.Get("is_enterprise_install") == "true",
+		ChannelID:           v.Get("channel_id"),
+		ChannelName:         v.Get("channel_name"),
+		UserID:              v.Get("user_id"),
+		UserName:            v.Get("user_name"),
+		Command:             v.Get("command"),
+		Text:                v.Get("text"),
+		ResponseURL:         v.Get("response_url"),
+		TriggerID:           v.Get("trigger_id"),
+		APIAppID:            v.Get("api_app_id"),
+	}, nil
 }
 
 // command turns a slash command into the acknowledgement message (shared by
