@@ -1,11 +1,12 @@
 package slack
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/callboard/callboard/bot"
 )
 
 // memo is a bounded, expiring in-process map. The oldest entry goes first
@@ -66,34 +67,6 @@ func (c *memo[T]) get(k string) (T, bool) {
 	return e.v, true
 }
 
-// localDedupe is the in-memory bot.Dedupe used when none is configured.
-type localDedupe struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-	now  func() time.Time
-	ops  int
-}
-
-func newLocalDedupe() *localDedupe {
-	return &localDedupe{seen: make(map[string]time.Time), now: time.Now}
-}
-
-// FirstSeen records key; it reports false when key was seen within ttl.
-func (d *localDedupe) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	d.ops++
-	if d.ops%1024 == 0 {
-		for k, exp := range d.seen {
-			if now.After(exp) {
-				delete(d.seen, k)
-			}
-		}
-	}
-	if exp, ok := d.seen[key]; ok && !now.After(exp) {
-		return false, nil
-	}
-	d.seen[key] = now.Add(ttl)
-	return true, nil
-}
+// newLocalDedupe is the in-memory bot.Dedupe used when none is configured:
+// keys leave in expiry order and at most bot.DefaultDedupeMax are kept.
+func newLocalDedupe() *bot.MemoryDedupe { return bot.NewMemoryDedupe() }

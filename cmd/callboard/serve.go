@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
@@ -96,7 +97,9 @@ type server struct {
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
-	dedupe   bot.Dedupe
+	dedupe bot.Dedupe
+	// audit writes the audit log off the request path; closed last.
+	audit    *bot.AsyncAudit
 	failOpen failOpen
 	redisUp  *redisStatus
 	// digest posts the teams' health digests (serve_digest.go); nil: off.
@@ -124,6 +127,11 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
 		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
+	// The audit log line is written by one goroutine, off the request path
+	// (with Redis, the audit stream below is written in the request, as
+	// before: replicas read it).
+	s.audit = bot.NewAsyncAudit(opts.Audit, 8192, log)
+	opts.Audit = s.audit
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
 		goredis.SetLogger(redisLog{log})
@@ -159,7 +167,10 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		s.observeLoad(start, nil)
 	}
 	app.Router.Use(s.metrics.Middleware())
-	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
+	s.metrics.Register(s.failOpen.c, s.redisUp.gauge, prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "callboard_audit_dropped_total",
+		Help: "Audit entries dropped because the audit writer's queue was full.",
+	}, func() float64 { return float64(s.audit.Dropped()) }))
 	s.loaded.Store(len(specs) == 0)
 
 	if err := s.wireGitHub(specs, paths); err != nil {
@@ -549,6 +560,10 @@ func (s *server) run(ctx context.Context) error {
 	}
 	if s.slack != nil {
 		_ = s.slack.Close()
+	}
+	// Every audit entry queued is written (Redis is still open for it).
+	if err := s.audit.Close(sctx); err != nil {
+		s.log.Warn("audit entries still queued at the shutdown deadline", "err", err)
 	}
 	if s.redis != nil {
 		_ = s.redis.Close()
