@@ -51,6 +51,7 @@ var layers = map[string]layer{
 	"catalog/ingest":            {imports: []string{"bot", "catalog", "catalog/docs"}, never: platforms},
 	"catalog/ingest/ingesttest": {imports: []string{"catalog/ingest"}, never: platforms},
 	"examples":                  {never: []string{module}},
+	"internal/loadgen":          {never: []string{module}},
 
 	// One outside party each; never another adapter.
 	"adapters/backstage":               adapter(),
@@ -76,7 +77,7 @@ var layers = map[string]layer{
 	// main: sub-commands and wiring. It builds the adapters and never
 	// speaks an outside party's library itself.
 	"cmd/callboard": {
-		imports: append([]string{"adapters/", "examples", "catalog/catalogtest", "github.com/prometheus/client_golang/",
+		imports: append([]string{"adapters/", "examples", "catalog/catalogtest", "internal/loadgen", "github.com/prometheus/client_golang/",
 			"github.com/prometheus/client_model/", "golang.org/x/term", "gopkg.in/yaml.v3"}, domain...),
 	},
 }

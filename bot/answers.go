@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -748,19 +749,50 @@ func kindRank(k string) int {
 
 // byKindItems lists entities sorted by kind, then name, each with its kind as detail.
 func byKindItems(es []*catalog.Entity, detail func(*catalog.Entity) string) []Item {
-	es = append([]*catalog.Entity(nil), es...)
-	sort.SliceStable(es, func(i, j int) bool {
-		ki, kj := kindRank(kindOf(es[i])), kindRank(kindOf(es[j]))
-		if ki != kj {
-			return ki < kj
-		}
-		return strings.ToLower(es[i].Metadata.Name) < strings.ToLower(es[j].Metadata.Name)
-	})
-	items := make([]Item, len(es))
-	for i, e := range es {
-		items[i] = Item{Text: entityLabel(e), Detail: detail(e), Ref: e.Ref().String()}
+	rows := appendByKind(nil, es, false)
+	items := make([]Item, len(rows))
+	for i, r := range rows {
+		items[i] = Item{Text: entityLabel(r.e), Detail: detail(r.e), Ref: r.e.Ref().String()}
 	}
 	return items
+}
+
+// teamRowsOf is g's members then what it owns, each sorted by kind and
+// name: computed on the first request for g and kept with the snapshot's
+// lookup, so it is never served for another snapshot.
+func (a *answers) teamRowsOf(s *catalog.Snapshot, g *catalog.Entity, members, owned []*catalog.Entity) []kindRow {
+	l := a.lookups.get(s)
+	if v, ok := l.teamRows.Load(g); ok {
+		return v.([]kindRow)
+	}
+	rows := appendByKind(make([]kindRow, 0, len(members)+len(owned)), members, true)
+	rows = appendByKind(rows, owned, false)
+	l.teamRows.Store(g, rows)
+	return rows
+}
+
+// kindRow is an entity to list, with its sort keys computed once.
+type kindRow struct {
+	e      *catalog.Entity
+	rank   int
+	name   string // lower case
+	member bool
+}
+
+// appendByKind appends es to rows sorted by kind, then name (stable): the
+// keys are computed once per entity, not in every comparison.
+func appendByKind(rows []kindRow, es []*catalog.Entity, member bool) []kindRow {
+	start := len(rows)
+	for _, e := range es {
+		rows = append(rows, kindRow{e: e, rank: kindRank(kindOf(e)), name: strings.ToLower(e.Metadata.Name), member: member})
+	}
+	slices.SortStableFunc(rows[start:], func(a, b kindRow) int {
+		if a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return rows
 }
 
 func kindDetail(e *catalog.Entity) string {
@@ -857,16 +889,17 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	if len(owned) > 0 {
 		resp.Fields = append(resp.Fields, Field{Name: "Owns", Value: kindCounts(owned), Short: true})
 	}
-	// One paged list: members first, then what it owns by kind.
-	items := make([]Item, 0, len(members)+len(owned))
-	for _, m := range byKindItems(members, func(u *catalog.Entity) string { return profile(u, "email") }) {
-		m.Detail = strings.TrimSpace("member " + m.Detail)
-		items = append(items, m)
-	}
-	items = append(items, byKindItems(owned, kindDetail)...)
-	page := pageOf(a, req, resp, items)
+	// One paged list: members first, then what it owns by kind, sorted
+	// once per snapshot. Items are built for the page shown only.
+	rows := a.teamRowsOf(s, g, members, owned)
 	var mem, own []Item
-	for _, it := range page {
+	for _, r := range pageOf(a, req, resp, rows) {
+		it := Item{Text: entityLabel(r.e), Ref: r.e.Ref().String()}
+		if r.member {
+			it.Detail = strings.TrimSpace("member " + profile(r.e, "email"))
+		} else {
+			it.Detail = kindDetail(r.e)
+		}
 		if strings.HasPrefix(it.Detail, "member") {
 			mem = append(mem, it)
 		} else {

@@ -162,3 +162,32 @@ func BenchmarkIncidentSentence100k(b *testing.B) {
 	b.StopTimer()
 	reportPercentiles(b, d)
 }
+
+// BenchmarkTeam10k is `team` over the groups of a 10,000-entity catalog:
+// go test ./bot -run '^$' -bench Team10k -benchmem
+func BenchmarkTeam10k(b *testing.B) {
+	s := catalogtest.Snapshot(catalogtest.Options{N: 10_000, Seed: 1})
+	r := newRouter(b, s, nil)
+	var names []string
+	for _, e := range s.Entities() {
+		if e.Kind == "Group" {
+			names = append(names, e.Metadata.Name)
+		}
+	}
+	ask(b, r, "team "+names[0])
+	u := bot.User{Platform: bot.PlatformSlack, ID: "bench"}
+	d := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		text := "team " + names[i%len(names)]
+		start := time.Now()
+		resp, err := r.Handle(context.Background(), &bot.Request{Text: text, User: u, Platform: u.Platform})
+		d = append(d, time.Since(start))
+		if err != nil || resp.Status != bot.StatusOK {
+			b.Fatalf("%q: %v %+v", text, err, resp)
+		}
+	}
+	b.StopTimer()
+	reportPercentiles(b, d)
+}

@@ -3,43 +3,146 @@ package bot
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math"
 	"sync"
 	"time"
 )
 
-// MemoryDedupe is a Dedupe for one process.
+// MemoryDedupe is a Dedupe for one process. Keys leave in the order they
+// expire (a min-heap by expiry), a few on each call, so no call sweeps the
+// whole set; at most Max keys are kept, the one closest to expiry forgotten
+// first when a new one needs room.
 type MemoryDedupe struct {
-	mu   sync.Mutex
-	seen map[string]time.Time // key → expiry
-	next time.Time            // next sweep of expired keys
+	// Max bounds the keys kept (default DefaultDedupeMax). Set it before use.
+	Max int
+
+	mu      sync.Mutex
+	seen    map[keyDigest]int64 // key → expiry, Unix nanoseconds
+	queue   expiryQueue         // the same keys, soonest expiry first
+	evicted uint64
+	now     func() time.Time
+	seeds   [2]maphash.Seed
 }
 
+// keyDigest is a key as 128 bits of two seeded hashes: 16 bytes a key
+// whatever its length (a Slack signature key is 77), with a chance of two
+// of a million keys meeting below 2⁻⁸⁸.
+type keyDigest [2]uint64
+
+func (d *MemoryDedupe) digest(key string) keyDigest {
+	return keyDigest{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
+}
+
+// DefaultDedupeMax is MemoryDedupe's bound by default: about 5 MB of keys
+// (a key takes some 70 bytes: its digest in the map and in the queue). It
+// holds every key of the last 10 minutes up to 109 new keys a second;
+// beyond, the keys closest to expiry are forgotten early.
+const DefaultDedupeMax = 1 << 16
+
 // NewMemoryDedupe returns an empty MemoryDedupe.
-func NewMemoryDedupe() *MemoryDedupe { return &MemoryDedupe{seen: map[string]time.Time{}} }
+func NewMemoryDedupe() *MemoryDedupe {
+	return &MemoryDedupe{seen: map[keyDigest]int64{}, now: time.Now, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
 
 // FirstSeen implements Dedupe.
 func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if now.After(d.next) {
-		for k, exp := range d.seen {
-			if !now.Before(exp) {
-				delete(d.seen, k)
-			}
-		}
-		d.next = now.Add(time.Minute)
+	now := d.now().UnixNano()
+	for len(d.queue) > 0 && d.queue[0].exp <= now {
+		d.drop()
 	}
-	if exp, ok := d.seen[key]; ok && now.Before(exp) {
+	k := d.digest(key)
+	if _, ok := d.seen[k]; ok {
 		return false, nil
 	}
-	d.seen[key] = now.Add(ttl)
+	max := d.Max
+	if max <= 0 {
+		max = DefaultDedupeMax
+	}
+	for len(d.seen) >= max && len(d.queue) > 0 {
+		d.drop()
+		d.evicted++
+	}
+	exp := now + int64(ttl)
+	d.seen[k] = exp
+	d.queue.push(expiring{key: k, exp: exp})
 	return true, nil
+}
+
+// drop forgets the key that expires first.
+func (d *MemoryDedupe) drop() {
+	e := d.queue.pop()
+	if d.seen[e.key] == e.exp {
+		delete(d.seen, e.key)
+	}
+}
+
+// Len is the number of keys kept.
+func (d *MemoryDedupe) Len() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.seen)
+}
+
+// Evicted is the number of keys forgotten before they expired, to make
+// room under Max.
+func (d *MemoryDedupe) Evicted() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.evicted
+}
+
+// expiring is a key and when it expires (Unix nanoseconds).
+type expiring struct {
+	key keyDigest
+	exp int64
+}
+
+// expiryQueue is a binary min-heap of keys by expiry.
+type expiryQueue []expiring
+
+func (q *expiryQueue) push(e expiring) {
+	h := append(*q, e)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].exp <= h[i].exp {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	*q = h
+}
+
+func (q *expiryQueue) pop() expiring {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, small := 2*i+1, i
+		if l < n && h[l].exp < h[small].exp {
+			small = l
+		}
+		if r := l + 1; r < n && h[r].exp < h[small].exp {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		h[i], h[small] = h[small], h[i]
+		i = small
+	}
+	*q = h
+	return top
 }
 
 // MemoryRateLimiter is a token bucket per key, for one process.

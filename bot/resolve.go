@@ -27,6 +27,10 @@ type lookup struct {
 	// examples are the names help shows (see exampleLine), chosen on first use.
 	examplesOnce sync.Once
 	examples     map[string]string
+	// teamRows holds, per group entity, its members then what it owns,
+	// sorted (see teamRowsOf): built on a team's first request, then read
+	// by every request on this snapshot. Never modified once stored.
+	teamRows sync.Map // *catalog.Entity → []kindRow
 }
 
 // lookups caches the lookup of the last two snapshots: the one in force and

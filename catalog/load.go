@@ -176,32 +176,80 @@ func LoadFS(ctx context.Context, fsys fs.FS, roots []string, opts LoadOptions) *
 			l.files([]string{root}, true, nil)
 			continue
 		}
-		var found []string
-		err = fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				l.res.Problems = append(l.res.Problems, Problem{Pos: Position{File: opts.display(p)}, Message: "cannot read: " + unwrapPath(err).Error()})
-				return nil
-			}
-			if d.IsDir() {
-				if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if isDescriptorName(p) {
-				found = append(found, p)
-			}
-			return nil
-		})
+		found, probs, err := walkDescriptors(ctx, fsys, root, opts)
+		l.res.Problems = append(l.res.Problems, probs...)
 		if err != nil {
 			l.res.Problems = append(l.res.Problems, Problem{Pos: Position{File: opts.display(root)}, Message: "walk stopped: " + err.Error()})
 		}
 		l.files(found, false, nil)
 	}
 	return l.res
+}
+
+// walked is what the walk of one directory found, in fs.WalkDir's order:
+// descriptor paths and the directories that could not be read.
+type walked struct {
+	found []string
+	probs []Problem
+}
+
+// walkDescriptors lists the descriptor files under root as fs.WalkDir
+// would, in the same (lexical) order with the same problems, skipping
+// hidden directories and node_modules below root, but reads directories in
+// parallel: with one directory per repository, a serial walk was 44% of a
+// start at 100k entities (issue 25). A cancelled ctx stops it with ctx's
+// error; what was found is kept.
+func walkDescriptors(ctx context.Context, fsys fs.FS, root string, opts LoadOptions) ([]string, []Problem, error) {
+	w := &walker{ctx: ctx, fsys: fsys, opts: opts, sem: make(chan struct{}, max(4, 2*runtime.GOMAXPROCS(0)))}
+	var out walked
+	w.dir(root, &out)
+	return out.found, out.probs, ctx.Err()
+}
+
+type walker struct {
+	ctx  context.Context
+	fsys fs.FS
+	opts LoadOptions
+	sem  chan struct{} // bounds the goroutines reading directories
+}
+
+func (w *walker) dir(p string, out *walked) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	entries, err := fs.ReadDir(w.fsys, p)
+	if err != nil {
+		// fs.WalkDir reports it and goes on with the entries read.
+		out.probs = append(out.probs, Problem{Pos: Position{File: w.opts.display(p)}, Message: "cannot read: " + unwrapPath(err).Error()})
+	}
+	// Subdirectories are walked at once, each in its own goroutine while
+	// the bound allows (else here), then joined in entry order.
+	subs := make([]walked, len(entries))
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "node_modules" {
+			continue
+		}
+		sp := path.Join(p, e.Name())
+		select {
+		case w.sem <- struct{}{}:
+			wg.Go(func() {
+				defer func() { <-w.sem }()
+				w.dir(sp, &subs[i])
+			})
+		default:
+			w.dir(sp, &subs[i])
+		}
+	}
+	wg.Wait()
+	for i, e := range entries {
+		if e.IsDir() {
+			out.found = append(out.found, subs[i].found...)
+			out.probs = append(out.probs, subs[i].probs...)
+		} else if fp := path.Join(p, e.Name()); isDescriptorName(fp) {
+			out.found = append(out.found, fp)
+		}
+	}
 }
 
 func isDescriptorName(p string) bool {

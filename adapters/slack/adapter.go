@@ -300,6 +300,9 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
+	if m, ok := v.(Message); ok {
+		v = m.wire()
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
 }

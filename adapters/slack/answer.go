@@ -337,17 +337,25 @@ func (a *Adapter) post(ctx context.Context, o origin, m Message) {
 	}
 }
 
-// identify fills the user's email from users.info (cached), so the bot can
-// map the person by email when no slack.com/user-id annotation names them.
-func (a *Adapter) identify(ctx context.Context, u *bot.User) {
+// identifyKnown does what identify does without asking Slack: it reports
+// true when nothing is left to ask (no bot token, no user id, the user
+// cached, or known not to be found).
+func (a *Adapter) identifyKnown(u *bot.User) bool {
 	if a.api == nil || u.ID == "" {
-		return
+		return true
 	}
 	if cached, ok := a.users.get(u.ID); ok {
 		fillUser(u, cached)
-		return
+		return true
 	}
-	if _, missed := a.misses.get(u.ID); missed {
+	_, missed := a.misses.get(u.ID)
+	return missed
+}
+
+// identify fills the user's email from users.info (cached), so the bot can
+// map the person by email when no slack.com/user-id annotation names them.
+func (a *Adapter) identify(ctx context.Context, u *bot.User) {
+	if a.identifyKnown(u) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)

@@ -2,7 +2,9 @@ package slack
 
 import (
 	"context"
+	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/callboard/callboard/bot"
@@ -11,14 +13,48 @@ import (
 
 // serveCommand answers a slash command. Catalog answers come straight back
 // in the HTTP response; slow ones are acknowledged and finished later.
-func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
-	sc, err := slack.SlashCommandParse(r)
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	sc, err := parseSlashCommand(r, body)
 	if err != nil {
 		a.log.Warn("slack: unreadable slash command", "err", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
 	writeJSON(w, a.command(r.Context(), sc))
+}
+
+// parseSlashCommand is slack.SlashCommandParse on the body already read:
+// for the form Slack sends (urlencoded, no URL query) it parses body once,
+// without ParseForm reading it again and copying the values into r.Form;
+// anything else goes to SlashCommandParse itself.
+func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error) {
+	if r.URL.RawQuery != "" || len(body) > 10<<20 || r.Form != nil || r.PostForm != nil {
+		return slack.SlashCommandParse(r)
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/x-www-form-urlencoded" {
+		return slack.SlashCommandParse(r)
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return slack.SlashCommand{}, err
+	}
+	return slack.SlashCommand{
+		Token:               v.Get("token"),
+		TeamID:              v.Get("team_id"),
+		TeamDomain:          v.Get("team_domain"),
+		EnterpriseID:        v.Get("enterprise_id"),
+		EnterpriseName:      v.Get("enterprise_name"),
+		IsEnterpriseInstall: v.Get("is_enterprise_install") == "true",
+		ChannelID:           v.Get("channel_id"),
+		ChannelName:         v.Get("channel_name"),
+		UserID:              v.Get("user_id"),
+		UserName:            v.Get("user_name"),
+		Command:             v.Get("command"),
+		Text:                v.Get("text"),
+		ResponseURL:         v.Get("response_url"),
+		TriggerID:           v.Get("trigger_id"),
+		APIAppID:            v.Get("api_app_id"),
+	}, nil
 }
 
 // command turns a slash command into the acknowledgement message (shared by
@@ -45,9 +81,12 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		ReplyTo:  sc.ResponseURL,
 	}
 	// users.info (Slack) runs beside the dedupe (Redis): neither waits on
-	// the other.
-	identified := make(chan struct{})
-	go func() { defer close(identified); a.identify(ctx, &req.User) }()
+	// the other. A user already known needs no goroutine.
+	var identified chan struct{}
+	if !a.identifyKnown(&req.User) {
+		identified = make(chan struct{})
+		go func() { defer close(identified); a.identify(ctx, &req.User) }()
+	}
 	if sc.TriggerID != "" {
 		// Slack mints a trigger_id per invocation, so a second delivery of
 		// one (a proxy's retry, a Socket Mode envelope sent again) is known.
@@ -75,7 +114,9 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	if sc.TriggerID != "" {
 		req.DeliveryID = "command:" + sc.TriggerID
 	}
-	<-identified
+	if identified != nil {
+		<-identified
+	}
 	resp := a.run(ctx, req)
 	m := a.present(resp, origin{
 		command:     text,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/callboard/callboard/adapters/slack/slackload"
@@ -27,8 +28,16 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound on the whole run")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	handler := fs.String("handler", "router", "what answers: router (the built-in commands over the catalog) or echo (a fixed answer, to measure the adapter alone)")
+	against := fs.String("against", "", "measure these servers side by side, each in its own process: `LIST` of floor (reads, checks the signature, writes a fixed reply) and callboard (the real serve over the generated catalog), e.g. floor,callboard")
+	ask := fs.String("ask", "mix", "with --against, what is asked: owns (who owns), team, or mix")
+	binary := fs.String("binary", "", "with --against, the callboard `BINARY` whose serve is measured (default: this one), to compare builds")
+	serveFl := fs.Bool("serve-floor", false, "serve the floor server on --addr (bench --against starts it)")
+	addr := fs.String("addr", "127.0.0.1:0", "with --serve-floor, listen on `HOST:PORT`")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *serveFl {
+		return serveFloor(ctx, env, *addr)
 	}
 	if *handler != "router" && *handler != "echo" {
 		fmt.Fprintln(env.Stderr, "bench: --handler is router or echo")
@@ -37,6 +46,31 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	if *n <= 0 || *conc <= 0 || *rate < 0 || *entities < 10 || *entities > 2_000_000 {
 		fmt.Fprintln(env.Stderr, "bench: --n and --concurrency must be positive, --rate not negative, --entities between 10 and 2000000")
 		return 2
+	}
+	if *against != "" {
+		if *ask != "owns" && *ask != "team" && *ask != "mix" {
+			fmt.Fprintln(env.Stderr, "bench: --ask is owns, team or mix")
+			return 2
+		}
+		names := strings.Split(*against, ",")
+		for _, n := range names {
+			if n != "floor" && n != "callboard" {
+				fmt.Fprintf(env.Stderr, "bench: --against %q: name floor and/or callboard, comma-separated\n", *against)
+				return 2
+			}
+		}
+		servers, err := benchAgainst(ctx, env, names, *entities, *n, *conc, *rate, *ask, *binary, *timeout)
+		printAgainst(env, servers, *asJSON)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "bench:", err)
+			return 1
+		}
+		for _, s := range servers {
+			if s.Errors > 0 {
+				return 1
+			}
+		}
+		return 0
 	}
 	built := time.Now()
 	snap := benchCatalog(*entities)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 )
 
@@ -46,6 +47,52 @@ func TestBenchReportsLatencyOverAGeneratedCatalog(t *testing.T) {
 
 func TestBenchRefusesBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"bench", "--n", "0"}, {"bench", "--rate", "-1"}, {"bench", "--entities", "3"}, {"bench", "--bogus"}, {"bench", "--handler", "x"}} {
+		var out, errb bytes.Buffer
+		if code := Run(context.Background(), &Env{Stdout: &out, Stderr: &errb}, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestBenchAgainstMeasuresTheFloorAndCallboardSideBySide(t *testing.T) {
+	var out, errb bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code := Run(context.Background(), env, []string{"bench", "--against", "floor,callboard", "--ask", "owns", "--n", "300", "--concurrency", "4",
+		"--rate", "0", "--entities", "300", "--json", "--timeout", "2m"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	var res struct {
+		Servers []map[string]any `json:"servers"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if len(res.Servers) != 2 || res.Servers[0]["server"] != "floor" || res.Servers[1]["server"] != "callboard" {
+		t.Fatalf("servers: %s", out.String())
+	}
+	for _, s := range res.Servers {
+		if s["requests"] != 300.0 || s["errors"] != 0.0 || s["p99Ms"].(float64) <= 0 || s["throughputPerSecond"].(float64) <= 0 {
+			t.Errorf("%v", s)
+		}
+		if _, err := os.Stat("/proc/self/stat"); err == nil {
+			if s["cpuPerRequestMicroseconds"].(float64) <= 0 || s["rssIdleMegabytes"].(float64) <= 1 || s["rssAfterLoadMegabytes"].(float64) <= 1 {
+				t.Errorf("no process figures: %v", s)
+			}
+		}
+		for k := range s {
+			switch k {
+			case "server", "requests", "errors", "durationSeconds", "throughputPerSecond", "p50Ms", "p90Ms", "p99Ms", "maxMs",
+				"cpuPerRequestMicroseconds", "rssIdleMegabytes", "rssAfterLoadMegabytes", "firstError", "processError":
+			default:
+				t.Errorf("bench --against --json field %q names no unit", k)
+			}
+		}
+	}
+}
+
+func TestBenchAgainstRefusesUnknownServers(t *testing.T) {
+	for _, args := range [][]string{{"bench", "--against", "floor,backstage"}, {"bench", "--against", "floor", "--ask", "x"}} {
 		var out, errb bytes.Buffer
 		if code := Run(context.Background(), &Env{Stdout: &out, Stderr: &errb}, args); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callboard/callboard/bot"
 )
@@ -32,7 +32,7 @@ func TestServeLimitsRequestsPerUserAndAudits(t *testing.T) {
 				t.Fatal(err)
 			}
 			var servers []*Main
-			var logs bytes.Buffer
+			var logs syncBuffer // the audit writer writes while the test reads
 			for range tt.replicas {
 				s, err := openMain(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
 				if err != nil {
@@ -66,9 +66,22 @@ func TestServeLimitsRequestsPerUserAndAudits(t *testing.T) {
 				if err != nil || n != 5 {
 					t.Fatalf("audit stream holds %d entries (%v); want 5", n, err)
 				}
-			} else if c := strings.Count(logs.String(), "audit"); c < 5 {
+			} else if c := auditLines(&logs, 5); c < 5 {
 				t.Fatalf("%d audit log lines; want 5:\n%s", c, logs.String())
 			}
 		})
+	}
+}
+
+// auditLines counts the audit lines in logs, waiting (up to a minute) for
+// want of them: the audit log is written off the request path.
+func auditLines(logs *syncBuffer, want int) int {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c := strings.Count(logs.String(), "audit")
+		if c >= want || time.Now().After(deadline) {
+			return c
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

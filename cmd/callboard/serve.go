@@ -106,7 +106,9 @@ type Main struct {
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
-	dedupe   bot.Dedupe
+	dedupe bot.Dedupe
+	// audit writes the audit log off the request path; closed last.
+	audit    *bot.AsyncAudit
 	failOpen failOpen
 	redisUp  *redisStatus
 	// scaffold is chat scaffolding as Open wired it (serve_scaffold.go):
@@ -144,6 +146,11 @@ func (s *Main) Open(ctx context.Context) error {
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
 		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
 		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
+	// The audit log line is written by one goroutine, off the request path
+	// (with Redis, the audit stream below is written in the request, as
+	// before: replicas read it).
+	s.audit = bot.NewAsyncAudit(opts.Audit, 8192, log)
+	opts.Audit = s.audit
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
 		redis.SetLogger(log)
@@ -186,7 +193,10 @@ func (s *Main) Open(ctx context.Context) error {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 		s.observeLoad(start, nil)
 	}
-	s.metrics.Register(s.failOpen.c, s.redisUp.gauge)
+	s.metrics.Register(s.failOpen.c, s.redisUp.gauge, prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "callboard_audit_dropped_total",
+		Help: "Audit entries dropped because the audit writer's queue was full.",
+	}, func() float64 { return float64(s.audit.Dropped()) }))
 	s.loaded.Store(len(specs) == 0)
 
 	if err := s.wireGitHub(specs, paths); err != nil {
@@ -355,11 +365,16 @@ func (s *Main) newIngest(r *ingest.Refresher) *ingest.Ingest {
 	return in
 }
 
-// Close releases what Open took (the Redis client); Run calls it when it
-// ends, and it may be called again.
+// Close releases what Open took (the audit writer, the Redis client); Run
+// calls it when it ends, and it may be called again.
 func (s *Main) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		if s.audit != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = s.audit.Close(ctx)
+			cancel()
+		}
 		if s.redis != nil {
 			err = s.redis.Close()
 		}
@@ -608,6 +623,10 @@ func (s *Main) Run(ctx context.Context) error {
 		if err := s.slack.Shutdown(sctx); err != nil {
 			s.log.Warn("slack follow-ups cut short", "err", err)
 		}
+	}
+	// Every audit entry queued is written (Redis is still open for it).
+	if err := s.audit.Close(sctx); err != nil {
+		s.log.Warn("audit entries still queued at the shutdown deadline", "err", err)
 	}
 	_ = s.Close()
 	s.log.Info("stopped")

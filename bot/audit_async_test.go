@@ -1,0 +1,107 @@
+package bot_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callboard/callboard/bot"
+)
+
+// gatedAudit records entries in order once open is closed; entered gets a
+// value when a Record starts.
+type gatedAudit struct {
+	open    chan struct{}
+	entered chan struct{}
+	mu      sync.Mutex
+	got     []string
+}
+
+func (g *gatedAudit) Record(_ context.Context, e bot.AuditEntry) error {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.got = append(g.got, e.Text)
+	return nil
+}
+
+func (g *gatedAudit) texts() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.got...)
+}
+
+func TestAsyncAuditWritesEveryQueuedEntryInOrderOnClose(t *testing.T) {
+	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
+	a := bot.NewAsyncAudit(g, 1000, nil)
+	ctx := context.Background()
+	for i := range 500 {
+		if err := a.Record(ctx, bot.AuditEntry{Text: strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(g.texts()); n != 0 {
+		t.Fatalf("%d entries written while the writer was blocked", n)
+	}
+	close(g.open)
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	got := g.texts()
+	if len(got) != 500 || a.Dropped() != 0 {
+		t.Fatalf("%d written, %d dropped; want 500 and 0", len(got), a.Dropped())
+	}
+	for i, s := range got {
+		if s != strconv.Itoa(i) {
+			t.Fatalf("entry %d is %q: out of order", i, s)
+		}
+	}
+	// After Close, an entry is written before Record returns.
+	_ = a.Record(ctx, bot.AuditEntry{Text: "late"})
+	if got := g.texts(); got[len(got)-1] != "late" {
+		t.Fatalf("an entry after Close was lost: %v", got[len(got)-3:])
+	}
+}
+
+func TestAsyncAuditDropsAndCountsBeyondItsQueue(t *testing.T) {
+	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
+	a := bot.NewAsyncAudit(g, 2, nil)
+	ctx := context.Background()
+	_ = a.Record(ctx, bot.AuditEntry{Text: "0"})
+	<-g.entered // the writer holds entry 0; the queue is empty
+	for i := 1; i <= 4; i++ {
+		_ = a.Record(ctx, bot.AuditEntry{Text: strconv.Itoa(i)})
+	}
+	if a.Dropped() != 2 {
+		t.Fatalf("dropped %d, want 2", a.Dropped())
+	}
+	close(g.open)
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.texts(); len(got) != 3 || got[0] != "0" || got[1] != "1" || got[2] != "2" {
+		t.Fatalf("written %v, want [0 1 2]", got)
+	}
+}
+
+func TestAsyncAuditCloseGivesUpAtItsDeadline(t *testing.T) {
+	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
+	a := bot.NewAsyncAudit(g, 10, nil)
+	_ = a.Record(context.Background(), bot.AuditEntry{Text: "0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.Close(ctx); err == nil {
+		t.Fatal("Close returned with the writer blocked")
+	}
+	close(g.open)
+}

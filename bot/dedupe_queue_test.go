@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestExpiryQueuePopsInExpiryOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var q expiryQueue
+	var want []int64
+	for i := range 2000 {
+		e := r.Int64N(500) // many equal expiries too
+		q.push(expiring{key: keyDigest{uint64(i)}, exp: e})
+		want = append(want, e)
+	}
+	slices.Sort(want)
+	for i, w := range want {
+		if got := q.pop(); got.exp != w {
+			t.Fatalf("pop %d: expiry %d, want %d", i, got.exp, w)
+		}
+	}
+	if len(q) != 0 {
+		t.Fatalf("%d left", len(q))
+	}
+}
+
+func TestMemoryDedupeForgetsKeysAsTheyExpireInTimeOrder(t *testing.T) {
+	now := time.Unix(1000, 0)
+	d := NewMemoryDedupe()
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	for _, k := range []struct {
+		key string
+		ttl time.Duration
+	}{{"hour", time.Hour}, {"minute", time.Minute}, {"ten", 10 * time.Minute}} {
+		if ok, _ := d.FirstSeen(ctx, k.key, k.ttl); !ok {
+			t.Fatalf("%s not first", k.key)
+		}
+	}
+	// The probes below live a nanosecond: they only make a call happen.
+	seen := func(key string) bool {
+		_, ok := d.seen[d.digest(key)]
+		return ok
+	}
+	now = now.Add(2 * time.Minute)
+	_, _ = d.FirstSeen(ctx, "probe1", time.Nanosecond)
+	if seen("minute") || !seen("ten") || !seen("hour") {
+		t.Fatalf("after 2 min: %v", d.seen)
+	}
+	now = now.Add(10 * time.Minute)
+	_, _ = d.FirstSeen(ctx, "probe2", time.Nanosecond)
+	if seen("ten") || !seen("hour") || seen("probe1") {
+		t.Fatalf("after 12 min: %v", d.seen)
+	}
+	if ok, _ := d.FirstSeen(ctx, "hour", time.Hour); ok {
+		t.Fatal("hour forgotten before it expired")
+	}
+	if ok, _ := d.FirstSeen(ctx, "minute", time.Minute); !ok {
+		t.Fatal("an expired key is still seen")
+	}
+	if d.Evicted() != 0 {
+		t.Fatalf("evicted %d with no bound reached", d.Evicted())
+	}
+}
+
+func TestMemoryDedupeKeepsAtMostMaxForgettingTheSoonestToExpire(t *testing.T) {
+	now := time.Unix(1000, 0)
+	d := NewMemoryDedupe()
+	d.Max = 3
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	for _, k := range []struct {
+		key string
+		ttl time.Duration
+	}{{"a", time.Hour}, {"b", time.Minute}, {"c", 30 * time.Minute}, {"d", 2 * time.Hour}} {
+		if ok, _ := d.FirstSeen(ctx, k.key, k.ttl); !ok {
+			t.Fatalf("%s not first", k.key)
+		}
+	}
+	if d.Len() != 3 || d.Evicted() != 1 {
+		t.Fatalf("len %d evicted %d, want 3 and 1", d.Len(), d.Evicted())
+	}
+	for key, want := range map[string]bool{"a": false, "c": false, "d": false} {
+		if ok, _ := d.FirstSeen(ctx, key, time.Hour); ok != want {
+			t.Errorf("%s: first %v", key, ok)
+		}
+	}
+	if ok, _ := d.FirstSeen(ctx, "b", time.Minute); !ok {
+		t.Error("b, the key closest to expiry, was kept over the bound")
+	}
+	if d.Len() != 3 || d.Evicted() != 2 {
+		t.Fatalf("len %d evicted %d, want 3 and 2", d.Len(), d.Evicted())
+	}
+}
+
+// BenchmarkMemoryDedupeAtAMillionKeys is a slash command's dedupe call with
+// a million keys kept: no call pays for a sweep of the others.
+func BenchmarkMemoryDedupeAtAMillionKeys(b *testing.B) {
+	d := NewMemoryDedupe()
+	d.Max = 1 << 20
+	ctx := context.Background()
+	for i := range 1 << 20 {
+		_, _ = d.FirstSeen(ctx, "slack:slash:"+strconv.Itoa(i), 11*time.Minute)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_, _ = d.FirstSeen(ctx, "slack:slash:x"+strconv.Itoa(i), 11*time.Minute)
+	}
+}
