@@ -64,8 +64,8 @@ func StateContext(ctx context.Context) (sctx context.Context, done func()) {
 	}
 }
 
-// StateLeft is what remains of ctx's budget (DefaultStateBudget when it has none).
-func StateLeft(ctx context.Context) time.Duration {
+// stateLeft is what remains of ctx's budget (DefaultStateBudget when it has none).
+func stateLeft(ctx context.Context) time.Duration {
 	b, ok := ctx.Value(budgetKey{}).(*stateBudget)
 	if !ok {
 		return DefaultStateBudget

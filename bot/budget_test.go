@@ -10,8 +10,8 @@ import (
 // lacks, and once it is spent a call's context is done before it starts.
 func TestStateBudgetIsSharedAndRunsOut(t *testing.T) {
 	ctx := WithStateBudget(context.Background(), 100*time.Millisecond)
-	if again := WithStateBudget(ctx, time.Hour); StateLeft(again) != 100*time.Millisecond {
-		t.Fatalf("a second budget replaced the first: %v left", StateLeft(again))
+	if again := WithStateBudget(ctx, time.Hour); stateLeft(again) != 100*time.Millisecond {
+		t.Fatalf("a second budget replaced the first: %v left", stateLeft(again))
 	}
 	wait := func() time.Duration {
 		sctx, done := StateContext(ctx)
@@ -26,12 +26,12 @@ func TestStateBudgetIsSharedAndRunsOut(t *testing.T) {
 	if took := wait(); took > 10*time.Millisecond {
 		t.Fatalf("second call waited %v with the budget spent", took)
 	}
-	if left := StateLeft(ctx); left > 0 {
+	if left := stateLeft(ctx); left > 0 {
 		t.Fatalf("%v left after spending the budget", left)
 	}
 	// Carried to another context, the budget is the same one.
 	carried := CarryStateBudget(context.Background(), ctx)
-	if StateLeft(carried) > 0 {
+	if stateLeft(carried) > 0 {
 		t.Fatal("the carried budget is a fresh one")
 	}
 	// Without a budget, each call gets the default alone.

@@ -12,17 +12,6 @@ type Catalog interface {
 	Current() *catalog.Snapshot
 }
 
-// inverseOf pairs each relation type with its inverse.
-var inverseOf = map[string]string{
-	catalog.RelOwnedBy: catalog.RelOwnerOf, catalog.RelOwnerOf: catalog.RelOwnedBy,
-	catalog.RelPartOf: catalog.RelHasPart, catalog.RelHasPart: catalog.RelPartOf,
-	catalog.RelDependsOn: catalog.RelDependencyOf, catalog.RelDependencyOf: catalog.RelDependsOn,
-	catalog.RelProvidesAPI: catalog.RelAPIProvidedBy, catalog.RelAPIProvidedBy: catalog.RelProvidesAPI,
-	catalog.RelConsumesAPI: catalog.RelAPIConsumedBy, catalog.RelAPIConsumedBy: catalog.RelConsumesAPI,
-	catalog.RelMemberOf: catalog.RelHasMember, catalog.RelHasMember: catalog.RelMemberOf,
-	catalog.RelParentOf: catalog.RelChildOf, catalog.RelChildOf: catalog.RelParentOf,
-}
-
 // relatedRefs returns the references e points at with relations of typ:
 // its own Relations (catalog.Build fills both directions) or, when it has
 // none of that type, the inverse edges others hold to it (Snapshot.Incoming),
@@ -38,7 +27,7 @@ func relatedRefs(s *catalog.Snapshot, e *catalog.Entity, typ string) []catalog.R
 	if len(out) > 0 || s == nil {
 		return out
 	}
-	if inv, ok := inverseOf[typ]; ok {
+	if inv := catalog.Inverse(typ); inv != "" {
 		for _, from := range s.Incoming(e.Ref(), inv) {
 			if r := from.Ref(); !hasRef(out, r) {
 				out = append(out, r)
@@ -102,13 +91,9 @@ func profile(e *catalog.Entity, key string) string {
 	return ""
 }
 
-// displayName of a group or user uses profile.displayName, then title, then name.
-func displayName(e *catalog.Entity) string {
-	if d := profile(e, "displayName"); d != "" {
-		return d
-	}
-	return e.DisplayName()
-}
+// displayName is catalog's Entity.DisplayName (profile.displayName, then
+// title, then name), the one every answer uses.
+func displayName(e *catalog.Entity) string { return e.DisplayName() }
 
 // Backstage's own Slack channel annotations (its Slack notifications
 // module); catalog.AnnotationSlackChannel is the older key some catalogs use.

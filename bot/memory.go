@@ -290,51 +290,35 @@ func (m *memoryLease) Release(ctx context.Context) error {
 	return nil
 }
 
-// MemoryStash is the in-process Stash: at most Max entries (default 4096),
-// the oldest dropped first. Buttons then work only on the replica that
-// rendered them.
+// MemoryStash is the in-process Stash: a Cache of at most Max entries
+// (default 4096), the oldest dropped first. Buttons then work only on the
+// replica that rendered them.
 type MemoryStash struct {
-	Max int
-	mu  sync.Mutex
-	m   map[string]stashEntry
-	ord []string
-	now func() time.Time
-}
-
-type stashEntry struct {
-	v       []byte
-	expires time.Time
+	// Max is read at the first Put or Get.
+	Max  int
+	once sync.Once
+	c    *Cache[[]byte]
 }
 
 // NewMemoryStash returns an empty MemoryStash.
-func NewMemoryStash() *MemoryStash { return &MemoryStash{m: map[string]stashEntry{}, now: time.Now} }
+func NewMemoryStash() *MemoryStash { return &MemoryStash{} }
+
+func (s *MemoryStash) cache() *Cache[[]byte] {
+	s.once.Do(func() { s.c = NewCache[[]byte](s.Max, nil) })
+	return s.c
+}
 
 // Put implements Stash.
 func (s *MemoryStash) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	max := s.Max
-	if max <= 0 {
-		max = 4096
-	}
-	if _, ok := s.m[key]; !ok {
-		for len(s.m) >= max && len(s.ord) > 0 {
-			delete(s.m, s.ord[0])
-			s.ord = s.ord[1:]
-		}
-		s.ord = append(s.ord, key)
-	}
-	s.m[key] = stashEntry{v: append([]byte(nil), value...), expires: s.now().Add(ttl)}
+	s.cache().Set(key, append([]byte(nil), value...), ttl)
 	return nil
 }
 
 // Get implements Stash.
 func (s *MemoryStash) Get(_ context.Context, key string) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.m[key]
-	if !ok || !s.now().Before(e.expires) {
+	v, ok := s.cache().Get(key)
+	if !ok {
 		return nil, false, nil
 	}
-	return append([]byte(nil), e.v...), true, nil
+	return append([]byte(nil), v...), true, nil
 }

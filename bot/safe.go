@@ -67,6 +67,16 @@ func ErrorResponse(ctx context.Context, log *slog.Logger, err error, attrs ...an
 		Text: PublicMessage(err) + " (reference " + ref + ")"}
 }
 
+// FollowUpFailed is what replaces a slow answer (Response.Follow) whose
+// work failed with err, on every platform: ErrorResponse's public message
+// and reference, and what to do next. The cause goes to log only.
+func FollowUpFailed(ctx context.Context, log *slog.Logger, err error, attrs ...any) *Response {
+	resp := ErrorResponse(ctx, log, err, append(attrs, "during", "follow-up")...)
+	resp.Title = "That did not finish"
+	resp.Text += "\nRun the command again; work already done is not repeated."
+	return resp
+}
+
 func errorRef() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])

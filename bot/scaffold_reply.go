@@ -51,9 +51,9 @@ type JobReplies struct {
 	Now func() time.Time
 }
 
-// NewJobReplies returns JobReplies with in-memory watch keys and outcome
+// newJobReplies returns JobReplies with in-memory watch keys and outcome
 // dedupe (one process), for tests and a console.
-func NewJobReplies(repliers func(string) Replier) *JobReplies {
+func newJobReplies(repliers func(string) Replier) *JobReplies {
 	d := NewMemoryDedupe()
 	return &JobReplies{Watch: NewMemoryStash(), Once: func(ctx context.Context, key string) (bool, error) {
 		return d.FirstSeen(ctx, key, 24*time.Hour)

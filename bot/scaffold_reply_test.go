@@ -44,7 +44,7 @@ func settledJob(state scaffold.JobState, issued time.Time) *scaffold.Job {
 }
 
 func newTestReplies(rp Replier) *JobReplies {
-	r := NewJobReplies(func(p string) Replier {
+	r := newJobReplies(func(p string) Replier {
 		if p == PlatformSlack {
 			return rp
 		}

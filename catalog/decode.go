@@ -142,7 +142,7 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, alia
 	if e.Kind == "Template" || strings.EqualFold(e.Kind, KindTemplate) {
 		e.ParamOrder = paramOrder(doc.Root)
 	}
-	if !known && !v.whole && e.Kind != "" && IsValidKind(e.Kind) {
+	if !known && !v.whole && e.Kind != "" && isValidKind(e.Kind) {
 		msg, sev := unknownKindMessage(e.Kind, e.APIVersion)
 		out.problems = append(out.problems, Problem{Pos: d.pos([]any{"kind"}), Severity: sev, Message: msg})
 	}

@@ -267,8 +267,14 @@ func lowerKind(k string) string {
 	return strings.ToLower(k)
 }
 
-// DisplayName is the title when there is one, else the name.
+// DisplayName is how people call the entity: a Group's or User's
+// spec.profile.displayName, else the title, else the name.
 func (e *Entity) DisplayName() string {
+	if p := e.SpecMap("profile"); p != nil {
+		if d, ok := p["displayName"].(string); ok && d != "" {
+			return d
+		}
+	}
 	if e.Metadata.Title != "" {
 		return e.Metadata.Title
 	}

@@ -52,14 +52,14 @@ var formatChecks = []struct {
 	got  func(string) bool
 	want func(string) bool
 }{
-	{"DNSLabel", IsValidDNSLabel, refBounded(refDNSLabel, 63)},
-	{"DNSSubdomain", IsValidDNSSubdomain, refSubdomain},
-	{"Name", IsValidName, refBounded(refName, 63)},
-	{"Kind", IsValidKind, refBounded(refKind, 63)},
-	{"APIVersion", IsValidAPIVersion, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refVersion, 63)) }},
-	{"Key", IsValidKey, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refName, 63)) }},
-	{"LabelValue", IsValidLabelValue, func(s string) bool { return s == "" || refBounded(refName, 63)(s) }},
-	{"Tag", IsValidTag, refBounded(refTag, 63)},
+	{"DNSLabel", isValidDNSLabel, refBounded(refDNSLabel, 63)},
+	{"DNSSubdomain", isValidDNSSubdomain, refSubdomain},
+	{"Name", isValidName, refBounded(refName, 63)},
+	{"Kind", isValidKind, refBounded(refKind, 63)},
+	{"APIVersion", isValidAPIVersion, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refVersion, 63)) }},
+	{"Key", isValidKey, func(s string) bool { return refPrefixed(s, refSubdomain, refBounded(refName, 63)) }},
+	{"LabelValue", isValidLabelValue, func(s string) bool { return s == "" || refBounded(refName, 63)(s) }},
+	{"Tag", isValidTag, refBounded(refTag, 63)},
 }
 
 var formatSeeds = []string{
@@ -132,8 +132,8 @@ func TestIsValidURLAgreesWithWHATWG(t *testing.T) {
 		{"https://@x.com", true},
 	}
 	for _, c := range cases {
-		if got := IsValidURL(c.url); got != c.want {
-			t.Errorf("IsValidURL(%q) = %v, want %v", c.url, got, c.want)
+		if got := isValidURL(c.url); got != c.want {
+			t.Errorf("isValidURL(%q) = %v, want %v", c.url, got, c.want)
 		}
 	}
 }

@@ -57,7 +57,7 @@ func FuzzValidate(f *testing.F) {
 			if e.Metadata.Name == "" || e.Kind == "" {
 				t.Fatalf("entity without name or kind was accepted: %+v", e)
 			}
-			if e.Known && !IsValidName(e.Metadata.Name) {
+			if e.Known && !isValidName(e.Metadata.Name) {
 				t.Fatalf("invalid name accepted: %q", e.Metadata.Name)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/callboard/callboard/catalog/internal/fastyaml"
 )
 
 // Limits that keep hostile input bounded in time and memory.
@@ -69,8 +71,8 @@ func isDocStart(line []byte) bool {
 // Empty documents (only comments or blank) are dropped and not counted.
 //
 // gopkg.in/yaml.v3 is the parser of record. Because it was half the cost of
-// loading a large catalog, each document is first offered to fastParse
-// (fastyaml.go), which handles only the plain block YAML descriptors are
+// loading a large catalog, each document is first offered to fastyaml.Parse
+// (catalog/internal/fastyaml), which handles only the plain block YAML descriptors are
 // usually written in and builds exactly the node tree yaml.v3 would (comments
 // aside, which nothing here reads). On anything else — and on any error — it
 // declines and the document is parsed by yaml.v3 unchanged, so every syntax
@@ -86,6 +88,9 @@ func SplitDocuments(file string, data []byte) []Document {
 	eachDocument(file, data, nil, func(d Document) { docs = append(docs, d) })
 	return docs
 }
+
+// fastParser is the YAML accelerator with its storage (pooled by the loader).
+type fastParser = fastyaml.Parser
 
 // eachDocument is SplitDocuments handing each document to fn as soon as it
 // is parsed. With fp, the fast parser's storage is reused from one document
@@ -190,7 +195,7 @@ func parseChunk(file string, chunk []byte, lineOff, index int, fp *fastParser) [
 	if fp == nil {
 		fp = &fastParser{}
 	}
-	if root, ok := fp.parse(chunk); ok {
+	if root, ok := fp.Parse(chunk); ok {
 		return []Document{{Index: index, Root: root, LineOff: lineOff}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(chunk))

@@ -21,8 +21,8 @@ func isLowerDigit(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <=
 
 func isAlnum(c byte) bool { return isLowerDigit(c) || 'A' <= c && c <= 'Z' }
 
-// IsValidDNSLabel reports whether s is a DNS label (a namespace).
-func IsValidDNSLabel(s string) bool {
+// isValidDNSLabel reports whether s is a DNS label (a namespace).
+func isValidDNSLabel(s string) bool {
 	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -34,14 +34,14 @@ func IsValidDNSLabel(s string) bool {
 	return true
 }
 
-// IsValidDNSSubdomain reports whether s is a DNS subdomain (a key prefix).
-func IsValidDNSSubdomain(s string) bool {
+// isValidDNSSubdomain reports whether s is a DNS subdomain (a key prefix).
+func isValidDNSSubdomain(s string) bool {
 	if len(s) < 1 || len(s) > 253 {
 		return false
 	}
 	for {
 		label, rest, more := strings.Cut(s, ".")
-		if !IsValidDNSLabel(label) {
+		if !isValidDNSLabel(label) {
 			return false
 		}
 		if !more {
@@ -51,8 +51,8 @@ func IsValidDNSSubdomain(s string) bool {
 	}
 }
 
-// IsValidName reports whether s is a valid metadata.name.
-func IsValidName(s string) bool {
+// isValidName reports whether s is a valid metadata.name.
+func isValidName(s string) bool {
 	if len(s) < 1 || len(s) > 63 || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
 		return false
 	}
@@ -64,8 +64,8 @@ func IsValidName(s string) bool {
 	return true
 }
 
-// IsValidKind reports whether s is a valid kind.
-func IsValidKind(s string) bool {
+// isValidKind reports whether s is a valid kind.
+func isValidKind(s string) bool {
 	if len(s) < 1 || len(s) > 63 || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
 		return false
 	}
@@ -81,19 +81,19 @@ func allAlnum(s string) bool {
 	return true
 }
 
-// IsValidAPIVersion reports whether s is [dns-subdomain/]version.
-func IsValidAPIVersion(s string) bool {
-	return prefixed(s, IsValidDNSSubdomain, func(v string) bool { return len(v) >= 1 && len(v) <= 63 && allAlnum(v) })
+// isValidAPIVersion reports whether s is [dns-subdomain/]version.
+func isValidAPIVersion(s string) bool {
+	return prefixed(s, isValidDNSSubdomain, func(v string) bool { return len(v) >= 1 && len(v) <= 63 && allAlnum(v) })
 }
 
-// IsValidKey reports whether s is a label or annotation key, [dns-subdomain/]name.
-func IsValidKey(s string) bool { return prefixed(s, IsValidDNSSubdomain, IsValidName) }
+// isValidKey reports whether s is a label or annotation key, [dns-subdomain/]name.
+func isValidKey(s string) bool { return prefixed(s, isValidDNSSubdomain, isValidName) }
 
-// IsValidLabelValue reports whether s is empty or follows the name rule.
-func IsValidLabelValue(s string) bool { return s == "" || IsValidName(s) }
+// isValidLabelValue reports whether s is empty or follows the name rule.
+func isValidLabelValue(s string) bool { return s == "" || isValidName(s) }
 
-// IsValidTag reports whether s is a valid tag.
-func IsValidTag(s string) bool {
+// isValidTag reports whether s is a valid tag.
+func isValidTag(s string) bool {
 	if len(s) < 1 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -418,7 +418,7 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		v.errAt(nil, "apiVersion is missing (e.g. apiVersion: backstage.io/v1alpha1)")
 	case av == "":
 		v.errAt([]any{"apiVersion"}, "apiVersion must be a non-empty string, found %s", describe(apiVersion))
-	case !IsValidAPIVersion(av):
+	case !isValidAPIVersion(av):
 		v.errAt([]any{"apiVersion"}, "apiVersion %q is malformed: it must be [dns-subdomain/]version, e.g. backstage.io/v1alpha1", av)
 	}
 	kindV, hasKind := root["kind"]
@@ -428,7 +428,7 @@ func (v *validator) validate(root map[string]any) (known bool) {
 		v.errAt(nil, "kind is missing (e.g. kind: Component)")
 	case kind == "":
 		v.errAt([]any{"kind"}, "kind must be a non-empty string, found %s", describe(kindV))
-	case !IsValidKind(kind):
+	case !isValidKind(kind):
 		v.errAt([]any{"kind"}, "kind %q is malformed: 1 to 63 letters and digits, starting with a letter", kind)
 	}
 	metaV, hasMeta := root["metadata"]
@@ -555,13 +555,13 @@ func (v *validator) metadata(m map[string]any) {
 		v.errAt([]any{"metadata", nil}, "metadata.name is missing: every entity needs a name")
 	} else if name, isStr := nameV.(string); !isStr || name == "" {
 		v.errAt(with(p, "name"), "metadata.name must be a non-empty string, found %s", describe(nameV))
-	} else if !IsValidName(name) {
+	} else if !isValidName(name) {
 		v.errAt(with(p, "name"), "metadata.name %q is not a valid name: %s", name, nameRuleHint)
 	}
 	if nsV, ok := m["namespace"]; ok {
 		if ns, isStr := nsV.(string); !isStr || ns == "" {
 			v.errAt(with(p, "namespace"), "metadata.namespace must be a non-empty string, found %s", describe(nsV))
-		} else if !IsValidDNSLabel(ns) {
+		} else if !isValidDNSLabel(ns) {
 			v.errAt(with(p, "namespace"), "metadata.namespace %q is not a valid namespace: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit", ns)
 		}
 	}
@@ -590,7 +590,7 @@ func (v *validator) metadata(m map[string]any) {
 		}
 		for _, k := range sortedKeys(mm) {
 			val := mm[k]
-			if !IsValidKey(k) {
+			if !isValidKey(k) {
 				v.errAt(with(p, field, k, nil), "metadata.%s key %q is not valid: it must be [prefix/]name, prefix a DNS subdomain (at most 253 characters) and name %s", field, k, nameRuleHint)
 			}
 			s, isStr := val.(string)
@@ -598,7 +598,7 @@ func (v *validator) metadata(m map[string]any) {
 				v.errAt(with(p, field, k), "metadata.%s[%q] must be a string, found %s (quote it)", field, k, describe(val))
 				continue
 			}
-			if field == "labels" && !IsValidLabelValue(s) {
+			if field == "labels" && !isValidLabelValue(s) {
 				v.errAt(with(p, field, k), "metadata.labels[%q] value %q is not valid: empty or %s", k, s, nameRuleHint)
 			}
 		}
@@ -612,7 +612,7 @@ func (v *validator) metadata(m map[string]any) {
 				switch {
 				case !isStr:
 					v.errAt(with(p, "tags", i), "metadata.tags[%d] must be a string, found %s", i, describe(t))
-				case !IsValidTag(s):
+				case !isValidTag(s):
 					v.errAt(with(p, "tags", i), "metadata.tags[%d] %q is not a valid tag: 1 to 63 characters of a-z, 0-9, ':', '+' and '#', in words joined by single '-'", i, s)
 				}
 			}
@@ -636,7 +636,7 @@ func (v *validator) metadata(m map[string]any) {
 						v.checkType(with(p, "links", i, k), x, tString)
 					}
 				}
-				if u, ok := lm["url"].(string); ok && !IsValidURL(u) {
+				if u, ok := lm["url"].(string); ok && !isValidURL(u) {
 					v.errAt(with(p, "links", i, "url"), "metadata.links[%d].url %q is not a valid URL: Backstage needs an absolute one, with a scheme (https://example.com/runbook, mailto:team@example.com)", i, u)
 				}
 			}
@@ -644,11 +644,11 @@ func (v *validator) metadata(m map[string]any) {
 	}
 }
 
-// IsValidURL approximates what Backstage's isValidUrl accepts (a WHATWG
+// isValidURL approximates what Backstage's isValidUrl accepts (a WHATWG
 // URL parsed with no base): a scheme, and for the special schemes (http,
 // https, ws, wss, ftp) a non-empty host without forbidden characters.
 // Other schemes (mailto:, slack://, file:) take anything after the colon.
-func IsValidURL(s string) bool {
+func isValidURL(s string) bool {
 	s = strings.Trim(s, " \t\n\r\f\x00")
 	colon := strings.IndexByte(s, ':')
 	if colon < 1 || !('a' <= s[0]|0x20 && s[0]|0x20 <= 'z') {
@@ -801,7 +801,7 @@ func (v *validator) template(spec map[string]any) {
 func labelsOK(field string, m map[string]any) bool {
 	for k, val := range m {
 		s, isStr := val.(string)
-		if !isStr || !IsValidKey(k) || (field == "labels" && !IsValidLabelValue(s)) {
+		if !isStr || !isValidKey(k) || (field == "labels" && !isValidLabelValue(s)) {
 			return false
 		}
 	}

@@ -24,8 +24,8 @@ type Lang struct {
 // NewLang builds the language with the default budgets.
 func NewLang() *Lang { return &Lang{limits: DefaultLimits} }
 
-// NewLangWithLimits builds the language with other budgets.
-func NewLangWithLimits(l Limits) *Lang { return &Lang{limits: l} }
+// newLangWithLimits builds the language with other budgets.
+func newLangWithLimits(l Limits) *Lang { return &Lang{limits: l} }
 
 // ForJob returns the language for one job: every file and expression it
 // renders draws on one job-wide budget of work and output.

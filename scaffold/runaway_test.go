@@ -115,7 +115,7 @@ func TestDeepNestingIsASyntaxErrorNotAStackOverflow(t *testing.T) {
 func TestAJobHasOneBudgetForAllItsFiles(t *testing.T) {
 	limits := DefaultLimits
 	limits.JobOutput = 1 << 20
-	job := NewLangWithLimits(limits).ForJob()
+	job := newLangWithLimits(limits).ForJob()
 	src := `{% for i in range(1000) %}${{ "` + strings.Repeat("x", 299) + `" }}{% endfor %}` // 300 KB a file
 	var err error
 	n := 0
@@ -126,7 +126,7 @@ func TestAJobHasOneBudgetForAllItsFiles(t *testing.T) {
 		t.Fatalf("file %d: err = %v, want the 4th file to pass the job's 1 MiB output budget", n, err)
 	}
 	// Another job starts afresh.
-	if _, err := NewLangWithLimits(limits).ForJob().Render("skeleton/f0.txt", src, nil); err != nil {
+	if _, err := newLangWithLimits(limits).ForJob().Render("skeleton/f0.txt", src, nil); err != nil {
 		t.Errorf("a new job inherited the budget: %v", err)
 	}
 }
@@ -159,7 +159,7 @@ func TestTimeBudgetsBackTheWorkBudget(t *testing.T) {
 	limits.Time = 50 * time.Millisecond
 	src := "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
 	start := time.Now()
-	_, err := NewLangWithLimits(limits).Render("slow.txt", src, nil)
+	_, err := newLangWithLimits(limits).Render("slow.txt", src, nil)
 	if !errors.Is(err, ErrTemplateBudget) || !strings.Contains(err.Error(), "slow.txt") || !strings.Contains(err.Error(), "time budget") {
 		t.Fatalf("err = %v", err)
 	}
@@ -167,7 +167,7 @@ func TestTimeBudgetsBackTheWorkBudget(t *testing.T) {
 		t.Errorf("stopped after %v", d)
 	}
 	limits.Time, limits.JobTime = time.Hour, 50*time.Millisecond
-	job := NewLangWithLimits(limits).ForJob()
+	job := newLangWithLimits(limits).ForJob()
 	// Time between renders (a step publishing to GitHub) does not count.
 	time.Sleep(80 * time.Millisecond)
 	if _, err := job.Render("quick.txt", "{% for i in range(5000) %}x{% endfor %}", nil); err != nil {

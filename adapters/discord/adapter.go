@@ -44,14 +44,12 @@ const (
 	KindTemplate = "template"
 )
 
-// Config configures an Adapter. Handler and, for interactions, PublicKey
-// are required; the rest have useful defaults.
+// Config configures an Adapter. PublicKey is required for interactions;
+// the rest have useful defaults.
 type Config struct {
 	// PublicKey is the application's Ed25519 public key (DISCORD_PUBLIC_KEY,
 	// decoded from hex with ParsePublicKey).
 	PublicKey ed25519.PublicKey
-	// Handler answers requests (the bot's Router).
-	Handler bot.Handler
 	// Session is the REST client used for follow-ups, webhook edits and
 	// gateway replies; nil means an unauthenticated discordgo session (enough
 	// for interaction webhooks, which the interaction token authorises).
@@ -97,6 +95,7 @@ type Config struct {
 // leader-held gateway loop (RunGateway). Close stops its background work.
 type Adapter struct {
 	cfg    Config
+	h      bot.Handler
 	log    *slog.Logger
 	render *renderer
 	dedupe bot.Dedupe
@@ -108,10 +107,11 @@ type Adapter struct {
 	gateway atomic.Int32 // gatewayUnmanaged, gatewayFollower or gatewayLeader
 }
 
-// New returns an Adapter for cfg.
-func New(cfg Config) (*Adapter, error) {
-	if cfg.Handler == nil {
-		return nil, errors.New("discord: Config.Handler is required")
+// New returns an Adapter answering through h (the bot's Router), as
+// slack.New does.
+func New(cfg Config, h bot.Handler) (*Adapter, error) {
+	if h == nil {
+		return nil, errors.New("discord: no handler")
 	}
 	if cfg.PublicKey != nil && len(cfg.PublicKey) != ed25519.PublicKeySize {
 		return nil, errors.New("discord: Config.PublicKey must be 32 bytes")
@@ -147,7 +147,7 @@ func New(cfg Config) (*Adapter, error) {
 		}
 		cfg.Session = s
 	}
-	a := &Adapter{cfg: cfg, log: cfg.Logger, dedupe: cfg.Dedupe}
+	a := &Adapter{cfg: cfg, h: h, log: cfg.Logger, dedupe: cfg.Dedupe}
 	if a.dedupe == nil {
 		a.dedupe = newMemoryDedupe(10000, cfg.Now)
 	}
@@ -192,7 +192,7 @@ func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
 		a.log.WarnContext(ctx, "discord: command text over the limit; not run", "user", req.User.ID, "delivery", req.DeliveryID, "bytes", len(req.Text))
 		return resp
 	}
-	resp, err := a.cfg.Handler.Handle(ctx, req)
+	resp, err := a.h.Handle(ctx, req)
 	if err == nil && resp == nil {
 		err = errors.New("the handler gave no answer")
 	}
@@ -202,38 +202,14 @@ func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
 	return resp
 }
 
-// memoryDedupe is the in-memory fallback for bot.Dedupe: at most max keys.
-type memoryDedupe struct {
-	mu   sync.Mutex
-	max  int
-	now  func() time.Time
-	seen map[string]time.Time // key → expiry
-}
+// memoryDedupe is the in-memory fallback for bot.Dedupe: a bot.Cache of at
+// most max keys, on the adapter's clock.
+type memoryDedupe struct{ seen *bot.Cache[struct{}] }
 
 func newMemoryDedupe(max int, now func() time.Time) *memoryDedupe {
-	return &memoryDedupe{max: max, now: now, seen: map[string]time.Time{}}
+	return &memoryDedupe{seen: bot.NewCache[struct{}](max, now)}
 }
 
 func (d *memoryDedupe) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.now()
-	if exp, ok := d.seen[key]; ok && now.Before(exp) {
-		return false, nil
-	}
-	if len(d.seen) >= d.max {
-		for k, exp := range d.seen {
-			if !now.Before(exp) {
-				delete(d.seen, k)
-			}
-		}
-		for k := range d.seen { // still full: drop arbitrary entries
-			if len(d.seen) < d.max {
-				break
-			}
-			delete(d.seen, k)
-		}
-	}
-	d.seen[key] = now.Add(ttl)
-	return true, nil
+	return d.seen.Add(key, struct{}{}, ttl), nil
 }

@@ -40,8 +40,8 @@ func BenchmarkRender(b *testing.B) {
 // signed /owner command, as ServeHTTP does it (the handler is instant).
 func BenchmarkInteraction(b *testing.B) {
 	now := time.Now()
-	a, err := New(Config{PublicKey: testKey.Public().(ed25519.PublicKey), Handler: bot.HandlerFunc(richHandler),
-		Dedupe: alwaysFirst{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }})
+	a, err := New(Config{PublicKey: testKey.Public().(ed25519.PublicKey),
+		Dedupe: alwaysFirst{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}, bot.HandlerFunc(richHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

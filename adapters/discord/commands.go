@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -180,4 +181,19 @@ func checkDescription(where, d string) []error {
 		return []error{fmt.Errorf("%s: description is %d characters, want 1–%d", where, n, maxCommandDescription)}
 	}
 	return nil
+}
+
+// RegisterCommands replaces the application's slash commands with cmds,
+// in guild (a snowflake) or globally (""), and returns the names Discord
+// registered.
+func RegisterCommands(ctx context.Context, s *discordgo.Session, appID, guild string, cmds []*discordgo.ApplicationCommand) ([]string, error) {
+	created, err := s.ApplicationCommandBulkOverwrite(appID, guild, cmds, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(created))
+	for i, c := range created {
+		names[i] = c.Name
+	}
+	return names, nil
 }

@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"container/list"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -117,21 +116,12 @@ func (r *renderer) decodeClick(id string) (click, error) {
 // replica does not hold is read from it, so a button works on whichever
 // replica Discord delivers the click to.
 type shelf struct {
-	mu     sync.Mutex
-	max    int
 	ttl    time.Duration
-	now    func() time.Time
+	local  *bot.Cache[any]
+	remote bot.Stash
+	mu     sync.Mutex // guards next
 	salt   string
 	next   uint64
-	order  *list.List // of *shelfEntry, oldest first
-	byKey  map[string]*list.Element
-	remote bot.Stash
-}
-
-type shelfEntry struct {
-	key     string
-	value   any
-	expires time.Time
 }
 
 func newShelf(max int, ttl time.Duration, now func() time.Time) *shelf {
@@ -139,7 +129,7 @@ func newShelf(max int, ttl time.Duration, now func() time.Time) *shelf {
 	// counter a key stays within 20 characters.
 	var b [5]byte
 	_, _ = rand.Read(b[:])
-	return &shelf{max: max, ttl: ttl, now: now, salt: hex.EncodeToString(b[:]), order: list.New(), byKey: map[string]*list.Element{}}
+	return &shelf{ttl: ttl, local: bot.NewCache[any](max, now), salt: hex.EncodeToString(b[:])}
 }
 
 // put stores v and returns its key (at most 20 characters).
@@ -147,24 +137,10 @@ func (s *shelf) put(v any) string {
 	s.mu.Lock()
 	s.next++
 	key := s.salt + strconv.FormatUint(s.next, 36)
-	s.storeLocked(key, v)
 	s.mu.Unlock()
+	s.local.Set(key, v, s.ttl)
 	s.write(key, v)
 	return key
-}
-
-func (s *shelf) storeLocked(key string, v any) {
-	if el, ok := s.byKey[key]; ok {
-		e := el.Value.(*shelfEntry)
-		e.value, e.expires = v, s.now().Add(s.ttl)
-		return
-	}
-	s.byKey[key] = s.order.PushBack(&shelfEntry{key: key, value: v, expires: s.now().Add(s.ttl)})
-	for s.order.Len() > s.max {
-		oldest := s.order.Front()
-		s.order.Remove(oldest)
-		delete(s.byKey, oldest.Value.(*shelfEntry).key)
-	}
 }
 
 // stashed is a shelf value as the remote stash holds it: a command, or the
@@ -248,44 +224,22 @@ func (s *shelf) read(key string) (any, bool) {
 	default:
 		return nil, false
 	}
-	s.mu.Lock()
-	s.storeLocked(key, v)
-	s.mu.Unlock()
+	s.local.Set(key, v, s.ttl)
 	return v, true
 }
 
 func (s *shelf) get(key string) (any, bool) {
-	s.mu.Lock()
-	el, ok := s.byKey[key]
-	if ok {
-		e := el.Value.(*shelfEntry)
-		if !s.now().After(e.expires) {
-			v := e.value
-			s.mu.Unlock()
-			return v, true
-		}
-		s.order.Remove(el)
-		delete(s.byKey, key)
+	if v, ok := s.local.Get(key); ok {
+		return v, true
 	}
-	s.mu.Unlock()
 	return s.read(key)
 }
 
-func (s *shelf) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.order.Len()
-}
+func (s *shelf) len() int { return s.local.Len() }
 
 // set replaces the value of a stored key (used once the parts it names are built).
 func (s *shelf) set(key string, v any) {
-	s.mu.Lock()
-	el, ok := s.byKey[key]
-	if ok {
-		el.Value.(*shelfEntry).value = v
-	}
-	s.mu.Unlock()
-	if ok {
+	if s.local.Replace(key, v) {
 		s.write(key, v)
 	}
 }

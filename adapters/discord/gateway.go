@@ -192,7 +192,12 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		return nil
 	})
 	if err != nil {
-		a.log.Error("discord: slow work failed", "err", err, "channel", m.ChannelID, "message", m.ID)
+		w := wire(a.render.render(bot.FollowUpFailed(ctx, a.log, err, "platform", "discord", "channel", m.ChannelID, "message", m.ID))[0])
+		edit := &discordgo.MessageEdit{ID: sent.ID, Channel: sent.ChannelID, Content: &w.Content, Embeds: &w.Embeds,
+			Components: &w.Components, AllowedMentions: noMentions}
+		if _, err := s.ChannelMessageEditComplex(edit, discordgo.WithContext(context.WithoutCancel(ctx))); err != nil {
+			a.log.Error("discord: reporting the failure failed", "err", err, "channel", m.ChannelID, "message", m.ID)
+		}
 	}
 }
 

@@ -45,20 +45,19 @@ func newFixture(t *testing.T, handler bot.HandlerFunc, tweak func(*Config)) *fix
 	}
 	cfg := Config{
 		PublicKey: testKey.Public().(ed25519.PublicKey),
-		Handler: bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-			f.mu.Lock()
-			f.reqs = append(f.reqs, req)
-			f.mu.Unlock()
-			return handler(ctx, req)
-		}),
-		Session: f.api.Session("test-token"),
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:     func() time.Time { return f.now },
+		Session:   f.api.Session("test-token"),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:       func() time.Time { return f.now },
 	}
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	a, err := New(cfg)
+	a, err := New(cfg, bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		f.mu.Lock()
+		f.reqs = append(f.reqs, req)
+		f.mu.Unlock()
+		return handler(ctx, req)
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -217,9 +217,11 @@ func (a *Adapter) interact(ctx context.Context, start time.Time, in *discordgo.I
 	return a.notice(fmt.Errorf("callboard does not handle interactions of type %d", in.Type))
 }
 
-// notice is a short ephemeral answer about the interaction itself.
+// notice is a short ephemeral answer about the interaction itself (a
+// button or form callboard cannot use): err's text is written for the
+// user, and passes the same filter as every error shown.
 func (a *Adapter) notice(err error) wireResponse {
-	msg := err.Error()
+	msg := bot.PublicText(err.Error())
 	if len(msg) > 0 {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}
@@ -277,7 +279,7 @@ func (a *Adapter) run(at arrival, in *discordgo.Interaction, req *bot.Request, u
 	// (whoami, with an email) must not be posted to the channel because it
 	// came late.
 	private := false
-	if p, ok := a.cfg.Handler.(privacy); ok {
+	if p, ok := a.h.(privacy); ok {
 		private = p.Private(req)
 	}
 	const (
@@ -369,9 +371,7 @@ func (a *Adapter) finish(ctx context.Context, in *discordgo.Interaction, resp *b
 		return a.edit(ctx, in, next, false)
 	})
 	if err != nil {
-		a.log.ErrorContext(ctx, "discord: slow work failed", "err", err, "interaction", in.ID)
-		msg := &bot.Response{Status: bot.StatusError, Title: resp.Title,
-			Text: "This did not finish: something went wrong. It has been logged; please try again."}
+		msg := bot.FollowUpFailed(ctx, a.log, err, "platform", "discord", "interaction", in.ID)
 		if ctx.Err() != nil {
 			msg.Text = "This is taking longer than Discord lets callboard update a reply; it stopped here. Ask again to see where it got to."
 		}

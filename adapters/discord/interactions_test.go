@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -439,16 +440,14 @@ func TestFirstEditRetriesWhileDiscordHasNotTakenTheAckIn(t *testing.T) {
 
 func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
 	shared := newMemoryDedupe(100, time.Now)
-	f := newFixture(t, nil, func(c *Config) {
-		inner := c.Handler
-		// What the Router's Deduplicated middleware does with the same store.
-		c.Handler = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-			if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
-				t.Errorf("router saw %q as a duplicate", req.DeliveryID)
-			}
-			return inner.Handle(ctx, req)
-		})
-		c.Dedupe = shared
+	f := newFixture(t, nil, func(c *Config) { c.Dedupe = shared })
+	inner := f.a.h
+	// What the Router's Deduplicated middleware does with the same store.
+	f.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
+			t.Errorf("router saw %q as a duplicate", req.DeliveryID)
+		}
+		return inner.Handle(ctx, req)
 	})
 	f.interact(commandPayload("owner", opt("entity", "x")))
 	f.a.OnMessage(gatewaySession(f), messageEvent("m5", "g1", "!cb help", ada))
@@ -561,5 +560,36 @@ func TestParsePublicKey(t *testing.T) {
 		if _, err := ParsePublicKey(bad); err == nil {
 			t.Fatalf("%q accepted", bad)
 		}
+	}
+}
+
+// Slow work that fails shows the message written for users (and a
+// reference), never the cause: as on Slack, through bot.FollowUpFailed.
+func TestFollowFailureShowsThePublicMessageNotTheCause(t *testing.T) {
+	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+			return bot.NewUserError("The repository acme/new-svc already exists.",
+				fmt.Errorf(`POST "http://127.0.0.1:8443/api/v3/orgs/acme/repos": 422 name already exists`))
+		}}, nil
+	}, nil)
+	body := commandPayload("scaffold", opt("template", "go-service"), opt("params", "name=new-svc"))
+	var in discordgo.Interaction
+	if err := jsonUnmarshal(body, &in); err != nil {
+		t.Fatal(err)
+	}
+	if a := f.interact(body); a.Type != 5 {
+		t.Fatalf("type %d, want 5 (deferred): %s", a.Type, a.raw)
+	}
+	f.shutdown()
+	final := f.api.Original("app1", in.Token)
+	if final == nil || len(final.Embeds) == 0 {
+		t.Fatalf("original is %+v", final)
+	}
+	text := final.Content + final.Embeds[0].Title + "\n" + final.Embeds[0].Description
+	if !strings.Contains(text, "acme/new-svc already exists") || !strings.Contains(text, "reference ") {
+		t.Errorf("the failure's public message was not shown: %q", text)
+	}
+	if strings.Contains(text, "127.0.0.1") || strings.Contains(text, "422") {
+		t.Errorf("the cause reached the user: %q", text)
 	}
 }

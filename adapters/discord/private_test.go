@@ -23,7 +23,8 @@ func TestLateAnswerForTheAskerOnlyIsDeferredEphemeral(t *testing.T) {
 	}
 	r.MustRegister(bot.Command{Name: "whoami", Handler: slow("You are Ada"), Private: true})
 	r.MustRegister(bot.Command{Name: "owner", Handler: slow("Owner")})
-	f := newFixture(t, nil, func(c *Config) { c.AckWithin = 30 * time.Millisecond; c.Handler = r })
+	f := newFixture(t, nil, func(c *Config) { c.AckWithin = 30 * time.Millisecond })
+	f.a.h = r
 	for _, tt := range []struct {
 		text  string
 		flags int

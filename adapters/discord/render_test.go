@@ -268,8 +268,8 @@ func TestMemoryDedupeRemembersWithinTTL(t *testing.T) {
 		if err != nil || got != s.want {
 			t.Fatalf("step %d FirstSeen(%q) = %v, %v; want %v", i, s.key, got, err, s.want)
 		}
-		if len(d.seen) > 2 {
-			t.Fatalf("step %d: %d keys kept, bound is 2", i, len(d.seen))
+		if d.seen.Len() > 2 {
+			t.Fatalf("step %d: %d keys kept, bound is 2", i, d.seen.Len())
 		}
 	}
 }

@@ -181,9 +181,9 @@ func apiURL(base string) (string, error) {
 // Stats returns the call counter and the last rate-limit headers seen.
 func (c *Client) Stats() Stats { return c.transport.Stats() }
 
-// TokenExpiry is when the current GitHub App installation token expires
+// tokenExpiry is when the current GitHub App installation token expires
 // (zero for token auth or before the first call).
-func (c *Client) TokenExpiry() time.Time {
+func (c *Client) tokenExpiry() time.Time {
 	if c.app == nil {
 		return time.Time{}
 	}

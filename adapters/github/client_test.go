@@ -52,7 +52,7 @@ func TestAppInstallationTokensRefreshBeforeExpiry(t *testing.T) {
 			if got := srv.TokensIssued(); got != tc.wantTokens {
 				t.Fatalf("%d tokens issued, want %d", got, tc.wantTokens)
 			}
-			if exp := c.TokenExpiry(); time.Until(exp) > tc.ttl || time.Until(exp) < tc.ttl-time.Minute {
+			if exp := c.tokenExpiry(); time.Until(exp) > tc.ttl || time.Until(exp) < tc.ttl-time.Minute {
 				t.Fatalf("token expiry %v not about %v away", exp, tc.ttl)
 			}
 		})

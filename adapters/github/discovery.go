@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -124,17 +125,9 @@ type repoState struct {
 }
 
 // RepoStatus is one repository's state, for operators.
-type RepoStatus struct {
-	Repo        string    `json:"repo"`
-	LastSuccess time.Time `json:"last_success"`
-	LastAttempt time.Time `json:"last_attempt"`
-	LastError   string    `json:"last_error,omitempty"`
-	Entities    int       `json:"entities"`
-	Problems    int       `json:"problems"`
-	Files       int       `json:"files"`
-	Empty       bool      `json:"empty,omitempty"`
-	Skipped     string    `json:"skipped,omitempty"`
-}
+type RepoStatus = ingest.RepoStatus
+
+var _ ingest.RepoSource = (*OrgSource)(nil)
 
 // NewOrgSource returns a source over org's repositories, read through c.
 func NewOrgSource(c *Client, org string, opts OrgOptions) *OrgSource {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 const testdata = "../../testdata"
@@ -217,9 +218,9 @@ func TestAFailingRepositoryKeepsItsLastGoodResult(t *testing.T) {
 	srv.AddRepo("acme", "steady", map[string]string{"catalog-info.yaml": component("steady", "team-a")})
 	store := catalog.NewStore(nil)
 	src := NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{})
-	var reports []RefreshReport
-	ref := NewRefresher(store, time.Hour, nil, src)
-	ref.OnRefresh = func(r RefreshReport) { reports = append(reports, r) }
+	var reports []ingest.RefreshReport
+	ref := ingest.NewRefresher(store, time.Hour, nil, src)
+	ref.OnRefresh = func(r ingest.RefreshReport) { reports = append(reports, r) }
 	ctx := context.Background()
 	if err := ref.Refresh(ctx); err != nil {
 		t.Fatal(err)

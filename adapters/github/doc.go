@@ -2,10 +2,12 @@
 // (google/go-github): client construction with a token or a GitHub App
 // installation, GitHub Enterprise base URLs, a retrying transport that honours
 // rate limits, the scaffold.Publisher that creates repositories, commits and
-// pull requests, catalog discovery across an organisation (OrgSource), the
-// Refresher that keeps a catalog.Store current, and the webhook handler.
+// pull requests, catalog discovery across an organisation (OrgSource, an
+// ingest.RepoSource the catalog/ingest Refresher combines with any other
+// source), and the webhook handler.
 //
-// It implements interfaces of the domain packages (catalog, scaffold) and
+// It implements interfaces of the domain packages (catalog, catalog/ingest,
+// scaffold) and
 // must not depend on chat adapters, bot, or Redis. Its tests run against
 // githubtest, an in-process fake GitHub.
 package github

@@ -2,6 +2,8 @@ package github
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 // Collector exposes GitHub API usage and catalog refresh state to
@@ -10,7 +12,7 @@ import (
 //	prometheus.MustRegister(github.NewCollector(client, refresher))
 type Collector struct {
 	client    *Client
-	refresher *Refresher
+	refresher Statuser
 
 	calls, retries, notModified, remaining, limit, reset *prometheus.Desc
 	entities, problems, failing, lastSuccess, sourceErr  *prometheus.Desc
@@ -18,8 +20,14 @@ type Collector struct {
 
 var _ prometheus.Collector = (*Collector)(nil)
 
+// Statuser reports the state of catalog sources (*ingest.Refresher).
+type Statuser interface{ Status() ingest.Status }
+
 // NewCollector returns a collector; either argument may be nil.
-func NewCollector(c *Client, r *Refresher) *Collector {
+func NewCollector(c *Client, r Statuser) *Collector {
+	if r, ok := r.(*ingest.Refresher); ok && r == nil {
+		return NewCollector(c, nil)
+	}
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 func TestCollectorReportsAPIUsageAndFailingRepos(t *testing.T) {
@@ -17,7 +18,7 @@ func TestCollectorReportsAPIUsageAndFailingRepos(t *testing.T) {
 	srv.AddRepo("acme", "broken", map[string]string{"catalog-info.yaml": component("broken", "team-a")})
 	srv.Fail("GET", "/repos/acme/broken/contents/catalog-info.yaml", 100, githubtest.ServerError())
 	c := newTestClient(t, srv)
-	ref := NewRefresher(catalog.NewStore(nil), time.Hour, nil, NewOrgSource(c, "acme", OrgOptions{}))
+	ref := ingest.NewRefresher(catalog.NewStore(nil), time.Hour, nil, NewOrgSource(c, "acme", OrgOptions{}))
 	_ = ref.Refresh(context.Background())
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(NewCollector(c, ref))

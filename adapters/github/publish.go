@@ -30,26 +30,14 @@ const initMessage = "callboard: initialise repository"
 // excepted: each costs one blob upload).
 type Publisher struct {
 	client *Client
-	hosts  map[string]*Client
 
 	mu    sync.Mutex
 	login string // the authenticated user's login, once known
 }
 
-// NewPublisher returns a Publisher that uses c for every host, unless AddHost
-// names a different client for one.
+// NewPublisher returns a Publisher that publishes through c.
 func NewPublisher(c *Client) *Publisher {
-	return &Publisher{client: c, hosts: map[string]*Client{}}
-}
-
-// AddHost makes host ("ghe.example.com") use c.
-func (p *Publisher) AddHost(host string, c *Client) { p.hosts[strings.ToLower(host)] = c }
-
-func (p *Publisher) clientFor(host string) *Client {
-	if c, ok := p.hosts[strings.ToLower(host)]; ok {
-		return c
-	}
-	return p.client
+	return &Publisher{client: c}
 }
 
 // ValidateRepoName applies GitHub's rules for repository names: 1 to 100
@@ -119,7 +107,7 @@ func (p *Publisher) ensureRepository(ctx context.Context, spec scaffold.RepoSpec
 	if branch == "" {
 		branch = "main"
 	}
-	c := p.clientFor(spec.Host)
+	c := p.client
 	full := spec.Owner + "/" + spec.Name
 	org := spec.Owner
 	if p.isUser(ctx, c, spec.Owner) {
@@ -238,7 +226,7 @@ func (p *Publisher) commit(ctx context.Context, host, owner, repo, branch, base 
 	if marker != "" && !strings.Contains(message, marker) {
 		message += "\n\n" + marker
 	}
-	c := p.clientFor(host)
+	c := p.client
 	full := owner + "/" + repo
 	g := c.GitHub.Git
 
@@ -351,7 +339,7 @@ func (p *Publisher) ensurePullRequest(ctx context.Context, spec scaffold.PullReq
 	if spec.Branch == "" || spec.Title == "" {
 		return scaffold.PullRequest{}, errors.New("a pull request needs a head branch and a title")
 	}
-	c := p.clientFor(spec.Host)
+	c := p.client
 	full := spec.Owner + "/" + spec.Repo
 	base := spec.Base
 	if base == "" {

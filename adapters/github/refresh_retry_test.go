@@ -15,6 +15,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 // lockedBuffer is a log sink safe for the Refresher's goroutines.
@@ -39,11 +40,11 @@ func TestRunRetriesAFailedFirstLoadWithBackoff(t *testing.T) {
 	srv.Fail("", "", 1<<30, githubtest.ServerError())
 	store := catalog.NewStore(nil)
 	var logs lockedBuffer
-	r := NewRefresher(store, time.Hour, slog.New(slog.NewTextHandler(&logs, nil)), NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}))
+	r := ingest.NewRefresher(store, time.Hour, slog.New(slog.NewTextHandler(&logs, nil)), NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}))
 	r.RetryMin, r.RetryMax = 20*time.Millisecond, 100*time.Millisecond
 	var mu sync.Mutex
-	var reports []RefreshReport
-	r.OnRefresh = func(rep RefreshReport) { mu.Lock(); reports = append(reports, rep); mu.Unlock() }
+	var reports []ingest.RefreshReport
+	r.OnRefresh = func(rep ingest.RefreshReport) { mu.Lock(); reports = append(reports, rep); mu.Unlock() }
 	failures := func() int {
 		mu.Lock()
 		defer mu.Unlock()
@@ -84,10 +85,10 @@ func TestRunRetriesAFailedFirstLoadWithBackoff(t *testing.T) {
 	}
 }
 
-func reportsCopy(mu *sync.Mutex, r *[]RefreshReport) []RefreshReport {
+func reportsCopy(mu *sync.Mutex, r *[]ingest.RefreshReport) []ingest.RefreshReport {
 	mu.Lock()
 	defer mu.Unlock()
-	return append([]RefreshReport(nil), (*r)...)
+	return append([]ingest.RefreshReport(nil), (*r)...)
 }
 
 // Every source refresh reports how long it took (the metric
@@ -107,9 +108,9 @@ func TestRefreshReportsEachSourcesDuration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := NewRefresher(catalog.NewStore(nil), time.Hour, nil, NewOrgSource(c, "acme", OrgOptions{}))
-	var got []RefreshReport
-	r.OnRefresh = func(rep RefreshReport) { got = append(got, rep) }
+	r := ingest.NewRefresher(catalog.NewStore(nil), time.Hour, nil, NewOrgSource(c, "acme", OrgOptions{}))
+	var got []ingest.RefreshReport
+	r.OnRefresh = func(rep ingest.RefreshReport) { got = append(got, rep) }
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}

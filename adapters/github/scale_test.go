@@ -8,6 +8,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 // TestOrganisationOf2000Repositories measures the figures issue 9 asks for:
@@ -21,7 +22,7 @@ func TestOrganisationOf2000Repositories(t *testing.T) {
 	}
 	store := catalog.NewStore(nil)
 	src := NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{Concurrency: 8})
-	ref := NewRefresher(store, time.Hour, nil, src)
+	ref := ingest.NewRefresher(store, time.Hour, nil, src)
 	ctx := context.Background()
 
 	start := time.Now()

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// RepoRefresher is what a Webhook drives: *Refresher, or a stand-in on a
+// RepoRefresher is what a Webhook drives: *ingest.Refresher, or a stand-in on a
 // replica that is not the ingest leader and hands the work to the one that is.
 type RepoRefresher interface {
 	// Watches reports whether some catalog source reads org.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 const secret = "webhook-secret"
@@ -19,7 +20,7 @@ const secret = "webhook-secret"
 type hookFixture struct {
 	srv   *githubtest.Server
 	store *catalog.Store
-	ref   *Refresher
+	ref   *ingest.Refresher
 	hook  *Webhook
 	n     int
 }
@@ -29,7 +30,7 @@ func newHookFixture(t *testing.T, seed func(*githubtest.Server)) *hookFixture {
 	srv := githubtest.New(t)
 	seed(srv)
 	store := catalog.NewStore(nil)
-	ref := NewRefresher(store, time.Hour, nil, NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}))
+	ref := ingest.NewRefresher(store, time.Hour, nil, NewOrgSource(newTestClient(t, srv), "acme", OrgOptions{}))
 	if err := ref.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}

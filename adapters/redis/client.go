@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -343,6 +345,22 @@ func or(d, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// Reason is the gist of a Redis error without addresses or credentials
+// ("connection refused", "timeout", "authentication failed", "error"), fit
+// for /readyz.
+func Reason(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return "timeout"
+	case strings.Contains(err.Error(), "NOAUTH"), strings.Contains(err.Error(), "WRONGPASS"):
+		return "authentication failed"
+	}
+	return "error"
 }
 
 // Healthy reports whether Redis answers, for /readyz: PING to the node (or

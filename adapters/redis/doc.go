@@ -2,8 +2,10 @@
 // through go-redis' UniversalClient (single node, Sentinel or Cluster):
 // delivery dedupe, per-user rate limits, the audit stream, the leader lock with
 // fencing tokens, scaffold job records and the job queue (a Stream with a
-// consumer group), the catalog snapshot bus, and alert groups' cards and
-// locks (AlertStore).
+// consumer group), alert groups' cards and locks (AlertStore), the replicas'
+// heartbeats, and for catalog/ingest the snapshot bus, the webhook hand-over
+// to the ingest leader (HandOver) and the registrations of scaffolded
+// entities (Registrations).
 //
 // NewClient (and Open) is the one place a client is built: the mode (a
 // single node, Sentinel, or a Cluster, also detected from one address), TLS,
@@ -11,8 +13,8 @@
 // Channel, which is sharded pub/sub on a Cluster so a publisher's receiver
 // count is every subscriber.
 //
-// It implements interfaces declared by bot and scaffold and must not be
-// imported by them; it must not depend on chat platforms or GitHub.
+// It implements interfaces declared by bot, scaffold and catalog/ingest and
+// must not be imported by them; it must not depend on chat platforms or GitHub.
 //
 // Catalog snapshots are published as the JSON of the entities. An entity's
 // Origin.FS is not serialised, so a replica that loaded a snapshot from the bus

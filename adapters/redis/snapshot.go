@@ -20,6 +20,7 @@ import (
 
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -43,20 +44,14 @@ type SnapshotBus struct {
 	MaxDocBytes int64
 }
 
-// Bundle is what one published version holds.
-type Bundle struct {
-	Snapshot *catalog.Snapshot
-	// Sites are the TechDocs sites to index. On Load each one's FS is an
-	// in-memory copy of the files published (mkdocs.yml and Markdown).
-	Sites []docs.Site
-	// Dropped names the sites left out of the bundle (over MaxDocBytes, or
-	// unreadable), so a follower can report them rather than lose them
-	// silently.
-	Dropped []string
-}
+// Bundle is what one published version holds (declared by catalog/ingest,
+// which the bus serves).
+type Bundle = ingest.Bundle
+
+var _ ingest.Bus = (*SnapshotBus)(nil)
 
 // wireBundle is the JSON of a Bundle. Version 1 of the format was the bare
-// entity array; LoadVersion reads both.
+// entity array; LoadVersionBundle reads both.
 type wireBundle struct {
 	Format   int               `json:"format"`
 	Entities []*catalog.Entity `json:"entities"`
@@ -307,7 +302,7 @@ const supersededKeep = 10 * time.Minute
 var maxBundleBytes int64 = 2 << 30
 
 // ErrNoSnapshot is returned by Load when nothing was published yet.
-var ErrNoSnapshot = errors.New("no catalog snapshot published")
+var ErrNoSnapshot = ingest.ErrNoSnapshot
 
 // Load reads the current published version.
 func (b *SnapshotBus) Load(ctx context.Context) (*catalog.Snapshot, int64, error) {
@@ -326,12 +321,6 @@ func (b *SnapshotBus) LoadBundle(ctx context.Context) (Bundle, int64, error) {
 	}
 	bundle, err := b.LoadVersionBundle(ctx, v)
 	return bundle, v, err
-}
-
-// LoadVersion reads one published version.
-func (b *SnapshotBus) LoadVersion(ctx context.Context, v int64) (*catalog.Snapshot, error) {
-	bundle, err := b.LoadVersionBundle(ctx, v)
-	return bundle.Snapshot, err
 }
 
 // LoadVersionBundle reads one published version with its documentation.

@@ -157,7 +157,7 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {
-		a.dedupe = newLocalDedupe()
+		a.dedupe = bot.NewMemoryDedupe()
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -185,6 +185,25 @@ func (a *Adapter) Close() error {
 	a.cancel()
 	a.wg.Wait()
 	return nil
+}
+
+// Shutdown lets background work (follow-ups of slow answers) finish until
+// ctx is done, then stops it as Close does: the grace period discord's
+// Shutdown gives too. It returns ctx.Err() when work had to be stopped.
+func (a *Adapter) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		a.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		a.cancel()
+		return nil
+	case <-ctx.Done():
+		_ = a.Close()
+		return ctx.Err()
+	}
 }
 
 // Paths served by ServeHTTP.

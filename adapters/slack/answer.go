@@ -166,9 +166,7 @@ func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sin
 	mu.Lock()
 	defer mu.Unlock()
 	if err != nil {
-		resp := bot.ErrorResponse(ctx, a.log, err, "platform", "slack", "user", o.user, "command", o.command, "during", "follow-up")
-		resp.Title = "That did not finish"
-		resp.Text += "\nRun the command again; work already done is not repeated."
+		resp := bot.FollowUpFailed(ctx, a.log, err, "platform", "slack", "user", o.user, "command", o.command)
 		m := Render(resp, a.renderOptions(o, 0, ""))
 		m.ReplaceOriginal = true
 		pending = &m

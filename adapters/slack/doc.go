@@ -3,7 +3,10 @@
 // into bot.Request, calls a bot.Handler, and renders bot.Response as Block Kit
 // within Slack's limits, paginating rather than truncating. Slow answers
 // (Response.Follow) are acknowledged at once and finished through
-// response_url or chat.postMessage/chat.update. The App Home tab is the
+// response_url or chat.postMessage/chat.update; a failure there is shown
+// through bot.FollowUpFailed, and Shutdown gives them a grace period.
+// New(cfg, handler) and Shutdown(ctx) are the contract every chat adapter
+// keeps (adapters/discord has the same shape). The App Home tab is the
 // `me` command's answer, published with views.publish in the background each
 // time a person opens it (app_home_opened).
 //

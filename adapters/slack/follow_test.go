@@ -134,3 +134,33 @@ func TestCloseStopsSlowWork(t *testing.T) {
 		t.Fatal("slow work still running after Close")
 	}
 }
+
+// Shutdown gives slow work its grace period: work that finishes within it
+// delivers its answer; Close would have cut it.
+func TestShutdownLetsSlowWorkFinish(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.BotToken = "" })
+	release := make(chan struct{})
+	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+			select {
+			case <-release:
+			case <-ctx.Done(): // Close cancels the work
+				return ctx.Err()
+			}
+			return update(&bot.Response{Status: bot.StatusOK, Title: "Created ledger-export"})
+		}}, nil
+	})
+	e.slash(t, "/callboard", "scaffold")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- e.a.Shutdown(ctx) }()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	calls := e.fake.Wait("response_url", 1, 5*time.Second)
+	if len(calls) == 0 || !strings.Contains(string(calls[len(calls)-1].Body), "Created ledger-export") {
+		t.Fatalf("the finished work's answer was not delivered: %d calls", len(calls))
+	}
+}

@@ -16,7 +16,7 @@ func TestServeCatalogStatusFollowsAdmins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

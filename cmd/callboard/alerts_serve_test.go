@@ -131,13 +131,13 @@ func serveAlerts(t *testing.T, env map[string]string) (string, *slacktest.Server
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s, err := newServer(t.Context(), cfg, newLogger(logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
+	s, err := openMain(t.Context(), cfg, newLogger(logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = s.run(ctx) }()
+	go func() { defer close(done); _ = s.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done

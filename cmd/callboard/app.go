@@ -60,6 +60,9 @@ type AppOptions struct {
 	RateLimit   float64
 	Burst       int
 	Audit       bot.Audit
+	// Metrics counts every request outermost and watches the App's
+	// catalog and docs index (nil: no metrics).
+	Metrics *Metrics
 
 	// Scaffold wires chat scaffolding (serve sets it); nil: dry runs only.
 	Scaffold *scaffoldSetup
@@ -210,7 +213,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 		return nil, err
 	}
 	if opts.Scaffold != nil && opts.Scaffold.Registered != nil {
-		opts.Scaffold.Registered.attach(a.Store)
+		opts.Scaffold.Registered.Attach(a.Store)
 	}
 	if err := bot.RegisterScaffold(r, a.scaffoldOptions()); err != nil {
 		return nil, err
@@ -218,11 +221,25 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if err := registerHealth(r, a); err != nil { // health.go
 		return nil, err
 	}
-	// Outermost: every answer and follow-up passes the redactor.
-	r.Use(bot.Redacting(bot.Redactor(opts.Secrets).Text))
-	r.Use(bot.Recovered(log))
+	r.Use(a.middleware()...)
+	a.Router = r
+	return a, nil
+}
+
+// middleware is the Router's middleware in order, outermost first: metrics
+// (so refusals, duplicates and failures are counted as the asker saw them),
+// the redactor (every answer and follow-up passes it), recovery, the audit
+// log, dedupe and the rate limit.
+func (a *App) middleware() []bot.Middleware {
+	opts, log := a.Options, a.log
+	var mw []bot.Middleware
+	if opts.Metrics != nil {
+		opts.Metrics.watch(a.Store, a.Docs)
+		mw = append(mw, opts.Metrics.Middleware())
+	}
+	mw = append(mw, bot.Redacting(bot.Redactor(opts.Secrets).Text), bot.Recovered(log))
 	if opts.Audit != nil {
-		r.Use(bot.Audited(opts.Audit, log))
+		mw = append(mw, bot.Audited(opts.Audit, log))
 	}
 	d := opts.Dedupe
 	if d == nil {
@@ -232,16 +249,15 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
 	}
-	r.Use(bot.Deduplicated(d, ttl, log))
+	mw = append(mw, bot.Deduplicated(d, ttl, log))
 	if opts.RateLimiter != nil || (opts.RateLimit > 0 && opts.Burst > 0) {
 		rl := opts.RateLimiter
 		if rl == nil {
 			rl = bot.NewMemoryRateLimiter(opts.RateLimit, opts.Burst)
 		}
-		r.Use(bot.RateLimited(rl, log))
+		mw = append(mw, bot.RateLimited(rl, log))
 	}
-	a.Router = r
-	return a, nil
+	return mw
 }
 
 // Load reads the catalog again and swaps it in; requests in flight keep
@@ -313,17 +329,30 @@ func (a *App) loadDocs(ctx context.Context, s *catalog.Snapshot) error {
 	if len(a.Options.Catalogs) > 0 || len(a.Options.Docs) == 0 {
 		sites, probs = docs.SitesFromSnapshotWith(ctx, s, a.DocsRemote)
 	}
-	for _, p := range a.Options.Docs {
-		site, err := docs.LooseSite(p)
-		if err != nil {
-			return err
-		}
-		sites = append(sites, site)
+	loose, err := looseSites(a.Options.Docs)
+	if err != nil {
+		return err
 	}
+	sites = append(sites, loose...)
 	probs = append(probs, a.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: a.Options.DocsBaseURL})...)
 	a.Problems = append(a.Problems, probs...)
 	a.log.InfoContext(ctx, "docs indexed", "sites", len(sites), "problems", len(probs))
 	return ctx.Err()
+}
+
+// looseSites reads the TechDocs sites named by --docs and docs.paths. A
+// site that cannot be read is an error everywhere: the index is not
+// rebuilt (the previous one keeps serving) and the error is reported.
+func looseSites(paths []string) ([]docs.Site, error) {
+	var sites []docs.Site
+	for _, p := range paths {
+		site, err := docs.LooseSite(p)
+		if err != nil {
+			return nil, err
+		}
+		sites = append(sites, site)
+	}
+	return sites, nil
 }
 
 func (a *App) catalogNames() []string {

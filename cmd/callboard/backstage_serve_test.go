@@ -37,7 +37,7 @@ func backstageOrg() []backstagetest.Entity {
 
 // serveBackstage starts serve reading only backstage:URL, with env, and
 // returns it with its base URL and logs.
-func serveBackstage(t *testing.T, backstageURL string, env map[string]string, extra string) (*server, string, *syncBuffer) {
+func serveBackstage(t *testing.T, backstageURL string, env map[string]string, extra string) (*Main, string, *syncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf("server:\n  addr: %s\n  shutdown_timeout: 2s\ncatalog:\n  sources: [\"backstage:%s\"]\n%s", addr, backstageURL, extra)), envOf(env))
@@ -45,7 +45,7 @@ func serveBackstage(t *testing.T, backstageURL string, env map[string]string, ex
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	s, err := newServer(t.Context(), cfg, newLogger(&logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
+	s, err := openMain(t.Context(), cfg, newLogger(&logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func serveBackstage(t *testing.T, backstageURL string, env map[string]string, ex
 	s.refresh.RetryMin, s.refresh.RetryMax = 100*time.Millisecond, 400*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = s.run(ctx) }()
+	go func() { defer close(done); _ = s.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -76,7 +76,7 @@ func serveBackstage(t *testing.T, backstageURL string, env map[string]string, ex
 	return s, base, &logs
 }
 
-func ask(t *testing.T, s *server, text string) *bot.Response {
+func ask(t *testing.T, s *Main, text string) *bot.Response {
 	t.Helper()
 	resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	slackadapter "github.com/callboard/callboard/adapters/slack"
+	"github.com/callboard/callboard/adapters/slack/slackload"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/catalogtest"
@@ -88,7 +88,7 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 			return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
 		})
 	}
-	res, err := slackadapter.Bench(ctx, slackadapter.BenchOptions{
+	res, err := slackload.Bench(ctx, slackload.BenchOptions{
 		N: *n, Concurrency: *conc, Rate: *rate, Handler: h, Commands: commands, Timeout: *timeout,
 	})
 	if *asJSON {
@@ -156,7 +156,7 @@ type benchJSON struct {
 	FirstError          string  `json:"firstError,omitempty"`
 }
 
-func benchJSONOf(r slackadapter.BenchResult) benchJSON {
+func benchJSONOf(r slackload.BenchResult) benchJSON {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	return benchJSON{Requests: r.Requests, Errors: r.Errors, DurationSeconds: r.Duration.Seconds(), ThroughputPerSecond: r.Throughput,
 		P50Ms: ms(r.P50), P90Ms: ms(r.P90), P99Ms: ms(r.P99), MaxMs: ms(r.Max), FirstError: r.FirstError}

@@ -20,7 +20,7 @@ import (
 type replicaSet struct {
 	t        *testing.T
 	gh       *githubtest.Server
-	replicas []*server
+	replicas []*Main
 	logs     []*syncBuffer
 	pushes   int
 }
@@ -62,17 +62,17 @@ github:
 	return rs
 }
 
-func (rs *replicaSet) has(s *server, name string) bool { return servesComponent(s, name) }
+func (rs *replicaSet) has(s *Main, name string) bool { return servesComponent(s, name) }
 
 func (rs *replicaSet) waitFor(what string, cond func() bool) {
 	rs.t.Helper()
 	waitFor(rs.t, what, 30*time.Second, cond)
 }
 
-func (rs *replicaSet) followers() []*server {
-	var out []*server
+func (rs *replicaSet) followers() []*Main {
+	var out []*Main
 	for _, s := range rs.replicas {
-		if !s.ingest.leading.Load() {
+		if !s.ingest.Leading() {
 			out = append(out, s)
 		}
 	}
@@ -81,7 +81,7 @@ func (rs *replicaSet) followers() []*server {
 
 // push changes the ledger's name on GitHub and delivers the push webhook to
 // s; it returns the HTTP status and the new name.
-func (rs *replicaSet) push(s *server) (int, string, string) {
+func (rs *replicaSet) push(s *Main) (int, string, string) {
 	rs.pushes++
 	name := fmt.Sprintf("ledger-v%d", rs.pushes)
 	rs.gh.Push("acme", "ledger", "main", map[string]string{"catalog-info.yaml": strings.Replace(ledgerDescriptor, "name: ledger", "name: "+name, 1)}, nil)
@@ -197,7 +197,7 @@ func TestReplicasThroughSentinelAcrossAFailover(t *testing.T) {
 			if s.notReady(t.Context()) != nil {
 				return false
 			}
-			if s.ingest.leading.Load() {
+			if s.ingest.Leading() {
 				leaders++
 			}
 		}

@@ -969,6 +969,22 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 // user references, a Discord public key that is not one, a GitHub App key
 // that does not parse, a Slack app token that is not one. None reaches
 // the network.
+// admins reads catalog.admins: the users who may run `catalog status` and
+// retry anyone's scaffold job. Serve's checks and its wiring read them here.
+func (c *Config) admins() ([]catalog.Ref, ConfigErrors) {
+	var refs []catalog.Ref
+	var errs ConfigErrors
+	for i, a := range c.Catalog.Admins {
+		ref, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace)
+		if err != nil {
+			errs = append(errs, c.errAt(c.pos, fmt.Sprintf("catalog.admins[%d]", i), fmt.Sprintf("%q is not a user reference (user:NAME or NAME): %v", a, err)))
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	return refs, errs
+}
+
 func (c *Config) serveProblems() ConfigErrors {
 	var errs ConfigErrors
 	bad := func(path, format string, args ...any) {
@@ -994,10 +1010,8 @@ func (c *Config) serveProblems() ConfigErrors {
 			badSource("%q needs GitHub credentials: set GITHUB_TOKEN (or github.token_file), or a GitHub App (GITHUB_APP_ID or github.app_id, github.installation_id, GITHUB_APP_PRIVATE_KEY_FILE)", src)
 		}
 	}
-	for i, a := range c.Catalog.Admins {
-		if _, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace); err != nil {
-			bad(fmt.Sprintf("catalog.admins[%d]", i), "%q is not a user reference (user:NAME or NAME): %v", a, err)
-		}
+	if _, aerrs := c.admins(); len(aerrs) > 0 {
+		errs = append(errs, aerrs...)
 	}
 	if c.discordOn() && c.secrets.DiscordPublicKey != "" {
 		if _, err := discord.ParsePublicKey(c.secrets.DiscordPublicKey); err != nil {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/callboard/callboard/adapters/discord"
 )
 
@@ -91,14 +89,14 @@ func runDiscordRegister(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "callboard discord register: %v\n", err)
 		return 2
 	}
-	created, err := s.ApplicationCommandBulkOverwrite(appID, *guild, cmds, discordgo.WithContext(ctx))
+	created, err := discord.RegisterCommands(ctx, s, appID, *guild, cmds)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "callboard discord register: Discord refused the commands: %v\n", scrub(err, token))
 		return 1
 	}
 	names := make([]string, len(created))
 	for i, c := range created {
-		names[i] = "/" + c.Name
+		names[i] = "/" + c
 	}
 	where := "globally (Discord may take up to an hour to show them everywhere)"
 	if *guild != "" {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -359,4 +361,26 @@ func postSlackSigned(t *testing.T, url, secret string, body []byte) (*http.Respo
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, b
+}
+
+func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openMain is serve's Main for cfg, opened as runServe opens it; Close (or
+// Run, when it ends) releases it.
+func openMain(ctx context.Context, cfg *Config, log *slog.Logger) (*Main, error) {
+	m := NewMain(cfg, log)
+	if err := m.Open(ctx); err != nil {
+		_ = m.Close()
+		return nil, err
+	}
+	return m, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -41,7 +42,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 	queue := scaffold.NewMemQueue()
 	queue.Visibility = 300 * time.Millisecond
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: queue,
-		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: newRegistered(nil, nil)}
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: ingest.NewRegistry(nil, nil)}
 	a := runScaffoldApp(t, gh, setup, nil)
 
 	start := time.Now()
@@ -94,7 +95,7 @@ func texts(rs []*bot.Response) string {
 // replica runs one `serve` of cfgText in this process until the test ends
 // (stop ends it sooner, gracefully).
 type replica struct {
-	s    *server
+	s    *Main
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -108,13 +109,13 @@ func startReplica(t *testing.T, cfgText string, env map[string]string, name stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(logs, nil)).With("replica", name))
+	s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(logs, nil)).With("replica", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	r := &replica{s: s, stop: stop, done: make(chan struct{})}
-	go func() { defer close(r.done); _ = s.run(ctx) }()
+	go func() { defer close(r.done); _ = s.Run(ctx) }()
 	t.Cleanup(func() { stop(); <-r.done })
 	return r
 }

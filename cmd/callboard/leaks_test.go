@@ -18,6 +18,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -37,7 +38,7 @@ func TestScaffoldFailureShowsNoSecretOrInternalAddress(t *testing.T) {
 	}
 	rc := rs.Client(t)
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: &redis.JobStore{C: rc, Prefix: "cb:"}, Queue: scaffold.NewMemQueue(),
-		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: newRegistered(nil, nil)}
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Registered: ingest.NewRegistry(nil, nil)}
 	app := runScaffoldApp(t, gh, setup, nil).app
 	ctx := t.Context()
 	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 100, githubtest.Fault{Status: 422,

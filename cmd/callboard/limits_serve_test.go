@@ -31,10 +31,10 @@ func TestServeLimitsRequestsPerUserAndAudits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var servers []*server
+			var servers []*Main
 			var logs syncBuffer // the audit writer writes while the test reads
 			for range tt.replicas {
-				s, err := newServer(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
+				s, err := openMain(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
 				if err != nil {
 					t.Fatal(err)
 				}

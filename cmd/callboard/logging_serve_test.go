@@ -59,7 +59,7 @@ func TestReadyzStaysReadyAndReportsUnreachableRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	s, err := newServer(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
+	s, err := openMain(t.Context(), cfg, newLogger(&logs, cfg.Log, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

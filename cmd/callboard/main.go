@@ -1,7 +1,12 @@
 // Command callboard is a chat-ops bot that puts a developer portal in chat.
 //
 // Sub-commands live one per file in this folder and register themselves in
-// init with register; main only dispatches.
+// init with register; main only dispatches. This package is wiring: it
+// builds the domain (catalog, catalog/ingest, scaffold, bot) and the
+// adapters from the configuration and starts their Runs; it never speaks an
+// outside party's library itself (no go-redis, discordgo, slack-go or
+// go-github import: layering_test.go at the module root checks every
+// package's imports against what its doc.go allows).
 package main
 
 import (

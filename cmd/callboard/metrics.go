@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,13 @@ func NewMetrics(store *catalog.Store, index *docs.Holder) *Metrics {
 	m.Registry.MustRegister(m.sourceErrors)
 	m.Registry.MustRegister(m.requests, m.latency, m.refreshSeconds, m.refreshErrors, m.httpRequests,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.watch(store, index)
+	return m
+}
+
+// watch registers the gauges read from store and index at scrape time;
+// either may be nil.
+func (m *Metrics) watch(store *catalog.Store, index *docs.Holder) {
 	if store != nil {
 		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "callboard_catalog_entities",
@@ -87,12 +95,12 @@ func NewMetrics(store *catalog.Store, index *docs.Holder) *Metrics {
 				stat(func(s docs.Stats) int64 { return s.IndexBytes })),
 		)
 	}
-	return m
 }
 
-// Middleware counts each request by platform, command and outcome and
-// observes its latency. Put it outermost so refusals (dedupe, rate limit)
-// are counted too.
+// Middleware counts each request by platform, command and outcome (the
+// answer's status, "duplicate" for a delivery already seen, "error") and
+// observes its latency. It goes outermost (App.middleware) so refusals
+// (dedupe, rate limit) and failures are counted too.
 func (m *Metrics) Middleware() bot.Middleware {
 	return func(next bot.Handler) bot.Handler {
 		return bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
@@ -103,7 +111,10 @@ func (m *Metrics) Middleware() bot.Middleware {
 				cmd = "none"
 			}
 			outcome := "error"
-			if err == nil && resp != nil {
+			switch {
+			case errors.Is(err, bot.ErrDuplicate):
+				outcome = "duplicate"
+			case err == nil && resp != nil:
 				outcome = string(resp.Status)
 			}
 			platform := req.Platform

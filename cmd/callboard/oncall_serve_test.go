@@ -27,16 +27,16 @@ func TestServeAsksThePagingToolsOnceForAllReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	var servers []*server
+	var servers []*Main
 	for range 2 {
-		s, err := newServer(t.Context(), cfg, newLogger(&logs, cfg.Log, cfg.secrets.values()))
+		s, err := openMain(t.Context(), cfg, newLogger(&logs, cfg.Log, cfg.secrets.values()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.redis.Close() })
 		servers = append(servers, s)
 	}
-	ask := func(s *server, text string) string {
+	ask := func(s *Main, text string) string {
 		resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: "U9"}})
 		if err != nil {
 			t.Fatal(err)

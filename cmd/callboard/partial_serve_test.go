@@ -35,7 +35,7 @@ func TestSlashCommandAnsweredInTimeWhileRedisIsSlowOrHung(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, testLogger())
+	s, err := openMain(t.Context(), cfg, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,32 +140,30 @@ func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
 	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": ledgerDescriptor})
 	cfgText := fmt.Sprintf("server:\n  addr: 127.0.0.1:0\n  shutdown_timeout: 2s\ncatalog:\n  sources: [\"github:acme\"]\n  refresh_interval: 1h\ngithub:\n  api_url: %s\nredis:\n  url: %s\n", gh.URL, rs.URL)
 	env := envOf(map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken})
-	has := func(s *server, name string) bool {
+	has := func(s *Main, name string) bool {
 		_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
 		return ok
 	}
-	start := func() (*server, context.CancelFunc, chan struct{}) {
+	start := func() (*Main, context.CancelFunc, chan struct{}) {
 		cfg, err := LoadConfig(writeConfig(t, cfgText), env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := newServer(t.Context(), cfg, testLogger())
+		s, err := openMain(t.Context(), cfg, testLogger())
 		if err != nil {
 			t.Fatal(err)
 		}
 		s.refresh.RetryMin, s.refresh.RetryMax = 100*time.Millisecond, 300*time.Millisecond
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
-		go func() { defer close(done); _ = s.run(ctx) }()
+		go func() { defer close(done); _ = s.Run(ctx) }()
 		t.Cleanup(func() { cancel(); <-done })
 		return s, cancel, done
 	}
 	// The first leader reads GitHub and publishes, then goes away.
 	first, stop, done := start()
 	waitFor(t, "the first leader to publish", 15*time.Second, func() bool {
-		first.ingest.mu.Lock()
-		defer first.ingest.mu.Unlock()
-		return has(first, "ledger") && first.ingest.version > 0
+		return has(first, "ledger") && first.ingest.Version() > 0
 	})
 	stop()
 	<-done
@@ -177,7 +175,7 @@ func TestColdStartWithGitHubDownServesTheLastPublishedSnapshot(t *testing.T) {
 		return has(fresh, "ledger") && fresh.notReady(t.Context()) == nil
 	})
 	waitFor(t, "the fresh replica to try GitHub", 10*time.Second, func() bool { return gh.Requests() > 0 })
-	if !fresh.ingest.leading.Load() {
+	if !fresh.ingest.Leading() {
 		t.Fatal("the fresh replica is not the ingest leader")
 	}
 	for _, src := range fresh.refresh.Status().Sources {

@@ -29,14 +29,14 @@ func TestServeSaysHowFarTheFirstLoadHasGot(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	s, err := newServer(t.Context(), cfg, newLogger(&logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
+	s, err := openMain(t.Context(), cfg, newLogger(&logs, LogConfig{Level: "debug", Format: "json"}, cfg.secrets.values()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.refresh.RetryMin, s.refresh.RetryMax = 50*time.Millisecond, 100*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = s.run(ctx) }()
+	go func() { defer close(done); _ = s.Run(ctx) }()
 	defer func() {
 		cancel()
 		<-done

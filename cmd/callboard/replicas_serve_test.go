@@ -50,7 +50,7 @@ spec:
 `
 
 // servesComponent reports whether s's current catalog holds component name.
-func servesComponent(s *server, name string) bool {
+func servesComponent(s *Main, name string) bool {
 	_, ok := s.app.Store.Current().Get(catalog.Ref{Kind: "component", Namespace: "default", Name: name})
 	return ok
 }
@@ -101,7 +101,7 @@ redis:
 	})
 	leaders := func() (lead []*replica, follow []*replica) {
 		for _, r := range replicas {
-			if r.s.ingest.leading.Load() {
+			if r.s.ingest.Leading() {
 				lead = append(lead, r)
 			} else {
 				follow = append(follow, r)

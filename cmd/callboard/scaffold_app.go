@@ -8,6 +8,7 @@ import (
 
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -33,7 +34,7 @@ type scaffoldSetup struct {
 	// Admins may retry anyone's job (catalog.admins).
 	Admins []catalog.Ref
 	// Registered is the live-catalog Registrar and the "registered" source.
-	Registered *registered
+	Registered *ingest.Registry
 	// NotConfigured says how to turn publishing on, when it is off.
 	NotConfigured string
 	// Replies posts a job's outcome to its request's message when the
@@ -82,7 +83,7 @@ func (a *App) loadRegistered(ctx context.Context, res *catalog.Result) {
 	if err != nil {
 		a.log.WarnContext(ctx, "registered entities not reloaded; they stay in the live catalog until the next load", "err", err)
 		// Keep this process's copies rather than drop them.
-		reg = &catalog.Result{Entities: a.Options.Scaffold.Registered.missingFrom(catalog.NewSnapshot(nil, nil))}
+		reg = &catalog.Result{Entities: a.Options.Scaffold.Registered.MissingFrom(catalog.NewSnapshot(nil, nil))}
 	}
 	res.Merge(reg)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -51,7 +52,7 @@ func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *s
 		t.Fatal(err)
 	}
 	setup := &scaffoldSetup{Publisher: github.NewPublisher(client), Store: scaffold.NewMemJobStore(), Queue: scaffold.NewMemQueue(),
-		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: newRegistered(nil, nil),
+		Notifier: &scaffold.Notifier{}, Poll: 20 * time.Millisecond, Policy: policy, Registered: ingest.NewRegistry(nil, nil),
 		Admins: []catalog.Ref{catalog.MustParseRef("user:default/grace.mbeki")}}
 	return runScaffoldApp(t, gh, setup, dedupe)
 }
@@ -431,7 +432,7 @@ func TestDiscordFormAsksTheRequiredThenOffersTheOptional(t *testing.T) {
 	api := discordtest.NewServer()
 	defer api.Close()
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
-	ad, err := discord.New(discord.Config{PublicKey: pub, Handler: a.app.Router, Session: api.Session("bot-token")})
+	ad, err := discord.New(discord.Config{PublicKey: pub, Session: api.Session("bot-token")}, a.app.Router)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -31,20 +32,20 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 	// stopped during that wait.
 	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 1, githubtest.TooManyRequests(3*time.Second))
 	org, _ := filepath.Abs("../../examples/org/all.yaml")
-	replica := func(name string) (*server, context.CancelFunc, chan error) {
+	replica := func(name string) (*Main, context.CancelFunc, chan error) {
 		t.Helper()
 		cfg, err := LoadConfig(writeConfig(t, fmt.Sprintf("server:\n  addr: %s\n  shutdown_timeout: 5s\ncatalog:\n  sources: [%s]\ngithub:\n  api_url: %s\nredis:\n  url: %s\n",
 			freeAddr(t), org, gh.URL, rs.URL)), envOf(map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(testLogOut, nil)).With("replica", name))
+		s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(testLogOut, nil)).With("replica", name))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, stop := context.WithCancel(context.Background())
 		done, finished := make(chan error, 1), make(chan struct{})
-		go func() { done <- s.run(ctx); close(finished) }()
+		go func() { done <- s.Run(ctx); close(finished) }()
 		t.Cleanup(func() { stop(); <-finished })
 		return s, stop, done
 	}
@@ -94,7 +95,7 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 		t.Errorf("%d commits, want one", len(c))
 	}
 	// b registered it in its catalog; a's reply never claimed success.
-	if _, ok := b.app.Store.Current().Get(ledgerExport); !ok {
+	if _, ok := b.app.Store.Current().Get(catalog.MustParseRef("component:default/ledger-export")); !ok {
 		t.Error("replica b's catalog lacks the new component")
 	}
 	// The job was handed back, never failed: replica a's reply did not say

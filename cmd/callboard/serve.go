@@ -9,15 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/callboard/callboard/adapters/discord"
 	"github.com/callboard/callboard/adapters/github"
@@ -26,6 +23,7 @@ import (
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
+	"github.com/callboard/callboard/catalog/ingest"
 )
 
 func init() {
@@ -69,20 +67,27 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	log := newLogger(env.Stderr, cfg.Log, cfg.secrets.values())
-	s, err := newServer(ctx, cfg, log)
-	if err != nil {
+	m := NewMain(cfg, log)
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	if err := s.run(ctx); err != nil {
+	if err := m.Run(ctx); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// server is one running callboard: the App, the adapters and the HTTP server.
-type server struct {
+// Main is `callboard serve` (the shape of benbjohnson/wtf's Main): runServe
+// parses the flags and the configuration, Open builds every part, Run
+// serves until its context ends and shuts down, Close releases what Open
+// took. It holds the App (the catalog, the Router and its middleware, as
+// ask and chat have it), the one client of each outside party, the
+// adapters, the catalog's ingest and the scaffold workers. End-to-end tests
+// run the same Main.
+type Main struct {
 	cfg     *Config
 	log     *slog.Logger
 	app     *App
@@ -91,9 +96,13 @@ type server struct {
 	redis   *redis.State
 	slack   *slack.Adapter
 	discord *discord.Adapter
-	refresh *github.Refresher
+	refresh *ingest.Refresher
+	// admins are catalog.admins, read once.
+	admins []catalog.Ref
+	// github is the one GitHub client (nil: no credentials).
+	github *github.Client
 	// ingest shares remote sources between replicas (nil: files only).
-	ingest *ingest
+	ingest *ingest.Ingest
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
@@ -102,25 +111,35 @@ type server struct {
 	audit    *bot.AsyncAudit
 	failOpen failOpen
 	redisUp  *redisStatus
+	// scaffold is chat scaffolding as Open wired it (serve_scaffold.go):
+	// its workers' consumer name and the callboard_scaffold_jobs counter.
+	scaffold *scaffoldSetup
+	consumer string
+	jobs     *prometheus.CounterVec
 	// digest posts the teams' health digests (serve_digest.go); nil: off.
 	digest *bot.Digest
-	// background work (socket mode, gateway, refresh) run with run's context.
-	background []func(context.Context) error
 	// stat is the status page's state (status.go).
 	stat *statusState
+	// background work (socket mode, gateway, refresh, workers: each a Run)
+	// started by Run with its context.
+	background []func(context.Context) error
+	closeOnce  sync.Once
 }
 
-// newServer builds everything from cfg; nothing listens yet.
-func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), stat: newStatusState()}
-	var paths, specs []string
-	for _, src := range cfg.Catalog.Sources {
-		if isRemoteSpec(src) {
-			specs = append(specs, src)
-		} else {
-			paths = append(paths, src)
-		}
-	}
+// NewMain returns serve's Main for cfg (LoadConfig's, checked), logging
+// to log. Nothing is built before Open.
+func NewMain(cfg *Config, log *slog.Logger) *Main {
+	return &Main{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil), stat: newStatusState()}
+}
+
+// Open builds every part from the configuration, each outside party once
+// (Redis, GitHub, Slack, Discord): the App with its middleware, the
+// catalog's ingest, scaffolding, the adapters and the HTTP routes. Nothing
+// listens and no background work runs before Run. After an error, Close
+// releases what was opened.
+func (s *Main) Open(ctx context.Context) error {
+	cfg, log := s.cfg, s.log
+	paths, specs := splitSources(cfg.Catalog.Sources)
 	// With remote sources only, nothing is loaded before the Refresher's
 	// first load: never the embedded example organisation in place of the
 	// configured catalog. Answers say it is still loading; readiness too.
@@ -134,10 +153,10 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	opts.Audit = s.audit
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
-		goredis.SetLogger(redisLog{log})
+		redis.SetLogger(log)
 		st, err := redis.Open(ro, cfg.Limits.PerUserRate, cfg.Limits.Burst)
 		if err != nil {
-			return nil, fmt.Errorf("redis: %w", err)
+			return fmt.Errorf("redis: %w", err)
 		}
 		log.Info("redis mode chosen", "mode", string(st.Chosen.Mode), "why", st.Chosen.Why, "redis", ro.String())
 		s.redis = st
@@ -147,26 +166,33 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 		opts.Audit = s.failOpen.audit(st.Audit)
 	}
 	if err := opts.pagingFrom(cfg); err != nil {
-		return nil, err
+		return err
 	}
 	if s.redis != nil {
 		opts.OnCallStash = s.redis.Stash
 	}
-	if err := s.wireScaffold(&opts); err != nil {
-		return nil, err
+	admins, errs := cfg.admins()
+	if len(errs) > 0 {
+		return errs
 	}
+	s.admins = admins
+	if err := s.openGitHub(); err != nil {
+		return err
+	}
+	if err := s.wireScaffold(&opts); err != nil {
+		return err
+	}
+	opts.Metrics = s.metrics
 	start := time.Now()
 	app, err := NewApp(ctx, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.app = app
-	s.metrics = NewMetrics(app.Store, app.Docs)
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 		s.observeLoad(start, nil)
 	}
-	app.Router.Use(s.metrics.Middleware())
 	s.metrics.Register(s.failOpen.c, s.redisUp.gauge, prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "callboard_audit_dropped_total",
 		Help: "Audit entries dropped because the audit writer's queue was full.",
@@ -174,35 +200,35 @@ func newServer(ctx context.Context, cfg *Config, log *slog.Logger) (*server, err
 	s.loaded.Store(len(specs) == 0)
 
 	if err := s.wireGitHub(specs, paths); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireAdmin(); err != nil {
-		return nil, err
+		return err
 	}
 	if len(specs) == 0 {
 		s.background = append(s.background, s.reloadFiles)
 	}
 	if err := s.wireSlack(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireDiscord(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireDigest(); err != nil { // serve_digest.go
-		return nil, err
+		return err
 	}
 	if err := s.wireAlerts(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.wireStatus(); err != nil {
-		return nil, err
+		return err
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry}))
-	return s, nil
+	return nil
 }
 
 // pathSource is the local catalog paths as a catalog.Source, so a
@@ -214,21 +240,32 @@ func (p pathSource) Load(ctx context.Context) (*catalog.Result, error) {
 	return catalog.LoadPaths(ctx, p), nil
 }
 
-func (s *server) wireGitHub(specs, paths []string) error {
+// openGitHub builds the one GitHub client (a token or a GitHub App) that
+// discovery, TechDocs, template fetching, publishing and the metrics
+// collector share, so they share its rate-limit state and App tokens too.
+// s.github stays nil without credentials.
+func (s *Main) openGitHub() error {
+	gc := githubConfig(s.cfg)
+	if gc.Token == "" && gc.AppID == 0 {
+		return nil
+	}
+	c, err := github.NewClient(gc)
+	if err != nil {
+		return fmt.Errorf("github: %w", err)
+	}
+	s.github = c
+	return nil
+}
+
+func (s *Main) wireGitHub(specs, paths []string) error {
 	cfg := s.cfg
 	sec := cfg.secrets
 	if len(specs) == 0 && sec.GitHubToken == "" && cfg.GitHub.AppID == 0 && sec.GitHubWebhookSecret == "" {
 		return nil
 	}
-	gc := githubConfig(cfg)
-	var client *github.Client
-	if gc.Token != "" || gc.AppID != 0 {
-		c, err := github.NewClient(gc)
-		if err != nil {
-			return fmt.Errorf("github: %w", err)
-		}
-		client = c
-		s.app.DocsRemote = github.NewTechDocsReader(c, github.TechDocsOptions{}) // url: TechDocs sites on this GitHub
+	client := s.github
+	if client != nil {
+		s.app.DocsRemote = github.NewTechDocsReader(client, github.TechDocsOptions{}) // url: TechDocs sites on this GitHub
 	}
 	var sources []catalog.Source
 	if len(paths) > 0 {
@@ -239,15 +276,15 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	}
 	progress := newLoadProgress()
 	for _, spec := range specs {
-		src, err := remoteSource(spec, cfg, client, progress.report)
+		src, err := remoteSource(spec, cfg, client, github.OrgOptions{Progress: progress.report})
 		if err != nil {
 			return err
 		}
 		sources = append(sources, src)
 	}
 	if len(sources) > 0 && len(specs) > 0 {
-		r := github.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
-		r.OnRefresh = func(rep github.RefreshReport) {
+		r := ingest.NewRefresher(s.app.Store, cfg.Catalog.RefreshInterval, s.log, sources...)
+		r.OnRefresh = func(rep ingest.RefreshReport) {
 			s.metrics.ObserveSourceRefresh(rep.Source, rep.Repo, rep.Err)
 			if rep.Repo == "" {
 				s.metrics.ObserveRefresh(rep.Duration, rep.Err)
@@ -258,19 +295,14 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		}
 		s.refresh = r
 		// The Refresher runs on the ingest leader only (every process
-		// without Redis); docs follow each swap (serve_bus.go).
-		s.ingest = newIngest(s)
-		s.background = append(s.background, s.ingest.run)
+		// without Redis); docs follow each swap.
+		s.ingest = s.newIngest(r)
+		s.background = append(s.background, s.ingest.Run)
 		// Until every source has loaded on the leader (or a follower has a
 		// snapshot from it), a lookup that finds nothing says so.
-		s.app.SetLoading(func() bool {
-			if s.ingest.leading.Load() {
-				return len(r.Pending()) > 0
-			}
-			return !s.loaded.Load()
-		})
+		s.app.SetLoading(s.ingest.Loading)
 		s.app.SetLoadingProgress(func() string {
-			if !s.ingest.leading.Load() {
+			if !s.ingest.Leading() {
 				return "another replica reads the sources; this one answers once it has published them."
 			}
 			return progress.text(r.Pending())
@@ -289,13 +321,12 @@ func (s *server) wireGitHub(specs, paths []string) error {
 		})
 	}
 	if sec.GitHubWebhookSecret != "" && s.refresh != nil {
-		hook := github.NewWebhook(sec.GitHubWebhookSecret, webhookTarget{s.ingest})
+		hook := github.NewWebhook(sec.GitHubWebhookSecret, s.ingest.Webhooks())
 		hook.Log = s.log.With("component", "github-webhook")
 		if s.redis != nil {
 			// Deliveries and the refresh budget are shared by the replicas.
 			hook.Seen = s.redis.Dedupe
-			hook.Budget = &redis.RateLimiter{C: s.redis.Client, Prefix: s.redis.Dedupe.Prefix,
-				Rate: github.RefreshesPerMinute / 60.0, Burst: github.RefreshesPerMinute}
+			hook.Budget = s.redis.RateLimiter(github.RefreshesPerMinute/60.0, github.RefreshesPerMinute)
 		}
 		s.background = append(s.background, func(ctx context.Context) error {
 			<-ctx.Done()
@@ -307,8 +338,52 @@ func (s *server) wireGitHub(specs, paths []string) error {
 	return nil
 }
 
+// newIngest shares r's work between the replicas: through Redis when it is
+// configured, else this process leads.
+func (s *Main) newIngest(r *ingest.Refresher) *ingest.Ingest {
+	o := ingest.Options{Store: s.app.Store, Refresher: r, DocsRemote: s.app.DocsRemote, Index: s.rebuildDocs, Log: s.log,
+		Loaded: s.loaded.Load,
+		Applied: func(_ int64, b ingest.Bundle) {
+			s.metrics.ObserveRefresh(0, nil)
+			if b.Snapshot.Len() > 0 {
+				s.loaded.Store(true)
+			}
+		}}
+	if s.redis != nil {
+		o.Locker, o.Bus, o.HandOver = s.redis.Locker, s.redis.Catalog, s.redis.HandOver
+	}
+	in := ingest.New(o)
+	s.metrics.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "callboard_catalog_ingest_leader",
+		Help: "1 while this replica holds the catalog ingest lock and reads the remote sources, else 0.",
+	}, func() float64 {
+		if in.Leading() {
+			return 1
+		}
+		return 0
+	}))
+	return in
+}
+
+// Close releases what Open took (the audit writer, the Redis client); Run
+// calls it when it ends, and it may be called again.
+func (s *Main) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.audit != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = s.audit.Close(ctx)
+			cancel()
+		}
+		if s.redis != nil {
+			err = s.redis.Close()
+		}
+	})
+	return err
+}
+
 // reloadFiles reloads local catalog files every refresh interval.
-func (s *server) reloadFiles(ctx context.Context) error {
+func (s *Main) reloadFiles(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Catalog.RefreshInterval)
 	defer t.Stop()
 	for {
@@ -330,7 +405,7 @@ func (s *server) reloadFiles(ctx context.Context) error {
 	}
 }
 
-func (s *server) wireSlack() error {
+func (s *Main) wireSlack() error {
 	cfg := s.cfg
 	if !cfg.slackOn() {
 		return nil
@@ -365,7 +440,7 @@ func (s *server) wireSlack() error {
 	return nil
 }
 
-func (s *server) wireDiscord() error {
+func (s *Main) wireDiscord() error {
 	cfg := s.cfg
 	if !cfg.discordOn() {
 		return nil
@@ -374,7 +449,7 @@ func (s *server) wireDiscord() error {
 	if err != nil {
 		return errors.New("discord: DISCORD_PUBLIC_KEY (or discord.public_key_file) must be the application's hex Ed25519 public key")
 	}
-	dc := discord.Config{PublicKey: pk, Handler: s.app.Router, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes,
+	dc := discord.Config{PublicKey: pk, Prefix: cfg.Discord.Prefix, Logger: s.log.With("platform", "discord"), MaxBody: cfg.Server.MaxBodyBytes,
 		Completer: discordCompleter(s.app.Store)}
 	if cfg.secrets.DiscordBotToken != "" {
 		sess, err := discord.NewSession(cfg.secrets.DiscordBotToken, "")
@@ -387,7 +462,7 @@ func (s *server) wireDiscord() error {
 		dc.Dedupe = s.dedupe
 		dc.Stash = s.redis.Stash
 	}
-	a, err := discord.New(dc)
+	a, err := discord.New(dc, s.app.Router)
 	if err != nil {
 		return fmt.Errorf("discord: %w", err)
 	}
@@ -409,7 +484,7 @@ func (s *server) wireDiscord() error {
 // able to answer: lookups come from memory, so a Redis that is away makes
 // no replica unready (Kubernetes would otherwise route to none while all
 // of them could answer); it is reported apart, by redisState.
-func (s *server) notReady(context.Context) []string {
+func (s *Main) notReady(context.Context) []string {
 	var why []string
 	if !s.loaded.Load() || s.app.Store.Current() == nil || s.app.Store.Current().Len() == 0 {
 		why = append(why, "catalog not loaded yet")
@@ -419,7 +494,7 @@ func (s *server) notReady(context.Context) []string {
 
 // redisState pings the shared Redis: "ok", "unreachable: REASON", or ""
 // when none is configured. It also sets callboard_redis_up.
-func (s *server) redisState(ctx context.Context) string {
+func (s *Main) redisState(ctx context.Context) string {
 	if s.redis == nil {
 		return ""
 	}
@@ -427,27 +502,13 @@ func (s *server) redisState(ctx context.Context) string {
 	defer cancel()
 	if err := s.redis.Healthy(pctx); err != nil {
 		s.redisUp.up.Store(0)
-		return "unreachable: " + redisReason(err)
+		return "unreachable: " + redis.Reason(err)
 	}
 	s.redisUp.up.Store(1)
 	return "ok"
 }
 
-// redisReason keeps a Redis error's gist without addresses or credentials.
-func redisReason(err error) string {
-	var ne net.Error
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused"):
-		return "connection refused"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return "timeout"
-	case strings.Contains(err.Error(), "NOAUTH"), strings.Contains(err.Error(), "WRONGPASS"):
-		return "authentication failed"
-	}
-	return "error"
-}
-
-func (s *server) serveReady(w http.ResponseWriter, r *http.Request) {
+func (s *Main) serveReady(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{}
 	if rs := s.redisState(r.Context()); rs != "" {
 		body["redis"] = rs
@@ -469,7 +530,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // handler is the mux behind request ids, body limits and access counting.
-func (s *server) handler() http.Handler {
+func (s *Main) handler() http.Handler {
 	max := s.cfg.Server.MaxBodyBytes
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -507,11 +568,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// run listens until ctx is done, then shuts down gracefully: stop
+// Run listens until ctx is done, then shuts down gracefully: stop
 // accepting, let acknowledgements in flight finish (within
 // server.shutdown_timeout), stop background work (releasing the gateway's
 // leader lock) and wait for follow-ups.
-func (s *server) run(ctx context.Context) error {
+func (s *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Server.Addr, err)
@@ -559,15 +620,15 @@ func (s *server) run(ctx context.Context) error {
 		}
 	}
 	if s.slack != nil {
-		_ = s.slack.Close()
+		if err := s.slack.Shutdown(sctx); err != nil {
+			s.log.Warn("slack follow-ups cut short", "err", err)
+		}
 	}
 	// Every audit entry queued is written (Redis is still open for it).
 	if err := s.audit.Close(sctx); err != nil {
 		s.log.Warn("audit entries still queued at the shutdown deadline", "err", err)
 	}
-	if s.redis != nil {
-		_ = s.redis.Close()
-	}
+	_ = s.Close()
 	s.log.Info("stopped")
 	if errors.Is(runErr, http.ErrServerClosed) {
 		return nil
@@ -575,40 +636,26 @@ func (s *server) run(ctx context.Context) error {
 	return runErr
 }
 
-// redisLog sends go-redis's own messages to slog (redacted like every line)
-// instead of the standard logger.
-type redisLog struct{ log *slog.Logger }
-
-func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
-	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
-}
-
 // rebuildDocs indexes the TechDocs sites of the snapshot a refresh swapped
 // in (and the docs.paths sites), so documentation search follows the catalog.
-func (s *server) rebuildDocs(ctx context.Context, sites []docs.Site, probs []catalog.Problem) {
+func (s *Main) rebuildDocs(ctx context.Context, sites []docs.Site, probs []catalog.Problem) {
 	// Bounded, and stopped with the background work on shutdown (Rebuild
 	// keeps the old index when cancelled).
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	for _, p := range s.cfg.Docs.Paths {
-		if site, err := docs.LooseSite(p); err == nil {
-			sites = append(sites, site)
-		}
+	loose, err := looseSites(s.cfg.Docs.Paths)
+	if err != nil {
+		s.log.Warn("docs not indexed after refresh; the previous index keeps serving", "err", err)
+		return
 	}
+	sites = append(sites, loose...)
 	probs = append(probs, s.app.Docs.Rebuild(ctx, sites, docs.BuildOptions{BaseURL: s.cfg.Docs.BaseURL})...)
 	s.log.Info("docs indexed after refresh", "sites", len(sites), "problems", len(probs))
 }
 
 // wireAdmin registers `catalog status` for catalog.admins.
-func (s *server) wireAdmin() error {
-	o := bot.AdminOptions{Catalog: s.app.Store}
-	for _, a := range s.cfg.Catalog.Admins {
-		ref, err := catalog.ParseRef(a, "user", "default")
-		if err != nil {
-			return fmt.Errorf("catalog.admins: %q: %w", a, err)
-		}
-		o.Admins = append(o.Admins, ref)
-	}
+func (s *Main) wireAdmin() error {
+	o := bot.AdminOptions{Catalog: s.app.Store, Admins: s.admins}
 	if s.refresh != nil {
 		o.Health = refreshHealth{r: s.refresh, in: s.ingest, redact: redactor(s.cfg.secrets.values())}
 	}
@@ -619,15 +666,15 @@ func (s *server) wireAdmin() error {
 // Error texts pass the same redaction as log lines: an admin's reply is no
 // place for a token a remote error happened to echo.
 type refreshHealth struct {
-	r      *github.Refresher
-	in     *ingest
+	r      *ingest.Refresher
+	in     *ingest.Ingest
 	redact redactor
 }
 
 func (h refreshHealth) CatalogHealth() []bot.SourceHealth {
 	var out []bot.SourceHealth
 	if h.in != nil {
-		if f := h.in.health(); f != nil {
+		if f := h.in.Health(); f != nil {
 			// A follower's own Refresher is idle: say where its catalog came from.
 			for i := range f {
 				f[i].LastError = h.redact.text(f[i].LastError)

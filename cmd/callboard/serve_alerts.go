@@ -10,7 +10,6 @@ import (
 
 	"github.com/callboard/callboard/adapters/alertmanager"
 	"github.com/callboard/callboard/adapters/pagerduty"
-	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/bot"
 )
 
@@ -116,7 +115,7 @@ func newAlertMetrics() *alertMetrics {
 // wireAlerts serves /alertmanager/webhook and /pagerduty/webhook when
 // their token or secret is set, and posts cards from a background queue
 // that stops with the server.
-func (s *server) wireAlerts() error {
+func (s *Main) wireAlerts() error {
 	cfg := s.cfg
 	am, pd := cfg.alertsOn()
 	if !am && !pd {
@@ -139,7 +138,7 @@ func (s *server) wireAlerts() error {
 	}
 	var store bot.AlertStore
 	if s.redis != nil {
-		store = &redis.AlertStore{C: s.redis.Client, Prefix: cfg.redisOptions().Prefix()}
+		store = s.redis.Alerts
 	}
 	m := newAlertMetrics()
 	s.metrics.Register(m.outcomes, m.refused)

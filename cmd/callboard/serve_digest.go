@@ -10,7 +10,7 @@ import (
 // can post (a bot token): on every replica, each scheduled time posted
 // once, through the Redis lock and state when Redis is configured, else
 // in memory (one process).
-func (s *server) wireDigest() error {
+func (s *Main) wireDigest() error {
 	d := s.cfg.Health.Digest
 	if d.Enabled != nil && !*d.Enabled {
 		return nil

@@ -173,13 +173,13 @@ health:
 			clock := newDigestClock(time.Date(2026, 12, 6, 12, 0, 0, 0, berlin))
 			first := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
 			second, third := first.AddDate(0, 0, 7), first.AddDate(0, 0, 14)
-			var servers []*server
+			var servers []*Main
 			for i := range tc.replicas {
 				cfg, err := LoadConfig(writeConfig(t, cfgText), env)
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(testLogOut, nil)).With("replica", i))
+				s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(testLogOut, nil)).With("replica", i))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -189,7 +189,7 @@ health:
 				s.digest.Clock = clock
 				ctx, stop := context.WithCancel(context.Background())
 				done := make(chan struct{})
-				go func() { defer close(done); _ = s.run(ctx) }()
+				go func() { defer close(done); _ = s.Run(ctx) }()
 				t.Cleanup(func() { stop(); <-done })
 				servers = append(servers, s)
 			}

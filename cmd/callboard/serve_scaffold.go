@@ -6,33 +6,23 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/bot"
-	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
-// scaffoldWiring is chat scaffolding in `serve`: jobs in Redis (st.Jobs,
-// st.Queue) when it is configured, else in memory; Runner.Work loops on
-// every replica, so any of them finishes a job; the registered source; and
-// callboard_scaffold_jobs.
-type scaffoldWiring struct {
-	s        *server
-	setup    *scaffoldSetup
-	consumer string
-	jobs     *prometheus.CounterVec
-}
-
-// wireScaffold fills opts.Scaffold before the App is built and adds the
-// workers (and, with Redis, the follower of other replicas' registrations)
-// to the background work. Publishing is on when GitHub is configured (a
-// token or a GitHub App).
-func (s *server) wireScaffold(opts *AppOptions) error {
+// wireScaffold is chat scaffolding in `serve`: it fills opts.Scaffold
+// before the App is built (jobs in Redis when it is configured, else in
+// memory; the registered source; callboard_scaffold_jobs) and adds the
+// workers and the Registry's Run to the background work. Runner.Workers run
+// on every replica, so any of them finishes a job. Publishing is on when
+// GitHub is configured (a token or a GitHub App).
+func (s *Main) wireScaffold(opts *AppOptions) error {
 	cfg := s.cfg
 	host, _ := os.Hostname()
 	if host == "" {
@@ -40,12 +30,13 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	}
 	// The pod (host) name, and the process, so two processes on one host
 	// never share a consumer's pending claims.
-	w := &scaffoldWiring{s: s, consumer: fmt.Sprintf("%s-%d", host, os.Getpid()), jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+	s.consumer = fmt.Sprintf("%s-%d", host, os.Getpid())
+	s.jobs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "callboard_scaffold_jobs",
 		Help: "Scaffold jobs by the state they reached on this replica: queued (accepted or handed back), running (an attempt started), succeeded, failed, interrupted (stopped by shutdown and handed back), parked (waiting for a GitHub rate limit to reset).",
-	}, []string{"state"})}
+	}, []string{"state"})
 	for _, st := range []string{"queued", "running", "succeeded", "failed", "interrupted", "parked"} {
-		w.jobs.WithLabelValues(st)
+		s.jobs.WithLabelValues(st)
 	}
 	setup := &scaffoldSetup{Notifier: &scaffold.Notifier{}, Poll: time.Second}
 	if len(cfg.Scaffold.Policy) > 0 {
@@ -62,13 +53,7 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 			setup.AllowedHosts = append(setup.AllowedHosts, strings.TrimSuffix(l, "/"))
 		}
 	}
-	for _, a := range cfg.Catalog.Admins {
-		ref, err := catalog.ParseRef(a, catalog.KindUser, catalog.DefaultNamespace)
-		if err != nil {
-			return fmt.Errorf("catalog.admins: %q: %w", a, err)
-		}
-		setup.Admins = append(setup.Admins, ref)
-	}
+	setup.Admins = s.admins
 	var queue scaffold.Queue
 	dedupe := bot.Dedupe(bot.NewMemoryDedupe())
 	if s.redis != nil {
@@ -79,31 +64,22 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 		setup.Store = s.redis.Jobs
 		s.redis.Queue.Visibility = cfg.Scaffold.ClaimTimeout
 		queue = s.redis.Queue
-		setup.Registered = newRegistered(&redisRegistered{c: s.redis.Client, jobs: s.redis.Jobs, prefix: s.redis.Jobs.Prefix, self: host + "/" + newToken()}, s.log)
+		setup.Registered = ingest.NewRegistry(s.redis.Registrations(host+"/"+newToken()), s.log)
 	} else {
 		setup.Store = scaffold.NewMemJobStore()
 		mq := scaffold.NewMemQueue()
 		mq.Visibility = cfg.Scaffold.ClaimTimeout
 		queue = mq
-		setup.Registered = newRegistered(nil, s.log)
+		setup.Registered = ingest.NewRegistry(nil, s.log)
 	}
-	setup.Queue = countingQueue{Queue: queue, jobs: w.jobs}
+	setup.Queue = countingQueue{Queue: queue, jobs: s.jobs}
 	// A job's outcome reaches its message even when the replica that took
 	// the request (and followed the job) died: the worker posts it.
 	setup.Replies = &bot.JobReplies{Watch: bot.NewMemoryStash(), Once: setup.Once, Repliers: s.replier, Log: s.log}
 	if s.redis != nil {
 		setup.Replies.Watch = s.redis.Stash
 	}
-	sec := cfg.secrets
-	if sec.GitHubToken != "" || cfg.GitHub.AppID != 0 {
-		gc := github.Config{Token: sec.GitHubToken, AppID: cfg.GitHub.AppID, InstallationID: cfg.GitHub.InstallationID, BaseURL: cfg.GitHub.APIURL}
-		if sec.GitHubPrivateKey != "" {
-			gc.PrivateKey = []byte(sec.GitHubPrivateKey)
-		}
-		client, err := github.NewClient(gc)
-		if err != nil {
-			return fmt.Errorf("github (scaffolding): %w", err)
-		}
+	if client := s.github; client != nil {
 		setup.Publisher = github.NewPublisher(client)
 		// Remote skeletons on the configured template locations are read
 		// with the same credentials.
@@ -111,75 +87,50 @@ func (s *server) wireScaffold(opts *AppOptions) error {
 	} else {
 		setup.NotConfigured = "This callboard has no GitHub credentials to publish with: set GITHUB_TOKEN (or github.token_file), or a GitHub App (github.app_id, github.installation_id and GITHUB_APP_PRIVATE_KEY_FILE), and restart."
 	}
-	w.setup = setup
+	s.scaffold = setup
 	opts.Scaffold = setup
-	s.background = append(s.background, w.run)
+	s.metrics.Register(s.jobs)
+	// Registrations made elsewhere, and re-added after every swap.
+	s.background = append(s.background, setup.Registered.Run)
+	if setup.Publisher != nil {
+		s.background = append(s.background, s.runWorkers)
+	}
 	return nil
 }
 
 // newToken is a short random id (a replica's own, for its announcements).
 func newToken() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
 
-// run registers the metric and runs the workers until ctx ends. On
+// runWorkers runs the workers until ctx ends (scaffold.Runner.Workers). On
 // shutdown a worker stops taking jobs; a job it was running is recorded
 // queued at its step and handed back to the queue, for another replica.
-func (w *scaffoldWiring) run(ctx context.Context) error {
-	s := w.s
-	s.metrics.Register(w.jobs)
-	var wg sync.WaitGroup
-	if w.setup.Registered != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); _ = w.setup.Registered.follow(ctx) }()
-	}
-	if w.setup.Publisher == nil {
-		wg.Wait()
-		return nil
-	}
-	for i := 0; i < s.cfg.Scaffold.Workers; i++ {
-		consumer := fmt.Sprintf("%s-%d", w.consumer, i+1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				err := s.app.Scaffold.Work(ctx, w.setup.Queue, consumer, s.app.templateByRef, w.progress)
-				if err == nil || ctx.Err() != nil {
-					return
-				}
-				s.log.Warn("scaffold worker: claiming jobs failed; retrying", "consumer", consumer, "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-		}()
-	}
-	s.log.Info("scaffold workers running", "workers", s.cfg.Scaffold.Workers, "consumer", w.consumer, "shared", s.redis != nil)
-	wg.Wait()
-	return nil
+func (s *Main) runWorkers(ctx context.Context) error {
+	s.log.Info("scaffold workers running", "workers", s.cfg.Scaffold.Workers, "consumer", s.consumer, "shared", s.redis != nil)
+	return s.app.Scaffold.Workers(ctx, s.cfg.Scaffold.Workers, s.scaffold.Queue, s.consumer, s.app.templateByRef, s.progress)
 }
 
 // progress passes a worker's event to the chat replies watching the job
 // and counts the job's state.
-func (w *scaffoldWiring) progress(e scaffold.Event) {
-	w.setup.Notifier.Notify(e)
-	w.setup.Replies.Settled(e.Job)
+func (s *Main) progress(e scaffold.Event) {
+	s.scaffold.Notifier.Notify(e)
+	s.scaffold.Replies.Settled(e.Job)
 	switch {
 	case e.Step < 0 && e.Job.State == scaffold.JobRunning:
-		w.jobs.WithLabelValues("running").Inc()
+		s.jobs.WithLabelValues("running").Inc()
 	case e.Step < 0 && e.Job.State == scaffold.JobSucceeded:
-		w.jobs.WithLabelValues("succeeded").Inc()
+		s.jobs.WithLabelValues("succeeded").Inc()
 	case e.Job.State == scaffold.JobFailed:
-		w.jobs.WithLabelValues("failed").Inc()
+		s.jobs.WithLabelValues("failed").Inc()
 	case e.Job.State == scaffold.JobWaiting:
-		w.jobs.WithLabelValues("parked").Inc()
+		s.jobs.WithLabelValues("parked").Inc()
 	case e.Step >= 0 && e.Job.State == scaffold.JobQueued:
-		w.jobs.WithLabelValues("interrupted").Inc()
+		s.jobs.WithLabelValues("interrupted").Inc()
 	}
 }
 
 // replier is the platform's adapter, to post a job's outcome to a message
 // (nil when that platform is not configured).
-func (s *server) replier(platform string) bot.Replier {
+func (s *Main) replier(platform string) bot.Replier {
 	switch {
 	case platform == bot.PlatformSlack && s.slack != nil:
 		return s.slack

@@ -19,12 +19,27 @@ import (
 // names a remote source rather than a path.
 func isRemoteSpec(spec string) bool { return github.IsSourceSpec(spec) || backstage.IsSpec(spec) }
 
+// splitSources sorts --catalog values (or catalog.sources entries) into
+// paths, read from disk, and remote sources (remoteSource): serve and the
+// command line sort them here alike.
+func splitSources(specs []string) (paths, remote []string) {
+	for _, spec := range specs {
+		if isRemoteSpec(spec) {
+			remote = append(remote, spec)
+		} else {
+			paths = append(paths, spec)
+		}
+	}
+	return paths, remote
+}
+
 // remoteSource turns a --catalog value naming a remote source into the
 // catalog.Source that reads it, with the credentials of cfg: serve's
 // Refresher and the command line (ask, chat, validate) read the same
 // sources the same way. gh is the GitHub client for github: sources (nil
-// when none is configured).
-func remoteSource(spec string, cfg *Config, gh *github.Client, progress func(github.Progress)) (catalog.Source, error) {
+// when none is configured); org how an organisation is read (its
+// progress; the command line does not wait for a spent rate limit).
+func remoteSource(spec string, cfg *Config, gh *github.Client, org github.OrgOptions) (catalog.Source, error) {
 	switch {
 	case backstage.IsSpec(spec):
 		o := backstage.Options{Token: cfg.secrets.BackstageToken, UIURL: cfg.Backstage.UIURL}
@@ -36,7 +51,7 @@ func remoteSource(spec string, cfg *Config, gh *github.Client, progress func(git
 		if gh == nil {
 			return nil, fmt.Errorf("catalog source %q needs GITHUB_TOKEN or a GitHub App (github.app_id)", spec)
 		}
-		src, err := github.NewSourceFromSpec(gh, spec, github.OrgOptions{Progress: progress})
+		src, err := github.NewSourceFromSpec(gh, spec, org)
 		if err != nil {
 			return nil, fmt.Errorf("catalog source %q: %w", spec, err)
 		}
@@ -96,17 +111,10 @@ func cliGitHubConfig(o *AppOptions, getenv func(string) string) (github.Config, 
 // the on-disk cache unless o.NoCache), which also reads the url: TechDocs
 // sites their entities name.
 func splitCLISources(o *AppOptions, getenv func(string) string) error {
-	var paths []string
+	paths, remote := splitSources(o.Catalogs)
 	var client *github.Client
-	for _, spec := range o.Catalogs {
-		switch {
-		case backstage.IsSpec(spec):
-			src, err := remoteSource(spec, cliConfig(o, getenv), nil, nil)
-			if err != nil {
-				return err
-			}
-			o.Sources = append(o.Sources, src)
-		case github.IsSourceSpec(spec):
+	for _, spec := range remote {
+		if github.IsSourceSpec(spec) {
 			if err := github.CheckSourceSpec(spec); err != nil {
 				return err
 			}
@@ -118,23 +126,24 @@ func splitCLISources(o *AppOptions, getenv func(string) string) error {
 				client = c
 				o.DocsRemote = github.NewTechDocsReader(c, github.TechDocsOptions{})
 			}
-			src, err := github.NewSourceFromSpec(client, spec, github.OrgOptions{
-				// A person is waiting: report a spent rate limit with its
-				// reset time rather than wait for it.
-				MaxRateWait: time.Nanosecond,
-				Progress:    newProgressLine(o.stderr, o.Quiet).report,
-				// With the disk cache, a repository unchanged in the
-				// listing since a read made 5 minutes after its last push
-				// costs no request.
-				TrustUnchangedAfter: 5 * time.Minute,
-			})
-			if err != nil {
-				return fmt.Errorf("catalog source %q: %w", spec, err)
-			}
-			o.Sources = append(o.Sources, &cliGitHubSource{OrgSource: src, spec: spec})
-		default:
-			paths = append(paths, spec)
 		}
+		src, err := remoteSource(spec, cliConfig(o, getenv), client, github.OrgOptions{
+			// A person is waiting: report a spent rate limit with its
+			// reset time rather than wait for it.
+			MaxRateWait: time.Nanosecond,
+			Progress:    newProgressLine(o.stderr, o.Quiet).report,
+			// With the disk cache, a repository unchanged in the
+			// listing since a read made 5 minutes after its last push
+			// costs no request.
+			TrustUnchangedAfter: 5 * time.Minute,
+		})
+		if err != nil {
+			return err
+		}
+		if gs, ok := src.(*github.OrgSource); ok {
+			src = &cliGitHubSource{OrgSource: gs, spec: spec}
+		}
+		o.Sources = append(o.Sources, src)
 	}
 	o.Catalogs = paths
 	return nil

@@ -19,11 +19,11 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/statuspage"
 	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/catalog"
+	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -105,15 +105,15 @@ func newStatusState() *statusState {
 	return &statusState{replica: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
 }
 
-func (s *server) status() *statusState { return s.stat }
+func (s *Main) status() *statusState { return s.stat }
 
 // observeLoad records a load of the local catalog (files or the embedded
 // example organisation) that started at start.
-func (s *server) observeLoad(start time.Time, err error) {
+func (s *Main) observeLoad(start time.Time, err error) {
 	s.status().loads.record(s.localSourceName(), time.Now(), time.Since(start), err)
 }
 
-func (s *server) localSourceName() string {
+func (s *Main) localSourceName() string {
 	if len(s.app.Options.Catalogs) == 0 {
 		return "examples (embedded)"
 	}
@@ -122,11 +122,11 @@ func (s *server) localSourceName() string {
 
 // wireStatus serves /status and /status.json when a status token is set,
 // and beats this replica's heartbeat in Redis.
-func (s *server) wireStatus() error {
+func (s *Main) wireStatus() error {
 	st := s.status()
 	if s.refresh != nil {
 		prev := s.refresh.OnRefresh
-		s.refresh.OnRefresh = func(rep github.RefreshReport) {
+		s.refresh.OnRefresh = func(rep ingest.RefreshReport) {
 			if prev != nil {
 				prev(rep)
 			}
@@ -152,7 +152,7 @@ func (s *server) wireStatus() error {
 
 // heartbeat writes this replica's record until ctx ends: every
 // heartbeatEvery, and at once when a new snapshot is swapped in.
-func (s *server) heartbeat(ctx context.Context) error {
+func (s *Main) heartbeat(ctx context.Context) error {
 	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	swapped := make(chan struct{}, 1)
@@ -175,37 +175,37 @@ func (s *server) heartbeat(ctx context.Context) error {
 		case <-swapped:
 			// A follower records the published version just after the
 			// swap: let it (and a burst of swaps) settle first.
-			sleep(ctx, time.Second)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
 		}
 	}
 }
 
 // beat is what this replica says about itself.
-func (s *server) beat() redis.ReplicaBeat {
+func (s *Main) beat() redis.ReplicaBeat {
 	b := redis.ReplicaBeat{ID: s.status().replica, Leader: s.leading()}
 	b.Version, b.Entities = s.servedVersion()
 	return b
 }
 
 // leading: this replica reads the remote sources (always, without Redis).
-func (s *server) leading() bool {
-	return s.ingest != nil && (s.ingest.leading.Load() || s.redis == nil)
+func (s *Main) leading() bool {
+	return s.ingest != nil && (s.ingest.Leading() || s.redis == nil)
 }
 
 // servedVersion is the snapshot version this replica serves: the version
 // published on the snapshot bus (the same number on every replica serving
 // it), else the local store's sequence number.
-func (s *server) servedVersion() (uint64, int) {
+func (s *Main) servedVersion() (uint64, int) {
 	snap := s.app.Store.Current()
 	n := 0
 	if snap != nil {
 		n = snap.Len()
 	}
 	if s.ingest != nil {
-		s.ingest.mu.Lock()
-		v := s.ingest.version
-		s.ingest.mu.Unlock()
-		if v > 0 {
+		if v := s.ingest.Version(); v > 0 {
 			return uint64(v), n
 		}
 	}
@@ -216,7 +216,7 @@ func (s *server) servedVersion() (uint64, int) {
 }
 
 // statusReport builds what the page shows; the page redacts it.
-func (s *server) statusReport(ctx context.Context) statuspage.Report {
+func (s *Main) statusReport(ctx context.Context) statuspage.Report {
 	st := s.status()
 	rep := statuspage.Report{Generated: time.Now().UTC(), Replica: st.replica}
 	snap := s.app.Store.Current()
@@ -244,7 +244,7 @@ func (s *server) statusReport(ctx context.Context) statuspage.Report {
 	return rep
 }
 
-func (s *server) statusSources(snap *catalog.Snapshot) []statuspage.Source {
+func (s *Main) statusSources(snap *catalog.Snapshot) []statuspage.Source {
 	st := s.status()
 	var out []statuspage.Source
 	if s.refresh == nil {
@@ -272,7 +272,7 @@ func (s *server) statusSources(snap *catalog.Snapshot) []statuspage.Source {
 
 // statusReplicas fills the leader and the replicas: from the heartbeats in
 // Redis, else this one process.
-func (s *server) statusReplicas(ctx context.Context, rep *statuspage.Report) {
+func (s *Main) statusReplicas(ctx context.Context, rep *statuspage.Report) {
 	self := s.beat()
 	self.Seen = rep.Generated
 	beats := []redis.ReplicaBeat{self}
@@ -305,7 +305,7 @@ func (s *server) statusReplicas(ctx context.Context, rep *statuspage.Report) {
 	}
 }
 
-func (s *server) statusJobs(ctx context.Context) statuspage.Jobs {
+func (s *Main) statusJobs(ctx context.Context) statuspage.Jobs {
 	out := statuspage.Jobs{ByState: map[string]int{}}
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -334,7 +334,7 @@ func redisReasonOr(err error) string {
 
 // gitHubRate is GitHub's rate limit as /metrics last exported it (nil when
 // GitHub is not used).
-func (s *server) gitHubRate() *statuspage.RateLimit {
+func (s *Main) gitHubRate() *statuspage.RateLimit {
 	mfs, err := s.metrics.Registry.Gather()
 	if err != nil {
 		return nil
@@ -388,7 +388,7 @@ func labelOf(m *dto.Metric, name string) string {
 // gitHubHosts is the GitHub Enterprise host files are read from (named as
 // discovery names them, by the API URL's host), so the page links their
 // problems too; none for github.com, which the page always knows.
-func (s *server) gitHubHosts() []string {
+func (s *Main) gitHubHosts() []string {
 	u, err := url.Parse(s.cfg.GitHub.APIURL)
 	if s.cfg.GitHub.APIURL == "" || err != nil || u.Hostname() == "" || u.Hostname() == "api.github.com" {
 		return nil

@@ -18,13 +18,13 @@ import (
 
 // statusServer is serve (not listening) of cfgText with env, behind an
 // httptest server of its handler.
-func statusServer(t *testing.T, cfgText string, env map[string]string) (*server, string) {
+func statusServer(t *testing.T, cfgText string, env map[string]string) (*Main, string) {
 	t.Helper()
 	cfg, err := LoadConfig(writeConfig(t, cfgText), envOf(env))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := newServer(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := openMain(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestStatusLinksGitHubEnterpriseFiles(t *testing.T) {
 		{"", ""},
 		{"https://api.github.com/", ""},
 	} {
-		s := &server{cfg: &Config{GitHub: GitHubConfig{APIURL: tc.api}}}
+		s := &Main{cfg: &Config{GitHub: GitHubConfig{APIURL: tc.api}}}
 		got := statuspage.GroupProblems([]statuspage.RawProblem{{File: "ghe.acme.example/acme/ledger/catalog-info.yaml", Line: 3}}, s.gitHubHosts()...)
 		if len(got) != 1 || got[0].URL != tc.want {
 			t.Errorf("api %q: %+v, want the file linked as %q", tc.api, got, tc.want)

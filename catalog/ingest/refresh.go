@@ -1,4 +1,4 @@
-package github
+package ingest
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 // Refresher keeps a catalog.Store current from any number of sources: it
 // holds each source's last good result, rebuilds a Snapshot with
 // catalog.Build when one changes and swaps it into the Store. Readers never
-// wait on it. Repositories of an OrgSource refresh one at a time
-// (RefreshRepo), which is what webhooks use.
+// wait on it. Repositories of a RepoSource (github.OrgSource) refresh one
+// at a time (RefreshRepo), which is what webhooks use.
 type Refresher struct {
 	store    *catalog.Store
 	sources  []catalog.Source
@@ -37,6 +37,37 @@ type Refresher struct {
 	status  map[string]*SourceStatus
 	buildMu sync.Mutex // one rebuild at a time, in order
 	built   time.Time
+}
+
+// RepoSource is a source made of an organisation's repositories, each of
+// which can be re-read or dropped on its own (github.OrgSource): what
+// webhooks drive.
+type RepoSource interface {
+	catalog.Source
+	// Org is the organisation the source reads.
+	Org() string
+	// Relevant reports whether a push touching paths of repo can change the catalog.
+	Relevant(repo string, paths []string) bool
+	RefreshRepo(ctx context.Context, repo string) error
+	Has(repo string) bool
+	RemoveRepo(repo string)
+	// Result is what the source holds now.
+	Result() *catalog.Result
+	// Status is each repository's state, for operators.
+	Status() []RepoStatus
+}
+
+// RepoStatus is one repository's state, for operators.
+type RepoStatus struct {
+	Repo        string    `json:"repo"`
+	LastSuccess time.Time `json:"last_success"`
+	LastAttempt time.Time `json:"last_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+	Entities    int       `json:"entities"`
+	Problems    int       `json:"problems"`
+	Files       int       `json:"files"`
+	Empty       bool      `json:"empty,omitempty"`
+	Skipped     string    `json:"skipped,omitempty"`
 }
 
 // RefreshReport describes one refresh, for metrics.
@@ -211,7 +242,7 @@ func (r *Refresher) load(ctx context.Context, s catalog.Source) error {
 		st.LastError = err.Error()
 		r.log.WarnContext(ctx, "catalog source refresh failed", "source", s.Name(), "duration", took.Round(time.Millisecond).String(), "err", err)
 		// An OrgSource's partial result is still its best knowledge.
-		if _, ok := s.(*OrgSource); ok && res != nil {
+		if _, ok := s.(RepoSource); ok && res != nil {
 			r.results[s.Name()] = res
 		}
 		return fmt.Errorf("%s: %w", s.Name(), err)
@@ -228,10 +259,10 @@ func (r *Refresher) load(ctx context.Context, s catalog.Source) error {
 	return nil
 }
 
-// org finds the OrgSource for an organisation.
-func (r *Refresher) org(org string) *OrgSource {
+// org finds the RepoSource for an organisation.
+func (r *Refresher) org(org string) RepoSource {
 	for _, s := range r.sources {
-		if o, ok := s.(*OrgSource); ok && strings.EqualFold(o.org, org) {
+		if o, ok := s.(RepoSource); ok && strings.EqualFold(o.Org(), org) {
 			return o
 		}
 	}
@@ -337,7 +368,7 @@ func (r *Refresher) rebuild() *catalog.Snapshot {
 	return snap
 }
 
-// Status reports every source, and every repository of OrgSources.
+// Status reports every source, and every repository of RepoSources.
 func (r *Refresher) Status() Status {
 	r.mu.Lock()
 	out := Status{LastBuild: r.built}
@@ -347,7 +378,7 @@ func (r *Refresher) Status() Status {
 	}
 	r.mu.Unlock()
 	for i, s := range r.sources {
-		if o, ok := s.(*OrgSource); ok {
+		if o, ok := s.(RepoSource); ok {
 			out.Sources[i].Repos = o.Status()
 			for _, rs := range out.Sources[i].Repos {
 				if rs.LastError != "" {

@@ -1,4 +1,10 @@
-package slack
+// Package slackload is a load generator for the Slack adapter: it serves
+// an adapter on loopback and sends it signed slash commands as Slack does,
+// measuring latency (`callboard bench`). It is kept out of the adapter, so
+// nothing in production carries it but that sub-command.
+//
+// It depends on adapters/slack and bot.
+package slackload
 
 import (
 	"context"
@@ -18,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
 )
 
@@ -89,7 +96,7 @@ func Bench(ctx context.Context, opts BenchOptions) (BenchResult, error) {
 	var sb [16]byte
 	_, _ = rand.Read(sb[:])
 	secret := hex.EncodeToString(sb[:])
-	a, err := New(Config{SigningSecret: secret}, opts.Handler)
+	a, err := slack.New(slack.Config{SigningSecret: secret}, opts.Handler)
 	if err != nil {
 		return BenchResult{}, err
 	}
@@ -101,7 +108,7 @@ func Bench(ctx context.Context, opts BenchOptions) (BenchResult, error) {
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	endpoint := "http://" + ln.Addr().String() + PathCommands
+	endpoint := "http://" + ln.Addr().String() + slack.PathCommands
 
 	client := &http.Client{
 		Timeout: 10 * time.Second,

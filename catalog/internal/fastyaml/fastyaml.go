@@ -1,15 +1,5 @@
-package catalog
-
-import (
-	"strings"
-	"unicode/utf8"
-	"unsafe"
-
-	"gopkg.in/yaml.v3"
-)
-
-// fastyaml is an accelerator for the plain block YAML that catalog
-// descriptors are written in. yaml.v3 stays the parser of record: fastParse
+// Package fastyaml is an accelerator for the plain block YAML that catalog
+// descriptors are written in. yaml.v3 stays the parser of record: Parse
 // either builds exactly the *yaml.Node tree yaml.v3 would build for a
 // document (Kind, Tag, Value, Style, Line, Column and Content, node for node;
 // comments are dropped because nothing downstream reads them), or it declines
@@ -20,7 +10,20 @@ import (
 // chomping, tabs, carriage returns, control and non-printable characters,
 // numbers it cannot type with certainty, odd indentation — and on every
 // error, so every message about a broken file still comes from yaml.v3. The
-// differential test and FuzzFastYAML (fastyaml_test.go) hold it to that.
+// differential test and FuzzFastYAML (catalog's fastyaml_test.go) hold it
+// to that.
+//
+// It is internal to catalog (which offers each document to it before
+// yaml.v3) and depends on gopkg.in/yaml.v3 and the standard library only.
+package fastyaml
+
+import (
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"gopkg.in/yaml.v3"
+)
 
 // fyDecline is the panic value that unwinds a parse the fast path does not handle.
 type fyDecline struct{}
@@ -45,7 +48,9 @@ type fyLine struct {
 	ascii      bool
 }
 
-type fastParser struct {
+// Parser is the fast parser with its storage, reused from one document to
+// the next (the loader pools them).
+type Parser struct {
 	src    string // the chunk's bytes, not copied: compact copies what is kept
 	lines  []fyLine
 	li     int
@@ -59,17 +64,17 @@ type fastParser struct {
 	grow   int // the slab size the last document showed it needs
 }
 
-// fastParse parses chunk, one document as SplitDocuments cuts it, when it is
+// Parse parses chunk, one document as catalog.SplitDocuments cuts it, when it is
 // in the subset described above. ok is false when it is not ("not
 // handled"): the caller then parses chunk with yaml.v3.
-func fastParse(chunk []byte) (root *yaml.Node, ok bool) {
-	var p fastParser
-	return p.parse(chunk)
+func Parse(chunk []byte) (root *yaml.Node, ok bool) {
+	var p Parser
+	return p.Parse(chunk)
 }
 
-// parse is fastParse reusing p's storage: the tree of the previous document
+// Parse is the package's Parse reusing p's storage: the tree of the previous document
 // parsed with p must no longer be in use.
-func (p *fastParser) parse(chunk []byte) (root *yaml.Node, ok bool) {
+func (p *Parser) Parse(chunk []byte) (root *yaml.Node, ok bool) {
 	p.reset()
 	if !p.scanLines(chunk) {
 		return nil, false
@@ -102,7 +107,7 @@ func (p *fastParser) parse(chunk []byte) (root *yaml.Node, ok bool) {
 
 // reset readies p for a document, keeping its slabs (one slab big enough
 // for the largest document so far).
-func (p *fastParser) reset() {
+func (p *Parser) reset() {
 	p.grow = 0
 	if len(p.filled) > 0 {
 		// The last document outgrew its slab: the next slab is bigger.
@@ -119,7 +124,7 @@ func (p *fastParser) reset() {
 
 // reserve makes room for about est nodes (about one per dozen bytes of
 // descriptor, at most two per line).
-func (p *fastParser) reserve(est int) {
+func (p *Parser) reserve(est int) {
 	est = max(est, p.grow)
 	if cap(p.nodes) < est {
 		p.nodes = make([]yaml.Node, 0, est)
@@ -131,7 +136,7 @@ func (p *fastParser) reserve(est int) {
 // keys and values become constants, and the rest are copied into one buffer
 // of exactly their size, so the entity kept from the document does not hold
 // on to the whole text (indentation, quotes, keys no one reads).
-func (p *fastParser) compact() {
+func (p *Parser) compact() {
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(p.src)))
 	hi := lo + uintptr(len(p.src))
 	inSrc := func(v string) bool {
@@ -309,7 +314,7 @@ func wellKnown(v string) (string, bool) {
 // scanLines splits chunk into lines, refusing characters yaml.v3 treats
 // specially or rejects (tabs, CR, controls, NEL, LS, PS, BOM, non-characters)
 // and directives or document markers other than a leading "---".
-func (p *fastParser) scanLines(chunk []byte) bool {
+func (p *Parser) scanLines(chunk []byte) bool {
 	p.src = unsafe.String(unsafe.SliceData(chunk), len(chunk))
 	s := p.src
 	p.endsNL = len(s) > 0 && s[len(s)-1] == '\n'
@@ -395,7 +400,7 @@ func printable(r rune, size int) bool {
 	return false
 }
 
-func (p *fastParser) skipToContent() {
+func (p *Parser) skipToContent() {
 	for p.li < len(p.lines) && p.lines[p.li].kind != fyContent {
 		p.li++
 	}
@@ -403,14 +408,14 @@ func (p *fastParser) skipToContent() {
 
 // column is the 1-based column (in characters, as yaml.v3 counts) of byte
 // offset off on line l.
-func (p *fastParser) column(l *fyLine, off int) int {
+func (p *Parser) column(l *fyLine, off int) int {
 	if l.ascii {
 		return off - l.start + 1
 	}
 	return utf8.RuneCountInString(p.src[l.start:off]) + 1
 }
 
-func (p *fastParser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.Node {
+func (p *Parser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.Node {
 	if len(p.nodes) == cap(p.nodes) {
 		p.filled = append(p.filled, p.nodes)
 		p.nodes = make([]yaml.Node, 0, max(64, p.used))
@@ -426,7 +431,7 @@ func (p *fastParser) node(kind yaml.Kind, tag string, l *fyLine, off int) *yaml.
 }
 
 // finish moves the children collected since base into a Content slice.
-func (p *fastParser) finish(base int) []*yaml.Node {
+func (p *Parser) finish(base int) []*yaml.Node {
 	kids := p.stack[base:]
 	n := len(kids)
 	if n == 0 {
@@ -443,7 +448,7 @@ func (p *fastParser) finish(base int) []*yaml.Node {
 	return c
 }
 
-func (p *fastParser) enter() {
+func (p *Parser) enter() {
 	p.depth++
 	if p.depth > fyMaxDepth {
 		decline()
@@ -451,7 +456,7 @@ func (p *fastParser) enter() {
 }
 
 // blockNode parses the block collection starting at line l's indentation.
-func (p *fastParser) blockNode(l *fyLine) *yaml.Node {
+func (p *Parser) blockNode(l *fyLine) *yaml.Node {
 	off := l.start + l.indent
 	if p.seqEntry(l, off) {
 		return p.sequence(l, off)
@@ -465,7 +470,7 @@ func (p *fastParser) blockNode(l *fyLine) *yaml.Node {
 
 // seqEntry reports whether a block sequence entry ("-" then a space or the
 // end of the line) starts at off.
-func (p *fastParser) seqEntry(l *fyLine, off int) bool {
+func (p *Parser) seqEntry(l *fyLine, off int) bool {
 	return p.src[off] == '-' && (off+1 == l.end || p.src[off+1] == ' ')
 }
 
@@ -483,7 +488,7 @@ func plainStart(c byte) bool {
 // keyEnd finds the ':' ending a mapping key that starts at off: it returns
 // the offset of the ':' and, for a quoted key, the offset just after the
 // closing quote (0 for a plain key). ok is false when the line holds no key.
-func (p *fastParser) keyEnd(l *fyLine, off int) (colon, qend int, ok bool) {
+func (p *Parser) keyEnd(l *fyLine, off int) (colon, qend int, ok bool) {
 	s := p.src
 	c := s[off]
 	if c == '"' || c == '\'' {
@@ -521,7 +526,7 @@ func (p *fastParser) keyEnd(l *fyLine, off int) (colon, qend int, ok bool) {
 	return 0, 0, false
 }
 
-func (p *fastParser) mapping(l *fyLine, off int) *yaml.Node {
+func (p *Parser) mapping(l *fyLine, off int) *yaml.Node {
 	p.enter()
 	col := off - l.start
 	m := p.node(yaml.MappingNode, "!!map", l, off)
@@ -558,7 +563,7 @@ func (p *fastParser) mapping(l *fyLine, off int) *yaml.Node {
 // nextAt moves to the next content line: it is the next entry of a block
 // at column col (ok), or the block has ended (a dedent, the end). Deeper
 // indentation there is not in the subset.
-func (p *fastParser) nextAt(col int) (*fyLine, bool) {
+func (p *Parser) nextAt(col int) (*fyLine, bool) {
 	p.skipToContent()
 	if p.li == len(p.lines) {
 		return nil, false
@@ -573,7 +578,7 @@ func (p *fastParser) nextAt(col int) (*fyLine, bool) {
 	return l, true
 }
 
-func (p *fastParser) sequence(l *fyLine, off int) *yaml.Node {
+func (p *Parser) sequence(l *fyLine, off int) *yaml.Node {
 	p.enter()
 	col := off - l.start
 	sq := p.node(yaml.SequenceNode, "!!seq", l, off)
@@ -613,7 +618,7 @@ func (p *fastParser) sequence(l *fyLine, off int) *yaml.Node {
 
 // value parses what follows a key's ':' at off on line l; col is the
 // mapping's column.
-func (p *fastParser) value(l *fyLine, off, col int, indentless bool) *yaml.Node {
+func (p *Parser) value(l *fyLine, off, col int, indentless bool) *yaml.Node {
 	i := off
 	for i < l.end && p.src[i] == ' ' {
 		i++
@@ -627,7 +632,7 @@ func (p *fastParser) value(l *fyLine, off, col int, indentless bool) *yaml.Node 
 // below parses a value written on the lines after l (or an empty value,
 // positioned at emptyOff on l, as yaml.v3 places it: just after the
 // indicator).
-func (p *fastParser) below(l *fyLine, emptyOff, col int, indentless bool) *yaml.Node {
+func (p *Parser) below(l *fyLine, emptyOff, col int, indentless bool) *yaml.Node {
 	p.li++
 	p.skipToContent()
 	if p.li < len(p.lines) {
@@ -645,7 +650,7 @@ func (p *fastParser) below(l *fyLine, emptyOff, col int, indentless bool) *yaml.
 
 // inline parses a value that starts at off on line l and ends on it (block
 // scalars excepted); col is the column of the enclosing collection.
-func (p *fastParser) inline(l *fyLine, off, col int) *yaml.Node {
+func (p *Parser) inline(l *fyLine, off, col int) *yaml.Node {
 	s := p.src
 	var n *yaml.Node
 	switch s[off] {
@@ -691,7 +696,7 @@ func (p *fastParser) inline(l *fyLine, off, col int) *yaml.Node {
 }
 
 // lineEnd checks that nothing but spaces and a comment follows off on l.
-func (p *fastParser) lineEnd(l *fyLine, off int) {
+func (p *Parser) lineEnd(l *fyLine, off int) {
 	j := off
 	for j < l.end && p.src[j] == ' ' {
 		j++
@@ -702,7 +707,7 @@ func (p *fastParser) lineEnd(l *fyLine, off int) {
 	decline()
 }
 
-func (p *fastParser) quotedNode(l *fyLine, off int) (*yaml.Node, int) {
+func (p *Parser) quotedNode(l *fyLine, off int) (*yaml.Node, int) {
 	v, end := p.quoted(l, off)
 	n := p.node(yaml.ScalarNode, "!!str", l, off)
 	n.Value = v
@@ -716,7 +721,7 @@ func (p *fastParser) quotedNode(l *fyLine, off int) (*yaml.Node, int) {
 
 // quoted reads a quoted scalar that must end on line l; end is the offset
 // after the closing quote.
-func (p *fastParser) quoted(l *fyLine, off int) (v string, end int) {
+func (p *Parser) quoted(l *fyLine, off int) (v string, end int) {
 	s := p.src
 	q := s[off]
 	j := off + 1
@@ -758,7 +763,7 @@ func (p *fastParser) quoted(l *fyLine, off int) (v string, end int) {
 }
 
 // escape decodes the double-quoted escape at s[j] == '\\'.
-func (p *fastParser) escape(b *strings.Builder, l *fyLine, j int) int {
+func (p *Parser) escape(b *strings.Builder, l *fyLine, j int) int {
 	s := p.src
 	if j+1 >= l.end {
 		decline() // a line continuation
@@ -832,7 +837,7 @@ func (p *fastParser) escape(b *strings.Builder, l *fyLine, j int) int {
 }
 
 // flowSeq reads a one-line flow sequence of scalars, "[a, 'b', "c"]".
-func (p *fastParser) flowSeq(l *fyLine, off int) *yaml.Node {
+func (p *Parser) flowSeq(l *fyLine, off int) *yaml.Node {
 	s := p.src
 	sq := p.node(yaml.SequenceNode, "!!seq", l, off)
 	sq.Style = yaml.FlowStyle
@@ -906,7 +911,7 @@ func (p *fastParser) flowSeq(l *fyLine, off int) *yaml.Node {
 
 // blockScalar reads a literal (|, |-) or folded (>, >-) scalar whose header
 // is at off on line l; col is the column of the enclosing collection.
-func (p *fastParser) blockScalar(l *fyLine, off, col int) *yaml.Node {
+func (p *Parser) blockScalar(l *fyLine, off, col int) *yaml.Node {
 	s := p.src
 	folded := s[off] == '>'
 	j := off + 1

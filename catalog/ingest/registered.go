@@ -1,4 +1,4 @@
-package main
+package ingest
 
 import (
 	"context"
@@ -11,24 +11,23 @@ import (
 	"testing/fstest"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/catalog"
 )
 
-// registered holds the entities scaffold jobs registered (catalog:register):
+// Registry holds the entities scaffold jobs registered (catalog:register):
 // the scaffold.Registrar that puts a new entity in the live catalog at once,
 // and the catalog.Source ("registered") every later rebuild reads, so a file
 // reload or a GitHub refresh does not drop it. With Redis the descriptors
 // are kept in a hash, so every replica's rebuilds include them, and each
 // registration is published so the other replicas add it at once too.
+// Run does the work that follows (re-adding after a swap, following other
+// replicas); a catalog swap only signals it.
 //
 // A registration is retired once the entity arrives from another source
 // (GitHub discovery of the new repository): that source is the truth then.
-type registered struct {
+type Registry struct {
 	log *slog.Logger
-	kv  registeredKV // nil: this process only
+	kv  Registrations // nil: this process only
 
 	mu    sync.Mutex
 	store *catalog.Store
@@ -36,10 +35,13 @@ type registered struct {
 	refs  map[string]catalog.Ref // location -> its first entity
 	// swapMu makes copy-on-write additions one at a time.
 	swapMu sync.Mutex
+	// swapped wakes Run after a catalog swap.
+	swapped chan struct{}
 }
 
-// registeredKV is where registrations are shared between replicas.
-type registeredKV interface {
+// Registrations is where registrations are shared between replicas
+// (redis.Registrations; in memory, MemoryRegistrations).
+type Registrations interface {
 	Put(ctx context.Context, location string, data []byte) error
 	Delete(ctx context.Context, location string) error
 	All(ctx context.Context) (map[string][]byte, error)
@@ -47,51 +49,81 @@ type registeredKV interface {
 	Follow(ctx context.Context, f func(location string)) error
 }
 
-// RegisteredSource is the name of the source registrations load as.
-const RegisteredSource = "registered"
+// SourceName is the name of the source registrations load as.
+const SourceName = "registered"
 
-func newRegistered(kv registeredKV, log *slog.Logger) *registered {
+// NewRegistry returns a Registry sharing registrations through kv (nil:
+// this process only).
+func NewRegistry(kv Registrations, log *slog.Logger) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &registered{kv: kv, log: log, files: map[string][]byte{}, refs: map[string]catalog.Ref{}}
+	return &Registry{kv: kv, log: log, files: map[string][]byte{}, refs: map[string]catalog.Ref{}, swapped: make(chan struct{}, 1)}
 }
 
-// attach makes r add registrations to store, and re-add them to any
-// snapshot swapped in without them (a rebuild that raced a registration, a
-// snapshot published by a leader that had not seen it yet).
-func (r *registered) attach(store *catalog.Store) {
+// Attach makes r add registrations to store, and (while Run runs) re-add
+// them to any snapshot swapped in without them (a rebuild that raced a
+// registration, a snapshot published by a leader that had not seen it yet).
+func (r *Registry) Attach(store *catalog.Store) {
 	r.mu.Lock()
 	r.store = store
 	r.mu.Unlock()
-	store.OnSwap(func(s *catalog.Snapshot) {
-		if r.kv != nil {
-			// Not in the swapping goroutine (the other hooks of this swap
-			// finish first); and only what Redis still holds: a
-			// registration another replica retired stays retired.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := r.sync(ctx); err != nil {
-					r.log.Warn("registrations not re-checked after a catalog swap", "err", err)
-					return
-				}
-				if missing := r.missingFrom(s); len(missing) > 0 {
-					r.addLive(missing)
-				}
-			}()
-			return
-		}
-		if missing := r.missingFrom(s); len(missing) > 0 {
-			go r.addLive(missing)
+	store.OnSwap(func(*catalog.Snapshot) {
+		// Not in the swapping goroutine (the other hooks of this swap
+		// finish first): Run does it.
+		select {
+		case r.swapped <- struct{}{}:
+		default:
 		}
 	})
+}
+
+// Run re-adds registrations after every catalog swap and adds those other
+// replicas make, until ctx is done.
+func (r *Registry) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = r.follow(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-r.swapped:
+			r.swappedIn(ctx)
+		}
+	}
+}
+
+// swappedIn re-adds the registrations the current snapshot lacks: only
+// what the shared store still holds, so a registration another replica
+// retired stays retired.
+func (r *Registry) swappedIn(ctx context.Context) {
+	r.mu.Lock()
+	store := r.store
+	r.mu.Unlock()
+	if store == nil {
+		return
+	}
+	if r.kv != nil {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := r.sync(sctx); err != nil {
+			r.log.Warn("registrations not re-checked after a catalog swap", "err", err)
+			return
+		}
+	}
+	if cur := store.Current(); cur != nil {
+		if missing := r.MissingFrom(cur); len(missing) > 0 {
+			r.addLive(missing)
+		}
+	}
 }
 
 // sync makes this replica's registrations those Redis holds: new ones are
 // added, and ones retired elsewhere (another source now provides the
 // entity) are forgotten, so no swap brings them back.
-func (r *registered) sync(ctx context.Context) error {
+func (r *Registry) sync(ctx context.Context) error {
 	all, err := r.kv.All(ctx)
 	if err != nil {
 		return err
@@ -124,7 +156,7 @@ func (r *registered) sync(ctx context.Context) error {
 func parseRegistered(ctx context.Context, location string, data []byte) ([]*catalog.Entity, error) {
 	const name = "catalog-info.yaml"
 	res := catalog.LoadFS(ctx, fstest.MapFS{name: &fstest.MapFile{Data: data}}, []string{name},
-		catalog.LoadOptions{Source: RegisteredSource, Display: func(string) string { return location }})
+		catalog.LoadOptions{Source: SourceName, Display: func(string) string { return location }})
 	var problems []string
 	for _, p := range res.Problems {
 		if p.Severity == catalog.Error {
@@ -147,7 +179,7 @@ func parseRegistered(ctx context.Context, location string, data []byte) ([]*cata
 }
 
 // Register implements scaffold.Registrar.
-func (r *registered) Register(ctx context.Context, data []byte, location string) (catalog.Ref, error) {
+func (r *Registry) Register(ctx context.Context, data []byte, location string) (catalog.Ref, error) {
 	es, err := parseRegistered(ctx, location, data)
 	if err != nil {
 		return catalog.Ref{}, err
@@ -166,8 +198,9 @@ func (r *registered) Register(ctx context.Context, data []byte, location string)
 	return es[0].Ref(), nil
 }
 
-// missingFrom returns the registered entities s lacks.
-func (r *registered) missingFrom(s *catalog.Snapshot) []*catalog.Entity {
+// MissingFrom returns the registered entities s lacks (all of them for an
+// empty snapshot: this process's copies, when the shared store is away).
+func (r *Registry) MissingFrom(s *catalog.Snapshot) []*catalog.Entity {
 	r.mu.Lock()
 	var locs []string
 	for loc, ref := range r.refs {
@@ -195,7 +228,7 @@ func (r *registered) missingFrom(s *catalog.Snapshot) []*catalog.Entity {
 // entities of the same refs): copies of the entities, so the snapshot in
 // force never changes under its readers. The current snapshot's problems
 // are kept, with those Build finds about the new entities.
-func (r *registered) addLive(es []*catalog.Entity) {
+func (r *Registry) addLive(es []*catalog.Entity) {
 	r.mu.Lock()
 	store := r.store
 	r.mu.Unlock()
@@ -250,11 +283,11 @@ func (r *registered) addLive(es []*catalog.Entity) {
 }
 
 // Name implements catalog.Source.
-func (r *registered) Name() string { return RegisteredSource }
+func (r *Registry) Name() string { return SourceName }
 
 // Load implements catalog.Source: every registration (this replica's and,
 // with Redis, every other's) whose entity no other source provides now.
-func (r *registered) Load(ctx context.Context) (*catalog.Result, error) {
+func (r *Registry) Load(ctx context.Context) (*catalog.Result, error) {
 	if r.kv != nil {
 		if err := r.sync(ctx); err != nil {
 			return nil, fmt.Errorf("reading registrations from Redis: %w", err)
@@ -284,7 +317,7 @@ func (r *registered) Load(ctx context.Context) (*catalog.Result, error) {
 			continue
 		}
 		if cur != nil {
-			if e, ok := cur.Get(es[0].Ref()); ok && e.Origin.Source != RegisteredSource {
+			if e, ok := cur.Get(es[0].Ref()); ok && e.Origin.Source != SourceName {
 				r.retire(ctx, l)
 				continue
 			}
@@ -298,7 +331,7 @@ func (r *registered) Load(ctx context.Context) (*catalog.Result, error) {
 }
 
 // retire forgets a registration another source now provides.
-func (r *registered) retire(ctx context.Context, location string) {
+func (r *Registry) retire(ctx context.Context, location string) {
 	r.mu.Lock()
 	delete(r.files, location)
 	delete(r.refs, location)
@@ -311,7 +344,7 @@ func (r *registered) retire(ctx context.Context, location string) {
 }
 
 // follow adds the registrations other replicas make, as they make them.
-func (r *registered) follow(ctx context.Context) error {
+func (r *Registry) follow(ctx context.Context) error {
 	if r.kv == nil {
 		return nil
 	}
@@ -346,71 +379,4 @@ func (r *registered) follow(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// redisRegistered keeps registrations in a hash and announces each on a
-// channel.
-type redisRegistered struct {
-	c goredis.UniversalClient
-	// jobs fences a job worker's registration with its claim.
-	jobs   *redis.JobStore
-	prefix string
-	self   string // this replica, so its own announcements are skipped
-}
-
-func (k *redisRegistered) hash() string { return k.prefix + "catalog:registered" }
-func (k *redisRegistered) channel() redis.Channel {
-	return redis.Channel{C: k.c, Name: k.prefix + "catalog:registered:new"}
-}
-
-func (k *redisRegistered) Put(ctx context.Context, location string, data []byte) error {
-	if err := k.jobs.FencedHSet(ctx, k.hash(), location, data); err != nil {
-		return err
-	}
-	// Should the announcement be lost, the other replicas still read the
-	// registration at their next rebuild.
-	_, _ = k.channel().Publish(ctx, k.self+"\n"+location)
-	return nil
-}
-
-func (k *redisRegistered) Delete(ctx context.Context, location string) error {
-	return k.c.HDel(ctx, k.hash(), location).Err()
-}
-
-func (k *redisRegistered) All(ctx context.Context) (map[string][]byte, error) {
-	m, err := k.c.HGetAll(ctx, k.hash()).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]byte, len(m))
-	for l, d := range m {
-		out[l] = []byte(d)
-	}
-	return out, nil
-}
-
-func (k *redisRegistered) Follow(ctx context.Context, f func(location string)) error {
-	sub, err := k.channel().Subscribe(ctx)
-	if err != nil {
-		return err
-	}
-	defer sub.Close()
-	ch := sub.Messages()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case m, ok := <-ch:
-			if !ok {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return sub.Err()
-			}
-			from, loc, _ := strings.Cut(m, "\n")
-			if from != k.self && loc != "" {
-				f(loc)
-			}
-		}
-	}
 }
