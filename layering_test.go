@@ -72,7 +72,7 @@ var layers = map[string]layer{
 	"adapters/rota":                    adapter("gopkg.in/yaml.v3"),
 	"adapters/slack":                   adapter("github.com/slack-go/"),
 	"adapters/slack/slacktest":         {imports: []string{"github.com/gorilla/websocket", "github.com/slack-go/"}},
-	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot"}},
+	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot", "internal/loadgen"}},
 
 	// main: sub-commands and wiring. It builds the adapters and never
 	// speaks an outside party's library itself.

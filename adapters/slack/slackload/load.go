@@ -3,29 +3,23 @@
 // measuring latency (`callboard bench`). It is kept out of the adapter, so
 // nothing in production carries it but that sub-command.
 //
-// It depends on adapters/slack and bot.
+// It depends on adapters/slack, bot and internal/loadgen (the signed load
+// itself, shared with bench --against).
 package slackload
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/internal/loadgen"
 )
 
 // BenchOptions configure Bench.
@@ -110,114 +104,13 @@ func Bench(ctx context.Context, opts BenchOptions) (BenchResult, error) {
 	defer srv.Close()
 	endpoint := "http://" + ln.Addr().String() + slack.PathCommands
 
-	client := &http.Client{
-		Timeout: 10 * time.Second,
-		Transport: &http.Transport{
-			MaxIdleConns:        opts.Concurrency,
-			MaxIdleConnsPerHost: opts.Concurrency,
-			IdleConnTimeout:     time.Minute,
-		},
-	}
-	defer client.CloseIdleConnections()
-
-	jobs := make(chan int)
-	lat := make([]time.Duration, opts.N)
-	errs := make([]error, opts.N)
-	var wg sync.WaitGroup
-	for w := 0; w < opts.Concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				lat[i], errs[i] = benchOne(ctx, client, endpoint, secret, i, opts.Commands[i%len(opts.Commands)])
-			}
-		}()
-	}
-	start := time.Now()
-	sent := 0
-feed:
-	for i := 0; i < opts.N; i++ {
-		if opts.Rate > 0 {
-			due := start.Add(time.Duration(float64(i) / opts.Rate * float64(time.Second)))
-			if d := time.Until(due); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					break feed
-				case <-t.C:
-				}
-			}
-		}
-		select {
-		case jobs <- i:
-			sent++
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	elapsed := time.Since(start)
-
-	res := BenchResult{Requests: sent, Duration: elapsed}
-	var ok []time.Duration
-	for i := 0; i < sent; i++ {
-		if errs[i] != nil {
-			res.Errors++
-			if res.FirstError == "" {
-				res.FirstError = errs[i].Error()
-			}
-			continue
-		}
-		ok = append(ok, lat[i])
-	}
-	slices.Sort(ok)
-	if n := len(ok); n > 0 {
-		pct := func(p float64) time.Duration { return ok[min(n-1, int(float64(n)*p))] }
-		res.P50, res.P90, res.P99, res.Max = pct(0.50), pct(0.90), pct(0.99), ok[n-1]
-		res.Throughput = float64(n) / elapsed.Seconds()
-	}
-	if sent < opts.N {
-		return res, fmt.Errorf("bench: stopped after %d of %d requests: %w", sent, opts.N, ctx.Err())
+	// The load itself is the one generator bench --against uses too.
+	r, err := loadgen.Run(ctx, loadgen.Options{URL: endpoint, Secret: secret, N: opts.N, Concurrency: opts.Concurrency,
+		Rate: opts.Rate, Commands: opts.Commands, Timeout: opts.Timeout})
+	res := BenchResult{Requests: r.Requests, Errors: r.Errors, Duration: r.Duration, Throughput: r.Throughput,
+		P50: r.P50, P90: r.P90, P99: r.P99, Max: r.Max, FirstError: r.FirstError}
+	if err != nil {
+		return res, fmt.Errorf("bench: %w", err)
 	}
 	return res, nil
-}
-
-// benchOne sends one signed slash command, shaped as Slack sends it.
-func benchOne(ctx context.Context, c *http.Client, endpoint, secret string, i int, text string) (time.Duration, error) {
-	n := strconv.Itoa(i)
-	body := url.Values{
-		"token": {"bench"}, "team_id": {"T0BENCH"}, "team_domain": {"bench"},
-		"channel_id": {"C0BENCH"}, "channel_name": {"bench"},
-		"user_id": {"U0BENCH" + strconv.Itoa(i%50)}, "user_name": {"bench"},
-		"command": {"/callboard"}, "text": {text},
-		"response_url": {"http://127.0.0.1:1/response/" + n},
-		"trigger_id":   {"bench." + n}, "api_app_id": {"A0BENCH"},
-	}.Encode()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	_, _ = io.WriteString(mac, "v0:"+ts+":"+body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	start := time.Now()
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	d := time.Since(start)
-	if err != nil {
-		return d, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return d, fmt.Errorf("request %d: status %d", i, resp.StatusCode)
-	}
-	return d, nil
 }
