@@ -82,7 +82,7 @@ func TestSearchMatchesTheOracle(t *testing.T) {
 			for _, v := range variants {
 				opts := []SearchOptions{{Limit: 10}, {Limit: 5, Offset: 5}}
 				if qi%7 == 0 {
-					opts = append(opts, SearchOptions{Limit: 400}, SearchOptions{Limit: 3, Offset: 195})
+					opts = append(opts, SearchOptions{Limit: 400}, SearchOptions{Limit: 3, Offset: 195}, SearchOptions{Limit: 20, Offset: 1100})
 				}
 				if len(entities) > 0 {
 					opts = append(opts, SearchOptions{Limit: 10, Entity: entities[qi%len(entities)]})

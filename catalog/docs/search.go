@@ -3,6 +3,7 @@ package docs
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -80,6 +81,7 @@ type scratch struct {
 	cover   []float32 // the IDF of the query words a section holds, summed
 	touched []uint32
 	wtouch  []uint32
+	cands   []cand // the best matches, kept between searches for their room
 	// word[t] is 1 + the index of the first query word term t stands
 	// for, 0 for none: one array read per word of a section instead of a
 	// map look-up per query word.
@@ -193,7 +195,19 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		sumIDF += wordIDF[wi]
 	}
 
-	cands := make([]cand, 0, len(sc.touched))
+	// Only the first depth candidates are ever shown or reranked: keep the
+	// best depth in a heap while scoring instead of sorting every match
+	// (a common word matches most sections). Deep pages select from all.
+	off := max(opt.Offset, 0)
+	depth := off + limit
+	if len(words) > 1 {
+		depth = max(rerankDepth, off+limit)
+	}
+	top := topK{k: depth, c: sc.cands[:0]}
+	if depth > maxHeapDepth {
+		top.k = math.MaxInt
+	}
+	total := 0
 	for _, d := range sc.touched {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
 			continue
@@ -209,36 +223,27 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				}
 			}
 		}
-		cands = append(cands, cand{sec: d, score: score})
+		total++
+		top.add(cand{sec: d, score: score})
 	}
-	total := len(cands)
+	sc.cands = top.c[:0]
 	if total == 0 {
 		return nil, 0
 	}
-	better := func(a, b cand) bool {
-		if a.score != b.score {
-			return a.score > b.score
-		}
-		return a.sec < b.sec
+	cands := top.c
+	if depth > maxHeapDepth {
+		depth = min(depth, len(cands))
+		selectBest(cands, depth, better)
+		cands = cands[:depth]
 	}
-	// Only the first depth candidates are ever shown or reranked: select
-	// them instead of sorting every match.
-	off := max(opt.Offset, 0)
-	depth := min(len(cands), off+limit)
-	if len(words) > 1 {
-		depth = min(len(cands), max(rerankDepth, off+limit))
-	}
-	selectBest(cands, depth, better)
-	cands = cands[:depth]
-	sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
 	if len(words) > 1 {
 		for i := range cands {
 			c := &cands[i]
 			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, len(words))
 			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, len(words))
 		}
-		sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
 	}
+	slices.SortFunc(cands, compareCands)
 	if off >= total {
 		return nil, total
 	}
@@ -587,6 +592,71 @@ func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSp
 type cand struct {
 	sec   uint32
 	score float64
+}
+
+// better orders candidates: higher score first, then index order.
+func better(a, b cand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.sec < b.sec
+}
+
+func compareCands(a, b cand) int {
+	switch {
+	case better(a, b):
+		return -1
+	case better(b, a):
+		return 1
+	}
+	return 0
+}
+
+// maxHeapDepth is the deepest page kept in a heap while scoring; deeper
+// ones collect every match and select.
+const maxHeapDepth = 1024
+
+// topK keeps the k best candidates added (all of them when k is
+// math.MaxInt): c is a heap with the worst kept at c[0] once it holds k.
+type topK struct {
+	k int
+	c []cand
+}
+
+func (h *topK) add(x cand) {
+	if len(h.c) < h.k {
+		h.c = append(h.c, x)
+		if len(h.c) == h.k && h.k != math.MaxInt {
+			for i := len(h.c)/2 - 1; i >= 0; i-- {
+				h.down(i)
+			}
+		}
+		return
+	}
+	if !better(x, h.c[0]) {
+		return
+	}
+	h.c[0] = x
+	h.down(0)
+}
+
+// down restores the heap below i: every parent worse than its children.
+func (h *topK) down(i int) {
+	c := h.c
+	for {
+		w := 2*i + 1
+		if w >= len(c) {
+			return
+		}
+		if r := w + 1; r < len(c) && better(c[w], c[r]) {
+			w = r
+		}
+		if !better(c[i], c[w]) {
+			return
+		}
+		c[i], c[w] = c[w], c[i]
+		i = w
+	}
 }
 
 // selectBest reorders c so that its first k elements are the k best by
