@@ -77,8 +77,19 @@ type Index struct {
 	sorted   []uint32    // term ids in term order, for prefix search
 	postings [][]posting // term id -> sections holding it
 	avgLen   [numFields]float64
+	norms    []secNorm // by section, what BM25 needs of it
 	stats    Stats
 	scratch  sync.Pool
+}
+
+// secNorm is what scoring a term in a section needs of the section: the
+// BM25 length normalisation of each field, and whether it is below the page
+// top (its page title counts for titleShare of the title's weight). It sits
+// apart from sec so the posting loop reads 56 bytes a section, not the
+// section's text.
+type secNorm struct {
+	norm [numFields]float64
+	sub  bool
 }
 
 type siteInfo struct {
@@ -117,13 +128,26 @@ func (x *sec) bodyStream() []uint32 {
 
 // posting is a section holding a term, with the term's count in each field
 // packed in tf: body and code 8 bits each, the other fields 4 bits each
-// (counts saturate).
+// (counts saturate), in field order from the lowest bits, so the fields a
+// term is in are found from its set bits in the order they are summed.
 type posting struct {
 	sec uint32
 	tf  uint32
 }
 
-var fieldShift = [numFields]uint{fieldBody: 0, fieldCode: 8, fieldTitle: 16, fieldHeading: 20, fieldPath: 24, fieldSite: 28}
+var fieldShift = [numFields]uint{fieldTitle: 0, fieldHeading: 4, fieldPath: 8, fieldBody: 12, fieldCode: 20, fieldSite: 28}
+
+// fieldAt is the field a bit of posting.tf counts.
+var fieldAt = func() (at [32]uint8) {
+	for f := range numFields {
+		for b := range 8 {
+			if fieldMax(f)>>b&1 == 1 {
+				at[fieldShift[f]+uint(b)] = uint8(f)
+			}
+		}
+	}
+	return at
+}()
 
 func fieldMax(f int) uint8 {
 	if f == fieldBody || f == fieldCode {
@@ -432,6 +456,15 @@ func (b *builder) finish() *Index {
 	for f := range numFields {
 		ix.avgLen[f] = max(b.lenSum[f]/n, 1)
 	}
+	ix.norms = make([]secNorm, len(ix.secs))
+	for i := range ix.secs {
+		x := &ix.secs[i]
+		nm := &ix.norms[i]
+		for f := range numFields {
+			nm.norm[f] = 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
+		}
+		nm.sub = x.anchor != ""
+	}
 	// Postings were appended per section, in section order; sort each
 	// list's tail capacity away.
 	for t, ps := range ix.postings {
@@ -458,7 +491,7 @@ func (ix *Index) estimateBytes() int64 {
 		n += int64(len(p.path)+len(p.title)+len(p.url)) + 80
 	}
 	for _, s := range ix.secs {
-		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120
+		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120 + 56
 	}
 	for t, ps := range ix.postings {
 		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*8 + 4

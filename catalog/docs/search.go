@@ -157,22 +157,21 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 			}
 			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
 			for _, p := range ps {
-				x := &ix.secs[p.sec]
+				nm := &ix.norms[p.sec]
 				// BM25 per field, weighted and summed: a heading match
-				// is not saturated away by a long body.
+				// is not saturated away by a long body. The fields are
+				// visited (and summed) in field order.
 				sum := 0.0
-				for f := range numFields {
-					c := p.count(f)
-					if c == 0 {
-						continue
-					}
-					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
+				for m := p.tf; m != 0; {
+					f := fieldAt[bits.TrailingZeros32(m)]
+					c := m >> fieldShift[f] & uint32(fieldMax(int(f)))
+					m &^= uint32(fieldMax(int(f))) << fieldShift[f]
 					tf := float64(c)
 					wf := fieldWeight[f]
-					if f == fieldTitle && x.anchor != "" {
+					if f == fieldTitle && nm.sub {
 						wf *= titleShare
 					}
-					sum += wf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
+					sum += wf * tf * (bm25K1 + 1) / (tf + bm25K1*nm.norm[f])
 				}
 				s := float32(e.weight * idf * sum)
 				if sc.best[p.sec] == 0 {
