@@ -82,6 +82,9 @@ type scratch struct {
 	touched []uint32
 	wtouch  []uint32
 	cands   []cand // the best matches, kept between searches for their room
+	// reach and reranked are rerank's, kept for their room.
+	reach    []reach
+	reranked []cand
 	// word[t] is 1 + the index of the first query word term t stands
 	// for, 0 for none: one array read per word of a section instead of a
 	// map look-up per query word.
@@ -236,11 +239,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		cands = cands[:depth]
 	}
 	if len(words) > 1 {
-		for i := range cands {
-			c := &cands[i]
-			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, len(words))
-			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, len(words))
-		}
+		cands = ix.rerank(sc, cands, off+limit, len(words))
 	}
 	slices.SortFunc(cands, compareCands)
 	if off >= total {
@@ -266,6 +265,77 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		})
 	}
 	return hits, total
+}
+
+// rerank multiplies each candidate's score by its proximity and heading
+// bonuses, and returns the need best of them by the new score, or more (in
+// no particular order). The heading's cover is cheap (a heading is a few
+// words); proximity walks the section's words, so it is measured in the
+// order of what the candidates could reach with the most of it, and no
+// longer once that could not reach the need-th best score found.
+func (ix *Index) rerank(sc *scratch, cands []cand, need, nw int) []cand {
+	if need >= len(cands) {
+		for i := range cands {
+			c := &cands[i]
+			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, nw)
+			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, nw)
+		}
+		return cands
+	}
+	// The reach of a candidate: its score with the full proximity bonus and
+	// its heading bonus, a hair over what that product can round to.
+	const margin = 1 + 1e-9
+	rs := sc.reach[:0]
+	for i, c := range cands {
+		h := 1 + headingBonus*ix.headingCover(sc, c.sec, nw)
+		rs = append(rs, reach{max: c.score * h * (1 + proximityBonus) * margin, heading: h, i: int32(i)})
+	}
+	sc.reach = rs
+	// A heap, greatest reach first.
+	for i := len(rs)/2 - 1; i >= 0; i-- {
+		reachDown(rs, i)
+	}
+	top := topK{k: need, c: sc.reranked[:0]}
+	for len(rs) > 0 {
+		r := rs[0]
+		if len(top.c) == need && r.max < top.c[0].score {
+			break // nothing left can reach the need-th best
+		}
+		rs[0] = rs[len(rs)-1]
+		rs = rs[:len(rs)-1]
+		reachDown(rs, 0)
+		c := cands[r.i]
+		c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, nw)
+		c.score *= r.heading
+		top.add(c)
+	}
+	sc.reranked = top.c[:0]
+	return top.c
+}
+
+// reach is what a candidate's score could become when reranked.
+type reach struct {
+	max     float64
+	heading float64 // the heading bonus, 1 + headingBonus*cover
+	i       int32   // in the candidates
+}
+
+// reachDown restores the heap of reaches below i: parents reach further.
+func reachDown(rs []reach, i int) {
+	for {
+		w := 2*i + 1
+		if w >= len(rs) {
+			return
+		}
+		if r := w + 1; r < len(rs) && rs[r].max > rs[w].max {
+			w = r
+		}
+		if rs[i].max >= rs[w].max {
+			return
+		}
+		rs[i], rs[w] = rs[w], rs[i]
+		i = w
+	}
 }
 
 // parseQuery turns q into words and the terms each stands for: its stem,
