@@ -85,11 +85,12 @@ type Index struct {
 // secNorm is what scoring a term in a section needs of the section: the
 // BM25 length normalisation of each field, and whether it is below the page
 // top (its page title counts for titleShare of the title's weight). It sits
-// apart from sec so the posting loop reads 56 bytes a section, not the
+// apart from sec so the posting loop reads 64 bytes a section, not the
 // section's text.
 type secNorm struct {
-	norm [numFields]float64
-	sub  bool
+	norm     [numFields]float64
+	bodyOnce float64 // bm25 of a term found once, in the body alone
+	sub      bool
 }
 
 type siteInfo struct {
@@ -145,6 +146,9 @@ var fieldAt = func() (at [32]uint8) {
 				at[fieldShift[f]+uint(b)] = uint8(f)
 			}
 		}
+	}
+	if bodyOnce != 1<<fieldShift[fieldBody] {
+		panic("docs: bodyOnce does not match the body's place in a posting")
 	}
 	return at
 }()
@@ -464,6 +468,7 @@ func (b *builder) finish() *Index {
 			nm.norm[f] = 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
 		}
 		nm.sub = x.anchor != ""
+		nm.bodyOnce = fieldBM25(fieldBody, 1, nm)
 	}
 	// Postings were appended per section, in section order; sort each
 	// list's tail capacity away.
@@ -491,7 +496,7 @@ func (ix *Index) estimateBytes() int64 {
 		n += int64(len(p.path)+len(p.title)+len(p.url)) + 80
 	}
 	for _, s := range ix.secs {
-		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120 + 56
+		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120 + 64
 	}
 	for t, ps := range ix.postings {
 		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*8 + 4

@@ -146,37 +146,45 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		clear(sc.spans)
 		ix.scratch.Put(sc)
 	}()
-	n := float64(len(ix.secs))
 	wordIDF := make([]float64, len(words))
 	sumIDF := 0.0
 	for wi := range words {
 		w := &words[wi]
+		if len(w.exps) == 1 {
+			// One term: its score in a section is the word's, with no
+			// best of several to keep.
+			e := w.exps[0]
+			ps := ix.postings[e.term]
+			idf := ix.idf(len(ps), e.maxIDF)
+			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
+			cover := float32(wordIDF[wi])
+			for _, p := range ps {
+				d := p.sec
+				if sc.matched[d] == 0 {
+					sc.touched = append(sc.touched, d)
+				}
+				b := ix.norms[d].bodyOnce // bm25(p), inline for the common case
+				if p.tf != bodyOnce {
+					b = ix.bm25(p)
+				}
+				sc.total[d] += float32(e.weight * idf * b)
+				sc.matched[d]++
+				sc.cover[d] += cover
+			}
+			sumIDF += wordIDF[wi]
+			continue
+		}
 		sc.wtouch = sc.wtouch[:0]
 		for _, e := range w.exps {
 			ps := ix.postings[e.term]
-			idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
-			if e.maxIDF > 0 {
-				idf = min(idf, e.maxIDF)
-			}
+			idf := ix.idf(len(ps), e.maxIDF)
 			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
 			for _, p := range ps {
-				nm := &ix.norms[p.sec]
-				// BM25 per field, weighted and summed: a heading match
-				// is not saturated away by a long body. The fields are
-				// visited (and summed) in field order.
-				sum := 0.0
-				for m := p.tf; m != 0; {
-					f := fieldAt[bits.TrailingZeros32(m)]
-					c := m >> fieldShift[f] & uint32(fieldMax(int(f)))
-					m &^= uint32(fieldMax(int(f))) << fieldShift[f]
-					tf := float64(c)
-					wf := fieldWeight[f]
-					if f == fieldTitle && nm.sub {
-						wf *= titleShare
-					}
-					sum += wf * tf * (bm25K1 + 1) / (tf + bm25K1*nm.norm[f])
+				b := ix.norms[p.sec].bodyOnce // bm25(p), inline for the common case
+				if p.tf != bodyOnce {
+					b = ix.bm25(p)
 				}
-				s := float32(e.weight * idf * sum)
+				s := float32(e.weight * idf * b)
 				if sc.best[p.sec] == 0 {
 					sc.wtouch = append(sc.wtouch, p.sec)
 				}
@@ -266,6 +274,49 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 	}
 	return hits, total
 }
+
+// idf is the inverse document frequency of a term in df sections, capped
+// at maxIDF when that is not 0.
+func (ix *Index) idf(df int, maxIDF float64) float64 {
+	n := float64(len(ix.secs))
+	idf := math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+	if maxIDF > 0 {
+		idf = min(idf, maxIDF)
+	}
+	return idf
+}
+
+// bm25 is the score of a term in a section: BM25 per field, weighted and
+// summed (a heading match is not saturated away by a long body). The
+// fields are visited, and summed, in field order.
+func (ix *Index) bm25(p posting) float64 {
+	nm := &ix.norms[p.sec]
+	if p.tf == bodyOnce {
+		return nm.bodyOnce
+	}
+	sum := 0.0
+	for m := p.tf; m != 0; {
+		f := fieldAt[bits.TrailingZeros32(m)]
+		c := m >> fieldShift[f] & uint32(fieldMax(int(f)))
+		m &^= uint32(fieldMax(int(f))) << fieldShift[f]
+		sum += fieldBM25(int(f), float64(c), nm)
+	}
+	return sum
+}
+
+// fieldBM25 is the weighted BM25 of a term found tf times in field f of a
+// section.
+func fieldBM25(f int, tf float64, nm *secNorm) float64 {
+	wf := fieldWeight[f]
+	if f == fieldTitle && nm.sub {
+		wf *= titleShare
+	}
+	return wf * tf * (bm25K1 + 1) / (tf + bm25K1*nm.norm[f])
+}
+
+// bodyOnce is a posting of a term found once in a section's body and
+// nowhere else in it: the most common by far.
+const bodyOnce = 1 << 12 // 1 << fieldShift[fieldBody]
 
 // rerank multiplies each candidate's score by its proximity and heading
 // bonuses, and returns the need best of them by the new score, or more (in
