@@ -606,12 +606,21 @@ func (ix *Index) snippet(sc *scratch, x *sec) string {
 	if len(spans) > 0 {
 		bestI, bestN := 0, -1
 		for i := range spans {
-			seen := map[int]bool{}
+			// The distinct words: a bit each, a map past the 64th.
+			var seen uint64
+			var more map[int]bool
 			for j := i; j < len(spans) && spans[j].end-spans[i].start <= snippetRunes; j++ {
-				seen[spans[j].word] = true
+				if w := spans[j].word; w < 64 {
+					seen |= 1 << w
+				} else {
+					if more == nil {
+						more = map[int]bool{}
+					}
+					more[w] = true
+				}
 			}
-			if len(seen) > bestN {
-				bestI, bestN = i, len(seen)
+			if n := bits.OnesCount64(seen) + len(more); n > bestN {
+				bestI, bestN = i, n
 			}
 		}
 		start = spans[bestI].start
@@ -643,6 +652,7 @@ func (ix *Index) snippet(sc *scratch, x *sec) string {
 		}
 	}
 	var b strings.Builder
+	b.Grow(end - start + 4*len(spans) + 8)
 	if start > 0 {
 		b.WriteString("… ")
 	}
@@ -678,12 +688,25 @@ type matchSpan struct {
 func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSpan {
 	var out []matchSpan
 	limit := min(len(text), 16<<10)
+	// With the stream, the words past its last match need not be read.
+	lastMatch := -1
+	if stream != nil {
+		for i := len(stream) - 1; i >= 0; i-- {
+			if sc.word[stream[i]] != 0 {
+				lastMatch = i
+				break
+			}
+		}
+		if lastMatch < 0 {
+			return nil
+		}
+	}
 	pos := 0
-	tokenize(text[:limit], func(t token) {
+	tokenizeWhile(text[:limit], func(t token) bool {
 		var w uint16
 		if stream != nil {
 			if !indexedWord(t.word) {
-				return
+				return true
 			}
 			if pos < len(stream) {
 				w = sc.word[stream[pos]]
@@ -705,6 +728,7 @@ func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSp
 		if w > 0 {
 			out = append(out, matchSpan{start: t.start, end: t.end, word: int(w) - 1})
 		}
+		return stream == nil || pos <= lastMatch
 	})
 	return out
 }
