@@ -69,17 +69,19 @@ type Stats struct {
 // Index is an immutable search index over the sections of some sites. It is
 // safe for concurrent use.
 type Index struct {
-	sites    []siteInfo
-	pages    []pageInfo
-	secs     []sec
-	terms    map[string]uint32
-	vocab    []string    // term id -> term
-	sorted   []uint32    // term ids in term order, for prefix search
-	postings [][]posting // term id -> sections holding it
-	avgLen   [numFields]float64
-	norms    []secNorm // by section, what BM25 needs of it
-	stats    Stats
-	scratch  sync.Pool
+	sites  []siteInfo
+	pages  []pageInfo
+	secs   []sec
+	terms  map[string]uint32
+	vocab  []string // term id -> term
+	sorted []uint32 // term ids in term order, for prefix search
+	// sortedTerms[i] is vocab[sorted[i]], held in one block in that order.
+	sortedTerms []string
+	postings    [][]posting // term id -> sections holding it
+	avgLen      [numFields]float64
+	norms       []secNorm // by section, what BM25 needs of it
+	stats       Stats
+	scratch     sync.Pool
 }
 
 // secNorm is what scoring a term in a section needs of the section: the
@@ -480,6 +482,25 @@ func (b *builder) finish() *Index {
 		ix.sorted[i] = uint32(i)
 	}
 	sort.Slice(ix.sorted, func(i, j int) bool { return ix.vocab[ix.sorted[i]] < ix.vocab[ix.sorted[j]] })
+	// The terms in that order, their bytes side by side: the typo walk and
+	// prefix search read them in order.
+	size := 0
+	for _, t := range ix.vocab {
+		size += len(t)
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for _, id := range ix.sorted {
+		all.WriteString(ix.vocab[id])
+	}
+	text := all.String()
+	ix.sortedTerms = make([]string, len(ix.sorted))
+	off := 0
+	for i, id := range ix.sorted {
+		n := len(ix.vocab[id])
+		ix.sortedTerms[i] = text[off : off+n]
+		off += n
+	}
 	ix.stats.Sections = len(ix.secs)
 	ix.stats.Terms = len(ix.vocab)
 	ix.stats.IndexBytes = ix.estimateBytes()
@@ -499,7 +520,7 @@ func (ix *Index) estimateBytes() int64 {
 		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120 + 64
 	}
 	for t, ps := range ix.postings {
-		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*8 + 4
+		n += int64(len(ix.vocab[t]))*3 + 16 + 24 + 48 + 16 + int64(cap(ps))*8 + 4
 	}
 	return n
 }

@@ -456,8 +456,8 @@ func (ix *Index) prefixTerms(raw, st string) []uint32 {
 		if p == "" || (p == st && p == raw) && len(out) > 0 {
 			continue
 		}
-		lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.vocab[ix.sorted[i]] >= p })
-		for i := lo; i < len(ix.sorted) && strings.HasPrefix(ix.vocab[ix.sorted[i]], p); i++ {
+		lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.sortedTerms[i] >= p })
+		for i := lo; i < len(ix.sorted) && strings.HasPrefix(ix.sortedTerms[i], p); i++ {
 			out = append(out, ix.sorted[i])
 		}
 	}
