@@ -134,8 +134,14 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 	}
 	defer func() {
-		for _, d := range sc.touched {
-			sc.total[d], sc.matched[d], sc.cover[d] = 0, 0, 0
+		if len(sc.touched) > len(sc.total)/2 {
+			clear(sc.total) // sequential, faster than that many scattered writes
+			clear(sc.matched)
+			clear(sc.cover)
+		} else {
+			for _, d := range sc.touched {
+				sc.total[d], sc.matched[d], sc.cover[d] = 0, 0, 0
+			}
 		}
 		sc.touched = sc.touched[:0]
 		for _, w := range words {
@@ -222,7 +228,11 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
 			continue
 		}
+		total++
 		score := float64(sc.total[d])
+		if len(top.c) == top.k && score < top.c[0].score && coordPower >= 0 {
+			continue // the share below only lowers it: it cannot be kept
+		}
 		if len(words) > 1 {
 			if sumIDF > 0 {
 				share := min(float64(sc.cover[d])/sumIDF, 1)
@@ -233,7 +243,6 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				}
 			}
 		}
-		total++
 		top.add(cand{sec: d, score: score})
 	}
 	sc.cands = top.c[:0]
