@@ -149,6 +149,9 @@ var fieldAt = func() (at [32]uint8) {
 			}
 		}
 	}
+	if headMask != 0xf<<fieldShift[fieldHeading] || fieldMax(fieldHeading) != 0xf {
+		panic("docs: headMask is not the heading's place in a posting")
+	}
 	if bodyOnce != 1<<fieldShift[fieldBody] {
 		panic("docs: bodyOnce does not match the body's place in a posting")
 	}

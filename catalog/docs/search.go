@@ -78,6 +78,9 @@ type scratch struct {
 	total   []float32
 	best    []float32
 	matched []uint8
+	// inHead[d] is 1 when a term the query stands for is in section d's
+	// own heading: its heading bonus is 1 otherwise.
+	inHead  []uint8
 	cover   []float32 // the IDF of the query words a section holds, summed
 	touched []uint32
 	wtouch  []uint32
@@ -94,7 +97,7 @@ type scratch struct {
 }
 
 func newScratch(secs, terms int) *scratch {
-	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs), cover: make([]float32, secs),
+	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs), inHead: make([]uint8, secs), cover: make([]float32, secs),
 		word: make([]uint16, terms), spans: map[string]uint16{}}
 }
 
@@ -137,10 +140,11 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		if len(sc.touched) > len(sc.total)/2 {
 			clear(sc.total) // sequential, faster than that many scattered writes
 			clear(sc.matched)
+			clear(sc.inHead)
 			clear(sc.cover)
 		} else {
 			for _, d := range sc.touched {
-				sc.total[d], sc.matched[d], sc.cover[d] = 0, 0, 0
+				sc.total[d], sc.matched[d], sc.cover[d], sc.inHead[d] = 0, 0, 0, 0
 			}
 		}
 		sc.touched = sc.touched[:0]
@@ -176,6 +180,9 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				sc.total[d] += float32(e.weight * idf * b)
 				sc.matched[d]++
 				sc.cover[d] += cover
+				if p.tf&headMask != 0 {
+					sc.inHead[d] = 1
+				}
 			}
 			sumIDF += wordIDF[wi]
 			continue
@@ -193,6 +200,9 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				s := float32(e.weight * idf * b)
 				if sc.best[p.sec] == 0 {
 					sc.wtouch = append(sc.wtouch, p.sec)
+				}
+				if p.tf&headMask != 0 {
+					sc.inHead[p.sec] = 1
 				}
 				if s > sc.best[p.sec] {
 					sc.best[p.sec] = s
@@ -323,6 +333,10 @@ func fieldBM25(f int, tf float64, nm *secNorm) float64 {
 	return wf * tf * (bm25K1 + 1) / (tf + bm25K1*nm.norm[f])
 }
 
+// headMask is the bits of posting.tf that count the section's own heading
+// (fieldShift[fieldHeading], 4 bits).
+const headMask = 0xf << 4
+
 // bodyOnce is a posting of a term found once in a section's body and
 // nowhere else in it: the most common by far.
 const bodyOnce = 1 << 12 // 1 << fieldShift[fieldBody]
@@ -337,8 +351,8 @@ func (ix *Index) rerank(sc *scratch, cands []cand, need, nw int) []cand {
 	if need >= len(cands) {
 		for i := range cands {
 			c := &cands[i]
-			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, nw)
-			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, nw)
+			c.score *= 1 + proximityBonus*ix.proximityOf(sc, c.sec, nw)
+			c.score *= 1 + headingBonus*ix.headingCoverOf(sc, c.sec, nw)
 		}
 		return cands
 	}
@@ -347,7 +361,7 @@ func (ix *Index) rerank(sc *scratch, cands []cand, need, nw int) []cand {
 	const margin = 1 + 1e-9
 	rs := sc.reach[:0]
 	for i, c := range cands {
-		h := 1 + headingBonus*ix.headingCover(sc, c.sec, nw)
+		h := 1 + headingBonus*ix.headingCoverOf(sc, c.sec, nw)
 		rs = append(rs, reach{max: c.score * h * (1 + proximityBonus) * margin, heading: h, i: int32(i)})
 	}
 	sc.reach = rs
@@ -365,12 +379,30 @@ func (ix *Index) rerank(sc *scratch, cands []cand, need, nw int) []cand {
 		rs = rs[:len(rs)-1]
 		reachDown(rs, 0)
 		c := cands[r.i]
-		c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, nw)
+		c.score *= 1 + proximityBonus*ix.proximityOf(sc, c.sec, nw)
 		c.score *= r.heading
 		top.add(c)
 	}
 	sc.reranked = top.c[:0]
 	return top.c
+}
+
+// headingCoverOf is headingCover, known to be 0 without reading the
+// heading when no query term is in it.
+func (ix *Index) headingCoverOf(sc *scratch, d uint32, nw int) float64 {
+	if sc.inHead[d] == 0 {
+		return 0
+	}
+	return ix.headingCover(sc, d, nw)
+}
+
+// proximityOf is proximity, known to be 0 without reading the section when
+// it holds fewer than two of the query's words.
+func (ix *Index) proximityOf(sc *scratch, d uint32, nw int) float64 {
+	if sc.matched[d] < 2 && nw < 256 { // matched counts to 255
+		return 0
+	}
+	return ix.proximity(sc, d, nw)
 }
 
 // reach is what a candidate's score could become when reranked.
