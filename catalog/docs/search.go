@@ -222,17 +222,14 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 	}
 
 	// Only the first depth candidates are ever shown or reranked: keep the
-	// best depth in a heap while scoring instead of sorting every match
-	// (a common word matches most sections). Deep pages select from all.
+	// best depth while scoring instead of sorting every match (a common
+	// word matches most sections).
 	off := max(opt.Offset, 0)
 	depth := off + limit
 	if len(words) > 1 {
 		depth = max(rerankDepth, off+limit)
 	}
-	top := topK{k: depth, c: sc.cands[:0]}
-	if depth > maxHeapDepth {
-		top.k = math.MaxInt
-	}
+	top := bestOf{k: depth, c: sc.cands[:0]}
 	total := 0
 	for _, d := range sc.touched {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
@@ -240,7 +237,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 		total++
 		score := float64(sc.total[d])
-		if len(top.c) == top.k && score < top.c[0].score && coordPower >= 0 {
+		if top.full && score < top.bar.score && coordPower >= 0 {
 			continue // the share below only lowers it: it cannot be kept
 		}
 		if len(words) > 1 {
@@ -255,15 +252,10 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 		top.add(cand{sec: d, score: score})
 	}
+	cands := top.best()
 	sc.cands = top.c[:0]
 	if total == 0 {
 		return nil, 0
-	}
-	cands := top.c
-	if depth > maxHeapDepth {
-		depth = min(depth, len(cands))
-		selectBest(cands, depth, better)
-		cands = cands[:depth]
 	}
 	if len(words) > 1 {
 		cands = ix.rerank(sc, cands, off+limit, len(words))
@@ -797,12 +789,49 @@ func compareCands(a, b cand) int {
 	return 0
 }
 
-// maxHeapDepth is the deepest page kept in a heap while scoring; deeper
-// ones collect every match and select.
-const maxHeapDepth = 1024
+// bestOf keeps the k best candidates added, for many candidates: those
+// that could be among the best gather in c, and each time c holds 2k the
+// best k are selected and the worst of them becomes the bar later ones
+// must beat. A few comparisons a candidate, against a heap's log k.
+type bestOf struct {
+	k    int
+	c    []cand
+	bar  cand
+	full bool // bar is set
+}
 
-// topK keeps the k best candidates added (all of them when k is
-// math.MaxInt): c is a heap with the worst kept at c[0] once it holds k.
+func (b *bestOf) add(x cand) {
+	if b.full && !better(x, b.bar) {
+		return
+	}
+	b.c = append(b.c, x)
+	if len(b.c)-b.k >= b.k {
+		b.cut()
+		b.bar, b.full = b.c[0], true
+		for _, y := range b.c[1:] {
+			if better(b.bar, y) {
+				b.bar = y
+			}
+		}
+	}
+}
+
+// cut keeps the best k of c.
+func (b *bestOf) cut() {
+	if len(b.c) > b.k {
+		selectBest(b.c, b.k, better)
+		b.c = b.c[:b.k]
+	}
+}
+
+// best returns the k best added (or all, when fewer), in no particular order.
+func (b *bestOf) best() []cand {
+	b.cut()
+	return b.c
+}
+
+// topK keeps the k best candidates added, for a few: c is a heap with the
+// worst kept at c[0] once it holds k.
 type topK struct {
 	k int
 	c []cand
@@ -811,7 +840,7 @@ type topK struct {
 func (h *topK) add(x cand) {
 	if len(h.c) < h.k {
 		h.c = append(h.c, x)
-		if len(h.c) == h.k && h.k != math.MaxInt {
+		if len(h.c) == h.k {
 			for i := len(h.c)/2 - 1; i >= 0; i-- {
 				h.down(i)
 			}
