@@ -173,7 +173,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				if sc.matched[d] == 0 {
 					sc.touched = append(sc.touched, d)
 				}
-				b := ix.norms[d].bodyOnce // bm25(p), inline for the common case
+				b := ix.bodyOnce[d] // bm25(p), inline for the common case
 				if p.tf != bodyOnce {
 					b = ix.bm25(p)
 				}
@@ -193,7 +193,7 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 			idf := ix.idf(len(ps), e.maxIDF)
 			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
 			for _, p := range ps {
-				b := ix.norms[p.sec].bodyOnce // bm25(p), inline for the common case
+				b := ix.bodyOnce[p.sec] // bm25(p), inline for the common case
 				if p.tf != bodyOnce {
 					b = ix.bm25(p)
 				}
@@ -301,10 +301,10 @@ func (ix *Index) idf(df int, maxIDF float64) float64 {
 // summed (a heading match is not saturated away by a long body). The
 // fields are visited, and summed, in field order.
 func (ix *Index) bm25(p posting) float64 {
-	nm := &ix.norms[p.sec]
 	if p.tf == bodyOnce {
-		return nm.bodyOnce
+		return ix.bodyOnce[p.sec]
 	}
+	nm := &ix.norms[p.sec]
 	sum := 0.0
 	for m := p.tf; m != 0; {
 		f := fieldAt[bits.TrailingZeros32(m)]
