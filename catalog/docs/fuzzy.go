@@ -15,8 +15,8 @@ import (
 //
 // fn gets each matching term id and its distance.
 func (ix *Index) fuzzyWalk(word, prefix string, k int, fn func(id uint32, d int)) {
-	lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.vocab[ix.sorted[i]] >= prefix })
-	hi := lo + sort.Search(len(ix.sorted)-lo, func(i int) bool { return !strings.HasPrefix(ix.vocab[ix.sorted[lo+i]], prefix) })
+	lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.sortedTerms[i] >= prefix })
+	hi := lo + sort.Search(len(ix.sorted)-lo, func(i int) bool { return !strings.HasPrefix(ix.sortedTerms[lo+i], prefix) })
 	if lo >= hi {
 		return
 	}
@@ -34,7 +34,7 @@ func (ix *Index) fuzzyWalk(word, prefix string, k int, fn func(id uint32, d int)
 	prev := "" // the term whose rows are computed, up to valid
 	valid := 0
 	for i := lo; i < hi; {
-		t := ix.vocab[ix.sorted[i]]
+		t := ix.sortedTerms[i]
 		// Rows shared with the previous term. None of them exceeds k:
 		// had one, every term with that prefix would have been skipped.
 		cp := 0
@@ -89,7 +89,7 @@ func (ix *Index) fuzzyWalk(word, prefix string, k int, fn func(id uint32, d int)
 // start with p (sorted[i] does): a galloping search, since the run of terms
 // sharing a prefix is usually short.
 func (ix *Index) pastPrefix(i, hi int, p string) int {
-	has := func(j int) bool { return strings.HasPrefix(ix.vocab[ix.sorted[j]], p) }
+	has := func(j int) bool { return strings.HasPrefix(ix.sortedTerms[j], p) }
 	lo, step := i, 1
 	for lo+step < hi && has(lo+step) {
 		lo += step

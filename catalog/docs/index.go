@@ -69,16 +69,33 @@ type Stats struct {
 // Index is an immutable search index over the sections of some sites. It is
 // safe for concurrent use.
 type Index struct {
-	sites    []siteInfo
-	pages    []pageInfo
-	secs     []sec
-	terms    map[string]uint32
-	vocab    []string    // term id -> term
-	sorted   []uint32    // term ids in term order, for prefix search
-	postings [][]posting // term id -> sections holding it
-	avgLen   [numFields]float64
+	sites  []siteInfo
+	pages  []pageInfo
+	secs   []sec
+	terms  map[string]uint32
+	vocab  []string // term id -> term
+	sorted []uint32 // term ids in term order, for prefix search
+	// sortedTerms[i] is vocab[sorted[i]], held in one block in that order.
+	sortedTerms []string
+	postings    [][]posting // term id -> sections holding it
+	avgLen      [numFields]float64
+	norms       []secNorm // by section, what BM25 needs of it
+	// bodyOnce[d] is bm25 of a term found once in section d's body and
+	// nowhere else in it, most postings of common terms: apart from norms,
+	// eight sections a cache line.
+	bodyOnce []float64
 	stats    Stats
 	scratch  sync.Pool
+}
+
+// secNorm is what scoring a term in a section needs of the section: the
+// BM25 length normalisation of each field, and whether it is below the page
+// top (its page title counts for titleShare of the title's weight). It sits
+// apart from sec so the posting loop reads 56 bytes a section, not the
+// section's text.
+type secNorm struct {
+	norm [numFields]float64
+	sub  bool
 }
 
 type siteInfo struct {
@@ -117,13 +134,32 @@ func (x *sec) bodyStream() []uint32 {
 
 // posting is a section holding a term, with the term's count in each field
 // packed in tf: body and code 8 bits each, the other fields 4 bits each
-// (counts saturate).
+// (counts saturate), in field order from the lowest bits, so the fields a
+// term is in are found from its set bits in the order they are summed.
 type posting struct {
 	sec uint32
 	tf  uint32
 }
 
-var fieldShift = [numFields]uint{fieldBody: 0, fieldCode: 8, fieldTitle: 16, fieldHeading: 20, fieldPath: 24, fieldSite: 28}
+var fieldShift = [numFields]uint{fieldTitle: 0, fieldHeading: 4, fieldPath: 8, fieldBody: 12, fieldCode: 20, fieldSite: 28}
+
+// fieldAt is the field a bit of posting.tf counts.
+var fieldAt = func() (at [32]uint8) {
+	for f := range numFields {
+		for b := range 8 {
+			if fieldMax(f)>>b&1 == 1 {
+				at[fieldShift[f]+uint(b)] = uint8(f)
+			}
+		}
+	}
+	if headMask != 0xf<<fieldShift[fieldHeading] || fieldMax(fieldHeading) != 0xf {
+		panic("docs: headMask is not the heading's place in a posting")
+	}
+	if bodyOnce != 1<<fieldShift[fieldBody] {
+		panic("docs: bodyOnce does not match the body's place in a posting")
+	}
+	return at
+}()
 
 func fieldMax(f int) uint8 {
 	if f == fieldBody || f == fieldCode {
@@ -432,6 +468,17 @@ func (b *builder) finish() *Index {
 	for f := range numFields {
 		ix.avgLen[f] = max(b.lenSum[f]/n, 1)
 	}
+	ix.norms = make([]secNorm, len(ix.secs))
+	ix.bodyOnce = make([]float64, len(ix.secs))
+	for i := range ix.secs {
+		x := &ix.secs[i]
+		nm := &ix.norms[i]
+		for f := range numFields {
+			nm.norm[f] = 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
+		}
+		nm.sub = x.anchor != ""
+		ix.bodyOnce[i] = fieldBM25(fieldBody, 1, nm)
+	}
 	// Postings were appended per section, in section order; sort each
 	// list's tail capacity away.
 	for t, ps := range ix.postings {
@@ -442,6 +489,25 @@ func (b *builder) finish() *Index {
 		ix.sorted[i] = uint32(i)
 	}
 	sort.Slice(ix.sorted, func(i, j int) bool { return ix.vocab[ix.sorted[i]] < ix.vocab[ix.sorted[j]] })
+	// The terms in that order, their bytes side by side: the typo walk and
+	// prefix search read them in order.
+	size := 0
+	for _, t := range ix.vocab {
+		size += len(t)
+	}
+	var all strings.Builder
+	all.Grow(size)
+	for _, id := range ix.sorted {
+		all.WriteString(ix.vocab[id])
+	}
+	text := all.String()
+	ix.sortedTerms = make([]string, len(ix.sorted))
+	off := 0
+	for i, id := range ix.sorted {
+		n := len(ix.vocab[id])
+		ix.sortedTerms[i] = text[off : off+n]
+		off += n
+	}
 	ix.stats.Sections = len(ix.secs)
 	ix.stats.Terms = len(ix.vocab)
 	ix.stats.IndexBytes = ix.estimateBytes()
@@ -458,10 +524,10 @@ func (ix *Index) estimateBytes() int64 {
 		n += int64(len(p.path)+len(p.title)+len(p.url)) + 80
 	}
 	for _, s := range ix.secs {
-		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120
+		n += int64(len(s.anchor)+len(s.heading)+len(s.body)+len(s.code)+len(s.url)) + int64(4*cap(s.stream)) + 120 + 64
 	}
 	for t, ps := range ix.postings {
-		n += int64(len(ix.vocab[t]))*2 + 16 + 24 + 48 + int64(cap(ps))*8 + 4
+		n += int64(len(ix.vocab[t]))*3 + 16 + 24 + 48 + 16 + int64(cap(ps))*8 + 4
 	}
 	return n
 }

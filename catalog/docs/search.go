@@ -3,6 +3,7 @@ package docs
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -77,9 +78,16 @@ type scratch struct {
 	total   []float32
 	best    []float32
 	matched []uint8
+	// inHead[d] is 1 when a term the query stands for is in section d's
+	// own heading: its heading bonus is 1 otherwise.
+	inHead  []uint8
 	cover   []float32 // the IDF of the query words a section holds, summed
 	touched []uint32
 	wtouch  []uint32
+	cands   []cand // the best matches, kept between searches for their room
+	// reach and reranked are rerank's, kept for their room.
+	reach    []reach
+	reranked []cand
 	// word[t] is 1 + the index of the first query word term t stands
 	// for, 0 for none: one array read per word of a section instead of a
 	// map look-up per query word.
@@ -89,7 +97,7 @@ type scratch struct {
 }
 
 func newScratch(secs, terms int) *scratch {
-	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs), cover: make([]float32, secs),
+	return &scratch{total: make([]float32, secs), best: make([]float32, secs), matched: make([]uint8, secs), inHead: make([]uint8, secs), cover: make([]float32, secs),
 		word: make([]uint16, terms), spans: map[string]uint16{}}
 }
 
@@ -129,8 +137,15 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		}
 	}
 	defer func() {
-		for _, d := range sc.touched {
-			sc.total[d], sc.matched[d], sc.cover[d] = 0, 0, 0
+		if len(sc.touched) > len(sc.total)/2 {
+			clear(sc.total) // sequential, faster than that many scattered writes
+			clear(sc.matched)
+			clear(sc.inHead)
+			clear(sc.cover)
+		} else {
+			for _, d := range sc.touched {
+				sc.total[d], sc.matched[d], sc.cover[d], sc.inHead[d] = 0, 0, 0, 0
+			}
 		}
 		sc.touched = sc.touched[:0]
 		for _, w := range words {
@@ -141,40 +156,53 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		clear(sc.spans)
 		ix.scratch.Put(sc)
 	}()
-	n := float64(len(ix.secs))
 	wordIDF := make([]float64, len(words))
 	sumIDF := 0.0
 	for wi := range words {
 		w := &words[wi]
+		if len(w.exps) == 1 {
+			// One term: its score in a section is the word's, with no
+			// best of several to keep.
+			e := w.exps[0]
+			ps := ix.postings[e.term]
+			idf := ix.idf(len(ps), e.maxIDF)
+			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
+			cover := float32(wordIDF[wi])
+			for _, p := range ps {
+				d := p.sec
+				if sc.matched[d] == 0 {
+					sc.touched = append(sc.touched, d)
+				}
+				b := ix.bodyOnce[d] // bm25(p), inline for the common case
+				if p.tf != bodyOnce {
+					b = ix.bm25(p)
+				}
+				sc.total[d] += float32(e.weight * idf * b)
+				sc.matched[d]++
+				sc.cover[d] += cover
+				if p.tf&headMask != 0 {
+					sc.inHead[d] = 1
+				}
+			}
+			sumIDF += wordIDF[wi]
+			continue
+		}
 		sc.wtouch = sc.wtouch[:0]
 		for _, e := range w.exps {
 			ps := ix.postings[e.term]
-			idf := math.Log(1 + (n-float64(len(ps))+0.5)/(float64(len(ps))+0.5))
-			if e.maxIDF > 0 {
-				idf = min(idf, e.maxIDF)
-			}
+			idf := ix.idf(len(ps), e.maxIDF)
 			wordIDF[wi] = max(wordIDF[wi], e.weight*idf)
 			for _, p := range ps {
-				x := &ix.secs[p.sec]
-				// BM25 per field, weighted and summed: a heading match
-				// is not saturated away by a long body.
-				sum := 0.0
-				for f := range numFields {
-					c := p.count(f)
-					if c == 0 {
-						continue
-					}
-					norm := 1 - fieldB[f] + fieldB[f]*float64(x.lens[f])/ix.avgLen[f]
-					tf := float64(c)
-					wf := fieldWeight[f]
-					if f == fieldTitle && x.anchor != "" {
-						wf *= titleShare
-					}
-					sum += wf * tf * (bm25K1 + 1) / (tf + bm25K1*norm)
+				b := ix.bodyOnce[p.sec] // bm25(p), inline for the common case
+				if p.tf != bodyOnce {
+					b = ix.bm25(p)
 				}
-				s := float32(e.weight * idf * sum)
+				s := float32(e.weight * idf * b)
 				if sc.best[p.sec] == 0 {
 					sc.wtouch = append(sc.wtouch, p.sec)
+				}
+				if p.tf&headMask != 0 {
+					sc.inHead[p.sec] = 1
 				}
 				if s > sc.best[p.sec] {
 					sc.best[p.sec] = s
@@ -193,12 +221,25 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		sumIDF += wordIDF[wi]
 	}
 
-	cands := make([]cand, 0, len(sc.touched))
+	// Only the first depth candidates are ever shown or reranked: keep the
+	// best depth while scoring instead of sorting every match (a common
+	// word matches most sections).
+	off := max(opt.Offset, 0)
+	depth := off + limit
+	if len(words) > 1 {
+		depth = max(rerankDepth, off+limit)
+	}
+	top := bestOf{k: depth, c: sc.cands[:0]}
+	total := 0
 	for _, d := range sc.touched {
 		if siteOK != nil && !siteOK[ix.pages[ix.secs[d].page].site] {
 			continue
 		}
+		total++
 		score := float64(sc.total[d])
+		if top.full && score < top.bar.score && coordPower >= 0 {
+			continue // the share below only lowers it: it cannot be kept
+		}
 		if len(words) > 1 {
 			if sumIDF > 0 {
 				share := min(float64(sc.cover[d])/sumIDF, 1)
@@ -209,36 +250,17 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 				}
 			}
 		}
-		cands = append(cands, cand{sec: d, score: score})
+		top.add(cand{sec: d, score: score})
 	}
-	total := len(cands)
+	cands := top.best()
+	sc.cands = top.c[:0]
 	if total == 0 {
 		return nil, 0
 	}
-	better := func(a, b cand) bool {
-		if a.score != b.score {
-			return a.score > b.score
-		}
-		return a.sec < b.sec
-	}
-	// Only the first depth candidates are ever shown or reranked: select
-	// them instead of sorting every match.
-	off := max(opt.Offset, 0)
-	depth := min(len(cands), off+limit)
 	if len(words) > 1 {
-		depth = min(len(cands), max(rerankDepth, off+limit))
+		cands = ix.rerank(sc, cands, off+limit, len(words))
 	}
-	selectBest(cands, depth, better)
-	cands = cands[:depth]
-	sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
-	if len(words) > 1 {
-		for i := range cands {
-			c := &cands[i]
-			c.score *= 1 + proximityBonus*ix.proximity(sc, c.sec, len(words))
-			c.score *= 1 + headingBonus*ix.headingCover(sc, c.sec, len(words))
-		}
-		sort.Slice(cands, func(i, j int) bool { return better(cands[i], cands[j]) })
-	}
+	slices.SortFunc(cands, compareCands)
 	if off >= total {
 		return nil, total
 	}
@@ -262,6 +284,142 @@ func (ix *Index) Search(q string, opt SearchOptions) ([]Hit, int) {
 		})
 	}
 	return hits, total
+}
+
+// idf is the inverse document frequency of a term in df sections, capped
+// at maxIDF when that is not 0.
+func (ix *Index) idf(df int, maxIDF float64) float64 {
+	n := float64(len(ix.secs))
+	idf := math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+	if maxIDF > 0 {
+		idf = min(idf, maxIDF)
+	}
+	return idf
+}
+
+// bm25 is the score of a term in a section: BM25 per field, weighted and
+// summed (a heading match is not saturated away by a long body). The
+// fields are visited, and summed, in field order.
+func (ix *Index) bm25(p posting) float64 {
+	if p.tf == bodyOnce {
+		return ix.bodyOnce[p.sec]
+	}
+	nm := &ix.norms[p.sec]
+	sum := 0.0
+	for m := p.tf; m != 0; {
+		f := fieldAt[bits.TrailingZeros32(m)]
+		c := m >> fieldShift[f] & uint32(fieldMax(int(f)))
+		m &^= uint32(fieldMax(int(f))) << fieldShift[f]
+		sum += fieldBM25(int(f), float64(c), nm)
+	}
+	return sum
+}
+
+// fieldBM25 is the weighted BM25 of a term found tf times in field f of a
+// section.
+func fieldBM25(f int, tf float64, nm *secNorm) float64 {
+	wf := fieldWeight[f]
+	if f == fieldTitle && nm.sub {
+		wf *= titleShare
+	}
+	return wf * tf * (bm25K1 + 1) / (tf + bm25K1*nm.norm[f])
+}
+
+// headMask is the bits of posting.tf that count the section's own heading
+// (fieldShift[fieldHeading], 4 bits).
+const headMask = 0xf << 4
+
+// bodyOnce is a posting of a term found once in a section's body and
+// nowhere else in it: the most common by far.
+const bodyOnce = 1 << 12 // 1 << fieldShift[fieldBody]
+
+// rerank multiplies each candidate's score by its proximity and heading
+// bonuses, and returns the need best of them by the new score, or more (in
+// no particular order). The heading's cover is cheap (a heading is a few
+// words); proximity walks the section's words, so it is measured in the
+// order of what the candidates could reach with the most of it, and no
+// longer once that could not reach the need-th best score found.
+func (ix *Index) rerank(sc *scratch, cands []cand, need, nw int) []cand {
+	if need >= len(cands) {
+		for i := range cands {
+			c := &cands[i]
+			c.score *= 1 + proximityBonus*ix.proximityOf(sc, c.sec, nw)
+			c.score *= 1 + headingBonus*ix.headingCoverOf(sc, c.sec, nw)
+		}
+		return cands
+	}
+	// The reach of a candidate: its score with the full proximity bonus and
+	// its heading bonus, a hair over what that product can round to.
+	const margin = 1 + 1e-9
+	rs := sc.reach[:0]
+	for i, c := range cands {
+		h := 1 + headingBonus*ix.headingCoverOf(sc, c.sec, nw)
+		rs = append(rs, reach{max: c.score * h * (1 + proximityBonus) * margin, heading: h, i: int32(i)})
+	}
+	sc.reach = rs
+	// A heap, greatest reach first.
+	for i := len(rs)/2 - 1; i >= 0; i-- {
+		reachDown(rs, i)
+	}
+	top := topK{k: need, c: sc.reranked[:0]}
+	for len(rs) > 0 {
+		r := rs[0]
+		if len(top.c) == need && r.max < top.c[0].score {
+			break // nothing left can reach the need-th best
+		}
+		rs[0] = rs[len(rs)-1]
+		rs = rs[:len(rs)-1]
+		reachDown(rs, 0)
+		c := cands[r.i]
+		c.score *= 1 + proximityBonus*ix.proximityOf(sc, c.sec, nw)
+		c.score *= r.heading
+		top.add(c)
+	}
+	sc.reranked = top.c[:0]
+	return top.c
+}
+
+// headingCoverOf is headingCover, known to be 0 without reading the
+// heading when no query term is in it.
+func (ix *Index) headingCoverOf(sc *scratch, d uint32, nw int) float64 {
+	if sc.inHead[d] == 0 {
+		return 0
+	}
+	return ix.headingCover(sc, d, nw)
+}
+
+// proximityOf is proximity, known to be 0 without reading the section when
+// it holds fewer than two of the query's words.
+func (ix *Index) proximityOf(sc *scratch, d uint32, nw int) float64 {
+	if sc.matched[d] < 2 && nw < 256 { // matched counts to 255
+		return 0
+	}
+	return ix.proximity(sc, d, nw)
+}
+
+// reach is what a candidate's score could become when reranked.
+type reach struct {
+	max     float64
+	heading float64 // the heading bonus, 1 + headingBonus*cover
+	i       int32   // in the candidates
+}
+
+// reachDown restores the heap of reaches below i: parents reach further.
+func reachDown(rs []reach, i int) {
+	for {
+		w := 2*i + 1
+		if w >= len(rs) {
+			return
+		}
+		if r := w + 1; r < len(rs) && rs[r].max > rs[w].max {
+			w = r
+		}
+		if rs[i].max >= rs[w].max {
+			return
+		}
+		rs[i], rs[w] = rs[w], rs[i]
+		i = w
+	}
 }
 
 // parseQuery turns q into words and the terms each stands for: its stem,
@@ -331,8 +489,8 @@ func (ix *Index) prefixTerms(raw, st string) []uint32 {
 		if p == "" || (p == st && p == raw) && len(out) > 0 {
 			continue
 		}
-		lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.vocab[ix.sorted[i]] >= p })
-		for i := lo; i < len(ix.sorted) && strings.HasPrefix(ix.vocab[ix.sorted[i]], p); i++ {
+		lo := sort.Search(len(ix.sorted), func(i int) bool { return ix.sortedTerms[i] >= p })
+		for i := lo; i < len(ix.sorted) && strings.HasPrefix(ix.sortedTerms[i], p); i++ {
 			out = append(out, ix.sorted[i])
 		}
 	}
@@ -481,12 +639,21 @@ func (ix *Index) snippet(sc *scratch, x *sec) string {
 	if len(spans) > 0 {
 		bestI, bestN := 0, -1
 		for i := range spans {
-			seen := map[int]bool{}
+			// The distinct words: a bit each, a map past the 64th.
+			var seen uint64
+			var more map[int]bool
 			for j := i; j < len(spans) && spans[j].end-spans[i].start <= snippetRunes; j++ {
-				seen[spans[j].word] = true
+				if w := spans[j].word; w < 64 {
+					seen |= 1 << w
+				} else {
+					if more == nil {
+						more = map[int]bool{}
+					}
+					more[w] = true
+				}
 			}
-			if len(seen) > bestN {
-				bestI, bestN = i, len(seen)
+			if n := bits.OnesCount64(seen) + len(more); n > bestN {
+				bestI, bestN = i, n
 			}
 		}
 		start = spans[bestI].start
@@ -518,6 +685,7 @@ func (ix *Index) snippet(sc *scratch, x *sec) string {
 		}
 	}
 	var b strings.Builder
+	b.Grow(end - start + 4*len(spans) + 8)
 	if start > 0 {
 		b.WriteString("… ")
 	}
@@ -553,12 +721,25 @@ type matchSpan struct {
 func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSpan {
 	var out []matchSpan
 	limit := min(len(text), 16<<10)
+	// With the stream, the words past its last match need not be read.
+	lastMatch := -1
+	if stream != nil {
+		for i := len(stream) - 1; i >= 0; i-- {
+			if sc.word[stream[i]] != 0 {
+				lastMatch = i
+				break
+			}
+		}
+		if lastMatch < 0 {
+			return nil
+		}
+	}
 	pos := 0
-	tokenize(text[:limit], func(t token) {
+	tokenizeWhile(text[:limit], func(t token) bool {
 		var w uint16
 		if stream != nil {
 			if !indexedWord(t.word) {
-				return
+				return true
 			}
 			if pos < len(stream) {
 				w = sc.word[stream[pos]]
@@ -580,6 +761,7 @@ func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSp
 		if w > 0 {
 			out = append(out, matchSpan{start: t.start, end: t.end, word: int(w) - 1})
 		}
+		return stream == nil || pos <= lastMatch
 	})
 	return out
 }
@@ -587,6 +769,108 @@ func (ix *Index) matchSpans(sc *scratch, text string, stream []uint32) []matchSp
 type cand struct {
 	sec   uint32
 	score float64
+}
+
+// better orders candidates: higher score first, then index order.
+func better(a, b cand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.sec < b.sec
+}
+
+func compareCands(a, b cand) int {
+	switch {
+	case better(a, b):
+		return -1
+	case better(b, a):
+		return 1
+	}
+	return 0
+}
+
+// bestOf keeps the k best candidates added, for many candidates: those
+// that could be among the best gather in c, and each time c holds 2k the
+// best k are selected and the worst of them becomes the bar later ones
+// must beat. A few comparisons a candidate, against a heap's log k.
+type bestOf struct {
+	k    int
+	c    []cand
+	bar  cand
+	full bool // bar is set
+}
+
+func (b *bestOf) add(x cand) {
+	if b.full && !better(x, b.bar) {
+		return
+	}
+	b.c = append(b.c, x)
+	if len(b.c)-b.k >= b.k {
+		b.cut()
+		b.bar, b.full = b.c[0], true
+		for _, y := range b.c[1:] {
+			if better(b.bar, y) {
+				b.bar = y
+			}
+		}
+	}
+}
+
+// cut keeps the best k of c.
+func (b *bestOf) cut() {
+	if len(b.c) > b.k {
+		selectBest(b.c, b.k, better)
+		b.c = b.c[:b.k]
+	}
+}
+
+// best returns the k best added (or all, when fewer), in no particular order.
+func (b *bestOf) best() []cand {
+	b.cut()
+	return b.c
+}
+
+// topK keeps the k best candidates added, for a few: c is a heap with the
+// worst kept at c[0] once it holds k.
+type topK struct {
+	k int
+	c []cand
+}
+
+func (h *topK) add(x cand) {
+	if len(h.c) < h.k {
+		h.c = append(h.c, x)
+		if len(h.c) == h.k {
+			for i := len(h.c)/2 - 1; i >= 0; i-- {
+				h.down(i)
+			}
+		}
+		return
+	}
+	if !better(x, h.c[0]) {
+		return
+	}
+	h.c[0] = x
+	h.down(0)
+}
+
+// down restores the heap below i: every parent worse than its children.
+func (h *topK) down(i int) {
+	c := h.c
+	for {
+		w := 2*i + 1
+		if w >= len(c) {
+			return
+		}
+		if r := w + 1; r < len(c) && better(c[w], c[r]) {
+			w = r
+		}
+		if !better(c[i], c[w]) {
+			return
+		}
+		c[i], c[w] = c[w], c[i]
+		i = w
+	}
 }
 
 // selectBest reorders c so that its first k elements are the k best by

@@ -15,7 +15,13 @@ type token struct {
 // tokenize splits s into words: runs of letters and digits (an apostrophe
 // inside a word is kept, so "don't" stays one word). Words are lower-cased.
 func tokenize(s string, fn func(t token)) {
+	tokenizeWhile(s, func(t token) bool { fn(t); return true })
+}
+
+// tokenizeWhile is tokenize stopping after the first word fn returns false for.
+func tokenizeWhile(s string, fn func(t token) bool) {
 	start := -1
+	more := true
 	var lower strings.Builder
 	ascii := true
 	flush := func(end int) {
@@ -38,11 +44,11 @@ func tokenize(s string, fn func(t token)) {
 				}
 				lw = lower.String()
 			}
-			fn(token{word: lw, start: start, end: start + len(w)})
+			more = fn(token{word: lw, start: start, end: start + len(w)})
 		}
 		start, ascii = -1, true
 	}
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s) && more; {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || (c == '\'' && start >= 0) {
@@ -66,7 +72,9 @@ func tokenize(s string, fn func(t token)) {
 		}
 		i += n
 	}
-	flush(len(s))
+	if more {
+		flush(len(s))
+	}
 }
 
 func asciiLower(w string) string {
