@@ -147,13 +147,13 @@ func TestStatusPageInABrowser(t *testing.T) {
 	gh.AddToken("marker-status-gh-token-91ab")
 	gh.AddRepo("acme", "ledger", map[string]string{"catalog-info.yaml": ledgerDescriptor})
 	gh.AddRepo("acme", "broken", map[string]string{"catalog-info.yaml": brokenDescriptor})
-	addr := freeAddr(t)
+	addr, otherAddr := freeAddr(t), freeAddr(t)
 	cfgText := func(addr string) string {
 		return fmt.Sprintf("server:\n  addr: %s\n  shutdown_timeout: 2s\ncatalog:\n  sources: [\"github:acme\"]\n  refresh_interval: 1h\ngithub:\n  api_url: %s\nredis:\n  url: %s\n", addr, gh.URL, rs.URL)
 	}
 	env := map[string]string{"GITHUB_TOKEN": "marker-status-gh-token-91ab", "CALLBOARD_STATUS_TOKEN": statusToken}
 	a := startReplica(t, cfgText(addr), env, "a", nil).s
-	other := startReplica(t, cfgText("127.0.0.1:0"), env, "b", nil).s
+	other := startReplica(t, cfgText(otherAddr), env, "b", nil).s
 	// Both replicas' heartbeats say they serve the leader's snapshot (the
 	// follower beats again as soon as it swaps the published one in).
 	waitFor(t, "both replicas to beat the same snapshot version", time.Minute, func() bool {
@@ -168,6 +168,11 @@ func TestStatusPageInABrowser(t *testing.T) {
 		if _, _, err := a.redis.Jobs.Create(t.Context(), j); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The page is read on the leader, whichever of the two won: it is the
+	// one that knows the source's refresh and GitHub's rate limit.
+	if !a.ingest.Leading() {
+		a, other, addr = other, a, otherAddr
 	}
 	base := "http://" + addr
 	dir := artifactDir(t)
