@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // AlertPoster posts cards outside a request: the chat adapter of the
@@ -452,7 +454,7 @@ func (x *Alerts) public(resp *Response) *Response {
 			}
 		}
 	}
-	redactResponse(resp, redact)
+	chat.RedactResponse(resp, redact)
 	return resp
 }
 

@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -329,10 +329,11 @@ func (r *Router) intentInside(toks []token) (Invocation, *Command, bool) {
 	return Invocation{}, nil, false
 }
 
-// reroute answers text as if it had been typed instead of req's own text,
+// Reroute answers text as if it had been typed instead of req's own text,
 // through the command it names but not through the middleware again (the
-// request already passed it).
-func (r *Router) reroute(ctx context.Context, req *Request, text string) (*Response, error) {
+// request already passed it): for a handler that finds the text meant
+// another command ("help! payments-api is down").
+func (r *Router) Reroute(ctx context.Context, req *Request, text string) (*Response, error) {
 	r.mu.RLock()
 	inv, c := r.parse(text)
 	r.mu.RUnlock()
