@@ -73,7 +73,17 @@ func RegisterBuiltins(r *Router, opts Options) error {
 			return err
 		}
 	}
+	r.Anywhere(anywhereVerbs...)
 	return nil
+}
+
+// anywhereVerbs are the built-in commands' one-word verbs recognised after
+// the name too ("ledger runbook", "checkout on-call"); longer phrases always are.
+var anywhereVerbs = []string{
+	"owner", "owns", "oncall", "on-call", "runbook", "runbooks",
+	"dashboard", "dashboards", "logs", "impact", "dependents", "escalation",
+	"contact", "contacts", "repo", "repository", "team", "pager",
+	"grafana", "playbook", "playbooks",
 }
 
 func (a *answers) commands() []Command {
