@@ -157,10 +157,13 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	return a, nil
 }
 
-// Close stops background work (follow-ups of slow answers) and waits for it.
-func (a *Adapter) Close() {
+// Close stops background work (follow-ups of slow answers) and waits for
+// it. It returns an error like the Slack adapter's Close, so both close the
+// same way; today it has none to report.
+func (a *Adapter) Close() error {
 	a.cancel()
 	a.wg.Wait()
+	return nil
 }
 
 // Shutdown lets background work finish until ctx is done, then stops it as
@@ -176,7 +179,7 @@ func (a *Adapter) Shutdown(ctx context.Context) error {
 		a.cancel()
 		return nil
 	case <-ctx.Done():
-		a.Close()
+		_ = a.Close()
 		return ctx.Err()
 	}
 }

@@ -62,7 +62,7 @@ func newFixture(t *testing.T, handler bot.HandlerFunc, tweak func(*Config)) *fix
 		t.Fatal(err)
 	}
 	a.render.shelf.salt = "k"
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { _ = a.Close() })
 	f.a = a
 	return f
 }
