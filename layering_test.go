@@ -50,8 +50,8 @@ var layers = map[string]layer{
 	// anything else), so a team's plug-in needs nothing else of ours.
 	"bot/chat":                  {never: []string{module}},
 	"bot":                       {imports: []string{"bot/chat", "catalog", "catalog/health", "scaffold", "github.com/robfig/cron/"}, never: platforms},
-	"bot/bottest":               {imports: []string{"bot", "adapters/pagerduty", "adapters/pagerduty/pagerdutytest"}, never: []string{module + "cmd/"}},
-	"catalog/ingest":            {imports: []string{"bot", "catalog", "catalog/docs"}, never: platforms},
+	"bot/bottest":               {imports: []string{"bot", "bot/chat", "adapters/pagerduty", "adapters/pagerduty/pagerdutytest"}, never: []string{module + "cmd/"}},
+	"catalog/ingest":            {imports: []string{"bot", "bot/chat", "catalog", "catalog/docs"}, never: platforms},
 	"catalog/ingest/ingesttest": {imports: []string{"catalog/ingest"}, never: platforms},
 	"examples":                  {never: []string{module}},
 	"internal/loadgen":          {never: []string{module}},
@@ -75,7 +75,7 @@ var layers = map[string]layer{
 	"adapters/rota":                    adapter("gopkg.in/yaml.v3"),
 	"adapters/slack":                   adapter("github.com/slack-go/"),
 	"adapters/slack/slacktest":         {imports: []string{"github.com/gorilla/websocket", "github.com/slack-go/"}},
-	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot"}},
+	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot/chat"}},
 
 	// main: sub-commands and wiring. It builds the adapters and never
 	// speaks an outside party's library itself.

@@ -11,20 +11,21 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Post posts resp in channel (a channel id) through the bot's REST session,
 // rendered as answers are (the first part), and returns the message id. It
 // is how callboard speaks unasked: alert cards, digests. A 429 is a
 // *bot.RetryLaterError with Discord's retry_after.
-func (a *Adapter) Post(ctx context.Context, channel string, resp *bot.Response) (string, error) {
+func (a *Adapter) Post(ctx context.Context, channel string, resp *chat.Response) (string, error) {
 	return a.postRef(ctx, channel, resp, nil)
 }
 
 // ReplyInThread answers the message id in channel with resp, as a reply
 // that quotes it (Discord's threads need a permission a bot often lacks; a
 // reply shows under the card the same way).
-func (a *Adapter) ReplyInThread(ctx context.Context, channel, id string, resp *bot.Response) (string, error) {
+func (a *Adapter) ReplyInThread(ctx context.Context, channel, id string, resp *chat.Response) (string, error) {
 	if id == "" {
 		return "", errors.New("discord: a reply needs the card's message id")
 	}
@@ -32,14 +33,14 @@ func (a *Adapter) ReplyInThread(ctx context.Context, channel, id string, resp *b
 }
 
 // Update replaces the message id in channel with resp.
-func (a *Adapter) Update(ctx context.Context, channel, id string, resp *bot.Response) error {
+func (a *Adapter) Update(ctx context.Context, channel, id string, resp *chat.Response) error {
 	w := wire(a.render.render(resp)[0])
 	edit := &discordgo.MessageEdit{ID: id, Channel: channel, Content: &w.Content, Embeds: &w.Embeds, Components: &w.Components, AllowedMentions: noMentions}
 	_, err := a.cfg.Session.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 	return postError("edit a message", channel, err)
 }
 
-func (a *Adapter) postRef(ctx context.Context, channel string, resp *bot.Response, ref *discordgo.MessageReference) (string, error) {
+func (a *Adapter) postRef(ctx context.Context, channel string, resp *chat.Response, ref *discordgo.MessageReference) (string, error) {
 	if channel == "" {
 		return "", errors.New("discord: no channel to post to")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -17,13 +18,13 @@ var errNoBotToken = errors.New("slack: posting needs a bot token (SLACK_BOT_TOKE
 // callboard speaks unasked: alert cards, digests. A 429 is a
 // *bot.RetryLaterError with Slack's Retry-After; Post does not wait itself,
 // so the caller's backoff decides.
-func (a *Adapter) Post(ctx context.Context, channel string, resp *bot.Response) (ts string, err error) {
+func (a *Adapter) Post(ctx context.Context, channel string, resp *chat.Response) (ts string, err error) {
 	return a.postIn(ctx, channel, "", resp)
 }
 
 // ReplyInThread posts resp in the thread of the message ts in channel and
 // returns the reply's ts.
-func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *bot.Response) (string, error) {
+func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *chat.Response) (string, error) {
 	if ts == "" {
 		return "", errors.New("slack: a threaded reply needs the parent message's ts")
 	}
@@ -31,7 +32,7 @@ func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *b
 }
 
 // Update replaces the message ts in channel with resp (chat.update).
-func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *bot.Response) error {
+func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *chat.Response) error {
 	if a.api == nil {
 		return errNoBotToken
 	}
@@ -40,7 +41,7 @@ func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *bot.Resp
 	return postError("chat.update", channel, err)
 }
 
-func (a *Adapter) postIn(ctx context.Context, channel, thread string, resp *bot.Response) (string, error) {
+func (a *Adapter) postIn(ctx context.Context, channel, thread string, resp *chat.Response) (string, error) {
 	if a.api == nil {
 		return "", errNoBotToken
 	}
