@@ -9,8 +9,9 @@ import (
 )
 
 // The core of the bot (requests, answers, the Router, middleware and the
-// state interfaces) is package chat; these names keep bot's callers
-// (adapters, cmd/callboard, catalog/ingest) working while they move over.
+// state interfaces) is package bot/chat. These aliases are the features'
+// shorthand for it (their code says Response, not chat.Response) and keep
+// bot's tests as they were; code outside bot names the core chat.X.
 
 // Platform names.
 const (

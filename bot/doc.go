@@ -4,7 +4,7 @@
 // registers its commands through chat.Router.Register, like a team's own
 // plug-in. The core they run on (Request, Response, Router, middleware,
 // the state interfaces) is package bot/chat; bot keeps its names as
-// aliases (bot.Request is chat.Request) for its callers.
+// aliases (bot.Request is chat.Request) for its own code and tests.
 //
 // Alerts (alert.go, alertpost.go) turns alert groups from webhooks into
 // owner cards: the entity an alert maps to, its owner, on-call and blast
