@@ -132,11 +132,17 @@ func refData(r catalog.Ref) chat.EntityRef {
 // entityData is e as data (s resolves its owner).
 func entityData(s *catalog.Snapshot, e *catalog.Entity) *EntityData {
 	d := &EntityData{Ref: refData(e.Ref()), Title: e.Metadata.Title}
-	for _, r := range e.Relations {
-		d.Relations = append(d.Relations, chat.EntityRelation{Type: r.Type, Target: refData(r.Target)})
+	if len(e.Relations) > 0 {
+		d.Relations = make([]chat.EntityRelation, len(e.Relations))
+		for i, r := range e.Relations {
+			d.Relations[i] = chat.EntityRelation{Type: r.Type, Target: refData(r.Target)}
+		}
 	}
-	for _, l := range e.Metadata.Links {
-		d.Links = append(d.Links, chat.EntityLink{URL: l.URL, Title: l.Title, Icon: l.Icon, Type: l.Type})
+	if len(e.Metadata.Links) > 0 {
+		d.Links = make([]chat.EntityLink, len(e.Metadata.Links))
+		for i, l := range e.Metadata.Links {
+			d.Links[i] = chat.EntityLink(l)
+		}
 	}
 	if s != nil {
 		if o, ok := ownerRef(s, e); ok {
