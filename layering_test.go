@@ -62,7 +62,9 @@ var layers = map[string]layer{
 	"adapters/alertmanager":            adapter(),
 	"adapters/statuspage":              {never: []string{module}},
 	"adapters/console":                 adapter("golang.org/x/term"),
-	"adapters/discord":                 adapter("github.com/bwmarrin/discordgo"),
+	// Discord speaks the core only: what bot's features ask of it (alert
+	// cards, job replies) it implements without importing them.
+	"adapters/discord":                 {imports: []string{"bot/chat", "github.com/bwmarrin/discordgo"}, never: []string{module + "cmd/", module + "catalog", module + "scaffold"}},
 	"adapters/discord/discordtest":     {imports: []string{"github.com/bwmarrin/discordgo"}},
 	"adapters/github":                  adapter("github.com/google/go-github/", "github.com/bradleyfalzon/ghinstallation/", "github.com/prometheus/client_golang/", "gopkg.in/yaml.v3"),
 	"adapters/github/githubtest":       {imports: []string{"github.com/google/go-github/"}},
@@ -232,6 +234,7 @@ func TestLayeringCatchesAWrongImport(t *testing.T) {
 		{"bot/chat", module + "catalog", "bot/chat imports " + module + "catalog"},
 		{"bot/chat", module + "bot", "bot/chat imports " + module + "bot,"},
 		{"bot/chat", "github.com/robfig/cron/v3", "bot/chat imports github.com/robfig/cron/v3"},
+		{"adapters/discord", module + "bot", "adapters/discord imports " + module + "bot,"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+"→"+tt.imp, func(t *testing.T) {

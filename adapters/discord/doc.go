@@ -7,8 +7,9 @@
 // chat.FollowUpFailed, gives slow answers a grace period in Shutdown(ctx)
 // and stops at once with Close() error.
 //
-// It depends on bot/chat (the bot's core), bot (the features it serves:
-// alert cards, replies to scaffold jobs) and discordgo. It must not depend on the catalog,
-// scaffold, Redis or GitHub packages: what it needs of them (suggestions for
-// autocomplete, dedupe, the leader lock) arrives through small interfaces.
+// It depends on bot/chat (the bot's core) and discordgo only: what bot's
+// features declare (AlertPoster, Replier) it implements without importing
+// them. It must not depend on bot, the catalog, scaffold, Redis or GitHub
+// packages: what it needs of them (suggestions for autocomplete, dedupe, the
+// leader lock) arrives through small interfaces.
 package discord

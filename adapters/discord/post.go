@@ -10,14 +10,13 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/bot/chat"
 )
 
 // Post posts resp in channel (a channel id) through the bot's REST session,
 // rendered as answers are (the first part), and returns the message id. It
 // is how callboard speaks unasked: alert cards, digests. A 429 is a
-// *bot.RetryLaterError with Discord's retry_after.
+// *chat.RetryLaterError with Discord's retry_after.
 func (a *Adapter) Post(ctx context.Context, channel string, resp *chat.Response) (string, error) {
 	return a.postRef(ctx, channel, resp, nil)
 }
@@ -51,14 +50,14 @@ func (a *Adapter) postRef(ctx context.Context, channel string, resp *chat.Respon
 	return m.ID, nil
 }
 
-// postError names what failed where, and turns a 429 into a *bot.RetryLaterError.
+// postError names what failed where, and turns a 429 into a *chat.RetryLaterError.
 func postError(what, channel string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.RateLimit != nil {
-		return &bot.RetryLaterError{After: rl.RetryAfter, Err: fmt.Errorf("discord: %s in %s: rate limited", what, channel)}
+		return &chat.RetryLaterError{After: rl.RetryAfter, Err: fmt.Errorf("discord: %s in %s: rate limited", what, channel)}
 	}
 	var rest *discordgo.RESTError
 	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusTooManyRequests {
@@ -66,12 +65,12 @@ func postError(what, channel string, err error) error {
 		if s, e := strconv.ParseFloat(rest.Response.Header.Get("Retry-After"), 64); e == nil && s > 0 {
 			after = time.Duration(s * float64(time.Second))
 		}
-		return &bot.RetryLaterError{After: after, Err: fmt.Errorf("discord: %s in %s: rate limited", what, channel)}
+		return &chat.RetryLaterError{After: after, Err: fmt.Errorf("discord: %s in %s: rate limited", what, channel)}
 	}
 	if errors.As(err, &rest) && rest.Message != nil {
 		switch rest.Message.Code {
 		case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
-			return fmt.Errorf("discord: %s in %s: %w: %w", what, channel, bot.ErrChannelUnusable, err)
+			return fmt.Errorf("discord: %s in %s: %w: %w", what, channel, chat.ErrChannelUnusable, err)
 		}
 	}
 	return fmt.Errorf("discord: %s in %s: %w", what, channel, err)

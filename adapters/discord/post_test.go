@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/bot/chat"
 )
 
@@ -50,7 +49,7 @@ func TestPostRateLimitSaysWhenToRetry(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	f.api.RateLimit(http.MethodPost, "channels/", 1, 3*time.Second, false)
 	_, err := f.a.Post(context.Background(), "112233445566778899", &chat.Response{Text: "x"})
-	var rl *bot.RetryLaterError
+	var rl *chat.RetryLaterError
 	if !errors.As(err, &rl) || rl.After < time.Second {
 		t.Fatalf("429: %v, want a RetryLaterError with Discord's retry_after", err)
 	}

@@ -10,8 +10,8 @@
 // `me` command's answer, published with views.publish in the background each
 // time a person opens it (app_home_opened).
 //
-// It depends on bot/chat (the bot's core), bot (the features it serves:
-// alert cards, replies to scaffold jobs, channel ids) and slack-go; it must not depend on other
+// It depends on bot/chat (the bot's core), bot (IsSlackChannelID only) and
+// slack-go; it must not depend on other
 // adapters, on catalog internals or on cmd. Subpackage slacktest is an
 // httptest fake of Slack's Web API for tests.
 package slack

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/bot/chat"
 )
 
@@ -49,7 +48,7 @@ func TestPostRefusalsAreErrorsAndRateLimitsSayWhenToRetry(t *testing.T) {
 	ctx := context.Background()
 	e.fake.RateLimit("chat.postMessage", 7*time.Second, 1)
 	_, err := e.a.Post(ctx, "C0LEDGER1", &chat.Response{Text: "x"})
-	var rl *bot.RetryLaterError
+	var rl *chat.RetryLaterError
 	if !errors.As(err, &rl) || rl.After != 7*time.Second {
 		t.Fatalf("429: %v, want a RetryLaterError after 7s", err)
 	}
