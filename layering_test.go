@@ -15,7 +15,7 @@ const module = "github.com/callboard/callboard/"
 
 // domain are the packages that know no outside party: adapters implement
 // what they declare and may import them.
-var domain = []string{"bot", "catalog", "catalog/docs", "catalog/health", "catalog/ingest", "scaffold"}
+var domain = []string{"bot", "bot/chat", "catalog", "catalog/docs", "catalog/health", "catalog/ingest", "scaffold"}
 
 // layer is what one of our packages may import directly (our packages by
 // path inside the module, others by import path or prefix ending in "/"),
@@ -46,9 +46,12 @@ var layers = map[string]layer{
 	"catalog/health":            {imports: []string{"catalog"}, never: platforms},
 	"scaffold":                  {imports: []string{"catalog", "github.com/santhosh-tekuri/jsonschema/", "golang.org/x/text/", "gopkg.in/yaml.v3"}, never: platforms},
 	"scaffold/scaffoldtest":     {imports: []string{"scaffold", "catalog"}, never: platforms},
-	"bot":                       {imports: []string{"catalog", "catalog/health", "scaffold", "github.com/robfig/cron/"}, never: platforms},
-	"bot/bottest":               {imports: []string{"bot", "adapters/pagerduty", "adapters/pagerduty/pagerdutytest"}, never: []string{module + "cmd/"}},
-	"catalog/ingest":            {imports: []string{"bot", "catalog", "catalog/docs"}, never: platforms},
+	// The bot's core: the standard library only (no layer allows it
+	// anything else), so a team's plug-in needs nothing else of ours.
+	"bot/chat":                  {never: []string{module}},
+	"bot":                       {imports: []string{"bot/chat", "catalog", "catalog/health", "scaffold", "github.com/robfig/cron/"}, never: platforms},
+	"bot/bottest":               {imports: []string{"bot", "bot/chat", "adapters/pagerduty", "adapters/pagerduty/pagerdutytest"}, never: []string{module + "cmd/"}},
+	"catalog/ingest":            {imports: []string{"bot", "bot/chat", "catalog", "catalog/docs"}, never: platforms},
 	"catalog/ingest/ingesttest": {imports: []string{"catalog/ingest"}, never: platforms},
 	"examples":                  {never: []string{module}},
 	"internal/loadgen":          {never: []string{module}},
@@ -59,7 +62,9 @@ var layers = map[string]layer{
 	"adapters/alertmanager":            adapter(),
 	"adapters/statuspage":              {never: []string{module}},
 	"adapters/console":                 adapter("golang.org/x/term"),
-	"adapters/discord":                 adapter("github.com/bwmarrin/discordgo"),
+	// Discord speaks the core only: what bot's features ask of it (alert
+	// cards, job replies) it implements without importing them.
+	"adapters/discord":                 {imports: []string{"bot/chat", "github.com/bwmarrin/discordgo"}, never: []string{module + "cmd/", module + "catalog", module + "scaffold"}},
 	"adapters/discord/discordtest":     {imports: []string{"github.com/bwmarrin/discordgo"}},
 	"adapters/github":                  adapter("github.com/google/go-github/", "github.com/bradleyfalzon/ghinstallation/", "github.com/prometheus/client_golang/", "gopkg.in/yaml.v3"),
 	"adapters/github/githubtest":       {imports: []string{"github.com/google/go-github/"}},
@@ -72,7 +77,7 @@ var layers = map[string]layer{
 	"adapters/rota":                    adapter("gopkg.in/yaml.v3"),
 	"adapters/slack":                   adapter("github.com/slack-go/"),
 	"adapters/slack/slacktest":         {imports: []string{"github.com/gorilla/websocket", "github.com/slack-go/"}},
-	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot", "internal/loadgen"}},
+	"adapters/slack/slackload":         {imports: []string{"adapters/slack", "bot/chat", "internal/loadgen"}},
 
 	// main: sub-commands and wiring. It builds the adapters and never
 	// speaks an outside party's library itself.
@@ -214,8 +219,9 @@ func TestPackagesKeepToTheirLayers(t *testing.T) {
 	}
 }
 
-// The check itself fails on a wrong import: bot importing an adapter, and
-// main importing go-redis, are each caught.
+// The check itself fails on a wrong import: bot importing an adapter, main
+// importing go-redis, and the bot's core importing the catalog, the bot's
+// features or any module at all, are each caught.
 func TestLayeringCatchesAWrongImport(t *testing.T) {
 	pkgs := listDeps(t)
 	tests := []struct {
@@ -225,6 +231,10 @@ func TestLayeringCatchesAWrongImport(t *testing.T) {
 		{"cmd/callboard", "github.com/redis/go-redis/v9", "main builds adapters"},
 		{"cmd/callboard", "github.com/bwmarrin/discordgo", "main builds adapters"},
 		{"catalog", module + "bot", "catalog imports " + module + "bot"},
+		{"bot/chat", module + "catalog", "bot/chat imports " + module + "catalog"},
+		{"bot/chat", module + "bot", "bot/chat imports " + module + "bot,"},
+		{"bot/chat", "github.com/robfig/cron/v3", "bot/chat imports github.com/robfig/cron/v3"},
+		{"adapters/discord", module + "bot", "adapters/discord imports " + module + "bot,"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg+"→"+tt.imp, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // AlertPoster posts cards outside a request: the chat adapter of the
@@ -25,23 +27,11 @@ type AlertPoster interface {
 	ReplyInThread(ctx context.Context, channel, id string, resp *Response) (string, error)
 }
 
-// ErrChannelUnusable is a channel the bot cannot post in (no such channel,
-// not a member, archived): retrying will not help, the fallback channel may.
-// Posters wrap their platform's error with it.
-var ErrChannelUnusable = errors.New("the bot cannot post in this channel")
+// ErrChannelUnusable is chat.ErrChannelUnusable.
+var ErrChannelUnusable = chat.ErrChannelUnusable
 
-// RetryLaterError is a refusal that names when to try again (a platform's
-// 429 with Retry-After).
-type RetryLaterError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *RetryLaterError) Error() string {
-	return fmt.Sprintf("retry after %s: %v", e.After, e.Err)
-}
-
-func (e *RetryLaterError) Unwrap() error { return e.Err }
+// RetryLaterError is chat.RetryLaterError.
+type RetryLaterError = chat.RetryLaterError
 
 // AlertState is what is remembered of one alert group: its current message
 // and the state it shows. Shared between replicas (Redis).
@@ -452,7 +442,7 @@ func (x *Alerts) public(resp *Response) *Response {
 			}
 		}
 	}
-	redactResponse(resp, redact)
+	chat.RedactResponse(resp, redact)
 	return resp
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 )
 
@@ -394,7 +395,8 @@ func (a *answers) info(ctx context.Context, req *Request) (*Response, error) {
 		return bad, nil
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: displayName(e), Text: e.Metadata.Description, foldText: true}
+	resp := &Response{Title: displayName(e), Text: e.Metadata.Description}
+	noteDescription(req, resp)
 	kind := e.Kind
 	if t := e.SpecString("type"); t != "" {
 		kind += " · " + t
@@ -580,9 +582,9 @@ func (a *answers) dependents(ctx context.Context, req *Request) (*Response, erro
 	if bad != nil {
 		return bad, nil
 	}
-	if req.parsed != nil { // resolveArg set the copy's; okFor reads req's
-		req.parsed.subject, req.parsed.snap = e, s
-	}
+	n := noted(req) // resolveArg noted on the copy; okFor reads req's
+	n.subject, n.snap = e, s
+	chat.SetNote(req, n)
 	// The walk yields entity indexes; only the rows on the page shown are
 	// turned into text, but every hit is counted and grouped. The index
 	// slices come from a pool and nothing in the response points into them.
@@ -868,7 +870,8 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		g = o
 	}
 	ref := g.Ref()
-	resp := &Response{Title: displayName(g), Text: g.Metadata.Description, foldText: true}
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	noteDescription(req, resp)
 	if t := g.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
 	}
@@ -1135,7 +1138,8 @@ func (a *answers) api(ctx context.Context, req *Request) (*Response, error) {
 		return a.okFor(req, resp), nil
 	}
 	resp.Title = e.DisplayName()
-	resp.Text, resp.foldText = e.Metadata.Description, true
+	resp.Text = e.Metadata.Description
+	noteDescription(req, resp)
 	resp.Fields = append(resp.Fields, Field{Name: "Ref", Value: ref, Short: true})
 	if t := e.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
@@ -1175,7 +1179,8 @@ func (a *answers) system(ctx context.Context, req *Request) (*Response, error) {
 		e = sys
 	}
 	ref := e.Ref().String()
-	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description, foldText: true}
+	resp := &Response{Title: e.DisplayName() + " (" + kindOf(e) + ")", Text: e.Metadata.Description}
+	noteDescription(req, resp)
 	if or, ok := ownerRef(s, e); ok {
 		resp.Fields = append(resp.Fields, Field{Name: "Owner", Value: refLabel(s, or), Short: true})
 		if o, ok := s.Get(or); ok {

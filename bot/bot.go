@@ -1,120 +1,153 @@
 package bot
 
 import (
-	"github.com/callboard/callboard/catalog"
-
-	"context"
+	"log/slog"
 	"time"
+
+	"github.com/callboard/callboard/bot/chat"
+	"github.com/callboard/callboard/catalog"
 )
+
+// The core of the bot (requests, answers, the Router, middleware and the
+// state interfaces) is package bot/chat. These aliases are the features'
+// shorthand for it (their code says Response, not chat.Response) and keep
+// bot's tests as they were; code outside bot names the core chat.X.
 
 // Platform names.
 const (
-	PlatformSlack   = "slack"
-	PlatformDiscord = "discord"
-	PlatformConsole = "console"
+	PlatformSlack   = chat.PlatformSlack
+	PlatformDiscord = chat.PlatformDiscord
+	PlatformConsole = chat.PlatformConsole
 )
 
-// User is the person asking, as the chat platform knows them.
-type User struct {
-	Platform string `json:"platform"`
-	ID       string `json:"id"`             // platform user id (Slack "U…", Discord snowflake)
-	Name     string `json:"name,omitempty"` // display or handle
-	Email    string `json:"email,omitempty"`
-	// Team is the workspace / guild id, when the platform has one.
-	Team string `json:"team,omitempty"`
+type (
+	User           = chat.User
+	Request        = chat.Request
+	Response       = chat.Response
+	EntityData     = chat.EntityData
+	EntityRef      = chat.EntityRef
+	EntityRelation = chat.EntityRelation
+	EntityLink     = chat.EntityLink
+	OnCallData     = chat.OnCallData
+	OnCallPerson   = chat.OnCallPerson
+	Status         = chat.Status
+	Field          = chat.Field
+	Section        = chat.Section
+	Item           = chat.Item
+	Link           = chat.Link
+	Action         = chat.Action
+	Page           = chat.Page
+	Suggestion     = chat.Suggestion
+	DocHit         = chat.DocHit
+	Modal          = chat.Modal
+	ModalInput     = chat.ModalInput
+	Handler        = chat.Handler
+	HandlerFunc    = chat.HandlerFunc
+	Middleware     = chat.Middleware
+	Command        = chat.Command
+	RouterOptions  = chat.RouterOptions
+	Router         = chat.Router
+	Invocation     = chat.Invocation
+
+	Dedupe      = chat.Dedupe
+	RateLimiter = chat.RateLimiter
+	AuditEntry  = chat.AuditEntry
+	Audit       = chat.Audit
+	Locker      = chat.Locker
+	Lease       = chat.Lease
+	Stash       = chat.Stash
+
+	MemoryDedupe      = chat.MemoryDedupe
+	MemoryRateLimiter = chat.MemoryRateLimiter
+	MemoryAudit       = chat.MemoryAudit
+	SlogAudit         = chat.SlogAudit
+	MemoryLocker      = chat.MemoryLocker
+	MemoryStash       = chat.MemoryStash
+	AsyncAudit        = chat.AsyncAudit
+
+	UserError = chat.UserError
+	Redactor  = chat.Redactor
+)
+
+// Cache is chat.Cache.
+type Cache[V any] = chat.Cache[V]
+
+// NewCache is chat.NewCache.
+func NewCache[V any](max int, now func() time.Time) *Cache[V] { return chat.NewCache[V](max, now) }
+
+const (
+	StatusOK        = chat.StatusOK
+	StatusNotFound  = chat.StatusNotFound
+	StatusAmbiguous = chat.StatusAmbiguous
+	StatusUsage     = chat.StatusUsage
+	StatusDenied    = chat.StatusDenied
+	StatusError     = chat.StatusError
+
+	DefaultStateBudget = chat.DefaultStateBudget
+	DefaultDedupeMax   = chat.DefaultDedupeMax
+	MaxTextBytes       = chat.MaxTextBytes
+)
+
+var (
+	NewRouter            = chat.NewRouter
+	WithInvocation       = chat.WithInvocation
+	Args                 = chat.Args
+	Parsed               = chat.Parsed
+	ErrDuplicate         = chat.ErrDuplicate
+	ErrNotLeader         = chat.ErrNotLeader
+	Deduplicated         = chat.Deduplicated
+	RateLimited          = chat.RateLimited
+	Audited              = chat.Audited
+	Recovered            = chat.Recovered
+	Redacting            = chat.Redacting
+	NewUserError         = chat.NewUserError
+	PublicMessage        = chat.PublicMessage
+	PublicText           = chat.PublicText
+	ErrorResponse        = chat.ErrorResponse
+	FollowUpFailed       = chat.FollowUpFailed
+	WithStateBudget      = chat.WithStateBudget
+	StateContext         = chat.StateContext
+	CarryStateBudget     = chat.CarryStateBudget
+	TextTooLong          = chat.TextTooLong
+	NewMemoryDedupe      = chat.NewMemoryDedupe
+	NewMemoryRateLimiter = chat.NewMemoryRateLimiter
+	NewMemoryLocker      = chat.NewMemoryLocker
+	NewMemoryStash       = chat.NewMemoryStash
+	NewAsyncAudit        = chat.NewAsyncAudit
+)
+
+// logger returns l or the default logger.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.Default()
+	}
+	return l
 }
 
-// Request is one command from a person, platform-neutral.
-type Request struct {
-	// Text is what the person typed, without the bot mention, slash command or prefix.
-	Text string `json:"text"`
-	User User   `json:"user"`
-	// Platform is one of the Platform* constants.
-	Platform string `json:"platform"`
-	// Channel and Thread say where the request was made (empty on the console).
-	Channel string `json:"channel,omitempty"`
-	Thread  string `json:"thread,omitempty"`
-	// DeliveryID identifies this delivery for dedupe (Slack event_id, Discord
-	// interaction id). Empty: never deduplicated.
-	DeliveryID string `json:"deliveryId,omitempty"`
-	// Page is the 0-based page asked for (buttons such as "next page" set it).
-	Page int `json:"page,omitempty"`
-	// Received is when the adapter received the request.
-	Received time.Time `json:"received"`
-	// ReplyTo is the platform's address for updating the answer later, in
-	// the adapter's own form (Slack: the response_url; Discord: application
-	// id "/" interaction token), when it gave one. It is a short-lived
-	// credential: never shown or logged, hence not in JSON.
-	ReplyTo string `json:"-"`
-
-	// parsed is set by the Router (see Parsed and Args).
-	parsed *Invocation
-}
-
-// Response is a platform-neutral answer. Adapters render it within their
-// platform's limits, paginating rather than truncating.
-type Response struct {
-	// Title is a short heading ("payments-api is owned by Team Payments").
-	Title string `json:"title,omitempty"`
-	// Text is the main body, in a light Markdown: **bold**, _italic_, `code`, [text](url).
-	Text string `json:"text,omitempty"`
-	// Fields are short name/value facts shown side by side.
-	Fields []Field `json:"fields,omitempty"`
-	// Sections are titled groups (e.g. a team in an impact answer).
-	Sections []Section `json:"sections,omitempty"`
-	// Links are related URLs (runbooks, dashboards, docs).
-	Links []Link `json:"links,omitempty"`
-	// Actions are buttons; each carries a command that goes back through the router.
-	Actions []Action `json:"actions,omitempty"`
-	// Docs are documentation search hits, when the answer is one.
-	Docs []DocHit `json:"docs,omitempty"`
-	// Page describes pagination of a long answer.
-	Page *Page `json:"page,omitempty"`
-	// Ephemeral answers are shown only to the asker where the platform can.
-	Ephemeral bool `json:"ephemeral"`
-	// Status classifies the answer for exit codes and metrics.
-	Status Status `json:"status"`
-	// Suggestions are "did you mean" choices when Status is StatusNotFound or StatusAmbiguous.
-	Suggestions []Suggestion `json:"suggestions,omitempty"`
-	// Follow, when set, is slow work to finish after the adapter has
-	// acknowledged the request with this response: it calls update with each
-	// new version of the message (progress, then the result). Adapters run it
-	// off the acknowledgement path and stop it when ctx is done.
-	Follow func(ctx context.Context, update func(*Response) error) error `json:"-"`
-	// Modal, when set, asks the adapter to collect values in a form (Slack
-	// modal) where it can; elsewhere the Text already says what to supply.
-	Modal *Modal `json:"modal,omitempty"`
-
-	// The answer as data, for scripts (--json); adapters do not show it.
-	// Query is the command line asked (set by the console).
-	Query string `json:"query,omitempty"`
-	// Entity is the entity the answer is about, when it is about one.
-	Entity *EntityData `json:"entity,omitempty"`
-	// Refs are the entities the answer lists (items, choices), in order.
-	Refs []catalog.Ref `json:"refs,omitempty"`
-	// OnCall is who is on call now (owner and on-call answers).
-	OnCall *OnCallData `json:"onCall,omitempty"`
-
-	// foldText marks Text as an entity's description, which okFor folds
-	// when long so that the key facts come first.
-	foldText bool
-}
-
-// EntityData is an entity as data: its ref, owner, relations and links.
-type EntityData struct {
-	Ref       catalog.Ref        `json:"ref"`
-	Title     string             `json:"title,omitempty"`
-	Owner     *catalog.Ref       `json:"owner,omitempty"`
-	Relations []catalog.Relation `json:"relations,omitempty"`
-	Links     []catalog.Link     `json:"links,omitempty"`
+// refData is r as answer data.
+func refData(r catalog.Ref) chat.EntityRef {
+	return chat.EntityRef{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
 }
 
 // entityData is e as data (s resolves its owner).
 func entityData(s *catalog.Snapshot, e *catalog.Entity) *EntityData {
-	d := &EntityData{Ref: e.Ref(), Title: e.Metadata.Title, Relations: e.Relations, Links: e.Metadata.Links}
+	d := &EntityData{Ref: refData(e.Ref()), Title: e.Metadata.Title}
+	if len(e.Relations) > 0 {
+		d.Relations = make([]chat.EntityRelation, len(e.Relations))
+		for i, r := range e.Relations {
+			d.Relations[i] = chat.EntityRelation{Type: r.Type, Target: refData(r.Target)}
+		}
+	}
+	if len(e.Metadata.Links) > 0 {
+		d.Links = make([]chat.EntityLink, len(e.Metadata.Links))
+		for i, l := range e.Metadata.Links {
+			d.Links[i] = chat.EntityLink(l)
+		}
+	}
 	if s != nil {
 		if o, ok := ownerRef(s, e); ok {
-			d.Owner = &o
+			or := refData(o)
+			d.Owner = &or
 		}
 	}
 	return d
@@ -122,8 +155,8 @@ func entityData(s *catalog.Snapshot, e *catalog.Entity) *EntityData {
 
 // RefsOf lists the entities resp names in its items and choices, each once,
 // in order (for Response.Refs).
-func RefsOf(resp *Response) []catalog.Ref {
-	var out []catalog.Ref
+func RefsOf(resp *Response) []EntityRef {
+	var out []EntityRef
 	seen := map[string]bool{}
 	add := func(s string) {
 		if s == "" || seen[s] {
@@ -131,7 +164,7 @@ func RefsOf(resp *Response) []catalog.Ref {
 		}
 		seen[s] = true
 		if r, err := catalog.ParseRef(s, "", catalog.DefaultNamespace); err == nil {
-			out = append(out, r)
+			out = append(out, refData(r))
 		}
 	}
 	for _, sec := range resp.Sections {
@@ -143,152 +176,4 @@ func RefsOf(resp *Response) []catalog.Ref {
 		add(sg.Ref)
 	}
 	return out
-}
-
-// Status of an answer.
-type Status string
-
-const (
-	StatusOK        Status = "ok"
-	StatusNotFound  Status = "not_found"
-	StatusAmbiguous Status = "ambiguous"
-	StatusUsage     Status = "usage"
-	StatusDenied    Status = "denied"
-	StatusError     Status = "error"
-)
-
-// Field is a name/value fact.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-	Short bool   `json:"short,omitempty"`
-}
-
-// Section is a titled group of facts and items.
-type Section struct {
-	Title  string  `json:"title,omitempty"`
-	Text   string  `json:"text,omitempty"`
-	Fields []Field `json:"fields,omitempty"`
-	Items  []Item  `json:"items,omitempty"`
-}
-
-// Item is one entry of a list (an entity in an impact answer, a search hit).
-type Item struct {
-	Text   string `json:"text"`
-	Detail string `json:"detail,omitempty"`
-	URL    string `json:"url,omitempty"`
-	// Ref is the catalog entity the item names, when it names one.
-	Ref string `json:"ref,omitempty"`
-}
-
-// Link is a titled URL.
-type Link struct {
-	Title string `json:"title"`
-	URL   string `json:"url"`
-}
-
-// Action is a button. Command is a command line run through the router when clicked.
-type Action struct {
-	Label   string `json:"label"`
-	Command string `json:"command"`
-	// Page, when >0, is carried to Request.Page on click.
-	Page  int    `json:"page,omitempty"`
-	Style string `json:"style,omitempty"` // "", "primary", "danger"
-}
-
-// Page describes where this answer sits in a paginated whole.
-type Page struct {
-	Index int `json:"index"` // 0-based
-	Total int `json:"total"` // number of pages
-	Items int `json:"items"` // items in the whole answer
-}
-
-// Suggestion is a "did you mean" choice.
-type Suggestion struct {
-	Label   string `json:"label"`
-	Command string `json:"command"`
-	Ref     string `json:"ref,omitempty"`
-}
-
-// DocHit is one documentation search result (the `docs` contract of design.md).
-type DocHit struct {
-	Page    string  `json:"page"`
-	Anchor  string  `json:"anchor"`
-	Title   string  `json:"title"`
-	Heading string  `json:"heading"`
-	Snippet string  `json:"snippet"`
-	URL     string  `json:"url"`
-	Score   float64 `json:"score"`
-	Entity  string  `json:"entity,omitempty"`
-}
-
-// Modal is a form to collect values (scaffold parameters).
-type Modal struct {
-	Title string `json:"title"`
-	// Command is run with the submitted values appended as key=value.
-	Command string `json:"command"`
-	// Inputs are the required fields, then the optional ones (Required
-	// false), each in the template's order.
-	Inputs []ModalInput `json:"inputs"`
-	// More, when set, is run instead of Command by a platform that shows
-	// only the required inputs (Discord's form holds five fields): its
-	// answer offers to run Command or to set the optional ones first.
-	More string `json:"more,omitempty"`
-}
-
-// ModalInput is one field of a Modal.
-type ModalInput struct {
-	Name        string   `json:"name"`
-	Label       string   `json:"label"`
-	Hint        string   `json:"hint,omitempty"`
-	Required    bool     `json:"required,omitempty"`
-	Default     string   `json:"default,omitempty"`
-	Options     []string `json:"options,omitempty"` // a fixed choice (enum)
-	Multiline   bool     `json:"multiline,omitempty"`
-	Placeholder string   `json:"placeholder,omitempty"`
-}
-
-// Handler answers a request, like http.Handler.
-type Handler interface {
-	Handle(ctx context.Context, req *Request) (*Response, error)
-}
-
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, req *Request) (*Response, error)
-
-// Handle calls f.
-func (f HandlerFunc) Handle(ctx context.Context, req *Request) (*Response, error) { return f(ctx, req) }
-
-// Middleware wraps a Handler.
-type Middleware func(Handler) Handler
-
-// Dedupe remembers deliveries so a retried or duplicated one is processed once.
-type Dedupe interface {
-	// FirstSeen records key and reports whether this is the first time it was
-	// seen within ttl.
-	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
-}
-
-// RateLimiter limits requests per key (a user).
-type RateLimiter interface {
-	// Allow takes one token for key; when none is left it reports false and
-	// how long until one is.
-	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
-}
-
-// AuditEntry records who asked what.
-type AuditEntry struct {
-	Time     time.Time     `json:"time"`
-	Platform string        `json:"platform"`
-	UserID   string        `json:"userId"`
-	Channel  string        `json:"channel,omitempty"`
-	Text     string        `json:"text"`
-	Command  string        `json:"command"`
-	Status   Status        `json:"status"`
-	Duration time.Duration `json:"duration"`
-}
-
-// Audit keeps the record of requests.
-type Audit interface {
-	Record(ctx context.Context, e AuditEntry) error
 }

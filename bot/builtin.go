@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -72,7 +73,17 @@ func RegisterBuiltins(r *Router, opts Options) error {
 			return err
 		}
 	}
+	r.Anywhere(anywhereVerbs...)
 	return nil
+}
+
+// anywhereVerbs are the built-in commands' one-word verbs recognised after
+// the name too ("ledger runbook", "checkout on-call"); longer phrases always are.
+var anywhereVerbs = []string{
+	"owner", "owns", "oncall", "on-call", "runbook", "runbooks",
+	"dashboard", "dashboards", "logs", "impact", "dependents", "escalation",
+	"contact", "contacts", "repo", "repository", "team", "pager",
+	"grafana", "playbook", "playbooks",
 }
 
 func (a *answers) commands() []Command {
@@ -263,9 +274,7 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		if len(res.Candidates) > 1 && prefer != nil && shareable {
 			if o, ok := sharedOwner(s, res.Candidates); ok {
 				if _, found := s.Get(o); found {
-					if req.parsed != nil {
-						req.parsed.subject, req.parsed.snap = res.Candidates[0], s
-					}
+					noteSubject(req, s, res.Candidates[0], "")
 					return s, res.Candidates[0], res.Candidates, nil
 				}
 			}
@@ -282,15 +291,14 @@ func (a *answers) resolveShared(req *Request, prefer Preference, exactToo bool) 
 		}
 		return nil, nil, nil, resp
 	}
-	if req.parsed != nil {
-		req.parsed.subject, req.parsed.snap = res.Entity, s
-		switch res.By {
-		case "fuzzy":
-			req.parsed.assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
-		case "word":
-			req.parsed.assumed = fmt.Sprintf("_Taking %q to mean %s (`%s`)._", res.Query, displayName(res.Entity), res.Entity.Ref().String())
-		}
+	assumed := ""
+	switch res.By {
+	case "fuzzy":
+		assumed = "_Assuming you meant `" + res.Entity.Ref().String() + "`._"
+	case "word":
+		assumed = fmt.Sprintf("_Taking %q to mean %s (`%s`)._", res.Query, displayName(res.Entity), res.Entity.Ref().String())
 	}
+	noteSubject(req, s, res.Entity, assumed)
 	return s, res.Entity, nil, nil
 }
 
@@ -325,16 +333,55 @@ func (a *answers) examples(c Command) []string {
 func (a *answers) okFor(req *Request, resp *Response) *Response {
 	resp.Status = StatusOK
 	resp.Ephemeral = !a.InChannel
-	if resp.foldText {
+	n := noted(req)
+	if n.fold != nil && n.fold == resp {
+		n.fold = nil
+		chat.SetNote(req, n)
 		foldDescription(resp)
 	}
-	if req.parsed != nil && req.parsed.subject != nil && resp.Entity == nil {
-		resp.Entity = entityData(req.parsed.snap, req.parsed.subject)
+	if n.subject != nil && resp.Entity == nil {
+		resp.Entity = entityData(n.snap, n.subject)
 	}
-	if req.parsed != nil && req.parsed.assumed != "" {
-		resp.Text = strings.TrimSpace(req.parsed.assumed + "\n\n" + resp.Text)
+	if n.assumed != "" {
+		resp.Text = strings.TrimSpace(n.assumed + "\n\n" + resp.Text)
 	}
 	return resp
+}
+
+// resolved is what answering a request notes on it (chat.SetNote) for
+// okFor: the entity its argument resolved to, in snapshot snap (for the
+// answer's data, Response.Entity), the line saying so when resolution
+// guessed at a typo, and the answer whose Text is an entity's description,
+// folded when long so that the key facts come first.
+type resolved struct {
+	subject *catalog.Entity
+	snap    *catalog.Snapshot
+	assumed string
+	fold    *Response
+}
+
+// noted is what was noted on req (the zero value when nothing was).
+func noted(req *Request) resolved {
+	n, _ := chat.Note(req).(resolved)
+	return n
+}
+
+// noteSubject notes that req's argument is e in s (assumed: the line saying
+// it was a guess, or "").
+func noteSubject(req *Request, s *catalog.Snapshot, e *catalog.Entity, assumed string) {
+	n := noted(req)
+	n.subject, n.snap = e, s
+	if assumed != "" {
+		n.assumed = assumed
+	}
+	chat.SetNote(req, n)
+}
+
+// noteDescription notes that resp's Text is an entity's description.
+func noteDescription(req *Request, resp *Response) {
+	n := noted(req)
+	n.fold = resp
+	chat.SetNote(req, n)
 }
 
 // pageOf slices items for the request's page and fills resp.Page and a
@@ -369,7 +416,7 @@ func (a *answers) help(ctx context.Context, req *Request) (*Response, error) {
 		c, ok := a.router.Lookup(inv.Command)
 		if len(Parsed(req).Words) > 1 && (!ok || inv.Verb == "" || inv.Args != "") && lookupCommands[inv.Command] {
 			// "help! payments-api is down": a cry for help, not a command name.
-			return a.router.reroute(ctx, req, name)
+			return a.router.Reroute(ctx, req, name)
 		}
 		if !ok || inv.Verb == "" {
 			return &Response{Title: fmt.Sprintf("There is no command %q", name), Text: "Type `help` for the list.", Status: StatusNotFound, Ephemeral: true,
@@ -426,7 +473,6 @@ const (
 )
 
 func foldDescription(resp *Response) {
-	resp.foldText = false
 	text := strings.TrimSpace(resp.Text)
 	if utf8.RuneCountInString(text) <= foldAt {
 		return

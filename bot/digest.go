@@ -12,6 +12,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/health"
 )
@@ -250,7 +251,7 @@ func (d *Digest) Send(ctx context.Context, tick time.Time) (int, error) {
 		cur := rep.TeamState(g.Ref())
 		if resp := digestAnswer(s, g, prev, cur, tick.In(d.loc())); resp != nil {
 			if d.Redact != nil {
-				redactResponse(resp, d.Redact)
+				chat.RedactResponse(resp, d.Redact)
 			}
 			if _, err := postRetrying(ctx, d.Poster, channelOf(g), resp); err != nil {
 				// Its state stays: the next digest lists changes since the last one it got.

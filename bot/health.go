@@ -151,7 +151,7 @@ func HealthAnswer(s *catalog.Snapshot, rep *health.Report, whom string, worst in
 		resp.Sections = append(resp.Sections, Section{Title: "By rule", Text: strings.Join(rules, "\n")})
 	}
 	for _, ef := range rep.Worst(worst) {
-		resp.Refs = append(resp.Refs, ef.Entity)
+		resp.Refs = append(resp.Refs, refData(ef.Entity))
 	}
 	return resp
 }

@@ -81,7 +81,7 @@ func TestHealthCommandScoresTheOrganisationAndOneTeam(t *testing.T) {
 			t.Errorf("org answer lacks %q:\n%s", want, text)
 		}
 	}
-	if !slices.ContainsFunc(org.Refs, func(r catalog.Ref) bool { return r.Name == "billing" }) {
+	if !slices.ContainsFunc(org.Refs, func(r bot.EntityRef) bool { return r.Name == "billing" }) {
 		t.Errorf("refs %v lack billing", org.Refs)
 	}
 	a := ask(t, r, "health team-a")

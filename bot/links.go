@@ -270,7 +270,7 @@ func (a *answers) linkAnswer(ctx context.Context, req *Request, k linkKind) (*Re
 			chain := a.escalation(s, chainOf)
 			resp.Fields = append(resp.Fields, escalationField(chain, req.Platform))
 			for _, g := range chain { // the teams in turn, as data (--json)
-				resp.Refs = append(resp.Refs, g.Ref())
+				resp.Refs = append(resp.Refs, refData(g.Ref()))
 			}
 		}
 		resp.Links = links

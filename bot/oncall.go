@@ -395,45 +395,6 @@ func (a *answers) onCallDocs(ctx context.Context, s *catalog.Snapshot, e *catalo
 	return nil
 }
 
-// OnCallData is who is on call, as data for scripts (Response.OnCall).
-type OnCallData struct {
-	// Source names the paging tool ("PagerDuty", "Opsgenie", "example rota").
-	Source string `json:"source,omitempty"`
-	// Target is what was looked up there: "service PCHK2ZB".
-	Target string `json:"target,omitempty"`
-	URL    string `json:"url,omitempty"`
-	// From is the entity whose annotations named the target (the entity
-	// asked about, its system or an owning team).
-	From *catalog.Ref `json:"from,omitempty"`
-	// Example marks made-up data (the example organisation's rota).
-	Example bool `json:"example,omitempty"`
-	// People are on call now, by escalation level, then the next shifts.
-	People []OnCallPerson `json:"people"`
-	// Unavailable says why nobody can be named (a tool not configured or
-	// down); People is empty then.
-	Unavailable string `json:"unavailable,omitempty"`
-}
-
-// OnCallPerson is one shift's person, matched to the catalog by email.
-type OnCallPerson struct {
-	Level    int       `json:"level"`
-	Name     string    `json:"name"`
-	Email    string    `json:"email,omitempty"`
-	Schedule string    `json:"schedule,omitempty"`
-	Start    time.Time `json:"start,omitzero"`
-	End      time.Time `json:"end,omitzero"`
-	// Next marks the shift after the current one at this level.
-	Next bool `json:"next,omitempty"`
-	// Ref is the catalog User with that email, when there is one.
-	Ref *catalog.Ref `json:"ref,omitempty"`
-	// SlackUserID and DiscordUserID are the User's chat ids
-	// (slack.com/user-id, discord.com/user-id); Mention is the mention in
-	// the wire form of the platform asked from ("<@U0123>").
-	SlackUserID   string `json:"slackUserId,omitempty"`
-	DiscordUserID string `json:"discordUserId,omitempty"`
-	Mention       string `json:"mention,omitempty"`
-}
-
 // onCallData is rota (found on from) as data, or the note saying why
 // nobody can be named; nil when there is neither.
 func onCallData(l *lookup, rota *Rota, from *catalog.Entity, note, platform string) *OnCallData {
@@ -445,13 +406,13 @@ func onCallData(l *lookup, rota *Rota, from *catalog.Entity, note, platform stri
 	}
 	d := &OnCallData{Source: rota.Source, Target: rota.Target, URL: rota.URL, Example: rota.Example, People: make([]OnCallPerson, 0, len(rota.Shifts))}
 	if from != nil {
-		r := from.Ref()
+		r := refData(from.Ref())
 		d.From = &r
 	}
 	for _, sh := range rota.Shifts {
 		p := OnCallPerson{Level: sh.Level, Name: sh.Name, Email: sh.Email, Schedule: sh.Schedule, Start: sh.Start, End: sh.End, Next: sh.Next}
 		if u := l.userByEmail(sh.Email); u != nil {
-			r := u.Ref()
+			r := refData(u.Ref())
 			p.Ref = &r
 			p.Name = displayName(u)
 			p.SlackUserID = u.Annotation(catalog.AnnotationSlackUserID)

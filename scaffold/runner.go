@@ -38,7 +38,7 @@ type Runner struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	// Once, when set, reports whether key is seen for the first time
-	// (bot.Dedupe.FirstSeen over Redis, across replicas): Requeue uses it so
+	// (chat.Dedupe.FirstSeen over Redis, across replicas): Requeue uses it so
 	// two retries of one failure clicked at once queue the job once.
 	Once func(ctx context.Context, key string) (bool, error)
 	// Redact turns an error's text into what a job record may keep: records

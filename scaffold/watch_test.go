@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/scaffold"
 	"github.com/callboard/callboard/scaffold/scaffoldtest"
 )
@@ -199,7 +199,7 @@ func TestConcurrentRequeuesQueueTheJobOnce(t *testing.T) {
 	if _, _, err := store.Create(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	dd := bot.NewMemoryDedupe()
+	dd := chat.NewMemoryDedupe()
 	r := &scaffold.Runner{Store: slowGets{store, make(chan struct{}, 2)}, Once: func(ctx context.Context, key string) (bool, error) {
 		return dd.FirstSeen(ctx, key, time.Hour)
 	}}

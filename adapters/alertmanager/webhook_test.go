@@ -21,6 +21,7 @@ import (
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/examples"
 )
@@ -60,7 +61,7 @@ func (o *outcomes) get(k string) int {
 type replica struct {
 	url    string
 	alerts *bot.Alerts
-	router *bot.Router
+	router *chat.Router
 	out    *outcomes
 }
 
@@ -71,7 +72,7 @@ func newReplica(t testing.TB, fake *slacktest.Server, store bot.AlertStore, rout
 		t.Fatal(err)
 	}
 	now := func() time.Time { return incidentClock }
-	router := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	router := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help"})
 	if err := bot.RegisterBuiltins(router, bot.Options{Catalog: exampleStore(), OnCall: rt.WithClock(now), Now: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func newReplica(t testing.TB, fake *slacktest.Server, store bot.AlertStore, rout
 	t.Cleanup(func() { _ = sl.Close() })
 	out := &outcomes{}
 	al, err := bot.NewAlerts(bot.AlertsConfig{Catalog: exampleStore(), OnCall: rt.WithClock(now), Now: now, Routing: routing,
-		Platform: bot.PlatformSlack, Poster: sl, Store: store, Outcome: out.add, Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+		Platform: chat.PlatformSlack, Poster: sl, Store: store, Outcome: out.add, Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +200,9 @@ func TestAlertBecomesOwnerCardInTheTeamChannelThenResolves(t *testing.T) {
 
 	// "I'm on it" posts who took it in the card's thread.
 	id := between(blocks, "alert take ", `"`)
-	resp, err := r.router.Handle(context.Background(), &bot.Request{Text: "alert take " + id, Platform: bot.PlatformSlack,
-		User: bot.User{Platform: bot.PlatformSlack, ID: "U0MATEO", Name: "mateo"}, Channel: card.Channel})
-	if err != nil || resp.Status != bot.StatusOK {
+	resp, err := r.router.Handle(context.Background(), &chat.Request{Text: "alert take " + id, Platform: chat.PlatformSlack,
+		User: chat.User{Platform: chat.PlatformSlack, ID: "U0MATEO", Name: "mateo"}, Channel: card.Channel})
+	if err != nil || resp.Status != chat.StatusOK {
 		t.Fatalf("take: %+v, %v", resp, err)
 	}
 	_, replies := cards(fake)
@@ -464,7 +465,7 @@ func TestCardGoesToTheFallbackWhenTheCatalogsChannelRefusesTheBot(t *testing.T) 
 func TestFullQueueAsksAlertmanagerToDeliverAgain(t *testing.T) {
 	fake := slacktest.New()
 	t.Cleanup(fake.Close)
-	sl, err := slack.New(slack.Config{SigningSecret: "sign", BotToken: "xoxb-test", APIURL: fake.APIURL()}, bot.NewRouter(bot.RouterOptions{}))
+	sl, err := slack.New(slack.Config{SigningSecret: "sign", BotToken: "xoxb-test", APIURL: fake.APIURL()}, chat.NewRouter(chat.RouterOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,25 +11,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func sample() *bot.Response {
-	return &bot.Response{
+func sample() *chat.Response {
+	return &chat.Response{
 		Title:  "3 entities affected if ledger-db goes down",
 		Text:   "Teams: Team Payments: 2; Team Checkout: 1",
-		Fields: []bot.Field{{Name: "Teams to tell", Value: "2"}, {Name: "Deepest", Value: "2"}},
-		Sections: []bot.Section{
-			{Title: "Team Payments · #payments — 2", Items: []bot.Item{{Text: "ledger (component)", Detail: "depth 1 · depends on resource:ledger-db"}, {Text: "payments-api", Detail: "depth 1", URL: "https://x.example/p"}}},
-			{Title: "Team Checkout — 1", Items: []bot.Item{{Text: "checkout", Detail: "depth 2"}}},
+		Fields: []chat.Field{{Name: "Teams to tell", Value: "2"}, {Name: "Deepest", Value: "2"}},
+		Sections: []chat.Section{
+			{Title: "Team Payments · #payments — 2", Items: []chat.Item{{Text: "ledger (component)", Detail: "depth 1 · depends on resource:ledger-db"}, {Text: "payments-api", Detail: "depth 1", URL: "https://x.example/p"}}},
+			{Title: "Team Checkout — 1", Items: []chat.Item{{Text: "checkout", Detail: "depth 2"}}},
 		},
-		Links:   []bot.Link{{Title: "Runbook", URL: "https://runbooks.example/ledger"}},
-		Docs:    []bot.DocHit{{Page: "index.md", Anchor: "rollback", Title: "Ledger", Heading: "Rollback", Snippet: "how to **roll back**", URL: "https://docs.example/ledger#rollback"}},
-		Page:    &bot.Page{Index: 0, Total: 2, Items: 6},
-		Actions: []bot.Action{{Label: "who owns", Command: "owner resource:default/ledger-db"}, {Label: "next page (2/2)", Command: "impact ledger-db", Page: 1}},
-		Status:  bot.StatusOK,
+		Links:   []chat.Link{{Title: "Runbook", URL: "https://runbooks.example/ledger"}},
+		Docs:    []chat.DocHit{{Page: "index.md", Anchor: "rollback", Title: "Ledger", Heading: "Rollback", Snippet: "how to **roll back**", URL: "https://docs.example/ledger#rollback"}},
+		Page:    &chat.Page{Index: 0, Total: 2, Items: 6},
+		Actions: []chat.Action{{Label: "who owns", Command: "owner resource:default/ledger-db"}, {Label: "next page (2/2)", Command: "impact ledger-db", Page: 1}},
+		Status:  chat.StatusOK,
 	}
 }
 
@@ -61,7 +61,7 @@ func TestRenderJSONIsOneLineOfTheResponse(t *testing.T) {
 	if strings.Count(b.String(), "\n") != 1 {
 		t.Fatalf("want one line, got %q", b.String())
 	}
-	var back bot.Response
+	var back chat.Response
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestRenderJSONIsOneLineOfTheResponse(t *testing.T) {
 
 func TestSessionFollowsNextAndNumberedActions(t *testing.T) {
 	var seen []string
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		seen = append(seen, req.Text+"#"+string(rune('0'+req.Page)))
 		return sample(), nil
 	})
@@ -92,13 +92,13 @@ func TestSessionFollowsNextAndNumberedActions(t *testing.T) {
 }
 
 func TestAskRunsFollowUpToTheEnd(t *testing.T) {
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Title: "working", Status: bot.StatusOK, Follow: func(ctx context.Context, update func(*bot.Response) error) error {
-			_ = update(&bot.Response{Title: "step 1", Status: bot.StatusOK})
-			return update(&bot.Response{Title: "done", Status: bot.StatusOK})
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Title: "working", Status: chat.StatusOK, Follow: func(ctx context.Context, update func(*chat.Response) error) error {
+			_ = update(&chat.Response{Title: "step 1", Status: chat.StatusOK})
+			return update(&chat.Response{Title: "done", Status: chat.StatusOK})
 		}}, nil
 	})
-	resp, err := Ask(context.Background(), h, bot.User{}, "scaffold x", 0)
+	resp, err := Ask(context.Background(), h, chat.User{}, "scaffold x", 0)
 	if err != nil || resp.Title != "done" {
 		t.Fatalf("%v %+v", err, resp)
 	}
@@ -106,21 +106,21 @@ func TestAskRunsFollowUpToTheEnd(t *testing.T) {
 
 func TestAskRefusesCommandsOverTheLimit(t *testing.T) {
 	ran := false
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		ran = true
-		return &bot.Response{Text: "ran"}, nil
+		return &chat.Response{Text: "ran"}, nil
 	})
-	resp, err := Ask(t.Context(), h, bot.User{ID: "me"}, "who owns "+strings.Repeat("x", 900<<10), 0)
-	if err != nil || resp.Status != bot.StatusUsage || !strings.Contains(resp.Title+resp.Text, "too long") || ran {
+	resp, err := Ask(t.Context(), h, chat.User{ID: "me"}, "who owns "+strings.Repeat("x", 900<<10), 0)
+	if err != nil || resp.Status != chat.StatusUsage || !strings.Contains(resp.Title+resp.Text, "too long") || ran {
 		t.Fatalf("Ask = %+v, %v (handler ran: %v)", resp, err, ran)
 	}
 }
 
 func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
 	var seen []string
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		seen = append(seen, req.Text)
-		return &bot.Response{Title: `"search" matches 2 entities`, Status: bot.StatusAmbiguous, Suggestions: []bot.Suggestion{
+		return &chat.Response{Title: `"search" matches 2 entities`, Status: chat.StatusAmbiguous, Suggestions: []chat.Suggestion{
 			{Label: "api:default/search — grpc", Command: "owner api:default/search"},
 			{Label: "component:default/search — service", Command: "owner component:default/search"},
 		}}, nil
@@ -145,9 +145,9 @@ func TestSessionPicksAChoiceByItsNumber(t *testing.T) {
 // Piped text: a blank line runs nothing (it printed the whole help).
 func TestSessionIgnoresBlankPipedLines(t *testing.T) {
 	var seen []string
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		seen = append(seen, req.Text)
-		return &bot.Response{Title: "answer to " + req.Text, Status: bot.StatusOK}, nil
+		return &chat.Response{Title: "answer to " + req.Text, Status: chat.StatusOK}, nil
 	})
 	var out bytes.Buffer
 	s := &Session{Handler: h, In: strings.NewReader("\nwho owns search\n  \n\n"), Out: &out}
@@ -170,9 +170,9 @@ func (r *rw) Write(p []byte) (int, error) { return r.out.Write(p) }
 
 func TestSessionOnALineEditorHasHistoryAndIgnoresBlankLines(t *testing.T) {
 	var seen []string
-	h := bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	h := chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		seen = append(seen, req.Text)
-		return &bot.Response{Title: "answer to " + req.Text, Status: bot.StatusOK}, nil
+		return &chat.Response{Title: "answer to " + req.Text, Status: chat.StatusOK}, nil
 	})
 	// Type a command, a blank line, then the up arrow (ESC [ A) to recall
 	// the command and run it again, then Ctrl-D.
@@ -196,12 +196,12 @@ func TestSessionOnALineEditorHasHistoryAndIgnoresBlankLines(t *testing.T) {
 }
 
 func TestTextAnswersShowNoRawMarkdown(t *testing.T) {
-	resp := &bot.Response{
+	resp := &chat.Response{
 		Title:    "**ledger** is owned by _Team Payments_",
 		Text:     "Run `deploy ledger` first.\n```\nmake deploy\n```\nSee [the runbook](https://runbooks.example/ledger) and ledger_db_main stays as is.",
-		Fields:   []bot.Field{{Name: "Owner", Value: "**Team Payments** (_group:team-payments_)"}},
-		Sections: []bot.Section{{Title: "**Owns**", Items: []bot.Item{{Text: "_ledger_", Detail: "**service**"}}}},
-		Status:   bot.StatusOK,
+		Fields:   []chat.Field{{Name: "Owner", Value: "**Team Payments** (_group:team-payments_)"}},
+		Sections: []chat.Section{{Title: "**Owns**", Items: []chat.Item{{Text: "_ledger_", Detail: "**service**"}}}},
+		Status:   chat.StatusOK,
 	}
 	var b bytes.Buffer
 	if err := Render(&b, resp); err != nil {

@@ -6,11 +6,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// RenderJSON writes resp as one line of JSON (the bot.Response contract).
-func RenderJSON(w io.Writer, resp *bot.Response) error {
+// RenderJSON writes resp as one line of JSON (the chat.Response contract).
+func RenderJSON(w io.Writer, resp *chat.Response) error {
 	b, err := json.Marshal(resp)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
@@ -22,7 +22,7 @@ func RenderJSON(w io.Writer, resp *bot.Response) error {
 
 // Render writes resp as readable text. Actions are numbered so a chat
 // session can run one by its number; nothing in resp is left out.
-func Render(w io.Writer, resp *bot.Response) error {
+func Render(w io.Writer, resp *chat.Response) error {
 	resp = plainResponse(resp)
 	var b strings.Builder
 	if resp.Title != "" {
@@ -129,7 +129,7 @@ func Render(w io.Writer, resp *bot.Response) error {
 	return err
 }
 
-func writeFields(b *strings.Builder, fields []bot.Field, prefix string) {
+func writeFields(b *strings.Builder, fields []chat.Field, prefix string) {
 	if len(fields) == 0 {
 		return
 	}
@@ -154,14 +154,14 @@ func indentRest(s, prefix string) string {
 
 // plainResponse is a copy of resp with its light Markdown rendered for a
 // terminal (see plain).
-func plainResponse(in *bot.Response) *bot.Response {
+func plainResponse(in *chat.Response) *chat.Response {
 	r := *in
 	r.Title, r.Text = plain(r.Title), plain(r.Text)
 	r.Fields = plainFields(r.Fields)
-	r.Sections = make([]bot.Section, len(in.Sections))
+	r.Sections = make([]chat.Section, len(in.Sections))
 	for i, s := range in.Sections {
 		s.Title, s.Text, s.Fields = plain(s.Title), plain(s.Text), plainFields(s.Fields)
-		items := make([]bot.Item, len(s.Items))
+		items := make([]chat.Item, len(s.Items))
 		for j, it := range s.Items {
 			it.Text, it.Detail = plain(it.Text), plain(it.Detail)
 			items[j] = it
@@ -169,7 +169,7 @@ func plainResponse(in *bot.Response) *bot.Response {
 		s.Items = items
 		r.Sections[i] = s
 	}
-	r.Docs = make([]bot.DocHit, len(in.Docs))
+	r.Docs = make([]chat.DocHit, len(in.Docs))
 	for i, d := range in.Docs {
 		d.Title, d.Heading, d.Snippet = plain(d.Title), plain(d.Heading), plain(d.Snippet)
 		r.Docs[i] = d
@@ -177,8 +177,8 @@ func plainResponse(in *bot.Response) *bot.Response {
 	return &r
 }
 
-func plainFields(in []bot.Field) []bot.Field {
-	out := make([]bot.Field, len(in))
+func plainFields(in []chat.Field) []chat.Field {
+	out := make([]chat.Field, len(in))
 	for i, f := range in {
 		f.Name, f.Value = plain(f.Name), plain(f.Value)
 		out[i] = f

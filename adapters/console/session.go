@@ -12,18 +12,19 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Ask runs one command line as user and returns the answer. Follow-up work
 // (Response.Follow) is run to completion and its last update returned.
-func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page int) (*bot.Response, error) {
+func Ask(ctx context.Context, h chat.Handler, user chat.User, text string, page int) (*chat.Response, error) {
 	if user.Platform == "" {
-		user.Platform = bot.PlatformConsole
+		user.Platform = chat.PlatformConsole
 	}
-	if resp := bot.TextTooLong(text); resp != nil {
+	if resp := chat.TextTooLong(text); resp != nil {
 		return resp, nil
 	}
-	req := &bot.Request{Text: text, User: user, Platform: bot.PlatformConsole, Page: page, Received: time.Now()}
+	req := &chat.Request{Text: text, User: user, Platform: chat.PlatformConsole, Page: page, Received: time.Now()}
 	resp, err := h.Handle(ctx, req)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page in
 	}
 	if resp.Follow != nil {
 		last := resp
-		ferr := resp.Follow(ctx, func(r *bot.Response) error { last = r; return nil })
+		ferr := resp.Follow(ctx, func(r *chat.Response) error { last = r; return nil })
 		if ferr != nil {
 			return last, fmt.Errorf("finishing %q: %w", text, ferr)
 		}
@@ -50,14 +51,14 @@ func Ask(ctx context.Context, h bot.Handler, user bot.User, text string, page in
 
 // Session is an interactive (or piped) conversation: one command per line.
 type Session struct {
-	Handler bot.Handler
-	User    bot.User
+	Handler chat.Handler
+	User    chat.User
 	In      io.Reader
 	Out     io.Writer
 	// Err receives problems with a line that are not answers (nil: Out).
 	Err io.Writer
 	// Log receives the causes of failed answers (nil: a text log on Err);
-	// the answer itself shows only bot.PublicMessage.
+	// the answer itself shows only chat.PublicMessage.
 	Log *slog.Logger
 	// JSON prints one JSON response per line instead of text.
 	JSON bool
@@ -139,7 +140,7 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 			}
 		}
 	}()
-	var last *bot.Response
+	var last *chat.Response
 	for {
 		if s.Prompt != "" && s.Editor == nil {
 			fmt.Fprint(s.Out, s.Prompt)
@@ -189,12 +190,12 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 			if log == nil {
 				log = slog.New(slog.NewTextHandler(errw, nil))
 			}
-			resp = bot.ErrorResponse(ctx, log, err, "platform", "console")
+			resp = chat.ErrorResponse(ctx, log, err, "platform", "console")
 		}
 		switch resp.Status {
-		case bot.StatusNotFound, bot.StatusAmbiguous:
+		case chat.StatusNotFound, chat.StatusAmbiguous:
 			st.NotFound++
-		case bot.StatusError:
+		case chat.StatusError:
 			st.Errors++
 		}
 		if s.JSON {
@@ -213,7 +214,7 @@ func (s *Session) Run(ctx context.Context) (Stats, error) {
 }
 
 // pick finds the action a line asks for: "next"/"more" or its number.
-func pick(last *bot.Response, text string) (bot.Action, bool) {
+func pick(last *chat.Response, text string) (chat.Action, bool) {
 	switch strings.ToLower(text) {
 	case "next", "more", "n":
 		for _, a := range last.Actions {
@@ -221,29 +222,29 @@ func pick(last *bot.Response, text string) (bot.Action, bool) {
 				return a, true
 			}
 		}
-		return bot.Action{}, false
+		return chat.Action{}, false
 	case "prev", "previous", "back", "p":
 		for _, a := range last.Actions {
 			if a.Label == "previous page" {
 				return a, true
 			}
 		}
-		return bot.Action{}, false
+		return chat.Action{}, false
 	}
 	n, err := strconv.Atoi(text)
 	all := choices(last)
 	if err != nil || n < 1 || n > len(all) {
-		return bot.Action{}, false
+		return chat.Action{}, false
 	}
 	return all[n-1], true
 }
 
 // choices are the numbered choices of an answer as Render lists them: its
 // suggestions, then its actions.
-func choices(resp *bot.Response) []bot.Action {
-	out := make([]bot.Action, 0, len(resp.Suggestions)+len(resp.Actions))
+func choices(resp *chat.Response) []chat.Action {
+	out := make([]chat.Action, 0, len(resp.Suggestions)+len(resp.Actions))
 	for _, s := range resp.Suggestions {
-		out = append(out, bot.Action{Label: s.Label, Command: s.Command})
+		out = append(out, chat.Action{Label: s.Label, Command: s.Command})
 	}
 	return append(out, resp.Actions...)
 }

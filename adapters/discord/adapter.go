@@ -11,7 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Completer suggests values for autocomplete: entity names and refs, or
@@ -58,7 +58,7 @@ type Config struct {
 	Completer Completer
 	// Dedupe remembers interaction ids so a replayed one is ignored; nil
 	// means a small in-memory one (for one process).
-	Dedupe bot.Dedupe
+	Dedupe chat.Dedupe
 	// Prefix starts a gateway message meant for the bot ("!cb"); a mention of
 	// the bot always works. Empty means "!cb".
 	Prefix string
@@ -75,7 +75,7 @@ type Config struct {
 	AckWithin time.Duration
 	// StateBudget is how long one interaction may wait on shared state
 	// (Redis) in all before dedupe, rate limit and audit fail open;
-	// bot.DefaultStateBudget by default.
+	// chat.DefaultStateBudget by default.
 	StateBudget time.Duration
 	// TokenLife is how long an interaction token can edit its response
 	// (default 15 minutes less a margin); slow work is stopped after it.
@@ -85,7 +85,7 @@ type Config struct {
 	ShelfSize int
 	// Stash shares those between replicas (Redis); nil keeps them in this
 	// process, so such buttons work only on the replica that rendered them.
-	Stash bot.Stash
+	Stash chat.Stash
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -95,10 +95,10 @@ type Config struct {
 // leader-held gateway loop (RunGateway). Close stops its background work.
 type Adapter struct {
 	cfg    Config
-	h      bot.Handler
+	h      chat.Handler
 	log    *slog.Logger
 	render *renderer
-	dedupe bot.Dedupe
+	dedupe chat.Dedupe
 
 	ctx    context.Context // parent of all background work
 	cancel context.CancelFunc
@@ -109,7 +109,7 @@ type Adapter struct {
 
 // New returns an Adapter answering through h (the bot's Router), as
 // slack.New does.
-func New(cfg Config, h bot.Handler) (*Adapter, error) {
+func New(cfg Config, h chat.Handler) (*Adapter, error) {
 	if h == nil {
 		return nil, errors.New("discord: no handler")
 	}
@@ -157,10 +157,13 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 	return a, nil
 }
 
-// Close stops background work (follow-ups of slow answers) and waits for it.
-func (a *Adapter) Close() {
+// Close stops background work (follow-ups of slow answers) and waits for
+// it. It returns an error like the Slack adapter's Close, so both close the
+// same way; today it has none to report.
+func (a *Adapter) Close() error {
 	a.cancel()
 	a.wg.Wait()
+	return nil
 }
 
 // Shutdown lets background work finish until ctx is done, then stops it as
@@ -176,19 +179,19 @@ func (a *Adapter) Shutdown(ctx context.Context) error {
 		a.cancel()
 		return nil
 	case <-ctx.Done():
-		a.Close()
+		_ = a.Close()
 		return ctx.Err()
 	}
 }
 
 // Render renders resp as the messages Discord would show: more than one
 // when the answer is too long for one message.
-func (a *Adapter) Render(resp *bot.Response) []Message { return a.render.render(resp) }
+func (a *Adapter) Render(resp *chat.Response) []Message { return a.render.render(resp) }
 
 // answer runs the handler, turning an error or nil answer into a response
 // fit for the user (the cause goes to the log only).
-func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
-	if resp := bot.TextTooLong(req.Text); resp != nil {
+func (a *Adapter) answer(ctx context.Context, req *chat.Request) *chat.Response {
+	if resp := chat.TextTooLong(req.Text); resp != nil {
 		a.log.WarnContext(ctx, "discord: command text over the limit; not run", "user", req.User.ID, "delivery", req.DeliveryID, "bytes", len(req.Text))
 		return resp
 	}
@@ -197,17 +200,17 @@ func (a *Adapter) answer(ctx context.Context, req *bot.Request) *bot.Response {
 		err = errors.New("the handler gave no answer")
 	}
 	if err != nil {
-		return bot.ErrorResponse(ctx, a.log, err, "platform", "discord", "user", req.User.ID, "delivery", req.DeliveryID)
+		return chat.ErrorResponse(ctx, a.log, err, "platform", "discord", "user", req.User.ID, "delivery", req.DeliveryID)
 	}
 	return resp
 }
 
-// memoryDedupe is the in-memory fallback for bot.Dedupe: a bot.Cache of at
+// memoryDedupe is the in-memory fallback for chat.Dedupe: a chat.Cache of at
 // most max keys, on the adapter's clock.
-type memoryDedupe struct{ seen *bot.Cache[struct{}] }
+type memoryDedupe struct{ seen *chat.Cache[struct{}] }
 
 func newMemoryDedupe(max int, now func() time.Time) *memoryDedupe {
-	return &memoryDedupe{seen: bot.NewCache[struct{}](max, now)}
+	return &memoryDedupe{seen: chat.NewCache[struct{}](max, now)}
 }
 
 func (d *memoryDedupe) FirstSeen(_ context.Context, key string, ttl time.Duration) (bool, error) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // alwaysFirst lets a benchmark send one signed body many times.
@@ -24,7 +24,7 @@ func (alwaysFirst) FirstSeen(context.Context, string, time.Duration) (bool, erro
 func BenchmarkRender(b *testing.B) {
 	for _, bc := range []struct {
 		name string
-		resp *bot.Response
+		resp *chat.Response
 	}{{"owner", mustAnswer("owner payments-api", 0)}, {"over-every-limit", hugeResponse()}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := testRenderer()
@@ -41,7 +41,7 @@ func BenchmarkRender(b *testing.B) {
 func BenchmarkInteraction(b *testing.B) {
 	now := time.Now()
 	a, err := New(Config{PublicKey: testKey.Public().(ed25519.PublicKey),
-		Dedupe: alwaysFirst{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}, bot.HandlerFunc(richHandler))
+		Dedupe: alwaysFirst{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}, chat.HandlerFunc(richHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // A button's custom_id carries what to do when it is clicked, so a click goes
@@ -112,13 +112,13 @@ func (r *renderer) decodeClick(id string) (click, error) {
 
 // shelf is a bounded, expiring in-memory map for what does not fit in a
 // custom_id. When full, the least recently stored entry is dropped. With a
-// remote bot.Stash (Redis) every entry is written through and a key this
+// remote chat.Stash (Redis) every entry is written through and a key this
 // replica does not hold is read from it, so a button works on whichever
 // replica Discord delivers the click to.
 type shelf struct {
 	ttl    time.Duration
-	local  *bot.Cache[any]
-	remote bot.Stash
+	local  *chat.Cache[any]
+	remote chat.Stash
 	mu     sync.Mutex // guards next
 	salt   string
 	next   uint64
@@ -129,7 +129,7 @@ func newShelf(max int, ttl time.Duration, now func() time.Time) *shelf {
 	// counter a key stays within 20 characters.
 	var b [5]byte
 	_, _ = rand.Read(b[:])
-	return &shelf{ttl: ttl, local: bot.NewCache[any](max, now), salt: hex.EncodeToString(b[:])}
+	return &shelf{ttl: ttl, local: chat.NewCache[any](max, now), salt: hex.EncodeToString(b[:])}
 }
 
 // put stores v and returns its key (at most 20 characters).

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/callboard/callboard/adapters/discord/discordtest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // FuzzRenderStaysWithinLimits: whatever the text, every part Discord is sent
@@ -19,11 +19,11 @@ func FuzzRenderStaysWithinLimits(f *testing.F) {
 			return // inputs this large only slow the fuzzer; TestReplyOverEveryLimitIsPaginatedNotTruncated covers size
 		}
 		n = max(0, min(n, 60))
-		resp := &bot.Response{Title: title, Text: text}
+		resp := &chat.Response{Title: title, Text: text}
 		for i := 0; i < n; i++ {
-			resp.Fields = append(resp.Fields, bot.Field{Name: name, Value: value})
-			resp.Actions = append(resp.Actions, bot.Action{Label: label, Command: command + strings.Repeat("x", i)})
-			resp.Sections = append(resp.Sections, bot.Section{Title: title, Text: text, Items: []bot.Item{{Text: name, Detail: value}}})
+			resp.Fields = append(resp.Fields, chat.Field{Name: name, Value: value})
+			resp.Actions = append(resp.Actions, chat.Action{Label: label, Command: command + strings.Repeat("x", i)})
+			resp.Sections = append(resp.Sections, chat.Section{Title: title, Text: text, Items: []chat.Item{{Text: name, Detail: value}}})
 		}
 		r := testRenderer()
 		for i, m := range r.render(resp) {

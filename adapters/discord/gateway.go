@@ -8,7 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // GatewayLock is the name of the leader lock that the replica holding the
@@ -41,7 +41,7 @@ const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | disco
 // gateway up when the lease is lost (and competes for it again) and when ctx
 // is done, releasing the lease; it returns nil then. conn nil means
 // Config.Session, which is configured with Intents and OnMessage.
-func (a *Adapter) RunGateway(ctx context.Context, locker bot.Locker, conn Conn) error {
+func (a *Adapter) RunGateway(ctx context.Context, locker chat.Locker, conn Conn) error {
 	if conn == nil {
 		s := a.cfg.Session
 		s.Identify.Intents = Intents
@@ -99,7 +99,7 @@ func (a *Adapter) RunGateway(ctx context.Context, locker bot.Locker, conn Conn) 
 	}
 }
 
-func (a *Adapter) release(l bot.Lease) {
+func (a *Adapter) release(l chat.Lease) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := l.Release(ctx); err != nil {
@@ -130,7 +130,7 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if self != "" && m.Author.ID == self {
 		return
 	}
-	if resp := bot.TextTooLong(m.Content); resp != nil {
+	if resp := chat.TextTooLong(m.Content); resp != nil {
 		// Too long to read: answer only a message that is plainly for the
 		// bot (a DM, or one naming it), without parsing it.
 		if m.GuildID == "" || (self != "" && strings.Contains(m.Content, "<@"+self+">")) {
@@ -167,8 +167,8 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if name == "" {
 		name = m.Author.Username
 	}
-	req := &bot.Request{Text: text, Platform: bot.PlatformDiscord, Channel: m.ChannelID, DeliveryID: "message:" + m.ID,
-		User:     bot.User{Platform: bot.PlatformDiscord, ID: m.Author.ID, Name: name, Team: m.GuildID},
+	req := &chat.Request{Text: text, Platform: chat.PlatformDiscord, Channel: m.ChannelID, DeliveryID: "message:" + m.ID,
+		User:     chat.User{Platform: chat.PlatformDiscord, ID: m.Author.ID, Name: name, Team: m.GuildID},
 		Received: a.cfg.Now()}
 	resp := a.answer(ctx, req)
 	if s == nil {
@@ -182,7 +182,7 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 	if resp.Follow == nil {
 		return
 	}
-	err = resp.Follow(ctx, func(next *bot.Response) error {
+	err = resp.Follow(ctx, func(next *chat.Response) error {
 		w := wire(a.render.render(next)[0])
 		edit := &discordgo.MessageEdit{ID: sent.ID, Channel: sent.ChannelID, Content: &w.Content, Embeds: &w.Embeds,
 			Components: &w.Components, AllowedMentions: noMentions}
@@ -192,7 +192,7 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 		return nil
 	})
 	if err != nil {
-		w := wire(a.render.render(bot.FollowUpFailed(ctx, a.log, err, "platform", "discord", "channel", m.ChannelID, "message", m.ID))[0])
+		w := wire(a.render.render(chat.FollowUpFailed(ctx, a.log, err, "platform", "discord", "channel", m.ChannelID, "message", m.ID))[0])
 		edit := &discordgo.MessageEdit{ID: sent.ID, Channel: sent.ChannelID, Content: &w.Content, Embeds: &w.Embeds,
 			Components: &w.Components, AllowedMentions: noMentions}
 		if _, err := s.ChannelMessageEditComplex(edit, discordgo.WithContext(context.WithoutCancel(ctx))); err != nil {
@@ -203,7 +203,7 @@ func (a *Adapter) OnMessage(s *discordgo.Session, m *discordgo.MessageCreate) {
 
 // send is the first part of resp as a reply to ref. Gateway replies cannot
 // be ephemeral; they are posted in the channel.
-func (a *Adapter) send(resp *bot.Response, ref *discordgo.MessageReference) *discordgo.MessageSend {
+func (a *Adapter) send(resp *chat.Response, ref *discordgo.MessageReference) *discordgo.MessageSend {
 	w := wire(a.render.render(resp)[0])
 	return &discordgo.MessageSend{Content: w.Content, Embeds: w.Embeds, Components: w.Components, Reference: ref,
 		AllowedMentions: noMentions}

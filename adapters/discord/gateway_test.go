@@ -10,7 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 func gatewaySession(f *fixture) *discordgo.Session {
@@ -108,7 +108,7 @@ func TestGatewaySlowWorkEditsTheReply(t *testing.T) {
 	}
 }
 
-// lockSim is a bot.Locker for one test: Acquire hands out leases in turn;
+// lockSim is a chat.Locker for one test: Acquire hands out leases in turn;
 // the test takes leadership away with lose.
 type lockSim struct {
 	mu       sync.Mutex
@@ -123,7 +123,7 @@ type leaseSim struct {
 	lost  chan struct{}
 }
 
-func (l *lockSim) Acquire(ctx context.Context, name string) (bot.Lease, error) {
+func (l *lockSim) Acquire(ctx context.Context, name string) (chat.Lease, error) {
 	if name != GatewayLock {
 		return nil, errors.New("wrong lock " + name)
 	}

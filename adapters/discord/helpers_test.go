@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/adapters/discord/discordtest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // testKey is the application's key pair for signing test interactions.
@@ -32,11 +32,11 @@ type fixture struct {
 	a    *Adapter
 	api  *discordtest.Server
 	mu   sync.Mutex
-	reqs []*bot.Request
+	reqs []*chat.Request
 	now  time.Time
 }
 
-func newFixture(t *testing.T, handler bot.HandlerFunc, tweak func(*Config)) *fixture {
+func newFixture(t *testing.T, handler chat.HandlerFunc, tweak func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, api: discordtest.NewServer(), now: testNow}
 	t.Cleanup(f.api.Close)
@@ -52,7 +52,7 @@ func newFixture(t *testing.T, handler bot.HandlerFunc, tweak func(*Config)) *fix
 	if tweak != nil {
 		tweak(&cfg)
 	}
-	a, err := New(cfg, bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	a, err := New(cfg, chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		f.mu.Lock()
 		f.reqs = append(f.reqs, req)
 		f.mu.Unlock()
@@ -62,15 +62,15 @@ func newFixture(t *testing.T, handler bot.HandlerFunc, tweak func(*Config)) *fix
 		t.Fatal(err)
 	}
 	a.render.shelf.salt = "k"
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { _ = a.Close() })
 	f.a = a
 	return f
 }
 
-func (f *fixture) requests() []*bot.Request {
+func (f *fixture) requests() []*chat.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]*bot.Request(nil), f.reqs...)
+	return append([]*chat.Request(nil), f.reqs...)
 }
 
 // post sends body signed by key at ts and returns the response.
@@ -219,58 +219,58 @@ func mustJSON(v any) []byte {
 }
 
 // richHandler answers the test commands with the kinds of Response the bot gives.
-func richHandler(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+func richHandler(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 	switch {
 	case strings.HasPrefix(req.Text, "owner "), strings.HasPrefix(req.Text, "who owns "):
 		name := req.Text[strings.LastIndex(req.Text, " ")+1:]
-		return &bot.Response{
+		return &chat.Response{
 			Title:  name + " is owned by Team Payments",
 			Text:   "**Team Payments** · [#payments](https://discord.com/channels/g1/c9)",
-			Fields: []bot.Field{{Name: "On call", Value: "ada", Short: true}, {Name: "Lifecycle", Value: "production", Short: true}},
-			Links:  []bot.Link{{Title: "Runbook", URL: "https://runbooks.example.com/" + name}},
-			Actions: []bot.Action{
+			Fields: []chat.Field{{Name: "On call", Value: "ada", Short: true}, {Name: "Lifecycle", Value: "production", Short: true}},
+			Links:  []chat.Link{{Title: "Runbook", URL: "https://runbooks.example.com/" + name}},
+			Actions: []chat.Action{
 				{Label: "Show dependents", Command: "dependents " + name},
 				{Label: "Docs", Command: "docs " + name},
 			},
-			Status: bot.StatusOK,
+			Status: chat.StatusOK,
 		}, nil
 	case strings.HasPrefix(req.Text, "impact "), strings.HasPrefix(req.Text, "dependents "):
-		resp := &bot.Response{Title: "Impact of " + req.Text, Status: bot.StatusOK,
-			Page: &bot.Page{Index: req.Page, Total: 3, Items: 30}}
+		resp := &chat.Response{Title: "Impact of " + req.Text, Status: chat.StatusOK,
+			Page: &chat.Page{Index: req.Page, Total: 3, Items: 30}}
 		for i := 0; i < 3; i++ {
-			sec := bot.Section{Title: fmt.Sprintf("Team %d", i), Text: "#team-" + strconv.Itoa(i)}
+			sec := chat.Section{Title: fmt.Sprintf("Team %d", i), Text: "#team-" + strconv.Itoa(i)}
 			for j := 0; j < 3; j++ {
-				sec.Items = append(sec.Items, bot.Item{Text: fmt.Sprintf("svc-%d-%d", i, j), Detail: "depth 1", URL: "https://example.com/svc"})
+				sec.Items = append(sec.Items, chat.Item{Text: fmt.Sprintf("svc-%d-%d", i, j), Detail: "depth 1", URL: "https://example.com/svc"})
 			}
 			resp.Sections = append(resp.Sections, sec)
 		}
 		if req.Page < 2 {
-			resp.Actions = append(resp.Actions, bot.Action{Label: "Next page", Command: "impact payments-api", Page: req.Page + 1, Style: "primary"})
+			resp.Actions = append(resp.Actions, chat.Action{Label: "Next page", Command: "impact payments-api", Page: req.Page + 1, Style: "primary"})
 		}
 		return resp, nil
 	case req.Text == "payments":
-		return &bot.Response{Title: "Which payments?", Status: bot.StatusAmbiguous, Ephemeral: true,
-			Suggestions: []bot.Suggestion{
+		return &chat.Response{Title: "Which payments?", Status: chat.StatusAmbiguous, Ephemeral: true,
+			Suggestions: []chat.Suggestion{
 				{Label: "payments-api", Command: "info component:default/payments-api"},
 				{Label: "payments-db", Command: "info resource:default/payments-db"},
 			}}, nil
 	case strings.HasPrefix(req.Text, "docs "):
-		return &bot.Response{Title: "Docs for " + strings.TrimPrefix(req.Text, "docs "), Status: bot.StatusOK,
-			Docs: []bot.DocHit{{Page: "runbook.md", Anchor: "failover", Title: "Runbook", Heading: "Failover",
+		return &chat.Response{Title: "Docs for " + strings.TrimPrefix(req.Text, "docs "), Status: chat.StatusOK,
+			Docs: []chat.DocHit{{Page: "runbook.md", Anchor: "failover", Title: "Runbook", Heading: "Failover",
 				Snippet: "Promote the **replica** first.", URL: "https://docs.example.com/runbook#failover", Score: 3.2}}}, nil
 	case strings.HasPrefix(req.Text, "scaffold") && strings.Contains(req.Text, "="):
-		return &bot.Response{Title: "Scaffolding", Text: "Starting…", Status: bot.StatusOK,
-			Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+		return &chat.Response{Title: "Scaffolding", Text: "Starting…", Status: chat.StatusOK,
+			Follow: func(ctx context.Context, update func(*chat.Response) error) error {
 				for _, step := range []string{"fetch template", "render", "publish"} {
-					if err := update(&bot.Response{Title: "Scaffolding", Text: "Done: " + step, Status: bot.StatusOK}); err != nil {
+					if err := update(&chat.Response{Title: "Scaffolding", Text: "Done: " + step, Status: chat.StatusOK}); err != nil {
 						return err
 					}
 				}
-				return update(&bot.Response{Title: "Created ledger", Text: "[pull request](https://github.com/acme/ledger/pull/1)", Status: bot.StatusOK})
+				return update(&chat.Response{Title: "Created ledger", Text: "[pull request](https://github.com/acme/ledger/pull/1)", Status: chat.StatusOK})
 			}}, nil
 	case strings.HasPrefix(req.Text, "scaffold "):
-		return &bot.Response{Title: "go-service needs parameters", Text: "Supply name=… owner=…", Status: bot.StatusUsage,
-			Modal: &bot.Modal{Title: "New Go service", Command: req.Text, Inputs: []bot.ModalInput{
+		return &chat.Response{Title: "go-service needs parameters", Text: "Supply name=… owner=…", Status: chat.StatusUsage,
+			Modal: &chat.Modal{Title: "New Go service", Command: req.Text, Inputs: []chat.ModalInput{
 				{Name: "name", Label: "Name", Required: true},
 				{Name: "owner", Label: "Owner", Options: []string{"team-a", "team-b"}},
 			}}}, nil
@@ -282,9 +282,9 @@ func richHandler(ctx context.Context, req *bot.Request) (*bot.Response, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return &bot.Response{Title: "Slow answer", Status: bot.StatusOK}, nil
+		return &chat.Response{Title: "Slow answer", Status: chat.StatusOK}, nil
 	}
-	return &bot.Response{Text: "You said: " + req.Text, Status: bot.StatusOK}, nil
+	return &chat.Response{Text: "You said: " + req.Text, Status: chat.StatusOK}, nil
 }
 
 // waitFor polls cond until it holds or a second passes.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // replayTTL is how long an interaction id is remembered: longer than the
@@ -109,8 +109,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// the replay check waits on shared state only within the request's
 	// budget, which the Router's middleware then share.
 	start := time.Now()
-	ctx := bot.WithStateBudget(r.Context(), a.cfg.StateBudget)
-	sctx, done := bot.StateContext(ctx)
+	ctx := chat.WithStateBudget(r.Context(), a.cfg.StateBudget)
+	sctx, done := chat.StateContext(ctx)
 	first, err := a.dedupe.FirstSeen(sctx, "discord:adapter:interaction:"+in.ID, replayTTL)
 	done()
 	if err != nil {
@@ -179,7 +179,7 @@ func (a *Adapter) interact(ctx context.Context, start time.Time, in *discordgo.I
 	switch in.Type {
 	case discordgo.InteractionApplicationCommand:
 		text := commandText(in.ApplicationCommandData())
-		if resp := bot.TextTooLong(text); resp != nil {
+		if resp := chat.TextTooLong(text); resp != nil {
 			a.log.Warn("discord: command text over the limit; not run", "interaction", in.ID, "bytes", len(text))
 			return wireResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: wire(a.render.render(resp)[0])}
 		}
@@ -221,17 +221,17 @@ func (a *Adapter) interact(ctx context.Context, start time.Time, in *discordgo.I
 // button or form callboard cannot use): err's text is written for the
 // user, and passes the same filter as every error shown.
 func (a *Adapter) notice(err error) wireResponse {
-	msg := bot.PublicText(err.Error())
+	msg := chat.PublicText(err.Error())
 	if len(msg) > 0 {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}
-	m := a.render.render(&bot.Response{Text: msg + ".", Status: bot.StatusUsage, Ephemeral: true})[0]
+	m := a.render.render(&chat.Response{Text: msg + ".", Status: chat.StatusUsage, Ephemeral: true})[0]
 	return wireResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: wire(m)}
 }
 
 // request builds the bot request for an interaction.
-func (a *Adapter) request(in *discordgo.Interaction, text string, page int) *bot.Request {
-	user := bot.User{Platform: bot.PlatformDiscord, Team: in.GuildID}
+func (a *Adapter) request(in *discordgo.Interaction, text string, page int) *chat.Request {
+	user := chat.User{Platform: chat.PlatformDiscord, Team: in.GuildID}
 	u := in.User
 	if in.Member != nil && in.Member.User != nil {
 		u = in.Member.User
@@ -240,7 +240,7 @@ func (a *Adapter) request(in *discordgo.Interaction, text string, page int) *bot
 		user.ID = u.ID
 		user.Name = displayName(u, in.Member)
 	}
-	req := &bot.Request{Text: strings.TrimSpace(text), User: user, Platform: bot.PlatformDiscord, Channel: in.ChannelID,
+	req := &chat.Request{Text: strings.TrimSpace(text), User: user, Platform: chat.PlatformDiscord, Channel: in.ChannelID,
 		DeliveryID: in.ID, Page: page, Received: a.cfg.Now()}
 	if in.AppID != "" && in.Token != "" {
 		req.ReplyTo = in.AppID + "/" + in.Token
@@ -249,9 +249,9 @@ func (a *Adapter) request(in *discordgo.Interaction, text string, page int) *bot
 }
 
 // Reply implements bot.Replier: it edits the original response of the
-// interaction addr names (bot.Request.ReplyTo: application id "/"
+// interaction addr names (chat.Request.ReplyTo: application id "/"
 // interaction token) to resp, as a follow-up on another replica would have.
-func (a *Adapter) Reply(ctx context.Context, addr string, resp *bot.Response) error {
+func (a *Adapter) Reply(ctx context.Context, addr string, resp *chat.Response) error {
 	app, token, ok := strings.Cut(addr, "/")
 	if !ok || app == "" || token == "" {
 		return errors.New("discord: the reply address is not an application id and interaction token")
@@ -272,8 +272,8 @@ func displayName(u *discordgo.User, m *discordgo.Member) string {
 // run answers a request: inline (type 4, or 7 for update) when the answer is
 // ready within AckWithin and has no slow work; otherwise deferred (type 5,
 // or 6 for update) and finished by editing the original response.
-func (a *Adapter) run(at arrival, in *discordgo.Interaction, req *bot.Request, update bool, written <-chan struct{}) wireResponse {
-	ctx, cancel := context.WithTimeout(bot.CarryStateBudget(a.ctx, at.ctx), a.cfg.TokenLife)
+func (a *Adapter) run(at arrival, in *discordgo.Interaction, req *chat.Request, update bool, written <-chan struct{}) wireResponse {
+	ctx, cancel := context.WithTimeout(chat.CarryStateBudget(a.ctx, at.ctx), a.cfg.TokenLife)
 	// Who sees the answer is decided now, before anything runs: a deferral
 	// cannot be made ephemeral later, and an answer for the asker only
 	// (whoami, with an email) must not be posted to the channel because it
@@ -352,26 +352,26 @@ type arrival struct {
 	start time.Time
 }
 
-// privacy is a handler (bot.Router) that tells, before answering, whether a
+// privacy is a handler (chat.Router) that tells, before answering, whether a
 // request's answer is for the asker only.
 type privacy interface {
-	Private(req *bot.Request) bool
+	Private(req *chat.Request) bool
 }
 
 // finish edits the original response with resp, then runs its slow work,
 // editing again with each update.
-func (a *Adapter) finish(ctx context.Context, in *discordgo.Interaction, resp *bot.Response) {
+func (a *Adapter) finish(ctx context.Context, in *discordgo.Interaction, resp *chat.Response) {
 	if err := a.edit(ctx, in, resp, true); err != nil {
 		a.log.ErrorContext(ctx, "discord: editing the deferred response failed", "err", err, "interaction", in.ID)
 	}
 	if resp.Follow == nil {
 		return
 	}
-	err := resp.Follow(ctx, func(next *bot.Response) error {
+	err := resp.Follow(ctx, func(next *chat.Response) error {
 		return a.edit(ctx, in, next, false)
 	})
 	if err != nil {
-		msg := bot.FollowUpFailed(ctx, a.log, err, "platform", "discord", "interaction", in.ID)
+		msg := chat.FollowUpFailed(ctx, a.log, err, "platform", "discord", "interaction", in.ID)
 		if ctx.Err() != nil {
 			msg.Text = "This is taking longer than Discord lets callboard update a reply; it stopped here. Ask again to see where it got to."
 		}
@@ -384,7 +384,7 @@ func (a *Adapter) finish(ctx context.Context, in *discordgo.Interaction, resp *b
 // edit replaces the original interaction response with resp (its first
 // part; the others are reached by its buttons). The first edit is retried
 // briefly on 404, in case Discord has not yet taken the deferred answer in.
-func (a *Adapter) edit(ctx context.Context, in *discordgo.Interaction, resp *bot.Response, first bool) error {
+func (a *Adapter) edit(ctx context.Context, in *discordgo.Interaction, resp *chat.Response, first bool) error {
 	m := a.render.render(resp)[0]
 	w := wire(m)
 	edit := &discordgo.WebhookEdit{Content: &w.Content, Embeds: &w.Embeds, Components: &w.Components, AllowedMentions: noMentions}

@@ -17,7 +17,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/callboard/callboard/adapters/discord/discordtest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 func TestInteractionRefusesUnverifiedRequests(t *testing.T) {
@@ -139,7 +139,7 @@ func TestSlashCommandsBecomeCommandLines(t *testing.T) {
 			if r.Text != tt.want {
 				t.Fatalf("text %q, want %q", r.Text, tt.want)
 			}
-			if r.Platform != bot.PlatformDiscord || r.User.ID != "u42" || r.User.Name != "Ada L" || r.User.Team != "g1" || r.Channel != "c1" || r.DeliveryID == "" || !r.Received.Equal(testNow) {
+			if r.Platform != chat.PlatformDiscord || r.User.ID != "u42" || r.User.Name != "Ada L" || r.User.Team != "g1" || r.Channel != "c1" || r.DeliveryID == "" || !r.Received.Equal(testNow) {
 				t.Fatalf("request %+v", r)
 			}
 			if a.Type != 4 && a.Type != 9 && a.Type != 5 {
@@ -443,7 +443,7 @@ func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
 	f := newFixture(t, nil, func(c *Config) { c.Dedupe = shared })
 	inner := f.a.h
 	// What the Router's Deduplicated middleware does with the same store.
-	f.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	f.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		if first, _ := shared.FirstSeen(ctx, req.Platform+":"+req.DeliveryID, time.Hour); !first {
 			t.Errorf("router saw %q as a duplicate", req.DeliveryID)
 		}
@@ -457,13 +457,13 @@ func TestAdapterAndRouterDedupeKeysDoNotCollide(t *testing.T) {
 }
 
 func TestModalThatDoesNotFitFallsBackToAMessage(t *testing.T) {
-	inputs := make([]bot.ModalInput, 6)
+	inputs := make([]chat.ModalInput, 6)
 	for i := range inputs {
-		inputs[i] = bot.ModalInput{Name: "p" + strconv.Itoa(i), Required: true}
+		inputs[i] = chat.ModalInput{Name: "p" + strconv.Itoa(i), Required: true}
 	}
-	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Text: "Supply p0=… to p5=…", Status: bot.StatusUsage,
-			Modal: &bot.Modal{Title: "Too many", Command: "scaffold big", Inputs: inputs, More: "scaffold big --options"}}, nil
+	f := newFixture(t, func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Text: "Supply p0=… to p5=…", Status: chat.StatusUsage,
+			Modal: &chat.Modal{Title: "Too many", Command: "scaffold big", Inputs: inputs, More: "scaffold big --options"}}, nil
 	}, nil)
 	a := f.interact(commandPayload("scaffold", opt("template", "big")))
 	if a.Type != 4 || !strings.Contains(a.text(), "Supply p0") {
@@ -475,9 +475,9 @@ func TestModalThatDoesNotFitFallsBackToAMessage(t *testing.T) {
 // runs More on submission (the bot's second step offers the optional ones);
 // without More, the optional fields past the fifth are left to defaults.
 func TestModalShowsTheRequiredFieldsFirst(t *testing.T) {
-	inputs := []bot.ModalInput{{Name: "name", Required: true}, {Name: "owner", Required: true}}
+	inputs := []chat.ModalInput{{Name: "name", Required: true}, {Name: "owner", Required: true}}
 	for i := 0; i < 6; i++ {
-		inputs = append(inputs, bot.ModalInput{Name: "opt" + strconv.Itoa(i)})
+		inputs = append(inputs, chat.ModalInput{Name: "opt" + strconv.Itoa(i)})
 	}
 	for _, tc := range []struct {
 		more, wantID string
@@ -486,9 +486,9 @@ func TestModalShowsTheRequiredFieldsFirst(t *testing.T) {
 		{"scaffold svc --options", "cb1:f:scaffold svc --options", 2},
 		{"", "cb1:f:scaffold svc", 5},
 	} {
-		f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-			return &bot.Response{Text: "Supply name=… and owner=…", Status: bot.StatusUsage,
-				Modal: &bot.Modal{Title: "Service", Command: "scaffold svc", Inputs: inputs, More: tc.more}}, nil
+		f := newFixture(t, func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+			return &chat.Response{Text: "Supply name=… and owner=…", Status: chat.StatusUsage,
+				Modal: &chat.Modal{Title: "Service", Command: "scaffold svc", Inputs: inputs, More: tc.more}}, nil
 		}, nil)
 		a := f.interact(commandPayload("scaffold", opt("template", "svc")))
 		var m struct {
@@ -516,11 +516,11 @@ func TestModalShowsTheRequiredFieldsFirst(t *testing.T) {
 
 func TestLongModalCommandIsShelved(t *testing.T) {
 	cmd := "scaffold " + strings.Repeat("long-template-", 8)
-	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	f := newFixture(t, func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 		if strings.Contains(req.Text, "name=") {
-			return &bot.Response{Text: "got " + req.Text}, nil
+			return &chat.Response{Text: "got " + req.Text}, nil
 		}
-		return &bot.Response{Modal: &bot.Modal{Title: "Params", Command: cmd, Inputs: []bot.ModalInput{{Name: "name"}}}}, nil
+		return &chat.Response{Modal: &chat.Modal{Title: "Params", Command: cmd, Inputs: []chat.ModalInput{{Name: "name"}}}}, nil
 	}, nil)
 	a := f.interact(commandPayload("scaffold", opt("template", "x")))
 	if a.Type != 9 || !strings.HasPrefix(a.Data.CustomID, "cb1:F:") || len(a.Data.CustomID) > 100 {
@@ -564,11 +564,11 @@ func TestParsePublicKey(t *testing.T) {
 }
 
 // Slow work that fails shows the message written for users (and a
-// reference), never the cause: as on Slack, through bot.FollowUpFailed.
+// reference), never the cause: as on Slack, through chat.FollowUpFailed.
 func TestFollowFailureShowsThePublicMessageNotTheCause(t *testing.T) {
-	f := newFixture(t, func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
-			return bot.NewUserError("The repository acme/new-svc already exists.",
+	f := newFixture(t, func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*chat.Response) error) error {
+			return chat.NewUserError("The repository acme/new-svc already exists.",
 				fmt.Errorf(`POST "http://127.0.0.1:8443/api/v3/orgs/acme/repos": 422 name already exists`))
 		}}, nil
 	}, nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/rota"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/examples"
 )
@@ -20,7 +21,7 @@ func TestCallboardMeIsThePersonsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	r := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help"})
 	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalog.NewStore(s), OnCall: rt}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,17 +7,17 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// modal renders a bot.Modal as a Discord modal (type 9), which holds at
+// modal renders a chat.Modal as a Discord modal (type 9), which holds at
 // most 5 fields: all of them when they fit; else the required ones, whose
 // submission runs m.More (the bot then offers the optional ones in a
 // second form); else, when only optional fields do not fit, the first five
 // (the rest keep their defaults). It reports false when the required fields
 // alone do not fit, in which case the answer is shown as a message, whose
 // text says what to supply.
-func (r *renderer) modal(m *bot.Modal) (wireModal, bool) {
+func (r *renderer) modal(m *chat.Modal) (wireModal, bool) {
 	if m == nil || len(m.Inputs) == 0 || strings.TrimSpace(m.Command) == "" {
 		return wireModal{}, false
 	}
@@ -77,8 +77,8 @@ func (r *renderer) modal(m *bot.Modal) (wireModal, bool) {
 	return wireModal{CustomID: id, Title: cut(plain(title), maxModalTitle), Components: rows}, true
 }
 
-func onlyRequired(inputs []bot.ModalInput) []bot.ModalInput {
-	var out []bot.ModalInput
+func onlyRequired(inputs []chat.ModalInput) []chat.ModalInput {
+	var out []chat.ModalInput
 	for _, in := range inputs {
 		if in.Required {
 			out = append(out, in)

@@ -8,15 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 func TestPostUpdateAndReplyOnDiscord(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	ctx := context.Background()
 	const channel = "112233445566778899"
-	card := &bot.Response{Status: bot.StatusOK, Title: "Firing: HighErrorRate on Ledger",
-		Fields: []bot.Field{{Name: "Owner", Value: "Team Ledger"}}, Actions: []bot.Action{{Label: "I'm on it", Command: "alert take abc"}}}
+	card := &chat.Response{Status: chat.StatusOK, Title: "Firing: HighErrorRate on Ledger",
+		Fields: []chat.Field{{Name: "Owner", Value: "Team Ledger"}}, Actions: []chat.Action{{Label: "I'm on it", Command: "alert take abc"}}}
 	id, err := f.a.Post(ctx, channel, card)
 	if err != nil || id == "" {
 		t.Fatalf("post: %q, %v", id, err)
@@ -26,7 +26,7 @@ func TestPostUpdateAndReplyOnDiscord(t *testing.T) {
 	if err := f.a.Update(ctx, channel, id, card); err != nil {
 		t.Fatal(err)
 	}
-	rid, err := f.a.ReplyInThread(ctx, channel, id, &bot.Response{Text: "Resolved at 21:00 UTC."})
+	rid, err := f.a.ReplyInThread(ctx, channel, id, &chat.Response{Text: "Resolved at 21:00 UTC."})
 	if err != nil || rid == "" || rid == id {
 		t.Fatalf("reply: %q, %v", rid, err)
 	}
@@ -48,8 +48,8 @@ func TestPostUpdateAndReplyOnDiscord(t *testing.T) {
 func TestPostRateLimitSaysWhenToRetry(t *testing.T) {
 	f := newFixture(t, nil, nil)
 	f.api.RateLimit(http.MethodPost, "channels/", 1, 3*time.Second, false)
-	_, err := f.a.Post(context.Background(), "112233445566778899", &bot.Response{Text: "x"})
-	var rl *bot.RetryLaterError
+	_, err := f.a.Post(context.Background(), "112233445566778899", &chat.Response{Text: "x"})
+	var rl *chat.RetryLaterError
 	if !errors.As(err, &rl) || rl.After < time.Second {
 		t.Fatalf("429: %v, want a RetryLaterError with Discord's retry_after", err)
 	}

@@ -7,22 +7,22 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // When an answer is late, the deferral is sent before it exists: whether it
 // is for the asker only is decided from the command (Router.Private), so a
 // late whoami (an email in it) never lands in the channel.
 func TestLateAnswerForTheAskerOnlyIsDeferredEphemeral(t *testing.T) {
-	r := bot.NewRouter(bot.RouterOptions{})
-	slow := func(title string) bot.HandlerFunc {
-		return func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+	r := chat.NewRouter(chat.RouterOptions{})
+	slow := func(title string) chat.HandlerFunc {
+		return func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 			time.Sleep(150 * time.Millisecond)
-			return &bot.Response{Title: title, Text: "ada@example.com", Status: bot.StatusOK}, nil
+			return &chat.Response{Title: title, Text: "ada@example.com", Status: chat.StatusOK}, nil
 		}
 	}
-	r.MustRegister(bot.Command{Name: "whoami", Handler: slow("You are Ada"), Private: true})
-	r.MustRegister(bot.Command{Name: "owner", Handler: slow("Owner")})
+	r.MustRegister(chat.Command{Name: "whoami", Handler: slow("You are Ada"), Private: true})
+	r.MustRegister(chat.Command{Name: "owner", Handler: slow("Owner")})
 	f := newFixture(t, nil, func(c *Config) { c.AckWithin = 30 * time.Millisecond })
 	f.a.h = r
 	for _, tt := range []struct {

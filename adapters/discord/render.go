@@ -8,10 +8,10 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// Message is one Discord message rendered from a bot.Response: the parts of
+// Message is one Discord message rendered from a chat.Response: the parts of
 // a long answer are several Messages linked by Previous/Next buttons.
 type Message struct {
 	Content    string
@@ -28,13 +28,13 @@ const footerReserve = 200
 const maxActionButtons = (maxRows - 1) * maxButtonsPerRow
 
 // Embed colours by answer status.
-var statusColor = map[bot.Status]int{
-	bot.StatusOK:        0x2ecc71,
-	bot.StatusNotFound:  0xe67e22,
-	bot.StatusAmbiguous: 0xf1c40f,
-	bot.StatusUsage:     0x5865f2,
-	bot.StatusDenied:    0xe74c3c,
-	bot.StatusError:     0xe74c3c,
+var statusColor = map[chat.Status]int{
+	chat.StatusOK:        0x2ecc71,
+	chat.StatusNotFound:  0xe67e22,
+	chat.StatusAmbiguous: 0xf1c40f,
+	chat.StatusUsage:     0x5865f2,
+	chat.StatusDenied:    0xe74c3c,
+	chat.StatusError:     0xe74c3c,
 }
 
 // renderer renders responses; its shelf keeps long commands and the parts of
@@ -46,16 +46,16 @@ type renderer struct {
 // block is an embed before Discord's limits are applied.
 type block struct {
 	title, url, description string
-	fields                  []bot.Field
+	fields                  []chat.Field
 }
 
 // render turns resp into one or more messages, each within Discord's limits.
 // Nothing is cut: long text is split across embeds, embeds across messages
 // (parts with Previous/Next buttons), and buttons that do not fit are listed
 // as commands.
-func (r *renderer) render(resp *bot.Response) []Message {
+func (r *renderer) render(resp *chat.Response) []Message {
 	if resp == nil {
-		resp = &bot.Response{Text: "No answer."}
+		resp = &chat.Response{Text: "No answer."}
 	}
 	blocks := blocksOf(resp)
 	buttons, overflow := r.buttons(resp)
@@ -115,15 +115,15 @@ func (r *renderer) render(resp *bot.Response) []Message {
 }
 
 // blocksOf lays the response out as embeds, unbounded.
-func blocksOf(resp *bot.Response) []block {
+func blocksOf(resp *chat.Response) []block {
 	var blocks []block
-	main := block{title: resp.Title, description: resp.Text, fields: append([]bot.Field(nil), resp.Fields...)}
+	main := block{title: resp.Title, description: resp.Text, fields: append([]chat.Field(nil), resp.Fields...)}
 	if len(resp.Links) > 0 {
 		lines := make([]string, len(resp.Links))
 		for i, l := range resp.Links {
 			lines[i] = link(l.Title, l.URL)
 		}
-		main.fields = append(main.fields, bot.Field{Name: "Links", Value: strings.Join(lines, "\n")})
+		main.fields = append(main.fields, chat.Field{Name: "Links", Value: strings.Join(lines, "\n")})
 	}
 	if main.title != "" || main.description != "" || len(main.fields) > 0 {
 		blocks = append(blocks, main)
@@ -174,7 +174,7 @@ func blocksOf(resp *bot.Response) []block {
 // buttons renders actions and suggestions as buttons (at most
 // maxActionButtons, distinct custom_ids); the rest are returned as lines
 // naming their commands.
-func (r *renderer) buttons(resp *bot.Response) ([]discordgo.MessageComponent, []string) {
+func (r *renderer) buttons(resp *chat.Response) ([]discordgo.MessageComponent, []string) {
 	type button struct {
 		label, command, style string
 		kind                  clickKind

@@ -16,7 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/callboard/callboard/adapters/discord/discordtest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -30,18 +30,18 @@ func testRenderer() *renderer {
 func TestRenderMatchesGoldenFiles(t *testing.T) {
 	tests := []struct {
 		name string
-		resp *bot.Response
+		resp *chat.Response
 	}{
 		{"owner", mustAnswer("owner payments-api", 0)},
 		{"impact-page-2", mustAnswer("impact payments-api", 1)},
 		{"ambiguous", mustAnswer("payments", 0)},
 		{"docs", mustAnswer("docs failover", 0)},
-		{"not-found", &bot.Response{Title: "No entity called paymnts", Status: bot.StatusNotFound,
+		{"not-found", &chat.Response{Title: "No entity called paymnts", Status: chat.StatusNotFound,
 			Text:        "Did you mean one of these?",
-			Suggestions: []bot.Suggestion{{Label: "payments-api", Command: "owner payments-api"}, {Label: "payments-db", Command: "owner payments-db"}}}},
-		{"long-description", &bot.Response{Title: strings.Repeat("Very long title ", 20), Status: bot.StatusOK,
+			Suggestions: []chat.Suggestion{{Label: "payments-api", Command: "owner payments-api"}, {Label: "payments-db", Command: "owner payments-db"}}}},
+		{"long-description", &chat.Response{Title: strings.Repeat("Very long title ", 20), Status: chat.StatusOK,
 			Text: strings.Repeat("A line of the runbook that goes on for a while.\n", 100)}},
-		{"empty", &bot.Response{}},
+		{"empty", &chat.Response{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,8 +78,8 @@ func TestRenderMatchesGoldenFiles(t *testing.T) {
 	}
 }
 
-func mustAnswer(text string, page int) *bot.Response {
-	resp, err := richHandler(context.Background(), &bot.Request{Text: text, Page: page})
+func mustAnswer(text string, page int) *chat.Response {
+	resp, err := richHandler(context.Background(), &chat.Request{Text: text, Page: page})
 	if err != nil {
 		panic(err)
 	}
@@ -88,7 +88,7 @@ func mustAnswer(text string, page int) *bot.Response {
 
 // hugeResponse exceeds every one of Discord's limits at once; every word in
 // it is unique, so tests can tell whether anything was lost.
-func hugeResponse() *bot.Response {
+func hugeResponse() *chat.Response {
 	words := func(tag string, n int) string {
 		w := make([]string, n)
 		for i := range w {
@@ -96,35 +96,35 @@ func hugeResponse() *bot.Response {
 		}
 		return strings.Join(w, " ")
 	}
-	resp := &bot.Response{
+	resp := &chat.Response{
 		Title:  words("title", 60),
 		Text:   words("text", 2000),
-		Status: bot.StatusOK,
-		Page:   &bot.Page{Index: 0, Total: 9, Items: 480},
+		Status: chat.StatusOK,
+		Page:   &chat.Page{Index: 0, Total: 9, Items: 480},
 	}
 	for i := 0; i < 40; i++ {
-		resp.Fields = append(resp.Fields, bot.Field{Name: words(fmt.Sprintf("f%dn", i), 50), Value: words(fmt.Sprintf("f%dv", i), 300), Short: i%2 == 0})
+		resp.Fields = append(resp.Fields, chat.Field{Name: words(fmt.Sprintf("f%dn", i), 50), Value: words(fmt.Sprintf("f%dv", i), 300), Short: i%2 == 0})
 	}
 	for i := 0; i < 50; i++ {
-		resp.Links = append(resp.Links, bot.Link{Title: fmt.Sprintf("link%d", i), URL: fmt.Sprintf("https://example.com/l%d", i)})
+		resp.Links = append(resp.Links, chat.Link{Title: fmt.Sprintf("link%d", i), URL: fmt.Sprintf("https://example.com/l%d", i)})
 	}
 	for i := 0; i < 12; i++ {
-		sec := bot.Section{Title: fmt.Sprintf("sec%d", i), Text: words(fmt.Sprintf("s%dt", i), 20)}
+		sec := chat.Section{Title: fmt.Sprintf("sec%d", i), Text: words(fmt.Sprintf("s%dt", i), 20)}
 		for j := 0; j < 40; j++ {
-			sec.Items = append(sec.Items, bot.Item{Text: fmt.Sprintf("s%di%d", i, j), Detail: fmt.Sprintf("s%dd%d", i, j)})
+			sec.Items = append(sec.Items, chat.Item{Text: fmt.Sprintf("s%di%d", i, j), Detail: fmt.Sprintf("s%dd%d", i, j)})
 		}
 		resp.Sections = append(resp.Sections, sec)
 	}
 	for i := 0; i < 30; i++ {
-		resp.Docs = append(resp.Docs, bot.DocHit{Title: fmt.Sprintf("doc%d", i), Heading: fmt.Sprintf("head%d", i), URL: "https://docs.example.com",
+		resp.Docs = append(resp.Docs, chat.DocHit{Title: fmt.Sprintf("doc%d", i), Heading: fmt.Sprintf("head%d", i), URL: "https://docs.example.com",
 			Snippet: words(fmt.Sprintf("d%ds", i), 30)})
 	}
 	for i := 0; i < 40; i++ {
-		resp.Actions = append(resp.Actions, bot.Action{Label: strings.Repeat("L", 100) + fmt.Sprint(i),
+		resp.Actions = append(resp.Actions, chat.Action{Label: strings.Repeat("L", 100) + fmt.Sprint(i),
 			Command: fmt.Sprintf("cmd%d %s", i, strings.Repeat("x", 150))})
 	}
 	for i := 0; i < 10; i++ {
-		resp.Suggestions = append(resp.Suggestions, bot.Suggestion{Label: fmt.Sprintf("sug%d", i), Command: fmt.Sprintf("info sug%d", i)})
+		resp.Suggestions = append(resp.Suggestions, chat.Suggestion{Label: fmt.Sprintf("sug%d", i), Command: fmt.Sprintf("info sug%d", i)})
 	}
 	return resp
 }
@@ -281,7 +281,7 @@ func TestLongTitleIsCutOnceNotRepeated(t *testing.T) {
 	}
 	title := strings.Join(words, " ") // 419 characters
 	r := &renderer{shelf: newShelf(100, time.Hour, time.Now)}
-	msgs := r.render(&bot.Response{Title: title, Text: "body", Status: bot.StatusOK})
+	msgs := r.render(&chat.Response{Title: title, Text: "body", Status: chat.StatusOK})
 	e := msgs[0].Embeds[0]
 	if runeLen(e.Title) > maxTitle || !strings.HasSuffix(e.Title, "…") {
 		t.Fatalf("title %q (%d)", e.Title, runeLen(e.Title))
@@ -299,9 +299,9 @@ func TestLongTitleIsCutOnceNotRepeated(t *testing.T) {
 
 func TestMentionsAreNotLeftRawInTitles(t *testing.T) {
 	r := &renderer{shelf: newShelf(100, time.Hour, time.Now)}
-	msgs := r.render(&bot.Response{Title: "3 entities affected", Status: bot.StatusOK, Sections: []bot.Section{
-		{Title: "Team Payments · <#1187340000000000101> — 2", Items: []bot.Item{{Text: "ledger"}}},
-	}, Fields: []bot.Field{{Name: "Escalation", Value: "Team Payments (<#1187340000000000101>) → ACME"}}})
+	msgs := r.render(&chat.Response{Title: "3 entities affected", Status: chat.StatusOK, Sections: []chat.Section{
+		{Title: "Team Payments · <#1187340000000000101> — 2", Items: []chat.Item{{Text: "ledger"}}},
+	}, Fields: []chat.Field{{Name: "Escalation", Value: "Team Payments (<#1187340000000000101>) → ACME"}}})
 	var sawSection bool
 	for _, e := range msgs[0].Embeds {
 		if strings.Contains(e.Title, "<#") {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // An interaction's application id and token reach the bot as the
@@ -27,7 +27,7 @@ func TestReplyEditsTheOriginalResponse(t *testing.T) {
 		t.Fatalf("reply address not carried: %d requests", len(reqs))
 	}
 	before := len(f.api.CallsTo(http.MethodPatch, "webhooks/app1/"+in.Token+"/messages/@original"))
-	if err := f.a.Reply(context.Background(), reqs[0].ReplyTo, &bot.Response{Status: bot.StatusOK, Title: "Scaffolded ledger from go-service: job 0f"}); err != nil {
+	if err := f.a.Reply(context.Background(), reqs[0].ReplyTo, &chat.Response{Status: chat.StatusOK, Title: "Scaffolded ledger from go-service: job 0f"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.api.CallsTo(http.MethodPatch, "webhooks/app1/"+in.Token+"/messages/@original")); n != before+1 {
@@ -36,7 +36,7 @@ func TestReplyEditsTheOriginalResponse(t *testing.T) {
 	if m := f.api.Original("app1", in.Token); m == nil || len(m.Embeds) == 0 || m.Embeds[0].Title != "Scaffolded ledger from go-service: job 0f" {
 		t.Fatalf("original is %+v", m)
 	}
-	if err := f.a.Reply(context.Background(), "no-token", &bot.Response{Text: "x"}); err == nil {
+	if err := f.a.Reply(context.Background(), "no-token", &chat.Response{Text: "x"}); err == nil {
 		t.Error("a reply address without a token was accepted")
 	}
 }

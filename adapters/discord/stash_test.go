@@ -9,7 +9,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Two replicas share a Redis stash: a long command's button and the next
@@ -76,4 +76,4 @@ func TestShelvedButtonsWithoutStashAreLocal(t *testing.T) {
 	}
 }
 
-var _ bot.Stash = (*redis.Stash)(nil)
+var _ chat.Stash = (*redis.Stash)(nil)

@@ -13,7 +13,8 @@
 // Channel, which is sharded pub/sub on a Cluster so a publisher's receiver
 // count is every subscriber.
 //
-// It implements interfaces declared by bot, scaffold and catalog/ingest and
+// It implements interfaces declared by bot/chat, bot, scaffold and
+// catalog/ingest and
 // must not be imported by them; it must not depend on chat platforms or GitHub.
 //
 // Catalog snapshots are published as the JSON of the entities. An entity's

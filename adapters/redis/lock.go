@@ -10,10 +10,10 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// Locker implements bot.Locker: a fencing counter (INCR) and a lock key set
+// Locker implements chat.Locker: a fencing counter (INCR) and a lock key set
 // NX PX with a random value, renewed by compare-and-pexpire and released by
 // compare-and-delete.
 type Locker struct {
@@ -48,8 +48,8 @@ return 0`)
 
 func (l *Locker) ttl() time.Duration { return or(l.TTL, 10*time.Second) }
 
-// Acquire implements bot.Locker.
-func (l *Locker) Acquire(ctx context.Context, name string) (bot.Lease, error) {
+// Acquire implements chat.Locker.
+func (l *Locker) Acquire(ctx context.Context, name string) (chat.Lease, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	value := hex.EncodeToString(b[:])
@@ -116,7 +116,7 @@ func (ls *lease) renew() {
 	}
 }
 
-// Release implements bot.Lease: it stops renewal and deletes the lock if it
+// Release implements chat.Lease: it stops renewal and deletes the lock if it
 // is still ours. Calling it twice is harmless.
 func (ls *lease) Release(ctx context.Context) error {
 	first := false
@@ -131,4 +131,4 @@ func (ls *lease) Release(ctx context.Context) error {
 	return nil
 }
 
-var _ bot.Locker = (*Locker)(nil)
+var _ chat.Locker = (*Locker)(nil)

@@ -9,7 +9,7 @@ import (
 )
 
 // State is every shared-state implementation over one client, as main wires
-// them: Dedupe, Limiter and Audit for bot.Router, Locker for leadership, Jobs
+// them: Dedupe, Limiter and Audit for chat.Router, Locker for leadership, Jobs
 // and Queue for scaffold.Runner, Catalog for the snapshot bus and HandOver
 // for webhook work (catalog/ingest), Stash for chat buttons' long payloads.
 type State struct {

@@ -10,16 +10,16 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// Dedupe implements bot.Dedupe with SET NX PX.
+// Dedupe implements chat.Dedupe with SET NX PX.
 type Dedupe struct {
 	C      goredis.UniversalClient
 	Prefix string
 }
 
-// FirstSeen implements bot.Dedupe.
+// FirstSeen implements chat.Dedupe.
 func (d *Dedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	ok, err := d.C.SetNX(ctx, d.Prefix+"dedupe:"+key, 1, ttl).Result()
 	if err != nil {
@@ -62,7 +62,7 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return {ok, wait}
 `)
 
-// RateLimiter implements bot.RateLimiter with an atomic token bucket in Lua
+// RateLimiter implements chat.RateLimiter with an atomic token bucket in Lua
 // (EVALSHA, falling back to EVAL), shared by all replicas.
 type RateLimiter struct {
 	C      goredis.UniversalClient
@@ -71,7 +71,7 @@ type RateLimiter struct {
 	Burst  int
 }
 
-// Allow implements bot.RateLimiter.
+// Allow implements chat.RateLimiter.
 func (l *RateLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	if l.Rate <= 0 || l.Burst <= 0 {
 		return false, 0, fmt.Errorf("redis rate limiter: rate %v and burst %d must be positive", l.Rate, l.Burst)
@@ -90,14 +90,14 @@ func (l *RateLimiter) Allow(ctx context.Context, key string) (bool, time.Duratio
 	return res[0] == 1, wait, nil
 }
 
-// Stash implements bot.Stash with SET PX and GET, so a chat button rendered
+// Stash implements chat.Stash with SET PX and GET, so a chat button rendered
 // on one replica works when its click reaches another.
 type Stash struct {
 	C      goredis.UniversalClient
 	Prefix string
 }
 
-// Put implements bot.Stash.
+// Put implements chat.Stash.
 func (s *Stash) Put(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := s.C.Set(ctx, s.Prefix+"stash:"+key, value, ttl).Err(); err != nil {
 		return fmt.Errorf("redis stash: %w", err)
@@ -105,7 +105,7 @@ func (s *Stash) Put(ctx context.Context, key string, value []byte, ttl time.Dura
 	return nil
 }
 
-// Get implements bot.Stash.
+// Get implements chat.Stash.
 func (s *Stash) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, err := s.C.Get(ctx, s.Prefix+"stash:"+key).Bytes()
 	if errors.Is(err, goredis.Nil) {
@@ -117,15 +117,15 @@ func (s *Stash) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return v, true, nil
 }
 
-// Audit implements bot.Audit with XADD to a stream capped at about MaxLen entries.
+// Audit implements chat.Audit with XADD to a stream capped at about MaxLen entries.
 type Audit struct {
 	C      goredis.UniversalClient
 	Prefix string
 	MaxLen int64 // default 100000
 }
 
-// Record implements bot.Audit.
-func (a *Audit) Record(ctx context.Context, e bot.AuditEntry) error {
+// Record implements chat.Audit.
+func (a *Audit) Record(ctx context.Context, e chat.AuditEntry) error {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("redis audit: %w", err)
@@ -145,7 +145,7 @@ func (a *Audit) Record(ctx context.Context, e bot.AuditEntry) error {
 }
 
 var (
-	_ bot.Dedupe      = (*Dedupe)(nil)
-	_ bot.RateLimiter = (*RateLimiter)(nil)
-	_ bot.Audit       = (*Audit)(nil)
+	_ chat.Dedupe      = (*Dedupe)(nil)
+	_ chat.RateLimiter = (*RateLimiter)(nil)
+	_ chat.Audit       = (*Audit)(nil)
 )

@@ -10,8 +10,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
 	"github.com/callboard/callboard/bot/bottest"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/scaffold"
 	"github.com/callboard/callboard/scaffold/scaffoldtest"
 )
@@ -32,24 +32,24 @@ func client(t testing.TB, s *redistest.Server) goredis.UniversalClient {
 func TestStashSuite(t *testing.T) {
 	s := redistest.Start(t, redistest.Config{})
 	c := client(t, s)
-	bottest.RunStashSuite(t, func(t *testing.T) bot.Stash { return &Stash{C: c, Prefix: prefix()} })
+	bottest.RunStashSuite(t, func(t *testing.T) chat.Stash { return &Stash{C: c, Prefix: prefix()} })
 }
 
 func TestDedupeSuite(t *testing.T) {
 	c := client(t, redistest.Start(t, redistest.Config{}))
-	bottest.RunDedupeSuite(t, func(t *testing.T) bot.Dedupe { return &Dedupe{C: c, Prefix: prefix()} })
+	bottest.RunDedupeSuite(t, func(t *testing.T) chat.Dedupe { return &Dedupe{C: c, Prefix: prefix()} })
 }
 
 func TestRateLimiterSuite(t *testing.T) {
 	c := client(t, redistest.Start(t, redistest.Config{}))
-	bottest.RunRateLimiterSuite(t, func(t *testing.T, rate float64, burst int) bot.RateLimiter {
+	bottest.RunRateLimiterSuite(t, func(t *testing.T, rate float64, burst int) chat.RateLimiter {
 		return &RateLimiter{C: c, Prefix: prefix(), Rate: rate, Burst: burst}
 	})
 }
 
 func TestLockerSuite(t *testing.T) {
 	c := client(t, redistest.Start(t, redistest.Config{}))
-	bottest.RunLockerSuite(t, func(t *testing.T) bot.Locker {
+	bottest.RunLockerSuite(t, func(t *testing.T) chat.Locker {
 		return &Locker{C: c, Prefix: prefix(), TTL: time.Second, Retry: 20 * time.Millisecond}
 	})
 }
@@ -69,7 +69,7 @@ func TestAuditIsAppendedToACappedStream(t *testing.T) {
 	a := &Audit{C: c, Prefix: prefix(), MaxLen: 10}
 	ctx := context.Background()
 	for i := range 500 {
-		if err := a.Record(ctx, bot.AuditEntry{Time: time.Now(), Platform: "slack", UserID: "U1", Text: fmt.Sprint("who owns ", i), Command: "owner"}); err != nil {
+		if err := a.Record(ctx, chat.AuditEntry{Time: time.Now(), Platform: "slack", UserID: "U1", Text: fmt.Sprint("who owns ", i), Command: "owner"}); err != nil {
 			t.Fatal(err)
 		}
 	}

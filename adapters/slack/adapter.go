@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -44,7 +44,7 @@ type Config struct {
 	MaxBody int64
 	// Dedupe remembers deliveries (event_id) and request signatures across
 	// replicas; an in-memory one is used when nil.
-	Dedupe bot.Dedupe
+	Dedupe chat.Dedupe
 	// Logger receives one line per refused request and per failed delivery.
 	Logger *slog.Logger
 	// HTTPClient is used for the Web API and response_url.
@@ -57,7 +57,7 @@ type Config struct {
 	UserMissTTL time.Duration
 	// StateBudget is how long one request may wait on shared state (Redis)
 	// in all before dedupe, rate limit and audit fail open;
-	// bot.DefaultStateBudget by default.
+	// chat.DefaultStateBudget by default.
 	StateBudget time.Duration
 	// TeamChannel resolves a group's entity ref to its Slack channel, so
 	// mentions of teams link their channels.
@@ -71,7 +71,7 @@ type Config struct {
 	// Stash shares button values too long for Slack's 2,000 characters
 	// between replicas (Redis); nil keeps them in this process, so such a
 	// button works only on the replica that rendered it.
-	Stash bot.Stash
+	Stash chat.Stash
 }
 
 // DefaultAliases are the slash commands of deploy/slack-app-manifest.yaml
@@ -83,18 +83,18 @@ var DefaultAliases = map[string]string{
 	"/docs":    "docs",
 }
 
-// Adapter serves Slack's HTTP endpoints and Socket Mode for one bot.Handler.
+// Adapter serves Slack's HTTP endpoints and Socket Mode for one chat.Handler.
 type Adapter struct {
 	cfg    Config
-	h      bot.Handler
+	h      chat.Handler
 	api    *slack.Client // nil without a bot token
-	dedupe bot.Dedupe
+	dedupe chat.Dedupe
 	log    *slog.Logger
 	httpc  *http.Client
 	users  *memo[slack.User]
 	// misses are users whose users.info failed lately.
 	misses  *memo[struct{}]
-	answers *memo[*bot.Response]
+	answers *memo[*chat.Response]
 	// acks are the acknowledgements of recent slash commands by trigger id,
 	// given again when Slack delivers one a second time.
 	acks    *memo[Message]
@@ -107,7 +107,7 @@ type Adapter struct {
 }
 
 // New returns an Adapter answering through h.
-func New(cfg Config, h bot.Handler) (*Adapter, error) {
+func New(cfg Config, h chat.Handler) (*Adapter, error) {
 	if h == nil {
 		return nil, errors.New("slack: no handler")
 	}
@@ -152,12 +152,12 @@ func New(cfg Config, h bot.Handler) (*Adapter, error) {
 		httpc:   cfg.HTTPClient,
 		users:   newMemo[slack.User](10000, cfg.UserTTL),
 		misses:  newMemo[struct{}](10000, cfg.UserMissTTL),
-		answers: newMemo[*bot.Response](2000, 30*time.Minute),
+		answers: newMemo[*chat.Response](2000, 30*time.Minute),
 		acks:    newMemo[Message](2000, 10*time.Minute),
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {
-		a.dedupe = bot.NewMemoryDedupe()
+		a.dedupe = chat.NewMemoryDedupe()
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -281,9 +281,9 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		}
 		// One budget for every wait on shared state until the answer is
 		// written: Slack's 3 seconds are not Redis' to spend.
-		r = r.WithContext(bot.WithStateBudget(r.Context(), a.cfg.StateBudget))
+		r = r.WithContext(chat.WithStateBudget(r.Context(), a.cfg.StateBudget))
 		if noReplay {
-			sctx, done := bot.StateContext(r.Context())
+			sctx, done := chat.StateContext(r.Context())
 			first, err := a.dedupe.FirstSeen(sctx, "slack:sig:"+r.Header.Get("X-Slack-Signature"), replayWindow)
 			done()
 			if err != nil {

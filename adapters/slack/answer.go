@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -38,21 +38,21 @@ const (
 )
 
 // run calls the handler; an error or a nil answer becomes an answer that says so.
-func (a *Adapter) run(ctx context.Context, req *bot.Request) *bot.Response {
-	if resp := bot.TextTooLong(req.Text); resp != nil {
+func (a *Adapter) run(ctx context.Context, req *chat.Request) *chat.Response {
+	if resp := chat.TextTooLong(req.Text); resp != nil {
 		a.log.Warn("slack: command text over the limit; not run", "user", req.User.ID, "channel", req.Channel, "bytes", len(req.Text))
 		return resp
 	}
 	resp, err := a.h.Handle(ctx, req)
-	if errors.Is(err, bot.ErrDuplicate) {
+	if errors.Is(err, chat.ErrDuplicate) {
 		a.log.Info("slack: delivery already handled", "delivery", req.DeliveryID, "user", req.User.ID)
 		return duplicateNote()
 	}
 	if err != nil {
-		return bot.ErrorResponse(ctx, a.log, err, "platform", "slack", "user", req.User.ID, "channel", req.Channel)
+		return chat.ErrorResponse(ctx, a.log, err, "platform", "slack", "user", req.User.ID, "channel", req.Channel)
 	}
 	if resp == nil {
-		return &bot.Response{Status: bot.StatusError, Ephemeral: true, Text: "No answer came back for that. Try `help`."}
+		return &chat.Response{Status: chat.StatusError, Ephemeral: true, Text: "No answer came back for that. Try `help`."}
 	}
 	return resp
 }
@@ -64,7 +64,7 @@ func (a *Adapter) renderOptions(o origin, part int, key string) RenderOptions {
 
 // render renders part of resp; a long answer is stored so its other parts
 // are served without running the command again.
-func (a *Adapter) render(resp *bot.Response, o origin, part int, key string) Message {
+func (a *Adapter) render(resp *chat.Response, o origin, part int, key string) Message {
 	m := Render(resp, a.renderOptions(o, part, key))
 	if m.Parts > 1 && key == "" {
 		stored := *resp
@@ -77,7 +77,7 @@ func (a *Adapter) render(resp *bot.Response, o origin, part int, key string) Mes
 
 // present renders the first answer to a request and starts what follows it:
 // the modal, the slow work.
-func (a *Adapter) present(resp *bot.Response, o origin) Message {
+func (a *Adapter) present(resp *chat.Response, o origin) Message {
 	if resp.Ephemeral {
 		o.inChannel = false
 	}
@@ -88,7 +88,7 @@ func (a *Adapter) present(resp *bot.Response, o origin) Message {
 		modal, full := *resp.Modal, *resp
 		full.Follow = nil
 		a.background(func(ctx context.Context) { a.openModal(ctx, &modal, o, &full) })
-		m := a.render(&bot.Response{Text: "Opening the form: " + modal.Title + "…", Status: resp.Status, Ephemeral: true}, o, 0, "")
+		m := a.render(&chat.Response{Text: "Opening the form: " + modal.Title + "…", Status: resp.Status, Ephemeral: true}, o, 0, "")
 		if resp.Follow != nil {
 			follow := resp.Follow
 			a.background(func(ctx context.Context) { a.follow(ctx, follow, o) })
@@ -132,7 +132,7 @@ func (a *Adapter) follow(ctx context.Context, work followFunc, o origin) {
 	a.followIn(ctx, work, o, a.sinkFor(o))
 }
 
-type followFunc = func(context.Context, func(*bot.Response) error) error
+type followFunc = func(context.Context, func(*chat.Response) error) error
 
 // followIn runs slow work delivering to s.
 func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sink) {
@@ -144,7 +144,7 @@ func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sin
 	}
 	var mu sync.Mutex
 	var pending *Message
-	update := func(r *bot.Response) error {
+	update := func(r *chat.Response) error {
 		if r == nil {
 			return nil
 		}
@@ -166,7 +166,7 @@ func (a *Adapter) followIn(ctx context.Context, work followFunc, o origin, s sin
 	mu.Lock()
 	defer mu.Unlock()
 	if err != nil {
-		resp := bot.FollowUpFailed(ctx, a.log, err, "platform", "slack", "user", o.user, "command", o.command)
+		resp := chat.FollowUpFailed(ctx, a.log, err, "platform", "slack", "user", o.user, "command", o.command)
 		m := Render(resp, a.renderOptions(o, 0, ""))
 		m.ReplaceOriginal = true
 		pending = &m
@@ -254,8 +254,8 @@ func (a *Adapter) postResponseURL(ctx context.Context, url string, m Message) er
 
 // Reply implements bot.Replier: it replaces the message a request was
 // answered with by posting resp to addr, the request's response_url
-// (bot.Request.ReplyTo), as a follow-up on another replica would have.
-func (a *Adapter) Reply(ctx context.Context, addr string, resp *bot.Response) error {
+// (chat.Request.ReplyTo), as a follow-up on another replica would have.
+func (a *Adapter) Reply(ctx context.Context, addr string, resp *chat.Response) error {
 	if !strings.HasPrefix(addr, "https://") && !strings.HasPrefix(addr, "http://") {
 		return errors.New("slack: the reply address is not a response_url")
 	}
@@ -340,7 +340,7 @@ func (a *Adapter) post(ctx context.Context, o origin, m Message) {
 // identifyKnown does what identify does without asking Slack: it reports
 // true when nothing is left to ask (no bot token, no user id, the user
 // cached, or known not to be found).
-func (a *Adapter) identifyKnown(u *bot.User) bool {
+func (a *Adapter) identifyKnown(u *chat.User) bool {
 	if a.api == nil || u.ID == "" {
 		return true
 	}
@@ -354,7 +354,7 @@ func (a *Adapter) identifyKnown(u *bot.User) bool {
 
 // identify fills the user's email from users.info (cached), so the bot can
 // map the person by email when no slack.com/user-id annotation names them.
-func (a *Adapter) identify(ctx context.Context, u *bot.User) {
+func (a *Adapter) identify(ctx context.Context, u *chat.User) {
 	if a.identifyKnown(u) {
 		return
 	}
@@ -373,7 +373,7 @@ func (a *Adapter) identify(ctx context.Context, u *bot.User) {
 	fillUser(u, *info)
 }
 
-func fillUser(u *bot.User, info slack.User) {
+func fillUser(u *chat.User, info slack.User) {
 	if info.Profile.Email != "" {
 		u.Email = info.Profile.Email
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -14,8 +14,8 @@ import (
 // trivial handler: parsing aside, what the adapter adds (the trigger_id
 // check, rendering).
 func BenchmarkSlashCommandAck(b *testing.B) {
-	a, err := New(Config{SigningSecret: testSecret}, bot.HandlerFunc(func(_ context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
+	a, err := New(Config{SigningSecret: testSecret}, chat.HandlerFunc(func(_ context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
 	}))
 	if err != nil {
 		b.Fatal(err)

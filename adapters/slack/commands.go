@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -61,21 +61,21 @@ func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error)
 // HTTP and Socket Mode).
 func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 	received := time.Now()
-	if resp := bot.TextTooLong(sc.Text); resp != nil {
+	if resp := chat.TextTooLong(sc.Text); resp != nil {
 		a.log.Warn("slack: slash command text over the limit; not read", "command", sc.Command, "user", sc.UserID, "bytes", len(sc.Text))
 		return Render(resp, RenderOptions{})
 	}
 	text, ok := a.commandText(sc.Command, incomingText(sc.Text, "", false))
 	if !ok {
 		a.log.Warn("slack: slash command not configured", "command", sc.Command)
-		return Render(&bot.Response{Status: bot.StatusUsage, Ephemeral: true,
+		return Render(&chat.Response{Status: chat.StatusUsage, Ephemeral: true,
 			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{})
 	}
-	ctx = bot.WithStateBudget(ctx, a.cfg.StateBudget)
-	req := &bot.Request{
+	ctx = chat.WithStateBudget(ctx, a.cfg.StateBudget)
+	req := &chat.Request{
 		Text:     text,
-		User:     bot.User{Platform: bot.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},
-		Platform: bot.PlatformSlack,
+		User:     chat.User{Platform: chat.PlatformSlack, ID: sc.UserID, Name: sc.UserName, Team: sc.TeamID},
+		Platform: chat.PlatformSlack,
 		Channel:  sc.ChannelID,
 		Received: received,
 		ReplyTo:  sc.ResponseURL,
@@ -95,7 +95,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		// Bounded by the request's state budget: the answer must reach
 		// Slack within its 3 seconds even when Redis is slow; the command
 		// then runs (as with no dedupe).
-		dctx, done := bot.StateContext(ctx)
+		dctx, done := chat.StateContext(ctx)
 		first, err := a.dedupe.FirstSeen(dctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
 		done()
 		if err != nil {
@@ -137,8 +137,8 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 
 // duplicateNote answers a command delivered again: the first delivery is
 // (being) answered, so nothing runs twice.
-func duplicateNote() *bot.Response {
-	return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Text: duplicateText}
+func duplicateNote() *chat.Response {
+	return &chat.Response{Status: chat.StatusOK, Ephemeral: true, Text: duplicateText}
 }
 
 const duplicateText = "That command was already received; its answer comes from the first delivery."

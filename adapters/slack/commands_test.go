@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // slashWithTrigger is slashBody with the given trigger_id.
@@ -33,7 +33,7 @@ type jobs struct {
 	keys map[string]int
 }
 
-func (j *jobs) Handle(_ context.Context, req *bot.Request) (*bot.Response, error) {
+func (j *jobs) Handle(_ context.Context, req *chat.Request) (*chat.Response, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.runs++
@@ -42,7 +42,7 @@ func (j *jobs) Handle(_ context.Context, req *bot.Request) (*bot.Response, error
 		key = "anonymous:" + strings.Repeat("+", j.runs)
 	}
 	j.keys[key]++
-	return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding " + req.Text, Text: "job " + key}, nil
+	return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding " + req.Text, Text: "job " + key}, nil
 }
 
 func (j *jobs) count() (runs, jobs int) {
@@ -96,9 +96,9 @@ func TestSlashCommandDeliveredTwiceRunsOnce(t *testing.T) {
 // serve wires them), a scaffold-like handler starts one job for a command
 // delivered twice, and one job each for two invocations.
 func TestSlashCommandDeliveryIDMakesOneJob(t *testing.T) {
-	dd := bot.NewMemoryDedupe()
+	dd := chat.NewMemoryDedupe()
 	j := &jobs{keys: map[string]int{}}
-	h := bot.Deduplicated(dd, time.Hour, nil)(j)
+	h := chat.Deduplicated(dd, time.Hour, nil)(j)
 	e := newEnv(t, func(c *Config) { c.Dedupe = dd })
 	e.a.h = h
 
@@ -159,9 +159,9 @@ func TestSlashCommandWithoutTriggerRunsWithoutDeliveryID(t *testing.T) {
 // The Router's dedupe answering ErrDuplicate (its store saw the delivery,
 // the adapter's did not) gets the note, not an error.
 func TestDuplicateFromTheRouterGetsTheNote(t *testing.T) {
-	dd := bot.NewMemoryDedupe()
+	dd := chat.NewMemoryDedupe()
 	e := newEnv(t, nil)
-	e.a.h = bot.Deduplicated(dd, time.Hour, nil)(e.h)
+	e.a.h = chat.Deduplicated(dd, time.Hour, nil)(e.h)
 	trigger := nextTrigger()
 	if _, err := dd.FirstSeen(context.Background(), "slack:command:"+trigger, time.Hour); err != nil {
 		t.Fatal(err)

@@ -7,21 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Post sends an answer to a channel as a new message through
 // chat.postMessage and returns Slack's ts; a rate limit is not waited out
 // inside Post (alert cards and digests each retry on their own terms) but
-// returned as a bot.RetryLaterError naming the wait.
+// returned as a chat.RetryLaterError naming the wait.
 func TestPostSendsAnAnswerToAChannel(t *testing.T) {
 	e := newEnv(t, nil)
 	e.fake.RateLimit("chat.postMessage", time.Millisecond, 1)
-	resp := &bot.Response{Title: "Catalog health digest for Team Payments", Text: "Since the last digest: 1 new problem.",
-		Sections: []bot.Section{{Title: "New problems", Items: []bot.Item{{Text: "ledger (component)", Detail: "warning no-docs: production, but no docs"}}}},
-		Status:   bot.StatusOK}
+	resp := &chat.Response{Title: "Catalog health digest for Team Payments", Text: "Since the last digest: 1 new problem.",
+		Sections: []chat.Section{{Title: "New problems", Items: []chat.Item{{Text: "ledger (component)", Detail: "warning no-docs: production, but no docs"}}}},
+		Status:   chat.StatusOK}
 	_, err := e.a.Post(context.Background(), "C0PAYMENTS", resp)
-	var rl *bot.RetryLaterError
+	var rl *chat.RetryLaterError
 	if !errors.As(err, &rl) {
 		t.Fatalf("a rate-limited post: %v, want a RetryLaterError", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack/slackevents"
 )
 
@@ -62,7 +62,7 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte
 // event processes one Events API callback (HTTP and Socket Mode), at most
 // once per event_id and once per message.
 func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.EventsAPIEvent, retry string) {
-	var req *bot.Request
+	var req *chat.Request
 	var o origin
 	var ts string // the message's own timestamp
 	var home *slackevents.AppHomeOpenedEvent
@@ -80,8 +80,8 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 			thread = in.TimeStamp
 		}
 		// Without the bot's id (no authorizations), the mention it starts with is the bot's.
-		req = &bot.Request{Text: incomingWithin(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
-			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
+		req = &chat.Request{Text: incomingWithin(in.Text, self, self == ""), Channel: in.Channel, Thread: thread,
+			User: chat.User{Platform: chat.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: thread, user: in.User, inChannel: true}
 		ts = in.TimeStamp
 	case *slackevents.MessageEvent:
@@ -94,8 +94,8 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		if text == "" {
 			return // a file sent without a word
 		}
-		req = &bot.Request{Text: text, Channel: in.Channel, Thread: in.ThreadTimeStamp,
-			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: ev.TeamID}}
+		req = &chat.Request{Text: text, Channel: in.Channel, Thread: in.ThreadTimeStamp,
+			User: chat.User{Platform: chat.PlatformSlack, ID: in.User, Team: ev.TeamID}}
 		o = origin{channel: in.Channel, thread: in.ThreadTimeStamp, user: in.User, inChannel: true}
 		ts = in.TimeStamp
 	case *slackevents.AppHomeOpenedEvent:
@@ -108,7 +108,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		return
 	}
 	if eventID != "" {
-		sctx, done := bot.StateContext(ctx)
+		sctx, done := chat.StateContext(ctx)
 		first, err := a.dedupe.FirstSeen(sctx, "slack:event:"+eventID, dedupeTTL)
 		done()
 		if err != nil {
@@ -121,7 +121,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 	if ts != "" {
 		// A mention in a DM arrives twice, as app_mention and as
 		// message.im, with different event ids: one message, one answer.
-		sctx, done := bot.StateContext(ctx)
+		sctx, done := chat.StateContext(ctx)
 		first, err := a.dedupe.FirstSeen(sctx, "slack:message:"+o.channel+":"+ts, dedupeTTL)
 		done()
 		if err != nil {
@@ -139,7 +139,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		a.log.Error("slack: cannot answer a mention or DM without a bot token (SLACK_BOT_TOKEN)", "event", eventID)
 		return
 	}
-	req.Platform = bot.PlatformSlack
+	req.Platform = chat.PlatformSlack
 	req.DeliveryID = eventID
 	req.Received = time.Now()
 	o.command = commandOf(req.Text)

@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // progress returns a Follow that reports n steps then the result.
-func progress(n int, pause time.Duration) func(context.Context, func(*bot.Response) error) error {
-	return func(ctx context.Context, update func(*bot.Response) error) error {
+func progress(n int, pause time.Duration) func(context.Context, func(*chat.Response) error) error {
+	return func(ctx context.Context, update func(*chat.Response) error) error {
 		for i := 1; i <= n; i++ {
 			time.Sleep(pause)
-			r := &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Text: fmt.Sprintf("step %d of %d", i, n)}
+			r := &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Text: fmt.Sprintf("step %d of %d", i, n)}
 			if i == n {
 				r.Title = "Done"
 			}
@@ -29,8 +29,8 @@ func progress(n int, pause time.Duration) func(context.Context, func(*bot.Respon
 
 func TestFollowInAThreadPostsOnceThenUpdatesEachStep(t *testing.T) {
 	e := newEnv(t, nil)
-	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Text: "starting", Follow: progress(3, 0)}, nil
+	e.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Text: "starting", Follow: progress(3, 0)}, nil
 	})
 	e.post(t, PathEvents, "application/json", eventBody("EvF1", `{"type":"app_mention","user":"U0ALICE","text":"<@UBOT> scaffold","ts":"1700000000.000100","channel":"C0INC"}`), time.Now(), testSecret, nil)
 	updates := e.fake.Wait("chat.update", 3, 3*time.Second)
@@ -50,8 +50,8 @@ func TestFollowInAThreadPostsOnceThenUpdatesEachStep(t *testing.T) {
 
 func TestFollowKeepsTheLastResponseURLUseForTheResult(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.BotToken = "" })
-	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: progress(12, 0)}, nil
+	e.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Follow: progress(12, 0)}, nil
 	})
 	e.slash(t, "/callboard", "scaffold")
 	deadline := time.Now().Add(3 * time.Second)
@@ -94,9 +94,9 @@ func TestResponseURLPostRetriesAfter429(t *testing.T) {
 
 func TestFollowFailureIsReportedNotSilent(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.BotToken = "" })
-	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
-			return bot.NewUserError("The repository acme/new-svc already exists.",
+	e.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*chat.Response) error) error {
+			return chat.NewUserError("The repository acme/new-svc already exists.",
 				fmt.Errorf(`POST "http://127.0.0.1:8443/api/v3/orgs/acme/repos": 422 name already exists`))
 		}}, nil
 	})
@@ -113,8 +113,8 @@ func TestFollowFailureIsReportedNotSilent(t *testing.T) {
 func TestCloseStopsSlowWork(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.BotToken = "" })
 	stopped := make(chan struct{})
-	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Waiting…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+	e.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Waiting…", Follow: func(ctx context.Context, update func(*chat.Response) error) error {
 			<-ctx.Done()
 			close(stopped)
 			return ctx.Err()
@@ -140,14 +140,14 @@ func TestCloseStopsSlowWork(t *testing.T) {
 func TestShutdownLetsSlowWorkFinish(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.BotToken = "" })
 	release := make(chan struct{})
-	e.a.h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+	e.a.h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Follow: func(ctx context.Context, update func(*chat.Response) error) error {
 			select {
 			case <-release:
 			case <-ctx.Done(): // Close cancels the work
 				return ctx.Err()
 			}
-			return update(&bot.Response{Status: bot.StatusOK, Title: "Created ledger-export"})
+			return update(&chat.Response{Status: chat.StatusOK, Title: "Created ledger-export"})
 		}}, nil
 	})
 	e.slash(t, "/callboard", "scaffold")

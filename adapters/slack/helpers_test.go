@@ -16,24 +16,24 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 
-// recorder is a bot.Handler returning rich answers and remembering requests.
+// recorder is a chat.Handler returning rich answers and remembering requests.
 type recorder struct {
 	mu   sync.Mutex
-	reqs []bot.Request
+	reqs []chat.Request
 }
 
-func (h *recorder) requests() []bot.Request {
+func (h *recorder) requests() []chat.Request {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]bot.Request(nil), h.reqs...)
+	return append([]chat.Request(nil), h.reqs...)
 }
 
-func (h *recorder) Handle(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+func (h *recorder) Handle(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 	h.mu.Lock()
 	h.reqs = append(h.reqs, *req)
 	h.mu.Unlock()
@@ -41,49 +41,49 @@ func (h *recorder) Handle(ctx context.Context, req *bot.Request) (*bot.Response,
 }
 
 // answer is the test bot: each command returns a different shape of Response.
-func answer(req *bot.Request) (*bot.Response, error) {
+func answer(req *chat.Request) (*chat.Response, error) {
 	switch {
 	case strings.HasPrefix(req.Text, "who owns"):
-		return &bot.Response{
+		return &chat.Response{
 			Title:     "payments-api is owned by Team Payments",
 			Text:      "**payments-api** handles card & wallet payments. See [the runbook](https://runbooks.example.com/pay?x=1&y=2).",
-			Fields:    []bot.Field{{Name: "Owner", Value: "Team Payments", Short: true}, {Name: "On call", Value: "<@alice>", Short: true}},
-			Sections:  []bot.Section{{Title: "Team", Items: []bot.Item{{Text: "Team Payments", Ref: "group:default/payments"}}}},
-			Links:     []bot.Link{{Title: "Dashboard", URL: "https://grafana.example.com/d/pay"}},
-			Actions:   []bot.Action{{Label: "Show dependents", Command: "what depends on payments-api"}},
-			Ephemeral: true, Status: bot.StatusOK,
+			Fields:    []chat.Field{{Name: "Owner", Value: "Team Payments", Short: true}, {Name: "On call", Value: "<@alice>", Short: true}},
+			Sections:  []chat.Section{{Title: "Team", Items: []chat.Item{{Text: "Team Payments", Ref: "group:default/payments"}}}},
+			Links:     []chat.Link{{Title: "Dashboard", URL: "https://grafana.example.com/d/pay"}},
+			Actions:   []chat.Action{{Label: "Show dependents", Command: "what depends on payments-api"}},
+			Ephemeral: true, Status: chat.StatusOK,
 		}, nil
 	case strings.HasPrefix(req.Text, "what depends on"):
-		return &bot.Response{Title: "3 things depend on payments-api", Status: bot.StatusOK,
-			Sections: []bot.Section{{Title: "Team Checkout", Items: []bot.Item{
+		return &chat.Response{Title: "3 things depend on payments-api", Status: chat.StatusOK,
+			Sections: []chat.Section{{Title: "Team Checkout", Items: []chat.Item{
 				{Text: "checkout-web", Detail: "website", Ref: "component:default/checkout-web"},
 				{Text: "cart-api", URL: "https://cart.example.com"}}}},
-			Actions: []bot.Action{{Label: "Next page", Command: "what depends on payments-api", Page: req.Page + 1}},
-			Page:    &bot.Page{Index: req.Page, Total: 3, Items: 3}}, nil
+			Actions: []chat.Action{{Label: "Next page", Command: "what depends on payments-api", Page: req.Page + 1}},
+			Page:    &chat.Page{Index: req.Page, Total: 3, Items: 3}}, nil
 	case req.Text == "payments":
-		return &bot.Response{Status: bot.StatusAmbiguous, Text: "Several things are called payments. Which one?",
-			Suggestions: []bot.Suggestion{{Label: "payments-api (component)", Command: "who owns payments-api"},
+		return &chat.Response{Status: chat.StatusAmbiguous, Text: "Several things are called payments. Which one?",
+			Suggestions: []chat.Suggestion{{Label: "payments-api (component)", Command: "who owns payments-api"},
 				{Label: "Team Payments (group)", Command: "team payments"}}}, nil
 	case req.Text == "big":
 		return bigResponse(), nil
 	case strings.HasPrefix(req.Text, "scaffold"):
 		if strings.Contains(req.Text, "name=") {
 			if strings.Contains(req.Text, "name=bad!") {
-				return &bot.Response{Status: bot.StatusUsage, Text: "name must be lower case letters, digits and -"}, nil
+				return &chat.Response{Status: chat.StatusUsage, Text: "name must be lower case letters, digits and -"}, nil
 			}
-			return &bot.Response{Status: bot.StatusOK, Title: "Scaffolded " + req.Text}, nil
+			return &chat.Response{Status: chat.StatusOK, Title: "Scaffolded " + req.Text}, nil
 		}
-		return &bot.Response{Status: bot.StatusUsage, Text: "Fill in the form, or type scaffold service name=… owner=…",
-			Modal: &bot.Modal{Title: "New service from the golden path", Command: "scaffold service", Inputs: []bot.ModalInput{
+		return &chat.Response{Status: chat.StatusUsage, Text: "Fill in the form, or type scaffold service name=… owner=…",
+			Modal: &chat.Modal{Title: "New service from the golden path", Command: "scaffold service", Inputs: []chat.ModalInput{
 				{Name: "name", Label: "Name", Required: true, Placeholder: "my-service"},
 				{Name: "owner", Label: "Owner", Options: []string{"payments", "checkout"}, Default: "payments"},
 				{Name: "description", Label: "Description", Multiline: true, Hint: "One sentence"},
 			}}}, nil
 	case req.Text == "slow":
-		return &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Text: "step 0 of 7",
-			Follow: func(ctx context.Context, update func(*bot.Response) error) error {
+		return &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Text: "step 0 of 7",
+			Follow: func(ctx context.Context, update func(*chat.Response) error) error {
 				for i := 1; i <= 7; i++ {
-					r := &bot.Response{Status: bot.StatusOK, Title: "Scaffolding…", Text: fmt.Sprintf("step %d of 7", i)}
+					r := &chat.Response{Status: chat.StatusOK, Title: "Scaffolding…", Text: fmt.Sprintf("step %d of 7", i)}
 					if i == 7 {
 						r.Title = "Done: https://github.com/acme/new-svc/pull/1"
 					}
@@ -96,42 +96,42 @@ func answer(req *bot.Request) (*bot.Response, error) {
 	case req.Text == "boom":
 		return nil, fmt.Errorf("database on fire: password=hunter2")
 	}
-	return &bot.Response{Status: bot.StatusNotFound, Text: "I do not know " + req.Text}, nil
+	return &chat.Response{Status: chat.StatusNotFound, Text: "I do not know " + req.Text}, nil
 }
 
 // bigResponse breaks every Block Kit limit at once.
-func bigResponse() *bot.Response {
-	r := &bot.Response{
+func bigResponse() *chat.Response {
+	r := &chat.Response{
 		Title:  strings.Repeat("Very long title ", 12),
 		Text:   strings.Repeat("A line of body text with <angle> & ampersand. ", 500),
-		Status: bot.StatusOK,
+		Status: chat.StatusOK,
 	}
 	for i := 0; i < 30; i++ {
 		v := fmt.Sprintf("value %d", i)
 		if i == 3 {
 			v = strings.Repeat("x", 2500)
 		}
-		r.Fields = append(r.Fields, bot.Field{Name: fmt.Sprintf("field %d", i), Value: v})
+		r.Fields = append(r.Fields, chat.Field{Name: fmt.Sprintf("field %d", i), Value: v})
 	}
 	for s := 0; s < 3; s++ {
-		sec := bot.Section{Title: fmt.Sprintf("Team %d", s)}
+		sec := chat.Section{Title: fmt.Sprintf("Team %d", s)}
 		for i := 0; i < 600; i++ {
-			sec.Items = append(sec.Items, bot.Item{Text: fmt.Sprintf("item-%d-%d", s, i), Detail: "component", Ref: fmt.Sprintf("component:default/item-%d-%d", s, i)})
+			sec.Items = append(sec.Items, chat.Item{Text: fmt.Sprintf("item-%d-%d", s, i), Detail: "component", Ref: fmt.Sprintf("component:default/item-%d-%d", s, i)})
 		}
 		r.Sections = append(r.Sections, sec)
 	}
 	for i := 0; i < 40; i++ {
-		r.Actions = append(r.Actions, bot.Action{Label: fmt.Sprintf("Action %d %s", i, strings.Repeat("label", 20)),
+		r.Actions = append(r.Actions, chat.Action{Label: fmt.Sprintf("Action %d %s", i, strings.Repeat("label", 20)),
 			Command: fmt.Sprintf("run %d %s", i, strings.Repeat("c", 2100))})
 	}
 	for i := 0; i < 30; i++ {
-		r.Suggestions = append(r.Suggestions, bot.Suggestion{Label: fmt.Sprintf("suggestion %d", i), Command: fmt.Sprintf("who owns s%d", i)})
+		r.Suggestions = append(r.Suggestions, chat.Suggestion{Label: fmt.Sprintf("suggestion %d", i), Command: fmt.Sprintf("who owns s%d", i)})
 	}
 	for i := 0; i < 50; i++ {
-		r.Links = append(r.Links, bot.Link{Title: fmt.Sprintf("link %d", i), URL: fmt.Sprintf("https://example.com/%d", i)})
+		r.Links = append(r.Links, chat.Link{Title: fmt.Sprintf("link %d", i), URL: fmt.Sprintf("https://example.com/%d", i)})
 	}
 	for i := 0; i < 20; i++ {
-		r.Docs = append(r.Docs, bot.DocHit{Title: "Runbook", Heading: fmt.Sprintf("Step %d", i), URL: "https://docs.example.com", Snippet: strings.Repeat("snippet ", 40)})
+		r.Docs = append(r.Docs, chat.DocHit{Title: "Runbook", Heading: fmt.Sprintf("Step %d", i), URL: "https://docs.example.com", Snippet: strings.Repeat("snippet ", 40)})
 	}
 	return r
 }
@@ -141,7 +141,7 @@ type env struct {
 	fake  *slacktest.Server
 	srv   *httptest.Server
 	h     *recorder
-	dedup bot.Dedupe
+	dedup chat.Dedupe
 }
 
 func newEnv(t *testing.T, mod func(*Config)) *env {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
@@ -20,7 +20,7 @@ const homeTimeout = 30 * time.Second
 // Slack's 100 blocks (and the text budget of a message, as views.publish
 // is not documented to allow more): what does not fit is cut with a note that `me` in a
 // message shows it whole. updated is shown as when the tab was built.
-func HomeView(resp *bot.Response, o RenderOptions, updated time.Time) slack.HomeTabViewRequest {
+func HomeView(resp *chat.Response, o RenderOptions, updated time.Time) slack.HomeTabViewRequest {
 	units := bodyUnits(resp, o)
 	var blocks []slack.Block
 	note := fmt.Sprintf("Updated %s, each time you open this tab. Type `/callboard me` anywhere for the same page as a message.", updated.UTC().Format("15:04 UTC Mon 2 Jan"))
@@ -48,8 +48,8 @@ func (a *Adapter) appHome(eventID string, in *slackevents.AppHomeOpenedEvent, te
 	a.background(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, homeTimeout)
 		defer cancel()
-		req := &bot.Request{Text: "me", Platform: bot.PlatformSlack, DeliveryID: eventID, Received: time.Now(),
-			User: bot.User{Platform: bot.PlatformSlack, ID: in.User, Team: team}}
+		req := &chat.Request{Text: "me", Platform: chat.PlatformSlack, DeliveryID: eventID, Received: time.Now(),
+			User: chat.User{Platform: chat.PlatformSlack, ID: in.User, Team: team}}
 		a.identify(ctx, &req.User)
 		resp := a.run(ctx, req)
 		view := HomeView(resp, a.renderOptions(origin{command: "me", user: in.User}, 0, ""), time.Now())

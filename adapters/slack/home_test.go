@@ -11,6 +11,7 @@ import (
 	"github.com/callboard/callboard/adapters/rota"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/examples"
 	"github.com/callboard/callboard/scaffold"
@@ -19,11 +20,11 @@ import (
 // gate holds every request until opened, so a test can see what happens
 // while the answer is still being built.
 type gate struct {
-	next bot.Handler
+	next chat.Handler
 	open chan struct{}
 }
 
-func (g *gate) Handle(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+func (g *gate) Handle(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 	select {
 	case <-g.open:
 	case <-ctx.Done():
@@ -47,7 +48,7 @@ func homeEnv(t *testing.T) (*env, *gate) {
 	if _, _, err := jobs.Create(context.Background(), job); err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	r := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help"})
 	if err := bot.RegisterBuiltins(r, bot.Options{Catalog: catalog.NewStore(s), OnCall: rt, Jobs: jobs}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +149,13 @@ func TestAppHomeIsBuiltForTheHomeTabOnlyAndTellsStrangersHowToLink(t *testing.T)
 }
 
 func TestHomeViewOfAHugeAnswerFitsSlacksLimit(t *testing.T) {
-	var items []bot.Item
+	var items []chat.Item
 	for i := range 400 {
-		items = append(items, bot.Item{Text: strings.Repeat("x", 40), Detail: strings.Repeat("d", 200) + string(rune('a'+i%26))})
+		items = append(items, chat.Item{Text: strings.Repeat("x", 40), Detail: strings.Repeat("d", 200) + string(rune('a'+i%26))})
 	}
-	resp := &bot.Response{Title: "You are X"}
+	resp := &chat.Response{Title: "You are X"}
 	for range 60 {
-		resp.Sections = append(resp.Sections, bot.Section{Title: "Team", Items: items[:20]})
+		resp.Sections = append(resp.Sections, chat.Section{Title: "Team", Items: items[:20]})
 	}
 	v := HomeView(resp, RenderOptions{}, time.Now())
 	if n := len(v.Blocks.BlockSet); n > maxHomeBlocks {

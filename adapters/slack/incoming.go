@@ -3,11 +3,11 @@ package slack
 import (
 	"strings"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
-const maxText = bot.MaxTextBytes
+const maxText = chat.MaxTextBytes
 
 // Slack sends what people type with its control sequences: & < > as
 // &amp; &lt; &gt;, mentions as <@U123> or <@U123|name>, channels as
@@ -110,7 +110,7 @@ func botUserID(auths []slack.EventAuthorization) string {
 	return ""
 }
 
-// incomingWithin is incomingText for text within bot.MaxTextBytes; longer
+// incomingWithin is incomingText for text within chat.MaxTextBytes; longer
 // text is returned as it came, unread, for run to refuse.
 func incomingWithin(s, self string, stripLeading bool) string {
 	if len(s) > maxText {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -87,7 +87,7 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 		// with the app (a user id as channel opens it).
 		o.channel, o.inChannel, o.share = cb.User.ID, true, false
 	}
-	user := bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}
+	user := chat.User{Platform: chat.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}
 	a.background(func(ctx context.Context) {
 		v, err := a.values.decode(ctx, act.Value)
 		if err != nil {
@@ -96,12 +96,12 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 			if errors.Is(err, errValueUnavailable) {
 				why = errValueUnavailable
 			}
-			a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: why.Error()}, RenderOptions{}))
+			a.post(ctx, o, Render(&chat.Response{Ephemeral: true, Status: chat.StatusError, Text: why.Error()}, RenderOptions{}))
 			return
 		}
 		o.command, o.page = v.Command, v.Page
-		ask := func() *bot.Response {
-			req := &bot.Request{Text: v.Command, Page: v.Page, User: user, Platform: bot.PlatformSlack,
+		ask := func() *chat.Response {
+			req := &chat.Request{Text: v.Command, Page: v.Page, User: user, Platform: chat.PlatformSlack,
 				Channel: o.channel, Thread: o.thread, Received: time.Now(), ReplyTo: o.responseURL}
 			a.identify(ctx, &req.User)
 			return a.run(ctx, req)
@@ -118,7 +118,7 @@ func (a *Adapter) blockActions(cb *slack.InteractionCallback) {
 			resp, ok := a.answers.get(v.Key)
 			if !ok {
 				if v.Command == "" {
-					a.post(ctx, o, Render(&bot.Response{Ephemeral: true, Status: bot.StatusError, Text: errExpired.Error()}, RenderOptions{}))
+					a.post(ctx, o, Render(&chat.Response{Ephemeral: true, Status: chat.StatusError, Text: errExpired.Error()}, RenderOptions{}))
 					return
 				}
 				resp = ask()
@@ -164,8 +164,8 @@ func (a *Adapter) messageShortcut(cb *slack.InteractionCallback) {
 	text := incomingWithin(cb.Message.Text, "", true)
 	o := origin{command: commandOf(text), responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
 		channel: cb.Channel.ID, thread: thread, user: cb.User.ID, share: true}
-	req := &bot.Request{Text: text, Platform: bot.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
-		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, ReplyTo: cb.ResponseURL}
+	req := &chat.Request{Text: text, Platform: chat.PlatformSlack, Channel: cb.Channel.ID, Thread: thread,
+		User: chat.User{Platform: chat.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, ReplyTo: cb.ResponseURL}
 	a.background(func(ctx context.Context) {
 		req.Received = time.Now()
 		a.identify(ctx, &req.User)
@@ -196,8 +196,8 @@ type modalMeta struct {
 	Required []string `json:"r,omitempty"`
 }
 
-// modalView builds a Slack modal from a bot.Modal.
-func modalView(m *bot.Modal, o origin) (slack.ModalViewRequest, error) {
+// modalView builds a Slack modal from a chat.Modal.
+func modalView(m *chat.Modal, o origin) (slack.ModalViewRequest, error) {
 	meta := modalMeta{Command: m.Command, Channel: o.channel, Thread: o.thread}
 	var blocks []slack.Block
 	more := false
@@ -275,7 +275,7 @@ func modalView(m *bot.Modal, o origin) (slack.ModalViewRequest, error) {
 	}, nil
 }
 
-func placeholder(in bot.ModalInput) *slack.TextBlockObject {
+func placeholder(in chat.ModalInput) *slack.TextBlockObject {
 	if in.Placeholder == "" {
 		return nil
 	}
@@ -285,7 +285,7 @@ func placeholder(in bot.ModalInput) *slack.TextBlockObject {
 func inputBlockID(name string) string { return "in_" + shorten(name, 200) }
 
 // openModal opens the form on the trigger (valid for 3 s).
-func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin, full *bot.Response) {
+func (a *Adapter) openModal(ctx context.Context, m *chat.Modal, o origin, full *chat.Response) {
 	view, err := modalView(m, o)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -293,7 +293,7 @@ func (a *Adapter) openModal(ctx context.Context, m *bot.Modal, o origin, full *b
 		cancel()
 	}
 	if err != nil {
-		resp := bot.ErrorResponse(ctx, a.log, bot.NewUserError("The form could not be opened. Type the command with `name=value` for each field instead.", err),
+		resp := chat.ErrorResponse(ctx, a.log, chat.NewUserError("The form could not be opened. Type the command with `name=value` for each field instead.", err),
 			"platform", "slack", "user", o.user, "during", "views.open")
 		a.post(ctx, o, Render(resp, RenderOptions{}))
 		if full != nil {
@@ -352,13 +352,13 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 	if o.channel == "" {
 		o.channel = cb.User.ID // a DM from the bot
 	}
-	req := &bot.Request{Text: command, Platform: bot.PlatformSlack, Channel: meta.Channel, Thread: meta.Thread,
-		User: bot.User{Platform: bot.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, Received: time.Now()}
+	req := &chat.Request{Text: command, Platform: chat.PlatformSlack, Channel: meta.Channel, Thread: meta.Thread,
+		User: chat.User{Platform: chat.PlatformSlack, ID: cb.User.ID, Name: cb.User.Name, Team: cb.Team.ID}, Received: time.Now()}
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	a.identify(rctx, &req.User)
 	resp := a.run(rctx, req)
-	if resp.Status == bot.StatusUsage {
+	if resp.Status == chat.StatusUsage {
 		return slack.NewErrorsViewSubmissionResponse(fieldErrors(resp, meta.Inputs))
 	}
 	if a.api == nil {
@@ -379,7 +379,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb *slack.InteractionCallb
 }
 
 // fieldErrors places a usage answer beside the fields it names, else the first.
-func fieldErrors(resp *bot.Response, inputs []string) map[string]string {
+func fieldErrors(resp *chat.Response, inputs []string) map[string]string {
 	msg := strings.TrimSpace(resp.Text)
 	if msg == "" {
 		msg = resp.Title

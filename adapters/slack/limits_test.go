@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// hugeText is a command far over bot.MaxTextBytes that still fits the body cap.
+// hugeText is a command far over chat.MaxTextBytes that still fits the body cap.
 var hugeText = "who owns " + strings.Repeat("payments-api.", 900<<10/13)
 
 // A command over the size limit is answered with a sentence saying so and
@@ -45,8 +45,8 @@ func TestOversizedCommandIsRefusedBeforeTheHandler(t *testing.T) {
 // whole HTTP path (signature, form, answer): it is refused before the
 // handler, so the cost is reading and verifying the body.
 func BenchmarkOversizedSlashCommand(b *testing.B) {
-	a, err := New(Config{SigningSecret: testSecret}, bot.HandlerFunc(func(_ context.Context, req *bot.Request) (*bot.Response, error) {
-		return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
+	a, err := New(Config{SigningSecret: testSecret}, chat.HandlerFunc(func(_ context.Context, req *chat.Request) (*chat.Response, error) {
+		return &chat.Response{Status: chat.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
 	}))
 	if err != nil {
 		b.Fatal(err)

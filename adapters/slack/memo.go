@@ -5,18 +5,18 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
-// memo is a bot.Cache whose entries all live ttl: the oldest entry goes
+// memo is a chat.Cache whose entries all live ttl: the oldest entry goes
 // first when it is full.
 type memo[T any] struct {
-	c   *bot.Cache[T]
+	c   *chat.Cache[T]
 	ttl time.Duration
 }
 
 func newMemo[T any](capacity int, ttl time.Duration) *memo[T] {
-	return &memo[T]{c: bot.NewCache[T](capacity, nil), ttl: ttl}
+	return &memo[T]{c: chat.NewCache[T](capacity, nil), ttl: ttl}
 }
 
 // put stores v under a new random key and returns the key.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // payload reads testdata/payloads/name with each {{KEY}} replaced;
@@ -44,7 +44,7 @@ func inJSON(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-func lastRequest(t *testing.T, e *env) bot.Request {
+func lastRequest(t *testing.T, e *env) chat.Request {
 	t.Helper()
 	reqs := e.h.requests()
 	if len(reqs) == 0 {

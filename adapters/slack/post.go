@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -15,15 +15,15 @@ var errNoBotToken = errors.New("slack: posting needs a bot token (SLACK_BOT_TOKE
 // Post posts resp in channel (an id, or a #name) with chat.postMessage,
 // rendered as answers are, and returns the message's ts. It is how
 // callboard speaks unasked: alert cards, digests. A 429 is a
-// *bot.RetryLaterError with Slack's Retry-After; Post does not wait itself,
+// *chat.RetryLaterError with Slack's Retry-After; Post does not wait itself,
 // so the caller's backoff decides.
-func (a *Adapter) Post(ctx context.Context, channel string, resp *bot.Response) (ts string, err error) {
+func (a *Adapter) Post(ctx context.Context, channel string, resp *chat.Response) (ts string, err error) {
 	return a.postIn(ctx, channel, "", resp)
 }
 
 // ReplyInThread posts resp in the thread of the message ts in channel and
 // returns the reply's ts.
-func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *bot.Response) (string, error) {
+func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *chat.Response) (string, error) {
 	if ts == "" {
 		return "", errors.New("slack: a threaded reply needs the parent message's ts")
 	}
@@ -31,7 +31,7 @@ func (a *Adapter) ReplyInThread(ctx context.Context, channel, ts string, resp *b
 }
 
 // Update replaces the message ts in channel with resp (chat.update).
-func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *bot.Response) error {
+func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *chat.Response) error {
 	if a.api == nil {
 		return errNoBotToken
 	}
@@ -40,7 +40,7 @@ func (a *Adapter) Update(ctx context.Context, channel, ts string, resp *bot.Resp
 	return postError("chat.update", channel, err)
 }
 
-func (a *Adapter) postIn(ctx context.Context, channel, thread string, resp *bot.Response) (string, error) {
+func (a *Adapter) postIn(ctx context.Context, channel, thread string, resp *chat.Response) (string, error) {
 	if a.api == nil {
 		return "", errNoBotToken
 	}
@@ -57,20 +57,20 @@ func (a *Adapter) postIn(ctx context.Context, channel, thread string, resp *bot.
 }
 
 // postError names the method and channel, and turns a 429 into a
-// *bot.RetryLaterError.
+// *chat.RetryLaterError.
 func postError(method, channel string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return &bot.RetryLaterError{After: rl.RetryAfter, Err: fmt.Errorf("slack %s in %s: rate limited", method, channel)}
+		return &chat.RetryLaterError{After: rl.RetryAfter, Err: fmt.Errorf("slack %s in %s: rate limited", method, channel)}
 	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		switch se.Err {
 		case "channel_not_found", "not_in_channel", "is_archived", "restricted_action", "cannot_reply_to_message":
-			return fmt.Errorf("slack %s in %s: %w: %w", method, channel, bot.ErrChannelUnusable, err)
+			return fmt.Errorf("slack %s in %s: %w: %w", method, channel, chat.ErrChannelUnusable, err)
 		}
 	}
 	return fmt.Errorf("slack %s in %s: %w", method, channel, err)

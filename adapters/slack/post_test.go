@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 func TestPostUpdateAndReplyInThreadAsSlackShowsThem(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	card := &bot.Response{Status: bot.StatusOK, Title: "Firing: HighErrorRate on Ledger",
-		Fields:  []bot.Field{{Name: "Owner", Value: "Team Ledger"}},
-		Actions: []bot.Action{{Label: "I'm on it", Command: "alert take abc", Style: "primary"}}}
+	card := &chat.Response{Status: chat.StatusOK, Title: "Firing: HighErrorRate on Ledger",
+		Fields:  []chat.Field{{Name: "Owner", Value: "Team Ledger"}},
+		Actions: []chat.Action{{Label: "I'm on it", Command: "alert take abc", Style: "primary"}}}
 	ts, err := e.a.Post(ctx, "C0LEDGER1", card)
 	if err != nil || ts == "" {
 		t.Fatalf("post: %q, %v", ts, err)
@@ -24,7 +24,7 @@ func TestPostUpdateAndReplyInThreadAsSlackShowsThem(t *testing.T) {
 	if err := e.a.Update(ctx, "C0LEDGER1", ts, card); err != nil {
 		t.Fatal(err)
 	}
-	rts, err := e.a.ReplyInThread(ctx, "C0LEDGER1", ts, &bot.Response{Text: "Resolved at 21:00 UTC."})
+	rts, err := e.a.ReplyInThread(ctx, "C0LEDGER1", ts, &chat.Response{Text: "Resolved at 21:00 UTC."})
 	if err != nil || rts == "" || rts == ts {
 		t.Fatalf("reply: %q, %v", rts, err)
 	}
@@ -47,24 +47,24 @@ func TestPostRefusalsAreErrorsAndRateLimitsSayWhenToRetry(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	e.fake.RateLimit("chat.postMessage", 7*time.Second, 1)
-	_, err := e.a.Post(ctx, "C0LEDGER1", &bot.Response{Text: "x"})
-	var rl *bot.RetryLaterError
+	_, err := e.a.Post(ctx, "C0LEDGER1", &chat.Response{Text: "x"})
+	var rl *chat.RetryLaterError
 	if !errors.As(err, &rl) || rl.After != 7*time.Second {
 		t.Fatalf("429: %v, want a RetryLaterError after 7s", err)
 	}
 	e.fake.Fail("chat.postMessage", "channel_not_found")
-	_, err = e.a.Post(ctx, "C0NOPE", &bot.Response{Text: "x"})
+	_, err = e.a.Post(ctx, "C0NOPE", &chat.Response{Text: "x"})
 	if err == nil || !strings.Contains(err.Error(), "channel_not_found") || !strings.Contains(err.Error(), "C0NOPE") || errors.As(err, &rl) {
 		t.Fatalf("ok:false: %v, want an error naming the code and the channel", err)
 	}
-	if err := e.a.Update(ctx, "C0LEDGER1", "1.000001", &bot.Response{Text: "x"}); err == nil || !strings.Contains(err.Error(), "message_not_found") {
+	if err := e.a.Update(ctx, "C0LEDGER1", "1.000001", &chat.Response{Text: "x"}); err == nil || !strings.Contains(err.Error(), "message_not_found") {
 		t.Fatalf("update of a message that does not exist: %v", err)
 	}
 	if len(e.fake.Messages("")) != 0 {
 		t.Fatalf("refused posts show messages: %+v", e.fake.Messages(""))
 	}
 	noToken := newEnv(t, func(c *Config) { c.BotToken = "" })
-	if _, err := noToken.a.Post(ctx, "C0LEDGER1", &bot.Response{Text: "x"}); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") {
+	if _, err := noToken.a.Post(ctx, "C0LEDGER1", &chat.Response{Text: "x"}); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") {
 		t.Fatalf("no bot token: %v", err)
 	}
 }

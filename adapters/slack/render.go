@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -31,7 +32,7 @@ const (
 
 // Action ids of the buttons this adapter renders.
 const (
-	actionRun   = "callboard_run"   // a bot.Action: run its command
+	actionRun   = "callboard_run"   // a chat.Action: run its command
 	actionPick  = "callboard_pick"  // a suggestion: run it in place of the ambiguous answer
 	actionPart  = "callboard_part"  // next part of a long answer
 	actionShare = "callboard_share" // repost in the channel
@@ -127,7 +128,7 @@ func textUnits(s string) []unit {
 
 // fieldUnits renders name/value facts, 10 to a section; a value too long for
 // a field becomes a section of its own.
-func fieldUnits(fields []bot.Field) []unit {
+func fieldUnits(fields []chat.Field) []unit {
 	var out []unit
 	var cur []*slack.TextBlockObject
 	n := 0
@@ -154,7 +155,7 @@ func fieldUnits(fields []bot.Field) []unit {
 	return out
 }
 
-func itemLine(it bot.Item, teamChannel func(string) string) string {
+func itemLine(it chat.Item, teamChannel func(string) string) string {
 	var b strings.Builder
 	b.WriteString("• ")
 	if it.URL != "" {
@@ -217,7 +218,7 @@ func button(label, value, style string) *slack.ButtonBlockElement {
 }
 
 // bodyUnits renders everything of resp but the navigation.
-func bodyUnits(resp *bot.Response, o RenderOptions) []unit {
+func bodyUnits(resp *chat.Response, o RenderOptions) []unit {
 	var out []unit
 	if t := strings.TrimSpace(resp.Title); t != "" {
 		if runes(t) <= maxHeaderText {
@@ -320,7 +321,7 @@ func parts(units []unit) [][]unit {
 // Render renders one part of resp as a Slack message within Slack's limits.
 // Message.Parts says how many parts the whole answer needs; each part but
 // the last carries a "next part" button.
-func Render(resp *bot.Response, o RenderOptions) Message {
+func Render(resp *chat.Response, o RenderOptions) Message {
 	all := parts(bodyUnits(resp, o))
 	part := min(max(o.Part, 0), len(all)-1)
 	m := Message{Text: fallback(resp), Parts: len(all)}
@@ -357,7 +358,7 @@ func Render(resp *bot.Response, o RenderOptions) Message {
 }
 
 // fallback is the notification text of a message.
-func fallback(resp *bot.Response) string {
+func fallback(resp *chat.Response) string {
 	t := strings.TrimSpace(resp.Title)
 	if t == "" {
 		t = strings.TrimSpace(resp.Text)

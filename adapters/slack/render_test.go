@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -59,7 +59,7 @@ func TestSplitKeepsEveryCharacter(t *testing.T) {
 }
 
 // allParts renders every part of resp.
-func allParts(t *testing.T, resp *bot.Response, o RenderOptions) []Message {
+func allParts(t *testing.T, resp *chat.Response, o RenderOptions) []Message {
 	t.Helper()
 	first := Render(resp, o)
 	out := []Message{first}
@@ -132,14 +132,14 @@ func mustJSON(v any) json.RawMessage {
 func TestRenderGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		resp *bot.Response
+		resp *chat.Response
 		o    RenderOptions
 	}{
 		{"owner", mustAnswer("who owns payments-api"), RenderOptions{Command: "who owns payments-api", Share: true,
 			TeamChannel: func(string) string { return "C0PAYMENTS" }}},
 		{"dependents_page", mustAnswer("what depends on payments-api"), RenderOptions{Command: "what depends on payments-api", InChannel: true}},
 		{"ambiguous", mustAnswer("payments"), RenderOptions{Command: "payments", Share: true}},
-		{"docs", &bot.Response{Title: "2 results for rotate keys", Status: bot.StatusOK, Docs: []bot.DocHit{
+		{"docs", &chat.Response{Title: "2 results for rotate keys", Status: chat.StatusOK, Docs: []chat.DocHit{
 			{Page: "runbook.md", Anchor: "rotate", Title: "Payments runbook", Heading: "Rotate keys", Snippet: "Run **vault rotate** <then> restart", URL: "https://docs.example.com/payments/runbook/#rotate", Score: 3.2},
 			{Page: "index.md", Title: "Payments", Heading: "Payments", Snippet: "Overview", URL: "https://docs.example.com/payments/", Score: 1.1}}},
 			RenderOptions{Command: "docs rotate keys"}},
@@ -177,8 +177,8 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-func mustAnswer(text string) *bot.Response {
-	r, err := answer(&bot.Request{Text: text})
+func mustAnswer(text string) *chat.Response {
+	r, err := answer(&chat.Request{Text: text})
 	if err != nil {
 		panic(fmt.Sprint(err))
 	}

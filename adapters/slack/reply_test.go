@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // A slash command's response_url reaches the bot as the request's reply
@@ -25,7 +25,7 @@ func TestReplyReplacesTheOriginalThroughTheResponseURL(t *testing.T) {
 		t.Fatalf("requests %+v: reply address not carried", reqs)
 	}
 	before := len(e.fake.Calls("response_url"))
-	err := e.a.Reply(context.Background(), reqs[0].ReplyTo, &bot.Response{Status: bot.StatusOK, Title: "Scaffolded ledger-export from go-service: job 0f", Text: "publish: done"})
+	err := e.a.Reply(context.Background(), reqs[0].ReplyTo, &chat.Response{Status: chat.StatusOK, Title: "Scaffolded ledger-export from go-service: job 0f", Text: "publish: done"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestReplyReplacesTheOriginalThroughTheResponseURL(t *testing.T) {
 	if c.Status != 200 || json.Unmarshal(c.Body, &m) != nil || !m.ReplaceOriginal || !strings.Contains(string(c.Body), "Scaffolded ledger-export") {
 		t.Errorf("post %d %s: %s", c.Status, c.Error, c.Body)
 	}
-	if err := e.a.Reply(context.Background(), "C123/456", &bot.Response{Text: "x"}); err == nil {
+	if err := e.a.Reply(context.Background(), "C123/456", &chat.Response{Text: "x"}); err == nil {
 		t.Error("a reply address that is no URL was accepted")
 	}
 }

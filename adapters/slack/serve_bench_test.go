@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/catalogtest"
 	"github.com/callboard/callboard/internal/loadgen"
@@ -20,7 +21,7 @@ import (
 // go test ./adapters/slack -run '^$' -bench ServeSlash10k -benchmem
 func BenchmarkServeSlash10k(b *testing.B) {
 	snap := catalogtest.Snapshot(catalogtest.Options{N: 10_000, Seed: 1})
-	router := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	router := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help"})
 	if err := bot.RegisterBuiltins(router, bot.Options{Catalog: catalog.NewStore(snap)}); err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // longButton renders, on e's adapter, an answer with one action whose
@@ -18,8 +18,8 @@ import (
 func longButton(t *testing.T, e *env, name string) (command, actionID, value string) {
 	t.Helper()
 	command = "who owns " + name + strings.Repeat("-a-very-long-component-name", 80)
-	resp := &bot.Response{Status: bot.StatusOK, Title: "Long",
-		Actions: []bot.Action{{Label: "Run the long one", Command: command}}}
+	resp := &chat.Response{Status: chat.StatusOK, Title: "Long",
+		Actions: []chat.Action{{Label: "Run the long one", Command: command}}}
 	m := e.a.render(resp, origin{command: "long"}, 0, "")
 	actionID, value = buttonValue(t, mustJSON(m.Blocks), "Run the long one")
 	if len(value) > maxButtonValue || strings.Contains(value, "a-very-long") {
@@ -114,7 +114,7 @@ func TestLongButtonValueWithoutStashIsLocal(t *testing.T) {
 	}
 }
 
-func lastText(reqs []bot.Request) string {
+func lastText(reqs []chat.Request) string {
 	if len(reqs) == 0 {
 		return ""
 	}

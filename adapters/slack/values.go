@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // valueTTL is how long a button value kept in the value store stays usable.
@@ -23,7 +23,7 @@ const valueStashPrefix = "slack:value:"
 var errValueUnavailable = errors.New("this button's command could not be fetched just now; try again in a minute")
 
 // valueStore keeps button values too long for Slack's 2,000 characters;
-// buttons carry its key instead. One per Adapter. With a bot.Stash (Redis)
+// buttons carry its key instead. One per Adapter. With a chat.Stash (Redis)
 // every value is written through and a key this replica does not hold is
 // read from the stash, so such a button works whichever replica Slack
 // delivers the click to; without one it works only on the replica that
@@ -34,7 +34,7 @@ var errValueUnavailable = errors.New("this button's command could not be fetched
 // once an hour per value at most rather than on every render.
 type valueStore struct {
 	local  *memo[keptValue]
-	remote bot.Stash
+	remote chat.Stash
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -50,7 +50,7 @@ type keptValue struct {
 // works for valueTTL after its last rendering on any replica.
 const valueReshare = time.Hour
 
-func newValueStore(remote bot.Stash, log *slog.Logger) *valueStore {
+func newValueStore(remote chat.Stash, log *slog.Logger) *valueStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

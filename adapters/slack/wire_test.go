@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/slack-go/slack"
 )
 
@@ -24,7 +24,7 @@ func TestWireMessageEncodesAsTheMessage(t *testing.T) {
 	for part := 0; part < 3; part++ {
 		msgs = append(msgs, Render(big, RenderOptions{Command: "big", Part: part, Key: "k1", Share: true}))
 	}
-	msgs = append(msgs, Render(&bot.Response{Text: "<b> & \u2028 \"quoted\"", Status: bot.StatusOK}, RenderOptions{}),
+	msgs = append(msgs, Render(&chat.Response{Text: "<b> & \u2028 \"quoted\"", Status: chat.StatusOK}, RenderOptions{}),
 		Message{Text: "empty blocks", Blocks: []slack.Block{}},
 		Message{Text: "odd blocks", Blocks: []slack.Block{
 			(*slack.ActionBlock)(nil), (*slack.ContextBlock)(nil), &slack.ActionBlock{Type: slack.MBTAction}, &slack.ContextBlock{Type: slack.MBTContext},

@@ -8,12 +8,13 @@ import (
 	"github.com/callboard/callboard/adapters/pagerduty"
 	"github.com/callboard/callboard/adapters/pagerduty/pagerdutytest"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // RunOnCallCacheSuite checks bot.CachedOnCall over a Stash: replicas sharing
 // the Stash ask PagerDuty (a fake one) once per answer, and a rate limit is
 // remembered until its Retry-After has passed.
-func RunOnCallCacheSuite(t *testing.T, newStash func(t *testing.T) bot.Stash) {
+func RunOnCallCacheSuite(t *testing.T, newStash func(t *testing.T) chat.Stash) {
 	ann := map[string]string{"pagerduty.com/service-id": "PSVC1"}
 	setup := func(t *testing.T) (*pagerdutytest.Server, bot.OnCall) {
 		srv := pagerdutytest.New(t, "tok")

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 func ctx(t *testing.T) context.Context {
@@ -19,7 +19,7 @@ func ctx(t *testing.T) context.Context {
 // RunDedupeSuite checks a Dedupe: first sight, repeats, independent keys,
 // expiry after the ttl and exactly one winner among concurrent callers.
 // newDedupe returns a fresh, empty Dedupe for each subtest.
-func RunDedupeSuite(t *testing.T, newDedupe func(t *testing.T) bot.Dedupe) {
+func RunDedupeSuite(t *testing.T, newDedupe func(t *testing.T) chat.Dedupe) {
 	t.Run("FirstSightIsReportedOnce", func(t *testing.T) {
 		d := newDedupe(t)
 		for i, want := range []bool{true, false, false} {
@@ -82,7 +82,7 @@ func RunDedupeSuite(t *testing.T, newDedupe func(t *testing.T) bot.Dedupe) {
 // tokens per second and burst: the burst passes, the next is refused with a
 // positive retry-after no longer than one refill, keys are independent and
 // tokens come back at the rate.
-func RunRateLimiterSuite(t *testing.T, newLimiter func(t *testing.T, rate float64, burst int) bot.RateLimiter) {
+func RunRateLimiterSuite(t *testing.T, newLimiter func(t *testing.T, rate float64, burst int) chat.RateLimiter) {
 	t.Run("BurstPassesThenRefusesWithRetryAfter", func(t *testing.T) {
 		l := newLimiter(t, 1, 3)
 		for i := 0; i < 3; i++ {
@@ -156,14 +156,14 @@ func RunRateLimiterSuite(t *testing.T, newLimiter func(t *testing.T, rate float6
 // RunLockerSuite checks a Locker: a lock is exclusive, Acquire waits for a
 // release and gives up when its context ends, names are independent, fencing
 // tokens increase, and a held lease is not reported lost.
-func RunLockerSuite(t *testing.T, newLocker func(t *testing.T) bot.Locker) {
+func RunLockerSuite(t *testing.T, newLocker func(t *testing.T) chat.Locker) {
 	t.Run("SecondAcquireWaitsForRelease", func(t *testing.T) {
 		l := newLocker(t)
 		first, err := l.Acquire(ctx(t), "ingest")
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := make(chan bot.Lease, 1)
+		got := make(chan chat.Lease, 1)
 		go func() {
 			ls, err := l.Acquire(ctx(t), "ingest")
 			if err != nil {
@@ -207,7 +207,7 @@ func RunLockerSuite(t *testing.T, newLocker func(t *testing.T) bot.Locker) {
 	})
 	t.Run("NamesAreIndependent", func(t *testing.T) {
 		l := newLocker(t)
-		var leases []bot.Lease
+		var leases []chat.Lease
 		for _, n := range []string{"a", "b", "c"} {
 			ls, err := l.Acquire(ctx(t), n)
 			if err != nil {
@@ -257,9 +257,9 @@ func RunLockerSuite(t *testing.T, newLocker func(t *testing.T) bot.Locker) {
 	})
 }
 
-// RunStashSuite checks a bot.Stash: values come back byte for byte, a
+// RunStashSuite checks a chat.Stash: values come back byte for byte, a
 // missing key is not an error, entries expire, and a later Put replaces.
-func RunStashSuite(t *testing.T, newStash func(t *testing.T) bot.Stash) {
+func RunStashSuite(t *testing.T, newStash func(t *testing.T) chat.Stash) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		s := newStash(t)
 		v := []byte("cb1:u:2:dependents component:default/payments-api \x00\xff")

@@ -5,7 +5,7 @@
 //     organisations, a Backstage instance, the registrations below) into one
 //     Snapshot, retrying sources that have not loaded and refreshing single
 //     repositories of a RepoSource for webhooks.
-//   - Ingest elects one leader (a bot.Locker) that runs the Refresher and
+//   - Ingest elects one leader (a chat.Locker) that runs the Refresher and
 //     publishes each snapshot with its TechDocs sites on a Bus; the other
 //     replicas follow the Bus and hand webhook work to the leader
 //     (HandOver). Without them one process leads.
@@ -17,7 +17,8 @@
 // implemented in adapters/redis; MemoryHandOver and MemoryRegistrations are
 // the in-memory twins, and ingesttest the suite both pass.
 //
-// It may import catalog, catalog/docs, bot (its state interfaces) and the
+// It may import catalog, catalog/docs, bot/chat (its state interfaces), bot
+// (SourceHealth, for the admin command) and the
 // standard library; never a chat platform, GitHub, Redis or cmd.
 // Adapters implement what it declares (github.OrgSource is a RepoSource).
 package ingest

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -50,7 +50,7 @@ type Options struct {
 	Store     *catalog.Store
 	Refresher *Refresher
 	// Locker elects the leader (nil: in memory, this process leads).
-	Locker bot.Locker
+	Locker chat.Locker
 	// Bus and HandOver connect the replicas (nil: one process; nothing is
 	// published and webhooks refresh here).
 	Bus      Bus
@@ -79,7 +79,7 @@ type Ingest struct {
 	o      Options
 	log    *slog.Logger
 	bus    Bus
-	locker bot.Locker
+	locker chat.Locker
 
 	leading atomic.Bool
 	// followed is the last bundle applied from the bus (nil on a leader
@@ -101,7 +101,7 @@ func New(o Options) *Ingest {
 		in.log = slog.New(slog.DiscardHandler)
 	}
 	if in.locker == nil {
-		in.locker = bot.NewMemoryLocker()
+		in.locker = chat.NewMemoryLocker()
 	}
 	if in.o.Index == nil {
 		in.o.Index = func(context.Context, []docs.Site, []catalog.Problem) {}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // catalog.admins decides who may ask `catalog status` on a serving replica.
@@ -22,13 +22,13 @@ func TestServeCatalogStatusFollowsAdmins(t *testing.T) {
 	}
 	tests := []struct {
 		user string
-		want bot.Status
+		want chat.Status
 	}{
-		{"U04NADIA01", bot.StatusOK},
-		{"U04TOMAS02", bot.StatusDenied},
+		{"U04NADIA01", chat.StatusOK},
+		{"U04TOMAS02", chat.StatusDenied},
 	}
 	for _, tt := range tests {
-		resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: "catalog status", Platform: bot.PlatformSlack, User: bot.User{ID: tt.user}})
+		resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: "catalog status", Platform: chat.PlatformSlack, User: chat.User{ID: tt.user}})
 		if err != nil || resp.Status != tt.want {
 			t.Errorf("%s: status %v (%v); want %v", tt.user, resp.Status, err, tt.want)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/rota"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 	"github.com/callboard/callboard/catalog/health"
@@ -54,12 +55,12 @@ type AppOptions struct {
 	// State for the middleware. Nil Dedupe and RateLimiter mean in-memory
 	// ones; nil Audit means no audit log. RateLimit (requests per second per
 	// user) and Burst of 0 turn rate limiting off.
-	Dedupe      bot.Dedupe
+	Dedupe      chat.Dedupe
 	DedupeTTL   time.Duration
-	RateLimiter bot.RateLimiter
+	RateLimiter chat.RateLimiter
 	RateLimit   float64
 	Burst       int
-	Audit       bot.Audit
+	Audit       chat.Audit
 	// Metrics counts every request outermost and watches the App's
 	// catalog and docs index (nil: no metrics).
 	Metrics *Metrics
@@ -87,7 +88,7 @@ type AppOptions struct {
 	// on-call answers from the catalog alone. OnCallStash caches its
 	// answers (nil: in memory).
 	OnCall      bot.OnCall
-	OnCallStash bot.Stash
+	OnCallStash chat.Stash
 	// OnCallTTL and OnCallTimeout are oncall.cache_ttl and oncall.timeout.
 	OnCallTTL, OnCallTimeout time.Duration
 
@@ -101,7 +102,7 @@ type AppOptions struct {
 type App struct {
 	Options AppOptions
 	Store   *catalog.Store
-	Router  *bot.Router
+	Router  *chat.Router
 	// Problems are those of the last catalog load.
 	Problems []catalog.Problem
 	// Docs holds the documentation index, rebuilt by Load.
@@ -146,7 +147,7 @@ func (v catalogView) Loading() bool {
 // docSearch adapts a docs.Holder to bot.DocSearcher.
 type docSearch struct{ h *docs.Holder }
 
-func (d docSearch) SearchDocs(ctx context.Context, q string, entity *catalog.Ref, limit, offset int) ([]bot.DocHit, int, error) {
+func (d docSearch) SearchDocs(ctx context.Context, q string, entity *catalog.Ref, limit, offset int) ([]chat.DocHit, int, error) {
 	ix := d.h.Current()
 	if ix == nil {
 		return nil, 0, nil
@@ -155,9 +156,9 @@ func (d docSearch) SearchDocs(ctx context.Context, q string, entity *catalog.Ref
 		return nil, 0, err
 	}
 	hits, total := ix.Search(q, docs.SearchOptions{Entity: entity, Limit: limit, Offset: offset})
-	out := make([]bot.DocHit, len(hits))
+	out := make([]chat.DocHit, len(hits))
 	for i, h := range hits {
-		out[i] = bot.DocHit{Page: h.Page, Anchor: h.Anchor, Title: h.Title, Heading: h.Heading, Snippet: h.Snippet, URL: h.URL, Score: h.Score}
+		out[i] = chat.DocHit{Page: h.Page, Anchor: h.Anchor, Title: h.Title, Heading: h.Heading, Snippet: h.Snippet, URL: h.URL, Score: h.Score}
 		if !h.Entity.IsZero() {
 			out[i].Entity = h.Entity.String()
 		}
@@ -181,7 +182,7 @@ func (a *App) onCall() (bot.OnCall, error) {
 	}
 	st := a.Options.OnCallStash
 	if st == nil {
-		st = bot.NewMemoryStash()
+		st = chat.NewMemoryStash()
 	}
 	return &bot.CachedOnCall{Next: oc, Stash: st, TTL: a.Options.OnCallTTL, Logger: a.log}, nil
 }
@@ -204,7 +205,7 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 	} else if err := a.Load(ctx); err != nil {
 		return nil, err
 	}
-	r := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help", Logger: log})
+	r := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help", Logger: log})
 	oc, err := a.onCall()
 	if err != nil {
 		return nil, err
@@ -230,32 +231,32 @@ func NewApp(ctx context.Context, opts AppOptions) (*App, error) {
 // (so refusals, duplicates and failures are counted as the asker saw them),
 // the redactor (every answer and follow-up passes it), recovery, the audit
 // log, dedupe and the rate limit.
-func (a *App) middleware() []bot.Middleware {
+func (a *App) middleware() []chat.Middleware {
 	opts, log := a.Options, a.log
-	var mw []bot.Middleware
+	var mw []chat.Middleware
 	if opts.Metrics != nil {
 		opts.Metrics.watch(a.Store, a.Docs)
 		mw = append(mw, opts.Metrics.Middleware())
 	}
-	mw = append(mw, bot.Redacting(bot.Redactor(opts.Secrets).Text), bot.Recovered(log))
+	mw = append(mw, chat.Redacting(chat.Redactor(opts.Secrets).Text), chat.Recovered(log))
 	if opts.Audit != nil {
-		mw = append(mw, bot.Audited(opts.Audit, log))
+		mw = append(mw, chat.Audited(opts.Audit, log))
 	}
 	d := opts.Dedupe
 	if d == nil {
-		d = bot.NewMemoryDedupe()
+		d = chat.NewMemoryDedupe()
 	}
 	ttl := opts.DedupeTTL
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
 	}
-	mw = append(mw, bot.Deduplicated(d, ttl, log))
+	mw = append(mw, chat.Deduplicated(d, ttl, log))
 	if opts.RateLimiter != nil || (opts.RateLimit > 0 && opts.Burst > 0) {
 		rl := opts.RateLimiter
 		if rl == nil {
-			rl = bot.NewMemoryRateLimiter(opts.RateLimit, opts.Burst)
+			rl = chat.NewMemoryRateLimiter(opts.RateLimit, opts.Burst)
 		}
-		mw = append(mw, bot.RateLimited(rl, log))
+		mw = append(mw, chat.RateLimited(rl, log))
 	}
 	return mw
 }
@@ -436,21 +437,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // consoleUser is the person at the terminal: CALLBOARD_USER or USER, and
 // CALLBOARD_EMAIL, so `whoami` can find them in the catalog.
-func consoleUser(env *Env) bot.User {
+func consoleUser(env *Env) chat.User {
 	id := env.Getenv("CALLBOARD_USER")
 	if id == "" {
 		id = env.Getenv("USER")
 	}
-	return bot.User{Platform: bot.PlatformConsole, ID: id, Name: id, Email: env.Getenv("CALLBOARD_EMAIL")}
+	return chat.User{Platform: chat.PlatformConsole, ID: id, Name: id, Email: env.Getenv("CALLBOARD_EMAIL")}
 }
 
 // exitCode maps an answer to the CLI contract: 0 answered, 1 not found (or
 // ambiguous, denied, failed), 2 usage.
-func exitCode(s bot.Status) int {
+func exitCode(s chat.Status) int {
 	switch s {
-	case bot.StatusOK:
+	case chat.StatusOK:
 		return 0
-	case bot.StatusUsage:
+	case chat.StatusUsage:
 		return 2
 	}
 	return 1

@@ -18,7 +18,7 @@ func runAsk(ctx context.Context, env *Env, args []string) int {
 	fs.SetOutput(env.Stderr)
 	var opts AppOptions
 	appFlags(fs, &opts)
-	jsonOut := fs.Bool("json", false, "print the answer as JSON (the bot.Response)")
+	jsonOut := fs.Bool("json", false, "print the answer as JSON (the chat.Response)")
 	page := fs.Int("page", 1, "page `N` of a long answer")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, `usage: callboard ask [--catalog PATH]... [--docs PATH]... [--config FILE] [--json] [--page N] "TEXT"

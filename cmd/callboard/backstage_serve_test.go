@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/adapters/backstage/backstagetest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 const backstageToken = "bs-static-token-5e1f0a2b"
@@ -76,9 +76,9 @@ func serveBackstage(t *testing.T, backstageURL string, env map[string]string, ex
 	return s, base, &logs
 }
 
-func ask(t *testing.T, s *Main, text string) *bot.Response {
+func ask(t *testing.T, s *Main, text string) *chat.Response {
 	t.Helper()
-	resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
+	resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: text, Platform: chat.PlatformSlack, User: chat.User{ID: "U1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

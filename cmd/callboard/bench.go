@@ -10,6 +10,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/slack/slackload"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/catalogtest"
 )
@@ -75,17 +76,17 @@ func runBench(ctx context.Context, env *Env, args []string) int {
 	built := time.Now()
 	snap := benchCatalog(*entities)
 	store := catalog.NewStore(snap)
-	router := bot.NewRouter(bot.RouterOptions{Default: "info", Empty: "help"})
+	router := chat.NewRouter(chat.RouterOptions{Default: "info", Empty: "help"})
 	if err := bot.RegisterBuiltins(router, bot.Options{Catalog: store}); err != nil {
 		fmt.Fprintln(env.Stderr, "bench:", err)
 		return 1
 	}
 	fmt.Fprintf(env.Stderr, "bench: catalog of %d entities built in %v\n", snap.Len(), time.Since(built).Round(time.Millisecond))
 	commands := benchCommands(snap, 64)
-	var h bot.Handler = router
+	var h chat.Handler = router
 	if *handler == "echo" {
-		h = bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
-			return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
+		h = chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
+			return &chat.Response{Status: chat.StatusOK, Ephemeral: true, Title: "echo", Text: req.Text}, nil
 		})
 	}
 	res, err := slackload.Bench(ctx, slackload.BenchOptions{

@@ -22,7 +22,7 @@ func runChat(ctx context.Context, env *Env, args []string) int {
 	fs.SetOutput(env.Stderr)
 	var opts AppOptions
 	appFlags(fs, &opts)
-	jsonOut := fs.Bool("json", false, "print one JSON response (the bot.Response) per input line")
+	jsonOut := fs.Bool("json", false, "print one JSON response (the chat.Response) per input line")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, `usage: callboard chat [--catalog PATH]... [--docs PATH]... [--config FILE] [--json]
 

@@ -12,7 +12,7 @@ import (
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // replicaSet is three `serve` replicas of one configuration over a GitHub
@@ -153,9 +153,9 @@ func TestReplicasOnAClusterThroughOneEndpoint(t *testing.T) {
 		}
 	}
 	for i := range 4 {
-		resp, err := followers[0].app.Router.Handle(t.Context(), &bot.Request{
-			Text: fmt.Sprintf("scaffold tiny-service name=outage-%d", i), Platform: bot.PlatformSlack,
-			User: bot.User{ID: "U1"}, DeliveryID: fmt.Sprint("outage-", i)})
+		resp, err := followers[0].app.Router.Handle(t.Context(), &chat.Request{
+			Text: fmt.Sprintf("scaffold tiny-service name=outage-%d", i), Platform: chat.PlatformSlack,
+			User: chat.User{ID: "U1"}, DeliveryID: fmt.Sprint("outage-", i)})
 		if err != nil {
 			t.Fatal(err)
 		}

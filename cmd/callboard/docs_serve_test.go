@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // docs.base_url decides where documentation hits link; without it they
@@ -31,7 +31,7 @@ func TestServeDocsLinksFollowBaseURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: "docs refunds failing", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
+			resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: "docs refunds failing", Platform: chat.PlatformSlack, User: chat.User{ID: "U1"}})
 			if err != nil || len(resp.Docs) == 0 {
 				t.Fatalf("no docs hits: %v %+v", err, resp)
 			}
@@ -70,7 +70,7 @@ func TestServeKeepsTheDocsIndexWhenALooseSiteIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	hits := func() int {
-		resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: "docs zebrafjord", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
+		resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: "docs zebrafjord", Platform: chat.PlatformSlack, User: chat.User{ID: "U1"}})
 		if err != nil {
 			t.Fatal(err)
 		}

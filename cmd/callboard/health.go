@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // health.digest.timezone works in a static image without zoneinfo
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/health"
 )
@@ -96,7 +97,7 @@ func (c *Config) healthProblems(pos map[string][2]int) ConfigErrors {
 }
 
 // registerHealth adds the `health` chat command with the configured rules.
-func registerHealth(r *bot.Router, a *App) error {
+func registerHealth(r *chat.Router, a *App) error {
 	rules := a.Options.HealthRules
 	if rules == nil && a.Options.cfg != nil {
 		rules = a.Options.cfg.Health.rules()

@@ -20,7 +20,7 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
@@ -60,7 +60,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 		t.Errorf("no update said when the job continues:\n%s", texts(ups))
 	}
 	last := ups[len(ups)-1]
-	if last.Status != bot.StatusOK || last.Title != "Scaffolded ledger-export from go-service: job "+id {
+	if last.Status != chat.StatusOK || last.Title != "Scaffolded ledger-export from go-service: job "+id {
 		t.Fatalf("last update: %s %q\n%s", last.Status, last.Title, last.Text)
 	}
 	if took < 2*time.Second {
@@ -84,7 +84,7 @@ func TestRateLimitedJobParksSaysWhenAndResumesByItself(t *testing.T) {
 	}
 }
 
-func texts(rs []*bot.Response) string {
+func texts(rs []*chat.Response) string {
 	var b strings.Builder
 	for _, r := range rs {
 		b.WriteString(r.Title + "\n" + r.Text + "\n---\n")
@@ -146,8 +146,8 @@ func redisRestartDuringAStepSave(t *testing.T, persistent bool) {
 	gh.Fail("POST", "/repos/{owner}/{repo}/git/trees", 1, githubtest.TooManyRequests(2*time.Second))
 	var logs syncBuffer
 	r := startReplica(t, scaffoldConfig(t, gh.URL, rs.URL, ""), map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken}, "a", &logs)
-	resp, err := r.s.app.Router.Handle(t.Context(), &bot.Request{Text: scaffoldLedgerExport, Platform: bot.PlatformSlack, DeliveryID: "EvRestart",
-		User: bot.User{Platform: bot.PlatformSlack, ID: priya}, Received: time.Now()})
+	resp, err := r.s.app.Router.Handle(t.Context(), &chat.Request{Text: scaffoldLedgerExport, Platform: chat.PlatformSlack, DeliveryID: "EvRestart",
+		User: chat.User{Platform: chat.PlatformSlack, ID: priya}, Received: time.Now()})
 	if err != nil || resp.Follow == nil {
 		t.Fatalf("%v: %+v", err, resp)
 	}

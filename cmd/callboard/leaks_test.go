@@ -16,7 +16,7 @@ import (
 	"github.com/callboard/callboard/adapters/redis/redistest"
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
@@ -124,7 +124,7 @@ func TestInfoShowsNoServerFilePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := app.Router.Handle(t.Context(), &bot.Request{Text: "info inject", User: bot.User{Platform: bot.PlatformConsole, ID: "me"}})
+	resp, err := app.Router.Handle(t.Context(), &chat.Request{Text: "info inject", User: chat.User{Platform: chat.PlatformConsole, ID: "me"}})
 	if err != nil {
 		t.Fatal(err)
 	}

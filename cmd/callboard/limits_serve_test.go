@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Requests beyond limits.burst are denied, per process without Redis and
@@ -43,22 +43,22 @@ func TestServeLimitsRequestsPerUserAndAudits(t *testing.T) {
 				}
 				servers = append(servers, s)
 			}
-			var got []bot.Status
+			var got []chat.Status
 			for i := range 4 {
 				s := servers[i%len(servers)]
-				req := &bot.Request{Text: "help", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}, DeliveryID: fmt.Sprint("d", i)}
+				req := &chat.Request{Text: "help", Platform: chat.PlatformSlack, User: chat.User{ID: "U1"}, DeliveryID: fmt.Sprint("d", i)}
 				resp, err := s.app.Router.Handle(t.Context(), req)
 				if err != nil {
 					t.Fatal(err)
 				}
 				got = append(got, resp.Status)
 			}
-			want := []bot.Status{bot.StatusOK, bot.StatusOK, bot.StatusDenied, bot.StatusDenied}
+			want := []chat.Status{chat.StatusOK, chat.StatusOK, chat.StatusDenied, chat.StatusDenied}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("statuses %v; want %v", got, want)
 			}
-			other, err := servers[0].app.Router.Handle(t.Context(), &bot.Request{Text: "help", Platform: bot.PlatformSlack, User: bot.User{ID: "U2"}, DeliveryID: "other"})
-			if err != nil || other.Status != bot.StatusOK {
+			other, err := servers[0].app.Router.Handle(t.Context(), &chat.Request{Text: "help", Platform: chat.PlatformSlack, User: chat.User{ID: "U2"}, DeliveryID: "other"})
+			if err != nil || other.Status != chat.StatusOK {
 				t.Fatalf("another user was limited too: %v %v", other, err)
 			}
 			if tt.redis {

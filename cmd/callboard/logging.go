@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // newLogger builds the process logger: JSON when format is json, or auto
@@ -33,10 +33,10 @@ func newLogger(out io.Writer, lc LogConfig, secrets []string) *slog.Logger {
 	return slog.New(requestIDHandler{h})
 }
 
-// redactor is bot.Redactor with the slog attribute rewriting main's logger needs.
-type redactor bot.Redactor
+// redactor is chat.Redactor with the slog attribute rewriting main's logger needs.
+type redactor chat.Redactor
 
-func (r redactor) text(s string) string { return bot.Redactor(r).Text(s) }
+func (r redactor) text(s string) string { return chat.Redactor(r).Text(s) }
 
 func (r redactor) attr(a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {

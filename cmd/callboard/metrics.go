@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -101,18 +101,18 @@ func (m *Metrics) watch(store *catalog.Store, index *docs.Holder) {
 // answer's status, "duplicate" for a delivery already seen, "error") and
 // observes its latency. It goes outermost (App.middleware) so refusals
 // (dedupe, rate limit) and failures are counted too.
-func (m *Metrics) Middleware() bot.Middleware {
-	return func(next bot.Handler) bot.Handler {
-		return bot.HandlerFunc(func(ctx context.Context, req *bot.Request) (*bot.Response, error) {
+func (m *Metrics) Middleware() chat.Middleware {
+	return func(next chat.Handler) chat.Handler {
+		return chat.HandlerFunc(func(ctx context.Context, req *chat.Request) (*chat.Response, error) {
 			start := time.Now()
 			resp, err := next.Handle(ctx, req)
-			cmd := bot.Parsed(req).Command
+			cmd := chat.Parsed(req).Command
 			if cmd == "" {
 				cmd = "none"
 			}
 			outcome := "error"
 			switch {
-			case errors.Is(err, bot.ErrDuplicate):
+			case errors.Is(err, chat.ErrDuplicate):
 				outcome = "duplicate"
 			case err == nil && resp != nil:
 				outcome = string(resp.Status)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -59,15 +59,15 @@ func TestServeCountsDeniedDuplicateAndFailedRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A team's plug-in that fails.
-	s.app.Router.MustRegister(bot.Command{Name: "boom", Summary: "fails", Usage: "boom",
-		Handler: bot.HandlerFunc(func(context.Context, *bot.Request) (*bot.Response, error) {
+	s.app.Router.MustRegister(chat.Command{Name: "boom", Summary: "fails", Usage: "boom",
+		Handler: chat.HandlerFunc(func(context.Context, *chat.Request) (*chat.Response, error) {
 			return nil, errors.New("the plug-in's backend is down")
 		})})
 	ask := func(user, delivery, text string) {
 		t.Helper()
-		req := &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: user}, DeliveryID: delivery}
+		req := &chat.Request{Text: text, Platform: chat.PlatformSlack, User: chat.User{ID: user}, DeliveryID: delivery}
 		_, err := s.app.Router.Handle(t.Context(), req)
-		if err != nil && !errors.Is(err, bot.ErrDuplicate) {
+		if err != nil && !errors.Is(err, chat.ErrDuplicate) {
 			t.Fatalf("%s %q: %v", user, text, err)
 		}
 	}
@@ -107,8 +107,8 @@ func TestServeCountsEveryGitHubCallOnOneClient(t *testing.T) {
 	gh := githubtest.New(t)
 	gh.AddOrg("tallybird")
 	r := startReplica(t, scaffoldConfig(t, gh.URL, rs.URL, ""), map[string]string{"GITHUB_TOKEN": githubtest.DefaultToken}, "a", nil)
-	resp, err := r.s.app.Router.Handle(t.Context(), &bot.Request{Text: scaffoldLedgerExport, Platform: bot.PlatformSlack, DeliveryID: "EvOneClient",
-		User: bot.User{Platform: bot.PlatformSlack, ID: priya}, Received: time.Now()})
+	resp, err := r.s.app.Router.Handle(t.Context(), &chat.Request{Text: scaffoldLedgerExport, Platform: chat.PlatformSlack, DeliveryID: "EvOneClient",
+		User: chat.User{Platform: chat.PlatformSlack, ID: priya}, Received: time.Now()})
 	if err != nil || resp.Follow == nil {
 		t.Fatalf("%v: %+v", err, resp)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/opsgenie/opsgenietest"
 	"github.com/callboard/callboard/adapters/pagerduty/pagerdutytest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // Two replicas sharing Redis ask PagerDuty once for the same on-call
@@ -37,7 +37,7 @@ func TestServeAsksThePagingToolsOnceForAllReplicas(t *testing.T) {
 		servers = append(servers, s)
 	}
 	ask := func(s *Main, text string) string {
-		resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: text, Platform: bot.PlatformSlack, User: bot.User{ID: "U9"}})
+		resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: text, Platform: chat.PlatformSlack, User: chat.User{ID: "U9"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 )
@@ -130,8 +130,8 @@ redis:
 		}
 		// A template discovered by the leader runs on a follower: its
 		// skeleton came in the bundle.
-		resp, err := f.s.app.Router.Handle(t.Context(), &bot.Request{Text: "scaffold tiny-service name=ledger-export --dry-run", Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
-		if err != nil || resp.Status != bot.StatusOK || !strings.Contains(resp.Text+fmt.Sprint(resp.Sections), "ledger-export") {
+		resp, err := f.s.app.Router.Handle(t.Context(), &chat.Request{Text: "scaffold tiny-service name=ledger-export --dry-run", Platform: chat.PlatformSlack, User: chat.User{ID: "U1"}})
+		if err != nil || resp.Status != chat.StatusOK || !strings.Contains(resp.Text+fmt.Sprint(resp.Sections), "ledger-export") {
 			t.Errorf("follower %d dry run: %v %+v", i, err, resp)
 		}
 		health := refreshHealth{r: f.s.refresh, in: f.s.ingest}.CatalogHealth()

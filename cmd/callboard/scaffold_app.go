@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
@@ -54,7 +55,7 @@ func (a *App) scaffoldOptions() bot.ScaffoldOptions {
 		store = scaffold.NewMemJobStore()
 	}
 	runner := &scaffold.Runner{Store: store, Catalog: a.Store.Current, Policy: setup.Policy, AllowedHosts: setup.AllowedHosts, Fetcher: setup.Fetcher, Once: setup.Once, Log: a.log,
-		Redact: func(s string) string { return bot.PublicText(bot.Redactor(a.Options.Secrets).Text(s)) }}
+		Redact: func(s string) string { return chat.PublicText(chat.Redactor(a.Options.Secrets).Text(s)) }}
 	if setup.Publisher != nil {
 		runner.Publisher = setup.Publisher
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/adapters/slack/slacktest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
@@ -42,7 +42,7 @@ type scaffoldApp struct {
 	setup *scaffoldSetup
 }
 
-func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *scaffoldApp {
+func newScaffoldApp(t *testing.T, dedupe chat.Dedupe, policy *scaffold.Policy) *scaffoldApp {
 	t.Helper()
 	gh := githubtest.New(t)
 	gh.AddOrg("tallybird")
@@ -59,7 +59,7 @@ func newScaffoldApp(t *testing.T, dedupe bot.Dedupe, policy *scaffold.Policy) *s
 
 // runScaffoldApp builds the App around setup and starts one worker on its
 // queue, as `serve` wires them; both stop when the test ends.
-func runScaffoldApp(t *testing.T, gh *githubtest.Server, setup *scaffoldSetup, dedupe bot.Dedupe) *scaffoldApp {
+func runScaffoldApp(t *testing.T, gh *githubtest.Server, setup *scaffoldSetup, dedupe chat.Dedupe) *scaffoldApp {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -71,14 +71,14 @@ func runScaffoldApp(t *testing.T, gh *githubtest.Server, setup *scaffoldSetup, d
 	return &scaffoldApp{app: app, gh: gh, setup: setup}
 }
 
-func (a *scaffoldApp) ask(t *testing.T, user, delivery, text string) *bot.Response {
+func (a *scaffoldApp) ask(t *testing.T, user, delivery, text string) *chat.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := a.app.Router.Handle(ctx, &bot.Request{Text: text, Platform: bot.PlatformSlack, DeliveryID: delivery,
-		User: bot.User{Platform: bot.PlatformSlack, ID: user}, Received: time.Now()})
+	resp, err := a.app.Router.Handle(ctx, &chat.Request{Text: text, Platform: chat.PlatformSlack, DeliveryID: delivery,
+		User: chat.User{Platform: chat.PlatformSlack, ID: user}, Received: time.Now()})
 	if err != nil {
-		if errors.Is(err, bot.ErrDuplicate) {
+		if errors.Is(err, chat.ErrDuplicate) {
 			return nil
 		}
 		t.Fatalf("%q: %v", text, err)
@@ -88,15 +88,15 @@ func (a *scaffoldApp) ask(t *testing.T, user, delivery, text string) *bot.Respon
 
 // followToEnd runs a reply's Follow as an adapter would and returns the
 // messages it sent, the last being the job's end.
-func followToEnd(t *testing.T, resp *bot.Response) []*bot.Response {
+func followToEnd(t *testing.T, resp *chat.Response) []*chat.Response {
 	t.Helper()
 	if resp.Follow == nil {
 		t.Fatalf("reply %q has no follow-up", resp.Title)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var ups []*bot.Response
-	if err := resp.Follow(ctx, func(r *bot.Response) error { ups = append(ups, r); return nil }); err != nil {
+	var ups []*chat.Response
+	if err := resp.Follow(ctx, func(r *chat.Response) error { ups = append(ups, r); return nil }); err != nil {
 		t.Fatalf("follow: %v", err)
 	}
 	if len(ups) == 0 {
@@ -105,7 +105,7 @@ func followToEnd(t *testing.T, resp *bot.Response) []*bot.Response {
 	return ups
 }
 
-func jobID(t *testing.T, resp *bot.Response) string {
+func jobID(t *testing.T, resp *chat.Response) string {
 	t.Helper()
 	i := strings.LastIndex(resp.Title, "job ")
 	if i < 0 {
@@ -119,13 +119,13 @@ const scaffoldLedgerExport = `scaffold go-service name=ledger-export owner=team-
 func TestChatScaffoldPublishesOneCommitRegistersAndAnswersWhoOwns(t *testing.T) {
 	a := newScaffoldApp(t, nil, nil)
 	resp := a.ask(t, priya, "Ev1", scaffoldLedgerExport)
-	if resp.Status != bot.StatusOK || !strings.HasPrefix(resp.Title, "Scaffolding ledger-export from go-service… job ") {
+	if resp.Status != chat.StatusOK || !strings.HasPrefix(resp.Title, "Scaffolding ledger-export from go-service… job ") {
 		t.Fatalf("immediate reply: %s %q %s", resp.Status, resp.Title, resp.Text)
 	}
 	id := jobID(t, resp)
 	ups := followToEnd(t, resp)
 	last := ups[len(ups)-1]
-	if last.Status != bot.StatusOK || last.Title != "Scaffolded ledger-export from go-service: job "+id {
+	if last.Status != chat.StatusOK || last.Title != "Scaffolded ledger-export from go-service: job "+id {
 		t.Fatalf("last update: %s %q\n%s", last.Status, last.Title, last.Text)
 	}
 	for _, want := range []string{"✓ Render the skeleton", "✓ Create the GitHub repository", "✓ Register in the catalog", "registered component:default/ledger-export"} {
@@ -169,7 +169,7 @@ func TestChatScaffoldPublishesOneCommitRegistersAndAnswersWhoOwns(t *testing.T) 
 
 	// The live catalog has it at once: no refresh.
 	who := a.ask(t, priya, "", "who owns ledger-export")
-	if who.Status != bot.StatusOK || !strings.Contains(who.Title, "ledger-export is owned by Team Payments") {
+	if who.Status != chat.StatusOK || !strings.Contains(who.Title, "ledger-export is owned by Team Payments") {
 		t.Errorf("who owns: %s %q", who.Status, who.Title)
 	}
 	// And a reload of the files keeps it (the registered source).
@@ -184,7 +184,7 @@ func TestChatScaffoldPublishesOneCommitRegistersAndAnswersWhoOwns(t *testing.T) 
 	if !strings.Contains(status.Title, "Scaffolded ledger-export") || !status.Ephemeral {
 		t.Errorf("status: %q", status.Title)
 	}
-	if r := a.ask(t, priya, "", "scaffold status nope"); r.Status != bot.StatusNotFound {
+	if r := a.ask(t, priya, "", "scaffold status nope"); r.Status != chat.StatusNotFound {
 		t.Errorf("unknown job: %s", r.Status)
 	}
 }
@@ -234,7 +234,7 @@ func TestPublishFailureSaysWhatExistsAndRetryResumes(t *testing.T) {
 	id := jobID(t, resp)
 	ups := followToEnd(t, resp)
 	last := ups[len(ups)-1]
-	if last.Status != bot.StatusError || !strings.Contains(last.Title, "failed: job "+id) {
+	if last.Status != chat.StatusError || !strings.Contains(last.Title, "failed: job "+id) {
 		t.Fatalf("after the failure: %s %q", last.Status, last.Title)
 	}
 	for _, want := range []string{"✗ Create the GitHub repository", "Exists now: repository https://github.com/tallybird/ledger-export", "scaffold retry " + id} {
@@ -248,7 +248,7 @@ func TestPublishFailureSaysWhatExistsAndRetryResumes(t *testing.T) {
 	a.gh.ClearFaults()
 
 	// Someone else may not retry it; an admin or the requester may.
-	if r := a.ask(t, nadia, "", "scaffold retry "+id); r.Status != bot.StatusDenied {
+	if r := a.ask(t, nadia, "", "scaffold retry "+id); r.Status != chat.StatusDenied {
 		t.Errorf("retry by another user: %s %q", r.Status, r.Text)
 	}
 	retry := a.ask(t, priya, "", "scaffold retry "+id)
@@ -256,7 +256,7 @@ func TestPublishFailureSaysWhatExistsAndRetryResumes(t *testing.T) {
 		t.Fatalf("retry: %s %q %s", retry.Status, retry.Title, retry.Text)
 	}
 	ups = followToEnd(t, retry)
-	if end := ups[len(ups)-1]; end.Status != bot.StatusOK || !strings.Contains(end.Text, "registered component:default/ledger-export") {
+	if end := ups[len(ups)-1]; end.Status != chat.StatusOK || !strings.Contains(end.Text, "registered component:default/ledger-export") {
 		t.Fatalf("after retry: %s %q\n%s", end.Status, end.Title, end.Text)
 	}
 	// The retry met the repository again (GitHub's 422 for the taken
@@ -280,7 +280,7 @@ func TestPolicyRefusalSaysWhoMayRunIt(t *testing.T) {
 	policy := &scaffold.Policy{Rules: []scaffold.Rule{{Templates: []string{"go-service"}, Groups: []string{"group:default/team-payments"}}}}
 	a := newScaffoldApp(t, nil, policy)
 	r := a.ask(t, nadia, "Ev5", scaffoldLedgerExport)
-	if r.Status != bot.StatusDenied || r.Follow != nil {
+	if r.Status != chat.StatusDenied || r.Follow != nil {
 		t.Fatalf("refusal: %s %q %s", r.Status, r.Title, r.Text)
 	}
 	for _, want := range []string{"team-payments", "nadia.okafor belongs to money-movement"} {
@@ -292,7 +292,7 @@ func TestPolicyRefusalSaysWhoMayRunIt(t *testing.T) {
 		t.Errorf("a refused request reached GitHub (%d requests)", a.gh.Requests())
 	}
 	// A member runs it.
-	if ok := a.ask(t, priya, "Ev6", scaffoldLedgerExport); ok.Status != bot.StatusOK || ok.Follow == nil {
+	if ok := a.ask(t, priya, "Ev6", scaffoldLedgerExport); ok.Status != chat.StatusOK || ok.Follow == nil {
 		t.Errorf("member: %s %q %s", ok.Status, ok.Title, ok.Text)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github/githubtest"
 	"github.com/callboard/callboard/adapters/redis/redistest"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -50,18 +50,18 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 		return s, stop, done
 	}
 	a, stopA, doneA := replica("a")
-	resp, err := a.app.Router.Handle(t.Context(), &bot.Request{Text: scaffoldLedgerExport, Platform: bot.PlatformSlack, DeliveryID: "EvShutdown",
-		User: bot.User{Platform: bot.PlatformSlack, ID: priya}, Received: time.Now()})
+	resp, err := a.app.Router.Handle(t.Context(), &chat.Request{Text: scaffoldLedgerExport, Platform: chat.PlatformSlack, DeliveryID: "EvShutdown",
+		User: chat.User{Platform: chat.PlatformSlack, ID: priya}, Received: time.Now()})
 	if err != nil || resp.Follow == nil {
 		t.Fatalf("%v: %+v", err, resp)
 	}
 	id := jobID(t, resp)
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	defer stopFollow()
-	followed := make(chan []*bot.Response, 1)
+	followed := make(chan []*chat.Response, 1)
 	go func() {
-		var ups []*bot.Response
-		_ = resp.Follow(followCtx, func(r *bot.Response) error { ups = append(ups, r); return nil })
+		var ups []*chat.Response
+		_ = resp.Follow(followCtx, func(r *chat.Response) error { ups = append(ups, r); return nil })
 		followed <- ups
 	}()
 	waitFor(t, "the job reaches its commit", 10*time.Second, func() bool { return gh.Calls()["POST /repos/{owner}/{repo}/git/trees"] >= 1 })

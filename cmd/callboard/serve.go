@@ -21,6 +21,7 @@ import (
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/slack"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/docs"
 	"github.com/callboard/callboard/catalog/ingest"
@@ -106,9 +107,9 @@ type Main struct {
 	// loaded is set once a catalog snapshot is serving.
 	loaded atomic.Bool
 	// dedupe is the shared dedupe (counted when it fails open); nil without Redis.
-	dedupe bot.Dedupe
+	dedupe chat.Dedupe
 	// audit writes the audit log off the request path; closed last.
-	audit    *bot.AsyncAudit
+	audit    *chat.AsyncAudit
 	failOpen failOpen
 	redisUp  *redisStatus
 	// scaffold is chat scaffolding as Open wired it (serve_scaffold.go):
@@ -144,12 +145,12 @@ func (s *Main) Open(ctx context.Context) error {
 	// first load: never the embedded example organisation in place of the
 	// configured catalog. Answers say it is still loading; readiness too.
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
-		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: bot.SlogAudit{Logger: log.With("log", "audit")},
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: chat.SlogAudit{Logger: log.With("log", "audit")},
 		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
 	// The audit log line is written by one goroutine, off the request path
 	// (with Redis, the audit stream below is written in the request, as
 	// before: replicas read it).
-	s.audit = bot.NewAsyncAudit(opts.Audit, 8192, log)
+	s.audit = chat.NewAsyncAudit(opts.Audit, 8192, log)
 	opts.Audit = s.audit
 	if cfg.Redis.URL != "" || len(cfg.Redis.Addrs) > 0 {
 		ro := cfg.redisOptions()
@@ -471,7 +472,7 @@ func (s *Main) wireDiscord() error {
 	if cfg.Discord.Gateway {
 		// One replica holds the gateway: the leader lock is in Redis when
 		// configured, else per process (run one replica then).
-		var locker bot.Locker = bot.NewMemoryLocker()
+		var locker chat.Locker = chat.NewMemoryLocker()
 		if s.redis != nil {
 			locker = s.redis.Locker
 		}

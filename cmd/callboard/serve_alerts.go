@@ -11,6 +11,7 @@ import (
 	"github.com/callboard/callboard/adapters/alertmanager"
 	"github.com/callboard/callboard/adapters/pagerduty"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // AlertsConfig is the alerts: block: Alertmanager and PagerDuty webhooks
@@ -56,14 +57,14 @@ func (c *Config) alertsOn() (am, pd bool) {
 // alertPlatform is where cards go, "" when nowhere can take them.
 func (c *Config) alertPlatform() string {
 	switch c.Alerts.Platform {
-	case bot.PlatformSlack, bot.PlatformDiscord:
+	case chat.PlatformSlack, chat.PlatformDiscord:
 		return c.Alerts.Platform
 	}
 	switch {
 	case c.slackOn() && c.secrets.SlackBotToken != "":
-		return bot.PlatformSlack
+		return chat.PlatformSlack
 	case c.discordOn() && c.secrets.DiscordBotToken != "":
-		return bot.PlatformDiscord
+		return chat.PlatformDiscord
 	}
 	return ""
 }
@@ -71,7 +72,7 @@ func (c *Config) alertPlatform() string {
 // validateAlerts checks the alerts: block and what the endpoints need.
 func (c *Config) validateAlerts(bad func(path, format string, args ...any)) {
 	a := c.Alerts
-	if a.Platform != "" && a.Platform != bot.PlatformSlack && a.Platform != bot.PlatformDiscord {
+	if a.Platform != "" && a.Platform != chat.PlatformSlack && a.Platform != chat.PlatformDiscord {
 		bad("alerts.platform", "must be one of slack, discord (or empty to pick); got %q", a.Platform)
 	}
 	for i, l := range a.Labels {
@@ -86,9 +87,9 @@ func (c *Config) validateAlerts(bad func(path, format string, args ...any)) {
 	switch p := c.alertPlatform(); {
 	case p == "":
 		bad("alerts", "the alert webhooks need a chat platform to post to: Slack with SLACK_BOT_TOKEN, or Discord with DISCORD_BOT_TOKEN")
-	case p == bot.PlatformSlack && (!c.slackOn() || c.secrets.SlackBotToken == ""):
+	case p == chat.PlatformSlack && (!c.slackOn() || c.secrets.SlackBotToken == ""):
 		bad("alerts.platform", "slack: posting cards needs Slack on with SLACK_BOT_TOKEN (or slack.bot_token_file)")
-	case p == bot.PlatformDiscord && (!c.discordOn() || c.secrets.DiscordBotToken == ""):
+	case p == chat.PlatformDiscord && (!c.discordOn() || c.secrets.DiscordBotToken == ""):
 		bad("alerts.platform", "discord: posting cards needs Discord on with DISCORD_BOT_TOKEN (or discord.bot_token_file)")
 	}
 }
@@ -125,9 +126,9 @@ func (s *Main) wireAlerts() error {
 	var poster bot.AlertPoster
 	platform := cfg.alertPlatform()
 	switch {
-	case platform == bot.PlatformSlack && s.slack != nil:
+	case platform == chat.PlatformSlack && s.slack != nil:
 		poster = s.slack
-	case platform == bot.PlatformDiscord && s.discord != nil:
+	case platform == chat.PlatformDiscord && s.discord != nil:
 		poster = s.discord
 	default:
 		return errors.New("alerts: the alert webhooks need a chat platform to post to: Slack with SLACK_BOT_TOKEN, or Discord with DISCORD_BOT_TOKEN")
@@ -148,7 +149,7 @@ func (s *Main) wireAlerts() error {
 		Routing: bot.AlertRouting{EntityLabel: a.EntityLabel, Labels: a.Labels, SeverityLabel: a.SeverityLabel,
 			SeverityChannels: a.SeverityChannels, FallbackChannel: a.FallbackChannel},
 		Platform: platform, Poster: poster, Store: store, Logger: s.log.With("log", "alerts"),
-		Redact:  bot.Redactor(cfg.secrets.values()).Text,
+		Redact:  chat.Redactor(cfg.secrets.values()).Text,
 		Outcome: func(source, outcome string) { m.outcomes.WithLabelValues(source, outcome).Inc() },
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // wireDigest runs the per-team health digest (health.digest) when Slack
@@ -30,13 +31,13 @@ func (s *Main) wireDigest() error {
 		return err
 	}
 	dg := &bot.Digest{Catalog: catalogView{s.app}, Reports: &bot.HealthReports{Rules: s.cfg.Health.rules()}, Poster: s.slack,
-		Schedule: sched, Location: loc, Redact: bot.Redactor(s.cfg.secrets.values()).Text, Logger: s.log.With("component", "health-digest")}
+		Schedule: sched, Location: loc, Redact: chat.Redactor(s.cfg.secrets.values()).Text, Logger: s.log.With("component", "health-digest")}
 	if s.redis != nil {
 		dg.Locker, dg.State = s.redis.Locker, s.redis.Stash
 	} else {
-		st := bot.NewMemoryStash()
+		st := chat.NewMemoryStash()
 		st.Max = 1 << 20 // one entry per team, never evicted
-		dg.Locker, dg.State = bot.NewMemoryLocker(), st
+		dg.Locker, dg.State = chat.NewMemoryLocker(), st
 	}
 	s.digest = dg
 	s.background = append(s.background, dg.Run)

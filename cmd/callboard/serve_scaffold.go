@@ -12,6 +12,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/github"
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
 )
@@ -55,7 +56,7 @@ func (s *Main) wireScaffold(opts *AppOptions) error {
 	}
 	setup.Admins = s.admins
 	var queue scaffold.Queue
-	dedupe := bot.Dedupe(bot.NewMemoryDedupe())
+	dedupe := chat.Dedupe(chat.NewMemoryDedupe())
 	if s.redis != nil {
 		dedupe = s.redis.Dedupe
 	}
@@ -75,7 +76,7 @@ func (s *Main) wireScaffold(opts *AppOptions) error {
 	setup.Queue = countingQueue{Queue: queue, jobs: s.jobs}
 	// A job's outcome reaches its message even when the replica that took
 	// the request (and followed the job) died: the worker posts it.
-	setup.Replies = &bot.JobReplies{Watch: bot.NewMemoryStash(), Once: setup.Once, Repliers: s.replier, Log: s.log}
+	setup.Replies = &bot.JobReplies{Watch: chat.NewMemoryStash(), Once: setup.Once, Repliers: s.replier, Log: s.log}
 	if s.redis != nil {
 		setup.Replies.Watch = s.redis.Stash
 	}
@@ -132,9 +133,9 @@ func (s *Main) progress(e scaffold.Event) {
 // (nil when that platform is not configured).
 func (s *Main) replier(platform string) bot.Replier {
 	switch {
-	case platform == bot.PlatformSlack && s.slack != nil:
+	case platform == chat.PlatformSlack && s.slack != nil:
 		return s.slack
-	case platform == bot.PlatformDiscord && s.discord != nil:
+	case platform == chat.PlatformDiscord && s.discord != nil:
 		return s.discord
 	}
 	return nil

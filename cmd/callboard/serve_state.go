@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // failOpen counts the shared-state calls on the answer's path that failed
@@ -27,16 +27,18 @@ func newFailOpen() failOpen {
 	return failOpen{c}
 }
 
-func (f failOpen) dedupe(d bot.Dedupe) bot.Dedupe {
+func (f failOpen) dedupe(d chat.Dedupe) chat.Dedupe {
 	return countedDedupe{d, f.c.WithLabelValues("dedupe")}
 }
-func (f failOpen) limiter(l bot.RateLimiter) bot.RateLimiter {
+func (f failOpen) limiter(l chat.RateLimiter) chat.RateLimiter {
 	return countedLimiter{l, f.c.WithLabelValues("rate_limit")}
 }
-func (f failOpen) audit(a bot.Audit) bot.Audit { return countedAudit{a, f.c.WithLabelValues("audit")} }
+func (f failOpen) audit(a chat.Audit) chat.Audit {
+	return countedAudit{a, f.c.WithLabelValues("audit")}
+}
 
 type countedDedupe struct {
-	bot.Dedupe
+	chat.Dedupe
 	n prometheus.Counter
 }
 
@@ -49,7 +51,7 @@ func (d countedDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 }
 
 type countedLimiter struct {
-	bot.RateLimiter
+	chat.RateLimiter
 	n prometheus.Counter
 }
 
@@ -62,11 +64,11 @@ func (l countedLimiter) Allow(ctx context.Context, key string) (bool, time.Durat
 }
 
 type countedAudit struct {
-	bot.Audit
+	chat.Audit
 	n prometheus.Counter
 }
 
-func (a countedAudit) Record(ctx context.Context, e bot.AuditEntry) error {
+func (a countedAudit) Record(ctx context.Context, e chat.AuditEntry) error {
 	err := a.Audit.Record(ctx, e)
 	if err != nil {
 		a.n.Inc()

@@ -21,7 +21,7 @@ import (
 
 	"github.com/callboard/callboard/adapters/redis"
 	"github.com/callboard/callboard/adapters/statuspage"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/catalog"
 	"github.com/callboard/callboard/catalog/ingest"
 	"github.com/callboard/callboard/scaffold"
@@ -142,7 +142,7 @@ func (s *Main) wireStatus() error {
 		return nil
 	}
 	p, err := statuspage.New(statuspage.Options{Token: s.cfg.secrets.StatusToken, Report: s.statusReport,
-		Redact: func(t string) string { return bot.PublicText(redactor(s.cfg.secrets.values()).text(t)) }, Logger: s.log.With("component", "status")})
+		Redact: func(t string) string { return chat.PublicText(redactor(s.cfg.secrets.values()).text(t)) }, Logger: s.log.With("component", "status")})
 	if err != nil {
 		return err
 	}

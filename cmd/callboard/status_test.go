@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/callboard/callboard/adapters/statuspage"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -96,7 +96,7 @@ func TestMeInServeListsTheAskersJobs(t *testing.T) {
 	if _, _, err := s.app.Scaffold.Store.Create(t.Context(), job); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := s.app.Router.Handle(t.Context(), &bot.Request{Text: "me", Platform: bot.PlatformSlack, User: bot.User{Platform: bot.PlatformSlack, ID: "U05PRIYA04"}})
+	resp, err := s.app.Router.Handle(t.Context(), &chat.Request{Text: "me", Platform: chat.PlatformSlack, User: chat.User{Platform: chat.PlatformSlack, ID: "U05PRIYA04"}})
 	if err != nil {
 		t.Fatal(err)
 	}

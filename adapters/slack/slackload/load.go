@@ -3,8 +3,8 @@
 // measuring latency (`callboard bench`). It is kept out of the adapter, so
 // nothing in production carries it but that sub-command.
 //
-// It depends on adapters/slack, bot and internal/loadgen (the signed load
-// itself, shared with bench --against).
+// It depends on adapters/slack, bot/chat and internal/loadgen (the signed
+// load itself, shared with bench --against).
 package slackload
 
 import (
@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/adapters/slack"
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/internal/loadgen"
 )
 
@@ -31,7 +31,7 @@ type BenchOptions struct {
 	// Rate is the target requests per second; 0 sends as fast as possible.
 	Rate float64
 	// Handler answers the commands (the real Router, or a lookup).
-	Handler bot.Handler
+	Handler chat.Handler
 	// Commands are the command lines sent in turn (default "who owns payments-api").
 	Commands []string
 	// Timeout bounds the whole run (default 5 minutes).

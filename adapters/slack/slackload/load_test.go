@@ -6,26 +6,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // recorder answers every request and keeps it.
 type recorder struct {
 	mu   sync.Mutex
-	reqs []*bot.Request
+	reqs []*chat.Request
 }
 
-func (r *recorder) Handle(_ context.Context, req *bot.Request) (*bot.Response, error) {
+func (r *recorder) Handle(_ context.Context, req *chat.Request) (*chat.Response, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.reqs = append(r.reqs, req)
-	return &bot.Response{Status: bot.StatusOK, Ephemeral: true, Title: "ok"}, nil
+	return &chat.Response{Status: chat.StatusOK, Ephemeral: true, Title: "ok"}, nil
 }
 
-func (r *recorder) requests() []*bot.Request {
+func (r *recorder) requests() []*chat.Request {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*bot.Request(nil), r.reqs...)
+	return append([]*chat.Request(nil), r.reqs...)
 }
 
 func TestBenchSendsEverySignedCommandAndMeasures(t *testing.T) {

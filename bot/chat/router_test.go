@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -110,5 +110,32 @@ func TestRouterWithoutDefaultAnswersUsage(t *testing.T) {
 	}
 	if resp.Status != StatusUsage {
 		t.Errorf("status = %q, want usage", resp.Status)
+	}
+}
+
+// A one-word verb after the name counts only once a feature marks it with
+// Anywhere; phrases of two words count anywhere without it.
+func TestRouterRecognisesOneWordVerbsAfterTheNameOnlyWhenMarked(t *testing.T) {
+	ask := func(r *Router, text string) Invocation {
+		t.Helper()
+		resp, err := r.Handle(context.Background(), &Request{Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Invocation{Command: resp.Title, Args: resp.Text}
+	}
+	r := echoRouter(t)
+	if got := ask(r, "ledger owner"); got.Command != "owner" || got.Args != "ledger" {
+		t.Errorf(`"ledger owner" is the phrase "{} owner": %+v`, got)
+	}
+	if got := ask(r, "is the ledger down? impact"); got.Command != "info" || got.Args != "ledger down impact" {
+		t.Errorf("unmarked one-word verb after the name: %+v, want info of the whole line", got)
+	}
+	if got := ask(r, "is the ledger down? what depends on it"); got.Command != "dependents" {
+		t.Errorf("two-word phrase after the start: %+v, want dependents", got)
+	}
+	r.Anywhere("impact")
+	if got := ask(r, "is the ledger down? impact"); got.Command != "dependents" || got.Args != "ledger down" {
+		t.Errorf("marked one-word verb after the name: %+v, want dependents of ledger down", got)
 	}
 }

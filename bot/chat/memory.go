@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -163,7 +163,7 @@ type bucket struct {
 // rate per second. rate must be > 0 and burst ≥ 1.
 func NewMemoryRateLimiter(rate float64, burst int) *MemoryRateLimiter {
 	if rate <= 0 || burst < 1 || math.IsNaN(rate) {
-		panic(fmt.Sprintf("bot.NewMemoryRateLimiter: rate %v must be > 0 and burst %d ≥ 1", rate, burst))
+		panic(fmt.Sprintf("chat.NewMemoryRateLimiter: rate %v must be > 0 and burst %d ≥ 1", rate, burst))
 	}
 	return &MemoryRateLimiter{rate: rate, burst: float64(burst), keys: map[string]*bucket{}}
 }

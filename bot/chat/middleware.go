@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -121,6 +121,13 @@ func Recovered(log *slog.Logger) Middleware {
 			return resp, err
 		})
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func internalError() *Response {

@@ -1,17 +1,17 @@
-package bot_test
+package chat_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // A full Cache drops the entry stored first; an entry whose time is up is
 // gone; Add stores only what is not held; a value re-set keeps its place.
 func TestCacheIsBoundedExpiresAndAddsOnce(t *testing.T) {
 	now := time.Unix(0, 0)
-	c := bot.NewCache[string](2, func() time.Time { return now })
+	c := chat.NewCache[string](2, func() time.Time { return now })
 	c.Set("a", "1", time.Minute)
 	c.Set("b", "2", time.Minute)
 	c.Set("a", "1b", time.Minute) // a keeps its place: first stored

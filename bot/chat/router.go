@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -59,6 +59,7 @@ type Router struct {
 	cmds     []*Command
 	byName   map[string]*Command
 	patterns map[string][]pattern // first word (or "" for a pattern starting with {}) → patterns, longest first
+	anywhere map[string]bool      // one-word verbs recognised after the start too (Anywhere)
 	mw       []Middleware
 	chain    Handler
 }
@@ -68,7 +69,7 @@ func NewRouter(opts RouterOptions) *Router {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	r := &Router{opts: opts, byName: map[string]*Command{}, patterns: map[string][]pattern{}}
+	r := &Router{opts: opts, byName: map[string]*Command{}, patterns: map[string][]pattern{}, anywhere: map[string]bool{}}
 	r.chain = HandlerFunc(r.dispatch)
 	return r
 }
@@ -286,13 +287,17 @@ func WithInvocation(req *Request, inv Invocation) *Request {
 	return &cp
 }
 
-// anywhereVerbs are the one-word verbs recognised after the name too
-// ("ledger runbook", "checkout on-call"); longer phrases always are.
-var anywhereVerbs = map[string]bool{
-	"owner": true, "owns": true, "oncall": true, "on-call": true, "runbook": true, "runbooks": true,
-	"dashboard": true, "dashboards": true, "logs": true, "impact": true, "dependents": true, "escalation": true,
-	"contact": true, "contacts": true, "repo": true, "repository": true, "team": true, "pager": true,
-	"grafana": true, "playbook": true, "playbooks": true,
+// Anywhere makes one-word verbs count after the start of a sentence too
+// ("ledger runbook", "checkout on-call"); verbs of two words or more always
+// do. The features name theirs when they register their commands.
+func (r *Router) Anywhere(verbs ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range verbs {
+		for _, t := range tokenize(v) {
+			r.anywhere[t.lower] = true
+		}
+	}
 }
 
 // intentInside finds a command's words after the start of a sentence ("is
@@ -304,7 +309,7 @@ func (r *Router) intentInside(toks []token) (Invocation, *Command, bool) {
 			continue
 		}
 		for _, p := range r.patterns[toks[i].lower] {
-			if len(p.suffix) > 0 || (len(p.prefix) < 2 && !anywhereVerbs[p.prefix[0]]) || i+len(p.prefix) > len(toks) {
+			if len(p.suffix) > 0 || (len(p.prefix) < 2 && !r.anywhere[p.prefix[0]]) || i+len(p.prefix) > len(toks) {
 				continue
 			}
 			ok := true
@@ -329,10 +334,11 @@ func (r *Router) intentInside(toks []token) (Invocation, *Command, bool) {
 	return Invocation{}, nil, false
 }
 
-// reroute answers text as if it had been typed instead of req's own text,
+// Reroute answers text as if it had been typed instead of req's own text,
 // through the command it names but not through the middleware again (the
-// request already passed it).
-func (r *Router) reroute(ctx context.Context, req *Request, text string) (*Response, error) {
+// request already passed it): for a handler that finds the text meant
+// another command ("help! payments-api is down").
+func (r *Router) Reroute(ctx context.Context, req *Request, text string) (*Response, error) {
 	r.mu.RLock()
 	inv, c := r.parse(text)
 	r.mu.RUnlock()

@@ -1,8 +1,6 @@
-package bot
+package chat
 
 import (
-	"github.com/callboard/callboard/catalog"
-
 	"strings"
 	"unicode"
 )
@@ -20,12 +18,8 @@ type Invocation struct {
 	// Words are the argument words (a quoted phrase is one word).
 	Words []string `json:"words"`
 
-	// assumed is set when resolution guessed at a typo (shown in the answer).
-	assumed string
-	// subject is the entity the argument resolved to, in snapshot snap
-	// (for the answer's data, Response.Entity).
-	subject *catalog.Entity
-	snap    *catalog.Snapshot
+	// note is what the command's handler noted while answering (see Note).
+	note any
 }
 
 // Args returns the argument text the Router parsed for req ("" before routing).
@@ -37,6 +31,27 @@ func Parsed(req *Request) Invocation {
 		return Invocation{}
 	}
 	return *req.parsed
+}
+
+// Note returns what the handler answering req noted on its Invocation with
+// SetNote (nil when nothing was, or before routing).
+func Note(req *Request) any {
+	if req == nil || req.parsed == nil {
+		return nil
+	}
+	return req.parsed.note
+}
+
+// SetNote records v on req's Invocation for the later steps of the handler
+// answering it (the features note the entity an argument resolved to, for
+// the answer's data). The Router carries it and never reads it; copies of
+// the Invocation (Parsed, WithInvocation) carry it too, and a command line
+// parsed afresh starts without one. Before routing it does nothing. Store
+// values, not pointers to change later, so that copies stay apart.
+func SetNote(req *Request, v any) {
+	if req != nil && req.parsed != nil {
+		req.parsed.note = v
+	}
 }
 
 // token is one word of a command line.

@@ -1,4 +1,4 @@
-package bot_test
+package chat_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/bot/chat"
 )
 
 // gatedAudit records entries in order once open is closed; entered gets a
@@ -19,7 +19,7 @@ type gatedAudit struct {
 	got     []string
 }
 
-func (g *gatedAudit) Record(_ context.Context, e bot.AuditEntry) error {
+func (g *gatedAudit) Record(_ context.Context, e chat.AuditEntry) error {
 	select {
 	case g.entered <- struct{}{}:
 	default:
@@ -39,10 +39,10 @@ func (g *gatedAudit) texts() []string {
 
 func TestAsyncAuditWritesEveryQueuedEntryInOrderOnClose(t *testing.T) {
 	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
-	a := bot.NewAsyncAudit(g, 1000, nil)
+	a := chat.NewAsyncAudit(g, 1000, nil)
 	ctx := context.Background()
 	for i := range 500 {
-		if err := a.Record(ctx, bot.AuditEntry{Text: strconv.Itoa(i)}); err != nil {
+		if err := a.Record(ctx, chat.AuditEntry{Text: strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -65,7 +65,7 @@ func TestAsyncAuditWritesEveryQueuedEntryInOrderOnClose(t *testing.T) {
 		}
 	}
 	// After Close, an entry is written before Record returns.
-	_ = a.Record(ctx, bot.AuditEntry{Text: "late"})
+	_ = a.Record(ctx, chat.AuditEntry{Text: "late"})
 	if got := g.texts(); got[len(got)-1] != "late" {
 		t.Fatalf("an entry after Close was lost: %v", got[len(got)-3:])
 	}
@@ -73,12 +73,12 @@ func TestAsyncAuditWritesEveryQueuedEntryInOrderOnClose(t *testing.T) {
 
 func TestAsyncAuditDropsAndCountsBeyondItsQueue(t *testing.T) {
 	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
-	a := bot.NewAsyncAudit(g, 2, nil)
+	a := chat.NewAsyncAudit(g, 2, nil)
 	ctx := context.Background()
-	_ = a.Record(ctx, bot.AuditEntry{Text: "0"})
+	_ = a.Record(ctx, chat.AuditEntry{Text: "0"})
 	<-g.entered // the writer holds entry 0; the queue is empty
 	for i := 1; i <= 4; i++ {
-		_ = a.Record(ctx, bot.AuditEntry{Text: strconv.Itoa(i)})
+		_ = a.Record(ctx, chat.AuditEntry{Text: strconv.Itoa(i)})
 	}
 	if a.Dropped() != 2 {
 		t.Fatalf("dropped %d, want 2", a.Dropped())
@@ -96,8 +96,8 @@ func TestAsyncAuditDropsAndCountsBeyondItsQueue(t *testing.T) {
 
 func TestAsyncAuditCloseGivesUpAtItsDeadline(t *testing.T) {
 	g := &gatedAudit{open: make(chan struct{}), entered: make(chan struct{}, 1)}
-	a := bot.NewAsyncAudit(g, 10, nil)
-	_ = a.Record(context.Background(), bot.AuditEntry{Text: "0"})
+	a := chat.NewAsyncAudit(g, 10, nil)
+	_ = a.Record(context.Background(), chat.AuditEntry{Text: "0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := a.Close(ctx); err == nil {

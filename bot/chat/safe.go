@@ -1,4 +1,4 @@
-package bot
+package chat
 
 import (
 	"context"
@@ -144,14 +144,16 @@ func Redacting(redact func(string) string) Middleware {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
 			resp, err := next.Handle(ctx, req)
 			if resp != nil {
-				redactResponse(resp, redact)
+				RedactResponse(resp, redact)
 			}
 			return resp, err
 		})
 	}
 }
 
-func redactResponse(r *Response, redact func(string) string) {
+// RedactResponse passes every text of r (and of its follow-ups) through
+// redact, in place.
+func RedactResponse(r *Response, redact func(string) string) {
 	r.Title = redact(r.Title)
 	r.Text = redact(r.Text)
 	for i := range r.Fields {
@@ -184,7 +186,7 @@ func redactResponse(r *Response, redact func(string) string) {
 		r.Follow = func(ctx context.Context, send func(*Response) error) error {
 			return f(ctx, func(next *Response) error {
 				if next != nil {
-					redactResponse(next, redact)
+					RedactResponse(next, redact)
 				}
 				return send(next)
 			})
