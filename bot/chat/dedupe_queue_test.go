@@ -68,7 +68,7 @@ func TestMemoryDedupeForgetsKeysAsTheyExpireInTimeOrder(t *testing.T) {
 	}
 }
 
-func TestMemoryDedupeKeepsAtMostMaxForgettingTheSoonestToExpire(t *testing.T) {
+func TestMemoryDedupeKeepsAtMostMaxForgettingTheOldest(t *testing.T) {
 	now := time.Unix(1000, 0)
 	d := NewMemoryDedupe()
 	d.Max = 3
@@ -85,16 +85,47 @@ func TestMemoryDedupeKeepsAtMostMaxForgettingTheSoonestToExpire(t *testing.T) {
 	if d.Len() != 3 || d.Evicted() != 1 {
 		t.Fatalf("len %d evicted %d, want 3 and 1", d.Len(), d.Evicted())
 	}
-	for key, want := range map[string]bool{"a": false, "c": false, "d": false} {
+	for key, want := range map[string]bool{"b": false, "c": false, "d": false} {
 		if ok, _ := d.FirstSeen(ctx, key, time.Hour); ok != want {
 			t.Errorf("%s: first %v", key, ok)
 		}
 	}
-	if ok, _ := d.FirstSeen(ctx, "b", time.Minute); !ok {
-		t.Error("b, the key closest to expiry, was kept over the bound")
+	if ok, _ := d.FirstSeen(ctx, "a", time.Hour); !ok {
+		t.Error("a, the oldest key, was kept over the bound")
 	}
 	if d.Len() != 3 || d.Evicted() != 2 {
 		t.Fatalf("len %d evicted %d, want 3 and 2", d.Len(), d.Evicted())
+	}
+}
+
+// Slack keeps each request's signature 11 minutes (replays) beside hour-long
+// retry keys in one store. Full, it must forget old keys, not the fresh
+// signatures because they expire sooner: a replay a moment later is refused.
+func TestMemoryDedupeAtItsBoundStillRefusesAFreshReplay(t *testing.T) {
+	now := time.Unix(1000, 0)
+	d := NewMemoryDedupe()
+	d.Max = 1000
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	for i := range 5000 {
+		now = now.Add(10 * time.Millisecond)
+		if ok, _ := d.FirstSeen(ctx, "slack:slash:"+strconv.Itoa(i), time.Hour); !ok {
+			t.Fatalf("trigger %d not first", i)
+		}
+		if ok, _ := d.FirstSeen(ctx, "slack:sig:"+strconv.Itoa(i), 11*time.Minute); !ok {
+			t.Fatalf("signature %d not first", i)
+		}
+		if i > 0 {
+			if ok, _ := d.FirstSeen(ctx, "slack:sig:"+strconv.Itoa(i-1), 11*time.Minute); ok {
+				t.Fatalf("the signature of request %d, stored a moment ago, was forgotten: a replay would pass", i-1)
+			}
+		}
+	}
+	if d.Len() > 1000 {
+		t.Fatalf("%d keys kept over a bound of 1000", d.Len())
+	}
+	if n := len(d.order) + len(d.queue); n > 2*(2*1000+1024)+2 {
+		t.Fatalf("the queues hold %d entries for %d keys", n, d.Len())
 	}
 }
 

@@ -12,18 +12,27 @@ import (
 
 // MemoryDedupe is a Dedupe for one process. Keys leave in the order they
 // expire (a min-heap by expiry), a few on each call, so no call sweeps the
-// whole set; at most Max keys are kept, the one closest to expiry forgotten
-// first when a new one needs room.
+// whole set; at most Max keys are kept, the one stored longest ago forgotten
+// first when a new one needs room. (Not the one closest to expiry: a
+// request signature, kept 11 minutes for replays, would then always go
+// before hour-long retry keys, however fresh it was.)
 type MemoryDedupe struct {
 	// Max bounds the keys kept (default DefaultDedupeMax). Set it before use.
 	Max int
 
-	mu      sync.Mutex
-	seen    map[keyDigest]int64 // key → expiry, Unix nanoseconds
-	queue   expiryQueue         // the same keys, soonest expiry first
+	mu    sync.Mutex
+	seen  map[keyDigest]int64 // key → expiry, nanoseconds since base
+	queue expiryQueue         // the same keys, soonest expiry first
+	// order is the keys in the order they were stored (from head on);
+	// entries whose key has gone are skipped and compacted away.
+	order   []expiring
+	head    int
 	evicted uint64
 	now     func() time.Time
-	seeds   [2]maphash.Seed
+	// base: expiries are offsets from it, so they follow the monotonic
+	// clock (a wall-clock step neither drops nor keeps every key).
+	base  time.Time
+	seeds [2]maphash.Seed
 }
 
 // keyDigest is a key as 128 bits of two seeded hashes: 16 bytes a key
@@ -35,15 +44,15 @@ func (d *MemoryDedupe) digest(key string) keyDigest {
 	return keyDigest{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
 }
 
-// DefaultDedupeMax is MemoryDedupe's bound by default: about 5 MB of keys
-// (a key takes some 70 bytes: its digest in the map and in the queue). It
+// DefaultDedupeMax is MemoryDedupe's bound by default: about 7 MB of keys
+// (a key takes some 100 bytes: its digest in the map and in both queues). It
 // holds every key of the last 10 minutes up to 109 new keys a second;
-// beyond, the keys closest to expiry are forgotten early.
+// beyond, the oldest keys are forgotten early (counted in Evicted).
 const DefaultDedupeMax = 1 << 16
 
 // NewMemoryDedupe returns an empty MemoryDedupe.
 func NewMemoryDedupe() *MemoryDedupe {
-	return &MemoryDedupe{seen: map[keyDigest]int64{}, now: time.Now, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	return &MemoryDedupe{seen: map[keyDigest]int64{}, now: time.Now, base: time.Now(), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
 // FirstSeen implements Dedupe.
@@ -53,7 +62,7 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now().UnixNano()
+	now := int64(d.now().Sub(d.base))
 	for len(d.queue) > 0 && d.queue[0].exp <= now {
 		d.drop()
 	}
@@ -65,14 +74,45 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	if max <= 0 {
 		max = DefaultDedupeMax
 	}
-	for len(d.seen) >= max && len(d.queue) > 0 {
-		d.drop()
-		d.evicted++
+	for len(d.seen) >= max && d.head < len(d.order) {
+		e := d.order[d.head]
+		d.head++
+		if d.seen[e.key] == e.exp {
+			delete(d.seen, e.key)
+			d.evicted++
+		}
 	}
 	exp := now + int64(ttl)
 	d.seen[k] = exp
 	d.queue.push(expiring{key: k, exp: exp})
+	d.order = append(d.order, expiring{key: k, exp: exp})
+	d.compact()
 	return true, nil
+}
+
+// compact drops from both queues the entries whose key has gone (expired,
+// or forgotten under Max), once they outnumber the live keys: each queue
+// stays within twice the keys kept, plus a little.
+func (d *MemoryDedupe) compact() {
+	live := func(e expiring) bool { return d.seen[e.key] == e.exp }
+	if (d.head > 1024 && d.head > len(d.order)/2) || len(d.order)-d.head > 2*len(d.seen)+1024 {
+		kept := d.order[:0]
+		for _, e := range d.order[d.head:] {
+			if live(e) {
+				kept = append(kept, e)
+			}
+		}
+		d.order, d.head = kept, 0
+	}
+	if len(d.queue) > 2*len(d.seen)+1024 {
+		kept := expiryQueue(make([]expiring, 0, len(d.seen)))
+		for _, e := range d.queue {
+			if live(e) {
+				kept.push(e)
+			}
+		}
+		d.queue = kept
+	}
 }
 
 // drop forgets the key that expires first.
