@@ -219,8 +219,15 @@ type HandOver interface {
 // forwarded carries out, on the leader, the webhook work followers hand over.
 func (in *Ingest) forwarded(ctx context.Context) {
 	for ctx.Err() == nil {
-		_ = in.o.HandOver.Receive(ctx, func(op Op) { in.takeOver(ctx, op) })
-		sleep(ctx, time.Second)
+		start := time.Now()
+		err := in.o.HandOver.Receive(ctx, func(op Op) { in.takeOver(ctx, op) })
+		// A subscription that ended (a dropped connection, a Cluster slot
+		// moved) is made again at once, or followers' hand-overs in the
+		// meantime find nobody listening; only one that could not be made
+		// waits before the next try.
+		if err != nil && time.Since(start) < time.Second {
+			sleep(ctx, time.Second)
+		}
 	}
 }
 
