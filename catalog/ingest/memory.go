@@ -113,14 +113,19 @@ func (h *MemoryHandOver) Send(ctx context.Context, op Op) (int64, error) {
 		return 0, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	var n int64
+	subs := make([]chan Op, 0, len(h.subs))
 	for ch := range h.subs {
+		subs = append(subs, ch)
+	}
+	h.mu.Unlock()
+	// As Redis pub/sub, a send never waits for a busy receiver: one whose
+	// buffer is full misses the op and is not counted.
+	var n int64
+	for _, ch := range subs {
 		select {
 		case ch <- op:
 			n++
-		case <-ctx.Done():
-			return n, ctx.Err()
+		default:
 		}
 	}
 	return n, nil
