@@ -335,7 +335,7 @@ func (s *scaffolding) follow(id string, first *Response) func(context.Context, f
 		if err != nil && ctx.Err() != nil {
 			// This reply stops following (a restart, or the wait ran out);
 			// the job itself carries on wherever a worker has it.
-			return fmt.Errorf("this message stopped following job %s, which carries on: `scaffold status %s` shows it", id, id)
+			return NewUserError(fmt.Sprintf("This message stopped following job %s, which carries on: `scaffold status %s` shows it.", id, id), ctx.Err())
 		}
 		return err
 	}

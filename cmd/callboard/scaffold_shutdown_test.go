@@ -59,9 +59,10 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 	followCtx, stopFollow := context.WithCancel(context.Background())
 	defer stopFollow()
 	followed := make(chan []*chat.Response, 1)
+	var followErr error
 	go func() {
 		var ups []*chat.Response
-		_ = resp.Follow(followCtx, func(r *chat.Response) error { ups = append(ups, r); return nil })
+		followErr = resp.Follow(followCtx, func(r *chat.Response) error { ups = append(ups, r); return nil })
 		followed <- ups
 	}()
 	waitFor(t, "the job reaches its commit", 10*time.Second, func() bool { return gh.Calls()["POST /repos/{owner}/{repo}/git/trees"] >= 1 })
@@ -105,6 +106,11 @@ func TestShutdownHandsARunningJobToAnotherReplica(t *testing.T) {
 		if strings.Contains(u.Title, "failed") {
 			t.Errorf("replica a's reply said the handed-back job failed: %q\n%s", u.Title, u.Text)
 		}
+	}
+	// What the reply ends with says where the job went, not a generic
+	// failure that invites scaffolding it again.
+	if shown := chat.FollowUpFailed(t.Context(), slog.New(slog.DiscardHandler), followErr).Text; !strings.Contains(shown, "scaffold status "+id) {
+		t.Errorf("the reply's last word after a restart: %q (follow: %v)", shown, followErr)
 	}
 }
 
