@@ -220,12 +220,12 @@ type HandOver interface {
 func (in *Ingest) forwarded(ctx context.Context) {
 	for ctx.Err() == nil {
 		start := time.Now()
-		err := in.o.HandOver.Receive(ctx, func(op Op) { in.takeOver(ctx, op) })
-		// A subscription that ended (a dropped connection, a Cluster slot
-		// moved) is made again at once, or followers' hand-overs in the
-		// meantime find nobody listening; only one that could not be made
-		// waits before the next try.
-		if err != nil && time.Since(start) < time.Second {
+		_ = in.o.HandOver.Receive(ctx, func(op Op) { in.takeOver(ctx, op) })
+		// A subscription that ended after a while (a dropped connection,
+		// a Cluster slot moved) is made again at once, or followers'
+		// hand-overs in the meantime find nobody listening; one that failed
+		// or ended at once waits before the next try (no busy loop).
+		if time.Since(start) < time.Second {
 			sleep(ctx, time.Second)
 		}
 	}
