@@ -156,3 +156,28 @@ func (s *Subscription) receive(ctx context.Context) {
 		}
 	}
 }
+
+// Listen subscribes and calls f with each message, until ctx is done (its
+// error) or the subscription ends (the subscription's error).
+func (ch Channel) Listen(ctx context.Context, f func(msg string)) error {
+	sub, err := ch.Subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	msgs := sub.Messages()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m, ok := <-msgs:
+			if !ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return sub.Err()
+			}
+			f(m)
+		}
+	}
+}

@@ -66,29 +66,12 @@ func (k *Registrations) All(ctx context.Context) (map[string][]byte, error) {
 // Follow calls f with the location of each registration another replica
 // announces, until ctx is done or the subscription fails.
 func (k *Registrations) Follow(ctx context.Context, f func(location string)) error {
-	sub, err := k.channel().Subscribe(ctx)
-	if err != nil {
-		return err
-	}
-	defer sub.Close()
-	ch := sub.Messages()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case m, ok := <-ch:
-			if !ok {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return sub.Err()
-			}
-			from, loc, _ := strings.Cut(m, "\n")
-			if from != k.Self && loc != "" {
-				f(loc)
-			}
+	return k.channel().Listen(ctx, func(m string) {
+		from, loc, _ := strings.Cut(m, "\n")
+		if from != k.Self && loc != "" {
+			f(loc)
 		}
-	}
+	})
 }
 
 // HandOver carries webhook work from followers to the catalog ingest
@@ -114,28 +97,10 @@ func (h HandOver) Send(ctx context.Context, op ingest.Op) (int64, error) {
 // Receive subscribes and calls f with each op until ctx is done or the
 // subscription ends.
 func (h HandOver) Receive(ctx context.Context, f func(ingest.Op)) error {
-	sub, err := h.channel().Subscribe(ctx)
-	if err != nil {
-		return err
-	}
-	defer sub.Close()
-	ch := sub.Messages()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case m, ok := <-ch:
-			if !ok {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return sub.Err()
-			}
-			var op ingest.Op
-			if err := json.Unmarshal([]byte(m), &op); err != nil {
-				continue
-			}
+	return h.channel().Listen(ctx, func(m string) {
+		var op ingest.Op
+		if json.Unmarshal([]byte(m), &op) == nil {
 			f(op)
 		}
-	}
+	})
 }
