@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callboard/callboard/scaffold"
@@ -49,6 +50,9 @@ type JobReplies struct {
 	WatchTTL, Grace time.Duration
 	// Now is the clock for address lifetimes (time.Now by default).
 	Now func() time.Time
+
+	// settling counts the outcome posts in the background (Wait).
+	settling sync.WaitGroup
 }
 
 // newJobReplies returns JobReplies with in-memory watch keys and outcome
@@ -150,7 +154,24 @@ func (r *JobReplies) Settled(j *scaffold.Job) {
 		return
 	}
 	c := *j
-	go r.settle(&c)
+	r.settling.Go(func() { r.settle(&c) })
+}
+
+// Wait returns once every outcome post started by Settled has ended, or
+// with ctx's error: a server waits for them before it closes the state
+// they read (the watch keys in Redis).
+func (r *JobReplies) Wait(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { r.settling.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (r *JobReplies) settle(j *scaffold.Job) {

@@ -175,3 +175,28 @@ func TestReplyAddressIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// Wait returns once the outcome posts Settled started have ended (a server
+// waits for them before closing the Redis they read), or at its deadline
+// while one still waits for a follower's watch key to lapse.
+func TestWaitReturnsWhenOutcomePostsHaveEnded(t *testing.T) {
+	rp := &recordingReplier{}
+	r := newTestReplies(rp)
+	j := settledJob(scaffold.JobSucceeded, time.Now())
+	stop := r.watching(context.Background(), j.ID) // a live follower: the post waits
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	r.Settled(j)
+	if err := r.Wait(short); err == nil {
+		t.Fatal("Wait returned while a post was still waiting for the follower")
+	}
+	stop() // the follower dies; the post goes out once its key lapses
+	ctx, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	if err := r.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rp.replies(); len(got) != 1 {
+		t.Fatalf("Wait returned with %d replies posted, want the outcome", len(got))
+	}
+}

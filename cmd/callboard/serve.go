@@ -615,6 +615,13 @@ func (s *Main) Run(ctx context.Context) error {
 	}
 	stopBG()
 	wg.Wait()
+	// Outcome posts the stopped workers started read Redis: let them end
+	// (within the deadline) before it closes.
+	if s.scaffold != nil {
+		if err := s.scaffold.Replies.Wait(sctx); err != nil {
+			s.log.Warn("scaffold outcomes still being posted at the shutdown deadline", "err", err)
+		}
+	}
 	if s.discord != nil {
 		if err := s.discord.Shutdown(sctx); err != nil {
 			s.log.Warn("discord follow-ups cut short", "err", err)
