@@ -101,11 +101,12 @@ func NewWebhook(secret string, r RepoRefresher) *Webhook {
 		Log: slog.New(slog.DiscardHandler), Seen: newMemoryDeliveries(10000),
 		Budget: newMemoryBudget(RefreshesPerMinute, time.Minute), RepoInterval: RepoInterval}
 	h.repos = &coalescer{h: h, repos: map[string]*hookRepo{}}
+	h.repos.stopped, h.repos.stop = context.WithCancel(context.Background())
 	return h
 }
 
 // Close stops the refreshes scheduled at the end of repositories'
-// intervals.
+// intervals, cancels those running and waits for them to end.
 func (h *Webhook) Close() { h.repos.close() }
 
 // Verify checks a X-Hub-Signature-256 value ("sha256=<hex>") for body in

@@ -202,3 +202,59 @@ func TestWebhookFailedDeliveryIsForgottenInRedis(t *testing.T) {
 		t.Errorf("%d refreshes, want the failed one and the redelivered one", n)
 	}
 }
+
+// blockingRefresher returns from the first refresh at once and holds each
+// later one until its context ends.
+type blockingRefresher struct {
+	everything
+	calls   atomic.Int64
+	started chan struct{}
+	running atomic.Int64
+}
+
+func (b *blockingRefresher) RefreshRepo(ctx context.Context, _, _ string) error {
+	if b.calls.Add(1) == 1 {
+		return nil
+	}
+	b.running.Add(1)
+	defer b.running.Add(-1)
+	b.started <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Close cancels a folded refresh that is running and waits for it: none
+// outlives the server (it would reach a closed Redis or swap a stopped
+// store).
+func TestWebhookCloseEndsFoldedRefreshes(t *testing.T) {
+	ref := &blockingRefresher{started: make(chan struct{}, 4)}
+	h := NewWebhook(secret, ref)
+	h.RepoInterval = 50 * time.Millisecond
+	h.Timeout = time.Hour // only Close ends it
+	first := push("svc", "catalog-info.yaml")
+	if w := post(h, "push", "d1", mustJSON(first)); w.Code != 200 {
+		t.Fatalf("first push: %d %s", w.Code, w.Body)
+	}
+	second := push("svc", "catalog-info.yaml")
+	second["after"] = fmt.Sprintf("%040d", 2)
+	if w := post(h, "push", "d2", mustJSON(second)); !strings.Contains(w.Body.String(), "coalesced") {
+		t.Fatalf("second push: %d %s", w.Code, w.Body)
+	}
+	select {
+	case <-ref.started: // the folded refresh runs, held until Close
+	case <-time.After(time.Minute):
+		t.Fatal("no folded refresh started")
+	}
+	h.Close()
+	if n := ref.running.Load(); n != 0 {
+		t.Fatalf("%d refreshes still running after Close", n)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

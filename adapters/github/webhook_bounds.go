@@ -19,6 +19,11 @@ type coalescer struct {
 	mu     sync.Mutex
 	repos  map[string]*hookRepo
 	closed bool
+	// folding counts the folded refreshes running; close cancels them
+	// through stop and waits, so none outlives the server's state.
+	folding sync.WaitGroup
+	stop    context.CancelFunc
+	stopped context.Context
 }
 
 type hookRepo struct {
@@ -76,8 +81,10 @@ func (c *coalescer) folded(st *hookRepo) {
 		return
 	}
 	st.running = true
+	c.folding.Add(1)
 	c.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), c.h.Timeout)
+	defer c.folding.Done()
+	ctx, cancel := context.WithTimeout(c.stopped, c.h.Timeout)
 	defer cancel()
 	if err := c.run(ctx, st); err != nil {
 		c.h.Log.WarnContext(ctx, "webhook: folded refresh failed", "repo", st.org+"/"+st.repo, "err", err)
@@ -121,7 +128,6 @@ func (c *coalescer) prune(now time.Time) {
 
 func (c *coalescer) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
 	for _, st := range c.repos {
 		if st.timer != nil {
@@ -129,6 +135,9 @@ func (c *coalescer) close() {
 			st.timer = nil
 		}
 	}
+	c.stop()
+	c.mu.Unlock()
+	c.folding.Wait()
 }
 
 // memoryDeliveries is Deliveries for one process: at most max keys, the
