@@ -20,6 +20,10 @@ type HealthOptions struct {
 	InChannel bool
 	// Worst is how many entities the answer lists (default 10).
 	Worst int
+	// Reports, when set, is shared with whoever else checks the catalog
+	// (the digest) and may be warmed on each swap, off the request path;
+	// nil: the command keeps its own, checked at the first request.
+	Reports *HealthReports
 }
 
 // HealthReports checks snapshots, keeping the report of the last one (a
@@ -41,6 +45,13 @@ func (h *HealthReports) Of(s *catalog.Snapshot) *health.Report {
 	return h.rep
 }
 
+// Has reports whether s's report is kept already (checked, not pending).
+func (h *HealthReports) Has(s *catalog.Snapshot) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.snap == s && h.rep != nil
+}
+
 // RegisterHealth adds `health [TEAM]`: the organisation's catalog health
 // score and worst items, or one team's (with its sub-teams).
 func RegisterHealth(r *Router, o HealthOptions) error {
@@ -51,7 +62,10 @@ func RegisterHealth(r *Router, o HealthOptions) error {
 		o.Worst = 10
 	}
 	a := &answers{Options: Options{Catalog: o.Catalog, InChannel: o.InChannel, PageSize: 15}, router: r}
-	reports := &HealthReports{Rules: o.Rules}
+	reports := o.Reports
+	if reports == nil {
+		reports = &HealthReports{Rules: o.Rules}
+	}
 	return r.Register(Command{
 		Name: "health", Aliases: []string{"catalog health", "scorecard"},
 		Phrases: []string{"how healthy is", "how healthy is the catalog", "health of", "scorecard for", "health for"},

@@ -107,6 +107,9 @@ type App struct {
 	Problems []catalog.Problem
 	// Docs holds the documentation index, rebuilt by Load.
 	Docs *docs.Holder
+	// Health is the catalog health reports of the `health` command, one
+	// check per snapshot.
+	Health *bot.HealthReports
 	// DocsRemote reads url: TechDocs sites (GitHub's, set by serve when
 	// GitHub is configured); nil: they are named as not read.
 	DocsRemote docs.SiteReader

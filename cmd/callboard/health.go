@@ -96,13 +96,16 @@ func (c *Config) healthProblems(pos map[string][2]int) ConfigErrors {
 	return errs
 }
 
-// registerHealth adds the `health` chat command with the configured rules.
+// registerHealth adds the `health` chat command with the configured rules;
+// its reports are a.Health, which serve warms on each swap and the digest
+// shares.
 func registerHealth(r *chat.Router, a *App) error {
 	rules := a.Options.HealthRules
 	if rules == nil && a.Options.cfg != nil {
 		rules = a.Options.cfg.Health.rules()
 	}
-	return bot.RegisterHealth(r, bot.HealthOptions{Catalog: catalogView{a}, Rules: rules, InChannel: a.Options.InChannel})
+	a.Health = &bot.HealthReports{Rules: rules}
+	return bot.RegisterHealth(r, bot.HealthOptions{Catalog: catalogView{a}, Rules: rules, InChannel: a.Options.InChannel, Reports: a.Health})
 }
 
 // healthJSON is `callboard health --json`: the report and what it covers.

@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callboard/callboard/catalog"
 )
 
 func TestHealthExitCodesGateCI(t *testing.T) {
@@ -152,5 +156,29 @@ func TestConfigCheckNamesBadHealthSettings(t *testing.T) {
 	ok := writeConfig(t, "health:\n  rules:\n    no-docs: {severity: error}\n    group-no-channel: {enabled: false}\n  digest:\n    schedule: \"30 8 * * MON-FRI\"\n    timezone: Europe/Berlin\n")
 	if code, stdout, stderr := run(t, "", "config", "check", "--config", ok); code != 0 {
 		t.Errorf("a good health section: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// serve checks the catalog's health as each snapshot is swapped in, so the
+// first `health` after a refresh is answered from memory, and the digest
+// reads the same report.
+func TestServeChecksHealthOffTheRequestPath(t *testing.T) {
+	org, _ := filepath.Abs("../../examples/org/all.yaml")
+	cfg, err := LoadConfig(writeConfig(t, "catalog:\n  sources: ["+org+"]\n"), envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := openMain(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if cur := s.app.Store.Current(); !s.app.Health.Has(cur) {
+		t.Fatal("the loaded snapshot's health is not checked before any request")
+	}
+	next := catalog.Build(&catalog.Result{Entities: s.app.Store.Current().Entities()})
+	s.app.Store.Swap(next)
+	if !s.app.Health.Has(next) {
+		t.Fatal("a snapshot swapped in is not checked as it is swapped")
 	}
 }

@@ -190,6 +190,10 @@ func (s *Main) Open(ctx context.Context) error {
 		return err
 	}
 	s.app = app
+	// The health check (a few hundred ms at 100k entities) runs as each
+	// snapshot is swapped in, in the refresh, not in the first `health`
+	// request after it; the digest reads the same reports.
+	app.Store.OnSwap(func(snap *catalog.Snapshot) { app.Health.Of(snap) })
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 		s.observeLoad(start, nil)

@@ -30,7 +30,7 @@ func (s *Main) wireDigest() error {
 	if err != nil {
 		return err
 	}
-	dg := &bot.Digest{Catalog: catalogView{s.app}, Reports: &bot.HealthReports{Rules: s.cfg.Health.rules()}, Poster: s.slack,
+	dg := &bot.Digest{Catalog: catalogView{s.app}, Reports: s.app.Health, Poster: s.slack,
 		Schedule: sched, Location: loc, Redact: chat.Redactor(s.cfg.secrets.values()).Text, Logger: s.log.With("component", "health-digest")}
 	if s.redis != nil {
 		dg.Locker, dg.State = s.redis.Locker, s.redis.Stash
