@@ -459,3 +459,28 @@ func exitCode(s chat.Status) int {
 	}
 	return 1
 }
+
+// openCLIApp is how ask, chat, health and scaffold start: the --config
+// file applied (its notes on stderr), the catalog loaded and a summary of
+// its problems on stderr. nil with the exit code when it cannot: 2 for a
+// bad configuration (usage), 1 for a catalog that cannot be loaded.
+func openCLIApp(ctx context.Context, env *Env, command string, opts AppOptions) (*App, int) {
+	opts.stderr = env.Stderr
+	notes, err := applyConfigFile(&opts, env.Getenv)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard %s: %v\n", command, err)
+		return nil, 2
+	}
+	for _, n := range notes {
+		fmt.Fprintln(env.Stderr, n)
+	}
+	app, err := NewApp(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "callboard %s: %v\n", command, err)
+		return nil, 1
+	}
+	if s := app.ProblemSummary(); s != "" {
+		fmt.Fprintln(env.Stderr, s)
+	}
+	return app, 0
+}

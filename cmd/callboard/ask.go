@@ -47,22 +47,9 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard ask: --page %d: pages start at 1\n", *page)
 		return 2
 	}
-	opts.stderr = env.Stderr
-	notes, err := applyConfigFile(&opts, env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard ask: %v\n", err)
-		return 2
-	}
-	for _, n := range notes {
-		fmt.Fprintln(env.Stderr, n)
-	}
-	app, err := NewApp(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard ask: %v\n", err)
-		return 1
-	}
-	if s := app.ProblemSummary(); s != "" {
-		fmt.Fprintln(env.Stderr, s)
+	app, code := openCLIApp(ctx, env, "ask", opts)
+	if app == nil {
+		return code
 	}
 	resp, err := console.Ask(ctx, app.Router, consoleUser(env), text, *page-1)
 	if err != nil {

@@ -44,22 +44,9 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard chat: unexpected argument %q (to ask one thing, use callboard ask)\n", fs.Arg(0))
 		return 2
 	}
-	opts.stderr = env.Stderr
-	notes, err := applyConfigFile(&opts, env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
-		return 2
-	}
-	for _, n := range notes {
-		fmt.Fprintln(env.Stderr, n)
-	}
-	app, err := NewApp(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard chat: %v\n", err)
-		return 1
-	}
-	if s := app.ProblemSummary(); s != "" {
-		fmt.Fprintln(env.Stderr, s)
+	app, code := openCLIApp(ctx, env, "chat", opts)
+	if app == nil {
+		return code
 	}
 	sess := &console.Session{Handler: app.Router, User: consoleUser(env), In: env.Stdin, Out: env.Stdout, Err: env.Stderr, JSON: *jsonOut}
 	if isTerminal(env.Stdin) && !*jsonOut {

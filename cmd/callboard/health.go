@@ -146,22 +146,9 @@ flags:`)
 		fmt.Fprintf(env.Stderr, "callboard health: name at most one team; got %q\n", strings.Join(rest, " "))
 		return 2
 	}
-	opts.stderr = env.Stderr
-	notes, err := applyConfigFile(&opts, env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard health: %v\n", err)
-		return 2
-	}
-	for _, n := range notes {
-		fmt.Fprintln(env.Stderr, n)
-	}
-	app, err := NewApp(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard health: %v\n", err)
-		return 1
-	}
-	if s := app.ProblemSummary(); s != "" {
-		fmt.Fprintln(env.Stderr, s)
+	app, code := openCLIApp(ctx, env, "health", opts)
+	if app == nil {
+		return code
 	}
 	// A catalog that could not all be read fails the gate as validate
 	// does: the findings would miss what the broken files hold. (A docs
@@ -172,12 +159,8 @@ flags:`)
 			loadFailed++
 		}
 	}
-	var rules health.Config
-	if opts.cfg != nil {
-		rules = opts.cfg.Health.rules()
-	}
 	s := app.Store.Current()
-	rep := health.Check(s, rules)
+	rep := app.Health.Of(s) // the configured rules, as the chat command's
 	scope, whom := "organisation", "the organisation"
 	if len(rest) == 1 {
 		g, msg := findTeam(s, rest[0])

@@ -141,19 +141,9 @@ flags:`)
 // in the catalog the flags name, as ask loads it; else it says which
 // templates there are, with the exit code (2: an unknown name).
 func catalogTemplate(ctx context.Context, env *Env, opts AppOptions, name string) (*scaffold.Template, int) {
-	opts.stderr = env.Stderr
-	notes, err := applyConfigFile(&opts, env.Getenv)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
-		return nil, 2
-	}
-	for _, n := range notes {
-		fmt.Fprintln(env.Stderr, n)
-	}
-	app, err := NewApp(ctx, opts)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "callboard scaffold: %v\n", err)
-		return nil, 1
+	app, code := openCLIApp(ctx, env, "scaffold", opts)
+	if app == nil {
+		return nil, code
 	}
 	ts, errs := scaffold.Templates(app.Store.Current())
 	var names []string
@@ -164,7 +154,7 @@ func catalogTemplate(ctx context.Context, env *Env, opts AppOptions, name string
 		names = append(names, t.Ref.Name)
 	}
 	where := "the catalog"
-	if len(opts.Catalogs) == 0 && opts.Config == "" {
+	if len(app.Options.Catalogs) == 0 && app.Options.Config == "" {
 		where = "the example organisation (no --catalog given)"
 	}
 	switch {
