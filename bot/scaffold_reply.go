@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callboard/callboard/bot/chat"
 	"github.com/callboard/callboard/scaffold"
 )
 
@@ -164,14 +165,7 @@ func (r *JobReplies) Wait(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() { r.settling.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return chat.Wait(ctx, &r.settling)
 }
 
 func (r *JobReplies) settle(j *scaffold.Job) {

@@ -169,19 +169,12 @@ func (a *Adapter) Close() error {
 // Shutdown lets background work finish until ctx is done, then stops it as
 // Close does. It returns ctx.Err() when work had to be stopped.
 func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
+	if err := chat.Wait(ctx, &a.wg); err != nil {
 		_ = a.Close()
-		return ctx.Err()
+		return err
 	}
+	a.cancel()
+	return nil
 }
 
 // Render renders resp as the messages Discord would show: more than one

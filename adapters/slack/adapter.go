@@ -191,19 +191,12 @@ func (a *Adapter) Close() error {
 // ctx is done, then stops it as Close does: the grace period discord's
 // Shutdown gives too. It returns ctx.Err() when work had to be stopped.
 func (a *Adapter) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		a.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		a.cancel()
-		return nil
-	case <-ctx.Done():
+	if err := chat.Wait(ctx, &a.wg); err != nil {
 		_ = a.Close()
-		return ctx.Err()
+		return err
 	}
+	a.cancel()
+	return nil
 }
 
 // Paths served by ServeHTTP.
