@@ -87,7 +87,7 @@ type Digest struct {
 	// Location is the schedule's time zone (nil: UTC).
 	Location *time.Location
 	// Channel names a team's channel for the Poster ("" skips the team);
-	// nil: its Slack channel (SlackChannel).
+	// nil: its Slack channel as alert cards find it (rawChannel).
 	Channel func(*catalog.Entity) string
 	// Redact, when set, passes over every digest before it is posted (the
 	// answers' redactor: no configured secret reaches a channel).
@@ -183,18 +183,6 @@ type digestState struct {
 	State health.State `json:"state"`
 }
 
-// SlackChannel is the Slack channel a group's annotations name, as
-// chat.postMessage takes it (an id, or a name without #); "" when none.
-func SlackChannel(g *catalog.Entity) string {
-	if id := strings.TrimSpace(g.Annotation(AnnotationSlackChannelID)); id != "" {
-		return id
-	}
-	if n := strings.TrimSpace(g.Annotation(AnnotationSlackChannelName)); n != "" {
-		return strings.TrimPrefix(n, "#")
-	}
-	return strings.TrimPrefix(strings.TrimSpace(g.Annotation(catalog.AnnotationSlackChannel)), "#")
-}
-
 // Send sends the digests of the scheduled time tick: under the lock, for
 // each team with a channel whose digest of tick has not gone out yet. It
 // returns how many it posted.
@@ -214,7 +202,7 @@ func (d *Digest) Send(ctx context.Context, tick time.Time) (int, error) {
 	rep := d.Reports.Of(s)
 	channelOf := d.Channel
 	if channelOf == nil {
-		channelOf = SlackChannel
+		channelOf = func(g *catalog.Entity) string { return rawChannel(g, PlatformSlack) }
 	}
 	var groups []*catalog.Entity
 	for _, e := range s.Entities() {
