@@ -110,7 +110,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// budget, which the Router's middleware then share.
 	start := time.Now()
 	ctx := chat.WithStateBudget(r.Context(), a.cfg.StateBudget)
-	sctx, done := chat.StateContext(ctx)
+	sctx, done := chat.StateContextFor(ctx, a.dedupe)
 	first, err := a.dedupe.FirstSeen(sctx, "discord:adapter:interaction:"+in.ID, replayTTL)
 	done()
 	if err != nil {

@@ -276,7 +276,7 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		// written: Slack's 3 seconds are not Redis' to spend.
 		r = r.WithContext(chat.WithStateBudget(r.Context(), a.cfg.StateBudget))
 		if noReplay {
-			sctx, done := chat.StateContext(r.Context())
+			sctx, done := chat.StateContextFor(r.Context(), a.dedupe)
 			first, err := a.dedupe.FirstSeen(sctx, "slack:sig:"+r.Header.Get("X-Slack-Signature"), replayWindow)
 			done()
 			if err != nil {

@@ -95,7 +95,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		// Bounded by the request's state budget: the answer must reach
 		// Slack within its 3 seconds even when Redis is slow; the command
 		// then runs (as with no dedupe).
-		dctx, done := chat.StateContext(ctx)
+		dctx, done := chat.StateContextFor(ctx, a.dedupe)
 		first, err := a.dedupe.FirstSeen(dctx, "slack:slash:"+sc.TriggerID, dedupeTTL)
 		done()
 		if err != nil {

@@ -108,7 +108,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 		return
 	}
 	if eventID != "" {
-		sctx, done := chat.StateContext(ctx)
+		sctx, done := chat.StateContextFor(ctx, a.dedupe)
 		first, err := a.dedupe.FirstSeen(sctx, "slack:event:"+eventID, dedupeTTL)
 		done()
 		if err != nil {
@@ -121,7 +121,7 @@ func (a *Adapter) event(ctx context.Context, eventID string, ev slackevents.Even
 	if ts != "" {
 		// A mention in a DM arrives twice, as app_mention and as
 		// message.im, with different event ids: one message, one answer.
-		sctx, done := chat.StateContext(ctx)
+		sctx, done := chat.StateContextFor(ctx, a.dedupe)
 		first, err := a.dedupe.FirstSeen(sctx, "slack:message:"+o.channel+":"+ts, dedupeTTL)
 		done()
 		if err != nil {

@@ -72,6 +72,10 @@ func (a *AsyncAudit) Record(ctx context.Context, e AuditEntry) error {
 	return nil
 }
 
+// Immediate implements Immediate: Record queues and returns (only after
+// Close does it write the entry itself).
+func (*AsyncAudit) Immediate() {}
+
 // Dropped is the number of entries dropped because the queue was full.
 func (a *AsyncAudit) Dropped() uint64 { return a.dropped.Load() }
 

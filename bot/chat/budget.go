@@ -64,6 +64,34 @@ func StateContext(ctx context.Context) (sctx context.Context, done func()) {
 	}
 }
 
+// Immediate marks a shared-state store whose calls return at once, in this
+// process (MemoryDedupe, MemoryRateLimiter, AsyncAudit): it cannot spend
+// the state budget, so StateContextFor gives it no deadline of its own.
+type Immediate interface{ Immediate() }
+
+// StateContextFor is StateContext for one call to store. A store that is
+// Immediate gets ctx itself while budget is left (no derived context, no
+// timer: the request path makes several such calls), or a context already
+// cancelled once it is spent, as StateContext would.
+func StateContextFor(ctx context.Context, store any) (sctx context.Context, done func()) {
+	if _, ok := store.(Immediate); !ok {
+		return StateContext(ctx)
+	}
+	if b, ok := ctx.Value(budgetKey{}).(*stateBudget); ok {
+		b.mu.Lock()
+		left := b.left
+		b.mu.Unlock()
+		if left <= 0 {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			return c, cancel
+		}
+	}
+	return ctx, nop
+}
+
+func nop() {}
+
 // stateLeft is what remains of ctx's budget (DefaultStateBudget when it has none).
 func stateLeft(ctx context.Context) time.Duration {
 	b, ok := ctx.Value(budgetKey{}).(*stateBudget)

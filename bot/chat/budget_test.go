@@ -41,3 +41,31 @@ func TestStateBudgetIsSharedAndRunsOut(t *testing.T) {
 		t.Fatalf("no-budget call deadline %v, %v", dl, ok)
 	}
 }
+
+// A call to an in-process store gets the request's context as it is (no
+// timer), until the budget is spent: then its context is done, as any
+// other store's; a store that may wait still gets a deadline.
+func TestStateContextForImmediateStores(t *testing.T) {
+	ctx := WithStateBudget(context.Background(), 50*time.Millisecond)
+	for _, store := range []any{NewMemoryDedupe(), NewMemoryRateLimiter(1, 1), &MemoryAudit{}, NewAsyncAudit(&MemoryAudit{}, 1, nil)} {
+		sctx, done := StateContextFor(ctx, store)
+		if sctx != ctx {
+			t.Errorf("%T: a derived context, want the request's", store)
+		}
+		done()
+	}
+	sctx, done := StateContextFor(ctx, struct{ Dedupe }{})
+	if _, ok := sctx.Deadline(); !ok {
+		t.Fatal("a store that may wait got no deadline")
+	}
+	<-sctx.Done() // spends the budget
+	done()
+	sctx, done = StateContextFor(ctx, NewMemoryDedupe())
+	defer done()
+	if sctx.Err() == nil {
+		t.Fatal("with the budget spent, an in-process store's context is not done")
+	}
+	if first, err := NewMemoryDedupe().FirstSeen(sctx, "k", time.Minute); err == nil || first {
+		t.Fatalf("FirstSeen with the budget spent: %v, %v; want the context's error", first, err)
+	}
+}

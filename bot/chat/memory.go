@@ -55,6 +55,9 @@ func NewMemoryDedupe() *MemoryDedupe {
 	return &MemoryDedupe{seen: map[keyDigest]int64{}, now: time.Now, base: time.Now(), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
+// Immediate implements Immediate: FirstSeen never waits on I/O.
+func (*MemoryDedupe) Immediate() {}
+
 // FirstSeen implements Dedupe.
 func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -208,6 +211,9 @@ func NewMemoryRateLimiter(rate float64, burst int) *MemoryRateLimiter {
 	return &MemoryRateLimiter{rate: rate, burst: float64(burst), keys: map[string]*bucket{}}
 }
 
+// Immediate implements Immediate: Allow never waits on I/O.
+func (*MemoryRateLimiter) Immediate() {}
+
 // Allow implements RateLimiter.
 func (l *MemoryRateLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	if err := ctx.Err(); err != nil {
@@ -245,6 +251,9 @@ type MemoryAudit struct {
 	mu      sync.Mutex
 	entries []AuditEntry
 }
+
+// Immediate implements Immediate: Record never waits on I/O.
+func (*MemoryAudit) Immediate() {}
 
 // Record implements Audit.
 func (a *MemoryAudit) Record(ctx context.Context, e AuditEntry) error {

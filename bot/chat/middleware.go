@@ -32,7 +32,7 @@ func Deduplicated(d Dedupe, ttl time.Duration, log *slog.Logger) Middleware {
 			if req.DeliveryID == "" {
 				return next.Handle(ctx, req)
 			}
-			sctx, done := StateContext(ctx)
+			sctx, done := StateContextFor(ctx, d)
 			first, err := d.FirstSeen(sctx, req.Platform+":"+req.DeliveryID, ttl)
 			done()
 			if err != nil {
@@ -50,7 +50,7 @@ func Deduplicated(d Dedupe, ttl time.Duration, log *slog.Logger) Middleware {
 func RateLimited(l RateLimiter, log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
-			sctx, done := StateContext(ctx)
+			sctx, done := StateContextFor(ctx, l)
 			ok, retry, err := l.Allow(sctx, req.Platform+":"+req.User.ID)
 			done()
 			if err != nil {
@@ -87,7 +87,7 @@ func Audited(a Audit, log *slog.Logger) Middleware {
 			}
 			e := AuditEntry{Time: start.UTC(), Platform: req.Platform, UserID: req.User.ID, Channel: req.Channel,
 				Text: req.Text, Command: Parsed(req).Command, Status: st, Duration: time.Since(start)}
-			sctx, done := StateContext(ctx)
+			sctx, done := StateContextFor(ctx, a)
 			aerr := a.Record(sctx, e)
 			done()
 			if aerr != nil {
