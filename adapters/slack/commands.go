@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/callboard/callboard/bot/chat"
@@ -34,6 +35,9 @@ func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error)
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/x-www-form-urlencoded" {
 		return slack.SlashCommandParse(r)
 	}
+	if sc, ok := scanSlashForm(string(body)); ok {
+		return sc, nil
+	}
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
 		return slack.SlashCommand{}, err
@@ -55,6 +59,77 @@ func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error)
 		TriggerID:           v.Get("trigger_id"),
 		APIAppID:            v.Get("api_app_id"),
 	}, nil
+}
+
+// scanSlashForm reads the fields of a slash command straight from the
+// urlencoded form into the struct, the first value of a key winning as
+// with url.Values.Get, without building url.Values (a map of slices, a
+// sixth of the bytes a request allocated). A form url.ParseQuery would
+// refuse (a semicolon, a bad escape) is not ok: the caller parses it again
+// the slow way, for the same error.
+func scanSlashForm(form string) (sc slack.SlashCommand, ok bool) {
+	var seen uint16 // bit i: field i has its value
+	for form != "" {
+		var pair string
+		pair, form, _ = strings.Cut(form, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			return slack.SlashCommand{}, false
+		}
+		if pair == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(key)
+		if err != nil {
+			return slack.SlashCommand{}, false
+		}
+		if value, err = url.QueryUnescape(value); err != nil {
+			return slack.SlashCommand{}, false
+		}
+		var field *string
+		bit := uint16(0)
+		switch key {
+		case "token":
+			field, bit = &sc.Token, 1<<0
+		case "team_id":
+			field, bit = &sc.TeamID, 1<<1
+		case "team_domain":
+			field, bit = &sc.TeamDomain, 1<<2
+		case "enterprise_id":
+			field, bit = &sc.EnterpriseID, 1<<3
+		case "enterprise_name":
+			field, bit = &sc.EnterpriseName, 1<<4
+		case "is_enterprise_install":
+			if seen&(1<<5) == 0 {
+				sc.IsEnterpriseInstall, seen = value == "true", seen|1<<5
+			}
+			continue
+		case "channel_id":
+			field, bit = &sc.ChannelID, 1<<6
+		case "channel_name":
+			field, bit = &sc.ChannelName, 1<<7
+		case "user_id":
+			field, bit = &sc.UserID, 1<<8
+		case "user_name":
+			field, bit = &sc.UserName, 1<<9
+		case "command":
+			field, bit = &sc.Command, 1<<10
+		case "text":
+			field, bit = &sc.Text, 1<<11
+		case "response_url":
+			field, bit = &sc.ResponseURL, 1<<12
+		case "trigger_id":
+			field, bit = &sc.TriggerID, 1<<13
+		case "api_app_id":
+			field, bit = &sc.APIAppID, 1<<14
+		default:
+			continue
+		}
+		if seen&bit == 0 {
+			*field, seen = value, seen|bit
+		}
+	}
+	return sc, true
 }
 
 // command turns a slash command into the acknowledgement message (shared by

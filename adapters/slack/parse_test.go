@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/callboard/callboard/internal/loadgen"
@@ -27,6 +28,9 @@ func TestParseSlashCommandAgreesWithSlackGo(t *testing.T) {
 		{"bad content type", "text/;;", "/slack/commands", "text=hi"},
 		{"json", "application/json", "/slack/commands", `{"text":"hi"}`},
 		{"empty", form, "/slack/commands", ""},
+		{"escaped keys, empty pairs, no value", form, "/slack/commands", "te%78t=hi&&user_id&user%5Fname=a%2Bb+c&is_enterprise_install=true&is_enterprise_install=false&"},
+		{"a bad escape in a key", form, "/slack/commands", "te%7=hi"},
+		{"a semicolon in an unknown key", form, "/slack/commands", "text=hi&x;y=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,4 +51,30 @@ func TestParseSlashCommandAgreesWithSlackGo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The form scanned field by field reads what url.ParseQuery and Get read,
+// and gives up wherever ParseQuery fails.
+func FuzzScanSlashForm(f *testing.F) {
+	f.Add(loadgen.Body("/callboard", "who owns payments-api", 7))
+	f.Add("text=first&text=second&user_id=U1&is_enterprise_install=true")
+	f.Add("te%78t=a+b%20c&&user_id&x;y=1")
+	f.Add("text=%zz")
+	f.Fuzz(func(t *testing.T, form string) {
+		got, ok := scanSlashForm(form)
+		v, err := url.ParseQuery(form)
+		if ok != (err == nil) {
+			t.Fatalf("scanned ok %v, ParseQuery error %v", ok, err)
+		}
+		if !ok {
+			return
+		}
+		want := slack.SlashCommand{Token: v.Get("token"), TeamID: v.Get("team_id"), TeamDomain: v.Get("team_domain"),
+			EnterpriseID: v.Get("enterprise_id"), EnterpriseName: v.Get("enterprise_name"), IsEnterpriseInstall: v.Get("is_enterprise_install") == "true",
+			ChannelID: v.Get("channel_id"), ChannelName: v.Get("channel_name"), UserID: v.Get("user_id"), UserName: v.Get("user_name"),
+			Command: v.Get("command"), Text: v.Get("text"), ResponseURL: v.Get("response_url"), TriggerID: v.Get("trigger_id"), APIAppID: v.Get("api_app_id")}
+		if got != want {
+			t.Fatalf("got  %+v\nwant %+v", got, want)
+		}
+	})
 }
