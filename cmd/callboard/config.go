@@ -39,6 +39,7 @@ type Config struct {
 	Redis    RedisConfig    `yaml:"redis"`
 	Scaffold ScaffoldConfig `yaml:"scaffold"`
 	Limits   LimitsConfig   `yaml:"limits"`
+	Memory   MemoryConfig   `yaml:"memory"`
 	Log      LogConfig      `yaml:"log"`
 	OnCall   OnCallConfig   `yaml:"oncall"`
 	Health   HealthConfig   `yaml:"health"`
@@ -204,6 +205,15 @@ type LimitsConfig struct {
 	Burst int `yaml:"burst"`
 }
 
+// MemoryConfig bounds serve's memory between catalog refreshes (memory.go).
+type MemoryConfig struct {
+	// Headroom is the room left for the Go heap to grow beyond what is live
+	// after a snapshot is swapped in, as a fraction of that live heap: the
+	// soft memory limit is then what the runtime holds plus this much (at
+	// least 32 MiB). 0 sets no limit; a GOMEMLIMIT in the environment wins.
+	Headroom float64 `yaml:"headroom"`
+}
+
 // ScaffoldConfig limits what scaffolding may run.
 type ScaffoldConfig struct {
 	Locations     []string     `yaml:"locations"`
@@ -294,6 +304,7 @@ func defaultConfig() Config {
 		Slack:    SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
 		Discord:  DiscordConfig{Prefix: "!cb"},
 		Limits:   LimitsConfig{PerUserRate: 1, Burst: 10},
+		Memory:   MemoryConfig{Headroom: 1.5},
 		OnCall:   OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:      LogConfig{Level: "info", Format: "auto"},
 		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
@@ -824,6 +835,9 @@ func (c *Config) validate(pos map[string][2]int) ConfigErrors {
 	}
 	if !(c.Limits.PerUserRate > 0) {
 		bad("limits.per_user_rate", "must be a positive number of requests per second such as 1 or 0.5; got %v", c.Limits.PerUserRate)
+	}
+	if !(c.Memory.Headroom >= 0 && c.Memory.Headroom <= 100) {
+		bad("memory.headroom", "must be a fraction of the live heap between 0 (no limit) and 100, such as 1.5; got %v", c.Memory.Headroom)
 	}
 	if c.Scaffold.Workers < 0 || c.Scaffold.Workers > 64 {
 		bad("scaffold.workers", "must be between 0 and 64; got %d", c.Scaffold.Workers)

@@ -40,6 +40,7 @@ func TestLoadConfigRejectsBadInputWithPathAndLine(t *testing.T) {
 		{"missing secret file", "slack:\n  signing_secret_file: /nonexistent/s\n", ":2:3: slack.signing_secret_file: cannot read the secret file"},
 		{"zero rate", "limits:\n  per_user_rate: 0\n", "limits.per_user_rate: must be a positive number"},
 		{"no burst", "limits:\n  burst: 0\n", "limits.burst: must be at least 1; got 0"},
+		{"negative memory headroom", "memory:\n  headroom: -1\n", ":2:3: memory.headroom: must be a fraction of the live heap between 0 (no limit) and 100"},
 		{"not yaml", "server: [\n", "callboard.yaml:1: not valid YAML: did not find expected node content"},
 		// oncall.* came with issue 17 after validate was written: a zero
 		// timeout or a URL without a scheme must not pass `config check`.

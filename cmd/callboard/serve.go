@@ -70,6 +70,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	log := newLogger(env.Stderr, cfg.Log, cfg.secrets.values())
 	m := NewMain(cfg, log)
 	defer m.Close()
+	// The process's memory limit: serve run as a command only (Mains in
+	// tests share their process).
+	m.memory = newMemoryLimiter(cfg.Memory.Headroom, env.Getenv("GOMEMLIMIT"), log)
 	if err := m.Open(ctx); err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
@@ -121,6 +124,8 @@ type Main struct {
 	digest *bot.Digest
 	// stat is the status page's state (status.go).
 	stat *statusState
+	// memory sets the soft memory limit after each swap (memory.go); nil: none.
+	memory *memoryLimiter
 	// background work (socket mode, gateway, refresh, workers: each a Run)
 	// started by Run with its context.
 	background []func(context.Context) error
@@ -194,6 +199,10 @@ func (s *Main) Open(ctx context.Context) error {
 	// snapshot is swapped in, in the refresh, not in the first `health`
 	// request after it; the digest reads the same reports.
 	app.Store.OnSwap(func(snap *catalog.Snapshot) { app.Health.Of(snap) })
+	if s.memory != nil {
+		app.Store.OnSwap(s.memory.swapped)
+		s.background = append(s.background, s.memory.Run)
+	}
 	if !opts.RemoteOnly {
 		s.metrics.ObserveRefresh(time.Since(start), nil)
 		s.observeLoad(start, nil)
