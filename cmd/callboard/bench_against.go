@@ -32,7 +32,8 @@ type benchServer struct {
 	Name string
 	loadgen.Result
 	CPU      time.Duration // server CPU (user+system) over the measured load
-	RSSIdle  int64         // bytes, ready and before the load
+	RSSIdle  int64         // bytes, ready, settled, before the load
+	RSSPeak  int64         // bytes, the most sampled during the measured load
 	RSSAfter int64         // bytes, right after the load
 	ProcErr  string        // why CPU or RSS could not be read
 }
@@ -156,8 +157,7 @@ func benchOneServer(ctx context.Context, name, exe string, args []string, n, con
 		return res, fmt.Errorf("%w; its last output: %s", err, tail.String())
 	}
 	pid := cmd.Process.Pid
-	time.Sleep(time.Second) // let start-up work (GC, background loads) settle
-	res.RSSIdle, err = loadgen.ProcessRSS(pid)
+	res.RSSIdle, err = settledRSS(ctx, pid)
 	if err != nil {
 		res.ProcErr = err.Error()
 	}
@@ -172,13 +172,62 @@ func benchOneServer(ctx context.Context, name, exe string, args []string, n, con
 		res.ProcErr = err.Error()
 	}
 	opts.First, opts.N = opts.N, n
+	stopPeak := samplePeakRSS(pid, &res.RSSPeak)
 	res.Result, err = loadgen.Run(ctx, opts)
+	stopPeak()
 	cpu1, _ := loadgen.ProcessCPU(pid)
 	res.CPU = cpu1 - cpu0
 	if rss, rerr := loadgen.ProcessRSS(pid); rerr == nil {
 		res.RSSAfter = rss
 	}
 	return res, err
+}
+
+// settledRSS is pid's RSS once start-up work (the catalog load, the
+// collections after it, background loads) has settled: after at least a
+// second, two readings half a second apart within 1% of each other (at
+// most 10 s).
+func settledRSS(ctx context.Context, pid int) (int64, error) {
+	time.Sleep(time.Second)
+	prev, err := loadgen.ProcessRSS(pid)
+	for deadline := time.Now().Add(9 * time.Second); err == nil && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(500 * time.Millisecond)
+		var rss int64
+		if rss, err = loadgen.ProcessRSS(pid); err != nil {
+			break
+		}
+		d := rss - prev
+		prev = rss
+		if d < 0 {
+			d = -d
+		}
+		if d*100 <= rss {
+			break
+		}
+	}
+	return prev, err
+}
+
+// samplePeakRSS keeps in *peak the largest RSS of pid sampled every 50 ms
+// until the returned stop is called.
+func samplePeakRSS(pid int, peak *int64) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if rss, err := loadgen.ProcessRSS(pid); err == nil && rss > *peak {
+				*peak = rss
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func freeLoopbackAddr() (string, error) {
@@ -270,6 +319,7 @@ type benchServerJSON struct {
 	MaxMs                     float64 `json:"maxMs"`
 	CPUPerRequestMicroseconds float64 `json:"cpuPerRequestMicroseconds"`
 	RSSIdleMegabytes          float64 `json:"rssIdleMegabytes"`
+	RSSPeakMegabytes          float64 `json:"rssPeakMegabytes"`
 	RSSAfterLoadMegabytes     float64 `json:"rssAfterLoadMegabytes"`
 	FirstError                string  `json:"firstError,omitempty"`
 	ProcessError              string  `json:"processError,omitempty"`
@@ -280,7 +330,7 @@ func benchServerJSONOf(s benchServer) benchServerJSON {
 	mb := func(b int64) float64 { return float64(b) / 1e6 }
 	j := benchServerJSON{Server: s.Name, Requests: s.Requests, Errors: s.Errors, DurationSeconds: s.Duration.Seconds(),
 		ThroughputPerSecond: s.Throughput, P50Ms: ms(s.P50), P90Ms: ms(s.P90), P99Ms: ms(s.P99), MaxMs: ms(s.Max),
-		RSSIdleMegabytes: mb(s.RSSIdle), RSSAfterLoadMegabytes: mb(s.RSSAfter), FirstError: s.FirstError, ProcessError: s.ProcErr}
+		RSSIdleMegabytes: mb(s.RSSIdle), RSSPeakMegabytes: mb(s.RSSPeak), RSSAfterLoadMegabytes: mb(s.RSSAfter), FirstError: s.FirstError, ProcessError: s.ProcErr}
 	if s.Requests > 0 {
 		j.CPUPerRequestMicroseconds = float64(s.CPU.Microseconds()) / float64(s.Requests)
 	}
@@ -300,10 +350,10 @@ func printAgainst(env *Env, servers []benchServer, asJSON bool) {
 	}
 	w := bufio.NewWriter(env.Stdout)
 	defer w.Flush()
-	fmt.Fprintf(w, "%-10s %9s %7s %12s %10s %10s %12s %10s %10s\n", "server", "requests", "errors", "req/s", "p50 ms", "p99 ms", "cpu µs/req", "rss idle", "rss after")
+	fmt.Fprintf(w, "%-10s %9s %7s %12s %10s %10s %12s %10s %10s %10s\n", "server", "requests", "errors", "req/s", "p50 ms", "p99 ms", "cpu µs/req", "rss idle", "rss peak", "rss after")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-10s %9d %7d %12.0f %10.3f %10.3f %12.1f %8.1fMB %8.1fMB\n", r.Server, r.Requests, r.Errors, r.ThroughputPerSecond,
-			r.P50Ms, r.P99Ms, r.CPUPerRequestMicroseconds, r.RSSIdleMegabytes, r.RSSAfterLoadMegabytes)
+		fmt.Fprintf(w, "%-10s %9d %7d %12.0f %10.3f %10.3f %12.1f %8.1fMB %8.1fMB %8.1fMB\n", r.Server, r.Requests, r.Errors, r.ThroughputPerSecond,
+			r.P50Ms, r.P99Ms, r.CPUPerRequestMicroseconds, r.RSSIdleMegabytes, r.RSSPeakMegabytes, r.RSSAfterLoadMegabytes)
 	}
 	if len(rows) == 2 && rows[0].CPUPerRequestMicroseconds > 0 && rows[0].P99Ms > 0 && rows[0].ThroughputPerSecond > 0 {
 		a, b := rows[1], rows[0]

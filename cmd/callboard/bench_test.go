@@ -78,14 +78,14 @@ func TestBenchAgainstMeasuresTheFloorAndCallboardSideBySide(t *testing.T) {
 			t.Errorf("%v", s)
 		}
 		if _, err := os.Stat("/proc/self/stat"); err == nil {
-			if s["cpuPerRequestMicroseconds"].(float64) <= 0 || s["rssIdleMegabytes"].(float64) <= 1 || s["rssAfterLoadMegabytes"].(float64) <= 1 {
+			if s["cpuPerRequestMicroseconds"].(float64) <= 0 || s["rssIdleMegabytes"].(float64) <= 1 || s["rssPeakMegabytes"].(float64) <= 1 || s["rssAfterLoadMegabytes"].(float64) <= 1 {
 				t.Errorf("no process figures: %v", s)
 			}
 		}
 		for k := range s {
 			switch k {
 			case "server", "requests", "errors", "durationSeconds", "throughputPerSecond", "p50Ms", "p90Ms", "p99Ms", "maxMs",
-				"cpuPerRequestMicroseconds", "rssIdleMegabytes", "rssAfterLoadMegabytes", "firstError", "processError":
+				"cpuPerRequestMicroseconds", "rssIdleMegabytes", "rssPeakMegabytes", "rssAfterLoadMegabytes", "firstError", "processError":
 			default:
 				t.Errorf("bench --against --json field %q names no unit", k)
 			}

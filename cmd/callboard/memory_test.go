@@ -18,8 +18,8 @@ func TestMemoryLimitFor(t *testing.T) {
 		headroom   float64
 		want       int64
 	}{
-		{held: 60 * mib, live: 40 * mib, headroom: 1.5, want: 120 * mib},     // 10k entities: held + 1.5 × live
-		{held: 400 * mib, live: 350 * mib, headroom: 1, want: 750 * mib},     // grows with the catalog
+		{held: 60 * mib, live: 40 * mib, headroom: 1.5, want: 120 * mib},      // 10k entities: held + 1.5 × live
+		{held: 400 * mib, live: 350 * mib, headroom: 1, want: 750 * mib},      // grows with the catalog
 		{held: 10 * mib, live: 4 * mib, headroom: 1.5, want: (10 + 32) * mib}, // a small catalog keeps 32 MiB of room
 		{held: math.MaxUint64, live: math.MaxUint64, headroom: 100, want: math.MaxInt64},
 	} {
