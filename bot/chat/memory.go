@@ -10,23 +10,22 @@ import (
 	"time"
 )
 
-// MemoryDedupe is a Dedupe for one process. Keys leave in the order they
-// expire (a min-heap by expiry), a few on each call, so no call sweeps the
-// whole set; at most Max keys are kept, the one stored longest ago forgotten
-// first when a new one needs room. (Not the one closest to expiry: a
-// request signature, kept 11 minutes for replays, would then always go
-// before hour-long retry keys, however fresh it was.)
+// MemoryDedupe is a Dedupe for one process. Keys are kept in one queue per
+// ttl, in the order they were stored, which is the order they expire: a few
+// leave on each call, so no call sweeps the whole set. At most Max keys are
+// kept, the one stored longest ago (the oldest of the queues' fronts)
+// forgotten first when a new one needs room. (Not the one closest to
+// expiry: a request signature, kept 11 minutes for replays, would then
+// always go before hour-long retry keys, however fresh it was.)
 type MemoryDedupe struct {
 	// Max bounds the keys kept (default DefaultDedupeMax). Set it before use.
 	Max int
 
-	mu    sync.Mutex
-	seen  map[keyDigest]int64 // key → expiry, nanoseconds since base
-	queue expiryQueue         // the same keys, soonest expiry first
-	// order is the keys in the order they were stored (from head on);
-	// entries whose key has gone are skipped and compacted away.
-	order   []expiring
-	head    int
+	mu   sync.Mutex
+	seen map[keyDigest]int64 // key → expiry, nanoseconds since base
+	// queues hold every key kept, each once with its expiry, in the queue
+	// of its ttl: a key leaves the map only from the front of its queue.
+	queues  []*ttlQueue
 	evicted uint64
 	now     func() time.Time
 	// base: expiries are offsets from it, so they follow the monotonic
@@ -44,10 +43,10 @@ func (d *MemoryDedupe) digest(key string) keyDigest {
 	return keyDigest{maphash.String(d.seeds[0], key), maphash.String(d.seeds[1], key)}
 }
 
-// DefaultDedupeMax is MemoryDedupe's bound by default: about 7 MB of keys
-// (a key takes some 100 bytes: its digest in the map and in both queues). It
-// holds every key of the last 10 minutes up to 109 new keys a second;
-// beyond, the oldest keys are forgotten early (counted in Evicted).
+// DefaultDedupeMax is MemoryDedupe's bound by default: about 6 MB of keys
+// (a key takes some 90 bytes: its digest and expiry in the map and in its
+// queue). It holds every key of the last 10 minutes up to 109 new keys a
+// second; beyond, the oldest keys are forgotten early (counted in Evicted).
 const DefaultDedupeMax = 1 << 16
 
 // NewMemoryDedupe returns an empty MemoryDedupe.
@@ -66,9 +65,7 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := int64(d.now().Sub(d.base))
-	for len(d.queue) > 0 && d.queue[0].exp <= now {
-		d.drop()
-	}
+	d.expire(now)
 	k := d.digest(key)
 	if _, ok := d.seen[k]; ok {
 		return false, nil
@@ -77,53 +74,56 @@ func (d *MemoryDedupe) FirstSeen(ctx context.Context, key string, ttl time.Durat
 	if max <= 0 {
 		max = DefaultDedupeMax
 	}
-	for len(d.seen) >= max && d.head < len(d.order) {
-		e := d.order[d.head]
-		d.head++
-		if d.seen[e.key] == e.exp {
-			delete(d.seen, e.key)
-			d.evicted++
+	for len(d.seen) >= max {
+		q := d.oldest()
+		if q == nil {
+			break
 		}
+		delete(d.seen, q.pop().key)
+		d.evicted++
 	}
 	exp := now + int64(ttl)
 	d.seen[k] = exp
-	d.queue.push(expiring{key: k, exp: exp})
-	d.order = append(d.order, expiring{key: k, exp: exp})
-	d.compact()
+	d.queue(int64(ttl)).push(expiring{key: k, exp: exp})
 	return true, nil
 }
 
-// compact drops from both queues the entries whose key has gone (expired,
-// or forgotten under Max), once they outnumber the live keys: each queue
-// stays within twice the keys kept, plus a little.
-func (d *MemoryDedupe) compact() {
-	live := func(e expiring) bool { return d.seen[e.key] == e.exp }
-	if (d.head > 1024 && d.head > len(d.order)/2) || len(d.order)-d.head > 2*len(d.seen)+1024 {
-		kept := d.order[:0]
-		for _, e := range d.order[d.head:] {
-			if live(e) {
-				kept = append(kept, e)
-			}
+// expire forgets the keys expired at now, and the queues left empty.
+func (d *MemoryDedupe) expire(now int64) {
+	kept := d.queues[:0]
+	for _, q := range d.queues {
+		for !q.empty() && q.front().exp <= now {
+			delete(d.seen, q.pop().key)
 		}
-		d.order, d.head = kept, 0
-	}
-	if len(d.queue) > 2*len(d.seen)+1024 {
-		kept := expiryQueue(make([]expiring, 0, len(d.seen)))
-		for _, e := range d.queue {
-			if live(e) {
-				kept.push(e)
-			}
+		if !q.empty() {
+			kept = append(kept, q)
 		}
-		d.queue = kept
 	}
+	clear(d.queues[len(kept):])
+	d.queues = kept
 }
 
-// drop forgets the key that expires first.
-func (d *MemoryDedupe) drop() {
-	e := d.queue.pop()
-	if d.seen[e.key] == e.exp {
-		delete(d.seen, e.key)
+// oldest is the queue whose front key was stored first (nil: none kept).
+func (d *MemoryDedupe) oldest() *ttlQueue {
+	var o *ttlQueue
+	for _, q := range d.queues {
+		if !q.empty() && (o == nil || q.front().exp-q.ttl < o.front().exp-o.ttl) {
+			o = q
+		}
 	}
+	return o
+}
+
+// queue is the queue of keys kept ttl nanoseconds, made when none is.
+func (d *MemoryDedupe) queue(ttl int64) *ttlQueue {
+	for _, q := range d.queues {
+		if q.ttl == ttl {
+			return q
+		}
+	}
+	q := &ttlQueue{ttl: ttl}
+	d.queues = append(d.queues, q)
+	return q
 }
 
 // Len is the number of keys kept.
@@ -141,51 +141,37 @@ func (d *MemoryDedupe) Evicted() uint64 {
 	return d.evicted
 }
 
-// expiring is a key and when it expires (Unix nanoseconds).
+// expiring is a key and when it expires (nanoseconds since the base).
 type expiring struct {
 	key keyDigest
 	exp int64
 }
 
-// expiryQueue is a binary min-heap of keys by expiry.
-type expiryQueue []expiring
-
-func (q *expiryQueue) push(e expiring) {
-	h := append(*q, e)
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].exp <= h[i].exp {
-			break
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
-	}
-	*q = h
+// ttlQueue is the keys kept for one ttl, first stored first: with a
+// monotonic clock, also first to expire.
+type ttlQueue struct {
+	ttl  int64
+	q    []expiring // the keys from head on
+	head int
 }
 
-func (q *expiryQueue) pop() expiring {
-	h := *q
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	for i := 0; ; {
-		l, small := 2*i+1, i
-		if l < n && h[l].exp < h[small].exp {
-			small = l
-		}
-		if r := l + 1; r < n && h[r].exp < h[small].exp {
-			small = r
-		}
-		if small == i {
-			break
-		}
-		h[i], h[small] = h[small], h[i]
-		i = small
+func (q *ttlQueue) empty() bool     { return q.head == len(q.q) }
+func (q *ttlQueue) front() expiring { return q.q[q.head] }
+func (q *ttlQueue) push(e expiring) { q.q = append(q.q, e) }
+func (q *ttlQueue) pop() (e expiring) {
+	e = q.q[q.head]
+	q.head++
+	switch {
+	case q.head == len(q.q):
+		q.q, q.head = q.q[:0], 0
+	case q.head >= 1024 && 2*q.head >= len(q.q):
+		// Move the keys left down over the gone half: each key is moved
+		// at most once per time the queue doubles, and the slice stays
+		// within twice the keys it holds.
+		n := copy(q.q, q.q[q.head:])
+		q.q, q.head = q.q[:n], 0
 	}
-	*q = h
-	return top
+	return e
 }
 
 // MemoryRateLimiter is a token bucket per key, for one process.
