@@ -43,6 +43,20 @@ func (a *AsyncAudit) write() {
 	defer close(a.done)
 	for q := range a.queue {
 		a.record(q.ctx, q.e)
+		if len(a.queue) == 0 {
+			a.flush()
+		}
+	}
+}
+
+// flush flushes the Audit wrapped when it buffers (SlogAudit with a
+// Buffer): at once after a burst, so a line waits only while more are
+// being written.
+func (a *AsyncAudit) flush() {
+	if f, ok := a.next.(interface{ Flush() error }); ok {
+		if err := f.Flush(); err != nil {
+			a.log.Warn("audit flush failed", "err", err)
+		}
 	}
 }
 
@@ -60,6 +74,7 @@ func (a *AsyncAudit) Record(ctx context.Context, e AuditEntry) error {
 	if a.closed {
 		a.mu.RUnlock()
 		a.record(context.WithoutCancel(ctx), e)
+		a.flush()
 		return nil
 	}
 	a.start.Do(func() { go a.write() })

@@ -2,7 +2,9 @@ package chat_test
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,4 +106,69 @@ func TestAsyncAuditCloseGivesUpAtItsDeadline(t *testing.T) {
 		t.Fatal("Close returned with the writer blocked")
 	}
 	close(g.open)
+}
+
+// heldLines is a SlogAudit Buffer: lines reach out only at Flush. Write
+// waits until gate is closed.
+type heldLines struct {
+	gate      chan struct{}
+	mu        sync.Mutex
+	held, out strings.Builder
+	flushes   int
+}
+
+func (h *heldLines) Write(p []byte) (int, error) {
+	<-h.gate
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.held.Write(p)
+}
+
+func (h *heldLines) Flush() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.out.WriteString(h.held.String())
+	h.held.Reset()
+	h.flushes++
+	return nil
+}
+
+func (h *heldLines) written() (string, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.out.String(), h.flushes
+}
+
+// A buffered SlogAudit's lines are flushed once the queue runs empty,
+// without waiting for Close: a burst (queued while the first line is being
+// written) takes one flush, not one per entry.
+func TestAsyncAuditFlushesABufferedSlogAuditAfterEachBurst(t *testing.T) {
+	h := &heldLines{gate: make(chan struct{})}
+	a := chat.NewAsyncAudit(chat.SlogAudit{Logger: slog.New(slog.NewJSONHandler(h, nil)), Buffer: h}, 1000, nil)
+	for i := range 500 {
+		_ = a.Record(t.Context(), chat.AuditEntry{Text: "q" + strconv.Itoa(i)})
+	}
+	close(h.gate)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, _ := h.written()
+		if strings.Count(out, "\n") == 500 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 500 lines written without Close", strings.Count(out, "\n"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	out, flushes := h.written()
+	if !strings.Contains(out, `"text":"q0"`) || !strings.Contains(out, `"text":"q499"`) || flushes != 1 {
+		t.Fatalf("%d flushes for 500 entries; out starts %.80q", flushes, out)
+	}
+	if err := a.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// After Close an entry is written and flushed before Record returns.
+	_ = a.Record(t.Context(), chat.AuditEntry{Text: "late"})
+	if out, _ := h.written(); !strings.Contains(out, `"text":"late"`) {
+		t.Fatal("an entry recorded after Close was left in the buffer")
+	}
 }

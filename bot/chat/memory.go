@@ -257,7 +257,22 @@ func (a *MemoryAudit) Entries() []AuditEntry {
 }
 
 // SlogAudit writes each entry as one structured log line.
-type SlogAudit struct{ Logger *slog.Logger }
+type SlogAudit struct {
+	Logger *slog.Logger
+	// Buffer, when set, is what Logger writes to: it holds the lines until
+	// Flush. AsyncAudit flushes whenever its queue runs empty, so a burst of
+	// entries costs one write, not one each. (Without AsyncAudit, call
+	// Flush yourself.)
+	Buffer interface{ Flush() error }
+}
+
+// Flush writes the lines Buffer holds (nothing without a Buffer).
+func (a SlogAudit) Flush() error {
+	if a.Buffer == nil {
+		return nil
+	}
+	return a.Buffer.Flush()
+}
 
 // Record implements Audit.
 func (a SlogAudit) Record(ctx context.Context, e AuditEntry) error {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/callboard/callboard/bot/chat"
 )
@@ -25,12 +26,51 @@ func newLogger(out io.Writer, lc LogConfig, secrets []string) *slog.Logger {
 		return r.attr(a)
 	}}
 	var h slog.Handler
-	if lc.Format == "json" || (lc.Format != "text" && !isTerminal(out)) {
+	term := out
+	if b, ok := out.(*lineBuffer); ok {
+		term = b.out
+	}
+	if lc.Format == "json" || (lc.Format != "text" && !isTerminal(term)) {
 		h = slog.NewJSONHandler(out, opts)
 	} else {
 		h = slog.NewTextHandler(out, opts)
 	}
 	return slog.New(requestIDHandler{h})
+}
+
+// lineBuffer holds whole log lines (a slog handler writes each line in one
+// Write) until Flush, or until it holds 64 KiB, then writes them to out in
+// one Write: no line is ever split between two writes.
+type lineBuffer struct {
+	mu  sync.Mutex
+	out io.Writer
+	buf []byte
+}
+
+func (b *lineBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) >= 64<<10 {
+		return len(p), b.flushLocked()
+	}
+	return len(p), nil
+}
+
+// Flush writes the lines held.
+func (b *lineBuffer) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.flushLocked()
+}
+
+func (b *lineBuffer) flushLocked() error {
+	if len(b.buf) == 0 {
+		return nil
+	}
+	_, err := b.out.Write(b.buf)
+	b.buf = b.buf[:0]
+	return err
 }
 
 // redactor is chat.Redactor with the slog attribute rewriting main's logger needs.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -72,6 +73,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	defer m.Close()
 	// The process's memory limit: serve run as a command only (Mains in
 	// tests share their process).
+	m.logOut = env.Stderr
 	m.memory = newMemoryLimiter(cfg.Memory.Headroom, env.Getenv("GOMEMLIMIT"), log)
 	if err := m.Open(ctx); err != nil {
 		log.Error("cannot start", "err", err)
@@ -124,6 +126,8 @@ type Main struct {
 	digest *bot.Digest
 	// stat is the status page's state (status.go).
 	stat *statusState
+	// logOut is where log (and the audit lines) go, when known.
+	logOut io.Writer
 	// memory sets the soft memory limit after each swap (memory.go); nil: none.
 	memory *memoryLimiter
 	// background work (socket mode, gateway, refresh, workers: each a Run)
@@ -138,6 +142,17 @@ func NewMain(cfg *Config, log *slog.Logger) *Main {
 	return &Main{cfg: cfg, log: log, mux: http.NewServeMux(), failOpen: newFailOpen(), redisUp: newRedisStatus(), metrics: NewMetrics(nil, nil), stat: newStatusState()}
 }
 
+// auditLog is the audit log: lines of the process log, held by a
+// lineBuffer that the AsyncAudit flushes after each burst when the process
+// log's output is known (one write per burst, not one per request).
+func (s *Main) auditLog() chat.SlogAudit {
+	if s.logOut == nil {
+		return chat.SlogAudit{Logger: s.log.With("log", "audit")}
+	}
+	b := &lineBuffer{out: s.logOut}
+	return chat.SlogAudit{Logger: newLogger(b, s.cfg.Log, s.cfg.secrets.values()).With("log", "audit"), Buffer: b}
+}
+
 // Open builds every part from the configuration, each outside party once
 // (Redis, GitHub, Slack, Discord): the App with its middleware, the
 // catalog's ingest, scaffolding, the adapters and the HTTP routes. Nothing
@@ -150,7 +165,7 @@ func (s *Main) Open(ctx context.Context) error {
 	// first load: never the embedded example organisation in place of the
 	// configured catalog. Answers say it is still loading; readiness too.
 	opts := AppOptions{Catalogs: paths, RemoteOnly: len(paths) == 0 && len(specs) > 0, Docs: cfg.Docs.Paths, DocsBaseURL: cfg.Docs.BaseURL, Config: cfg.file, Logger: log, InChannel: !cfg.Slack.Ephemeral,
-		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: chat.SlogAudit{Logger: log.With("log", "audit")},
+		RateLimit: cfg.Limits.PerUserRate, Burst: cfg.Limits.Burst, Audit: s.auditLog(),
 		Secrets: cfg.secrets.values(), HealthRules: cfg.Health.rules()}
 	// The audit log line is written by one goroutine, off the request path
 	// (with Redis, the audit stream below is written in the request, as
