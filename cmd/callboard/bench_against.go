@@ -66,7 +66,14 @@ func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, co
 				}
 				fmt.Fprintf(env.Stderr, "bench: catalog of %d entities written to disk in %v\n", entities, time.Since(start).Round(time.Millisecond))
 			}
-			args = []string{"serve", "--catalog", catDir}
+			// The load's 50 users ask thousands of times a second: under the
+			// default per-user limit (1 a second, burst 10) nearly every
+			// answer would be "Slow down", not the one asked for.
+			cfgFile := filepath.Join(dir, "callboard.yaml")
+			if err := os.WriteFile(cfgFile, []byte(benchServeConfig), 0o600); err != nil {
+				return out, err
+			}
+			args = []string{"serve", "--config", cfgFile, "--catalog", catDir}
 		default:
 			return out, fmt.Errorf("--against: unknown server %q (floor or callboard)", name)
 		}
@@ -85,6 +92,11 @@ func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, co
 	}
 	return out, nil
 }
+
+// benchServeConfig is the configuration of the serve measured: the
+// defaults, with a per-user rate limit the load never reaches (the limiter
+// still runs on every request).
+const benchServeConfig = "limits:\n  per_user_rate: 1000000000\n  burst: 1000000000\n"
 
 // benchAsk picks k questions of one kind: "owns" (who owns a component),
 // "team" (a group's card and what it owns) or "mix" (bench's default mix).
