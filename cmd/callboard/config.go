@@ -304,7 +304,7 @@ func defaultConfig() Config {
 		Slack:    SlackConfig{Mode: "http", Command: "/callboard", Ephemeral: true},
 		Discord:  DiscordConfig{Prefix: "!cb"},
 		Limits:   LimitsConfig{PerUserRate: 1, Burst: 10},
-		Memory:   MemoryConfig{Headroom: 1.5},
+		Memory:   MemoryConfig{Headroom: 1.2},
 		OnCall:   OnCallConfig{CacheTTL: time.Minute, Timeout: 2 * time.Second},
 		Log:      LogConfig{Level: "info", Format: "auto"},
 		Scaffold: ScaffoldConfig{Workers: 2, ClaimTimeout: 15 * time.Second},
