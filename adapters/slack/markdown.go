@@ -42,6 +42,14 @@ func link(url, title string) string {
 // mrkdwn converts the bot's light Markdown (**bold**, _italic_, `code`,
 // [text](url)) to Slack mrkdwn, escaping &, < and > everywhere.
 func mrkdwn(s string) string {
+	if !strings.ContainsAny(s, "`*[&<>") {
+		return s // nothing to convert or escape: most field names and values
+	}
+	return convertMrkdwn(s)
+}
+
+// convertMrkdwn is mrkdwn's conversion, character by character.
+func convertMrkdwn(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
@@ -71,7 +79,7 @@ func mrkdwn(s string) string {
 				continue
 			}
 			b.WriteString("*")
-			b.WriteString(mrkdwn(s[i+2 : i+2+end]))
+			b.WriteString(convertMrkdwn(s[i+2 : i+2+end]))
 			b.WriteString("*")
 			i += 2 + end + 2
 		case s[i] == '[':

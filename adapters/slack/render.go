@@ -83,9 +83,54 @@ type actionValue struct {
 	Ref string `json:"v,omitempty"`
 }
 
+// encode is json.Marshal(v), written field by field (a button or two on
+// every answer went through reflection).
 func (v actionValue) encode() string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	b := make([]byte, 0, 24+len(v.Command)+len(v.Key)+len(v.Ref))
+	b = append(b, '{')
+	field := func(name string) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	if v.Command != "" {
+		field("c")
+		b = appendJSONString(b, v.Command)
+	}
+	if v.Page != 0 {
+		field("p")
+		b = strconv.AppendInt(b, int64(v.Page), 10)
+	}
+	if v.Part != 0 {
+		field("s")
+		b = strconv.AppendInt(b, int64(v.Part), 10)
+	}
+	if v.Key != "" {
+		field("k")
+		b = appendJSONString(b, v.Key)
+	}
+	if v.Ref != "" {
+		field("v")
+		b = appendJSONString(b, v.Ref)
+	}
+	return string(append(b, '}'))
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// that needs no escape as it is, anything else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // decodeValue reads a button value as it came; a Ref is resolved by

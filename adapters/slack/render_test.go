@@ -184,3 +184,30 @@ func mustAnswer(text string) *chat.Response {
 	}
 	return r
 }
+
+// mrkdwn returns text with nothing to convert as it is, and what the
+// conversion would give for everything else.
+func FuzzMrkdwnShortcut(f *testing.F) {
+	for _, s := range []string{"payments-api", "team_a owns it", "**bold** `code` [x](https://e.x)", "a & b < c > d", "caf\xc3\xa9 \xff", "*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mrkdwn(s), convertMrkdwn(s); got != want {
+			t.Fatalf("mrkdwn(%q) = %q, the conversion gives %q", s, got, want)
+		}
+	})
+}
+
+// A button value is what json.Marshal would make of it.
+func FuzzActionValueEncode(f *testing.F) {
+	f.Add("who owns payments-api", 2, 1, "k1", "")
+	f.Add("team <a> & \"b\"\\ caf\xc3\xa9 \xff \u2028", -3, 0, "", "ref")
+	f.Add("", 0, 0, "", "")
+	f.Fuzz(func(t *testing.T, c string, p, part int, k, ref string) {
+		v := actionValue{Command: c, Page: p, Part: part, Key: k, Ref: ref}
+		want, _ := json.Marshal(v)
+		if got := v.encode(); got != string(want) {
+			t.Fatalf("encode %q, json.Marshal %q", got, want)
+		}
+	})
+}
