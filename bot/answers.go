@@ -760,17 +760,26 @@ func byKindItems(es []*catalog.Entity, detail func(*catalog.Entity) string) []It
 }
 
 // teamRowsOf is g's members then what it owns, each sorted by kind and
-// name: computed on the first request for g and kept with the snapshot's
-// lookup, so it is never served for another snapshot.
-func (a *answers) teamRowsOf(s *catalog.Snapshot, g *catalog.Entity, members, owned []*catalog.Entity) []kindRow {
+// name, and what it owns counted by kind (kindCounts): computed on the
+// first request for g and kept with the snapshot's lookup, so they are
+// never served for another snapshot.
+func (a *answers) teamRowsOf(s *catalog.Snapshot, g *catalog.Entity, members, owned []*catalog.Entity) ([]kindRow, string) {
 	l := a.lookups.get(s)
 	if v, ok := l.teamRows.Load(g); ok {
-		return v.([]kindRow)
+		t := v.(*teamList)
+		return t.rows, t.owns
 	}
 	rows := appendByKind(make([]kindRow, 0, len(members)+len(owned)), members, true)
 	rows = appendByKind(rows, owned, false)
-	l.teamRows.Store(g, rows)
-	return rows
+	t := &teamList{rows: rows, owns: kindCounts(owned)}
+	l.teamRows.Store(g, t)
+	return t.rows, t.owns
+}
+
+// teamList is what teamRowsOf keeps for a team.
+type teamList struct {
+	rows []kindRow
+	owns string // kindCounts of what it owns
 }
 
 // kindRow is an entity to list, with its sort keys computed once.
@@ -888,13 +897,13 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	}
 	members := related(s, g, catalog.RelHasMember)
 	owned := s.OwnedBy(ref)
+	rows, owns := a.teamRowsOf(s, g, members, owned)
 	resp.Fields = append(resp.Fields, Field{Name: "Members", Value: strconv.Itoa(len(members)), Short: true})
 	if len(owned) > 0 {
-		resp.Fields = append(resp.Fields, Field{Name: "Owns", Value: kindCounts(owned), Short: true})
+		resp.Fields = append(resp.Fields, Field{Name: "Owns", Value: owns, Short: true})
 	}
 	// One paged list: members first, then what it owns by kind, sorted
 	// once per snapshot. Items are built for the page shown only.
-	rows := a.teamRowsOf(s, g, members, owned)
 	var mem, own []Item
 	for _, r := range pageOf(a, req, resp, rows) {
 		it := Item{Text: entityLabel(r.e), Ref: r.e.Ref().String()}

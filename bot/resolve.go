@@ -28,9 +28,9 @@ type lookup struct {
 	examplesOnce sync.Once
 	examples     map[string]string
 	// teamRows holds, per group entity, its members then what it owns,
-	// sorted (see teamRowsOf): built on a team's first request, then read
+	// sorted, and what it owns counted by kind (see teamRowsOf): built on a team's first request, then read
 	// by every request on this snapshot. Never modified once stored.
-	teamRows sync.Map // *catalog.Entity → []kindRow
+	teamRows sync.Map // *catalog.Entity → *teamList
 }
 
 // lookups caches the lookup of the last two snapshots: the one in force and

@@ -55,17 +55,34 @@ func TestTeamAnswerFollowsASnapshotSwap(t *testing.T) {
 		}
 		return flat(resp)
 	}
+	// The "Owns" count is kept with the list: it must follow the swap too.
+	owns := func() string {
+		resp, err := r.Handle(context.Background(), &bot.Request{Text: "team " + team.Ref().String(), Platform: bot.PlatformSlack, User: bot.User{ID: "U1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range resp.Fields {
+			if f.Name == "Owns" {
+				return f.Value
+			}
+		}
+		return ""
+	}
 	name := gone.Ref().String()
 	for range 2 { // the second answer comes from the kept list
 		if got := teamOf(); !strings.Contains(got, name) {
 			t.Fatalf("before the swap, %s is not listed:\n%s", name, got)
 		}
 	}
+	ownsBefore := owns()
 	store.Swap(after)
 	for range 2 {
 		if got := teamOf(); strings.Contains(got, name) {
 			t.Fatalf("after the swap, %s (only in the old snapshot) is still listed:\n%s", name, got)
 		}
+	}
+	if ownsAfter := owns(); ownsAfter == ownsBefore || ownsAfter == "" {
+		t.Fatalf("owns %q before the swap, %q after it, which lost a component", ownsBefore, ownsAfter)
 	}
 	store.Swap(before)
 	if got := teamOf(); !strings.Contains(got, name) {
