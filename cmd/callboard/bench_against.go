@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -98,6 +99,30 @@ func benchAgainst(ctx context.Context, env *Env, names []string, entities, n, co
 // still runs on every request).
 const benchServeConfig = "limits:\n  per_user_rate: 1000000000\n  burst: 1000000000\n"
 
+// checkBenchAnswer refuses a reply of serve that is not the answer asked
+// for: a rate limit's or an error's message, or an answer that does not
+// name what was asked about (the last word of the question). A run that
+// measured such replies measured the wrong thing (one did: the default
+// per-user limit answered nearly every request with "Slow down").
+func checkBenchAnswer(asked string, reply []byte) error {
+	var m struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(reply, &m); err != nil {
+		return fmt.Errorf("reply is not a Slack message: %v", err)
+	}
+	for _, bad := range []string{"Slow down", "went wrong", "Nothing in the catalog is called", "No answer came back", "still loading"} {
+		if strings.Contains(m.Text, bad) {
+			return fmt.Errorf("not the answer asked for: %q", m.Text)
+		}
+	}
+	fields := strings.Fields(asked)
+	if len(fields) > 0 && !bytes.Contains(bytes.ToLower(reply), []byte(strings.ToLower(fields[len(fields)-1]))) {
+		return fmt.Errorf("the answer does not name %q: %q", fields[len(fields)-1], m.Text)
+	}
+	return nil
+}
+
 // benchAsk picks k questions of one kind: "owns" (who owns a component),
 // "team" (a group's card and what it owns) or "mix" (bench's default mix).
 func benchAsk(snap *catalog.Snapshot, ask string, k int) []string {
@@ -174,6 +199,9 @@ func benchOneServer(ctx context.Context, name, exe string, args []string, n, con
 		res.ProcErr = err.Error()
 	}
 	opts := loadgen.Options{URL: base + "/slack/commands", Secret: secret, Concurrency: conc, Rate: rate, Commands: commands, Timeout: timeout}
+	if name == "callboard" {
+		opts.Check = checkBenchAnswer
+	}
 	// A short warm-up: connections, lazily built indexes, the first GC cycles.
 	opts.N = max(1, min(n/10, 2000))
 	if _, err := loadgen.Run(ctx, opts); err != nil {

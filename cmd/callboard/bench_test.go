@@ -101,3 +101,22 @@ func TestBenchAgainstRefusesUnknownServers(t *testing.T) {
 		}
 	}
 }
+
+// bench --against counts a reply that is not the answer asked for as an
+// error: a run once measured the rate limit's "Slow down" for every request.
+func TestBenchAnswerCheckRefusesWhatWasNotAsked(t *testing.T) {
+	ok := `{"response_type":"ephemeral","text":"svc-00042 is owned by Team Alpha","blocks":[]}`
+	if err := checkBenchAnswer("who owns svc-00042", []byte(ok)); err != nil {
+		t.Fatalf("the answer asked for refused: %v", err)
+	}
+	for _, bad := range []string{
+		`{"response_type":"ephemeral","text":"Slow down a little: svc-00042","blocks":[]}`,
+		`{"text":"Something went wrong"}`,
+		`{"text":"payments-api is owned by Team Payments"}`,
+		`not json`,
+	} {
+		if err := checkBenchAnswer("who owns svc-00042", []byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}

@@ -36,6 +36,11 @@ type Options struct {
 	First int
 	// Timeout bounds the whole run (default 5 minutes).
 	Timeout time.Duration
+	// Check, when set, is given each reply with the command line asked and
+	// says what is wrong with it: a reply it refuses counts as an error,
+	// so a run measures the answers asked for, not (say) a rate limit's
+	// "slow down" or an error message.
+	Check func(asked string, reply []byte) error
 }
 
 // Result is what Run measured. Latency is from sending a request to having
@@ -164,7 +169,8 @@ func Body(command, text string, i int) string {
 }
 
 func one(ctx context.Context, c *http.Client, opts Options, i int) (time.Duration, error) {
-	body := Body(opts.Command, opts.Commands[i%len(opts.Commands)], opts.First+i)
+	asked := opts.Commands[i%len(opts.Commands)]
+	body := Body(opts.Command, asked, opts.First+i)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, opts.URL, strings.NewReader(body))
 	if err != nil {
@@ -178,7 +184,9 @@ func one(ctx context.Context, c *http.Client, opts Options, i int) (time.Duratio
 	if err != nil {
 		return 0, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	// Every reply is read whole into memory, checked or not: servers
+	// measured side by side cost the generator the same.
+	reply, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	d := time.Since(start)
 	if err != nil {
@@ -186,6 +194,11 @@ func one(ctx context.Context, c *http.Client, opts Options, i int) (time.Duratio
 	}
 	if resp.StatusCode != http.StatusOK {
 		return d, fmt.Errorf("request %d: status %d", i, resp.StatusCode)
+	}
+	if opts.Check != nil {
+		if err := opts.Check(asked, reply); err != nil {
+			return d, fmt.Errorf("request %d (%q): %w", i, asked, err)
+		}
 	}
 	return d, nil
 }
