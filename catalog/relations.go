@@ -81,7 +81,7 @@ func Build(results ...*Result) *Snapshot {
 		}
 	}
 	entities := make([]*Entity, 0, n)
-	byRef := make(map[Ref]int32, n) // lowerRef -> index in entities
+	byRef := newRefIndex(n, &entities) // lowerRef -> index in entities
 	// Entities that failed validation: a reference to one is explained as
 	// such, not as a missing entity.
 	var invalid map[Ref]string
@@ -108,13 +108,11 @@ func Build(results ...*Result) *Snapshot {
 		}
 		problems = append(problems, r.Problems...)
 		for _, e := range r.Entities {
-			k := lowerRef(e.Ref())
-			if first, dup := byRef[k]; dup {
+			if first, ok := byRef.add(lowerRef(e.Ref()), int32(len(entities)), true); !ok {
 				problems = append(problems, Problem{Pos: e.Origin.Pos, Severity: Error, Entity: e.Ref(),
 					Message: "duplicate entity " + e.Ref().String() + ": already defined at " + entities[first].Origin.Pos.String() + " (the first one is kept)"})
 				continue
 			}
-			byRef[k] = int32(len(entities))
 			entities = append(entities, e)
 		}
 	}
@@ -125,7 +123,7 @@ func Build(results ...*Result) *Snapshot {
 	// range keeping its own lists, read in place in range order (not joined
 	// into one list: at 1M entities copying them, strings and all, under
 	// the collector's write barriers took 8.5 s, issue 25).
-	parts := relationParts(entities, byRef, invalid)
+	parts := relationParts(entities, &byRef, invalid)
 	// Entity i's outgoing relations are parts[partOf[i]].out[outAt[i] : outAt[i]+outCnt[i]].
 	partOf := make([]uint16, len(entities))
 	outAt := make([]int32, len(entities))
@@ -209,7 +207,7 @@ func Build(results ...*Result) *Snapshot {
 		}
 		e.refPos = nil // positions are only needed for Build's messages
 	}
-	return newSnapshot(entities, problems, byRef, tos)
+	return newSnapshot(entities, problems, &byRef, tos)
 }
 
 // relPart is what one range of entities contributes to Build.
@@ -221,7 +219,7 @@ type relPart struct {
 
 // relationParts resolves the entities' spec references, in parallel over
 // ranges of entities.
-func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string) []relPart {
+func relationParts(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]string) []relPart {
 	workers := min(runtime.GOMAXPROCS(0), len(entities)/2000+1)
 	parts := make([]relPart, workers)
 	var wg sync.WaitGroup
@@ -239,7 +237,7 @@ func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]stri
 
 // resolveRange makes the outgoing relations of entities[lo:hi] (each once)
 // and the inverses to add to their targets, with the problems found.
-func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string, lo, hi int) relPart {
+func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]string, lo, hi int) relPart {
 	pt := relPart{lo: lo, hi: hi}
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
 	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
@@ -264,7 +262,7 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 					continue
 				}
 				lr := lowerRef(r)
-				j, ok := byRef[lr]
+				j, ok := byRef.index(lr)
 				if !ok {
 					msg := "spec." + f.key + ": " + r.String() + " does not exist in the catalog"
 					if file, bad := invalid[lr]; bad {
@@ -294,7 +292,7 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 // already make (first is where its outgoing relations start in pt.out). A
 // target missing from the catalog is kept without a warning: the source
 // vouched for the relation, and may hold entities this catalog does not.
-func (pt *relPart) addSourceRelations(entities []*Entity, byRef map[Ref]int32, i, first int) {
+func (pt *relPart) addSourceRelations(entities []*Entity, byRef *hashIndex[Ref], i, first int) {
 	e := entities[i]
 	for _, sr := range e.SourceRelations {
 		if sr.Type == "" || sr.Target.Kind == "" || sr.Target.Name == "" {
@@ -305,7 +303,7 @@ func (pt *relPart) addSourceRelations(entities []*Entity, byRef map[Ref]int32, i
 			r.Namespace = DefaultNamespace
 		}
 		lr := lowerRef(r)
-		j, ok := byRef[lr]
+		j, ok := byRef.index(lr)
 		if ok {
 			r = entities[j].Ref()
 		} else {
