@@ -241,6 +241,7 @@ func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]str
 	pt := relPart{lo: lo, hi: hi}
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
 	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
+	var buf []string
 	for i := lo; i < hi; i++ {
 		e := entities[i]
 		self := e.Ref()
@@ -249,7 +250,7 @@ func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]str
 			if f.rel == "" {
 				continue // positions only (Location targets)
 			}
-			vals := refValues(e, f)
+			vals := refValuesInto(e, f, &buf)
 			for vi, v := range vals {
 				r, err := ParseRef(v, f.defaultKind, self.Namespace)
 				if err != nil {
@@ -366,21 +367,30 @@ type resolvedKey struct {
 // refValues reads the string references of a field (non-strings were already
 // rejected by validation; here they are ignored).
 func refValues(e *Entity, f refField) []string {
+	var buf []string
+	return refValuesInto(e, f, &buf)
+}
+
+// refValuesInto is refValues reusing *buf's storage (the result may also
+// be the spec's own list: it must not be modified).
+func refValuesInto(e *Entity, f refField, buf *[]string) []string {
 	switch v := e.Spec[f.key].(type) {
 	case string:
 		if v == "" {
 			return nil
 		}
-		return []string{v}
+		*buf = append((*buf)[:0], v)
+		return *buf
 	case []string:
 		return v
 	case []any:
-		out := make([]string, 0, len(v))
+		out := (*buf)[:0]
 		for _, x := range v {
 			if s, ok := x.(string); ok && s != "" {
 				out = append(out, s)
 			}
 		}
+		*buf = out
 		return out
 	}
 	return nil
