@@ -81,7 +81,11 @@ func Build(results ...*Result) *Snapshot {
 		}
 	}
 	entities := make([]*Entity, 0, n)
-	byRef := newRefIndex(n, &entities) // lowerRef -> index in entities
+	// refs[i] is entities[i].Ref(), read where Build needs it many times:
+	// to check a hit in byRef, as the target of relations to it, and as
+	// the source of their inverses.
+	refs := make([]Ref, 0, n)
+	byRef := newHashIndex(n, func(id int32, k Ref) bool { return refIs(refs[id], k) }) // lowerRef -> index in entities
 	// Entities that failed validation: a reference to one is explained as
 	// such, not as a missing entity.
 	var invalid map[Ref]string
@@ -108,12 +112,14 @@ func Build(results ...*Result) *Snapshot {
 		}
 		problems = append(problems, r.Problems...)
 		for _, e := range r.Entities {
-			if first, ok := byRef.add(lowerRef(e.Ref()), int32(len(entities)), true); !ok {
+			ref := e.Ref()
+			if first, ok := byRef.add(lowerRef(ref), int32(len(entities)), true); !ok {
 				problems = append(problems, Problem{Pos: e.Origin.Pos, Severity: Error, Entity: e.Ref(),
 					Message: "duplicate entity " + e.Ref().String() + ": already defined at " + entities[first].Origin.Pos.String() + " (the first one is kept)"})
 				continue
 			}
 			entities = append(entities, e)
+			refs = append(refs, ref)
 		}
 	}
 	// Relations are collected in order — every entity's outgoing ones, then
@@ -123,7 +129,7 @@ func Build(results ...*Result) *Snapshot {
 	// range keeping its own lists, read in place in range order (not joined
 	// into one list: at 1M entities copying them, strings and all, under
 	// the collector's write barriers took 8.5 s, issue 25).
-	parts := relationParts(entities, &byRef, invalid)
+	parts := relationParts(entities, refs, &byRef, invalid)
 	// Entity i's outgoing relations are parts[partOf[i]].out[outAt[i] : outAt[i]+outCnt[i]].
 	partOf := make([]uint16, len(entities))
 	outAt := make([]int32, len(entities))
@@ -207,6 +213,7 @@ func Build(results ...*Result) *Snapshot {
 		}
 		e.refPos = nil // positions are only needed for Build's messages
 	}
+	byRef.is = func(id int32, k Ref) bool { return hasRef(entities[id], k) } // refs goes
 	return newSnapshot(entities, problems, &byRef, tos)
 }
 
@@ -219,7 +226,7 @@ type relPart struct {
 
 // relationParts resolves the entities' spec references, in parallel over
 // ranges of entities.
-func relationParts(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]string) []relPart {
+func relationParts(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], invalid map[Ref]string) []relPart {
 	workers := min(runtime.GOMAXPROCS(0), len(entities)/2000+1)
 	parts := make([]relPart, workers)
 	var wg sync.WaitGroup
@@ -228,7 +235,7 @@ func relationParts(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]st
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = resolveRange(entities, byRef, invalid, lo, hi)
+			parts[w] = resolveRange(entities, refs, byRef, invalid, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -236,15 +243,16 @@ func relationParts(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]st
 }
 
 // resolveRange makes the outgoing relations of entities[lo:hi] (each once)
-// and the inverses to add to their targets, with the problems found.
-func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]string, lo, hi int) relPart {
+// and the inverses to add to their targets, with the problems found (refs
+// are the entities' references).
+func resolveRange(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], invalid map[Ref]string, lo, hi int) relPart {
 	pt := relPart{lo: lo, hi: hi}
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
 	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
 	var buf []string
 	for i := lo; i < hi; i++ {
 		e := entities[i]
-		self := e.Ref()
+		self := refs[i]
 		first := len(pt.out)
 		for _, f := range fieldsOf(self.Kind) {
 			if f.rel == "" {
@@ -272,7 +280,7 @@ func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]str
 					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: msg})
 					j = -1
 				} else {
-					r = entities[j].Ref() // the target's own spelling
+					r = refs[j] // the target's own spelling
 				}
 				raw := rawRel{from: int32(i), to: j, typ: f.rel, target: r}
 				if repeated(pt.out[first:], raw, lr) {
@@ -284,7 +292,7 @@ func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]str
 				}
 			}
 		}
-		pt.addSourceRelations(entities, byRef, i, first)
+		pt.addSourceRelations(entities, refs, byRef, i, first)
 	}
 	return pt
 }
@@ -293,7 +301,7 @@ func resolveRange(entities []*Entity, byRef *hashIndex[Ref], invalid map[Ref]str
 // already make (first is where its outgoing relations start in pt.out). A
 // target missing from the catalog is kept without a warning: the source
 // vouched for the relation, and may hold entities this catalog does not.
-func (pt *relPart) addSourceRelations(entities []*Entity, byRef *hashIndex[Ref], i, first int) {
+func (pt *relPart) addSourceRelations(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], i, first int) {
 	e := entities[i]
 	for _, sr := range e.SourceRelations {
 		if sr.Type == "" || sr.Target.Kind == "" || sr.Target.Name == "" {
@@ -306,7 +314,7 @@ func (pt *relPart) addSourceRelations(entities []*Entity, byRef *hashIndex[Ref],
 		lr := lowerRef(r)
 		j, ok := byRef.index(lr)
 		if ok {
-			r = entities[j].Ref()
+			r = refs[j]
 		} else {
 			j = -1
 		}
@@ -316,7 +324,7 @@ func (pt *relPart) addSourceRelations(entities []*Entity, byRef *hashIndex[Ref],
 		}
 		pt.out = append(pt.out, raw)
 		if inv := inverseRel[sr.Type]; ok && inv != "" {
-			pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inv, target: e.Ref()})
+			pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inv, target: refs[i]})
 		}
 	}
 }

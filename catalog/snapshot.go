@@ -29,8 +29,10 @@ type Snapshot struct {
 }
 
 // hasRef reports whether e's reference, case-folded, is k (lowerRef(e.Ref()) == k).
-func hasRef(e *Entity, k Ref) bool {
-	r := e.Ref()
+func hasRef(e *Entity, k Ref) bool { return refIs(e.Ref(), k) }
+
+// refIs reports whether lowerRef(r) == k.
+func refIs(r, k Ref) bool {
 	return lowerEq(r.Kind, k.Kind) && lowerEq(r.Namespace, k.Namespace) && lowerEq(r.Name, k.Name)
 }
 
