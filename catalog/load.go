@@ -290,8 +290,9 @@ func (l *loader) files(paths []string, explicit bool, stack []string) {
 		go func() {
 			defer wg.Done()
 			var buf []byte // the worker's file contents, reused
+			free := &mapFree{}
 			for i := range next {
-				results[i] = l.read(todo[i], explicit, &buf)
+				results[i] = l.read(todo[i], explicit, &buf, free)
 			}
 		}()
 	}
@@ -318,7 +319,7 @@ func (l *loader) files(paths []string, explicit bool, stack []string) {
 // decoded keeps a reference to the file's bytes (the YAML parsers copy
 // what they keep), so one buffer serves a worker's files: at 1M entities
 // a fresh one per file was 1 GB of garbage for the collector (issue 25).
-func (l *loader) read(p string, explicit bool, buf *[]byte) fileResult {
+func (l *loader) read(p string, explicit bool, buf *[]byte, free *mapFree) fileResult {
 	fr := fileResult{path: p, explicit: explicit}
 	display := l.opts.display(p)
 	st, err := fs.Stat(l.fsys, p)
@@ -344,7 +345,7 @@ func (l *loader) read(p string, explicit bool, buf *[]byte) fileResult {
 	fp := fastParsers.Get().(*fastParser)
 	aliases := newAliasBudget()
 	eachDocument(display, data, fp, func(doc Document) {
-		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p, aliases))
+		fr.docs = append(fr.docs, decodeDocument(display, doc, l.fsys, p, aliases, free))
 	})
 	fastParsers.Put(fp)
 	return fr
