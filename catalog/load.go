@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -304,6 +305,14 @@ func (l *loader) files(paths []string, explicit bool, stack []string) {
 	}
 	close(next)
 	wg.Wait()
+	// Room for every document at once: growing the lists a file at a time
+	// copied them over and over (at 1M entities ~500 MB of garbage).
+	docs := 0
+	for _, fr := range results {
+		docs += len(fr.docs)
+	}
+	l.res.Documents = slices.Grow(l.res.Documents, docs)
+	l.res.Entities = slices.Grow(l.res.Entities, docs)
 	for _, fr := range results {
 		if fr.path == "" {
 			continue // cancelled before it was read
