@@ -129,6 +129,7 @@ func Build(results ...*Result) *Snapshot {
 	// range keeping its own lists, read in place in range order (not joined
 	// into one list: at 1M entities copying them, strings and all, under
 	// the collector's write barriers took 8.5 s, issue 25).
+	indexes := startEntityIndexes(entities)
 	parts := relationParts(entities, refs, &byRef, invalid)
 	// Entity i's outgoing relations are parts[partOf[i]].out[outAt[i] : outAt[i]+outCnt[i]].
 	partOf := make([]uint16, len(entities))
@@ -214,7 +215,7 @@ func Build(results ...*Result) *Snapshot {
 		e.refPos = nil // positions are only needed for Build's messages
 	}
 	byRef.is = func(id int32, k Ref) bool { return hasRef(entities[id], k) } // refs goes
-	return newSnapshot(entities, problems, &byRef, tos)
+	return newSnapshot(entities, problems, &byRef, tos, indexes)
 }
 
 // relPart is what one range of entities contributes to Build.

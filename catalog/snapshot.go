@@ -79,19 +79,58 @@ type Match struct {
 // the problems found while loading them. Entities with the same reference
 // (compared case-insensitively) after the first are ignored by Get.
 func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
-	return newSnapshot(entities, problems, nil, nil)
+	return newSnapshot(entities, problems, nil, nil, nil)
+}
+
+// entityIndexes are the indexes made from the entities alone (not their
+// relations), being built in goroutines of their own.
+type entityIndexes struct {
+	fuzzy chan fuzzyIndex
+	names chan nameIndexes
+}
+
+type nameIndexes struct {
+	byName hashIndex[string]
+	byAnno hashIndex[annoKey]
+}
+
+// startEntityIndexes starts building the fuzzy, name and annotation
+// indexes of entities. Build starts them as soon as it knows its entities,
+// so that they run beside the resolution of relations too: at 1M entities
+// they were the last to finish (issue 25).
+func startEntityIndexes(entities []*Entity) *entityIndexes {
+	x := &entityIndexes{fuzzy: make(chan fuzzyIndex, 1), names: make(chan nameIndexes, 1)}
+	go func() { x.fuzzy <- newFuzzyIndex(entities) }()
+	go func() {
+		annos := 0
+		for _, e := range entities {
+			annos += len(e.Metadata.Annotations)
+		}
+		ix := nameIndexes{
+			byName: newHashIndex(len(entities), func(id int32, k string) bool { return lowerEq(entities[id].Metadata.Name, k) }),
+			byAnno: newHashIndex(annos, func(id int32, k annoKey) bool {
+				v, ok := entities[id].Metadata.Annotations[k.key]
+				return ok && lowerEq(v, k.value)
+			}),
+		}
+		for i, e := range entities {
+			ix.byName.add(strings.ToLower(e.Metadata.Name), int32(i), false)
+			for ak, av := range e.Metadata.Annotations {
+				ix.byAnno.add(annoKey{ak, strings.ToLower(av)}, int32(i), false)
+			}
+		}
+		x.names <- ix
+	}()
+	return x
 }
 
 // newSnapshot is NewSnapshot for a caller (Build) that has already indexed
 // the references (byRef: lowerRef -> index, first one kept) and resolved
 // each relation's target: tos holds, for the entities' relations in order,
-// the target's index or -1. Either may be nil, to be computed here.
-func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], tos []int32) *Snapshot {
+// the target's index or -1, and may have started the entity indexes. Any
+// may be nil, to be computed here.
+func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], tos []int32, pending *entityIndexes) *Snapshot {
 	n := len(entities)
-	annos := 0
-	for _, e := range entities {
-		annos += len(e.Metadata.Annotations)
-	}
 	s := &Snapshot{
 		entities: entities,
 		byOwner:  make(map[Ref][]int32),
@@ -101,11 +140,6 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 		problems: problems,
 		built:    time.Now(),
 	}
-	s.byName = newHashIndex(n, func(id int32, k string) bool { return lowerEq(s.entities[id].Metadata.Name, k) })
-	s.byAnno = newHashIndex(annos, func(id int32, k annoKey) bool {
-		v, ok := s.entities[id].Metadata.Annotations[k.key]
-		return ok && lowerEq(v, k.value)
-	})
 	if byRef != nil {
 		s.byRef = *byRef
 	} else {
@@ -116,18 +150,9 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 	}
 	// The fuzzy index and the name and annotation indexes are built beside
 	// the relation indexes: they read only the entities.
-	fuzzy := make(chan fuzzyIndex, 1)
-	go func() { fuzzy <- newFuzzyIndex(entities) }()
-	names := make(chan struct{})
-	go func() {
-		defer close(names)
-		for i, e := range entities {
-			s.byName.add(strings.ToLower(e.Metadata.Name), int32(i), false)
-			for ak, av := range e.Metadata.Annotations {
-				s.byAnno.add(annoKey{ak, strings.ToLower(av)}, int32(i), false)
-			}
-		}
-	}()
+	if pending == nil {
+		pending = startEntityIndexes(entities)
+	}
 	total := 0
 	for _, e := range entities {
 		total += len(e.Relations)
@@ -190,8 +215,9 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 		}
 	}
 	s.walk = newWalkIndex(s.out)
-	<-names
-	s.fuzzy = <-fuzzy
+	names := <-pending.names
+	s.byName, s.byAnno = names.byName, names.byAnno
+	s.fuzzy = <-pending.fuzzy
 	return s
 }
 
