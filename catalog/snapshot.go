@@ -195,6 +195,24 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 			in += c
 		}
 	}
+	// The incoming lists are filled in a goroutine of their own, beside the
+	// rest: this was a serial second of a 1M build (issue 25). Each side
+	// reads the relations in order, so every list is in the same order.
+	inDone := make(chan struct{})
+	go func() {
+		defer close(inDone)
+		t := 0
+		for i, e := range entities {
+			for _, r := range e.Relations {
+				if j := tos[t]; j >= 0 {
+					if code := relTypeCodes[r.Type]; code != 0 {
+						s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
+					}
+				}
+				t++
+			}
+		}
+	}()
 	t = 0
 	for i, e := range entities {
 		for _, r := range e.Relations {
@@ -207,7 +225,6 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 			code := relTypeCodes[r.Type]
 			if j >= 0 && code != 0 {
 				s.out[i] = append(s.out[i], adj{typ: code, to: j})
-				s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
 			} else {
 				lr := lowerRef(r.Target)
 				s.extraIn[lr] = append(s.extraIn[lr], edge{typ: r.Type, from: int32(i)})
@@ -215,6 +232,7 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], 
 		}
 	}
 	s.walk = newWalkIndex(s.out)
+	<-inDone
 	names := <-pending.names
 	s.byName, s.byAnno = names.byName, names.byAnno
 	s.fuzzy = <-pending.fuzzy
