@@ -35,7 +35,7 @@ func FuzzParse(f *testing.F) {
 				}
 				continue
 			}
-			d := decodeDocument("f.yaml", doc, nil, "f.yaml", nil)
+			d := decodeDocument("f.yaml", doc, nil, "f.yaml", nil, nil)
 			for _, p := range d.problems {
 				if !strings.HasPrefix(p.Pos.File, "f.yaml") {
 					t.Fatalf("problem without file: %s", p)

@@ -46,25 +46,62 @@ func newFuzzyIndex(entities []*Entity) fuzzyIndex {
 	n := len(entities)
 	ix := fuzzyIndex{grams: make(map[uint32][]int32, 1<<14), terms: make([]term, 0, n*2), lower: make([][2]string, n),
 		counts: &sync.Pool{New: func() any { c := make([]uint8, n); return &c }}}
+	// The posting lists are cut from one slab, counted first and then
+	// filled: appending to each list as it grew copied the long ones again
+	// and again (2.5 s of a 1M build, issue 25). Each entity is listed
+	// once per trigram, in load order.
+	slot := make(map[uint32]int32, 1<<14) // trigram -> its index in cnt and last
+	var cnt, last []int32
 	var buf []uint32
+	grams := func(i int) []uint32 {
+		buf = gramsOf(ix.lower[i][0], buf[:0])
+		if t := ix.lower[i][1]; t != "" && t != ix.lower[i][0] {
+			buf = gramsOf(t, buf)
+		}
+		return buf
+	}
+	total := 0
 	for i, e := range entities {
 		id := int32(i)
 		name := strings.ToLower(e.Metadata.Name)
 		title := strings.ToLower(e.Metadata.Title)
 		ix.lower[i] = [2]string{name, title}
-		buf = gramsOf(name, buf[:0])
 		ix.terms = append(ix.terms, term{name, id})
 		if title != "" && title != name {
-			buf = gramsOf(title, buf)
 			ix.terms = append(ix.terms, term{title, id})
 		}
-		for _, g := range buf {
-			p := ix.grams[g]
-			if n := len(p); n > 0 && p[n-1] == id {
-				continue
+		for _, g := range grams(i) {
+			k, ok := slot[g]
+			if !ok {
+				k = int32(len(cnt))
+				slot[g] = k
+				cnt, last = append(cnt, 0), append(last, -1)
 			}
-			ix.grams[g] = append(p, id)
+			if last[k] != id {
+				last[k] = id
+				cnt[k]++
+				total++
+			}
 		}
+	}
+	slab := make([]int32, total)
+	lists := make([][]int32, len(cnt))
+	at := 0
+	for k, c := range cnt {
+		lists[k] = slab[at : at : at+int(c)]
+		at += int(c)
+	}
+	for i := range entities {
+		id := int32(i)
+		for _, g := range grams(i) {
+			k := slot[g]
+			if l := lists[k]; len(l) == 0 || l[len(l)-1] != id {
+				lists[k] = append(l, id) // within its capacity
+			}
+		}
+	}
+	for g, k := range slot {
+		ix.grams[g] = lists[k]
 	}
 	// slices.SortFunc over the compact terms, not sort.Slice's reflected
 	// swaps (8.5 s of a 1M build, issue 25); equal texts by entity, so the

@@ -271,6 +271,8 @@ type converter struct {
 	// counts the aliases being expanded around the current node.
 	aliases *aliasBudget
 	inAlias int
+	// free, when set, holds emptied small maps to reuse (see recycleMaps).
+	free *mapFree
 }
 
 func (c *converter) pos(n *yaml.Node) Position {
@@ -338,7 +340,7 @@ func (c *converter) value(n *yaml.Node, depth int) any {
 		}
 		return out
 	case yaml.MappingNode:
-		out := make(map[string]any, len(n.Content)/2)
+		out := c.free.get(len(n.Content) / 2)
 		var seen map[string]*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := deref(n.Content[i])

@@ -81,7 +81,11 @@ func Build(results ...*Result) *Snapshot {
 		}
 	}
 	entities := make([]*Entity, 0, n)
-	byRef := make(map[Ref]int32, n) // lowerRef -> index in entities
+	// refs[i] is entities[i].Ref(), read where Build needs it many times:
+	// to check a hit in byRef, as the target of relations to it, and as
+	// the source of their inverses.
+	refs := make([]Ref, 0, n)
+	byRef := newHashIndex(n, func(id int32, k Ref) bool { return refIs(refs[id], k) }) // lowerRef -> index in entities
 	// Entities that failed validation: a reference to one is explained as
 	// such, not as a missing entity.
 	var invalid map[Ref]string
@@ -108,14 +112,14 @@ func Build(results ...*Result) *Snapshot {
 		}
 		problems = append(problems, r.Problems...)
 		for _, e := range r.Entities {
-			k := lowerRef(e.Ref())
-			if first, dup := byRef[k]; dup {
+			ref := e.Ref()
+			if first, ok := byRef.add(lowerRef(ref), int32(len(entities)), true); !ok {
 				problems = append(problems, Problem{Pos: e.Origin.Pos, Severity: Error, Entity: e.Ref(),
 					Message: "duplicate entity " + e.Ref().String() + ": already defined at " + entities[first].Origin.Pos.String() + " (the first one is kept)"})
 				continue
 			}
-			byRef[k] = int32(len(entities))
 			entities = append(entities, e)
+			refs = append(refs, ref)
 		}
 	}
 	// Relations are collected in order — every entity's outgoing ones, then
@@ -125,7 +129,8 @@ func Build(results ...*Result) *Snapshot {
 	// range keeping its own lists, read in place in range order (not joined
 	// into one list: at 1M entities copying them, strings and all, under
 	// the collector's write barriers took 8.5 s, issue 25).
-	parts := relationParts(entities, byRef, invalid)
+	indexes := startEntityIndexes(entities)
+	parts := relationParts(entities, refs, &byRef, invalid)
 	// Entity i's outgoing relations are parts[partOf[i]].out[outAt[i] : outAt[i]+outCnt[i]].
 	partOf := make([]uint16, len(entities))
 	outAt := make([]int32, len(entities))
@@ -158,7 +163,7 @@ func Build(results ...*Result) *Snapshot {
 			}
 			for _, r := range own(int32(i)) {
 				if r.to >= 0 {
-					long[resolvedKey{r.from, r.to, relTypeCodes[r.typ]}] = struct{}{}
+					long[resolvedKey{r.from, r.to, r.code}] = struct{}{}
 				}
 			}
 		}
@@ -174,7 +179,6 @@ func Build(results ...*Result) *Snapshot {
 			kept = append(kept, inv)
 			cnt[inv.from]++
 		}
-		clear(pt.inverses[len(kept):]) // let the strings of the dropped go
 		pt.inverses = kept
 		total += len(pt.out) + len(kept)
 	}
@@ -184,8 +188,9 @@ func Build(results ...*Result) *Snapshot {
 	p := int32(0)
 	for i := range entities {
 		next[i] = p + outCnt[i] // where its inverses go
+		pt := &parts[partOf[i]]
 		for k, r := range own(int32(i)) {
-			rels[p+int32(k)] = Relation{Type: r.typ, Target: r.target}
+			rels[p+int32(k)] = pt.relation(refs, r)
 			tos[p+int32(k)] = r.to
 		}
 		p += cnt[i]
@@ -194,7 +199,7 @@ func Build(results ...*Result) *Snapshot {
 		for _, inv := range parts[pi].inverses {
 			q := next[inv.from]
 			next[inv.from]++
-			rels[q] = Relation{Type: inv.typ, Target: inv.target}
+			rels[q] = Relation{Type: relTypeNames[inv.code], Target: refs[inv.to]}
 			tos[q] = inv.to
 		}
 	}
@@ -209,19 +214,63 @@ func Build(results ...*Result) *Snapshot {
 		}
 		e.refPos = nil // positions are only needed for Build's messages
 	}
-	return newSnapshot(entities, problems, byRef, tos)
+	byRef.is = func(id int32, k Ref) bool { return hasRef(entities[id], k) } // refs goes
+	return newSnapshot(entities, problems, &byRef, tos, indexes)
 }
 
 // relPart is what one range of entities contributes to Build.
 type relPart struct {
 	lo, hi        int // the range of entities
 	out, inverses []rawRel
-	problems      []Problem
+	// extra holds the type and target of the relations that rawRel cannot
+	// name: of a type without a code, or to a missing entity.
+	extra    []Relation
+	problems []Problem
+}
+
+// relation is r as the entity's Relation (refs are the entities' references).
+func (pt *relPart) relation(refs []Ref, r rawRel) Relation {
+	if r.x >= 0 {
+		return pt.extra[r.x]
+	}
+	return Relation{Type: relTypeNames[r.code], Target: refs[r.to]}
+}
+
+// add appends entity i's relation of type typ (code: its code) to
+// entities[j] (-1: missing, target says which) unless the entity's
+// relations so far (from first in pt.out) hold it already, and reports
+// whether it did (lr is target folded).
+func (pt *relPart) add(i, first int, typ string, code uint8, j int32, target, lr Ref) bool {
+	if pt.repeated(first, typ, code, j, lr) {
+		return false
+	}
+	r := rawRel{from: int32(i), to: j, code: code, x: -1}
+	if code == 0 || j < 0 {
+		r.x = int32(len(pt.extra))
+		pt.extra = append(pt.extra, Relation{Type: typ, Target: target})
+	}
+	pt.out = append(pt.out, r)
+	return true
+}
+
+// repeated reports whether pt.out[first:], an entity's relations so far,
+// already holds one of type typ (code) to j, or, for a missing target, to
+// the one lr names.
+func (pt *relPart) repeated(first int, typ string, code uint8, j int32, lr Ref) bool {
+	for _, x := range pt.out[first:] {
+		if x.to != j || x.code != code || code == 0 && pt.extra[x.x].Type != typ {
+			continue
+		}
+		if j >= 0 || lowerRef(pt.extra[x.x].Target) == lr {
+			return true
+		}
+	}
+	return false
 }
 
 // relationParts resolves the entities' spec references, in parallel over
 // ranges of entities.
-func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string) []relPart {
+func relationParts(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], invalid map[Ref]string) []relPart {
 	workers := min(runtime.GOMAXPROCS(0), len(entities)/2000+1)
 	parts := make([]relPart, workers)
 	var wg sync.WaitGroup
@@ -230,7 +279,7 @@ func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]stri
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = resolveRange(entities, byRef, invalid, lo, hi)
+			parts[w] = resolveRange(entities, refs, byRef, invalid, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -238,20 +287,22 @@ func relationParts(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]stri
 }
 
 // resolveRange makes the outgoing relations of entities[lo:hi] (each once)
-// and the inverses to add to their targets, with the problems found.
-func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]string, lo, hi int) relPart {
+// and the inverses to add to their targets, with the problems found (refs
+// are the entities' references).
+func resolveRange(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], invalid map[Ref]string, lo, hi int) relPart {
 	pt := relPart{lo: lo, hi: hi}
 	pt.out = make([]rawRel, 0, (hi-lo)*4)
 	pt.inverses = make([]rawRel, 0, (hi-lo)*3)
+	var buf []string
 	for i := lo; i < hi; i++ {
 		e := entities[i]
-		self := e.Ref()
+		self := refs[i]
 		first := len(pt.out)
 		for _, f := range fieldsOf(self.Kind) {
 			if f.rel == "" {
 				continue // positions only (Location targets)
 			}
-			vals := refValues(e, f)
+			vals := refValuesInto(e, f, &buf)
 			for vi, v := range vals {
 				r, err := ParseRef(v, f.defaultKind, self.Namespace)
 				if err != nil {
@@ -264,7 +315,7 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 					continue
 				}
 				lr := lowerRef(r)
-				j, ok := byRef[lr]
+				j, ok := byRef.index(lr)
 				if !ok {
 					msg := "spec." + f.key + ": " + r.String() + " does not exist in the catalog"
 					if file, bad := invalid[lr]; bad {
@@ -273,19 +324,17 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 					pt.problems = append(pt.problems, Problem{Pos: e.fieldPos(f, vi, len(vals)), Severity: Warning, Entity: self, Message: msg})
 					j = -1
 				} else {
-					r = entities[j].Ref() // the target's own spelling
+					r = refs[j] // the target's own spelling
 				}
-				raw := rawRel{from: int32(i), to: j, typ: f.rel, target: r}
-				if repeated(pt.out[first:], raw, lr) {
+				if !pt.add(i, first, f.rel, relTypeCodes[f.rel], j, r, lr) {
 					continue
 				}
-				pt.out = append(pt.out, raw)
 				if ok {
-					pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inverseRel[f.rel], target: self})
+					pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), code: relTypeCodes[inverseRel[f.rel]], x: -1})
 				}
 			}
 		}
-		pt.addSourceRelations(entities, byRef, i, first)
+		pt.addSourceRelations(entities, refs, byRef, i, first)
 	}
 	return pt
 }
@@ -294,7 +343,7 @@ func resolveRange(entities []*Entity, byRef map[Ref]int32, invalid map[Ref]strin
 // already make (first is where its outgoing relations start in pt.out). A
 // target missing from the catalog is kept without a warning: the source
 // vouched for the relation, and may hold entities this catalog does not.
-func (pt *relPart) addSourceRelations(entities []*Entity, byRef map[Ref]int32, i, first int) {
+func (pt *relPart) addSourceRelations(entities []*Entity, refs []Ref, byRef *hashIndex[Ref], i, first int) {
 	e := entities[i]
 	for _, sr := range e.SourceRelations {
 		if sr.Type == "" || sr.Target.Kind == "" || sr.Target.Name == "" {
@@ -305,46 +354,30 @@ func (pt *relPart) addSourceRelations(entities []*Entity, byRef map[Ref]int32, i
 			r.Namespace = DefaultNamespace
 		}
 		lr := lowerRef(r)
-		j, ok := byRef[lr]
+		j, ok := byRef.index(lr)
 		if ok {
-			r = entities[j].Ref()
+			r = refs[j]
 		} else {
 			j = -1
 		}
-		raw := rawRel{from: int32(i), to: j, typ: sr.Type, target: r}
-		if repeated(pt.out[first:], raw, lr) {
+		if !pt.add(i, first, sr.Type, relTypeCodes[sr.Type], j, r, lr) {
 			continue
 		}
-		pt.out = append(pt.out, raw)
 		if inv := inverseRel[sr.Type]; ok && inv != "" {
-			pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), typ: inv, target: e.Ref()})
+			pt.inverses = append(pt.inverses, rawRel{from: j, to: int32(i), code: relTypeCodes[inv], x: -1})
 		}
 	}
-}
-
-// repeated reports whether an entity's relations so far already hold r (lr
-// is r.target folded, for references to missing entities).
-func repeated(sofar []rawRel, r rawRel, lr Ref) bool {
-	for _, x := range sofar {
-		if x.typ != r.typ || x.to != r.to {
-			continue
-		}
-		if r.to >= 0 || lowerRef(x.target) == lr {
-			return true
-		}
-	}
-	return false
 }
 
 // written reports whether inv is already among its entity's own outgoing
 // relations (long indexes the entities with many).
 func written(own []rawRel, inv rawRel, long map[resolvedKey]struct{}) bool {
 	if len(own) > 32 {
-		_, ok := long[resolvedKey{inv.from, inv.to, relTypeCodes[inv.typ]}]
+		_, ok := long[resolvedKey{inv.from, inv.to, inv.code}]
 		return ok
 	}
 	for _, x := range own {
-		if x.to == inv.to && x.typ == inv.typ {
+		if x.to == inv.to && x.code == inv.code { // an inverse's type always has a code
 			return true
 		}
 	}
@@ -352,11 +385,17 @@ func written(own []rawRel, inv rawRel, long map[resolvedKey]struct{}) bool {
 }
 
 // rawRel is a relation while Build collects them: from and to index the
-// entities (to is -1 for a target that does not exist).
+// entities (to is -1 for a target that does not exist), code is the type's
+// (relTypeCodes), and x, when >= 0, indexes the relPart's extra, which
+// holds the type and target of a relation of a type without a code or to
+// a missing entity. The target of the others is refs[to]. Without strings
+// these are a quarter of the size, which the collector does not scan: at
+// 1M entities the lists were 500 MB of pointers, written and dropped in
+// one build (issue 25).
 type rawRel struct {
 	from, to int32
-	typ      string
-	target   Ref
+	x        int32
+	code     uint8
 }
 
 // resolvedKey identifies a relation between two entities of the snapshot.
@@ -368,21 +407,30 @@ type resolvedKey struct {
 // refValues reads the string references of a field (non-strings were already
 // rejected by validation; here they are ignored).
 func refValues(e *Entity, f refField) []string {
+	var buf []string
+	return refValuesInto(e, f, &buf)
+}
+
+// refValuesInto is refValues reusing *buf's storage (the result may also
+// be the spec's own list: it must not be modified).
+func refValuesInto(e *Entity, f refField, buf *[]string) []string {
 	switch v := e.Spec[f.key].(type) {
 	case string:
 		if v == "" {
 			return nil
 		}
-		return []string{v}
+		*buf = append((*buf)[:0], v)
+		return *buf
 	case []string:
 		return v
 	case []any:
-		out := make([]string, 0, len(v))
+		out := (*buf)[:0]
 		for _, x := range v {
 			if s, ok := x.(string); ok && s != "" {
 				out = append(out, s)
 			}
 		}
+		*buf = out
 		return out
 	}
 	return nil

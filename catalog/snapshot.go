@@ -14,35 +14,32 @@ import (
 // a new one and swap it in a Store. All methods are safe for concurrent use.
 type Snapshot struct {
 	entities []*Entity
-	byRef    map[Ref]int32      // lowerRef(ref) -> index
-	byName   map[string][]int32 // lower-case name
+	byRef    hashIndex[Ref]     // lowerRef(ref) -> index (the first)
+	byName   hashIndex[string]  // lower-case name
 	byOwner  map[Ref][]int32    // lowerRef(owner)
-	byAnno   map[annoKey]int32  // >= 0: the one entity; < 0: -(i+1) indexes annoMany
-	annoMany [][]int32
-	in       [][]adj        // per entity: incoming relations of known types
-	extraIn  map[Ref][]edge // incoming relations to missing targets or of other types
-	out      [][]adj        // per entity: relations resolved to indexes
-	walk     walkIndex      // out packed for Walk (walk.go)
+	byAnno   hashIndex[annoKey] // annotation key and lower-case value
+	in       [][]adj            // per entity: incoming relations of known types
+	extraIn  map[Ref][]edge     // incoming relations to missing targets or of other types
+	out      [][]adj            // per entity: relations resolved to indexes
+	walk     walkIndex          // out packed for Walk (walk.go)
 	fuzzy    fuzzyIndex
 	problems []Problem
 	version  uint64
 	built    time.Time
 }
 
-func (s *Snapshot) addAnno(key annoKey, id int32) {
-	cur, ok := s.byAnno[key]
-	switch {
-	case !ok:
-		s.byAnno[key] = id
-	case cur >= 0:
-		if cur == id {
-			return
-		}
-		s.annoMany = append(s.annoMany, []int32{cur, id})
-		s.byAnno[key] = -int32(len(s.annoMany))
-	default:
-		s.annoMany[-cur-1] = append(s.annoMany[-cur-1], id)
-	}
+// hasRef reports whether e's reference, case-folded, is k (lowerRef(e.Ref()) == k).
+func hasRef(e *Entity, k Ref) bool { return refIs(e.Ref(), k) }
+
+// refIs reports whether lowerRef(r) == k.
+func refIs(r, k Ref) bool {
+	return lowerEq(r.Kind, k.Kind) && lowerEq(r.Namespace, k.Namespace) && lowerEq(r.Name, k.Name)
+}
+
+// newRefIndex is the index of entities by lowerRef; entities is read when
+// it is used, so it may still grow.
+func newRefIndex(n int, entities *[]*Entity) hashIndex[Ref] {
+	return newHashIndex(n, func(id int32, k Ref) bool { return hasRef((*entities)[id], k) })
 }
 
 // lowerRef folds a reference's case for lookups (no allocation when it is
@@ -82,56 +79,80 @@ type Match struct {
 // the problems found while loading them. Entities with the same reference
 // (compared case-insensitively) after the first are ignored by Get.
 func NewSnapshot(entities []*Entity, problems []Problem) *Snapshot {
-	return newSnapshot(entities, problems, nil, nil)
+	return newSnapshot(entities, problems, nil, nil, nil)
+}
+
+// entityIndexes are the indexes made from the entities alone (not their
+// relations), being built in goroutines of their own.
+type entityIndexes struct {
+	fuzzy chan fuzzyIndex
+	names chan nameIndexes
+}
+
+type nameIndexes struct {
+	byName hashIndex[string]
+	byAnno hashIndex[annoKey]
+}
+
+// startEntityIndexes starts building the fuzzy, name and annotation
+// indexes of entities. Build starts them as soon as it knows its entities,
+// so that they run beside the resolution of relations too: at 1M entities
+// they were the last to finish (issue 25).
+func startEntityIndexes(entities []*Entity) *entityIndexes {
+	x := &entityIndexes{fuzzy: make(chan fuzzyIndex, 1), names: make(chan nameIndexes, 1)}
+	go func() { x.fuzzy <- newFuzzyIndex(entities) }()
+	go func() {
+		annos := 0
+		for _, e := range entities {
+			annos += len(e.Metadata.Annotations)
+		}
+		ix := nameIndexes{
+			byName: newHashIndex(len(entities), func(id int32, k string) bool { return lowerEq(entities[id].Metadata.Name, k) }),
+			byAnno: newHashIndex(annos, func(id int32, k annoKey) bool {
+				v, ok := entities[id].Metadata.Annotations[k.key]
+				return ok && lowerEq(v, k.value)
+			}),
+		}
+		for i, e := range entities {
+			ix.byName.add(strings.ToLower(e.Metadata.Name), int32(i), false)
+			for ak, av := range e.Metadata.Annotations {
+				ix.byAnno.add(annoKey{ak, strings.ToLower(av)}, int32(i), false)
+			}
+		}
+		x.names <- ix
+	}()
+	return x
 }
 
 // newSnapshot is NewSnapshot for a caller (Build) that has already indexed
 // the references (byRef: lowerRef -> index, first one kept) and resolved
 // each relation's target: tos holds, for the entities' relations in order,
-// the target's index or -1. Either may be nil, to be computed here.
-func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, tos []int32) *Snapshot {
+// the target's index or -1, and may have started the entity indexes. Any
+// may be nil, to be computed here.
+func newSnapshot(entities []*Entity, problems []Problem, byRef *hashIndex[Ref], tos []int32, pending *entityIndexes) *Snapshot {
 	n := len(entities)
-	annos := 0
-	for _, e := range entities {
-		annos += len(e.Metadata.Annotations)
-	}
 	s := &Snapshot{
 		entities: entities,
-		byRef:    byRef,
-		byName:   make(map[string][]int32, n),
 		byOwner:  make(map[Ref][]int32),
-		byAnno:   make(map[annoKey]int32, annos),
 		in:       make([][]adj, n),
 		extraIn:  make(map[Ref][]edge),
 		out:      make([][]adj, n),
 		problems: problems,
 		built:    time.Now(),
 	}
-	if s.byRef == nil {
-		s.byRef = make(map[Ref]int32, n)
+	if byRef != nil {
+		s.byRef = *byRef
+	} else {
+		s.byRef = newRefIndex(n, &s.entities)
 		for i, e := range entities {
-			k := lowerRef(e.Ref())
-			if _, dup := s.byRef[k]; !dup {
-				s.byRef[k] = int32(i)
-			}
+			s.byRef.add(lowerRef(e.Ref()), int32(i), true)
 		}
 	}
 	// The fuzzy index and the name and annotation indexes are built beside
 	// the relation indexes: they read only the entities.
-	fuzzy := make(chan fuzzyIndex, 1)
-	go func() { fuzzy <- newFuzzyIndex(entities) }()
-	names := make(chan struct{})
-	go func() {
-		defer close(names)
-		for i, e := range entities {
-			name := strings.ToLower(e.Metadata.Name)
-			s.byName[name] = append(s.byName[name], int32(i))
-			for ak, av := range e.Metadata.Annotations {
-				key := annoKey{ak, strings.ToLower(av)}
-				s.addAnno(key, int32(i))
-			}
-		}
-	}()
+	if pending == nil {
+		pending = startEntityIndexes(entities)
+	}
 	total := 0
 	for _, e := range entities {
 		total += len(e.Relations)
@@ -140,10 +161,7 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 		tos = make([]int32, 0, total)
 		for _, e := range entities {
 			for _, r := range e.Relations {
-				j, ok := s.byRef[lowerRef(r.Target)]
-				if !ok {
-					j = -1
-				}
+				j, _ := s.byRef.index(lowerRef(r.Target))
 				tos = append(tos, j)
 			}
 		}
@@ -177,6 +195,24 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 			in += c
 		}
 	}
+	// The incoming lists are filled in a goroutine of their own, beside the
+	// rest: this was a serial second of a 1M build (issue 25). Each side
+	// reads the relations in order, so every list is in the same order.
+	inDone := make(chan struct{})
+	go func() {
+		defer close(inDone)
+		t := 0
+		for i, e := range entities {
+			for _, r := range e.Relations {
+				if j := tos[t]; j >= 0 {
+					if code := relTypeCodes[r.Type]; code != 0 {
+						s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
+					}
+				}
+				t++
+			}
+		}
+	}()
 	t = 0
 	for i, e := range entities {
 		for _, r := range e.Relations {
@@ -189,7 +225,6 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 			code := relTypeCodes[r.Type]
 			if j >= 0 && code != 0 {
 				s.out[i] = append(s.out[i], adj{typ: code, to: j})
-				s.in[j] = append(s.in[j], adj{typ: code, to: int32(i)})
 			} else {
 				lr := lowerRef(r.Target)
 				s.extraIn[lr] = append(s.extraIn[lr], edge{typ: r.Type, from: int32(i)})
@@ -197,8 +232,10 @@ func newSnapshot(entities []*Entity, problems []Problem, byRef map[Ref]int32, to
 		}
 	}
 	s.walk = newWalkIndex(s.out)
-	<-names
-	s.fuzzy = <-fuzzy
+	<-inDone
+	names := <-pending.names
+	s.byName, s.byAnno = names.byName, names.byAnno
+	s.fuzzy = <-pending.fuzzy
 	return s
 }
 
@@ -217,6 +254,14 @@ func (s *Snapshot) Version() uint64 { return s.version }
 // Built is when the snapshot was made.
 func (s *Snapshot) Built() time.Time { return s.built }
 
+// listOf is list for what a hashIndex returns.
+func (s *Snapshot) listOf(one int32, ids []int32) []*Entity {
+	if one >= 0 {
+		return []*Entity{s.entities[one]}
+	}
+	return s.list(ids)
+}
+
 func (s *Snapshot) list(ids []int32) []*Entity {
 	if len(ids) == 0 {
 		return nil
@@ -230,7 +275,7 @@ func (s *Snapshot) list(ids []int32) []*Entity {
 
 // Get returns the entity with exactly this reference (compared case-insensitively).
 func (s *Snapshot) Get(r Ref) (*Entity, bool) {
-	i, ok := s.byRef[lowerRef(r)]
+	i, ok := s.byRef.index(lowerRef(r))
 	if !ok {
 		return nil, false
 	}
@@ -238,7 +283,9 @@ func (s *Snapshot) Get(r Ref) (*Entity, bool) {
 }
 
 // ByName returns the entities of any kind and namespace with this name.
-func (s *Snapshot) ByName(name string) []*Entity { return s.list(s.byName[strings.ToLower(name)]) }
+func (s *Snapshot) ByName(name string) []*Entity {
+	return s.listOf(s.byName.get(strings.ToLower(name)))
+}
 
 // OwnedBy returns the entities whose owner is r.
 func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[lowerRef(r)]) }
@@ -246,15 +293,7 @@ func (s *Snapshot) OwnedBy(r Ref) []*Entity { return s.list(s.byOwner[lowerRef(r
 // ByAnnotation returns the entities carrying annotation key with this value
 // (the value compared case-insensitively).
 func (s *Snapshot) ByAnnotation(key, value string) []*Entity {
-	id, ok := s.byAnno[annoKey{key, strings.ToLower(value)}]
-	switch {
-	case !ok:
-		return nil
-	case id >= 0:
-		return []*Entity{s.entities[id]}
-	default:
-		return s.list(s.annoMany[-id-1])
-	}
+	return s.listOf(s.byAnno.get(annoKey{key, strings.ToLower(value)}))
 }
 
 // Fuzzy returns up to limit entities whose name or title is close to q (a
@@ -266,8 +305,12 @@ func (s *Snapshot) Fuzzy(q string, limit int) []Match {
 		return nil
 	}
 	scores := map[int32]float64{}
-	for _, id := range s.byName[q] {
-		scores[id] = 1
+	if one, ids := s.byName.get(q); one >= 0 {
+		scores[one] = 1
+	} else {
+		for _, id := range ids {
+			scores[id] = 1
+		}
 	}
 	for _, id := range s.fuzzy.candidates(q) {
 		if _, done := scores[id]; done {

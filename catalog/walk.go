@@ -5,7 +5,7 @@ package catalog
 func (s *Snapshot) Incoming(r Ref, typ string) []*Entity {
 	var out []*Entity
 	lr := lowerRef(r)
-	if j, ok := s.byRef[lr]; ok {
+	if j, ok := s.byRef.index(lr); ok {
 		if code := relTypeCodes[typ]; code != 0 {
 			for _, a := range s.in[j] {
 				if a.typ == code {
@@ -63,8 +63,7 @@ func (st Step) Via() string { return relTypeNames[st.via] }
 // Index returns the position of the entity with reference r in Entities()
 // (compared case-insensitively).
 func (s *Snapshot) Index(r Ref) (int32, bool) {
-	i, ok := s.byRef[lowerRef(r)]
-	return i, ok
+	return s.byRef.index(lowerRef(r))
 }
 
 // WalkSteps is Walk with compact results, appended to buf (which may be nil,
@@ -76,7 +75,7 @@ func (s *Snapshot) Index(r Ref) (int32, bool) {
 // them) reads only edges of those types.
 func (s *Snapshot) WalkSteps(from Ref, relTypes []string, maxDepth int, buf []Step) []Step {
 	buf = buf[:0]
-	start, ok := s.byRef[lowerRef(from)]
+	start, ok := s.byRef.index(lowerRef(from))
 	if !ok {
 		return buf
 	}
