@@ -96,8 +96,10 @@ type Adapter struct {
 	misses  *memo[struct{}]
 	answers *memo[*chat.Response]
 	// acks are the acknowledgements of recent slash commands by trigger id,
-	// given again when Slack delivers one a second time.
-	acks    *memo[Message]
+	// given again when Slack delivers one a second time: their JSON, a
+	// few KB each where the rendered Message (blocks, text objects, buttons)
+	// was many small allocations the GC scans.
+	acks    *memo[commandAck]
 	values  *valueStore
 	aliases map[string]string
 
@@ -153,7 +155,7 @@ func New(cfg Config, h chat.Handler) (*Adapter, error) {
 		users:   newMemo[slack.User](10000, cfg.UserTTL),
 		misses:  newMemo[struct{}](10000, cfg.UserMissTTL),
 		answers: newMemo[*chat.Response](2000, 30*time.Minute),
-		acks:    newMemo[Message](2000, 10*time.Minute),
+		acks:    newMemo[commandAck](2000, 10*time.Minute),
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {
