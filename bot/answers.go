@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -146,14 +147,37 @@ func (a *answers) onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.
 }
 
 func isOnCallLink(l catalog.Link) bool {
-	s := strings.ToLower(l.Title + " " + l.Type + " " + l.Icon + " " + l.URL)
-	for _, w := range []string{"on-call", "oncall", "on call", "pagerduty", "opsgenie", "pager", "rota", "escalation"} {
-		if strings.Contains(s, w) {
+	// The lower-cased "title type icon url" in a buffer on the stack when
+	// it is short ASCII (the usual link), else as a new string.
+	var buf [256]byte
+	b, ascii := buf[:0], true
+	for i, part := range [4]string{l.Title, l.Type, l.Icon, l.URL} {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			if c >= 0x80 {
+				ascii = false
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+	}
+	if !ascii {
+		b = []byte(strings.ToLower(l.Title + " " + l.Type + " " + l.Icon + " " + l.URL))
+	}
+	for _, w := range onCallWords {
+		if bytes.Contains(b, w) {
 			return true
 		}
 	}
 	return false
 }
+
+var onCallWords = [][]byte{[]byte("on-call"), []byte("oncall"), []byte("on call"), []byte("pagerduty"), []byte("opsgenie"), []byte("pager"), []byte("rota"), []byte("escalation")}
 
 func (a *answers) docsAction(e *catalog.Entity) []Action {
 	if a.Docs == nil || e.Annotation(catalog.AnnotationTechDocsRef) == "" {
@@ -200,7 +224,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		name = coverNames(covers)
 	}
 	or, ok := ownerRef(s, e)
-	resp := &Response{}
+	// Owner, contacts, on-call, escalation, context: room for them
+	// without growing the slice three times.
+	resp := &Response{Fields: make([]Field, 0, 8)}
 	if !ok {
 		resp.Title = name + " has no owner in the catalog"
 		if kindOf(e) == catalog.KindGroup {
@@ -212,6 +238,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 			resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + teams[0].Ref().String()})
 		}
 		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+		if len(resp.Fields) == 0 {
+			resp.Fields = nil // as before the room was made
+		}
 		resp.Actions = append([]Action{{Label: "info", Command: "info " + ref}}, resp.Actions...)
 		return a.okFor(req, resp), nil
 	}
