@@ -298,7 +298,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	for _, l := range a.cardLinks(s, e) {
 		resp.Links = appendLink(resp.Links, l)
 	}
-	resp.Actions = append(resp.Actions,
+	resp.Actions = append(make([]Action, 0, 4), // and docs
 		Action{Label: "show dependents", Command: "dependents " + ref},
 		Action{Label: "on-call", Command: "oncall " + ref},
 		Action{Label: "team", Command: "team " + o.Ref().String()},
@@ -908,7 +908,9 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		g = o
 	}
 	ref := g.Ref()
-	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	// Type, email, channel, parent, children, members, owns, on-call:
+	// room for them at once.
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description, Fields: make([]Field, 0, 8)}
 	noteDescription(req, resp)
 	if t := g.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
@@ -933,8 +935,21 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	}
 	// One paged list: members first, then what it owns by kind, sorted
 	// once per snapshot. Items are built for the page shown only.
+	page := pageOf(a, req, resp, rows)
+	nmem := 0
+	for _, r := range page {
+		if r.member {
+			nmem++
+		}
+	}
 	var mem, own []Item
-	for _, r := range pageOf(a, req, resp, rows) {
+	if nmem > 0 {
+		mem = make([]Item, 0, nmem)
+	}
+	if nmem < len(page) {
+		own = make([]Item, 0, len(page)-nmem)
+	}
+	for _, r := range page {
 		it := Item{Text: entityLabel(r.e), Ref: r.e.Ref().String()}
 		if r.member {
 			it.Detail = strings.TrimSpace("member " + profile(r.e, "email"))
@@ -957,7 +972,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		resp.Fields = append(resp.Fields, f...)
 		resp.Links = append(resp.Links, l...)
 	}
-	resp.Actions = append([]Action{{Label: "on-call", Command: "oncall " + ref.String()}}, resp.Actions...)
+	resp.Actions = append(append(make([]Action, 0, 1+len(resp.Actions)), Action{Label: "on-call", Command: "oncall " + ref.String()}), resp.Actions...)
 	return a.okFor(req, resp), nil
 }
 
