@@ -59,15 +59,14 @@ func contextFields(s *catalog.Snapshot, e *catalog.Entity) []Field {
 // escalation is the chain of parent teams above g (g first), stopping at cycles.
 func (a *answers) escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.Entity {
 	parent := a.lookups.get(s).parent
-	chain := []*catalog.Entity{g}
-	seen := map[*catalog.Entity]bool{g: true}
+	// At most 20 teams: a scan of the chain finds a cycle without a map.
+	chain := append(make([]*catalog.Entity, 0, 4), g)
 	for cur := g; len(chain) < 20; {
 		p := parent[cur]
-		if p == nil || seen[p] {
+		if p == nil || slices.Contains(chain, p) {
 			break
 		}
 		cur = p
-		seen[cur] = true
 		chain = append(chain, cur)
 	}
 	return chain
