@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -58,15 +59,14 @@ func contextFields(s *catalog.Snapshot, e *catalog.Entity) []Field {
 // escalation is the chain of parent teams above g (g first), stopping at cycles.
 func (a *answers) escalation(s *catalog.Snapshot, g *catalog.Entity) []*catalog.Entity {
 	parent := a.lookups.get(s).parent
-	chain := []*catalog.Entity{g}
-	seen := map[*catalog.Entity]bool{g: true}
+	// At most 20 teams: a scan of the chain finds a cycle without a map.
+	chain := append(make([]*catalog.Entity, 0, 4), g)
 	for cur := g; len(chain) < 20; {
 		p := parent[cur]
-		if p == nil || seen[p] {
+		if p == nil || slices.Contains(chain, p) {
 			break
 		}
 		cur = p
-		seen[cur] = true
 		chain = append(chain, cur)
 	}
 	return chain
@@ -146,14 +146,37 @@ func (a *answers) onCall(s *catalog.Snapshot, e *catalog.Entity) (from *catalog.
 }
 
 func isOnCallLink(l catalog.Link) bool {
-	s := strings.ToLower(l.Title + " " + l.Type + " " + l.Icon + " " + l.URL)
-	for _, w := range []string{"on-call", "oncall", "on call", "pagerduty", "opsgenie", "pager", "rota", "escalation"} {
-		if strings.Contains(s, w) {
+	// The lower-cased "title type icon url" in a buffer on the stack when
+	// it is short ASCII (the usual link), else as a new string.
+	var buf [256]byte
+	b, ascii := buf[:0], true
+	for i, part := range [4]string{l.Title, l.Type, l.Icon, l.URL} {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			if c >= 0x80 {
+				ascii = false
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+	}
+	if !ascii {
+		b = []byte(strings.ToLower(l.Title + " " + l.Type + " " + l.Icon + " " + l.URL))
+	}
+	for _, w := range onCallWords {
+		if bytes.Contains(b, w) {
 			return true
 		}
 	}
 	return false
 }
+
+var onCallWords = [][]byte{[]byte("on-call"), []byte("oncall"), []byte("on call"), []byte("pagerduty"), []byte("opsgenie"), []byte("pager"), []byte("rota"), []byte("escalation")}
 
 func (a *answers) docsAction(e *catalog.Entity) []Action {
 	if a.Docs == nil || e.Annotation(catalog.AnnotationTechDocsRef) == "" {
@@ -200,7 +223,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 		name = coverNames(covers)
 	}
 	or, ok := ownerRef(s, e)
-	resp := &Response{}
+	// Owner, contacts, on-call, escalation, context: room for them
+	// without growing the slice three times.
+	resp := &Response{Fields: make([]Field, 0, 8)}
 	if !ok {
 		resp.Title = name + " has no owner in the catalog"
 		if kindOf(e) == catalog.KindGroup {
@@ -212,6 +237,9 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 			resp.Actions = append(resp.Actions, Action{Label: "team", Command: "team " + teams[0].Ref().String()})
 		}
 		resp.Fields = append(resp.Fields, contextFields(s, e)...)
+		if len(resp.Fields) == 0 {
+			resp.Fields = nil // as before the room was made
+		}
 		resp.Actions = append([]Action{{Label: "info", Command: "info " + ref}}, resp.Actions...)
 		return a.okFor(req, resp), nil
 	}
@@ -269,7 +297,7 @@ func (a *answers) owner(ctx context.Context, req *Request) (*Response, error) {
 	for _, l := range a.cardLinks(s, e) {
 		resp.Links = appendLink(resp.Links, l)
 	}
-	resp.Actions = append(resp.Actions,
+	resp.Actions = append(make([]Action, 0, 4), // and docs
 		Action{Label: "show dependents", Command: "dependents " + ref},
 		Action{Label: "on-call", Command: "oncall " + ref},
 		Action{Label: "team", Command: "team " + o.Ref().String()},
@@ -879,7 +907,9 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		g = o
 	}
 	ref := g.Ref()
-	resp := &Response{Title: displayName(g), Text: g.Metadata.Description}
+	// Type, email, channel, parent, children, members, owns, on-call:
+	// room for them at once.
+	resp := &Response{Title: displayName(g), Text: g.Metadata.Description, Fields: make([]Field, 0, 8)}
 	noteDescription(req, resp)
 	if t := g.SpecString("type"); t != "" {
 		resp.Fields = append(resp.Fields, Field{Name: "Type", Value: t, Short: true})
@@ -904,8 +934,21 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 	}
 	// One paged list: members first, then what it owns by kind, sorted
 	// once per snapshot. Items are built for the page shown only.
+	page := pageOf(a, req, resp, rows)
+	nmem := 0
+	for _, r := range page {
+		if r.member {
+			nmem++
+		}
+	}
 	var mem, own []Item
-	for _, r := range pageOf(a, req, resp, rows) {
+	if nmem > 0 {
+		mem = make([]Item, 0, nmem)
+	}
+	if nmem < len(page) {
+		own = make([]Item, 0, len(page)-nmem)
+	}
+	for _, r := range page {
 		it := Item{Text: entityLabel(r.e), Ref: r.e.Ref().String()}
 		if r.member {
 			it.Detail = strings.TrimSpace("member " + profile(r.e, "email"))
@@ -928,7 +971,7 @@ func (a *answers) team(ctx context.Context, req *Request) (*Response, error) {
 		resp.Fields = append(resp.Fields, f...)
 		resp.Links = append(resp.Links, l...)
 	}
-	resp.Actions = append([]Action{{Label: "on-call", Command: "oncall " + ref.String()}}, resp.Actions...)
+	resp.Actions = append(append(make([]Action, 0, 1+len(resp.Actions)), Action{Label: "on-call", Command: "oncall " + ref.String()}), resp.Actions...)
 	return a.okFor(req, resp), nil
 }
 

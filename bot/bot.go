@@ -131,11 +131,33 @@ func refData(r catalog.Ref) chat.EntityRef {
 
 // entityData is e as data (s resolves its owner).
 func entityData(s *catalog.Snapshot, e *catalog.Entity) *EntityData {
+	return entityDataIn(nil, s, e)
+}
+
+// sharedRelations is how many relations an entity has for entityDataIn to
+// keep its EntityData.Relations for the snapshot's other answers: a team's
+// hundreds were most of the bytes a `team` answer allocated.
+const sharedRelations = 16
+
+// entityDataIn is entityData, with the relations of an entity that has many
+// taken from (or stored in) l, the lookup of s (nil: none).
+func entityDataIn(l *lookup, s *catalog.Snapshot, e *catalog.Entity) *EntityData {
 	d := &EntityData{Ref: refData(e.Ref()), Title: e.Metadata.Title}
 	if len(e.Relations) > 0 {
-		d.Relations = make([]chat.EntityRelation, len(e.Relations))
-		for i, r := range e.Relations {
-			d.Relations[i] = chat.EntityRelation{Type: r.Type, Target: refData(r.Target)}
+		shared := l != nil && len(e.Relations) >= sharedRelations
+		if shared {
+			if v, ok := l.relations.Load(e); ok {
+				d.Relations = v.([]chat.EntityRelation)
+			}
+		}
+		if d.Relations == nil {
+			d.Relations = make([]chat.EntityRelation, len(e.Relations))
+			for i, r := range e.Relations {
+				d.Relations[i] = chat.EntityRelation{Type: r.Type, Target: refData(r.Target)}
+			}
+			if shared {
+				l.relations.Store(e, d.Relations)
+			}
 		}
 	}
 	if len(e.Metadata.Links) > 0 {

@@ -340,7 +340,11 @@ func (a *answers) okFor(req *Request, resp *Response) *Response {
 		foldDescription(resp)
 	}
 	if n.subject != nil && resp.Entity == nil {
-		resp.Entity = entityData(n.snap, n.subject)
+		var l *lookup
+		if n.snap != nil {
+			l = a.lookups.get(n.snap)
+		}
+		resp.Entity = entityDataIn(l, n.snap, n.subject)
 	}
 	if n.assumed != "" {
 		resp.Text = strings.TrimSpace(n.assumed + "\n\n" + resp.Text)

@@ -192,6 +192,16 @@ func onCallKey(annotations map[string]string) string {
 	return "oncall:" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// hasPaging reports whether pagingOf(e) is non-nil, without the map.
+func hasPaging(e *catalog.Entity) bool {
+	for _, k := range PagingAnnotations {
+		if strings.TrimSpace(e.Annotation(k)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // pagingOf returns e's paging annotations (nil when it has none).
 func pagingOf(e *catalog.Entity) map[string]string {
 	var m map[string]string
@@ -250,8 +260,22 @@ func (a *answers) pagingChain(s *catalog.Snapshot, e *catalog.Entity) []*catalog
 // the entity whose annotations named it, or a one-line note of why nobody
 // can be named (unconfigured, down).
 func (a *answers) liveOnCall(ctx context.Context, s *catalog.Snapshot, e *catalog.Entity) (*Rota, *catalog.Entity, string) {
+	if a.OnCall == nil {
+		// Nothing to ask: the note names the tools of the nearest entity
+		// with paging annotations (no map for the others).
+		for _, c := range a.pagingChain(s, e) {
+			if hasPaging(c) {
+				m := pagingOf(c)
+				return nil, nil, fmt.Sprintf("%s is not configured here, so I can't say who is on call right now (set `%s`).", pagingTools(m), pagingEnv(m))
+			}
+		}
+		return nil, nil, ""
+	}
 	var note string
 	for _, c := range a.pagingChain(s, e) {
+		if !hasPaging(c) {
+			continue
+		}
 		m := pagingOf(c)
 		if m == nil {
 			continue

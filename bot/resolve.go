@@ -31,6 +31,10 @@ type lookup struct {
 	// sorted, and what it owns counted by kind (see teamRowsOf): built on a team's first request, then read
 	// by every request on this snapshot. Never modified once stored.
 	teamRows sync.Map // *catalog.Entity → *teamList
+	// relations holds, per entity with many relations (a team, a hub), its
+	// relations as answer data (EntityData.Relations), shared read-only by
+	// the answers about it on this snapshot.
+	relations sync.Map // *catalog.Entity → []chat.EntityRelation
 }
 
 // lookups caches the lookup of the last two snapshots: the one in force and

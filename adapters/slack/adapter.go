@@ -89,6 +89,7 @@ type Adapter struct {
 	h      chat.Handler
 	api    *slack.Client // nil without a bot token
 	dedupe chat.Dedupe
+	signer *signer // checks HTTP requests with cfg.SigningSecret
 	log    *slog.Logger
 	httpc  *http.Client
 	users  *memo[slack.User]
@@ -96,8 +97,10 @@ type Adapter struct {
 	misses  *memo[struct{}]
 	answers *memo[*chat.Response]
 	// acks are the acknowledgements of recent slash commands by trigger id,
-	// given again when Slack delivers one a second time.
-	acks    *memo[Message]
+	// given again when Slack delivers one a second time: their JSON, a
+	// few KB each where the rendered Message (blocks, text objects, buttons)
+	// was many small allocations the GC scans.
+	acks    *memo[commandAck]
 	values  *valueStore
 	aliases map[string]string
 
@@ -148,12 +151,13 @@ func New(cfg Config, h chat.Handler) (*Adapter, error) {
 		cfg:     cfg,
 		h:       h,
 		dedupe:  cfg.Dedupe,
+		signer:  newSigner(cfg.SigningSecret),
 		log:     cfg.Logger,
 		httpc:   cfg.HTTPClient,
 		users:   newMemo[slack.User](10000, cfg.UserTTL),
 		misses:  newMemo[struct{}](10000, cfg.UserMissTTL),
 		answers: newMemo[*chat.Response](2000, 30*time.Minute),
-		acks:    newMemo[Message](2000, 10*time.Minute),
+		acks:    newMemo[commandAck](2000, 10*time.Minute),
 		aliases: map[string]string{},
 	}
 	if a.dedupe == nil {
@@ -262,14 +266,11 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			refuse("body too large", fmt.Errorf("over the %d byte cap", a.cfg.MaxBody))
 			return
 		}
-		sv, err := slack.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
-		if err != nil {
-			refuse("bad signature headers or stale timestamp", err)
+		if bad, mismatch := a.signer.verify(r.Header, body); bad != nil {
+			refuse("bad signature headers or stale timestamp", bad)
 			return
-		}
-		_, _ = sv.Write(body)
-		if err := sv.Ensure(); err != nil {
-			refuse("signature mismatch", err)
+		} else if mismatch != nil {
+			refuse("signature mismatch", mismatch)
 			return
 		}
 		// One budget for every wait on shared state until the answer is

@@ -1,11 +1,14 @@
 package slack
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callboard/callboard/bot/chat"
@@ -21,7 +24,52 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []by
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, a.command(r.Context(), sc))
+	ack := a.command(r.Context(), sc)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(ack.raw)
+}
+
+// commandAck is the acknowledgement of a slash command, encoded.
+type commandAck struct {
+	// raw is the message's JSON as writeJSON writes it (newline-ended).
+	raw []byte
+	// msg is the message itself: always for a command just run; for one
+	// delivered again, only when raw is too large for a Socket Mode ack
+	// (it is then posted to the response_url instead).
+	msg *Message
+}
+
+// json is the message's JSON without the newline (a Socket Mode payload).
+func (c commandAck) json() json.RawMessage {
+	if len(c.raw) == 0 { // it did not encode
+		return nil
+	}
+	return c.raw[:len(c.raw)-1]
+}
+
+// ackBuffers are the buffers acknowledgements are encoded in.
+var ackBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// encodeAck encodes m as writeJSON would: the bytes are what HTTP writes
+// and, stored in Adapter.acks instead of the Message (its blocks, their
+// text objects and buttons), what a second delivery is answered with.
+func encodeAck(m Message) commandAck {
+	buf := ackBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	_ = json.NewEncoder(buf).Encode(m.wire())
+	raw := bytes.Clone(buf.Bytes())
+	if buf.Cap() <= 64<<10 {
+		ackBuffers.Put(buf)
+	}
+	return commandAck{raw: raw, msg: &m}
+}
+
+// memoized is what Adapter.acks keeps of ack.
+func (c commandAck) memoized() commandAck {
+	if len(c.json()) <= maxAckPayload {
+		c.msg = nil
+	}
+	return c
 }
 
 // parseSlashCommand is slack.SlashCommandParse on the body already read:
@@ -134,17 +182,17 @@ func scanSlashForm(form string) (sc slack.SlashCommand, ok bool) {
 
 // command turns a slash command into the acknowledgement message (shared by
 // HTTP and Socket Mode).
-func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
+func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) commandAck {
 	received := time.Now()
 	if resp := chat.TextTooLong(sc.Text); resp != nil {
 		a.log.Warn("slack: slash command text over the limit; not read", "command", sc.Command, "user", sc.UserID, "bytes", len(sc.Text))
-		return Render(resp, RenderOptions{})
+		return encodeAck(Render(resp, RenderOptions{}))
 	}
 	text, ok := a.commandText(sc.Command, incomingText(sc.Text, "", false))
 	if !ok {
 		a.log.Warn("slack: slash command not configured", "command", sc.Command)
-		return Render(&chat.Response{Status: chat.StatusUsage, Ephemeral: true,
-			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{})
+		return encodeAck(Render(&chat.Response{Status: chat.StatusUsage, Ephemeral: true,
+			Text: "callboard does not know the command " + sc.Command + ". Use " + a.cfg.Command + " help."}, RenderOptions{}))
 	}
 	ctx = chat.WithStateBudget(ctx, a.cfg.StateBudget)
 	req := &chat.Request{
@@ -180,10 +228,10 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 			// Slack sends a command again when its acknowledgement was
 			// lost (a Socket Mode ack that never arrived): give the same
 			// answer again when this replica holds it.
-			if m, ok := a.acks.get(sc.TriggerID); ok {
-				return m
+			if c, ok := a.acks.get(sc.TriggerID); ok {
+				return c
 			}
-			return Render(duplicateNote(), RenderOptions{})
+			return encodeAck(Render(duplicateNote(), RenderOptions{}))
 		}
 	}
 	if sc.TriggerID != "" {
@@ -204,10 +252,11 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) Message {
 		// would run the command again).
 		share: resp.Text != duplicateText || resp.Title != "",
 	})
+	c := encodeAck(m)
 	if sc.TriggerID != "" {
-		a.acks.set(sc.TriggerID, m)
+		a.acks.set(sc.TriggerID, c.memoized())
 	}
-	return m
+	return c
 }
 
 // duplicateNote answers a command delivered again: the first delivery is

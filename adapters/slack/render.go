@@ -161,6 +161,9 @@ func textUnits(s string) []unit {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
+	if n := runes(s); n <= maxSectionText {
+		return []unit{{slack.NewSectionBlock(mdText(s), nil, nil), n}} // split's one piece
+	}
 	var out []unit
 	for _, p := range split(s, maxSectionText) {
 		if strings.TrimSpace(p) == "" {
@@ -174,8 +177,11 @@ func textUnits(s string) []unit {
 // fieldUnits renders name/value facts, 10 to a section; a value too long for
 // a field becomes a section of its own.
 func fieldUnits(fields []chat.Field) []unit {
+	if len(fields) == 0 {
+		return nil
+	}
 	var out []unit
-	var cur []*slack.TextBlockObject
+	cur := make([]*slack.TextBlockObject, 0, min(len(fields), maxFields))
 	n := 0
 	flush := func() {
 		if len(cur) > 0 {
@@ -264,7 +270,8 @@ func button(label, value, style string) *slack.ButtonBlockElement {
 
 // bodyUnits renders everything of resp but the navigation.
 func bodyUnits(resp *chat.Response, o RenderOptions) []unit {
-	var out []unit
+	// Header, text, fields, links, buttons: an answer card's usual blocks.
+	out := make([]unit, 0, 6+len(resp.Sections))
 	if t := strings.TrimSpace(resp.Title); t != "" {
 		if runes(t) <= maxHeaderText {
 			out = append(out, unit{slack.NewHeaderBlock(plainText(t)), runes(t)})
@@ -314,14 +321,14 @@ func bodyUnits(resp *chat.Response, o RenderOptions) []unit {
 		out = append(out, textUnits(strings.Join(lines, "\n"))...)
 	}
 	if len(resp.Suggestions) > 0 {
-		var bs []*slack.ButtonBlockElement
+		bs := make([]*slack.ButtonBlockElement, 0, len(resp.Suggestions))
 		for _, s := range resp.Suggestions {
 			bs = append(bs, button(s.Label, valueFor(o.values, actionValue{Command: s.Command}), ""))
 		}
 		out = append(out, buttonUnits(actionPick, bs)...)
 	}
 	if len(resp.Actions) > 0 {
-		var bs []*slack.ButtonBlockElement
+		bs := make([]*slack.ButtonBlockElement, 0, len(resp.Actions))
 		for _, a := range resp.Actions {
 			bs = append(bs, button(a.Label, valueFor(o.values, actionValue{Command: a.Command, Page: a.Page}), a.Style))
 		}
@@ -370,6 +377,9 @@ func Render(resp *chat.Response, o RenderOptions) Message {
 	all := parts(bodyUnits(resp, o))
 	part := min(max(o.Part, 0), len(all)-1)
 	m := Message{Text: fallback(resp), Parts: len(all)}
+	if len(all[part]) > 0 {
+		m.Blocks = make([]slack.Block, 0, len(all[part])+2) // and the nav and part blocks
+	}
 	for _, u := range all[part] {
 		m.Blocks = append(m.Blocks, u.block)
 	}

@@ -119,14 +119,15 @@ func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, evt so
 			ack(nil)
 			return nil
 		}
-		m := a.command(ctx, sc)
-		if raw, _ := json.Marshal(m); len(raw) > maxAckPayload && sc.ResponseURL != "" {
+		c := a.command(ctx, sc)
+		if len(c.json()) > maxAckPayload && sc.ResponseURL != "" {
 			ack(nil)
 			o := origin{responseURL: sc.ResponseURL, channel: sc.ChannelID, user: sc.UserID}
+			m := *c.msg
 			a.background(func(ctx context.Context) { a.post(ctx, o, m) })
 			return nil
 		}
-		ack(m)
+		ack(c.json())
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {

@@ -46,6 +46,17 @@ func TestWireMessageEncodesAsTheMessage(t *testing.T) {
 		if !bytes.Equal(w.Body.Bytes(), append(want, '\n')) {
 			t.Fatalf("message %d: writeJSON wrote\n%s\nwant\n%s", i, w.Body.Bytes(), want)
 		}
+		// A slash command's acknowledgement, encoded once: the HTTP reply
+		// and the Socket Mode payload are the same bytes again.
+		c := encodeAck(m)
+		if !bytes.Equal(c.raw, append(want, '\n')) || !bytes.Equal(c.json(), want) {
+			t.Fatalf("message %d: encodeAck\n%s\nwant\n%s", i, c.raw, want)
+		}
+		// Only an acknowledgement too large for Socket Mode keeps its
+		// Message when memoized (to be posted to the response_url).
+		if kept := c.memoized().msg != nil; kept != (len(want) > maxAckPayload) {
+			t.Fatalf("message %d (%d bytes): memoized keeps the Message: %v", i, len(want), kept)
+		}
 	}
 }
 
