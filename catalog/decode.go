@@ -116,7 +116,10 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, alia
 		out.problems = []Problem{{Pos: d.pos(nil), Message: msg}}
 		return out
 	}
-	c := &converter{file: display, lineOff: doc.LineOff, aliases: aliases, free: free, meta: metadataNode(root)}
+	c := &converter{file: display, lineOff: doc.LineOff, aliases: aliases, free: free}
+	if typedLabels {
+		c.meta = metadataNode(root)
+	}
 	val := c.value(root, 0)
 	m, _ := val.(map[string]any)
 	_, hasAV := m["apiVersion"]
@@ -169,6 +172,10 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, alia
 	free.recycle(m)
 	return out
 }
+
+// typedLabels turns on the converter's direct conversion of metadata
+// labels and annotations (tests turn it off for the reference decode).
+var typedLabels = true
 
 // metadataNode returns the map node of root's metadata (the first, as
 // the converter keeps it), or nil when it is not a map written in place.
