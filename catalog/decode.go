@@ -117,6 +117,9 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, alia
 		return out
 	}
 	c := &converter{file: display, lineOff: doc.LineOff, aliases: aliases, free: free}
+	if typedLabels {
+		c.meta = metadataNode(root)
+	}
 	val := c.value(root, 0)
 	m, _ := val.(map[string]any)
 	_, hasAV := m["apiVersion"]
@@ -168,6 +171,24 @@ func decodeDocument(display string, doc Document, fsys fs.FS, fpath string, alia
 	out.entity = e
 	free.recycle(m)
 	return out
+}
+
+// typedLabels turns on the converter's direct conversion of metadata
+// labels and annotations (tests turn it off for the reference decode).
+var typedLabels = true
+
+// metadataNode returns the map node of root's metadata (the first, as
+// the converter keeps it), or nil when it is not a map written in place.
+func metadataNode(root *yaml.Node) *yaml.Node {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := deref(root.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == "metadata" {
+			if v := root.Content[i+1]; v.Kind == yaml.MappingNode {
+				return v
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // mapFree holds small maps emptied for reuse by the next documents a load
@@ -347,6 +368,12 @@ func entityFrom(m map[string]any) *Entity {
 }
 
 func stringMap(x any) map[string]string {
+	if sm, ok := x.(map[string]string); ok {
+		if len(sm) == 0 {
+			return nil
+		}
+		return sm // made for the entity by the converter
+	}
 	m, ok := x.(map[string]any)
 	if !ok || len(m) == 0 {
 		return nil

@@ -66,6 +66,10 @@ func TestLowerEqIsToLowerEquality(t *testing.T) {
 		{"Ünïcode", "ünïcode", true},
 		{"Ünïcode", "Ünïcode", false},
 		{"", "", true},
+		{"\u212a", "k", true},           // lengths differ, yet equal once lowered
+		{"Xb\u00e9", "ab\u00e9", false}, // differs before the first non-ASCII byte
+		{"Ab\u00c9", "ab\u00e9", true},  // equal only after it
+		{"ABC", "ab", false},
 	} {
 		if got := lowerEq(c.s, c.low); got != c.want {
 			t.Errorf("lowerEq(%q, %q) = %v, want %v", c.s, c.low, got, c.want)

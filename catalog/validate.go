@@ -580,6 +580,16 @@ func (v *validator) metadata(m map[string]any) {
 			// its location annotations before validating.
 			continue
 		}
+		if sm, ok := x.(map[string]string); ok {
+			if stringLabelsOK(field, sm) {
+				continue
+			}
+			mm := make(map[string]any, len(sm))
+			for k, s := range sm {
+				mm[k] = s
+			}
+			x = mm
+		}
 		mm, isMap := x.(map[string]any)
 		if !isMap {
 			v.errAt(with(p, field), "metadata.%s must be a map of strings, found %s", field, describe(x))
@@ -802,6 +812,17 @@ func labelsOK(field string, m map[string]any) bool {
 	for k, val := range m {
 		s, isStr := val.(string)
 		if !isStr || !isValidKey(k) || (field == "labels" && !isValidLabelValue(s)) {
+			return false
+		}
+	}
+	return true
+}
+
+// stringLabelsOK is labelsOK for the map of strings the converter makes
+// of them.
+func stringLabelsOK(field string, m map[string]string) bool {
+	for k, s := range m {
+		if !isValidKey(k) || (field == "labels" && !isValidLabelValue(s)) {
 			return false
 		}
 	}

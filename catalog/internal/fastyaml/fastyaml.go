@@ -18,6 +18,7 @@
 package fastyaml
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -326,7 +327,15 @@ func (p *Parser) scanLines(chunk []byte) bool {
 			end += start
 		}
 		l := fyLine{start: start, end: end, no: len(p.lines) + 1, ascii: true}
-		for i := start; i < end; i++ {
+		// Eight bytes at a time while they are all printable ASCII (the
+		// byte loop alone was 1.2 s of a 1M-entity load, issue 25).
+		i := start
+		for ; i+8 <= end; i += 8 {
+			if w := binary.LittleEndian.Uint64(chunk[i:]); notPlainASCII(w) {
+				break
+			}
+		}
+		for ; i < end; i++ {
 			c := s[i]
 			if c < 0x20 || c == 0x7f {
 				return false
@@ -369,6 +378,17 @@ func (p *Parser) scanLines(chunk []byte) bool {
 		start = end + 1
 	}
 	return true
+}
+
+// notPlainASCII reports whether one of w's eight bytes is outside
+// 0x20-0x7e: below 0x20 (w - 0x20 per byte borrows into a byte's top bit
+// that was clear) or above 0x7e (adding 0x01 per byte, or the byte
+// itself, sets its top bit).
+func notPlainASCII(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	below := (w - ones*0x20) & ^w & highs
+	above := ((w + ones*(0x7f-0x7e)) | w) & highs
+	return below|above != 0
 }
 
 // markerOnly reports whether what follows "---" leaves the line empty
