@@ -46,13 +46,9 @@ func StateContext(ctx context.Context) (sctx context.Context, done func()) {
 		c, cancel := context.WithTimeout(ctx, DefaultStateBudget)
 		return c, cancel
 	}
-	b.mu.Lock()
-	left := b.left
-	b.mu.Unlock()
+	left := b.remaining()
 	if left <= 0 {
-		c, cancel := context.WithCancel(ctx)
-		cancel()
-		return c, cancel
+		return spent(ctx)
 	}
 	start := time.Now()
 	c, cancel := context.WithTimeout(ctx, left)
@@ -77,20 +73,28 @@ func StateContextFor(ctx context.Context, store any) (sctx context.Context, done
 	if _, ok := store.(Immediate); !ok {
 		return StateContext(ctx)
 	}
-	if b, ok := ctx.Value(budgetKey{}).(*stateBudget); ok {
-		b.mu.Lock()
-		left := b.left
-		b.mu.Unlock()
-		if left <= 0 {
-			c, cancel := context.WithCancel(ctx)
-			cancel()
-			return c, cancel
-		}
+	if b, ok := ctx.Value(budgetKey{}).(*stateBudget); ok && b.remaining() <= 0 {
+		return spent(ctx)
 	}
 	return ctx, nop
 }
 
 func nop() {}
+
+// remaining is what is left of the budget.
+func (b *stateBudget) remaining() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left
+}
+
+// spent is the context of a call made once the budget is spent: already
+// cancelled, so the call fails at once and the caller fails open.
+func spent(ctx context.Context) (context.Context, func()) {
+	c, cancel := context.WithCancel(ctx)
+	cancel()
+	return c, cancel
+}
 
 // stateLeft is what remains of ctx's budget (DefaultStateBudget when it has none).
 func stateLeft(ctx context.Context) time.Duration {
