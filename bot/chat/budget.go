@@ -102,9 +102,7 @@ func stateLeft(ctx context.Context) time.Duration {
 	if !ok {
 		return DefaultStateBudget
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.left
+	return b.remaining()
 }
 
 // CarryStateBudget returns to with from's budget (shared, not copied), for a
