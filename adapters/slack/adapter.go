@@ -278,7 +278,10 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		r = r.WithContext(chat.WithStateBudget(r.Context(), a.cfg.StateBudget))
 		if noReplay {
 			sctx, done := chat.StateContextFor(r.Context(), a.dedupe)
-			first, err := a.dedupe.FirstSeen(sctx, "slack:sig:"+r.Header.Get("X-Slack-Signature"), replayWindow)
+			// Keyed by the signature lower-cased: hex decoding takes either
+			// case, so a captured request replayed with its signature's
+			// letters changed must still meet its first key.
+			first, err := a.dedupe.FirstSeen(sctx, "slack:sig:"+strings.ToLower(r.Header.Get("X-Slack-Signature")), replayWindow)
 			done()
 			if err != nil {
 				// The store is down: answering is better than refusing every request.

@@ -60,6 +60,25 @@ func TestReplayedSlashCommandIsRefused(t *testing.T) {
 	}
 }
 
+// A replay with the signature's hex letters upper-cased (hex decoding takes
+// either case, so it still verifies) is the same request: refused.
+func TestReplayWithTheSignatureUpperCasedIsRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	body := slashBody("/callboard", "who owns payments-api", e.fake.ResponseURL())
+	ts := time.Now()
+	if resp, _ := e.post(t, PathCommands, formType, body, ts, testSecret, nil); resp.StatusCode != 200 {
+		t.Fatalf("first delivery: %d", resp.StatusCode)
+	}
+	_, sig := slacktest.Sign(testSecret, ts, body)
+	upper := "v0=" + strings.ToUpper(strings.TrimPrefix(sig, "v0="))
+	if upper == sig {
+		t.Fatalf("signature %s has no letters to change", sig)
+	}
+	if resp, _ := e.post(t, PathCommands, formType, body, ts, testSecret, map[string]string{"X-Slack-Signature": upper}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("replay with %s: status %d, want 401", upper, resp.StatusCode)
+	}
+}
+
 func TestSlashCommandsMapToTheBot(t *testing.T) {
 	tests := []struct {
 		command, text, want string

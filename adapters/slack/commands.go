@@ -116,6 +116,9 @@ func parseSlashCommand(r *http.Request, body []byte) (slack.SlashCommand, error)
 // refuse (a semicolon, a bad escape) is not ok: the caller parses it again
 // the slow way, for the same error.
 func scanSlashForm(form string) (sc slack.SlashCommand, ok bool) {
+	if strings.Count(form, "&")+strings.Count(form, ";") >= maxFormParams {
+		return slack.SlashCommand{}, false // ParseQuery refuses that many
+	}
 	var seen uint16 // bit i: field i has its value
 	for form != "" {
 		var pair string
@@ -179,6 +182,11 @@ func scanSlashForm(form string) (sc slack.SlashCommand, ok bool) {
 	}
 	return sc, true
 }
+
+// maxFormParams is url.ParseQuery's bound on a query's parameters (Go
+// 1.26: "number of URL query parameters exceeded limit"); scanSlashForm
+// leaves forms near it to ParseQuery, for the same refusal.
+const maxFormParams = 10000
 
 // command turns a slash command into the acknowledgement message (shared by
 // HTTP and Socket Mode).

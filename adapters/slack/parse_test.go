@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/callboard/callboard/internal/loadgen"
@@ -77,4 +78,16 @@ func FuzzScanSlashForm(f *testing.F) {
 			t.Fatalf("got  %+v\nwant %+v", got, want)
 		}
 	})
+}
+
+// A form with more parameters than url.ParseQuery takes is refused as it
+// refuses it, not read by the scanner.
+func TestSlashFormWithTooManyParametersIsRefusedAsParseQueryDoes(t *testing.T) {
+	form := "user_id=U1&" + strings.Repeat("x=1&", maxFormParams) + "text=hi"
+	if _, err := url.ParseQuery(form); err == nil {
+		t.Fatal("url.ParseQuery took the form; the bound moved")
+	}
+	if _, ok := scanSlashForm(form); ok {
+		t.Fatal("scanSlashForm read a form url.ParseQuery refuses")
+	}
 }
