@@ -27,6 +27,11 @@ type Refresher struct {
 	// OnRefresh, when set, is called after every source or repository
 	// refresh (for metrics). It must not block.
 	OnRefresh func(RefreshReport)
+	// Building, when set, is called as the Refresher starts loading
+	// sources or building a snapshot, and the func it returns when that
+	// work is done (calls may nest): serve lifts its soft memory limit
+	// meanwhile, as the next catalog is built beside the one served.
+	Building func() (done func())
 	// RetryMin and RetryMax bound the wait between attempts at a source's
 	// first load (default 1s and 30s): Run retries a source that has never
 	// loaded with exponential backoff and jitter, not at the next interval.
@@ -210,6 +215,7 @@ func (r *Refresher) refresh(ctx context.Context, sources []catalog.Source) error
 	if len(sources) == 0 {
 		return nil
 	}
+	defer r.building()()
 	errs := make([]error, len(sources))
 	took := make([]time.Duration, len(sources))
 	var wg sync.WaitGroup
@@ -321,6 +327,7 @@ func (r *Refresher) report(rep RefreshReport, snap *catalog.Snapshot) {
 // are copied first: Build fills relations, and the entities of the snapshot
 // in force must not change under its readers.
 func (r *Refresher) rebuild() *catalog.Snapshot {
+	defer r.building()()
 	r.buildMu.Lock()
 	defer r.buildMu.Unlock()
 	r.mu.Lock()
@@ -366,6 +373,14 @@ func (r *Refresher) rebuild() *catalog.Snapshot {
 	r.built = time.Now()
 	r.mu.Unlock()
 	return snap
+}
+
+// building calls Building (a no-op without it).
+func (r *Refresher) building() (done func()) {
+	if r.Building == nil {
+		return func() {}
+	}
+	return r.Building()
 }
 
 // Status reports every source, and every repository of RepoSources.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 
 	"github.com/callboard/callboard/catalog"
 )
@@ -23,17 +24,28 @@ const minMemoryHeadroom = 32 << 20
 // (dedupe keys, caches) raises what is live, so under sustained load the
 // process settled at 1.6–1.9× its idle size; the limit keeps it near its
 // catalog. It follows the catalog: a bigger snapshot raises it at its swap,
-// so it is never a fixed number a larger catalog outgrows. Between swaps a
-// heap pushed past it (a refresh building the next snapshot beside the
-// current one, with headroom < 1) makes the collector work harder, bounded
-// by the runtime to about half the CPU, never a stop: raise memory.headroom
-// (or set 0) if refreshes slow down.
+// so it is never a fixed number a larger catalog outgrows. It is lifted
+// while the Refresher loads and builds (building), as the next catalog is
+// then built beside the one served, and while the catalog is empty (a
+// remote catalog's first load): a limit made from an empty heap had the
+// collector run almost all along the first load. A snapshot that comes
+// otherwise (a follower's, from the leader) is made under the limit: the
+// collector works harder until its swap, bounded by the runtime to about
+// half the CPU, never a stop; raise memory.headroom (or set 0) if that
+// shows.
 type memoryLimiter struct {
 	headroom float64
 	log      *slog.Logger
 	kick     chan struct{}
 	// set is debug.SetMemoryLimit (tests watch it).
 	set func(int64) int64
+	// current is the snapshot served (nil: taken as not empty).
+	current func() *catalog.Snapshot
+
+	mu      sync.Mutex
+	running bool  // Run has read found
+	found   int64 // the limit before Run: put back when Run ends, and while lifted
+	builds  int   // loads and builds under way (building)
 }
 
 // newMemoryLimiter returns nil when no limit is to be set: headroom 0, or
@@ -61,8 +73,15 @@ func (m *memoryLimiter) swapped(*catalog.Snapshot) {
 // Run sets the limit for the snapshot served now, then again after every
 // swap, until ctx ends; then it puts back the limit it found.
 func (m *memoryLimiter) Run(ctx context.Context) error {
-	before := m.set(-1)
-	defer m.set(before)
+	m.mu.Lock()
+	m.found, m.running = m.set(-1), true
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.running = false
+		m.set(m.found)
+	}()
 	m.apply()
 	for {
 		select {
@@ -77,11 +96,41 @@ func (m *memoryLimiter) Run(ctx context.Context) error {
 // apply collects (the snapshot swapped out goes now, not at the next
 // cycle) and sets the limit from what is live.
 func (m *memoryLimiter) apply() {
+	if m.current != nil {
+		if snap := m.current(); snap == nil || snap.Len() == 0 {
+			m.mu.Lock()
+			m.set(m.found)
+			m.mu.Unlock()
+			return
+		}
+	}
 	runtime.GC()
 	held, live := memoryHeld()
 	limit := memoryLimitFor(held, live, m.headroom)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.builds > 0 {
+		return // lifted until the build ends; its end applies again
+	}
 	m.set(limit)
 	m.log.Info("memory limit set", "live_mib", live>>20, "held_mib", held>>20, "limit_mib", limit>>20, "headroom", m.headroom)
+}
+
+// building lifts the limit (puts back the one Run found) until done is
+// called; calls may nest and overlap. done applies the limit again.
+func (m *memoryLimiter) building() (done func()) {
+	m.mu.Lock()
+	m.builds++
+	if m.builds == 1 && m.running {
+		m.set(m.found)
+	}
+	m.mu.Unlock()
+	return sync.OnceFunc(func() {
+		m.mu.Lock()
+		m.builds--
+		m.mu.Unlock()
+		m.swapped(nil)
+	})
 }
 
 // memoryLimitFor is held plus headroom times live (at least

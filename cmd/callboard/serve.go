@@ -215,6 +215,7 @@ func (s *Main) Open(ctx context.Context) error {
 	// request after it; the digest reads the same reports.
 	app.Store.OnSwap(func(snap *catalog.Snapshot) { app.Health.Of(snap) })
 	if s.memory != nil {
+		s.memory.current = app.Store.Current
 		app.Store.OnSwap(s.memory.swapped)
 		s.background = append(s.background, s.memory.Run)
 	}
@@ -321,6 +322,9 @@ func (s *Main) wireGitHub(specs, paths []string) error {
 			if rep.Err == nil && rep.Entities > 0 {
 				s.loaded.Store(true)
 			}
+		}
+		if s.memory != nil {
+			r.Building = s.memory.building
 		}
 		s.refresh = r
 		// The Refresher runs on the ingest leader only (every process
