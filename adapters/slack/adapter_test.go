@@ -55,20 +55,8 @@ func TestReplayedSlashCommandIsRefused(t *testing.T) {
 	if resp, _ := e.post(t, PathCommands, formType, body, ts, testSecret, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("replay: status %d, want 401", resp.StatusCode)
 	}
-	if n := len(e.h.requests()); n != 1 {
-		t.Fatalf("handler ran %d times, want 1", n)
-	}
-}
-
-// A replay with the signature's hex letters upper-cased (hex decoding takes
-// either case, so it still verifies) is the same request: refused.
-func TestReplayWithTheSignatureUpperCasedIsRefused(t *testing.T) {
-	e := newEnv(t, nil)
-	body := slashBody("/callboard", "who owns payments-api", e.fake.ResponseURL())
-	ts := time.Now()
-	if resp, _ := e.post(t, PathCommands, formType, body, ts, testSecret, nil); resp.StatusCode != 200 {
-		t.Fatalf("first delivery: %d", resp.StatusCode)
-	}
+	// The signature's hex letters upper-cased still verify (hex decoding
+	// takes either case): the same request, refused as well.
 	_, sig := slacktest.Sign(testSecret, ts, body)
 	upper := "v0=" + strings.ToUpper(strings.TrimPrefix(sig, "v0="))
 	if upper == sig {
@@ -76,6 +64,9 @@ func TestReplayWithTheSignatureUpperCasedIsRefused(t *testing.T) {
 	}
 	if resp, _ := e.post(t, PathCommands, formType, body, ts, testSecret, map[string]string{"X-Slack-Signature": upper}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("replay with %s: status %d, want 401", upper, resp.StatusCode)
+	}
+	if n := len(e.h.requests()); n != 1 {
+		t.Fatalf("handler ran %d times, want 1", n)
 	}
 }
 
