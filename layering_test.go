@@ -55,22 +55,23 @@ var layers = map[string]layer{
 	"catalog/ingest/ingesttest": {imports: []string{"catalog/ingest"}, never: platforms},
 	"examples":                  {never: []string{module}},
 	"internal/loadgen":          {never: []string{module}},
+	"internal/webhook":          {never: []string{module}},
 
 	// One outside party each; never another adapter.
 	"adapters/backstage":               adapter(),
 	"adapters/backstage/backstagetest": {},
-	"adapters/alertmanager":            adapter(),
+	"adapters/alertmanager":            adapter("internal/webhook"),
 	"adapters/statuspage":              {never: []string{module}},
 	"adapters/console":                 adapter("golang.org/x/term"),
 	// Discord speaks the core only: what bot's features ask of it (alert
 	// cards, job replies) it implements without importing them.
 	"adapters/discord":                 {imports: []string{"bot/chat", "github.com/bwmarrin/discordgo"}, never: []string{module + "cmd/", module + "catalog", module + "scaffold"}},
 	"adapters/discord/discordtest":     {imports: []string{"github.com/bwmarrin/discordgo"}},
-	"adapters/github":                  adapter("github.com/google/go-github/", "github.com/bradleyfalzon/ghinstallation/", "github.com/prometheus/client_golang/", "gopkg.in/yaml.v3"),
+	"adapters/github":                  adapter("internal/webhook", "github.com/google/go-github/", "github.com/bradleyfalzon/ghinstallation/", "github.com/prometheus/client_golang/", "gopkg.in/yaml.v3"),
 	"adapters/github/githubtest":       {imports: []string{"github.com/google/go-github/"}},
 	"adapters/opsgenie":                adapter(),
 	"adapters/opsgenie/opsgenietest":   {},
-	"adapters/pagerduty":               adapter("github.com/PagerDuty/"),
+	"adapters/pagerduty":               adapter("internal/webhook", "github.com/PagerDuty/"),
 	"adapters/pagerduty/pagerdutytest": {},
 	"adapters/redis":                   adapter("github.com/redis/go-redis/", "gopkg.in/yaml.v3"),
 	"adapters/redis/redistest":         {imports: []string{"github.com/redis/go-redis/"}},

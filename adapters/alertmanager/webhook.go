@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/internal/webhook"
 )
 
 // Path is where the webhook is served.
@@ -100,9 +101,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, rea
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, r, http.StatusMethodNotAllowed, "method", "POST only")
+	if no := webhook.Post(w, r); no != nil {
+		h.refuse(w, r, no.Status, no.Reason, no.Msg)
 		return
 	}
 	if h.cfg.Token != "" {
@@ -112,14 +112,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.refuse(w, r, http.StatusRequestEntityTooLarge, "size", fmt.Sprintf("body over %d bytes", h.cfg.MaxBody))
-			return
-		}
-		h.refuse(w, r, http.StatusBadRequest, "read", "cannot read the body")
+	body, no := webhook.ReadBody(w, r, h.cfg.MaxBody)
+	if no != nil {
+		h.refuse(w, r, no.Status, no.Reason, no.Msg)
 		return
 	}
 	g, err := Decode(body)

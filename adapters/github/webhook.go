@@ -8,11 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/callboard/callboard/internal/webhook"
 )
 
 // RepoRefresher is what a Webhook drives: *ingest.Refresher, or a stand-in on a
@@ -197,23 +198,17 @@ type webhookEvent struct {
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	if req.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+	if no := webhook.Post(w, req); no != nil {
+		http.Error(w, no.Msg, no.Status)
 		return
 	}
 	if len(h.secret) == 0 {
 		http.Error(w, "webhook secret is not configured (GITHUB_WEBHOOK_SECRET)", http.StatusServiceUnavailable)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, h.MaxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "cannot read the payload", http.StatusBadRequest)
+	body, no := webhook.ReadBody(w, req, h.MaxBody)
+	if no != nil {
+		http.Error(w, no.Msg, no.Status)
 		return
 	}
 	if !Verify(h.secret, body, req.Header.Get("X-Hub-Signature-256")) {

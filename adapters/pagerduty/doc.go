@@ -8,6 +8,7 @@
 // webhook.go receives PagerDuty's webhooks v3 (incident triggered,
 // acknowledged, resolved) verified by X-PagerDuty-Signature, as bot.AlertGroups.
 //
-// It depends on bot and go-pagerduty; bot never imports it. The token goes
+// It depends on bot, go-pagerduty and internal/webhook (the POST and bounded
+// body every webhook reads); bot never imports it. The token goes
 // only into the Authorization header, never into an error or a log line.
 package pagerduty

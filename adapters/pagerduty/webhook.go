@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/callboard/callboard/bot"
+	"github.com/callboard/callboard/internal/webhook"
 )
 
 // WebhookPath is where PagerDuty's v3 webhooks are served.
@@ -137,19 +137,9 @@ func (h *Webhook) refuse(w http.ResponseWriter, r *http.Request, status int, rea
 
 // ServeHTTP implements http.Handler.
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		h.refuse(w, r, http.StatusMethodNotAllowed, "method", "POST only")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.refuse(w, r, http.StatusRequestEntityTooLarge, "size", fmt.Sprintf("body over %d bytes", h.cfg.MaxBody))
-			return
-		}
-		h.refuse(w, r, http.StatusBadRequest, "read", "cannot read the body")
+	body, no := webhook.ReadPost(w, r, h.cfg.MaxBody)
+	if no != nil {
+		h.refuse(w, r, no.Status, no.Reason, no.Msg)
 		return
 	}
 	if !VerifySignature(h.cfg.Secret, body, r.Header.Get("X-PagerDuty-Signature")) {
