@@ -420,6 +420,19 @@ func cacheFlags(fs *flag.FlagSet, o *AppOptions) {
 
 // parseInterspersed parses flags anywhere among args ("ask 'who owns x' --json")
 // and returns the other arguments in order. "--" ends flag parsing.
+// parseCommandLine is parseInterspersed for a sub-command: not ok, it
+// gives the exit code (0 after -h, 2 for a usage error fs has printed).
+func parseCommandLine(fs *flag.FlagSet, args []string) (rest []string, code int, ok bool) {
+	rest, err := parseInterspersed(fs, args)
+	switch {
+	case err == flag.ErrHelp:
+		return nil, 0, false
+	case err != nil:
+		return nil, 2, false
+	}
+	return rest, 0, true
+}
+
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {

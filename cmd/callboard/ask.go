@@ -30,12 +30,9 @@ Try: callboard ask "who owns payments-api?"   callboard ask help
 flags:`)
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	rest, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
 	}
 	text := strings.TrimSpace(strings.Join(rest, " "))
 	if text == "" {

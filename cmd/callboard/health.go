@@ -135,12 +135,9 @@ Exit status: 0 no finding at error severity, 1 some (or the catalog could not be
 flags:`)
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	rest, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
 	}
 	if len(rest) > 1 {
 		fmt.Fprintf(env.Stderr, "callboard health: name at most one team; got %q\n", strings.Join(rest, " "))

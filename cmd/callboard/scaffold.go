@@ -43,12 +43,9 @@ Exit status: 0 done, 1 a step or the template failed, 2 usage error or invalid p
 flags:`)
 		fs.PrintDefaults()
 	}
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	rest, code, ok := parseCommandLine(fs, args)
+	if !ok {
+		return code
 	}
 	var name string
 	if *tmplPath == "" && len(rest) > 0 && !strings.Contains(rest[0], "=") {
@@ -77,6 +74,7 @@ flags:`)
 		params[k] = v
 	}
 	var tmpl *scaffold.Template
+	var err error
 	if name != "" {
 		var code int
 		if tmpl, code = catalogTemplate(ctx, env, opts, name); tmpl == nil {
